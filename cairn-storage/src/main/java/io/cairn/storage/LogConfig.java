@@ -1,0 +1,55 @@
+package io.cairn.storage;
+
+import org.apache.kafka.common.record.TimestampType;
+
+/**
+ * The settings of one partition log, with Apache Kafka's topic-config semantics and defaults.
+ * Immutable; a config change replaces the whole object ({@link PartitionLog#updateConfig}).
+ *
+ * @param segmentBytes          segment.bytes: roll when the active segment would exceed this
+ * @param segmentMs             segment.ms: roll when the active segment's first batch is older than this
+ * @param retentionMs           retention.ms: delete whole segments whose newest record is older; -1 = forever
+ * @param retentionBytes        retention.bytes: delete oldest segments while the log is larger; -1 = unbounded
+ * @param maxMessageBytes       max.message.bytes: the largest record batch accepted
+ * @param indexIntervalBytes    index.interval.bytes: bytes between two offset-index entries
+ * @param segmentIndexBytes     segment.index.bytes: size the offset and time index files are preallocated to
+ * @param flushIntervalMessages flush.messages: fsync after this many messages (Long.MAX_VALUE = leave it to the OS)
+ * @param flushIntervalMs       flush.ms: fsync when the last one is older than this (Long.MAX_VALUE = leave it to the OS)
+ * @param compact               cleanup.policy contains "compact"
+ * @param delete                cleanup.policy contains "delete" (time and size retention apply)
+ * @param timestampType         message.timestamp.type
+ * @param fileDeleteDelayMs     file.delete.delay.ms: how long a deleted segment's files stay readable
+ */
+public record LogConfig(
+        int segmentBytes,
+        long segmentMs,
+        long retentionMs,
+        long retentionBytes,
+        int maxMessageBytes,
+        int indexIntervalBytes,
+        int segmentIndexBytes,
+        long flushIntervalMessages,
+        long flushIntervalMs,
+        boolean compact,
+        boolean delete,
+        TimestampType timestampType,
+        long fileDeleteDelayMs) {
+
+    /** Apache Kafka's defaults. */
+    public static LogConfig defaults() {
+        return new LogConfig(
+                1024 * 1024 * 1024,
+                7L * 24 * 60 * 60 * 1000,
+                7L * 24 * 60 * 60 * 1000,
+                -1L,
+                1024 * 1024 + 12,
+                4096,
+                10 * 1024 * 1024,
+                Long.MAX_VALUE,
+                Long.MAX_VALUE,
+                false,
+                true,
+                TimestampType.CREATE_TIME,
+                60_000L);
+    }
+}
