@@ -1,6 +1,6 @@
 package io.cairn.storage;
 
-import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.record.internal.Records;
 
 /**
  * A read from a partition log.
