@@ -1,0 +1,184 @@
+package io.cairn.broker.handlers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.cairn.broker.replica.DelayedOperation;
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.protocol.ApiHandler;
+import io.cairn.protocol.RequestContext;
+import io.cairn.storage.ReadResult;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+
+/**
+ * Fetch for consumers: reads each partition below its high watermark, zero-copy from the segment files,
+ * within the request's and each partition's byte limits. When fewer than min.bytes are available the
+ * request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
+ *
+ * <p>Incremental fetch sessions are not kept: every answer carries session id 0, which clients take as
+ * "no session" and answer with full fetch requests.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class FetchHandler implements ApiHandler<FetchRequest> {
+
+    private final Supplier<MetadataImage> image;
+    private final ReplicaManager replicas;
+
+    public FetchHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
+        this.replicas = replicas;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FETCH;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequest request) {
+        FetchRequestData data = request.data();
+        if (data.sessionId() != 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData()
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
+        }
+        if (data.sessionEpoch() > 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData()
+                    .setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()));
+        }
+        CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        PendingFetch pending = new PendingFetch(data, result);
+        if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
+            pending.forceComplete();
+            return result;
+        }
+        replicas.fetchWaiters().tryCompleteElseWatch(pending, pending.watchedPartitions(), data.maxWaitMs());
+        return result;
+    }
+
+    /** A fetch that completes once it can return min.bytes, or at max.wait.ms with whatever there is. */
+    private final class PendingFetch extends DelayedOperation {
+        private final FetchRequestData request;
+        private final CompletableFuture<ApiMessage> result;
+
+        PendingFetch(FetchRequestData request, CompletableFuture<ApiMessage> result) {
+            this.request = request;
+            this.result = result;
+        }
+
+        List<TopicPartition> watchedPartitions() {
+            MetadataImage current = image.get();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (FetchRequestData.FetchTopic topic : request.topics()) {
+                resolve(current, topic).ifPresent(t -> topic.partitions().forEach(
+                        p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
+            }
+            return partitions;
+        }
+
+        @Override
+        protected boolean canComplete() {
+            FetchResponseData response = read();
+            return hasError(response) || bytes(response) >= request.minBytes();
+        }
+
+        @Override
+        protected void onComplete() {
+            try {
+                result.complete(read());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        private FetchResponseData read() {
+            MetadataImage current = image.get();
+            FetchResponseData response = new FetchResponseData().setSessionId(0);
+            int remaining = request.maxBytes();
+            boolean first = true;
+            for (FetchRequestData.FetchTopic topic : request.topics()) {
+                Optional<TopicImage> topicImage = resolve(current, topic);
+                FetchableTopicResponse topicResponse = new FetchableTopicResponse()
+                        .setTopic(topicImage.map(TopicImage::name).orElse(topic.topic()))
+                        .setTopicId(topic.topicId());
+                for (FetchRequestData.FetchPartition partition : topic.partitions()) {
+                    PartitionData read = readPartition(topic, topicImage, partition, remaining, first);
+                    int size = read.records() == null ? 0 : read.records().sizeInBytes();
+                    remaining = Math.max(0, remaining - size);
+                    first &= size == 0;
+                    topicResponse.partitions().add(read);
+                }
+                response.responses().add(topicResponse);
+            }
+            return response;
+        }
+
+        private PartitionData readPartition(FetchRequestData.FetchTopic topic, Optional<TopicImage> topicImage,
+                                            FetchRequestData.FetchPartition request, int remaining,
+                                            boolean minOneBatch) {
+            PartitionData result = new PartitionData().setPartitionIndex(request.partition());
+            try {
+                if (topicImage.isEmpty()) {
+                    throw topic.topic() == null || topic.topic().isEmpty()
+                            ? new UnknownTopicIdException("Unknown topic id " + topic.topicId())
+                            : new UnknownTopicOrPartitionException("Unknown topic " + topic.topic());
+                }
+                TopicPartition tp = new TopicPartition(topicImage.get().name(), request.partition());
+                Partition partition = replicas.partition(tp)
+                        .orElseThrow(() -> topicImage.get().partitions().containsKey(tp.partition())
+                                ? new NotLeaderOrFollowerException("This node does not host " + tp)
+                                : new UnknownTopicOrPartitionException("Unknown partition " + tp));
+                Optional<Integer> epoch = Optional.of(request.currentLeaderEpoch());
+                int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
+                long highWatermark = partition.highWatermark();
+                ReadResult read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
+                return result
+                        .setHighWatermark(highWatermark)
+                        .setLastStableOffset(highWatermark)
+                        .setLogStartOffset(read.logStartOffset())
+                        .setRecords(read.records());
+            } catch (RuntimeException e) {
+                return result
+                        .setErrorCode(Errors.forException(e).code())
+                        .setHighWatermark(-1)
+                        .setLastStableOffset(-1)
+                        .setLogStartOffset(-1)
+                        .setRecords(MemoryRecords.EMPTY);
+            }
+        }
+    }
+
+    private static Optional<TopicImage> resolve(MetadataImage image, FetchRequestData.FetchTopic topic) {
+        return topic.topic() != null && !topic.topic().isEmpty()
+                ? image.topic(topic.topic())
+                : image.topic(topic.topicId());
+    }
+
+    private static boolean hasError(FetchResponseData response) {
+        return response.responses().stream().flatMap(t -> t.partitions().stream())
+                .anyMatch(p -> p.errorCode() != Errors.NONE.code());
+    }
+
+    private static long bytes(FetchResponseData response) {
+        return response.responses().stream().flatMap(t -> t.partitions().stream())
+                .mapToLong(p -> p.records() == null ? 0 : p.records().sizeInBytes()).sum();
+    }
+}

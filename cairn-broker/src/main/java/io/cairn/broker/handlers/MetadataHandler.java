@@ -1,0 +1,144 @@
+package io.cairn.broker.handlers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.protocol.ApiHandler;
+import io.cairn.protocol.RequestContext;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.MetadataRequest;
+
+/**
+ * Metadata: brokers, controller and topics, all read from one committed image. Unknown topics are
+ * auto-created through the single metadata write path when the client allows it and
+ * auto.create.topics.enable is set; the answer then describes the created topic.
+ *
+ * <p>Thread-safe (stateless; reads the published image).
+ */
+public final class MetadataHandler implements ApiHandler<MetadataRequest> {
+
+    private final Supplier<MetadataImage> image;
+    private final MetadataWriter writer;
+    private final boolean autoCreateTopics;
+
+    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics) {
+        this.image = image;
+        this.writer = writer;
+        this.autoCreateTopics = autoCreateTopics;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.METADATA;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequest request) {
+        MetadataRequestData data = request.data();
+        MetadataImage current = image.get();
+        List<String> toCreate = new ArrayList<>();
+        if (data.topics() != null && autoCreateTopics && data.allowAutoTopicCreation()) {
+            for (MetadataRequestData.MetadataRequestTopic topic : data.topics()) {
+                if (topic.name() != null && current.topic(topic.name()).isEmpty() && isValidName(topic.name())) {
+                    toCreate.add(topic.name());
+                }
+            }
+        }
+        if (toCreate.isEmpty()) {
+            return CompletableFuture.completedFuture(respond(data, current));
+        }
+        CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
+        toCreate.forEach(name -> create.topics().add(new CreatableTopic()
+                .setName(name).setNumPartitions(-1).setReplicationFactor((short) -1)));
+        // Whatever the outcome (created, or created meanwhile by someone else), answer from the image.
+        return writer.createTopics(create).handle((response, error) -> respond(data, image.get()));
+    }
+
+    private static boolean isValidName(String name) {
+        try {
+            Topic.validate(name);
+            return !Topic.isInternal(name);
+        } catch (InvalidTopicException e) {
+            return false;
+        }
+    }
+
+    private static MetadataResponseData respond(MetadataRequestData data, MetadataImage image) {
+        MetadataResponseData response = new MetadataResponseData()
+                .setClusterId(image.clusterId())
+                .setControllerId(image.controllerId());
+        for (BrokerImage broker : image.brokers().values()) {
+            if (!broker.fenced()) {
+                response.brokers().add(new MetadataResponseBroker()
+                        .setNodeId(broker.id())
+                        .setHost(broker.host())
+                        .setPort(broker.port())
+                        .setRack(broker.rack().orElse(null)));
+            }
+        }
+        if (data.topics() == null) {
+            image.topicsByName().values().forEach(topic -> response.topics().add(describe(topic)));
+            return response;
+        }
+        for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
+            Optional<TopicImage> topic = requested.name() != null
+                    ? image.topic(requested.name())
+                    : image.topic(requested.topicId());
+            response.topics().add(topic.map(MetadataHandler::describe).orElseGet(() -> missing(requested)));
+        }
+        return response;
+    }
+
+    private static MetadataResponseTopic missing(MetadataRequestData.MetadataRequestTopic requested) {
+        MetadataResponseTopic topic = new MetadataResponseTopic()
+                .setName(requested.name())
+                .setTopicId(requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId());
+        if (requested.name() == null) {
+            return topic.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+        }
+        try {
+            Topic.validate(requested.name());
+            return topic.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        } catch (InvalidTopicException e) {
+            return topic.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code());
+        }
+    }
+
+    private static MetadataResponseTopic describe(TopicImage topic) {
+        MetadataResponseTopic described = new MetadataResponseTopic()
+                .setName(topic.name())
+                .setTopicId(topic.id())
+                .setIsInternal(Topic.isInternal(topic.name()));
+        for (PartitionImage partition : topic.partitions().values()) {
+            described.partitions().add(new MetadataResponsePartition()
+                    .setPartitionIndex(partition.partition())
+                    .setErrorCode(partition.leader() < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
+                    .setLeaderId(partition.leader())
+                    .setLeaderEpoch(partition.leaderEpoch())
+                    .setReplicaNodes(partition.replicas())
+                    .setIsrNodes(partition.isr())
+                    .setOfflineReplicas(List.of()));
+        }
+        return described;
+    }
+}

@@ -1,0 +1,116 @@
+package io.cairn.broker.handlers;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.protocol.ApiHandler;
+import io.cairn.protocol.RequestContext;
+import io.cairn.storage.AppendResult;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidRequiredAcksException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.ProduceRequest;
+
+/**
+ * Produce: appends each partition's batches on this node if it leads the partition, and answers per
+ * partition. acks=0 sends no response; acks=1 and acks=-1 answer after the leader's append (the ISR of a
+ * partition led here without followers is this node alone; waiting for followers comes with replication).
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class ProduceHandler implements ApiHandler<ProduceRequest> {
+
+    private final Supplier<MetadataImage> image;
+    private final ReplicaManager replicas;
+
+    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
+        this.replicas = replicas;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.PRODUCE;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, ProduceRequest request) {
+        ProduceRequestData data = request.data();
+        short acks = data.acks();
+        if (acks != 0 && acks != 1 && acks != -1) {
+            throw new InvalidRequiredAcksException("acks must be -1, 0 or 1, not " + acks);
+        }
+        if (data.transactionalId() != null) {
+            throw new org.apache.kafka.common.errors.UnsupportedVersionException(
+                    "Transactions are not supported by Cairn yet");
+        }
+        MetadataImage current = image.get();
+        ProduceResponseData response = new ProduceResponseData();
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            Optional<TopicImage> topicImage = topic.name() != null && !topic.name().isEmpty()
+                    ? current.topic(topic.name())
+                    : current.topic(topic.topicId());
+            TopicProduceResponse topicResponse = new TopicProduceResponse()
+                    .setName(topic.name())
+                    .setTopicId(topic.topicId());
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks));
+            }
+            response.responses().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+    }
+
+    private PartitionProduceResponse append(ProduceRequestData.TopicProduceData topic,
+                                            Optional<TopicImage> topicImage,
+                                            ProduceRequestData.PartitionProduceData partitionData, short acks) {
+        PartitionProduceResponse result = new PartitionProduceResponse().setIndex(partitionData.index());
+        try {
+            if (topicImage.isEmpty()) {
+                throw Uuid.ZERO_UUID.equals(topic.topicId()) || topic.topicId() == null
+                        ? new UnknownTopicOrPartitionException("Unknown topic " + topic.name())
+                        : new UnknownTopicIdException("Unknown topic id " + topic.topicId());
+            }
+            TopicPartition tp = new TopicPartition(topicImage.get().name(), partitionData.index());
+            if (!topicImage.get().partitions().containsKey(tp.partition())) {
+                throw new UnknownTopicOrPartitionException("Unknown partition " + tp);
+            }
+            Partition partition = replicas.partition(tp)
+                    .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
+            if (!(partitionData.records() instanceof MemoryRecords records)) {
+                throw new CorruptRecordException("Produce request for " + tp + " carries no record batches");
+            }
+            AppendResult appended = partition.appendAsLeader(records, acks);
+            replicas.onHighWatermarkMaybeAdvanced(tp);
+            return result
+                    .setBaseOffset(appended.firstOffset())
+                    .setLogAppendTimeMs(appended.logAppendTimeMs())
+                    .setLogStartOffset(appended.logStartOffset());
+        } catch (RuntimeException e) {
+            Errors error = Errors.forException(e);
+            return result
+                    .setErrorCode(error.code())
+                    .setErrorMessage(e.getMessage())
+                    .setBaseOffset(-1)
+                    .setLogAppendTimeMs(-1)
+                    .setLogStartOffset(-1);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.cairn.broker.network;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+import io.cairn.protocol.KafkaRequest;
+import io.cairn.protocol.RequestContext;
+import io.cairn.protocol.RequestDecoder;
+import io.cairn.protocol.RequestDispatcher;
+import io.cairn.protocol.SendFileRegion;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.timeout.IdleStateEvent;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: decodes each frame, hands it to the dispatcher, and writes the responses in
+ * request order even when handlers finish out of order (pipelining). Stops reading while too many
+ * requests are in flight, so one client cannot queue unbounded work.
+ *
+ * <p>Confined to the channel's event loop: every field is touched only there.
+ */
+final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnectionHandler.class);
+    private static final int MAX_IN_FLIGHT = 100;
+
+    private final RequestDispatcher dispatcher;
+    private final Time time;
+    private final String logPrefix;
+    private final int socketRequestMaxBytes;
+    /** Requests in arrival order; the head is sent as soon as its response is ready. */
+    private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    private String connectionId = "?";
+
+    KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes) {
+        this.dispatcher = dispatcher;
+        this.time = time;
+        this.logPrefix = logPrefix;
+        this.socketRequestMaxBytes = socketRequestMaxBytes;
+    }
+
+    private static final class Slot {
+        Optional<Send> response;
+        boolean done;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        ByteBuffer buffer;
+        try {
+            // One copy onto the heap: the parsed request (produce records) may outlive the pooled buffer.
+            buffer = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(buffer);
+            buffer.flip();
+        } finally {
+            frame.release();
+        }
+        RequestDecoder.Decoded decoded;
+        try {
+            decoded = RequestDecoder.decode(buffer);
+        } catch (InvalidRequestException e) {
+            log.info("{}Closing connection from {}: {}", logPrefix, ctx.channel().remoteAddress(), e.getMessage());
+            ctx.close();
+            return;
+        }
+        Slot slot = new Slot();
+        inFlight.add(slot);
+        if (inFlight.size() >= MAX_IN_FLIGHT) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        if (decoded instanceof RequestDecoder.Decoded.UnsupportedApiVersions unsupported) {
+            complete(ctx, slot, Optional.of(dispatcher.unsupportedApiVersions(unsupported.correlationId())));
+            return;
+        }
+        KafkaRequest request = ((RequestDecoder.Decoded.Request) decoded).request();
+        RequestContext context = new RequestContext(request.header(),
+                (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
+        dispatcher.dispatch(context, request).whenComplete((response, error) -> {
+            if (ctx.executor().inEventLoop()) {
+                complete(ctx, slot, response);
+            } else {
+                ctx.executor().execute(() -> complete(ctx, slot, response));
+            }
+        });
+    }
+
+    private void complete(ChannelHandlerContext ctx, Slot slot, Optional<Send> response) {
+        slot.response = response == null ? Optional.empty() : response;
+        slot.done = true;
+        boolean wrote = false;
+        while (!inFlight.isEmpty() && inFlight.peek().done) {
+            Optional<Send> send = inFlight.poll().response;
+            if (send.isPresent() && ctx.channel().isActive()) {
+                ctx.write(new SendFileRegion(send.get()), ctx.voidPromise());
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        if (inFlight.size() < MAX_IN_FLIGHT / 2 && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent) {
+            log.debug("{}Closing idle connection from {}", logPrefix, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            log.info("{}Closing connection from {}: request larger than socket.request.max.bytes ({})",
+                    logPrefix, ctx.channel().remoteAddress(), socketRequestMaxBytes);
+        } else if (cause instanceof java.io.IOException) {
+            log.debug("{}Connection from {} failed: {}", logPrefix, ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("{}Closing connection from {} after an unexpected error", logPrefix,
+                    ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,41 @@
+package io.cairn.broker.replica;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An operation parked until something happens (new data for a long-polling fetch, follower progress for
+ * acks=all) or its deadline passes. It completes exactly once, whichever comes first.
+ *
+ * <p>Thread-safe: {@link #tryComplete} and {@link #forceComplete} may race from any threads.
+ */
+public abstract class DelayedOperation {
+
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    /** Checks whether the operation can complete now and, if so, completes it. Returns whether it is done. */
+    public final boolean tryComplete() {
+        if (completed.get()) {
+            return true;
+        }
+        return canComplete() && forceComplete();
+    }
+
+    /** Completes the operation now, if nobody did; returns whether this call did. */
+    public final boolean forceComplete() {
+        if (completed.compareAndSet(false, true)) {
+            onComplete();
+            return true;
+        }
+        return false;
+    }
+
+    public final boolean isCompleted() {
+        return completed.get();
+    }
+
+    /** Whether the condition the operation waits for holds. Must be cheap and must not block. */
+    protected abstract boolean canComplete();
+
+    /** Builds and delivers the result; called exactly once. */
+    protected abstract void onComplete();
+}

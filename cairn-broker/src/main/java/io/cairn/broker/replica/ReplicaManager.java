@@ -1,0 +1,123 @@
+package io.cairn.broker.replica;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataListener;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.LogManager;
+import io.cairn.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partitions this node hosts, kept in line with the committed metadata: a partition appears when an
+ * image assigns it a replica here, takes the role the image gives it, follows config changes, and is
+ * deleted when its topic goes away. Handlers find partitions here and never decide leadership.
+ *
+ * <p>Thread-safe: {@link #onImage} runs on the metadata thread; lookups run anywhere.
+ */
+public final class ReplicaManager implements MetadataListener {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
+
+    /** How the broker turns a topic's config overrides into log settings. */
+    public interface TopicSettings {
+        LogConfig logConfig(Map<String, String> topicOverrides);
+
+        int minInsyncReplicas(Map<String, String> topicOverrides);
+    }
+
+    private final int nodeId;
+    private final LogManager logManager;
+    private final TopicSettings settings;
+    private final DelayedOperations<TopicPartition> fetchWaiters;
+    private final String logPrefix;
+    private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+
+    public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
+                          DelayedOperations<TopicPartition> fetchWaiters) {
+        this.nodeId = nodeId;
+        this.logManager = logManager;
+        this.settings = settings;
+        this.fetchWaiters = fetchWaiters;
+        this.logPrefix = "[node " + nodeId + "] ";
+    }
+
+    public Optional<Partition> partition(TopicPartition topicPartition) {
+        return Optional.ofNullable(partitions.get(topicPartition));
+    }
+
+    public Collection<Partition> partitions() {
+        return partitions.values();
+    }
+
+    public DelayedOperations<TopicPartition> fetchWaiters() {
+        return fetchWaiters;
+    }
+
+    /** Wakes fetches waiting on this partition: its high watermark may have moved. */
+    public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
+        fetchWaiters.checkAndComplete(topicPartition);
+    }
+
+    @Override
+    public void onImage(MetadataImage previous, MetadataImage next) {
+        for (TopicImage topic : next.topicsByName().values()) {
+            Optional<TopicImage> before = previous.topic(topic.id());
+            if (before.isPresent() && before.get().equals(topic)) {
+                continue;
+            }
+            LogConfig logConfig = settings.logConfig(topic.configs());
+            int minIsr = settings.minInsyncReplicas(topic.configs());
+            for (PartitionImage partition : topic.partitions().values()) {
+                if (partition.replicas().contains(nodeId)) {
+                    applyPartition(topic, partition, logConfig, minIsr);
+                }
+            }
+        }
+        for (TopicImage topic : previous.topicsByName().values()) {
+            if (next.topic(topic.id()).isEmpty()) {
+                removeTopic(topic);
+            }
+        }
+    }
+
+    private void applyPartition(TopicImage topic, PartitionImage image, LogConfig logConfig, int minIsr) {
+        TopicPartition tp = new TopicPartition(topic.name(), image.partition());
+        ReplicaRole role = image.leader() == nodeId
+                ? new ReplicaRole.Leader(image.leaderEpoch(), image.partitionEpoch(), image.isr(), image.replicas())
+                : new ReplicaRole.Follower(image.leaderEpoch(), image.leader());
+        Partition existing = partitions.get(tp);
+        if (existing != null && existing.topicId().equals(topic.id())) {
+            if (!existing.log().config().equals(logConfig)) {
+                existing.log().updateConfig(logConfig);
+            }
+            existing.becomeRole(role, minIsr);
+        } else {
+            PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), logConfig);
+            partitions.put(tp, new Partition(tp, topic.id(), partitionLog, role, minIsr));
+            log.debug("{}Hosting {} as {}", logPrefix, tp, role);
+        }
+        onHighWatermarkMaybeAdvanced(tp);
+    }
+
+    private void removeTopic(TopicImage topic) {
+        for (Integer index : topic.partitions().keySet()) {
+            TopicPartition tp = new TopicPartition(topic.name(), index);
+            Partition removed = partitions.get(tp);
+            if (removed != null && removed.topicId().equals(topic.id())) {
+                partitions.remove(tp);
+                logManager.delete(tp);
+                onHighWatermarkMaybeAdvanced(tp);
+            }
+        }
+        log.info("{}Deleted the logs of topic {} ({})", logPrefix, topic.name(), topic.id());
+    }
+}

@@ -1,0 +1,84 @@
+package io.cairn.protocol;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
+import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AbstractRequest;
+
+/**
+ * The handlers of one node, by API key. ApiVersions answers are derived from here.
+ *
+ * <p>Thread-safe once built (read-only).
+ */
+public final class ApiRegistry {
+
+    private final Map<ApiKeys, ApiHandler<?>> handlers;
+
+    private ApiRegistry(Map<ApiKeys, ApiHandler<?>> handlers) {
+        this.handlers = Collections.unmodifiableMap(new EnumMap<>(handlers));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The handler of this API, if it is served at this version. */
+    @SuppressWarnings("unchecked")
+    public Optional<ApiHandler<AbstractRequest>> handler(ApiKeys apiKey, short version) {
+        ApiHandler<?> handler = handlers.get(apiKey);
+        if (handler == null || version < handler.minVersion() || version > handler.maxVersion()) {
+            return Optional.empty();
+        }
+        return Optional.of((ApiHandler<AbstractRequest>) handler);
+    }
+
+    public boolean supports(ApiKeys apiKey, short version) {
+        return handler(apiKey, version).isPresent();
+    }
+
+    public Collection<ApiHandler<?>> handlers() {
+        return handlers.values();
+    }
+
+    /** Every served API with its version range, as ApiVersions advertises them. */
+    public ApiVersionCollection apiVersions() {
+        ApiVersionCollection versions = new ApiVersionCollection();
+        handlers.forEach((key, handler) -> versions.add(new ApiVersion()
+                .setApiKey(key.id)
+                .setMinVersion(handler.minVersion())
+                .setMaxVersion(handler.maxVersion())));
+        return versions;
+    }
+
+    /** Collects handlers; refuses two for one API and version ranges kafka-clients cannot parse. */
+    public static final class Builder {
+        private final Map<ApiKeys, ApiHandler<?>> handlers = new EnumMap<>(ApiKeys.class);
+
+        public Builder add(ApiHandler<?> handler) {
+            ApiKeys key = handler.apiKey();
+            if (handler.minVersion() < key.oldestVersion() || handler.maxVersion() > key.latestVersion(true)
+                    || handler.minVersion() > handler.maxVersion()) {
+                throw new IllegalArgumentException("Handler for " + key + " declares versions " + handler.minVersion()
+                        + ".." + handler.maxVersion() + " outside " + key.oldestVersion() + ".." + key.latestVersion(true));
+            }
+            if (handlers.putIfAbsent(key, handler) != null) {
+                throw new IllegalArgumentException("Two handlers for " + key);
+            }
+            return this;
+        }
+
+        /** Builds the registry, adding ApiVersions derived from it unless one was added. */
+        public ApiRegistry build() {
+            ApiRegistry[] built = new ApiRegistry[1];
+            handlers.putIfAbsent(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> built[0]));
+            built[0] = new ApiRegistry(handlers);
+            return built[0];
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.cairn.protocol;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each request's handler on the request executor and turns its outcome into the bytes to send:
+ * the handler's response, or the API's own error response when the handler failed or the version is not
+ * served. This is the one place where exceptions become Kafka error codes.
+ *
+ * <p>Thread-safe.
+ */
+public final class RequestDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+    private final ApiRegistry registry;
+    private final Executor executor;
+    private final String logPrefix;
+
+    public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix) {
+        this.registry = registry;
+        this.executor = executor;
+        this.logPrefix = logPrefix;
+    }
+
+    /**
+     * Serves one request. The future completes with the encoded response, or with empty when the request
+     * expects none (Produce with acks=0). It never completes exceptionally.
+     */
+    public CompletableFuture<Optional<Send>> dispatch(RequestContext context, KafkaRequest request) {
+        var handler = registry.handler(request.header().apiKey(), request.apiVersion());
+        if (handler.isEmpty()) {
+            UnsupportedVersionException e = new UnsupportedVersionException(
+                    request.header().apiKey() + " v" + request.apiVersion() + " is not supported by Cairn");
+            return CompletableFuture.completedFuture(Optional.of(encode(request, errorResponse(request, e))));
+        }
+        return CompletableFuture
+                .supplyAsync(() -> handler.get().handle(context, request.body()), executor)
+                .thenCompose(future -> future)
+                .handle((response, error) -> {
+                    if (error != null) {
+                        return Optional.of(encode(request, errorResponse(request, unwrap(error))));
+                    }
+                    return Optional.ofNullable(response).map(r -> encode(request, r));
+                });
+    }
+
+    /** The v0 answer to an ApiVersions request newer than this node knows. */
+    public Send unsupportedApiVersions(int correlationId) {
+        ApiVersionsResponseData data = new ApiVersionsResponseData()
+                .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
+                .setApiKeys(registry.apiVersions());
+        return SendBuilder.buildResponseSend(new ResponseHeader(correlationId, (short) 0), data, (short) 0);
+    }
+
+    private ApiMessage errorResponse(KafkaRequest request, Throwable error) {
+        if (!(error instanceof ApiException)) {
+            log.error("{}Unexpected error serving {} from {}", logPrefix, request, request.header().clientId(), error);
+        }
+        return request.body().getErrorResponse(0, error).data();
+    }
+
+    private static Send encode(KafkaRequest request, ApiMessage response) {
+        return SendBuilder.buildResponseSend(request.header().toResponseHeader(), response, request.apiVersion());
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+}
