@@ -1,0 +1,72 @@
+package io.cairn.broker.handlers;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.protocol.ApiHandler;
+import io.cairn.protocol.RequestContext;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+
+/**
+ * DeleteRecords: moves a partition's log start offset forward (offset -1 means the high watermark).
+ * Offsets above the high watermark are refused with OFFSET_OUT_OF_RANGE.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsRequest> {
+
+    private final ReplicaManager replicas;
+
+    public DeleteRecordsHandler(ReplicaManager replicas) {
+        this.replicas = replicas;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DELETE_RECORDS;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DeleteRecordsRequest request) {
+        DeleteRecordsResponseData response = new DeleteRecordsResponseData();
+        for (DeleteRecordsRequestData.DeleteRecordsTopic topic : request.data().topics()) {
+            DeleteRecordsTopicResult topicResult = new DeleteRecordsTopicResult().setName(topic.name());
+            for (DeleteRecordsRequestData.DeleteRecordsPartition partition : topic.partitions()) {
+                topicResult.partitions().add(delete(new TopicPartition(topic.name(), partition.partitionIndex()),
+                        partition.offset()));
+            }
+            response.topics().add(topicResult);
+        }
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private DeleteRecordsPartitionResult delete(TopicPartition tp, long offset) {
+        DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult().setPartitionIndex(tp.partition());
+        try {
+            Partition partition = replicas.partition(tp)
+                    .orElseThrow(() -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
+            partition.requireLeader(Optional.empty());
+            long highWatermark = partition.highWatermark();
+            long target = offset == -1 ? highWatermark : offset;
+            if (target < 0 || target > highWatermark) {
+                throw new OffsetOutOfRangeException("Offset " + offset + " of " + tp
+                        + " is outside [0, high watermark " + highWatermark + "]");
+            }
+            return result.setLowWatermark(partition.log().deleteRecordsBefore(target));
+        } catch (RuntimeException e) {
+            return result.setErrorCode(Errors.forException(e).code()).setLowWatermark(-1);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.cairn.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * A node's configuration, with Apache Kafka's property names where Kafka has one. Parsed and validated
+ * with kafka-clients' {@link ConfigDef}, so a bad value fails at start with the property's name and the
+ * reason. Properties this class does not define (the log.* topic defaults, for example) are kept and
+ * passed on as broker-level topic defaults.
+ *
+ * <p>Immutable.
+ */
+public final class CairnConfig extends AbstractConfig {
+
+    public static final String NODE_ID = "node.id";
+    public static final String BROKER_ID = "broker.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String METRICS_PORT = "cairn.metrics.port";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.HIGH,
+                    "The id of this node; unique in a cluster. broker.id is accepted as an alias.")
+            .define(LISTENERS, Type.STRING, "PLAINTEXT://localhost:9092", Importance.HIGH,
+                    "The Kafka listener, as PLAINTEXT://host:port. Port 0 picks a free port.")
+            .define(ADVERTISED_LISTENERS, Type.STRING, null, Importance.HIGH,
+                    "The address clients are told to use, as PLAINTEXT://host:port. Defaults to listeners.")
+            .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
+                    "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
+            .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, true, Importance.HIGH,
+                    "Create a topic when a client asks for metadata of a topic that does not exist.")
+            .define(NUM_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "The default number of partitions of a new topic.")
+            .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                    "The default replication factor of a new topic.")
+            .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
+                    "The largest request accepted; a larger one closes the connection.")
+            .define(CONNECTIONS_MAX_IDLE_MS, Type.LONG, 600_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "Idle connections are closed after this many milliseconds.")
+            .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
+                    "Threads reading and writing sockets.")
+            .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.LOW,
+                    "Threads serving requests.")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.LOW,
+                    "How often retention is enforced.")
+            .define(METRICS_PORT, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
+                    "Port of the HTTP endpoint serving Prometheus metrics at /metrics; -1 disables it, 0 picks one.");
+
+    private final Listener listener;
+    private final Listener advertised;
+
+    public CairnConfig(Map<String, ?> properties) {
+        super(DEFINITION, aliases(properties), false);
+        this.listener = Listener.parse(LISTENERS, getString(LISTENERS));
+        String advertisedValue = getString(ADVERTISED_LISTENERS);
+        this.advertised = advertisedValue == null
+                ? listener
+                : Listener.parse(ADVERTISED_LISTENERS, advertisedValue);
+    }
+
+    private static Map<String, Object> aliases(Map<String, ?> properties) {
+        Map<String, Object> resolved = new HashMap<>(properties);
+        if (!resolved.containsKey(NODE_ID) && resolved.containsKey(BROKER_ID)) {
+            resolved.put(NODE_ID, resolved.get(BROKER_ID));
+        }
+        if (!resolved.containsKey(LOG_DIRS) && resolved.containsKey(LOG_DIR)) {
+            resolved.put(LOG_DIRS, resolved.get(LOG_DIR));
+        }
+        String dirs = String.valueOf(resolved.getOrDefault(LOG_DIRS, "./data"));
+        if (dirs.contains(",")) {
+            throw new ConfigException(LOG_DIRS, dirs, "Cairn uses one data directory per node");
+        }
+        return resolved;
+    }
+
+    public int nodeId() {
+        return getInt(NODE_ID);
+    }
+
+    public Listener listener() {
+        return listener;
+    }
+
+    public Listener advertisedListener() {
+        return advertised;
+    }
+
+    public Path dataDir() {
+        return Path.of(getString(LOG_DIRS));
+    }
+
+    public Optional<String> rack() {
+        return Optional.ofNullable(getString(BROKER_RACK));
+    }
+
+    /** Every property given, as strings: broker-level topic defaults are read from here. */
+    public Map<String, String> allAsStrings() {
+        Map<String, String> all = new HashMap<>();
+        originals().forEach((key, value) -> all.put(key, String.valueOf(value)));
+        return all;
+    }
+
+    /** A host and port, from a PLAINTEXT://host:port listener. */
+    public record Listener(String host, int port) {
+        static Listener parse(String property, String value) {
+            String first = value.split(",")[0].trim();
+            try {
+                URI uri = new URI(first);
+                if (!"PLAINTEXT".equalsIgnoreCase(uri.getScheme())) {
+                    throw new ConfigException(property, value, "only PLAINTEXT listeners are supported");
+                }
+                if (uri.getPort() < 0 || uri.getPort() > 65535) {
+                    throw new ConfigException(property, value, "expected PLAINTEXT://host:port");
+                }
+                String host = uri.getHost() == null || uri.getHost().isEmpty() ? "0.0.0.0" : uri.getHost();
+                return new Listener(host, uri.getPort());
+            } catch (java.net.URISyntaxException e) {
+                throw new ConfigException(property, value, "expected PLAINTEXT://host:port");
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.cairn.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code cairn} command line.
+ */
+@Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnMain.Version.class,
+        description = "Cairn, a Kafka-compatible streaming broker.",
+        subcommands = {CairnMain.Start.class, CommandLine.HelpCommand.class})
+public final class CairnMain implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new CairnMain());
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command, for example: cairn start");
+    }
+
+    /** {@code cairn start}: runs one node until it is stopped (SIGTERM or Ctrl-C stop it cleanly). */
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a node. Flags override the config file; the config file overrides defaults.")
+    static final class Start implements Callable<Integer> {
+
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "A properties file with Kafka's property names (node.id, listeners, log.dirs, ...).")
+        Path configFile;
+
+        @Option(names = "--port", paramLabel = "N", description = "Kafka listener port (default 9092; 0 = any free port).")
+        Integer port;
+
+        @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default localhost).")
+        String host;
+
+        @Option(names = "--advertised-host", paramLabel = "HOST",
+                description = "Host name clients are told to connect to (default: the listen address).")
+        String advertisedHost;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default ./data).")
+        Path dataDir;
+
+        @Option(names = "--node-id", paramLabel = "N", description = "Node id (default 1).")
+        Integer nodeId;
+
+        @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE",
+                description = "Set any configuration property, e.g. -o num.partitions=3. Repeatable.")
+        Map<String, String> overrides = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            CairnConfig config;
+            try {
+                config = new CairnConfig(properties());
+            } catch (ConfigException | IOException e) {
+                System.err.println("cairn: invalid configuration: " + e.getMessage());
+                return 1;
+            }
+            CairnNode node = new CairnNode(config);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.close();
+                stopped.countDown();
+            }, "cairn-shutdown"));
+            try {
+                node.start();
+            } catch (Exception e) {
+                System.err.println("cairn: failed to start: " + e.getMessage());
+                node.close();
+                return 1;
+            }
+            stopped.await();
+            return 0;
+        }
+
+        Map<String, Object> properties() throws IOException {
+            Map<String, Object> properties = new HashMap<>();
+            if (configFile != null) {
+                if (!Files.isReadable(configFile)) {
+                    throw new IOException("cannot read config file " + configFile);
+                }
+                Properties fromFile = new Properties();
+                try (InputStream in = Files.newInputStream(configFile)) {
+                    fromFile.load(in);
+                }
+                fromFile.forEach((key, value) -> properties.put(String.valueOf(key), String.valueOf(value).trim()));
+            }
+            properties.putAll(overrides);
+            if (nodeId != null) {
+                properties.put(CairnConfig.NODE_ID, nodeId);
+            }
+            if (dataDir != null) {
+                properties.put(CairnConfig.LOG_DIRS, dataDir.toString());
+            }
+            if (port != null || host != null) {
+                CairnConfig.Listener base = new CairnConfig(properties).listener();
+                String listenHost = host != null ? host : base.host();
+                int listenPort = port != null ? port : base.port();
+                properties.put(CairnConfig.LISTENERS, "PLAINTEXT://" + listenHost + ":" + listenPort);
+            }
+            if (advertisedHost != null) {
+                properties.put(CairnConfig.ADVERTISED_LISTENERS, "PLAINTEXT://" + advertisedHost + ":"
+                        + new CairnConfig(properties).listener().port());
+            }
+            return properties;
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = CairnMain.class.getPackage().getImplementationVersion();
+            return new String[]{"cairn " + (version == null ? "development build" : version)};
+        }
+    }
+}
