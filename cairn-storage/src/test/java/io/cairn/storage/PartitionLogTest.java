@@ -310,4 +310,21 @@ class PartitionLogTest {
         // then
         assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n2\n");
     }
+
+    @Test
+    void flushMessagesTriggersAFlush() throws IOException {
+        // given
+        LogConfig c = config();
+        log = TestLogs.open(dir, new LogConfig(c.segmentBytes(), c.segmentMs(), c.retentionMs(), c.retentionBytes(),
+                c.maxMessageBytes(), c.indexIntervalBytes(), c.segmentIndexBytes(), 3, 500, false, true,
+                c.timestampType(), c.fileDeleteDelayMs()), time);
+        // when
+        log.appendAsLeader(batch(10L, "a", "b", "c"), 0);
+        log.appendAsLeader(batch(10L, "d"), 0);
+        // then
+        assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n3\n");
+        time.advance(500);
+        log.maybeFlushByTime();
+        assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n4\n");
+    }
 }
