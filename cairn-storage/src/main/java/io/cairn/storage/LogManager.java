@@ -1,61 +1,229 @@
 package io.cairn.storage;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.storage.internal.Checkpoints;
 
 /**
  * All partition logs of one node under one data directory ({@code <dataDir>/<topic>-<partition>/}).
  * Opens existing logs at start (recovering them if the previous shutdown was unclean), creates and
  * deletes logs, and runs retention and time-based flushes on the given scheduler.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe: lookups are lock-free; creation, deletion and close are serialized.
  */
 public final class LogManager implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    /** How often logs are checked for flush.ms. */
+    static final long FLUSH_CHECK_INTERVAL_MS = 1000;
+
+    private final Path dataDir;
+    private final Time time;
+    private final ScheduledExecutorService scheduler;
+    private final long retentionCheckIntervalMs;
+    private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private volatile ToLongFunction<TopicPartition> highWatermarks;
+    private boolean closed;
+
     public LogManager(Path dataDir, Time time, ScheduledExecutorService scheduler, long retentionCheckIntervalMs) {
-        throw new UnsupportedOperationException("not yet");
+        this.dataDir = dataDir;
+        this.time = time;
+        this.scheduler = scheduler;
+        this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+        this.highWatermarks = tp -> get(tp).map(PartitionLog::logEndOffset).orElse(0L);
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot create data directory " + dataDir, e);
+        }
     }
 
-    /** Loads every log found on disk. Logs whose directory names no valid partition are skipped with a warning. */
-    public void startup() {
-        throw new UnsupportedOperationException("not yet");
+    /**
+     * Tells retention each partition's high watermark; segments past it are never deleted. Without it
+     * retention uses the log end offset.
+     */
+    public void setHighWatermarks(ToLongFunction<TopicPartition> highWatermarks) {
+        this.highWatermarks = highWatermarks;
+    }
+
+    /**
+     * Loads every log found on disk (with default settings until {@link #getOrCreate} gives the real
+     * ones). Logs whose directory names no valid partition are skipped with a warning.
+     */
+    public synchronized void startup() {
+        try (Stream<Path> dirs = Files.list(dataDir)) {
+            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+                Optional<TopicPartition> tp = parsePartitionDir(dir.getFileName().toString());
+                if (tp.isEmpty()) {
+                    log.warn("Skipping {}: its name is not <topic>-<partition>", dir);
+                    continue;
+                }
+                Uuid topicId = Checkpoints.readTopicId(dir).orElse(Uuid.ZERO_UUID);
+                logs.put(tp.get(), PartitionLog.open(dir, tp.get(), topicId, LogConfig.defaults(), time));
+            }
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot load logs from " + dataDir, e);
+        }
+        tasks.add(scheduler.scheduleAtFixedRate(this::enforceRetention, retentionCheckIntervalMs,
+                retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleAtFixedRate(this::flushByTime, FLUSH_CHECK_INTERVAL_MS,
+                FLUSH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS));
+        log.info("Loaded {} logs from {}", logs.size(), dataDir);
+    }
+
+    /** Kafka's directory naming: the partition follows the last '-'. */
+    static Optional<TopicPartition> parsePartitionDir(String name) {
+        int dash = name.lastIndexOf('-');
+        if (dash <= 0 || dash == name.length() - 1) {
+            return Optional.empty();
+        }
+        try {
+            int partition = Integer.parseInt(name.substring(dash + 1));
+            return partition < 0 ? Optional.empty() : Optional.of(new TopicPartition(name.substring(0, dash), partition));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /**
      * The log of this partition, created with {@code config} if absent. If a log exists for the same
      * name but another topic id (the topic was deleted and re-created while this node was down), the
-     * old one is deleted first.
+     * old one is deleted first. An existing log whose settings differ from {@code config} is updated.
      */
-    public PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
+        PartitionLog existing = logs.get(topicPartition);
+        Path dir = dirOf(topicPartition);
+        try {
+            if (existing != null && !sameTopic(existing.topicId(), topicId)) {
+                log.info("Deleting log {} of old topic id {} (now {})", dir, existing.topicId(), topicId);
+                logs.remove(topicPartition);
+                existing.delete();
+                existing = null;
+            }
+            if (existing != null) {
+                if (!existing.config().equals(config)) {
+                    existing.updateConfig(config);
+                }
+                return existing;
+            }
+            Optional<Uuid> onDisk = Files.isDirectory(dir) ? Checkpoints.readTopicId(dir) : Optional.empty();
+            if (onDisk.isPresent() && !sameTopic(onDisk.get(), topicId)) {
+                deleteRecursively(dir);
+            }
+            PartitionLog created = PartitionLog.open(dir, topicPartition, topicId, config, time);
+            logs.put(topicPartition, created);
+            return created;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot open log " + dir, e);
+        }
+    }
+
+    private static boolean sameTopic(Uuid a, Uuid b) {
+        return a.equals(b) || Uuid.ZERO_UUID.equals(a) || Uuid.ZERO_UUID.equals(b);
+    }
+
+    private Path dirOf(TopicPartition tp) {
+        return dataDir.resolve(tp.topic() + "-" + tp.partition());
     }
 
     public Optional<PartitionLog> get(TopicPartition topicPartition) {
-        throw new UnsupportedOperationException("not yet");
+        return Optional.ofNullable(logs.get(topicPartition));
     }
 
     public Collection<PartitionLog> all() {
-        throw new UnsupportedOperationException("not yet");
+        return List.copyOf(logs.values());
     }
 
     /** Deletes the partition's log and its directory, if present. */
-    public void delete(TopicPartition topicPartition) {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized void delete(TopicPartition topicPartition) {
+        PartitionLog existing = logs.remove(topicPartition);
+        if (existing != null) {
+            existing.delete();
+            return;
+        }
+        try {
+            deleteRecursively(dirOf(topicPartition));
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot delete " + dirOf(topicPartition), e);
+        }
     }
 
     public Path dataDir() {
-        throw new UnsupportedOperationException("not yet");
+        return dataDir;
+    }
+
+    /** One retention pass over all logs; also run periodically. Failures of one log do not stop the others. */
+    public void enforceRetention() {
+        for (PartitionLog partitionLog : all()) {
+            try {
+                partitionLog.enforceRetention(highWatermarks.applyAsLong(partitionLog.topicPartition()));
+            } catch (RuntimeException e) {
+                log.warn("Retention of {} failed", partitionLog.topicPartition(), e);
+            }
+        }
+    }
+
+    /** Flushes logs whose flush.ms has passed; also run periodically. */
+    public void flushByTime() {
+        for (PartitionLog partitionLog : all()) {
+            try {
+                partitionLog.maybeFlushByTime();
+            } catch (RuntimeException e) {
+                log.warn("Flush of {} failed", partitionLog.topicPartition(), e);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /** Closes every log cleanly so that the next start needs no recovery. */
     @Override
-    public void close() {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        tasks.forEach(task -> task.cancel(false));
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                partitionLog.close();
+            } catch (RuntimeException e) {
+                log.warn("Closing {} failed; it will be recovered at the next start", partitionLog.topicPartition(), e);
+            }
+        }
+        logs.clear();
     }
 }

@@ -1,13 +1,35 @@
 package io.cairn.storage;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InconsistentTopicIdException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.storage.internal.AppendValidator;
+import io.cairn.storage.internal.BatchMetadata;
+import io.cairn.storage.internal.Checkpoints;
+import io.cairn.storage.internal.LogLoader;
+import io.cairn.storage.internal.LogSegment;
+import io.cairn.storage.internal.ProducerStateManager;
+import io.cairn.storage.internal.RetentionPolicy;
+import io.cairn.storage.internal.SegmentDeleter;
 
 /**
  * The log of one partition: a directory of segments named by base offset, each holding record batches
@@ -15,17 +37,70 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Threading: appends, truncation, retention and config changes are serialized by this object;
  * reads may run concurrently with them and with each other without blocking on appends.
+ * Reads see an immutable, volatile {@link View} (segments, log start and end offsets) that every
+ * mutation replaces.
  */
 public final class PartitionLog implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** What readers see; replaced as a whole by every mutation. */
+    private record View(List<LogSegment> segments, long logStartOffset, long logEndOffset) {
+        LogSegment active() {
+            return segments.get(segments.size() - 1);
+        }
+    }
+
+    private final Path dir;
+    private final TopicPartition topicPartition;
+    private final Uuid topicId;
+    private final Time time;
+    private final ProducerStateManager producers;
+    private final SegmentDeleter deleter;
+    private volatile LogConfig config;
+    private volatile View view;
+    private long recoveryPoint;
+    private long unflushedMessages;
+    private long lastFlushMs;
+    private boolean closed;
+
+    private PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
+                         ProducerStateManager producers, LogLoader.Loaded loaded) {
+        this.dir = dir;
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.config = config;
+        this.time = time;
+        this.producers = producers;
+        this.deleter = new SegmentDeleter(dir);
+        this.view = new View(List.copyOf(loaded.segments()), loaded.logStartOffset(), loaded.logEndOffset());
+        this.recoveryPoint = loaded.recoveryPoint();
+        this.lastFlushMs = time.milliseconds();
+    }
 
     /**
      * Opens (creating if needed) the log in {@code dir}, recovering segments past the recovery point
      * when the last shutdown was not clean: every batch's CRC is checked, a torn or corrupt tail is
      * truncated, indexes are rebuilt and producer state is rebuilt from the log.
+     *
+     * @throws InconsistentTopicIdException the directory belongs to another topic id
      */
     public static PartitionLog open(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config,
                                     Time time) throws IOException {
-        throw new UnsupportedOperationException("not yet");
+        Files.createDirectories(dir);
+        Optional<Uuid> stored = Checkpoints.readTopicId(dir);
+        if (stored.isPresent() && !stored.get().equals(topicId) && !Uuid.ZERO_UUID.equals(topicId)
+                && !Uuid.ZERO_UUID.equals(stored.get())) {
+            throw new InconsistentTopicIdException("Log " + dir + " belongs to topic id " + stored.get()
+                    + ", not " + topicId);
+        }
+        Uuid effectiveId = Uuid.ZERO_UUID.equals(topicId) ? stored.orElse(topicId) : topicId;
+        if (!Uuid.ZERO_UUID.equals(effectiveId) && !stored.equals(Optional.of(effectiveId))) {
+            Checkpoints.writeTopicId(dir, effectiveId);
+        }
+        ProducerStateManager producers = new ProducerStateManager(dir);
+        LogLoader.Loaded loaded = LogLoader.load(dir, config, producers);
+        return new PartitionLog(dir, topicPartition, effectiveId, config, time, producers, loaded);
     }
 
     /**
@@ -34,18 +109,100 @@ public final class PartitionLog implements AutoCloseable {
      * rewriting the base offset, the partition leader epoch is stamped, and for LogAppendTime logs
      * the max timestamp is set. Idempotent producers' batches are checked against producer state:
      * a retried duplicate returns its original offsets with {@code duplicate=true}.
+     * An empty request appends nothing and returns firstOffset = log end offset, lastOffset = one below.
      *
      * @throws org.apache.kafka.common.errors.CorruptRecordException        bad CRC or malformed batch
      * @throws org.apache.kafka.common.errors.RecordTooLargeException       batch over max.message.bytes
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException  batch over segment.bytes
      * @throws org.apache.kafka.common.errors.UnsupportedForMessageFormatException magic below 2
-     * @throws org.apache.kafka.common.errors.InvalidRecordException        e.g. a keyless record in a compacted log
+     * @throws org.apache.kafka.common.InvalidRecordException               e.g. a keyless record in a compacted log
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   sequence gap for a known producer
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's current
-     * @throws org.apache.kafka.common.errors.KafkaStorageException         I/O failure
+     * @throws KafkaStorageException                                        I/O failure
      */
-    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        ensureOpen();
+        LogConfig cfg = config;
+        View current = view;
+        long now = time.milliseconds();
+        List<MutableRecordBatch> batches = AppendValidator.validate(records, cfg);
+        if (batches.isEmpty()) {
+            return new AppendResult(current.logEndOffset(), current.logEndOffset() - 1, -1,
+                    current.logStartOffset(), false);
+        }
+        boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
+        ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
+        long nextOffset = current.logEndOffset();
+        for (MutableRecordBatch batch : batches) {
+            if (batch.hasProducerId()) {
+                Optional<BatchMetadata> duplicate = staged.check(batch);
+                if (duplicate.isPresent()) {
+                    return new AppendResult(duplicate.get().firstOffset(), duplicate.get().lastOffset(), -1,
+                            current.logStartOffset(), true);
+                }
+            }
+            long count = batch.lastOffset() - batch.baseOffset() + 1;
+            batch.setLastOffset(nextOffset + count - 1);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+            if (logAppendTime) {
+                batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
+            }
+            if (batch.hasProducerId()) {
+                staged.update(batch);
+            }
+            nextOffset += count;
+        }
+        try {
+            LogSegment segment = maybeRoll(records.sizeInBytes(), nextOffset - 1, now);
+            segment.append(records, now);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Append to " + topicPartition + " failed", e);
+        }
+        staged.commit();
+        View written = view;
+        view = new View(written.segments(), written.logStartOffset(), nextOffset);
+        unflushedMessages += nextOffset - current.logEndOffset();
+        if (unflushedMessages >= cfg.flushIntervalMessages()) {
+            flush();
+        }
+        return new AppendResult(current.logEndOffset(), nextOffset - 1, logAppendTime ? now : -1,
+                current.logStartOffset(), false);
+    }
+
+    /** The active segment, after rolling it if this append would not fit or it is too old or full. */
+    private LogSegment maybeRoll(int appendBytes, long lastOffset, long now) throws IOException {
+        LogConfig cfg = config;
+        LogSegment active = view.active();
+        if (active.isEmpty()) {
+            return active;
+        }
+        boolean full = (long) active.sizeInBytes() + appendBytes > cfg.segmentBytes();
+        boolean old = now - active.rollingBaseMs() > cfg.segmentMs();
+        boolean overflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        if (full || old || active.indexesFull() || overflow) {
+            return roll();
+        }
+        return active;
+    }
+
+    /** Starts a new active segment at the log end offset; the old one is flushed and its indexes trimmed. */
+    private LogSegment roll() throws IOException {
+        View current = view;
+        LogSegment old = current.active();
+        long base = current.logEndOffset();
+        old.onRolled();
+        old.flush();
+        LogSegment fresh = LogSegment.open(dir, base, config.indexIntervalBytes(), config.segmentIndexBytes());
+        List<LogSegment> segments = new ArrayList<>(current.segments());
+        segments.add(fresh);
+        view = new View(List.copyOf(segments), current.logStartOffset(), current.logEndOffset());
+        producers.takeSnapshot(base);
+        if (recoveryPoint < base) {
+            recoveryPoint = base;
+            Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), base);
+        }
+        log.debug("Rolled {} at offset {}", topicPartition, base);
+        return fresh;
     }
 
     /**
@@ -55,93 +212,292 @@ public final class PartitionLog implements AutoCloseable {
      *                           first batch is returned whole even if larger
      * @param maxOffsetExclusive batches whose base offset is at or past this are not returned (the high
      *                           watermark for consumers, the log end offset for replicas)
-     * @throws org.apache.kafka.common.errors.OffsetOutOfRangeException startOffset below the log start
-     *         offset or above the log end offset
+     * @throws OffsetOutOfRangeException startOffset below the log start offset or above the log end offset
      */
     public ReadResult read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneBatch) {
-        throw new UnsupportedOperationException("not yet");
+        View current = view;
+        if (startOffset < current.logStartOffset() || startOffset > current.logEndOffset()) {
+            throw new OffsetOutOfRangeException("Offset " + startOffset + " is outside [" + current.logStartOffset()
+                    + ", " + current.logEndOffset() + "] of " + topicPartition);
+        }
+        long limit = Math.min(maxOffsetExclusive, current.logEndOffset());
+        List<LogSegment> segments = current.segments();
+        if (startOffset < limit) {
+            for (int i = floorSegment(segments, startOffset); i < segments.size(); i++) {
+                Optional<FileRecords> records = segments.get(i).read(startOffset, maxBytes, limit, minOneBatch);
+                if (records.isPresent()) {
+                    return new ReadResult(records.get(), current.logStartOffset(), current.logEndOffset());
+                }
+            }
+        }
+        return new ReadResult(MemoryRecords.EMPTY, current.logStartOffset(), current.logEndOffset());
+    }
+
+    private static int floorSegment(List<LogSegment> segments, long offset) {
+        int lo = 0;
+        int hi = segments.size() - 1;
+        int found = 0;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (segments.get(mid).baseOffset() <= offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
     }
 
     /** The first offset still in the log. */
     public long logStartOffset() {
-        throw new UnsupportedOperationException("not yet");
+        return view.logStartOffset();
     }
 
     /** The offset the next appended record will get. */
     public long logEndOffset() {
-        throw new UnsupportedOperationException("not yet");
+        return view.logEndOffset();
     }
 
     /** The first record whose timestamp is at or after {@code timestamp}, if any. */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        throw new UnsupportedOperationException("not yet");
+        View current = view;
+        for (LogSegment segment : current.segments()) {
+            if (segment.maxTimestamp() < timestamp || segment.nextOffset() <= current.logStartOffset()) {
+                continue;
+            }
+            Optional<TimestampAndOffset> found = segment.firstAtOrAfter(timestamp, current.logStartOffset(),
+                    current.logEndOffset());
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
     }
 
     /** The record with the largest timestamp (the earliest such offset), if the log is not empty. */
     public Optional<TimestampAndOffset> maxTimestamp() {
-        throw new UnsupportedOperationException("not yet");
+        View current = view;
+        LogSegment best = null;
+        for (LogSegment segment : current.segments()) {
+            if (segment.nextOffset() > current.logStartOffset() && !segment.isEmpty()
+                    && (best == null || segment.maxTimestamp() > best.maxTimestamp())) {
+                best = segment;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        return best.firstAtOrAfter(best.maxTimestamp(), current.logStartOffset(), current.logEndOffset());
     }
 
     /**
      * Moves the log start offset forward to {@code offset} (DeleteRecords) and deletes segments wholly
      * below it. Returns the new log start offset. Never moves it backwards.
      *
-     * @throws org.apache.kafka.common.errors.OffsetOutOfRangeException offset above the log end offset
+     * @throws OffsetOutOfRangeException offset above the log end offset
      */
-    public long deleteRecordsBefore(long offset) {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized long deleteRecordsBefore(long offset) {
+        ensureOpen();
+        View current = view;
+        if (offset > current.logEndOffset()) {
+            throw new OffsetOutOfRangeException("Cannot delete records before " + offset + ": log end offset is "
+                    + current.logEndOffset());
+        }
+        if (offset <= current.logStartOffset()) {
+            return current.logStartOffset();
+        }
+        try {
+            advanceLogStart(offset);
+            deleteSegments(segmentsBelow(view, offset));
+        } catch (IOException e) {
+            throw new KafkaStorageException("DeleteRecords on " + topicPartition + " failed", e);
+        }
+        return view.logStartOffset();
+    }
+
+    private void advanceLogStart(long offset) throws IOException {
+        View current = view;
+        if (offset <= current.logStartOffset()) {
+            return;
+        }
+        Checkpoints.writeOffset(dir.resolve(LogLoader.LOG_START_CHECKPOINT), offset);
+        view = new View(current.segments(), offset, current.logEndOffset());
+        producers.evictBelow(offset);
+    }
+
+    private static List<LogSegment> segmentsBelow(View current, long offset) {
+        List<LogSegment> below = new ArrayList<>();
+        for (LogSegment segment : current.segments()) {
+            if (segment == current.active() || segment.nextOffset() > offset) {
+                break;
+            }
+            below.add(segment);
+        }
+        return below;
+    }
+
+    /** Removes the given oldest segments from the view and schedules their files for deletion. */
+    private void deleteSegments(List<LogSegment> doomed) throws IOException {
+        if (doomed.isEmpty()) {
+            return;
+        }
+        View current = view;
+        List<LogSegment> remaining = new ArrayList<>(current.segments());
+        remaining.removeAll(doomed);
+        long newStart = Math.max(current.logStartOffset(), remaining.get(0).baseOffset());
+        view = new View(List.copyOf(remaining), current.logStartOffset(), current.logEndOffset());
+        advanceLogStart(newStart);
+        deleter.schedule(doomed, time.milliseconds() + config.fileDeleteDelayMs());
+        deleter.deleteDue(time.milliseconds());
     }
 
     /**
      * Rolls the active segment if segment.ms has passed, and deletes segments by retention.ms and
      * retention.bytes (when cleanup.policy has delete). Called periodically by {@link LogManager}.
-     * Never deletes the active segment's data past the high watermark argument.
+     * Never deletes the active segment's data past the high watermark argument. Also removes the files
+     * of earlier deleted segments once file.delete.delay.ms has passed.
      *
      * @return the number of segments deleted
      */
-    public int enforceRetention(long highWatermark) {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized int enforceRetention(long highWatermark) {
+        ensureOpen();
+        long now = time.milliseconds();
+        try {
+            deleter.deleteDue(now);
+            LogSegment active = view.active();
+            if (!active.isEmpty() && now - active.rollingBaseMs() > config.segmentMs()) {
+                roll();
+            }
+            List<LogSegment> doomed = RetentionPolicy.select(view.segments(), config, now, highWatermark,
+                    view.logStartOffset());
+            if (doomed.size() == view.segments().size()) {
+                roll();
+            }
+            deleteSegments(doomed);
+            return doomed.size();
+        } catch (IOException e) {
+            throw new KafkaStorageException("Retention on " + topicPartition + " failed", e);
+        }
     }
 
     /** Replaces this log's settings; takes effect for the next append and the next retention pass. */
     public void updateConfig(LogConfig config) {
-        throw new UnsupportedOperationException("not yet");
+        this.config = config;
     }
 
     public LogConfig config() {
-        throw new UnsupportedOperationException("not yet");
+        return config;
     }
 
     /** Flushes segment and index data to disk and advances the recovery point to the log end offset. */
-    public void flush() {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized void flush() {
+        ensureOpen();
+        View current = view;
+        try {
+            for (LogSegment segment : current.segments()) {
+                if (segment.nextOffset() > recoveryPoint || segment == current.active()) {
+                    segment.flush();
+                }
+            }
+            recoveryPoint = current.logEndOffset();
+            Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), recoveryPoint);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Flush of " + topicPartition + " failed", e);
+        }
+        unflushedMessages = 0;
+        lastFlushMs = time.milliseconds();
+    }
+
+    /** Flushes if flush.ms has passed since the last flush and there is unflushed data. */
+    public synchronized void maybeFlushByTime() {
+        if (!closed && unflushedMessages > 0 && time.milliseconds() - lastFlushMs >= config.flushIntervalMs()) {
+            flush();
+        }
     }
 
     /** Total bytes of all segments. */
     public long sizeInBytes() {
-        throw new UnsupportedOperationException("not yet");
+        long size = 0;
+        for (LogSegment segment : view.segments()) {
+            size += segment.sizeInBytes();
+        }
+        return size;
+    }
+
+    /** How many segments the log has (the active one included). */
+    public int segmentCount() {
+        return view.segments().size();
     }
 
     public TopicPartition topicPartition() {
-        throw new UnsupportedOperationException("not yet");
+        return topicPartition;
     }
 
     public Uuid topicId() {
-        throw new UnsupportedOperationException("not yet");
+        return topicId;
     }
 
     public Path dir() {
-        throw new UnsupportedOperationException("not yet");
+        return dir;
     }
 
     /** Flushes and closes files; marks this log as cleanly shut down. */
     @Override
-    public void close() {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        View current = view;
+        try {
+            flush();
+            producers.takeSnapshot(current.logEndOffset());
+            for (LogSegment segment : current.segments()) {
+                segment.close();
+            }
+            deleter.deleteAll();
+            Checkpoints.writeOffset(dir.resolve(LogLoader.LOG_START_CHECKPOINT), current.logStartOffset());
+            Checkpoints.writeAtomically(dir.resolve(LogLoader.CLEAN_SHUTDOWN), new byte[0]);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Close of " + topicPartition + " failed", e);
+        } finally {
+            closed = true;
+        }
     }
 
     /** Closes the log and removes its directory. */
-    public void delete() {
-        throw new UnsupportedOperationException("not yet");
+    public synchronized void delete() {
+        closed = true;
+        try {
+            for (LogSegment segment : view.segments()) {
+                segment.closeHandlers();
+            }
+            deleter.deleteAll();
+            deleteRecursively(dir);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Delete of " + topicPartition + " failed", e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new KafkaStorageException("Log " + topicPartition + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", " + dir + ")";
     }
 }

@@ -1,0 +1,80 @@
+package io.cairn.storage.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+import io.cairn.storage.LogConfig;
+
+/**
+ * Checks the batches of a produce request before anything is written: format, size, CRC, record
+ * count and, for compacted logs, keys. Compressed batches are only decompressed when keys must be checked.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class AppendValidator {
+
+    private AppendValidator() {
+    }
+
+    /** @return the batches, in order, all valid */
+    public static List<MutableRecordBatch> validate(MemoryRecords records, LogConfig config) {
+        List<MutableRecordBatch> batches = new ArrayList<>();
+        long totalBytes = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            validateBatch(batch, config);
+            totalBytes += batch.sizeInBytes();
+            batches.add(batch);
+        }
+        if (totalBytes != records.sizeInBytes()) {
+            throw new CorruptRecordException("The request has " + (records.sizeInBytes() - totalBytes)
+                    + " trailing bytes that are not a whole record batch");
+        }
+        return batches;
+    }
+
+    private static void validateBatch(MutableRecordBatch batch, LogConfig config) {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            throw new UnsupportedForMessageFormatException("Only record batches of magic 2 are accepted, got "
+                    + batch.magic());
+        }
+        int size = batch.sizeInBytes();
+        if (size > config.maxMessageBytes()) {
+            throw new RecordTooLargeException("Batch of " + size + " bytes is over max.message.bytes "
+                    + config.maxMessageBytes());
+        }
+        if (size > config.segmentBytes()) {
+            throw new RecordBatchTooLargeException("Batch of " + size + " bytes is over segment.bytes "
+                    + config.segmentBytes());
+        }
+        batch.ensureValid();
+        if (batch.isTransactional() || batch.isControlBatch()) {
+            throw new InvalidRecordException("Transactional and control batches are not supported");
+        }
+        Integer count = batch.countOrNull();
+        long lastOffsetDelta = batch.lastOffset() - batch.baseOffset();
+        if (count == null || count <= 0 || lastOffsetDelta != count - 1) {
+            throw new InvalidRecordException("Batch record count " + count + " does not match its last offset delta "
+                    + lastOffsetDelta);
+        }
+        if (batch.hasProducerId() && batch.baseSequence() < 0) {
+            throw new InvalidRecordException("Idempotent batch without a sequence number");
+        }
+        if (config.compact()) {
+            for (Record record : batch) {
+                if (!record.hasKey()) {
+                    throw new InvalidRecordException("Compacted topics accept only records with a key");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.cairn.storage.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Small files of a partition directory, written atomically (temp file, fsync, rename): offset
+ * checkpoints ({@code version\noffset\n}) and Kafka's {@code partition.metadata}.
+ *
+ * <p>Stateless and thread-safe; callers serialize writes to the same file.
+ */
+public final class Checkpoints {
+
+    public static final String PARTITION_METADATA = "partition.metadata";
+    private static final int VERSION = 0;
+
+    private Checkpoints() {
+    }
+
+    public static void writeAtomically(Path target, byte[] content) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buffer = ByteBuffer.wrap(content);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    public static void writeOffset(Path file, long offset) throws IOException {
+        writeAtomically(file, (VERSION + "\n" + offset + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The offset in the checkpoint, or empty if it is absent or unreadable. */
+    public static OptionalLong readOffset(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return OptionalLong.empty();
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        try {
+            if (lines.size() >= 2 && Integer.parseInt(lines.get(0).trim()) == VERSION) {
+                return OptionalLong.of(Long.parseLong(lines.get(1).trim()));
+            }
+        } catch (NumberFormatException e) {
+            // fall through: treated as absent
+        }
+        return OptionalLong.empty();
+    }
+
+    public static void writeTopicId(Path dir, Uuid topicId) throws IOException {
+        String content = "version: 0\ntopic_id: " + topicId + "\n";
+        writeAtomically(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The topic id in {@code partition.metadata}, or empty if the file is absent or malformed. */
+    public static Optional<Uuid> readTopicId(Path dir) throws IOException {
+        Path file = dir.resolve(PARTITION_METADATA);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.startsWith("topic_id:")) {
+                try {
+                    return Optional.of(Uuid.fromString(line.substring("topic_id:".length()).trim()));
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,146 @@
+package io.cairn.storage.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.storage.LogConfig;
+
+/**
+ * Opens the segments of a partition directory, recovering them when the last shutdown was unclean,
+ * and rebuilds producer state.
+ *
+ * <p>Not thread-safe; used once, before the log is published.
+ */
+public final class LogLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
+
+    public static final String CLEAN_SHUTDOWN = ".clean-shutdown";
+    public static final String LOG_START_CHECKPOINT = "log-start-offset-checkpoint";
+    public static final String RECOVERY_CHECKPOINT = "recovery-point-offset-checkpoint";
+
+    /** What was loaded; segments are ascending and the last one is active. */
+    public record Loaded(List<LogSegment> segments, long logStartOffset, long logEndOffset, long recoveryPoint) {
+    }
+
+    private LogLoader() {
+    }
+
+    public static Loaded load(Path dir, LogConfig config, ProducerStateManager producers) throws IOException {
+        Files.createDirectories(dir);
+        removeLeftovers(dir);
+        Path marker = dir.resolve(CLEAN_SHUTDOWN);
+        boolean clean = Files.exists(marker);
+        long recoveryPoint = clean ? Long.MAX_VALUE
+                : Checkpoints.readOffset(dir.resolve(RECOVERY_CHECKPOINT)).orElse(0L);
+        long checkpointedStart = Checkpoints.readOffset(dir.resolve(LOG_START_CHECKPOINT)).orElse(0L);
+        List<LogSegment> segments = loadSegments(dir, config, recoveryPoint);
+        if (segments.isEmpty()) {
+            segments.add(LogSegment.open(dir, checkpointedStart, config.indexIntervalBytes(),
+                    config.segmentIndexBytes()));
+        }
+        LogSegment active = segments.get(segments.size() - 1);
+        active.onActive(config.segmentIndexBytes());
+        long logEndOffset = active.nextOffset();
+        long logStartOffset = Math.max(segments.get(0).baseOffset(), Math.min(checkpointedStart, logEndOffset));
+        rebuildProducerState(producers, segments, logStartOffset, logEndOffset);
+        Files.deleteIfExists(marker);
+        if (!clean) {
+            log.info("Recovered log {} after an unclean shutdown: offsets [{}, {})", dir, logStartOffset, logEndOffset);
+        }
+        return new Loaded(segments, logStartOffset, logEndOffset, Math.min(recoveryPoint, logEndOffset));
+    }
+
+    private static void removeLeftovers(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(".tmp")) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+    private static List<LogSegment> loadSegments(Path dir, LogConfig config, long recoveryPoint) throws IOException {
+        List<Long> baseOffsets = segmentBaseOffsets(dir);
+        List<LogSegment> segments = new ArrayList<>();
+        for (int i = 0; i < baseOffsets.size(); i++) {
+            long base = baseOffsets.get(i);
+            LogSegment segment = LogSegment.open(dir, base, config.indexIntervalBytes(), config.segmentIndexBytes());
+            segments.add(segment);
+            boolean last = i == baseOffsets.size() - 1;
+            boolean needsRecovery = last || baseOffsets.get(i + 1) > recoveryPoint;
+            if (recoveryPoint == Long.MAX_VALUE) {
+                needsRecovery = false;
+            }
+            if (!needsRecovery && segment.loadTrusted()) {
+                continue;
+            }
+            int truncated = segment.recover(config.segmentIndexBytes());
+            if (!last) {
+                segment.onRolled();
+            }
+            boolean gap = !last && segment.nextOffset() > baseOffsets.get(i + 1);
+            if ((truncated > 0 || gap) && !last) {
+                log.warn("Log {} was corrupt in segment {}: truncated {} bytes and deleting {} later segments",
+                        dir, base, truncated, baseOffsets.size() - i - 1);
+                deleteSegmentFiles(dir, baseOffsets.subList(i + 1, baseOffsets.size()));
+                segment.onActive(config.segmentIndexBytes());
+                break;
+            }
+            if (truncated > 0) {
+                log.info("Truncated {} bytes of a torn or corrupt tail of {}", truncated, segment);
+            }
+        }
+        return segments;
+    }
+
+    private static List<Long> segmentBaseOffsets(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(LogSegment.LOG_SUFFIX))
+                    .map(n -> n.substring(0, n.length() - LogSegment.LOG_SUFFIX.length()))
+                    .filter(n -> n.matches("\\d{20}"))
+                    .map(Long::parseLong)
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    private static void deleteSegmentFiles(Path dir, List<Long> baseOffsets) throws IOException {
+        for (long base : baseOffsets) {
+            for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
+                    LogSegment.TIME_INDEX_SUFFIX)) {
+                Files.deleteIfExists(LogSegment.file(dir, base, suffix).toPath());
+            }
+            Files.deleteIfExists(dir.resolve(LogSegment.fileName(base) + ProducerStateManager.SNAPSHOT_SUFFIX));
+        }
+    }
+
+    private static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
+                                             long logStartOffset, long logEndOffset) throws IOException {
+        Optional<Long> snapshot = producers.loadLatestSnapshot(logEndOffset);
+        long from = snapshot.orElse(segments.get(0).baseOffset());
+        for (LogSegment segment : segments) {
+            if (segment.nextOffset() <= from) {
+                continue;
+            }
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.lastOffset() >= from) {
+                    producers.replay(batch);
+                }
+            }
+        }
+        producers.evictBelow(logStartOffset);
+    }
+}

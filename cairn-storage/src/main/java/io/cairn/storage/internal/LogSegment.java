@@ -1,0 +1,313 @@
+package io.cairn.storage.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.storage.TimestampAndOffset;
+
+/**
+ * One segment of a partition log: {@code <base>.log} with its {@code .index} and {@code .timeindex}.
+ *
+ * <p>Thread-safety: mutations (append, recover, roll-related trimming, rename, close) must be serialized
+ * by the owning log; reads ({@link #read}, {@link #firstAtOrAfter}, the getters) may run concurrently
+ * with one another and with appends, and only see whole batches.
+ */
+public final class LogSegment {
+
+    private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
+
+    public static final String LOG_SUFFIX = ".log";
+    public static final String INDEX_SUFFIX = ".index";
+    public static final String TIME_INDEX_SUFFIX = ".timeindex";
+    public static final String DELETED_SUFFIX = ".deleted";
+
+    private final long baseOffset;
+    private final FileRecords records;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private final int indexIntervalBytes;
+    private int bytesSinceLastIndexEntry;
+    private volatile long nextOffset;
+    private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+    private volatile long lastOffsetOfMaxTimestamp = -1;
+    /** When the first batch was appended (wall clock), or the first batch's timestamp for loaded segments. */
+    private volatile long rollingBaseMs = -1;
+
+    private LogSegment(long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
+                       int indexIntervalBytes) {
+        this.baseOffset = baseOffset;
+        this.records = records;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.nextOffset = baseOffset;
+    }
+
+    /** Opens (creating if absent) the files of the segment at {@code baseOffset} in {@code dir}. */
+    public static LogSegment open(Path dir, long baseOffset, int indexIntervalBytes, int maxIndexSize)
+            throws IOException {
+        FileRecords records = FileRecords.open(file(dir, baseOffset, LOG_SUFFIX));
+        OffsetIndex offsetIndex = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX), baseOffset, maxIndexSize);
+        TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset, maxIndexSize);
+        return new LogSegment(baseOffset, records, offsetIndex, timeIndex, indexIntervalBytes);
+    }
+
+    public static File file(Path dir, long baseOffset, String suffix) {
+        return dir.resolve(fileName(baseOffset) + suffix).toFile();
+    }
+
+    public static String fileName(long offset) {
+        return String.format("%020d", offset);
+    }
+
+    /**
+     * Appends batches whose offsets are already assigned, adding index entries every
+     * index.interval.bytes. {@code nowMs} is the wall clock, used to start the segment.ms clock.
+     */
+    public void append(MemoryRecords batches, long nowMs) throws IOException {
+        int position = records.sizeInBytes();
+        records.append(batches);
+        for (RecordBatch batch : batches.batches()) {
+            onBatchAppended(batch, position);
+            position += batch.sizeInBytes();
+        }
+        if (rollingBaseMs < 0) {
+            rollingBaseMs = nowMs;
+        }
+    }
+
+    private void onBatchAppended(RecordBatch batch, int position) {
+        if (batch.maxTimestamp() > maxTimestamp) {
+            maxTimestamp = batch.maxTimestamp();
+            lastOffsetOfMaxTimestamp = batch.lastOffset();
+        }
+        if (bytesSinceLastIndexEntry >= indexIntervalBytes && position > 0) {
+            offsetIndex.append(batch.lastOffset(), position);
+            timeIndex.maybeAppend(maxTimestamp, batch.lastOffset());
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += batch.sizeInBytes();
+        nextOffset = batch.nextOffset();
+    }
+
+    /**
+     * Loads in-memory state of a segment that needs no recovery: the next offset and largest timestamp,
+     * reading the batches after the last index entry.
+     *
+     * @return false if the indexes look corrupt (the caller should {@link #recover} instead)
+     */
+    public boolean loadTrusted() {
+        if (!offsetIndex.isSane(records.sizeInBytes()) || !timeIndex.isSane()) {
+            return false;
+        }
+        maxTimestamp = timeIndex.lastTimestamp();
+        lastOffsetOfMaxTimestamp = timeIndex.lastOffset();
+        for (FileChannelRecordBatch batch : records.batchesFrom(offsetIndex.lastPosition())) {
+            if (batch.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = batch.maxTimestamp();
+                lastOffsetOfMaxTimestamp = batch.lastOffset();
+            }
+            nextOffset = batch.nextOffset();
+        }
+        loadRollingBase();
+        return true;
+    }
+
+    private void loadRollingBase() {
+        for (FileChannelRecordBatch batch : records.batches()) {
+            rollingBaseMs = batch.maxTimestamp();
+            return;
+        }
+    }
+
+    /**
+     * Validates every batch (size, magic, CRC, increasing offsets), truncates the file at the first
+     * invalid or torn batch and rebuilds both indexes.
+     *
+     * @return the number of bytes truncated
+     */
+    public int recover(int maxIndexSize) throws IOException {
+        offsetIndex.reset();
+        timeIndex.reset();
+        offsetIndex.resize(maxIndexSize);
+        timeIndex.resize(maxIndexSize);
+        bytesSinceLastIndexEntry = 0;
+        nextOffset = baseOffset;
+        maxTimestamp = RecordBatch.NO_TIMESTAMP;
+        lastOffsetOfMaxTimestamp = -1;
+        int validBytes = 0;
+        try {
+            for (FileChannelRecordBatch batch : records.batches()) {
+                if (!isValidNext(batch)) {
+                    break;
+                }
+                onBatchAppended(batch, validBytes);
+                validBytes += batch.sizeInBytes();
+            }
+        } catch (CorruptRecordException | KafkaStorageException | IllegalStateException e) {
+            log.info("Segment {} has a corrupt batch at position {}: {}", records.file(), validBytes, e.getMessage());
+        }
+        int truncated = records.sizeInBytes() - validBytes;
+        if (truncated > 0) {
+            records.truncateTo(validBytes);
+        }
+        loadRollingBase();
+        return truncated;
+    }
+
+    private boolean isValidNext(FileChannelRecordBatch batch) {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.baseOffset() < nextOffset
+                || !batch.isValid() || batch.lastOffset() < batch.baseOffset()
+                || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
+            log.info("Segment {} has an invalid batch at offset {}", records.file(), batch.baseOffset());
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Reads whole batches from the one containing {@code startOffset}.
+     *
+     * @return the batches, empty if none fit, or empty Optional if no batch here reaches startOffset
+     */
+    public Optional<FileRecords> read(long startOffset, int maxBytes, long maxOffsetExclusive, boolean minOneBatch) {
+        int fileEnd = records.sizeInBytes();
+        FileRecords.LogOffsetPosition start = records.searchForOffsetFromPosition(startOffset,
+                offsetIndex.lookup(startOffset));
+        if (start == null || start.position >= fileEnd) {
+            return Optional.empty();
+        }
+        int size = 0;
+        for (FileChannelRecordBatch batch : records.batchesFrom(start.position)) {
+            if (batch.baseOffset() >= maxOffsetExclusive || start.position + size + batch.sizeInBytes() > fileEnd) {
+                break;
+            }
+            boolean fits = (long) size + batch.sizeInBytes() <= maxBytes;
+            if (!fits && !(size == 0 && minOneBatch)) {
+                break;
+            }
+            size += batch.sizeInBytes();
+        }
+        return Optional.of(records.slice(start.position, size));
+    }
+
+    /**
+     * The first record with a timestamp at or above {@code target} and an offset in
+     * [{@code minOffset}, {@code maxOffsetExclusive}), using the time index to skip ahead.
+     */
+    public Optional<TimestampAndOffset> firstAtOrAfter(long target, long minOffset, long maxOffsetExclusive) {
+        long afterOffset = target == Long.MIN_VALUE ? baseOffset - 1 : timeIndex.offsetBefore(target);
+        afterOffset = Math.max(afterOffset, minOffset - 1);
+        int position = offsetIndex.lookup(afterOffset + 1);
+        for (FileChannelRecordBatch batch : records.batchesFrom(position)) {
+            if (batch.baseOffset() >= maxOffsetExclusive) {
+                break;
+            }
+            if (batch.lastOffset() <= afterOffset || batch.maxTimestamp() < target) {
+                continue;
+            }
+            for (Record record : batch) {
+                if (record.offset() > afterOffset && record.offset() < maxOffsetExclusive
+                        && record.timestamp() >= target) {
+                    return Optional.of(new TimestampAndOffset(record.timestamp(), record.offset(),
+                            batch.partitionLeaderEpoch()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Records the final time index entry and shrinks both indexes: the segment takes no more appends. */
+    public void onRolled() throws IOException {
+        timeIndex.maybeAppend(maxTimestamp, Math.max(lastOffsetOfMaxTimestamp, nextOffset - 1));
+        offsetIndex.trimToValidSize();
+        timeIndex.trimToValidSize();
+    }
+
+    /** Makes this the active segment again (after a reopen): indexes get room to grow. */
+    public void onActive(int maxIndexSize) throws IOException {
+        offsetIndex.resize(maxIndexSize);
+        timeIndex.resize(maxIndexSize);
+    }
+
+    public boolean indexesFull() {
+        return offsetIndex.isFull() || timeIndex.isFull();
+    }
+
+    public void flush() throws IOException {
+        records.flush();
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    /** Renames all files with the {@code .deleted} suffix; open readers keep working. */
+    public void renameToDeleted() throws IOException {
+        records.renameTo(new File(records.file().getPath() + DELETED_SUFFIX));
+        offsetIndex.renameTo(new File(offsetIndex.file().getPath() + DELETED_SUFFIX));
+        timeIndex.renameTo(new File(timeIndex.file().getPath() + DELETED_SUFFIX));
+    }
+
+    /** Closes the file and removes all files. */
+    public void deleteFiles() throws IOException {
+        records.closeHandlers();
+        records.deleteIfExists();
+        offsetIndex.deleteIfExists();
+        timeIndex.deleteIfExists();
+    }
+
+    public void close() throws IOException {
+        onRolled();
+        records.close();
+    }
+
+    /** Closes file handles without touching contents (used when abandoning files). */
+    public void closeHandlers() throws IOException {
+        records.closeHandlers();
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public int sizeInBytes() {
+        return records.sizeInBytes();
+    }
+
+    public boolean isEmpty() {
+        return records.sizeInBytes() == 0;
+    }
+
+    public long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    public long rollingBaseMs() {
+        return rollingBaseMs;
+    }
+
+    public FileRecords records() {
+        return records;
+    }
+
+    @Override
+    public String toString() {
+        return "LogSegment(base=" + baseOffset + ", next=" + nextOffset + ", size=" + sizeInBytes() + ")";
+    }
+}

@@ -1,0 +1,114 @@
+package io.cairn.storage;
+
+import static io.cairn.storage.TestLogs.batch;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogManagerTest {
+
+    @TempDir
+    Path dataDir;
+    final ManualTime time = new ManualTime(1_000_000L);
+    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    final TopicPartition tp = new TopicPartition("my-dashed-topic", 12);
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private LogManager manager() {
+        LogManager manager = new LogManager(dataDir, time, scheduler, 3_600_000L);
+        manager.startup();
+        return manager;
+    }
+
+    @Test
+    void createsLogsInTopicPartitionDirectoriesAndReloadsThem() {
+        // given
+        Uuid topicId = Uuid.randomUuid();
+        try (LogManager manager = manager()) {
+            manager.getOrCreate(tp, topicId, LogConfig.defaults()).appendAsLeader(batch(10L, "a", "b"), 0);
+            assertThat(manager.getOrCreate(tp, topicId, LogConfig.defaults()).logEndOffset()).isEqualTo(2);
+        }
+        // when
+        try (LogManager manager = manager()) {
+            // then
+            assertThat(Files.isDirectory(dataDir.resolve("my-dashed-topic-12"))).isTrue();
+            assertThat(manager.get(tp)).hasValueSatisfying(log -> {
+                assertThat(log.logEndOffset()).isEqualTo(2);
+                assertThat(log.topicId()).isEqualTo(topicId);
+            });
+            assertThat(manager.all()).hasSize(1);
+        }
+    }
+
+    @Test
+    void getOrCreateReplacesALogOfAnotherTopicId() {
+        // given
+        try (LogManager manager = manager()) {
+            manager.getOrCreate(tp, Uuid.randomUuid(), LogConfig.defaults()).appendAsLeader(batch(10L, "old"), 0);
+        }
+        try (LogManager manager = manager()) {
+            // when
+            Uuid newId = Uuid.randomUuid();
+            PartitionLog log = manager.getOrCreate(tp, newId, LogConfig.defaults());
+            // then
+            assertThat(log.topicId()).isEqualTo(newId);
+            assertThat(log.logEndOffset()).isZero();
+        }
+    }
+
+    @Test
+    void deleteRemovesTheDirectory() {
+        try (LogManager manager = manager()) {
+            // given
+            manager.getOrCreate(tp, Uuid.randomUuid(), LogConfig.defaults()).appendAsLeader(batch(10L, "a"), 0);
+            // when
+            manager.delete(tp);
+            // then
+            assertThat(manager.get(tp)).isEmpty();
+            assertThat(Files.exists(dataDir.resolve("my-dashed-topic-12"))).isFalse();
+        }
+    }
+
+    @Test
+    void skipsDirectoriesThatNameNoPartition() throws Exception {
+        // given
+        Files.createDirectories(dataDir.resolve("not_a_partition"));
+        // when
+        try (LogManager manager = manager()) {
+            // then
+            assertThat(manager.all()).isEmpty();
+        }
+    }
+
+    @Test
+    void parsesThePartitionFromTheLastDash() {
+        assertThat(LogManager.parsePartitionDir("a-b-7")).contains(new TopicPartition("a-b", 7));
+        assertThat(LogManager.parsePartitionDir("a-b-")).isEmpty();
+        assertThat(LogManager.parsePartitionDir("-3")).isEmpty();
+        assertThat(LogManager.parsePartitionDir("topic-x")).isEmpty();
+    }
+
+    @Test
+    void closeLeavesLogsCleanlyShutDown() {
+        // given
+        LogManager manager = manager();
+        manager.getOrCreate(tp, Uuid.randomUuid(), LogConfig.defaults());
+        // when
+        manager.close();
+        // then
+        assertThat(Files.exists(dataDir.resolve("my-dashed-topic-12").resolve(".clean-shutdown"))).isTrue();
+    }
+}
