@@ -232,9 +232,14 @@ public final class LocalMetadataLog implements MetadataLog {
         future.complete(batch.offset());
     }
 
+    /** Hands a committed batch to every listener; a failing listener is logged, the batch stays committed. */
     private void deliver(MetadataBatch batch) {
         for (Listener listener : listeners) {
-            listener.handleCommit(batch);
+            try {
+                listener.handleCommit(batch);
+            } catch (RuntimeException e) {
+                LOG.error("{}metadata log listener {} failed on batch {}", logPrefix, listener, batch.offset(), e);
+            }
         }
     }
 

@@ -22,6 +22,16 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
         }
     }
 
+    /**
+     * Settings from the node's broker properties: {@code num.partitions} and {@code default.replication.factor}
+     * when present, Kafka's defaults otherwise; all properties are kept as the source of topic defaults.
+     */
+    public static ControllerSettings fromBrokerConfigs(int nodeId, Map<String, String> brokerConfigs) {
+        int partitions = Integer.parseInt(brokerConfigs.getOrDefault("num.partitions", "1").trim());
+        short rf = Short.parseShort(brokerConfigs.getOrDefault("default.replication.factor", "1").trim());
+        return new ControllerSettings(nodeId, partitions, rf, 1000, brokerConfigs);
+    }
+
     /** Kafka's defaults: 1 partition, replication factor 1, blocks of 1000 producer ids, no broker settings. */
     public static ControllerSettings defaults(int nodeId) {
         return new ControllerSettings(nodeId, 1, (short) 1, 1000, Map.of());
