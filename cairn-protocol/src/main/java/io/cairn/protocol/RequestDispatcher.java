@@ -59,7 +59,16 @@ public final class RequestDispatcher {
                     if (error != null) {
                         return Optional.of(encode(request, errorResponse(request, unwrap(error))));
                     }
-                    return Optional.ofNullable(response).map(r -> encode(request, r));
+                    if (response == null) {
+                        return Optional.<Send>empty();
+                    }
+                    try {
+                        return Optional.of(encode(request, response));
+                    } catch (RuntimeException e) {
+                        // A handler set a field this version cannot carry: a bug, but the client gets an answer.
+                        log.error("{}Cannot encode the response to {}", logPrefix, request, e);
+                        return Optional.of(encode(request, errorResponse(request, e)));
+                    }
                 });
     }
 
