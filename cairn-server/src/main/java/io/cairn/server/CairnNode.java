@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
+import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.DelayedOperations;
@@ -25,6 +26,8 @@ import io.cairn.protocol.RequestDispatcher;
 import io.cairn.raft.LocalMetadataLog;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.utils.Time;
@@ -52,6 +55,7 @@ public final class CairnNode implements AutoCloseable {
     private Controller controller;
     private LogManager logManager;
     private KafkaServer server;
+    private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
 
@@ -93,7 +97,16 @@ public final class CairnNode implements AutoCloseable {
 
         BrokerApis apis = new BrokerApis(nodeId, controller::current, controller, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs);
-        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix);
+        PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        meterRegistry.config().commonTags("node", Integer.toString(nodeId));
+        BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);
+        int metricsPort = config.getInt(CairnConfig.METRICS_PORT);
+        if (metricsPort >= 0) {
+            metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
+            log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
+                    metricsServer.port());
+        }
+        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
@@ -119,6 +132,11 @@ public final class CairnNode implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
+    /** The port of the Prometheus endpoint, or -1 when it is disabled. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     public Controller controller() {
         return controller;
     }
@@ -131,6 +149,7 @@ public final class CairnNode implements AutoCloseable {
         }
         closed = true;
         closeQuietly(server);
+        closeQuietly(metricsServer);
         shutdown(requestThreads);
         shutdown(scheduler);
         closeQuietly(metadataLog);
