@@ -131,6 +131,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
+            if (!inFlight.isEmpty()) {
+                return; // waiting on a long poll or a slow write is not idleness
+            }
             log.debug("{}Closing idle connection from {}", logPrefix, ctx.channel().remoteAddress());
             ctx.close();
             return;
