@@ -17,6 +17,8 @@ import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.DelayedOperations;
+import io.cairn.broker.replica.IsrChanger;
+import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
@@ -44,6 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class CairnNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
+
+    private static final long REPLICA_LAG_TIME_MAX_MS = 30_000;
 
     private final CairnConfig config;
     private final Time time;
@@ -90,7 +94,8 @@ public final class CairnNode implements AutoCloseable {
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
-                new DelayedOperations<TopicPartition>(scheduler));
+                new DelayedOperations<TopicPartition>(scheduler),
+                new Partition.Settings(nodeId, time, IsrChanger.NONE, REPLICA_LAG_TIME_MAX_MS));
         logManager.setHighWatermarks(replicas::highWatermark);
         controller.addListener(replicas);
         controller.start();

@@ -39,11 +39,13 @@ public final class ReplicaManager implements MetadataListener {
     private final TopicSettings settings;
     private final DelayedOperations<TopicPartition> fetchWaiters;
     private final String logPrefix;
+    private final Partition.Settings partitionSettings;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
-                          DelayedOperations<TopicPartition> fetchWaiters) {
+                          DelayedOperations<TopicPartition> fetchWaiters, Partition.Settings partitionSettings) {
         this.nodeId = nodeId;
+        this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
         this.fetchWaiters = fetchWaiters;
@@ -89,6 +91,11 @@ public final class ReplicaManager implements MetadataListener {
         return partition == null ? 0L : partition.highWatermark();
     }
 
+    /** Drops followers that stopped keeping up from the ISRs of the partitions led here. Periodic. */
+    public void maybeShrinkIsrs() {
+        partitions.values().forEach(Partition::maybeShrinkIsr);
+    }
+
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
@@ -129,7 +136,8 @@ public final class ReplicaManager implements MetadataListener {
             existing.becomeRole(role, minIsr);
         } else {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), logConfig);
-            partitions.put(tp, new Partition(tp, topic.id(), partitionLog, role, minIsr));
+            partitions.put(tp, new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings,
+                    image.isr().size() == 1 && image.leader() == nodeId ? partitionLog.logEndOffset() : -1));
             log.debug("{}Hosting {} as {}", logPrefix, tp, role);
         }
         onHighWatermarkMaybeAdvanced(tp);
