@@ -16,7 +16,6 @@ import io.cairn.broker.BrokerApis;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
-import io.cairn.broker.replica.DelayedOperations;
 import io.cairn.broker.replica.IsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
@@ -94,9 +93,11 @@ public final class CairnNode implements AutoCloseable {
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
-                new DelayedOperations<TopicPartition>(scheduler),
+                scheduler,
                 new Partition.Settings(nodeId, time, IsrChanger.NONE, REPLICA_LAG_TIME_MAX_MS));
         logManager.setHighWatermarks(replicas::highWatermark);
+        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
+                REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
         controller.start();
 

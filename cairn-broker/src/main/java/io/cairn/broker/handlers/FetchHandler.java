@@ -29,9 +29,10 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 
 /**
- * Fetch for consumers: reads each partition below its high watermark, zero-copy from the segment files,
- * within the request's and each partition's byte limits. When fewer than min.bytes are available the
- * request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
+ * Fetch for consumers and followers. A consumer reads each partition below its high watermark; a follower
+ * (replica id set) reads up to the log end offset, and its fetch offset tells the leader how far it has
+ * got, which may advance the high watermark. Reads are zero-copy from the segment files, within the
+ * request's and each partition's byte limits. When fewer than min.bytes are available the request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
  *
  * <p>Incremental fetch sessions are not kept: every answer carries session id 0, which clients take as
  * "no session" and answer with full fetch requests.
@@ -65,7 +66,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        PendingFetch pending = new PendingFetch(data, result);
+        PendingFetch pending = new PendingFetch(data, request.replicaId(), result);
         if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
             pending.forceComplete();
             return result;
@@ -77,10 +78,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     /** A fetch that completes once it can return min.bytes, or at max.wait.ms with whatever there is. */
     private final class PendingFetch extends DelayedOperation {
         private final FetchRequestData request;
+        /** The follower's broker id, or -1 for a consumer. */
+        private final int replicaId;
         private final CompletableFuture<ApiMessage> result;
 
-        PendingFetch(FetchRequestData request, CompletableFuture<ApiMessage> result) {
+        PendingFetch(FetchRequestData request, int replicaId, CompletableFuture<ApiMessage> result) {
             this.request = request;
+            this.replicaId = replicaId;
             this.result = result;
         }
 
@@ -148,8 +152,14 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                                 : new UnknownTopicOrPartitionException("Unknown partition " + tp));
                 Optional<Integer> epoch = Optional.of(request.currentLeaderEpoch());
                 int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
+                ReadResult read;
+                if (replicaId >= 0) {
+                    read = partition.readAsFollower(replicaId, request.fetchOffset(), maxBytes, epoch);
+                    replicas.onHighWatermarkMaybeAdvanced(tp);
+                } else {
+                    read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
+                }
                 long highWatermark = partition.highWatermark();
-                ReadResult read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
                 return result
                         .setHighWatermark(highWatermark)
                         .setLastStableOffset(highWatermark)

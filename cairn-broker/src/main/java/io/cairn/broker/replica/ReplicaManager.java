@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
@@ -38,17 +39,19 @@ public final class ReplicaManager implements MetadataListener {
     private final LogManager logManager;
     private final TopicSettings settings;
     private final DelayedOperations<TopicPartition> fetchWaiters;
+    private final DelayedOperations<TopicPartition> produceWaiters;
     private final String logPrefix;
     private final Partition.Settings partitionSettings;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
-                          DelayedOperations<TopicPartition> fetchWaiters, Partition.Settings partitionSettings) {
+                          ScheduledExecutorService scheduler, Partition.Settings partitionSettings) {
         this.nodeId = nodeId;
         this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
-        this.fetchWaiters = fetchWaiters;
+        this.fetchWaiters = new DelayedOperations<>(scheduler);
+        this.produceWaiters = new DelayedOperations<>(scheduler);
         this.logPrefix = "[node " + nodeId + "] ";
     }
 
@@ -62,6 +65,11 @@ public final class ReplicaManager implements MetadataListener {
 
     public DelayedOperations<TopicPartition> fetchWaiters() {
         return fetchWaiters;
+    }
+
+    /** acks=all produce requests waiting for their batches to be replicated. */
+    public DelayedOperations<TopicPartition> produceWaiters() {
+        return produceWaiters;
     }
 
     /**
@@ -99,6 +107,7 @@ public final class ReplicaManager implements MetadataListener {
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
+        produceWaiters.checkAndComplete(topicPartition);
     }
 
     @Override
