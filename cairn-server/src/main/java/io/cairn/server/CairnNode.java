@@ -16,7 +16,7 @@ import io.cairn.broker.BrokerApis;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
-import io.cairn.broker.replica.IsrChanger;
+import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
@@ -61,6 +61,7 @@ public final class CairnNode implements AutoCloseable {
     private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
+    private volatile long brokerEpoch = -1;
 
     public CairnNode(CairnConfig config) {
         this(config, Time.SYSTEM);
@@ -94,7 +95,9 @@ public final class CairnNode implements AutoCloseable {
         logManager.startup();
         ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
                 scheduler,
-                new Partition.Settings(nodeId, time, IsrChanger.NONE, REPLICA_LAG_TIME_MAX_MS));
+                new Partition.Settings(nodeId, time,
+                        new ControllerIsrChanger(nodeId, () -> brokerEpoch, () -> controller.current(), controller),
+                        REPLICA_LAG_TIME_MAX_MS));
         logManager.setHighWatermarks(replicas::highWatermark);
         scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
                 REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
@@ -121,7 +124,7 @@ public final class CairnNode implements AutoCloseable {
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
         String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
+        brokerEpoch = controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
                 .get(30, TimeUnit.SECONDS);
         MetadataImage image = controller.current();
         replicas.deleteStrayLogs(image);
