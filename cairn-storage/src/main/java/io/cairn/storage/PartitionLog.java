@@ -104,9 +104,10 @@ public final class PartitionLog implements AutoCloseable {
             Checkpoints.writeTopicId(dir, effectiveId);
         }
         ProducerStateManager producers = new ProducerStateManager(dir);
+        boolean clean = Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN));
         LogLoader.Loaded loaded = LogLoader.load(dir, config, producers);
         LeaderEpochCache epochCache = LeaderEpochCache.load(dir, loaded.segments(), loaded.logEndOffset(),
-                loaded.recoveryPoint());
+                loaded.recoveryPoint(), clean);
         return new PartitionLog(dir, topicPartition, effectiveId, config, time, producers, loaded, epochCache);
     }
 

@@ -52,13 +52,15 @@ public final class LeaderEpochCache {
 
     /**
      * Loads the cache of a freshly loaded log and makes it consistent with the log: entries starting past
-     * the log end offset are dropped; when the file is missing or unreadable the cache is rebuilt from the
+     * the log end offset are dropped (after an unclean shutdown also those starting at it, as Kafka does:
+     * their first batch may have been torn away; after a clean one they are epochs assigned to this node
+     * as leader before any append, and are kept); when the file is missing or unreadable the cache is rebuilt from the
      * batch headers of every segment; otherwise batches at or after {@code recoveryPoint} (the part of the
      * log that was recovered after an unclean shutdown) add the epochs newer than the latest one.
      * The file is rewritten if anything changed.
      */
-    public static LeaderEpochCache load(Path dir, List<LogSegment> segments, long logEndOffset, long recoveryPoint)
-            throws IOException {
+    public static LeaderEpochCache load(Path dir, List<LogSegment> segments, long logEndOffset, long recoveryPoint,
+                                        boolean cleanShutdown) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         Optional<NavigableMap<Integer, Long>> stored = read(file);
         LeaderEpochCache cache = new LeaderEpochCache(file, stored.orElseGet(TreeMap::new));
@@ -71,7 +73,7 @@ public final class LeaderEpochCache {
             scanFrom = Long.MIN_VALUE;
         }
         NavigableMap<Integer, Long> working = new TreeMap<>(cache.epochs);
-        working.values().removeIf(start -> start > logEndOffset);
+        working.values().removeIf(start -> start > logEndOffset || (!cleanShutdown && start == logEndOffset));
         for (LogSegment segment : segments) {
             if (segment.nextOffset() <= scanFrom) {
                 continue;
