@@ -128,7 +128,11 @@ public final class LogLoader {
         }
     }
 
-    private static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
+    /**
+     * Reloads producer state for a log of these segments: the newest snapshot at or below the log end
+     * offset (newer ones are deleted) plus the batches after it; producers below the log start are evicted.
+     */
+    public static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
                                              long logStartOffset, long logEndOffset) throws IOException {
         Optional<Long> snapshot = producers.loadLatestSnapshot(logEndOffset);
         long from = snapshot.orElse(segments.get(0).baseOffset());
