@@ -58,6 +58,7 @@ public final class CairnNode implements AutoCloseable {
     private Controller controller;
     private LogManager logManager;
     private KafkaServer server;
+    private ReplicaManager replicas;
     private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
@@ -93,11 +94,14 @@ public final class CairnNode implements AutoCloseable {
         logManager = new LogManager(dataDir, time, scheduler,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
-        ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
+        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
                 scheduler,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, () -> brokerEpoch, () -> controller.current(), controller),
-                        REPLICA_LAG_TIME_MAX_MS));
+                        REPLICA_LAG_TIME_MAX_MS),
+                (leaderId, request) -> java.util.concurrent.CompletableFuture.failedFuture(
+                        new org.apache.kafka.common.errors.NetworkException("no inter-broker client yet")),
+                () -> brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
         scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
                 REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
@@ -159,6 +163,9 @@ public final class CairnNode implements AutoCloseable {
         closed = true;
         closeQuietly(server);
         closeQuietly(metricsServer);
+        if (replicas != null) {
+            replicas.shutdown();
+        }
         shutdown(requestThreads);
         shutdown(scheduler);
         closeQuietly(metadataLog);

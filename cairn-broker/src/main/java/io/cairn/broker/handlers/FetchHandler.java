@@ -13,9 +13,11 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.ReadResult;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -154,6 +156,17 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
                 ReadResult read;
                 if (replicaId >= 0) {
+                    Optional<EpochEndOffset> diverging = divergence(partition, request);
+                    if (diverging.isPresent()) {
+                        return result
+                                .setHighWatermark(partition.highWatermark())
+                                .setLastStableOffset(partition.highWatermark())
+                                .setLogStartOffset(partition.log().logStartOffset())
+                                .setDivergingEpoch(new FetchResponseData.EpochEndOffset()
+                                        .setEpoch(diverging.get().epoch())
+                                        .setEndOffset(diverging.get().endOffset()))
+                                .setRecords(MemoryRecords.EMPTY);
+                    }
                     read = partition.readAsFollower(replicaId, request.fetchOffset(), maxBytes, epoch);
                     replicas.onHighWatermarkMaybeAdvanced(tp);
                 } else {
@@ -166,13 +179,33 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                         .setLogStartOffset(read.logStartOffset())
                         .setRecords(read.records());
             } catch (RuntimeException e) {
+                Optional<Partition> hosted = topicImage.flatMap(t -> replicas.partition(
+                        new TopicPartition(t.name(), request.partition())));
+                boolean outOfRange = e instanceof OffsetOutOfRangeException && hosted.isPresent();
                 return result
                         .setErrorCode(Errors.forException(e).code())
-                        .setHighWatermark(-1)
-                        .setLastStableOffset(-1)
-                        .setLogStartOffset(-1)
+                        .setHighWatermark(outOfRange ? hosted.get().highWatermark() : -1)
+                        .setLastStableOffset(outOfRange ? hosted.get().highWatermark() : -1)
+                        .setLogStartOffset(outOfRange ? hosted.get().log().logStartOffset() : -1)
                         .setRecords(MemoryRecords.EMPTY);
             }
+        }
+
+        /**
+         * A follower whose last fetched epoch ends earlier on this leader (or is unknown here) has diverged:
+         * it must truncate to where the epochs agree before fetching more (KIP-320/595 style).
+         */
+        private Optional<EpochEndOffset> divergence(Partition partition, FetchRequestData.FetchPartition request) {
+            if (request.lastFetchedEpoch() < 0) {
+                return Optional.empty();
+            }
+            partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
+            EpochEndOffset end = partition.log().endOffsetForEpoch(request.lastFetchedEpoch());
+            if (end.isUndefined() || end.epoch() != request.lastFetchedEpoch()
+                    || end.endOffset() < request.fetchOffset()) {
+                return Optional.of(end.isUndefined() ? new EpochEndOffset(-1, partition.highWatermark()) : end);
+            }
+            return Optional.empty();
         }
     }
 

@@ -93,6 +93,8 @@ public final class Partition {
         if (newRole instanceof ReplicaRole.Leader leader) {
             LeaderState current = leaderState;
             if (current == null || current.role().leaderEpoch() != leader.leaderEpoch()) {
+                // Records from here on belong to the new epoch; followers truncate to this boundary.
+                partitionLog.assignEpochStartOffset(leader.leaderEpoch(), partitionLog.logEndOffset());
                 leaderState = new LeaderState(leader, settings.time().milliseconds());
             } else {
                 LeaderState updated = new LeaderState(leader, settings.time().milliseconds());
@@ -274,6 +276,36 @@ public final class Partition {
             if (candidate > highWatermark) {
                 highWatermark = candidate;
             }
+        }
+    }
+
+    /** As follower at {@code leaderEpoch}: appends batches fetched from the leader, offsets as assigned there. */
+    public synchronized void appendAsFollower(int leaderEpoch, MemoryRecords records) {
+        requireFollowerAt(leaderEpoch);
+        partitionLog.appendAsFollower(records);
+    }
+
+    /** As follower: drops everything from {@code offset} on, where this log diverged from the leader's. */
+    public synchronized void truncateAsFollower(int leaderEpoch, long offset) {
+        requireFollowerAt(leaderEpoch);
+        log.info("[node {}] {}: truncating to {} to agree with the leader at epoch {}", settings.nodeId(),
+                topicPartition, offset, leaderEpoch);
+        partitionLog.truncateTo(offset);
+        highWatermark = Math.min(highWatermark, partitionLog.logEndOffset());
+    }
+
+    /** As follower whose log fell below the leader's log start: restarts the log empty at {@code offset}. */
+    public synchronized void restartAsFollowerAt(int leaderEpoch, long offset) {
+        requireFollowerAt(leaderEpoch);
+        log.info("[node {}] {}: restarting the log at the leader's log start {}", settings.nodeId(), topicPartition,
+                offset);
+        partitionLog.truncateFullyAndStartAt(offset);
+        highWatermark = offset;
+    }
+
+    private void requireFollowerAt(int leaderEpoch) {
+        if (!(role instanceof ReplicaRole.Follower follower) || follower.leaderEpoch() != leaderEpoch) {
+            throw new NotLeaderOrFollowerException(topicPartition + " is no longer a follower at epoch " + leaderEpoch);
         }
     }
 

@@ -42,16 +42,23 @@ public final class ReplicaManager implements MetadataListener {
     private final DelayedOperations<TopicPartition> produceWaiters;
     private final String logPrefix;
     private final Partition.Settings partitionSettings;
+    private final ReplicaFetcherManager fetchers;
+    private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
-                          ScheduledExecutorService scheduler, Partition.Settings partitionSettings) {
+                          ScheduledExecutorService scheduler, Partition.Settings partitionSettings,
+                          LeaderClient leaderClient, java.util.function.LongSupplier brokerEpoch) {
         this.nodeId = nodeId;
         this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
         this.fetchWaiters = new DelayedOperations<>(scheduler);
         this.produceWaiters = new DelayedOperations<>(scheduler);
+        this.fetchers = new ReplicaFetcherManager(nodeId, leaderClient, scheduler, brokerEpoch);
+        this.fetchers.bind(this);
+        this.checkpointedHighWatermarks = new ConcurrentHashMap<>(logManager.readHighWatermarks());
+        logManager.setHighWatermarkCheckpointSource(this::highWatermarks);
         this.logPrefix = "[node " + nodeId + "] ";
     }
 
@@ -99,6 +106,18 @@ public final class ReplicaManager implements MetadataListener {
         return partition == null ? 0L : partition.highWatermark();
     }
 
+    /** Every hosted partition's high watermark, for the checkpoint file. */
+    public java.util.Map<TopicPartition, Long> highWatermarks() {
+        java.util.Map<TopicPartition, Long> result = new java.util.HashMap<>();
+        partitions.forEach((tp, p) -> result.put(tp, p.highWatermark()));
+        return result;
+    }
+
+    /** Stops fetching from leaders. */
+    public void shutdown() {
+        fetchers.close();
+    }
+
     /** Drops followers that stopped keeping up from the ISRs of the partitions led here. Periodic. */
     public void maybeShrinkIsrs() {
         partitions.values().forEach(Partition::maybeShrinkIsr);
@@ -138,16 +157,26 @@ public final class ReplicaManager implements MetadataListener {
                 ? new ReplicaRole.Leader(image.leaderEpoch(), image.partitionEpoch(), image.isr(), image.replicas())
                 : new ReplicaRole.Follower(image.leaderEpoch(), image.leader());
         Partition existing = partitions.get(tp);
+        Partition partition;
         if (existing != null && existing.topicId().equals(topic.id())) {
             if (!existing.log().config().equals(logConfig)) {
                 existing.log().updateConfig(logConfig);
             }
             existing.becomeRole(role, minIsr);
+            partition = existing;
         } else {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), logConfig);
-            partitions.put(tp, new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings,
-                    image.isr().size() == 1 && image.leader() == nodeId ? partitionLog.logEndOffset() : -1));
+            long checkpointed = image.isr().equals(java.util.List.of(nodeId)) && image.leader() == nodeId
+                    ? partitionLog.logEndOffset()
+                    : checkpointedHighWatermarks.getOrDefault(tp, -1L);
+            partition = new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings, checkpointed);
+            partitions.put(tp, partition);
             log.debug("{}Hosting {} as {}", logPrefix, tp, role);
+        }
+        if (role instanceof ReplicaRole.Follower follower) {
+            fetchers.follow(partition, follower.leaderId(), follower.leaderEpoch());
+        } else {
+            fetchers.unfollow(tp);
         }
         onHighWatermarkMaybeAdvanced(tp);
     }
@@ -157,6 +186,7 @@ public final class ReplicaManager implements MetadataListener {
             TopicPartition tp = new TopicPartition(topic.name(), index);
             Partition removed = partitions.get(tp);
             if (removed != null && removed.topicId().equals(topic.id())) {
+                fetchers.unfollow(tp);
                 partitions.remove(tp);
                 logManager.delete(tp);
                 onHighWatermarkMaybeAdvanced(tp);
