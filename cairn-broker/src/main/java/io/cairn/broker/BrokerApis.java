@@ -2,7 +2,13 @@ package io.cairn.broker;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+
+import io.cairn.broker.controller.ClusterApiHandlers;
+import io.cairn.broker.controller.DescribeQuorumHandler;
+import io.cairn.broker.controller.QuorumView;
 
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
@@ -19,6 +25,7 @@ import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.protocol.ApiRegistry;
+import io.cairn.protocol.RequestContext;
 
 /**
  * The Kafka APIs a broker serves: one handler per API, collected in one registry. ApiVersions is derived
@@ -30,23 +37,46 @@ public final class BrokerApis {
 
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs) {
-        this.registry = ApiRegistry.builder()
-                .add(new MetadataHandler(image, writer, autoCreateTopics))
+        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, null);
+    }
+
+    /**
+     * @param quorum the metadata quorum (controller id for Metadata/DescribeCluster, DescribeQuorum); null
+     *               when there is none (unit tests over a bare controller)
+     */
+    public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
+                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      QuorumView quorum) {
+        Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
+        IntSupplier controllerId = () -> {
+            int leader = quorum == null ? -1 : quorum.leaderId();
+            return leader >= 0 ? leader : image.get().controllerId();
+        };
+        ApiRegistry.Builder builder = ApiRegistry.builder()
+                .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId))
                 .add(new ProduceHandler(image, replicas))
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))
                 .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(new ProducerIdManager(nodeId, writer)))
-                .add(new DescribeClusterHandler(image))
+                .add(new DescribeClusterHandler(image, controllerId))
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs))
                 .add(new DeleteRecordsHandler(replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
-                .add(ForwardingHandlers.createTopics(writer))
-                .add(ForwardingHandlers.deleteTopics(writer))
-                .add(ForwardingHandlers.createPartitions(writer))
-                .add(ForwardingHandlers.alterConfigs(writer))
-                .add(ForwardingHandlers.incrementalAlterConfigs(writer))
-                .build();
+                .add(ForwardingHandlers.createTopics(routed))
+                .add(ForwardingHandlers.deleteTopics(routed))
+                .add(ForwardingHandlers.createPartitions(routed))
+                .add(ForwardingHandlers.alterConfigs(routed))
+                .add(ForwardingHandlers.incrementalAlterConfigs(routed))
+                .add(ClusterApiHandlers.brokerRegistration(routed))
+                .add(ClusterApiHandlers.brokerHeartbeat(routed))
+                .add(ClusterApiHandlers.alterPartition(routed))
+                .add(ClusterApiHandlers.electLeaders(routed))
+                .add(ClusterApiHandlers.allocateProducerIds(routed));
+        if (quorum != null) {
+            builder.add(new DescribeQuorumHandler(quorum, image));
+        }
+        this.registry = builder.build();
     }
 
     public ApiRegistry registry() {

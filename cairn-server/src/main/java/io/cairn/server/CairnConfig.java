@@ -39,6 +39,12 @@ public final class CairnConfig extends AbstractConfig {
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String METRICS_PORT = "cairn.metrics.port";
+    public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
+    public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String METADATA_SNAPSHOT_ENTRIES = "cairn.metadata.snapshot.entries";
+    public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "cairn.controller.request.timeout.ms";
+    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "cairn.controlled.shutdown.timeout.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.HIGH,
@@ -67,7 +73,23 @@ public final class CairnConfig extends AbstractConfig {
             .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.LOW,
                     "How often retention is enforced.")
             .define(METRICS_PORT, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
-                    "Port of the HTTP endpoint serving Prometheus metrics at /metrics; -1 disables it, 0 picks one.");
+                    "Port of the HTTP endpoint serving Prometheus metrics at /metrics; -1 disables it, 0 picks one.")
+            .define(CONTROLLER_QUORUM_VOTERS, Type.STRING, null, Importance.HIGH,
+                    "The metadata quorum: every node of the cluster as id@host:port, where port is its Raft port, "
+                            + "e.g. 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093. Unset: a single-node cluster "
+                            + "whose only voter is this node (Raft on 127.0.0.1, any free port).")
+            .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 1000, Range.atLeast(50), Importance.MEDIUM,
+                    "Minimum metadata Raft election timeout; the maximum is twice it. A single voter elects itself "
+                            + "at once.")
+            .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 2000, Range.atLeast(10), Importance.MEDIUM,
+                    "How often this broker heartbeats the active controller.")
+            .define(METADATA_SNAPSHOT_ENTRIES, Type.LONG, 10_000L, Range.atLeast(10), Importance.LOW,
+                    "Take a metadata snapshot, and purge the Raft log before it, every this many entries.")
+            .define(CONTROLLER_REQUEST_TIMEOUT_MS, Type.INT, 25_000, Range.atLeast(100), Importance.LOW,
+                    "How long a metadata change waits for an active controller before answering a retriable "
+                            + "REQUEST_TIMED_OUT.")
+            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
+                    "On a graceful stop, how long to wait for the controller to move leadership away.");
 
     private final Listener listener;
     private final Listener advertised;
@@ -110,6 +132,15 @@ public final class CairnConfig extends AbstractConfig {
 
     public Path dataDir() {
         return Path.of(getString(LOG_DIRS));
+    }
+
+    /**
+     * The metadata quorum's voters as {@code id@host:port} entries; without controller.quorum.voters, this node
+     * alone on 127.0.0.1 with Raft port 0 (any free port: a lone voter is never dialled).
+     */
+    public String quorumVoters() {
+        String voters = getString(CONTROLLER_QUORUM_VOTERS);
+        return voters == null || voters.isBlank() ? nodeId() + "@127.0.0.1:0" : voters;
     }
 
     public Optional<String> rack() {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnMain.Version.class,
         description = "Cairn, a Kafka-compatible streaming broker.",
-        subcommands = {CairnMain.Start.class, CommandLine.HelpCommand.class})
+        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, CommandLine.HelpCommand.class})
 public final class CairnMain implements Runnable {
 
     @CommandLine.Spec
@@ -42,7 +42,11 @@ public final class CairnMain implements Runnable {
 
     /** {@code cairn start}: runs one node until it is stopped (SIGTERM or Ctrl-C stop it cleanly). */
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Start a node. Flags override the config file; the config file overrides defaults.")
+            description = {"Start a node. Flags override environment variables, which override the config file, "
+                    + "which overrides defaults.",
+                    "Environment: CAIRN_NODE_ID (node.id), CAIRN_VOTERS (controller.quorum.voters), and any "
+                            + "KAFKA_<NAME> as a property (KAFKA_ADVERTISED_LISTENERS -> advertised.listeners; "
+                            + "'__' -> '_')."})
     static final class Start implements Callable<Integer> {
 
         @Option(names = "--config", paramLabel = "FILE",
@@ -96,6 +100,12 @@ public final class CairnMain implements Runnable {
         private int run(CairnConfig config) throws InterruptedException {
             CairnNode node = new CairnNode(config);
             CountDownLatch stopped = new CountDownLatch(1);
+            node.failure().whenComplete((v, e) -> {
+                if (e != null) {
+                    System.err.println("cairn: stopped: " + e.getMessage());
+                    Runtime.getRuntime().halt(1);
+                }
+            });
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.close();
                 stopped.countDown();
@@ -123,6 +133,7 @@ public final class CairnMain implements Runnable {
                 }
                 fromFile.forEach((key, value) -> properties.put(String.valueOf(key), String.valueOf(value).trim()));
             }
+            properties.putAll(fromEnvironment(System.getenv()));
             properties.putAll(overrides);
             if (nodeId != null) {
                 properties.put(CairnConfig.NODE_ID, nodeId);
@@ -142,6 +153,29 @@ public final class CairnMain implements Runnable {
             }
             return properties;
         }
+    }
+
+    /**
+     * Properties from the environment, for containers: CAIRN_NODE_ID, CAIRN_VOTERS, and KAFKA_X_Y as x.y
+     * (a doubled underscore stands for an underscore).
+     */
+    static Map<String, Object> fromEnvironment(Map<String, String> env) {
+        Map<String, Object> properties = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()
+                    && !name.equals("KAFKA_HEAP_OPTS") && !name.equals("KAFKA_OPTS")) {
+                String key = name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT)
+                        .replace("__", "\0").replace('_', '.').replace("\0", "_");
+                properties.put(key, value);
+            }
+        });
+        if (env.containsKey("CAIRN_NODE_ID")) {
+            properties.put(CairnConfig.NODE_ID, env.get("CAIRN_NODE_ID"));
+        }
+        if (env.containsKey("CAIRN_VOTERS")) {
+            properties.put(CairnConfig.CONTROLLER_QUORUM_VOTERS, env.get("CAIRN_VOTERS"));
+        }
+        return properties;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -5,7 +5,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,9 +25,18 @@ import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
+import io.cairn.metadata.controller.ControllerScheduler;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
-import io.cairn.raft.LocalMetadataLog;
+import io.cairn.broker.controller.BrokerLifecycle;
+import io.cairn.broker.controller.ChannelLeaderClient;
+import io.cairn.broker.controller.ControllerChannel;
+import io.cairn.broker.controller.ForwardingMetadataWriter;
+import io.cairn.broker.controller.QuorumView;
+import io.cairn.raft.QuorumStatus;
+import io.cairn.raft.RaftSettings;
+import io.cairn.raft.RatisMetadataLog;
+import io.cairn.raft.Voter;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -36,9 +48,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Cairn node: wires storage, metadata, the replica manager, the handlers and the Kafka listener, and
- * takes them down in reverse order. Start-up never waits for consensus before listening: the listener
- * opens at once and answers retriable errors until the node has registered (see LESSONS.md, 7 and 16).
+ * One Cairn node: wires storage, the metadata Raft log (Apache Ratis; a single-node cluster is a one-voter
+ * group), the controller, the forwarding metadata writer, the replica manager, the handlers and the Kafka
+ * listener, and takes them down in reverse order. Start-up never waits for consensus: Raft and the listener
+ * start at once, the broker registers itself in the background (forwarded to the active controller, retried
+ * until committed) and the listener answers retriable errors meanwhile (see LESSONS.md, 7 and 16).
+ * {@link #awaitRegistered} waits for the registration when a caller wants to.
  *
  * <p>Thread-safe: start and close may be called from different threads, once each.
  */
@@ -54,15 +69,19 @@ public final class CairnNode implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
-    private LocalMetadataLog metadataLog;
+    private RatisMetadataLog metadataLog;
     private Controller controller;
+    private ControllerChannel controllerChannel;
+    private volatile BrokerLifecycle lifecycle;
+    /** Completes exceptionally when the node stopped itself (its data belongs to another cluster). */
+    private final CompletableFuture<Void> failure = new CompletableFuture<>();
     private LogManager logManager;
     private KafkaServer server;
     private ReplicaManager replicas;
     private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
-    private volatile long brokerEpoch = -1;
+    private ChannelLeaderClient leaderClient;
 
     public CairnNode(CairnConfig config) {
         this(config, Time.SYSTEM);
@@ -74,12 +93,21 @@ public final class CairnNode implements AutoCloseable {
         this.logPrefix = "[node " + config.nodeId() + "] ";
     }
 
-    /** Starts the node; returns once the listener is bound and this broker is registered. */
+    /**
+     * Starts the node; returns once the listener is bound (registration continues in the background).
+     *
+     * @throws IllegalStateException when the data directory belongs to another node or another cluster
+     */
     public synchronized void start() throws Exception {
         long startMs = time.milliseconds();
         int nodeId = config.nodeId();
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         Files.createDirectories(dataDir);
+        Optional<MetaProperties> meta = MetaProperties.read(dataDir);
+        if (meta.isPresent() && meta.get().nodeId() != nodeId) {
+            throw new IllegalStateException("The data directory " + dataDir + " belongs to node "
+                    + meta.get().nodeId() + " (" + MetaProperties.FILE_NAME + "), but this node is " + nodeId);
+        }
         scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cairn-scheduler-" + nodeId));
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
         requestThreads = Executors.newFixedThreadPool(config.getInt(CairnConfig.NUM_IO_THREADS),
@@ -88,28 +116,37 @@ public final class CairnNode implements AutoCloseable {
         Map<String, String> brokerConfigs = config.allAsStrings();
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
                 config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs);
-        metadataLog = LocalMetadataLog.open(dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"), nodeId);
-        controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom());
+        metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
+                dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
+                Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES)));
+        controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
+                ControllerScheduler.of(scheduler));
+        ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
+        controller.addListener(clusterIdGuard);
 
         logManager = new LogManager(dataDir, time, scheduler,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
-        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
-                scheduler,
+        controllerChannel = new ControllerChannel(nodeId);
+        ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, new LocalControllerWriter(controller),
+                () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
+                config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
+        leaderClient = new ChannelLeaderClient(nodeId, controller::current);
+        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
                 new Partition.Settings(nodeId, time,
-                        new ControllerIsrChanger(nodeId, () -> brokerEpoch, () -> controller.current(), controller),
+                        new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
                         REPLICA_LAG_TIME_MAX_MS),
-                (leaderId, request) -> java.util.concurrent.CompletableFuture.failedFuture(
-                        new org.apache.kafka.common.errors.NetworkException("no inter-broker client yet")),
-                () -> brokerEpoch);
+                leaderClient, this::brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
         scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
                 REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
         controller.start();
+        clusterIdGuard.awaitFirstCheck(Duration.ofSeconds(10));
 
-        BrokerApis apis = new BrokerApis(nodeId, controller::current, controller, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs);
+        BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, quorumView());
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         meterRegistry.config().commonTags("node", Integer.toString(nodeId));
         BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);
@@ -128,12 +165,108 @@ public final class CairnNode implements AutoCloseable {
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
         String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        brokerEpoch = controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
-                .get(30, TimeUnit.SECONDS);
-        MetadataImage image = controller.current();
-        replicas.deleteStrayLogs(image);
-        log.info("{}Cairn started in {} ms: cluster {}, Kafka listener {}:{}, data in {}", logPrefix,
-                time.milliseconds() - startMs, image.clusterId(), advertisedHost, advertisedPort, dataDir);
+        lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, scheduler,
+                config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort, config.rack());
+        lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
+        writer.gateClientWritesOn(lifecycle.ready());
+        lifecycle.start();
+        log.info("{}Cairn started in {} ms: Kafka listener {}:{}, metadata quorum {}, data in {}", logPrefix,
+                time.milliseconds() - startMs, advertisedHost, advertisedPort, config.quorumVoters(), dataDir);
+    }
+
+    /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
+    public long awaitRegistered(Duration timeout) throws Exception {
+        return lifecycle.ready().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** This broker's epoch from its committed registration, or -1 before that. */
+    private long brokerEpoch() {
+        BrokerLifecycle current = lifecycle;
+        return current == null ? -1 : current.registered().getNow(-1L);
+    }
+
+    /** Completes exceptionally if the node stopped itself after start (its data belongs to another cluster). */
+    public CompletableFuture<Void> failure() {
+        return failure;
+    }
+
+    private QuorumView quorumView() {
+        return new QuorumView() {
+            @Override
+            public int leaderId() {
+                return metadataLog.leaderId().orElse(-1);
+            }
+
+            @Override
+            public Status status() {
+                QuorumStatus s = metadataLog.quorumStatus();
+                return new Status(s.leaderId(), s.term(), s.highWatermark(), s.voters().stream()
+                        .map(v -> new QuorumView.Voter(v.id(), v.logEndOffset())).toList());
+            }
+        };
+    }
+
+    /**
+     * Writes the cluster id to meta.properties the first time the image has one, and refuses data of another
+     * cluster: at start (when meta.properties names a cluster) and whenever the image's id differs.
+     */
+    private final class ClusterIdGuard implements io.cairn.metadata.MetadataListener {
+        private final Path dataDir;
+        private final int nodeId;
+        private volatile Optional<String> stored;
+        private final CompletableFuture<String> firstSeen = new CompletableFuture<>();
+
+        ClusterIdGuard(Path dataDir, int nodeId, Optional<String> stored) {
+            this.dataDir = dataDir;
+            this.nodeId = nodeId;
+            this.stored = stored;
+        }
+
+        @Override
+        public void onImage(MetadataImage previous, MetadataImage next) {
+            String clusterId = next.clusterId();
+            if (clusterId == null || clusterId.equals(previous.clusterId()) && stored.isPresent()) {
+                return;
+            }
+            firstSeen.complete(clusterId);
+            if (stored.isEmpty()) {
+                try {
+                    new MetaProperties(nodeId, Optional.of(clusterId)).write(dataDir);
+                    stored = Optional.of(clusterId);
+                } catch (IOException e) {
+                    log.error("{}cannot write {} in {}", logPrefix, MetaProperties.FILE_NAME, dataDir, e);
+                }
+            } else if (!stored.get().equals(clusterId)) {
+                String message = mismatch(clusterId);
+                log.error("{}{}; stopping", logPrefix, message);
+                failure.completeExceptionally(new IllegalStateException(message));
+                new Thread(CairnNode.this::close, "cairn-stop-" + nodeId).start();
+            }
+        }
+
+        /** At start, when meta.properties names a cluster: wait (bounded) for the log's id and compare. */
+        void awaitFirstCheck(Duration timeout) throws Exception {
+            if (stored.isEmpty()) {
+                return;
+            }
+            String seen;
+            try {
+                seen = firstSeen.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                log.info("{}metadata log has no cluster id yet; checking it against {} when it arrives", logPrefix,
+                        stored.get());
+                return;
+            }
+            if (!stored.get().equals(seen)) {
+                throw new IllegalStateException(mismatch(seen));
+            }
+        }
+
+        private String mismatch(String clusterId) {
+            return "The data directory " + dataDir + " belongs to cluster " + stored.orElse("?") + " ("
+                    + MetaProperties.FILE_NAME + "), but the metadata log is of cluster " + clusterId
+                    + ": refusing to start. Point log.dirs at this cluster's data, or at an empty directory";
+        }
     }
 
     /** The port the Kafka listener is bound to. */
@@ -154,18 +287,44 @@ public final class CairnNode implements AutoCloseable {
         return controller;
     }
 
+    public RatisMetadataLog metadataLog() {
+        return metadataLog;
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    public CairnConfig config() {
+        return config;
+    }
+
     /** Stops serving, then closes the logs cleanly so the next start needs no recovery. */
     @Override
-    public synchronized void close() {
+    public void close() {
+        close(true);
+    }
+
+    /** Stops at once, without asking the controller to move leadership away first (tests: a crash). */
+    public void closeAbruptly() {
+        close(false);
+    }
+
+    private synchronized void close(boolean controlled) {
         if (closed) {
             return;
         }
         closed = true;
+        if (lifecycle != null && controlled) {
+            lifecycle.shutdown(config.getLong(CairnConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS));
+        }
         closeQuietly(server);
         closeQuietly(metricsServer);
         if (replicas != null) {
             replicas.shutdown();
         }
+        closeQuietly(controllerChannel);
+        closeQuietly(leaderClient);
         shutdown(requestThreads);
         shutdown(scheduler);
         closeQuietly(metadataLog);

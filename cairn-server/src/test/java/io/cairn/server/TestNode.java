@@ -46,6 +46,7 @@ public final class TestNode implements AutoCloseable {
         properties.putAll(overrides);
         node = new CairnNode(new CairnConfig(properties));
         node.start();
+        node.awaitRegistered(java.time.Duration.ofSeconds(30));
     }
 
     /** Stops the node cleanly and starts it again on the same data (on a new port). */

@@ -1,6 +1,7 @@
 package io.cairn.broker.handlers;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import io.cairn.metadata.BrokerImage;
@@ -26,9 +27,16 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
     private static final byte BROKER_ENDPOINTS = 1;
 
     private final Supplier<MetadataImage> image;
+    private final IntSupplier controllerId;
 
     public DescribeClusterHandler(Supplier<MetadataImage> image) {
+        this(image, () -> image.get().controllerId());
+    }
+
+    /** @param controllerId the node hosting the active controller now (the metadata Raft leader) */
+    public DescribeClusterHandler(Supplier<MetadataImage> image, IntSupplier controllerId) {
         this.image = image;
+        this.controllerId = controllerId;
     }
 
     @Override
@@ -42,7 +50,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         DescribeClusterResponseData response = new DescribeClusterResponseData()
                 .setEndpointType(BROKER_ENDPOINTS)
                 .setClusterId(current.clusterId())
-                .setControllerId(current.controllerId());
+                .setControllerId(ControllerIds.reachable(image.get(), controllerId.getAsInt()));
         if (request.data().endpointType() != BROKER_ENDPOINTS) {
             return CompletableFuture.completedFuture(response
                     .setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())

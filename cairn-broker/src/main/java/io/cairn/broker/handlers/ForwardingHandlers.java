@@ -1,6 +1,7 @@
 package io.cairn.broker.handlers;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import io.cairn.metadata.MetadataWriter;
@@ -26,32 +27,59 @@ public final class ForwardingHandlers {
     }
 
     public static ApiHandler<CreateTopicsRequest> createTopics(MetadataWriter writer) {
-        return new Forwarding<>(ApiKeys.CREATE_TOPICS, r -> writer.createTopics(r.data()));
+        return createTopics(context -> writer);
     }
 
     public static ApiHandler<DeleteTopicsRequest> deleteTopics(MetadataWriter writer) {
-        return new Forwarding<>(ApiKeys.DELETE_TOPICS, r -> writer.deleteTopics(r.data()));
+        return deleteTopics(context -> writer);
     }
 
     public static ApiHandler<CreatePartitionsRequest> createPartitions(MetadataWriter writer) {
-        return new Forwarding<>(ApiKeys.CREATE_PARTITIONS, r -> writer.createPartitions(r.data()));
+        return createPartitions(context -> writer);
     }
 
     public static ApiHandler<AlterConfigsRequest> alterConfigs(MetadataWriter writer) {
-        return new Forwarding<>(ApiKeys.ALTER_CONFIGS, r -> writer.alterConfigs(r.data()));
+        return alterConfigs(context -> writer);
     }
 
     public static ApiHandler<IncrementalAlterConfigsRequest> incrementalAlterConfigs(MetadataWriter writer) {
-        return new Forwarding<>(ApiKeys.INCREMENTAL_ALTER_CONFIGS, r -> writer.incrementalAlterConfigs(r.data()));
+        return incrementalAlterConfigs(context -> writer);
+    }
+
+    // With a writer per request: a request another node already forwarded is decided by the local
+    // controller only (see io.cairn.broker.controller.ClusterApiHandlers#routing).
+
+    public static ApiHandler<CreateTopicsRequest> createTopics(Function<RequestContext, MetadataWriter> writer) {
+        return new Forwarding<>(ApiKeys.CREATE_TOPICS, (c, r) -> writer.apply(c).createTopics(r.data()));
+    }
+
+    public static ApiHandler<DeleteTopicsRequest> deleteTopics(Function<RequestContext, MetadataWriter> writer) {
+        return new Forwarding<>(ApiKeys.DELETE_TOPICS, (c, r) -> writer.apply(c).deleteTopics(r.data()));
+    }
+
+    public static ApiHandler<CreatePartitionsRequest> createPartitions(
+            Function<RequestContext, MetadataWriter> writer) {
+        return new Forwarding<>(ApiKeys.CREATE_PARTITIONS, (c, r) -> writer.apply(c).createPartitions(r.data()));
+    }
+
+    public static ApiHandler<AlterConfigsRequest> alterConfigs(Function<RequestContext, MetadataWriter> writer) {
+        return new Forwarding<>(ApiKeys.ALTER_CONFIGS, (c, r) -> writer.apply(c).alterConfigs(r.data()));
+    }
+
+    public static ApiHandler<IncrementalAlterConfigsRequest> incrementalAlterConfigs(
+            Function<RequestContext, MetadataWriter> writer) {
+        return new Forwarding<>(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+                (c, r) -> writer.apply(c).incrementalAlterConfigs(r.data()));
     }
 
     /** Thread-safe (stateless). */
     private record Forwarding<R extends AbstractRequest>(
-            ApiKeys apiKey, Function<R, CompletableFuture<? extends ApiMessage>> write) implements ApiHandler<R> {
+            ApiKeys apiKey, BiFunction<RequestContext, R, CompletableFuture<? extends ApiMessage>> write)
+            implements ApiHandler<R> {
 
         @Override
         public CompletableFuture<ApiMessage> handle(RequestContext context, R request) {
-            return write.apply(request).thenApply(response -> response);
+            return write.apply(context, request).thenApply(response -> response);
         }
     }
 }

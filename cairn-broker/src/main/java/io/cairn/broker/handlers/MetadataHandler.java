@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import io.cairn.metadata.BrokerImage;
@@ -40,11 +41,19 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final Supplier<MetadataImage> image;
     private final MetadataWriter writer;
     private final boolean autoCreateTopics;
+    private final IntSupplier controllerId;
 
     public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics) {
+        this(image, writer, autoCreateTopics, () -> image.get().controllerId());
+    }
+
+    /** @param controllerId the node hosting the active controller now (the metadata Raft leader) */
+    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
+                           IntSupplier controllerId) {
         this.image = image;
         this.writer = writer;
         this.autoCreateTopics = autoCreateTopics;
+        this.controllerId = controllerId;
     }
 
     @Override
@@ -65,13 +74,14 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             }
         }
         if (toCreate.isEmpty()) {
-            return CompletableFuture.completedFuture(respond(request, current));
+            return CompletableFuture.completedFuture(respond(request, current, controllerId.getAsInt()));
         }
         CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
         toCreate.forEach(name -> create.topics().add(new CreatableTopic()
                 .setName(name).setNumPartitions(-1).setReplicationFactor((short) -1)));
         // Whatever the outcome (created, or created meanwhile by someone else), answer from the image.
-        return writer.createTopics(create).handle((response, error) -> respond(request, image.get()));
+        return writer.createTopics(create).handle((response, error) -> respond(request, image.get(),
+                controllerId.getAsInt()));
     }
 
     private static boolean isValidName(String name) {
@@ -83,11 +93,11 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
     }
 
-    private static MetadataResponseData respond(MetadataRequest request, MetadataImage image) {
+    private static MetadataResponseData respond(MetadataRequest request, MetadataImage image, int controllerId) {
         MetadataRequestData data = request.data();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
-                .setControllerId(image.controllerId());
+                .setControllerId(ControllerIds.reachable(image, controllerId));
         for (BrokerImage broker : image.brokers().values()) {
             if (!broker.fenced()) {
                 response.brokers().add(new MetadataResponseBroker()

@@ -1,0 +1,219 @@
+package io.cairn.broker.controller;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataWriter;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's life as a broker of the cluster: it registers itself through the metadata write path
+ * (forwarded to the controller; retried until committed, never blocking the listener), then heartbeats
+ * every interval with the metadata offset it has applied, and on a graceful stop asks to shut down and
+ * waits (bounded) for the controller's consent.
+ *
+ * <p>A controller that does not implement heartbeats yet answers UNSUPPORTED_VERSION: tolerated quietly.
+ *
+ * <p>Thread-safe; its work runs on the injected scheduler.
+ */
+public final class BrokerLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerLifecycle.class);
+    private static final long RETRY_MS = 500;
+
+    private final int nodeId;
+    private final String logPrefix;
+    private final MetadataWriter writer;
+    private final Supplier<MetadataImage> image;
+    private final ScheduledExecutorService scheduler;
+    private final long heartbeatIntervalMs;
+    private final String host;
+    private final int port;
+    private final Optional<String> rack;
+    private final Uuid incarnationId = Uuid.randomUuid();
+    private static final long FENCED_HEARTBEAT_MS = 100;
+    private final CompletableFuture<Long> registered = new CompletableFuture<>();
+    /** Completes once the committed image shows this broker registered and unfenced: it can lead and serve. */
+    private final CompletableFuture<Long> ready = new CompletableFuture<>();
+    private volatile long brokerEpoch = -1;
+    private volatile boolean wantShutDown;
+    private volatile boolean stopped;
+    private volatile boolean unsupportedLogged;
+    private final CompletableFuture<Void> shutdownGranted = new CompletableFuture<>();
+
+    public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
+                           ScheduledExecutorService scheduler, long heartbeatIntervalMs, String host, int port,
+                           Optional<String> rack) {
+        this.nodeId = nodeId;
+        this.logPrefix = "[node " + nodeId + "] ";
+        this.writer = writer;
+        this.image = image;
+        this.scheduler = scheduler;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+        this.host = host;
+        this.port = port;
+        this.rack = rack;
+    }
+
+    /** Starts registering; returns at once. */
+    public void start() {
+        schedule(this::register, 0);
+    }
+
+    /** Completes with the broker epoch once the registration is committed and applied on this node. */
+    public CompletableFuture<Long> registered() {
+        return registered;
+    }
+
+    /** Completes with the broker epoch once this broker is registered and unfenced in the local image. */
+    public CompletableFuture<Long> ready() {
+        return ready;
+    }
+
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    private void register() {
+        if (stopped) {
+            return;
+        }
+        BrokerRegistrationRequestData request = new BrokerRegistrationRequestData()
+                .setBrokerId(nodeId)
+                .setClusterId(image.get().clusterId() == null ? "" : image.get().clusterId())
+                .setIncarnationId(incarnationId)
+                .setRack(rack.orElse(null));
+        request.listeners().add(new BrokerRegistrationRequestData.Listener()
+                .setName("PLAINTEXT").setHost(host).setPort(port).setSecurityProtocol((short) 0));
+        writer.registerBroker(request).whenComplete((response, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause == null && response.errorCode() == Errors.NONE.code()) {
+                onRegistered(response);
+            } else {
+                String problem = cause != null ? cause.toString() : Errors.forCode(response.errorCode()).name();
+                LOG.debug("{}registration not committed yet ({}); retrying", logPrefix, problem);
+                schedule(this::register, RETRY_MS);
+            }
+        });
+    }
+
+    private void onRegistered(BrokerRegistrationResponseData response) {
+        brokerEpoch = response.brokerEpoch();
+        BrokerImage self = image.get().brokers().get(nodeId);
+        LOG.info("{}registered as broker {} with epoch {}{}", logPrefix, nodeId, brokerEpoch,
+                self == null ? "" : self.fenced() ? " (fenced until caught up)" : "");
+        registered.complete(brokerEpoch);
+        schedule(this::heartbeat, 0);
+    }
+
+    private void heartbeat() {
+        if (stopped) {
+            return;
+        }
+        sendHeartbeat().whenComplete((response, error) -> {
+            BrokerImage self = image.get().brokers().get(nodeId);
+            if (self != null && self.epoch() == brokerEpoch && !self.fenced()) {
+                ready.complete(brokerEpoch);
+            }
+            if (!wantShutDown) {
+                // While fenced, report progress often so that the broker is unfenced as soon as it caught up.
+                schedule(this::heartbeat, ready.isDone() ? heartbeatIntervalMs : FENCED_HEARTBEAT_MS);
+            }
+        });
+    }
+
+    private CompletableFuture<BrokerHeartbeatResponseData> sendHeartbeat() {
+        BrokerHeartbeatRequestData request = new BrokerHeartbeatRequestData()
+                .setBrokerId(nodeId)
+                .setBrokerEpoch(brokerEpoch)
+                .setCurrentMetadataOffset(image.get().offset())
+                .setWantFence(false)
+                .setWantShutDown(wantShutDown);
+        return writer.brokerHeartbeat(request).whenComplete((response, error) -> {
+            Throwable cause = unwrap(error);
+            if (cause == null && response.errorCode() == Errors.UNSUPPORTED_VERSION.code()) {
+                cause = new UnsupportedVersionException("BrokerHeartbeat");
+            }
+            if (cause instanceof UnsupportedVersionException) {
+                if (!unsupportedLogged) {
+                    unsupportedLogged = true;
+                    LOG.debug("{}the controller does not implement broker heartbeats yet", logPrefix);
+                }
+                if (wantShutDown) {
+                    shutdownGranted.complete(null);
+                }
+            } else if (cause != null) {
+                LOG.debug("{}heartbeat failed: {}", logPrefix, cause.toString());
+            } else if (response.errorCode() == Errors.STALE_BROKER_EPOCH.code()
+                    || response.errorCode() == Errors.BROKER_ID_NOT_REGISTERED.code()) {
+                LOG.info("{}controller answered {} to a heartbeat; registering again", logPrefix,
+                        Errors.forCode(response.errorCode()));
+                schedule(this::register, 0);
+            } else if (response.errorCode() == Errors.NONE.code() && response.shouldShutDown()) {
+                shutdownGranted.complete(null);
+            }
+        });
+    }
+
+    /**
+     * Graceful stop: heartbeats with wantShutDown until the controller says shouldShutDown (it has moved
+     * leadership away), or {@code timeoutMs} passes. Then stops heartbeating.
+     */
+    public void shutdown(long timeoutMs) {
+        if (stopped) {
+            return;
+        }
+        if (brokerEpoch >= 0) {
+            wantShutDown = true;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (!shutdownGranted.isDone() && System.nanoTime() < deadline) {
+                try {
+                    sendHeartbeat().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                            TimeUnit.MILLISECONDS);
+                    if (!shutdownGranted.isDone()) {
+                        Thread.sleep(Math.min(200, heartbeatIntervalMs));
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                } catch (Exception e) {
+                    LOG.debug("{}shutdown heartbeat failed: {}", logPrefix, e.toString());
+                }
+            }
+        }
+        stopped = true;
+    }
+
+    private void schedule(Runnable task, long delayMs) {
+        if (stopped) {
+            return;
+        }
+        try {
+            scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            stopped = true;
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        while (error instanceof CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+}

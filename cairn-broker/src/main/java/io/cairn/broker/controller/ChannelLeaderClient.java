@@ -1,0 +1,47 @@
+package io.cairn.broker.controller;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+import io.cairn.broker.replica.LeaderClient;
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import org.apache.kafka.common.errors.BrokerNotAvailableException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * Sends followers' fetches to the leader broker's Kafka listener, found in the committed image. Uses its
+ * own {@link ControllerChannel} (own connections), so a parked fetch never delays forwarded metadata writes.
+ *
+ * <p>Thread-safe.
+ */
+public final class ChannelLeaderClient implements LeaderClient, AutoCloseable {
+
+    private final ControllerChannel channel;
+    private final Supplier<MetadataImage> image;
+
+    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image) {
+        this.channel = new ControllerChannel(nodeId);
+        this.image = image;
+    }
+
+    @Override
+    public CompletableFuture<FetchResponseData> fetch(int leaderId, FetchRequestData request) {
+        BrokerImage leader = image.get().brokers().get(leaderId);
+        if (leader == null) {
+            return CompletableFuture.failedFuture(new BrokerNotAvailableException("Broker " + leaderId
+                    + " is not registered"));
+        }
+        return channel.send(new InetSocketAddress(leader.host(), leader.port()),
+                        new DataRequestBuilder(ApiKeys.FETCH, request))
+                .thenApply(response -> (FetchResponseData) response.data());
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+}

@@ -1,0 +1,178 @@
+package io.cairn.broker.controller;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small Kafka-protocol client used by a node to send metadata operations to the active controller's Kafka
+ * listener: kafka-clients' own request classes, serialized with their header, pipelined on one TCP
+ * connection per controller address (responses matched by correlation id).
+ *
+ * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
+ * requests with the retriable {@link NetworkException} and is replaced on the next send.
+ */
+public final class ControllerChannel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControllerChannel.class);
+    /** Requests from this client id are forwarded operations: the receiver decides them locally. */
+    public static final String CLIENT_ID_PREFIX = "cairn-forward-";
+    private static final int CONNECT_TIMEOUT_MS = 2000;
+
+    private final String clientId;
+    private final String logPrefix;
+    private final Map<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
+    private final AtomicInteger correlationIds = new AtomicInteger();
+    private volatile boolean closed;
+
+    public ControllerChannel(int nodeId) {
+        this.clientId = CLIENT_ID_PREFIX + nodeId;
+        this.logPrefix = "[node " + nodeId + "] ";
+    }
+
+    /** Whether a request came from another node's forwarder (and must not be forwarded again). */
+    public static boolean isForwarded(String clientId) {
+        return clientId != null && clientId.startsWith(CLIENT_ID_PREFIX);
+    }
+
+    /** Sends a request at the newest version this build knows; completes with the parsed response. */
+    public CompletableFuture<AbstractResponse> send(InetSocketAddress address, AbstractRequest.Builder<?> builder) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new NetworkException("controller channel closed"));
+        }
+        Connection connection;
+        try {
+            connection = connections.compute(address, (a, existing) -> {
+                if (existing != null && !existing.broken) {
+                    return existing;
+                }
+                try {
+                    return new Connection(a);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            return CompletableFuture.failedFuture(new NetworkException("cannot connect to " + address + ": "
+                    + e.getCause().getMessage()));
+        }
+        // Every node runs this build: the newest stable version both sides know.
+        short version = (short) Math.min(builder.latestAllowedVersion(), builder.apiKey().latestVersion(false));
+        AbstractRequest request = builder.build(version);
+        RequestHeader header = new RequestHeader(request.apiKey(), version, clientId,
+                correlationIds.incrementAndGet());
+        return connection.send(header, request);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        connections.values().forEach(Connection::close);
+        connections.clear();
+    }
+
+    private final class Connection {
+        private final InetSocketAddress address;
+        private final Socket socket;
+        private final OutputStream out;
+        private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+        private volatile boolean broken;
+
+        Connection(InetSocketAddress address) throws IOException {
+            this.address = address;
+            this.socket = new Socket();
+            socket.setTcpNoDelay(true);
+            socket.connect(address, CONNECT_TIMEOUT_MS);
+            this.out = socket.getOutputStream();
+            Thread reader = new Thread(this::readLoop, "cairn-controller-channel-" + address.getPort());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        CompletableFuture<AbstractResponse> send(RequestHeader header, AbstractRequest request) {
+            CompletableFuture<AbstractResponse> future = new CompletableFuture<>();
+            ByteBuffer payload;
+            try {
+                payload = request.serializeWithHeader(header);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            pending.put(header.correlationId(), new Pending(header, future));
+            try {
+                synchronized (this) {
+                    byte[] frame = new byte[4 + payload.remaining()];
+                    ByteBuffer.wrap(frame).putInt(payload.remaining()).put(payload);
+                    out.write(frame);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                fail(e);
+            }
+            if (broken) {
+                fail(new IOException("connection to " + address + " is broken"));
+            }
+            return future;
+        }
+
+        private void readLoop() {
+            try (DataInputStream in = new DataInputStream(socket.getInputStream())) {
+                while (!broken) {
+                    int size = in.readInt();
+                    byte[] frame = new byte[size];
+                    in.readFully(frame);
+                    ByteBuffer buffer = ByteBuffer.wrap(frame);
+                    int correlationId = buffer.getInt(0);
+                    Pending p = pending.remove(correlationId);
+                    if (p == null) {
+                        LOG.debug("{}response with unknown correlation id {} from {}", logPrefix, correlationId,
+                                address);
+                        continue;
+                    }
+                    try {
+                        p.future.complete(AbstractResponse.parseResponse(buffer, p.header));
+                    } catch (RuntimeException e) {
+                        p.future.completeExceptionally(e);
+                    }
+                }
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+
+        private void fail(IOException e) {
+            broken = true;
+            pending.values().removeIf(p -> {
+                p.future.completeExceptionally(new NetworkException("connection to controller " + address
+                        + " failed: " + e.getMessage()));
+                return true;
+            });
+            close();
+        }
+
+        void close() {
+            broken = true;
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    private record Pending(RequestHeader header, CompletableFuture<AbstractResponse> future) {
+    }
+}

@@ -1,0 +1,353 @@
+package io.cairn.broker.controller;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
+
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.ProducerIdBlock;
+import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
+import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.AlterPartitionRequest;
+import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
+import org.apache.kafka.common.requests.BrokerRegistrationRequest;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link MetadataWriter} every handler of a node uses: each operation goes to the active controller —
+ * this node's own controller when this node leads the metadata Raft group, otherwise the leader's Kafka
+ * listener (found through the leader's broker registration in the image), as Kafka's own request message —
+ * and its answer comes back. While there is no reachable active controller (an election, a restart, a
+ * broken connection, NOT_CONTROLLER from a controller that just lost leadership) it retries with backoff
+ * until the operation's timeout, then fails with the retriable REQUEST_TIMED_OUT. Callers never see
+ * NOT_CONTROLLER.
+ *
+ * <p>Thread-safe. Futures complete on the metadata apply thread, a channel reader thread or the scheduler.
+ */
+public final class ForwardingMetadataWriter implements MetadataWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ForwardingMetadataWriter.class);
+    private static final long MIN_BACKOFF_MS = 25;
+    private static final long MAX_BACKOFF_MS = 500;
+    private static final long CATCH_UP_MS = 3000;
+
+    private final int nodeId;
+    private final String logPrefix;
+    private final MetadataWriter local;
+    private final IntSupplier controllerId;
+    private final Supplier<MetadataImage> image;
+    private final ControllerChannel channel;
+    private final ScheduledExecutorService scheduler;
+    private final Time time;
+    private final long defaultTimeoutMs;
+    private volatile CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
+
+    /**
+     * @param local        this node's controller (decides only while active; NOT_CONTROLLER otherwise)
+     * @param controllerId the current metadata Raft leader's node id, -1 when unknown
+     */
+    public ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
+                                    Supplier<MetadataImage> image, ControllerChannel channel,
+                                    ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs) {
+        this.nodeId = nodeId;
+        this.logPrefix = "[node " + nodeId + "] ";
+        this.local = local;
+        this.controllerId = controllerId;
+        this.image = image;
+        this.channel = channel;
+        this.scheduler = scheduler;
+        this.time = time;
+        this.defaultTimeoutMs = defaultTimeoutMs;
+    }
+
+    /** The local controller, for requests another node already forwarded here. */
+    public MetadataWriter local() {
+        return local;
+    }
+
+    @Override
+    public CompletableFuture<CreateTopicsResponseData> createTopics(CreateTopicsRequestData request) {
+        return gated("CreateTopics", timeout(request.timeoutMs()), w -> w.createTopics(request),
+                () -> new CreateTopicsRequest.Builder(request), r -> (CreateTopicsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.topics().stream()
+                        .filter(t -> t.errorCode() == Errors.NONE.code())
+                        .allMatch(t -> img.topic(t.name()).isPresent())));
+    }
+
+    @Override
+    public CompletableFuture<DeleteTopicsResponseData> deleteTopics(DeleteTopicsRequestData request) {
+        return gated("DeleteTopics", timeout(request.timeoutMs()), w -> w.deleteTopics(request),
+                () -> new DeleteTopicsRequest.Builder(request), r -> (DeleteTopicsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.responses().stream()
+                        .filter(t -> t.errorCode() == Errors.NONE.code() && t.name() != null)
+                        .noneMatch(t -> img.topic(t.name()).isPresent())));
+    }
+
+    @Override
+    public CompletableFuture<CreatePartitionsResponseData> createPartitions(CreatePartitionsRequestData request) {
+        return gated("CreatePartitions", timeout(request.timeoutMs()), w -> w.createPartitions(request),
+                () -> new CreatePartitionsRequest.Builder(request), r -> (CreatePartitionsResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
+            IncrementalAlterConfigsRequestData request) {
+        return gated("IncrementalAlterConfigs", defaultTimeoutMs, w -> w.incrementalAlterConfigs(request),
+                () -> new IncrementalAlterConfigsRequest.Builder(request),
+                r -> (IncrementalAlterConfigsResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
+        return gated("AlterConfigs", defaultTimeoutMs, w -> w.alterConfigs(request),
+                () -> new DataRequestBuilder(ApiKeys.ALTER_CONFIGS, request), r -> (AlterConfigsResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
+        BrokerImage broker = image.get().brokers().get(brokerId);
+        AllocateProducerIdsRequestData request = new AllocateProducerIdsRequestData()
+                .setBrokerId(brokerId).setBrokerEpoch(broker == null ? -1 : broker.epoch());
+        return gated("AllocateProducerIds", defaultTimeoutMs, w -> w.allocateProducerIds(brokerId),
+                () -> new AllocateProducerIdsRequest.Builder(request), r -> {
+                    AllocateProducerIdsResponseData data = (AllocateProducerIdsResponseData) r.data();
+                    if (data.errorCode() != Errors.NONE.code()) {
+                        throw Errors.forCode(data.errorCode()).exception();
+                    }
+                    return new ProducerIdBlock(brokerId, data.producerIdStart(), data.producerIdLen());
+                });
+    }
+
+    @Override
+    public CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        return route("BrokerRegistration", defaultTimeoutMs, w -> w.registerBroker(request),
+                () -> new BrokerRegistrationRequest.Builder(request), r -> (BrokerRegistrationResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.errorCode() != Errors.NONE.code()
+                        || (img.brokers().get(request.brokerId()) != null
+                        && img.brokers().get(request.brokerId()).epoch() >= response.brokerEpoch())));
+    }
+
+    @Override
+    public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        return route("BrokerHeartbeat", defaultTimeoutMs, w -> w.brokerHeartbeat(request),
+                () -> new BrokerHeartbeatRequest.Builder(request), r -> (BrokerHeartbeatResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        return route("AlterPartition", defaultTimeoutMs, w -> w.alterPartition(request),
+                () -> new AlterPartitionRequest.Builder(request), r -> (AlterPartitionResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return gated("ElectLeaders", timeout(request.timeoutMs()), w -> w.electLeaders(request),
+                () -> new DataRequestBuilder(ApiKeys.ELECT_LEADERS, request), r -> (ElectLeadersResponseData) r.data());
+    }
+
+    /**
+     * A forwarded write completes when the controller applied it; this node's image may trail by a few
+     * milliseconds. Wait (bounded) until it shows the change, so the caller reads its own write here too.
+     */
+    private <T> CompletableFuture<T> caughtUp(T response, java.util.function.Predicate<MetadataImage> visible) {
+        if (visible.test(image.get())) {
+            return CompletableFuture.completedFuture(response);
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        long deadline = time.milliseconds() + CATCH_UP_MS;
+        Runnable[] poll = new Runnable[1];
+        poll[0] = () -> {
+            if (visible.test(image.get()) || time.milliseconds() >= deadline) {
+                done.complete(response);
+            } else {
+                try {
+                    scheduler.schedule(poll[0], 5, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    done.complete(response);
+                }
+            }
+        };
+        poll[0].run();
+        return done;
+    }
+
+    private long timeout(int requestTimeoutMs) {
+        return requestTimeoutMs <= 0 ? defaultTimeoutMs : Math.max(1000, Math.min(requestTimeoutMs, defaultTimeoutMs));
+    }
+
+    /**
+     * Client-facing changes wait until this broker is registered (bounded by their timeout): a node that is
+     * not yet part of the cluster would otherwise have a controller decide against an empty broker list.
+     */
+    public void gateClientWritesOn(CompletableFuture<?> registered) {
+        this.ready = registered;
+    }
+
+    private <T> CompletableFuture<T> gated(String name, long timeoutMs,
+                                           Function<MetadataWriter, CompletableFuture<T>> localCall,
+                                           Supplier<AbstractRequest.Builder<?>> remoteRequest,
+                                           Function<AbstractResponse, T> remoteResponse) {
+        CompletableFuture<?> gate = ready;
+        if (gate.isDone()) {
+            return route(name, timeoutMs, localCall, remoteRequest, remoteResponse);
+        }
+        long start = time.milliseconds();
+        return gate.orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .handle((v, e) -> e)
+                .thenCompose(e -> e != null
+                        ? CompletableFuture.<T>failedFuture(new TimeoutException(name
+                                + " timed out: this node has not joined the cluster yet"))
+                        : route(name, Math.max(1, timeoutMs - (time.milliseconds() - start)), localCall,
+                                remoteRequest, remoteResponse));
+    }
+
+    private <T> CompletableFuture<T> route(String name, long timeoutMs,
+                                           Function<MetadataWriter, CompletableFuture<T>> localCall,
+                                           Supplier<AbstractRequest.Builder<?>> remoteRequest,
+                                           Function<AbstractResponse, T> remoteResponse) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        new Attempt<>(name, time.milliseconds() + timeoutMs, localCall, remoteRequest, remoteResponse, result)
+                .run();
+        return result;
+    }
+
+    /** One operation's attempts until it is answered or its deadline passes. */
+    private final class Attempt<T> implements Runnable {
+        private final String name;
+        private final long deadlineMs;
+        private final Function<MetadataWriter, CompletableFuture<T>> localCall;
+        private final Supplier<AbstractRequest.Builder<?>> remoteRequest;
+        private final Function<AbstractResponse, T> remoteResponse;
+        private final CompletableFuture<T> result;
+        private long backoffMs = MIN_BACKOFF_MS;
+        private int attempts;
+        private String lastProblem = "no controller known yet";
+
+        Attempt(String name, long deadlineMs, Function<MetadataWriter, CompletableFuture<T>> localCall,
+                Supplier<AbstractRequest.Builder<?>> remoteRequest, Function<AbstractResponse, T> remoteResponse,
+                CompletableFuture<T> result) {
+            this.name = name;
+            this.deadlineMs = deadlineMs;
+            this.localCall = localCall;
+            this.remoteRequest = remoteRequest;
+            this.remoteResponse = remoteResponse;
+            this.result = result;
+        }
+
+        @Override
+        public void run() {
+            try {
+                attempt();
+            } catch (RuntimeException e) {
+                LOG.warn("{}{} could not be sent to the controller", logPrefix, name, e);
+                result.completeExceptionally(e);
+            }
+        }
+
+        private void attempt() {
+            attempts++;
+            int controller = controllerId.getAsInt();
+            long remainingMs = deadlineMs - time.milliseconds();
+            if (controller < 0) {
+                retry("no metadata Raft leader");
+                return;
+            }
+            CompletableFuture<T> attempt;
+            if (controller == nodeId) {
+                attempt = localCall.apply(local);
+            } else {
+                BrokerImage broker = image.get().brokers().get(controller);
+                if (broker == null) {
+                    retry("controller " + controller + " has no registered listener yet");
+                    return;
+                }
+                attempt = channel.send(new InetSocketAddress(broker.host(), broker.port()), remoteRequest.get())
+                        .thenApply(response -> {
+                            if (response.errorCounts().containsKey(Errors.NOT_CONTROLLER)) {
+                                throw new NotControllerException("node " + controller + " is no longer controller");
+                            }
+                            return remoteResponse.apply(response);
+                        });
+            }
+            // A controller that lost leadership may park the call (broker registrations): bound each attempt.
+            attempt.orTimeout(Math.max(1, Math.min(remainingMs, 5000)), TimeUnit.MILLISECONDS)
+                    .whenComplete((value, error) -> {
+                        Throwable cause = unwrap(error);
+                        if (cause == null) {
+                            result.complete(value);
+                        } else if (cause instanceof NotControllerException || cause instanceof NetworkException
+                                || cause instanceof java.util.concurrent.TimeoutException) {
+                            retry("controller " + controller + ": " + cause);
+                        } else {
+                            result.completeExceptionally(cause);
+                        }
+                    });
+        }
+
+        private void retry(String problem) {
+            lastProblem = problem;
+            long now = time.milliseconds();
+            if (now + backoffMs >= deadlineMs) {
+                LOG.info("{}{} found no active controller after {} attempts: {}", logPrefix, name, attempts,
+                        lastProblem);
+                result.completeExceptionally(new TimeoutException(name + " timed out waiting for the active "
+                        + "controller (" + lastProblem + ")"));
+                return;
+            }
+            LOG.debug("{}{}: retrying in {} ms ({})", logPrefix, name, backoffMs, problem);
+            try {
+                scheduler.schedule(this, backoffMs, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                result.completeExceptionally(new NotControllerException("node " + nodeId + " is shutting down"));
+                return;
+            }
+            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        while (error instanceof CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+}

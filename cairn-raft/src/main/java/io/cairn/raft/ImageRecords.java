@@ -1,0 +1,98 @@
+package io.cairn.raft;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.ProducerIdsRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.TopicRecord;
+
+/**
+ * A {@link MetadataImage} written as the records that rebuild it: the content of a metadata snapshot.
+ * {@code MetadataImage.EMPTY.apply(batch of toRecords(image))} equals {@code image} (offset and controller
+ * aside, which the batch carries).
+ *
+ * <p>Stateless, thread-safe.
+ */
+public final class ImageRecords {
+
+    private ImageRecords() {
+    }
+
+    /** The records that rebuild {@code image} from the empty image. */
+    public static List<MetadataRecord> toRecords(MetadataImage image) {
+        List<MetadataRecord> records = new ArrayList<>();
+        if (image.clusterId() != null) {
+            records.add(new ClusterIdRecord(image.clusterId(), image.metadataFormatFeatureLevel()));
+        }
+        for (BrokerImage b : image.brokers().values()) {
+            records.add(new RegisterBrokerRecord(b.id(), b.host(), b.port(), b.rack().orElse(null), b.epoch(),
+                    b.fenced()));
+        }
+        for (TopicImage topic : image.topicsByName().values()) {
+            records.add(new TopicRecord(topic.name(), topic.id()));
+            for (PartitionImage p : topic.partitions().values()) {
+                records.add(new PartitionRecord(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
+                        p.leaderEpoch(), p.partitionEpoch()));
+            }
+            topic.configs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> records.add(
+                    new ConfigRecord(ConfigRecord.ResourceType.TOPIC, topic.name(), e.getKey(), e.getValue())));
+        }
+        for (String resource : brokerConfigResources(image)) {
+            image.brokerConfigs(resource).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                    records.add(new ConfigRecord(ConfigRecord.ResourceType.BROKER, resource, e.getKey(),
+                            e.getValue())));
+        }
+        if (image.nextProducerId() > 0) {
+            records.add(new ProducerIdsRecord(-1, image.nextProducerId()));
+        }
+        return records;
+    }
+
+    /**
+     * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
+     * same log (a snapshot installed from the leader): every current topic removed, broker fencing and config
+     * overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
+     */
+    public static List<MetadataRecord> resetRecords(MetadataImage current, MetadataImage target) {
+        List<MetadataRecord> records = new ArrayList<>();
+        current.topicsById().keySet().forEach(id -> records.add(new RemoveTopicRecord(id)));
+        for (String resource : brokerConfigResources(current)) {
+            for (String key : current.brokerConfigs(resource).keySet()) {
+                if (!target.brokerConfigs(resource).containsKey(key)) {
+                    records.add(new ConfigRecord(ConfigRecord.ResourceType.BROKER, resource, key, null));
+                }
+            }
+        }
+        records.addAll(toRecords(target));
+        for (BrokerImage b : target.brokers().values()) {
+            records.add(new BrokerFencingChange(b.id(), b.epoch(), b.fenced()));
+        }
+        return records;
+    }
+
+    /** Broker config resources ("" for the cluster default, then broker ids) that have overrides. */
+    private static List<String> brokerConfigResources(MetadataImage image) {
+        List<String> resources = new ArrayList<>();
+        if (!image.brokerConfigs("").isEmpty()) {
+            resources.add("");
+        }
+        for (Integer id : image.brokers().keySet()) {
+            if (!image.brokerConfigs(String.valueOf(id)).isEmpty()) {
+                resources.add(String.valueOf(id));
+            }
+        }
+        return resources;
+    }
+}

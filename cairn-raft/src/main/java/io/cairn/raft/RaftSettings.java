@@ -1,0 +1,30 @@
+package io.cairn.raft;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a node runs its metadata Raft group.
+ *
+ * @param nodeId            this node's id; must be one of the voters
+ * @param voters            every voter of the group (the whole cluster, for a small cluster)
+ * @param dir               where Ratis keeps its log, votes and snapshots
+ * @param electionTimeout   the minimum election timeout; the maximum is twice it. A one-voter group elects
+ *                          itself after a short fixed timeout instead.
+ * @param snapshotThreshold take a snapshot (and purge the log before it) every this many entries
+ */
+public record RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout,
+                           long snapshotThreshold) {
+
+    public RaftSettings {
+        voters = List.copyOf(voters);
+        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
+            throw new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters);
+        }
+    }
+
+    public Voter self() {
+        return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,265 @@
+package io.cairn.raft;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.cairn.metadata.log.MetadataLog;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.MetadataRecordSerde;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's {@link MetadataLog} on Apache Ratis: one Raft group whose voters are the cluster's nodes.
+ * Each metadata batch is one Raft log entry; its offset is the entry's Raft index (increasing, not dense:
+ * Ratis's own configuration and leader no-op entries take indexes too). The state machine
+ * ({@link MetadataStateMachine}) hands committed batches to the listeners and announces leadership only
+ * from Ratis's {@code notifyLeaderReady}, i.e. once this node leads a term and has applied the whole log.
+ *
+ * <p>Appends are submitted to the local Ratis server only (never redirected): if this node does not lead
+ * the batch's term when the entry is started, the append fails with NOT_CONTROLLER. Forwarding to the
+ * controller happens above this layer, with Kafka's own messages.
+ *
+ * <p>Thread-safe. Listener callbacks run on one thread, {@code cairn-metadata-apply-<nodeId>}.
+ */
+public final class RatisMetadataLog implements MetadataLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RatisMetadataLog.class);
+    /** The metadata group of every Cairn cluster; one group per cluster, so a fixed id. */
+    public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
+            UUID.nameUUIDFromBytes("cairn-cluster-metadata".getBytes(StandardCharsets.UTF_8)));
+
+    private final RaftSettings settings;
+    private final String logPrefix;
+    private final MetadataStateMachine stateMachine;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final RaftGroup group;
+    private volatile RaftServer server;
+    private volatile boolean closed;
+
+    public RatisMetadataLog(RaftSettings settings) {
+        this.settings = settings;
+        this.logPrefix = "[node " + settings.nodeId() + "] ";
+        this.stateMachine = new MetadataStateMachine(settings.nodeId(), settings.snapshotThreshold());
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Voter voter : settings.voters()) {
+            peers.add(RaftPeer.newBuilder().setId(peerId(voter.id())).setAddress(voter.address()).build());
+        }
+        this.group = RaftGroup.valueOf(GROUP_ID, peers);
+    }
+
+    static RaftPeerId peerId(int nodeId) {
+        return RaftPeerId.valueOf(String.valueOf(nodeId));
+    }
+
+    @Override
+    public int nodeId() {
+        return settings.nodeId();
+    }
+
+    @Override
+    public void register(Listener listener) {
+        stateMachine.register(listener);
+    }
+
+    /** Starts the Ratis server: binds the Raft port, recovers the local log, joins elections. Returns at once. */
+    @Override
+    public synchronized void start() {
+        try {
+            Files.createDirectories(settings.dir());
+            server = RaftServer.newBuilder()
+                    .setServerId(peerId(settings.nodeId()))
+                    .setGroup(group)
+                    .setStateMachine(stateMachine)
+                    .setProperties(properties())
+                    .setOption(RaftStorage.StartupOption.RECOVER)
+                    .build();
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(logPrefix + "cannot start the metadata Raft server on "
+                    + settings.self().address() + " with data in " + settings.dir(), e);
+        }
+        LOG.info("{}metadata Raft server started on {} with voters {}", logPrefix, settings.self().address(),
+                settings.voters());
+    }
+
+    private RaftProperties properties() {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+        NettyConfigKeys.Server.setHost(p, settings.self().host());
+        NettyConfigKeys.Server.setPort(p, settings.self().port());
+        RaftServerConfigKeys.setStorageDir(p, List.of(settings.dir().toFile()));
+        long min = settings.electionTimeout().toMillis();
+        if (settings.voters().size() == 1) {
+            // A lone voter has nobody to wait for: elect at once.
+            min = 100;
+        }
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * min),
+                TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, settings.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                settings.snapshotThreshold() / 2)));
+        return p;
+    }
+
+    /**
+     * Appends one batch decided in {@code term}. The entry carries the term; the state machine refuses to
+     * start it unless this node leads exactly that term and has applied the log (so a controller of an old
+     * term can never write in a later one).
+     */
+    @Override
+    public CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
+        RaftServer s = server;
+        if (s == null || closed) {
+            return CompletableFuture.failedFuture(new NotControllerException("metadata log of node "
+                    + settings.nodeId() + " is not running"));
+        }
+        byte[] payload = MetadataRecordSerde.serialize(new MetadataBatch(-1, term, settings.nodeId(), records));
+        ByteBuffer entry = ByteBuffer.allocate(4 + payload.length).putInt(term).put(payload);
+        entry.flip();
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(clientId)
+                .setServerId(s.getId())
+                .setGroupId(GROUP_ID)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(entry)))
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = s.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new NotControllerException(e.getMessage()));
+        }
+        return reply.thenApply(r -> {
+            if (r.isSuccess()) {
+                return r.getLogIndex();
+            }
+            if (r.getStateMachineException() != null || r.getNotLeaderException() != null
+                    || r.getLeaderNotReadyException() != null || r.getLeaderSteppingDownException() != null
+                    || r.getAlreadyClosedException() != null) {
+                throw new NotControllerException("node " + settings.nodeId() + " does not lead term " + term
+                        + ": " + r.getException());
+            }
+            throw new IllegalStateException(logPrefix + "metadata append failed: " + r.getException());
+        });
+    }
+
+    /** The node the Raft group currently follows (this one when leading), if any. Thread-safe. */
+    public OptionalInt leaderId() {
+        DivisionInfo info = info();
+        if (info == null || info.getLeaderId() == null) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(info.getLeaderId().toString()));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /** The quorum as this node sees it, for DescribeQuorum. */
+    public QuorumStatus quorumStatus() {
+        DivisionInfo info = info();
+        int leader = leaderId().orElse(-1);
+        long term = info == null ? -1 : info.getCurrentTerm();
+        Map<Integer, Long> ends = new java.util.TreeMap<>();
+        try {
+            if (server != null) {
+                for (CommitInfoProto commit : server.getDivision(GROUP_ID).getCommitInfos()) {
+                    ends.put(Integer.parseInt(commit.getServer().getId().toStringUtf8()), commit.getCommitIndex());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("{}no commit infos: {}", logPrefix, e.toString());
+        }
+        List<QuorumStatus.VoterStatus> voters = new ArrayList<>();
+        for (Voter voter : settings.voters()) {
+            voters.add(new QuorumStatus.VoterStatus(voter.id(), ends.getOrDefault(voter.id(), -1L)));
+        }
+        long highWatermark = info == null ? -1 : info.getLastAppliedIndex();
+        return new QuorumStatus(leader, (int) term, highWatermark, voters);
+    }
+
+    private DivisionInfo info() {
+        RaftServer s = server;
+        if (s == null) {
+            return null;
+        }
+        try {
+            return s.getDivision(GROUP_ID).getInfo();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    public RaftSettings settings() {
+        return settings;
+    }
+
+    /** Takes a snapshot now (tests and tools); returns its index. */
+    public long takeSnapshot() throws IOException {
+        return stateMachine.takeSnapshot();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stateMachine.resignIfLeading();
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}closing the metadata Raft server failed", logPrefix, e);
+        }
+        stateMachine.shutdown();
+    }
+}

@@ -1,0 +1,82 @@
+package io.cairn.server;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.common.Node;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cairn cluster-status}: asks a cluster (DescribeCluster, through any node) for its id, controller and
+ * brokers; with {@code --expect N} exits 0 only once N brokers are registered and unfenced, polling up to
+ * {@code --wait} seconds. Used by {@code bin/cairn-cluster up}.
+ */
+@Command(name = "cluster-status", mixinStandardHelpOptions = true,
+        description = "Show the cluster id, controller and brokers; optionally wait for N unfenced brokers.")
+final class ClusterStatusCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT[,...]",
+            description = "Any node(s) of the cluster.")
+    String bootstrap;
+
+    @Option(names = "--expect", paramLabel = "N", description = "Succeed only when N brokers are registered and unfenced.")
+    int expect = 0;
+
+    @Option(names = "--wait", paramLabel = "SECONDS", description = "Keep asking for up to this long (default 0).")
+    int waitSeconds = 0;
+
+    @Option(names = "--quiet", description = "Print nothing on success.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        // Connection refusals while nodes start are expected here; the answer is the exit code and one line.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka"))
+                .setLevel(ch.qos.logback.classic.Level.ERROR);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+        String last = "no answer";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+            do {
+                try {
+                    DescribeClusterResult result = admin.describeCluster(new DescribeClusterOptions()
+                            .includeFencedBrokers(true).timeoutMs(5000));
+                    Collection<Node> nodes = result.nodes().get();
+                    Node controller = result.controller().get();
+                    long unfenced = nodes.stream().filter(n -> !n.isFenced()).count();
+                    StringBuilder out = new StringBuilder()
+                            .append("cluster ").append(result.clusterId().get())
+                            .append(", controller ").append(controller == null ? "none" : controller.id())
+                            .append(", brokers:");
+                    nodes.stream().sorted(java.util.Comparator.comparingInt(Node::id)).forEach(n -> out
+                            .append(' ').append(n.id()).append('@').append(n.host()).append(':').append(n.port())
+                            .append(n.isFenced() ? "(fenced)" : ""));
+                    last = out.toString();
+                    if (unfenced >= expect && controller != null && controller.id() >= 0) {
+                        if (!quiet) {
+                            System.out.println(last);
+                        }
+                        return 0;
+                    }
+                } catch (Exception e) {
+                    last = "no answer: " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                }
+                if (System.nanoTime() < deadline) {
+                    Thread.sleep(Duration.ofMillis(500).toMillis());
+                }
+            } while (System.nanoTime() < deadline);
+        }
+        System.err.println("cairn: cluster not ready" + (expect > 0 ? " (expected " + expect
+                + " registered, unfenced brokers)" : "") + ": " + last);
+        return 1;
+    }
+}

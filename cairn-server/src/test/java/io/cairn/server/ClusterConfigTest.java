@@ -1,0 +1,44 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+
+import io.cairn.raft.Voter;
+import org.junit.jupiter.api.Test;
+
+class ClusterConfigTest {
+
+    @Test
+    void withoutVotersANodeIsItsOwnSingleVoter() {
+        CairnConfig config = new CairnConfig(Map.of(CairnConfig.NODE_ID, "4"));
+        assertThat(Voter.parseList(config.quorumVoters())).containsExactly(new Voter(4, "127.0.0.1", 0));
+    }
+
+    @Test
+    void votersParseAndRejectDuplicatesAndGarbage() {
+        assertThat(Voter.parseList("1@a:9093, 2@b:9093,3@[::1]:9093")).containsExactly(
+                new Voter(1, "a", 9093), new Voter(2, "b", 9093), new Voter(3, "::1", 9093));
+        assertThatThrownBy(() -> Voter.parseList("1@a:1,1@b:2")).hasMessageContaining("twice");
+        assertThatThrownBy(() -> Voter.parseList("a:1")).hasMessageContaining("id@host:port");
+    }
+
+    @Test
+    void environmentVariablesBecomeProperties() {
+        Map<String, Object> props = CairnMain.fromEnvironment(Map.of(
+                "CAIRN_NODE_ID", "2",
+                "CAIRN_VOTERS", "1@a:9093,2@b:9093",
+                "KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://b:9092",
+                "KAFKA_LOG_RETENTION_MS", "1000",
+                "KAFKA_SOME__UNDERSCORED_NAME", "x",
+                "KAFKA_HEAP_OPTS", "-Xmx1g",
+                "PATH", "/bin"));
+        assertThat(props).containsOnly(
+                Map.entry("node.id", "2"),
+                Map.entry("controller.quorum.voters", "1@a:9093,2@b:9093"),
+                Map.entry("advertised.listeners", "PLAINTEXT://b:9092"),
+                Map.entry("log.retention.ms", "1000"),
+                Map.entry("some_underscored.name", "x"));
+    }
+}
