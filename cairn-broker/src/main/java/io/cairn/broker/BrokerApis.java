@@ -4,16 +4,28 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
 import io.cairn.broker.handlers.DescribeConfigsHandler;
+import io.cairn.broker.handlers.DescribeGroupsHandler;
 import io.cairn.broker.handlers.DescribeLogDirsHandler;
 import io.cairn.broker.handlers.FetchHandler;
+import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
+import io.cairn.broker.handlers.HeartbeatHandler;
 import io.cairn.broker.handlers.InitProducerIdHandler;
+import io.cairn.broker.handlers.JoinGroupHandler;
+import io.cairn.broker.handlers.LeaveGroupHandler;
+import io.cairn.broker.handlers.ListGroupsHandler;
 import io.cairn.broker.handlers.ListOffsetsHandler;
 import io.cairn.broker.handlers.MetadataHandler;
+import io.cairn.broker.handlers.OffsetCommitHandler;
+import io.cairn.broker.handlers.OffsetDeleteHandler;
+import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
+import io.cairn.broker.handlers.SyncGroupHandler;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -28,7 +40,8 @@ public final class BrokerApis {
     private final ApiRegistry registry;
 
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
-                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs) {
+                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      GroupCoordinatorRuntime groups) {
         this.registry = ApiRegistry.builder()
                 .add(new MetadataHandler(image, writer, autoCreateTopics))
                 .add(new ProduceHandler(image, replicas))
@@ -44,6 +57,17 @@ public final class BrokerApis {
                 .add(ForwardingHandlers.createPartitions(writer))
                 .add(ForwardingHandlers.alterConfigs(writer))
                 .add(ForwardingHandlers.incrementalAlterConfigs(writer))
+                .add(new FindCoordinatorHandler(image, writer, groups.config()))
+                .add(new JoinGroupHandler(groups))
+                .add(new SyncGroupHandler(groups))
+                .add(new HeartbeatHandler(groups))
+                .add(new LeaveGroupHandler(groups))
+                .add(new OffsetCommitHandler(groups))
+                .add(new OffsetFetchHandler(groups))
+                .add(new OffsetDeleteHandler(groups))
+                .add(new ListGroupsHandler(groups))
+                .add(new DescribeGroupsHandler(groups))
+                .add(new DeleteGroupsHandler(groups))
                 .build();
     }
 

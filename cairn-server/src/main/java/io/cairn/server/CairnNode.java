@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
+import io.cairn.broker.group.GroupConfig;
+import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.DelayedOperations;
@@ -48,6 +50,7 @@ public final class CairnNode implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
+    private GroupCoordinatorRuntime groupCoordinator;
     private LocalMetadataLog metadataLog;
     private Controller controller;
     private LogManager logManager;
@@ -89,10 +92,14 @@ public final class CairnNode implements AutoCloseable {
                 new DelayedOperations<TopicPartition>(scheduler));
         logManager.setHighWatermarks(replicas::highWatermark);
         controller.addListener(replicas);
+        groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
+                replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
+                new SecureRandom());
+        controller.addListener(groupCoordinator);
         controller.start();
 
         BrokerApis apis = new BrokerApis(nodeId, controller::current, controller, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs);
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator);
         RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
@@ -119,6 +126,10 @@ public final class CairnNode implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
+    public GroupCoordinatorRuntime groupCoordinator() {
+        return groupCoordinator;
+    }
+
     public Controller controller() {
         return controller;
     }
@@ -132,6 +143,7 @@ public final class CairnNode implements AutoCloseable {
         closed = true;
         closeQuietly(server);
         shutdown(requestThreads);
+        closeQuietly(groupCoordinator);
         shutdown(scheduler);
         closeQuietly(metadataLog);
         shutdown(controllerLoop);
