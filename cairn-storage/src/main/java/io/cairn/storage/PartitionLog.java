@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import io.cairn.storage.internal.AppendValidator;
 import io.cairn.storage.internal.BatchMetadata;
 import io.cairn.storage.internal.Checkpoints;
+import io.cairn.storage.internal.LogCleaner;
 import io.cairn.storage.internal.LogLoader;
 import io.cairn.storage.internal.LogSegment;
 import io.cairn.storage.internal.ProducerStateManager;
@@ -378,6 +379,66 @@ public final class PartitionLog implements AutoCloseable {
             return doomed.size();
         } catch (IOException e) {
             throw new KafkaStorageException("Retention on " + topicPartition + " failed", e);
+        }
+    }
+
+    /**
+     * Compacts the closed segments below the high watermark when cleanup.policy has compact and the dirty
+     * ratio reaches min.cleanable.dirty.ratio (see {@link LogCleaner}). The rewrite runs without the log's
+     * lock; only the swap takes it. Called by one cleaner thread at a time.
+     *
+     * @return the result, or null when nothing was cleaned
+     */
+    public LogCleaner.Cleaned compact(long highWatermark) {
+        LogConfig cfg = config;
+        if (!cfg.compact()) {
+            return null;
+        }
+        LogCleaner.Plan plan;
+        synchronized (this) {
+            ensureOpen();
+            View current = view;
+            List<LogSegment> cleanable = new ArrayList<>();
+            for (LogSegment segment : current.segments()) {
+                if (segment == current.active() || segment.nextOffset() > highWatermark) {
+                    break;
+                }
+                cleanable.add(segment);
+            }
+            long firstDirty;
+            try {
+                firstDirty = Math.max(current.logStartOffset(),
+                        Checkpoints.readOffset(dir.resolve(LogCleaner.CHECKPOINT)).orElse(0L));
+            } catch (IOException e) {
+                firstDirty = current.logStartOffset();
+            }
+            plan = LogCleaner.plan(cleanable, firstDirty, cfg.minCleanableDirtyRatio());
+        }
+        if (plan == null) {
+            return null;
+        }
+        try {
+            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, cfg, time.milliseconds());
+            synchronized (this) {
+                View current = view;
+                if (closed || !current.segments().containsAll(plan.segments())) {
+                    LogCleaner.abort(dir, cleaned);
+                    return null;
+                }
+                LogCleaner.swap(dir, cleaned, deleter, time.milliseconds() + config.fileDeleteDelayMs());
+                List<LogSegment> segments = new ArrayList<>(current.segments());
+                segments.removeAll(plan.segments());
+                segments.addAll(cleaned.replacements());
+                segments.sort(java.util.Comparator.comparingLong(LogSegment::baseOffset));
+                view = new View(List.copyOf(segments), current.logStartOffset(), current.logEndOffset());
+                Checkpoints.writeOffset(dir.resolve(LogCleaner.CHECKPOINT), plan.endOffset());
+            }
+            log.info("Compacted {} below offset {}: {} -> {} records, {} -> {} bytes (dirty ratio {})", topicPartition,
+                    plan.endOffset(), cleaned.recordsBefore(), cleaned.recordsAfter(), cleaned.bytesBefore(),
+                    cleaned.bytesAfter(), String.format("%.2f", plan.dirtyRatio()));
+            return cleaned;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Compaction of " + topicPartition + " failed", e);
         }
     }
 
