@@ -84,6 +84,36 @@ class ConsumerGroupIT {
         }
     }
 
+    @Test
+    void cooperativeStickyConsumersRebalanceIncrementally() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, NODE)) {
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic("coop", 6, (short) 1))).all().get();
+            }
+            produce(node, "coop", 0, 30);
+            Set<String> seen = new HashSet<>();
+            Map<String, Object> props = new HashMap<>(groupProps("coop-group", null));
+            props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+            KafkaConsumer<String, String> c1 = node.consumer(props);
+            c1.subscribe(List.of("coop"));
+            pollUntil(List.of(c1), seen, () -> c1.assignment().size() == 6);
+            Set<org.apache.kafka.common.TopicPartition> before = Set.copyOf(c1.assignment());
+
+            // when a second cooperative member joins
+            KafkaConsumer<String, String> c2 = node.consumer(props);
+            c2.subscribe(List.of("coop"));
+            List<KafkaConsumer<String, String>> both = List.of(c1, c2);
+            pollUntil(both, seen, () -> c1.assignment().size() == 3 && c2.assignment().size() == 3);
+
+            // then the first keeps half of what it had (sticky) and together they read everything
+            assertThat(before).containsAll(c1.assignment());
+            pollUntil(both, seen, () -> seen.size() == 30);
+            c2.close();
+            c1.close();
+        }
+    }
+
     static Map<String, Object> groupProps(String group, String instanceId) {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
