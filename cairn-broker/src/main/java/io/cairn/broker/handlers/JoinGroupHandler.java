@@ -44,8 +44,10 @@ public final class JoinGroupHandler implements ApiHandler<JoinGroupRequest> {
         if (version < 7 && response.protocolName() == null) {
             response.setProtocolName("");
         }
-        if (response.protocolType() == null && version < 7) {
-            response.setProtocolType("");
+        if (version < 9) {
+            // SkipAssignment is not in older versions: the static leader rejoining gets the members and
+            // assigns again, which SyncGroup in a Stable group answers with the current assignment.
+            response.setSkipAssignment(false);
         }
         return response;
     }
