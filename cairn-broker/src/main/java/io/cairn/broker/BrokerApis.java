@@ -10,17 +10,29 @@ import io.cairn.broker.controller.ClusterApiHandlers;
 import io.cairn.broker.controller.DescribeQuorumHandler;
 import io.cairn.broker.controller.QuorumView;
 
+import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
 import io.cairn.broker.handlers.DescribeConfigsHandler;
+import io.cairn.broker.handlers.DescribeGroupsHandler;
 import io.cairn.broker.handlers.DescribeLogDirsHandler;
 import io.cairn.broker.handlers.FetchHandler;
+import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
+import io.cairn.broker.handlers.HeartbeatHandler;
 import io.cairn.broker.handlers.InitProducerIdHandler;
+import io.cairn.broker.handlers.JoinGroupHandler;
+import io.cairn.broker.handlers.LeaveGroupHandler;
+import io.cairn.broker.handlers.ListGroupsHandler;
 import io.cairn.broker.handlers.ListOffsetsHandler;
 import io.cairn.broker.handlers.MetadataHandler;
 import io.cairn.broker.handlers.OffsetForLeaderEpochHandler;
+import io.cairn.broker.handlers.OffsetCommitHandler;
+import io.cairn.broker.handlers.OffsetDeleteHandler;
+import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
+import io.cairn.broker.handlers.SyncGroupHandler;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -36,8 +48,9 @@ public final class BrokerApis {
     private final ApiRegistry registry;
 
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
-                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs) {
-        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, null);
+                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      GroupCoordinatorRuntime groups) {
+        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, groups, null);
     }
 
     /**
@@ -46,7 +59,7 @@ public final class BrokerApis {
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
-                      QuorumView quorum) {
+                      GroupCoordinatorRuntime groups, QuorumView quorum) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
@@ -72,7 +85,18 @@ public final class BrokerApis {
                 .add(ClusterApiHandlers.brokerHeartbeat(routed))
                 .add(ClusterApiHandlers.alterPartition(routed))
                 .add(ClusterApiHandlers.electLeaders(routed))
-                .add(ClusterApiHandlers.allocateProducerIds(routed));
+                .add(ClusterApiHandlers.allocateProducerIds(routed))
+                .add(new FindCoordinatorHandler(image, writer, groups.config()))
+                .add(new JoinGroupHandler(groups))
+                .add(new SyncGroupHandler(groups))
+                .add(new HeartbeatHandler(groups))
+                .add(new LeaveGroupHandler(groups))
+                .add(new OffsetCommitHandler(groups))
+                .add(new OffsetFetchHandler(groups))
+                .add(new OffsetDeleteHandler(groups))
+                .add(new ListGroupsHandler(groups))
+                .add(new DescribeGroupsHandler(groups))
+                .add(new DeleteGroupsHandler(groups));
         if (quorum != null) {
             builder.add(new DescribeQuorumHandler(quorum, image));
         }

@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
 import io.cairn.broker.metrics.BrokerMetrics;
+import io.cairn.broker.group.GroupConfig;
+import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.ControllerIsrChanger;
@@ -69,6 +71,7 @@ public final class CairnNode implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
+    private GroupCoordinatorRuntime groupCoordinator;
     private RatisMetadataLog metadataLog;
     private Controller controller;
     private ControllerChannel controllerChannel;
@@ -142,11 +145,15 @@ public final class CairnNode implements AutoCloseable {
         scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
                 REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
+        groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
+                replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
+                new SecureRandom());
+        controller.addListener(groupCoordinator);
         controller.start();
         clusterIdGuard.awaitFirstCheck(Duration.ofSeconds(10));
 
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, quorumView());
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView());
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         meterRegistry.config().commonTags("node", Integer.toString(nodeId));
         BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);
@@ -283,6 +290,10 @@ public final class CairnNode implements AutoCloseable {
         return metricsServer == null ? -1 : metricsServer.port();
     }
 
+    public GroupCoordinatorRuntime groupCoordinator() {
+        return groupCoordinator;
+    }
+
     public Controller controller() {
         return controller;
     }
@@ -326,6 +337,7 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(controllerChannel);
         closeQuietly(leaderClient);
         shutdown(requestThreads);
+        closeQuietly(groupCoordinator);
         shutdown(scheduler);
         closeQuietly(metadataLog);
         shutdown(controllerLoop);

@@ -19,6 +19,8 @@ import org.apache.kafka.common.record.TimestampType;
  * @param delete                cleanup.policy contains "delete" (time and size retention apply)
  * @param timestampType         message.timestamp.type
  * @param fileDeleteDelayMs     file.delete.delay.ms: how long a deleted segment's files stay readable
+ * @param deleteRetentionMs     delete.retention.ms: how long compaction keeps a tombstone
+ * @param minCleanableDirtyRatio min.cleanable.dirty.ratio: compact once this share of the closed log is uncleaned
  */
 public record LogConfig(
         int segmentBytes,
@@ -33,7 +35,29 @@ public record LogConfig(
         boolean compact,
         boolean delete,
         TimestampType timestampType,
-        long fileDeleteDelayMs) {
+        long fileDeleteDelayMs,
+        long deleteRetentionMs,
+        double minCleanableDirtyRatio) {
+
+    /** Kafka's delete.retention.ms and min.cleanable.dirty.ratio defaults. */
+    public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 60 * 60 * 1000;
+    public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5;
+
+    /** The settings without the compaction ones, which take Kafka's defaults. */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
+                     int indexIntervalBytes, int segmentIndexBytes, long flushIntervalMessages, long flushIntervalMs,
+                     boolean compact, boolean delete, TimestampType timestampType, long fileDeleteDelayMs) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, flushIntervalMessages, flushIntervalMs, compact, delete, timestampType,
+                fileDeleteDelayMs, DEFAULT_DELETE_RETENTION_MS, DEFAULT_MIN_CLEANABLE_DIRTY_RATIO);
+    }
+
+    /** The same settings with other compaction settings. */
+    public LogConfig withCompaction(boolean compact, long deleteRetentionMs, double minCleanableDirtyRatio) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, flushIntervalMessages, flushIntervalMs, compact, delete, timestampType,
+                fileDeleteDelayMs, deleteRetentionMs, minCleanableDirtyRatio);
+    }
 
     /** Apache Kafka's defaults. */
     public static LogConfig defaults() {

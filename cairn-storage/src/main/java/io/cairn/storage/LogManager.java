@@ -40,6 +40,8 @@ public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
     /** How often logs are checked for flush.ms. */
     static final long FLUSH_CHECK_INTERVAL_MS = 1000;
+    /** How often compacted logs are checked for cleaning (Kafka's log.cleaner.backoff.ms). */
+    static final long CLEANER_INTERVAL_MS = 15_000;
 
     private final Path dataDir;
     private final Time time;
@@ -50,6 +52,7 @@ public final class LogManager implements AutoCloseable {
     /** The metadata log's directory lives beside the partition logs, as in Kafka; it is not a partition log. */
     public static final String METADATA_DIR_PREFIX = "__cluster_metadata";
 
+    private final Object cleanerLock = new Object();
     private volatile ToLongFunction<TopicPartition> highWatermarks;
     /** replica.high.watermark.checkpoint.interval.ms (Kafka's default). */
     static final long HW_CHECKPOINT_INTERVAL_MS = 5000;
@@ -103,6 +106,9 @@ public final class LogManager implements AutoCloseable {
         }
         tasks.add(scheduler.scheduleAtFixedRate(this::enforceRetention, retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
+        // One cleaner task: a fixed delay never overlaps itself, so a log is compacted by one thread at a time.
+        tasks.add(scheduler.scheduleWithFixedDelay(this::compactLogs, CLEANER_INTERVAL_MS, CLEANER_INTERVAL_MS,
+                TimeUnit.MILLISECONDS));
         tasks.add(scheduler.scheduleAtFixedRate(this::flushByTime, FLUSH_CHECK_INTERVAL_MS,
                 FLUSH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS));
         tasks.add(scheduler.scheduleAtFixedRate(this::checkpointHighWatermarksFromSource, HW_CHECKPOINT_INTERVAL_MS,
@@ -198,6 +204,29 @@ public final class LogManager implements AutoCloseable {
                 partitionLog.enforceRetention(highWatermarks.applyAsLong(partitionLog.topicPartition()));
             } catch (RuntimeException e) {
                 log.warn("Retention of {} failed", partitionLog.topicPartition(), e);
+            }
+        }
+    }
+
+    /**
+     * One compaction pass over the logs with cleanup.policy=compact, below each one's high watermark; also
+     * run periodically. Serialized so that a test's pass and the periodic one never clean a log at once.
+     */
+    public void compactLogs() {
+        synchronized (cleanerLock) {
+            compactAll();
+        }
+    }
+
+    private void compactAll() {
+        for (PartitionLog partitionLog : all()) {
+            if (!partitionLog.config().compact()) {
+                continue;
+            }
+            try {
+                partitionLog.compact(highWatermarks.applyAsLong(partitionLog.topicPartition()));
+            } catch (RuntimeException e) {
+                log.warn("Compaction of {} failed", partitionLog.topicPartition(), e);
             }
         }
     }

@@ -28,6 +28,7 @@ import io.cairn.storage.internal.BatchMetadata;
 import io.cairn.storage.internal.Checkpoints;
 import io.cairn.storage.internal.FollowerAppendValidator;
 import io.cairn.storage.internal.LeaderEpochCache;
+import io.cairn.storage.internal.LogCleaner;
 import io.cairn.storage.internal.LogLoader;
 import io.cairn.storage.internal.LogSegment;
 import io.cairn.storage.internal.ProducerStateManager;
@@ -464,8 +465,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Appends batches fetched from the leader, as a follower: offsets, leader epochs and timestamps are
-     * kept exactly as the leader assigned them (no rewriting). The first batch must start at the log end
-     * offset and each next batch right after the previous one. Every batch must be magic 2 with a valid
+     * kept exactly as the leader assigned them (no rewriting). Offsets must not go below the log end offset
+     * nor backwards between batches; they may jump forward (a compacted leader has gaps). Every batch must be magic 2 with a valid
      * CRC; if any is not, nothing of the request is appended. Trailing bytes that are not a whole batch
      * (a fetch response cut at its size limit) are ignored. Idempotent-producer state is updated without
      * sequence checks (the leader checked them), so that after becoming leader this log recognizes retries
@@ -636,6 +637,66 @@ public final class PartitionLog implements AutoCloseable {
                     current.logEndOffset(), newOffset);
         } catch (IOException e) {
             throw new KafkaStorageException("Full truncation of " + topicPartition + " failed", e);
+        }
+    }
+
+    /**
+     * Compacts the closed segments below the high watermark when cleanup.policy has compact and the dirty
+     * ratio reaches min.cleanable.dirty.ratio (see {@link LogCleaner}). The rewrite runs without the log's
+     * lock; only the swap takes it. Called by one cleaner thread at a time.
+     *
+     * @return the result, or null when nothing was cleaned
+     */
+    public LogCleaner.Cleaned compact(long highWatermark) {
+        LogConfig cfg = config;
+        if (!cfg.compact()) {
+            return null;
+        }
+        LogCleaner.Plan plan;
+        synchronized (this) {
+            ensureOpen();
+            View current = view;
+            List<LogSegment> cleanable = new ArrayList<>();
+            for (LogSegment segment : current.segments()) {
+                if (segment == current.active() || segment.nextOffset() > highWatermark) {
+                    break;
+                }
+                cleanable.add(segment);
+            }
+            long firstDirty;
+            try {
+                firstDirty = Math.max(current.logStartOffset(),
+                        Checkpoints.readOffset(dir.resolve(LogCleaner.CHECKPOINT)).orElse(0L));
+            } catch (IOException e) {
+                firstDirty = current.logStartOffset();
+            }
+            plan = LogCleaner.plan(cleanable, firstDirty, cfg.minCleanableDirtyRatio());
+        }
+        if (plan == null) {
+            return null;
+        }
+        try {
+            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, cfg, time.milliseconds());
+            synchronized (this) {
+                View current = view;
+                if (closed || !current.segments().containsAll(plan.segments())) {
+                    LogCleaner.abort(dir, cleaned);
+                    return null;
+                }
+                LogCleaner.swap(dir, cleaned, deleter, time.milliseconds() + config.fileDeleteDelayMs());
+                List<LogSegment> segments = new ArrayList<>(current.segments());
+                segments.removeAll(plan.segments());
+                segments.addAll(cleaned.replacements());
+                segments.sort(java.util.Comparator.comparingLong(LogSegment::baseOffset));
+                view = new View(List.copyOf(segments), current.logStartOffset(), current.logEndOffset());
+                Checkpoints.writeOffset(dir.resolve(LogCleaner.CHECKPOINT), plan.endOffset());
+            }
+            log.info("Compacted {} below offset {}: {} -> {} records, {} -> {} bytes (dirty ratio {})", topicPartition,
+                    plan.endOffset(), cleaned.recordsBefore(), cleaned.recordsAfter(), cleaned.bytesBefore(),
+                    cleaned.bytesAfter(), String.format("%.2f", plan.dirtyRatio()));
+            return cleaned;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Compaction of " + topicPartition + " failed", e);
         }
     }
 

@@ -70,6 +70,15 @@ final class TestLogs {
         return PartitionLog.open(dir, TP, TOPIC_ID, config, time);
     }
 
+    /** {@link #open} for tests that do not declare IOException. */
+    static PartitionLog open0(Path dir, LogConfig config, ManualTime time) {
+        try {
+            return open(dir, config, time);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static SimpleRecord[] records(long timestamp, String... values) {
         SimpleRecord[] out = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {

@@ -50,7 +50,8 @@ public final class FollowerAppendValidator {
             if (batch.isTransactional() || batch.isControlBatch()) {
                 throw new InvalidRecordException("Transactional and control batches are not supported");
             }
-            if (batch.baseOffset() != expectedBase) {
+            // Offsets may jump forward (a compacted leader dropped whole batches), never back.
+            if (batch.baseOffset() < expectedBase) {
                 if (batches.isEmpty()) {
                     throw new OffsetOutOfRangeException("Replicated batch starts at offset " + batch.baseOffset()
                             + " but the log end offset is " + logEndOffset);

@@ -37,6 +37,7 @@ public final class LogLoader {
 
     public static Loaded load(Path dir, LogConfig config, ProducerStateManager producers) throws IOException {
         Files.createDirectories(dir);
+        LogCleaner.completeInterruptedSwap(dir);
         removeLeftovers(dir);
         Path marker = dir.resolve(CLEAN_SHUTDOWN);
         boolean clean = Files.exists(marker);

@@ -260,6 +260,13 @@ public final class LogSegment {
         timeIndex.renameTo(new File(timeIndex.file().getPath() + DELETED_SUFFIX));
     }
 
+    /** Moves the segment's files into {@code targetDir}, replacing files of the same name (compaction swap). */
+    public void moveTo(Path targetDir) throws IOException {
+        records.renameTo(file(targetDir, baseOffset, LOG_SUFFIX));
+        offsetIndex.renameTo(file(targetDir, baseOffset, INDEX_SUFFIX));
+        timeIndex.renameTo(file(targetDir, baseOffset, TIME_INDEX_SUFFIX));
+    }
+
     /** Closes the file and removes all files. */
     public void deleteFiles() throws IOException {
         records.closeHandlers();

@@ -1,0 +1,289 @@
+package io.cairn.storage.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.storage.LogConfig;
+
+/**
+ * Log compaction for cleanup.policy=compact: rewrites closed segments keeping only the latest record of
+ * each key, and drops a key's tombstone (null value) once it is older than delete.retention.ms. Runs when
+ * the uncleaned ("dirty") share of the closed log reaches min.cleanable.dirty.ratio.
+ *
+ * <p>Cleaned segments are written into {@code .cleaner-swap/} beside the log, flushed, and marked ready;
+ * the owning log then swaps them in under its lock: the old segments are renamed {@code .deleted} (readers
+ * holding them keep reading) and deleted after file.delete.delay.ms, the new files are moved into place,
+ * and readers see the new segment list in one volatile write. A crash during the swap is completed at the
+ * next load ({@link #completeInterruptedSwap}). The active segment and anything at or above the high
+ * watermark are never cleaned. Offsets are kept; only records disappear.
+ *
+ * <p>Stateless; a log is cleaned by one thread at a time (LogManager's single cleaner task).
+ */
+public final class LogCleaner {
+
+    private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
+
+    public static final String SWAP_DIR = ".cleaner-swap";
+    public static final String READY_MARKER = "ready";
+    public static final String CHECKPOINT = "cleaner-offset-checkpoint";
+
+    private LogCleaner() {
+    }
+
+    /** What to clean: closed segments below the high watermark; the dirty part starts at firstDirty. */
+    public record Plan(List<LogSegment> segments, long firstDirty, long endOffset, double dirtyRatio) {
+    }
+
+    /** Cleaned segments written in the swap directory, ready to replace {@code replaced}. */
+    public record Cleaned(List<LogSegment> replaced, List<LogSegment> replacements, long recordsBefore,
+                          long recordsAfter, long bytesBefore, long bytesAfter) {
+    }
+
+    /** Decides whether the cleanable segments are dirty enough; null when not. */
+    public static Plan plan(List<LogSegment> cleanable, long firstDirty, double minCleanableDirtyRatio) {
+        if (cleanable.isEmpty()) {
+            return null;
+        }
+        long dirty = 0;
+        long total = 0;
+        for (LogSegment segment : cleanable) {
+            total += segment.sizeInBytes();
+            if (segment.nextOffset() > firstDirty) {
+                dirty += segment.sizeInBytes();
+            }
+        }
+        if (dirty == 0 || total == 0) {
+            return null;
+        }
+        double ratio = (double) dirty / total;
+        if (ratio < minCleanableDirtyRatio) {
+            return null;
+        }
+        return new Plan(List.copyOf(cleanable), firstDirty, cleanable.get(cleanable.size() - 1).nextOffset(), ratio);
+    }
+
+    /** Writes the cleaned segments of the plan into the swap directory and marks them ready. */
+    public static Cleaned clean(Path dir, Plan plan, LogConfig config, long nowMs) throws IOException {
+        Map<ByteBuffer, Long> latest = new HashMap<>();
+        for (LogSegment segment : plan.segments()) {
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.isControlBatch()) {
+                    continue;
+                }
+                for (Record record : batch) {
+                    if (record.hasKey()) {
+                        latest.put(copy(record.key()), record.offset());
+                    }
+                }
+            }
+        }
+        Path swap = dir.resolve(SWAP_DIR);
+        deleteRecursively(swap);
+        Files.createDirectories(swap);
+        long deleteHorizonMs = nowMs - config.deleteRetentionMs();
+        List<LogSegment> replacements = new ArrayList<>();
+        List<Long> oldBases = new ArrayList<>();
+        long recordsBefore = 0;
+        long recordsAfter = 0;
+        long bytesBefore = 0;
+        for (List<LogSegment> group : groups(plan.segments(), config.segmentBytes())) {
+            LogSegment target = LogSegment.open(swap, group.get(0).baseOffset(), config.indexIntervalBytes(),
+                    config.segmentIndexBytes());
+            for (LogSegment source : group) {
+                oldBases.add(source.baseOffset());
+                bytesBefore += source.sizeInBytes();
+                for (FileChannelRecordBatch batch : source.records().batches()) {
+                    List<Record> kept = new ArrayList<>();
+                    int count = 0;
+                    for (Record record : batch) {
+                        count++;
+                        if (keep(record, latest, deleteHorizonMs, batch)) {
+                            kept.add(record);
+                        }
+                    }
+                    recordsBefore += count;
+                    recordsAfter += kept.size();
+                    if (kept.isEmpty()) {
+                        continue;
+                    }
+                    target.append(kept.size() == count ? whole(batch) : rebuild(batch, kept), nowMs);
+                }
+            }
+            target.onRolled();
+            target.flush();
+            replacements.add(target);
+        }
+        StringBuilder marker = new StringBuilder();
+        oldBases.forEach(base -> marker.append(base).append('\n'));
+        Checkpoints.writeAtomically(swap.resolve(READY_MARKER), marker.toString().getBytes(StandardCharsets.UTF_8));
+        long bytesAfter = replacements.stream().mapToLong(LogSegment::sizeInBytes).sum();
+        return new Cleaned(plan.segments(), replacements, recordsBefore, recordsAfter, bytesBefore, bytesAfter);
+    }
+
+    private static boolean keep(Record record, Map<ByteBuffer, Long> latest, long deleteHorizonMs,
+                                RecordBatch batch) {
+        if (batch.isControlBatch() || !record.hasKey()) {
+            return true;
+        }
+        Long newest = latest.get(record.key());
+        if (newest != null && newest != record.offset()) {
+            return false;
+        }
+        if (!record.hasValue()) {
+            // A tombstone stays long enough for every consumer to see the deletion.
+            long timestamp = record.timestamp() >= 0 ? record.timestamp() : batch.maxTimestamp();
+            return timestamp > deleteHorizonMs;
+        }
+        return true;
+    }
+
+    /** Consecutive segments merged while their combined size stays within segment.bytes. */
+    private static List<List<LogSegment>> groups(List<LogSegment> segments, int segmentBytes) {
+        List<List<LogSegment>> groups = new ArrayList<>();
+        List<LogSegment> current = new ArrayList<>();
+        long size = 0;
+        for (LogSegment segment : segments) {
+            boolean fitsOffsets = current.isEmpty()
+                    || segment.nextOffset() - current.get(0).baseOffset() <= Integer.MAX_VALUE;
+            if (!current.isEmpty() && (size + segment.sizeInBytes() > segmentBytes || !fitsOffsets)) {
+                groups.add(current);
+                current = new ArrayList<>();
+                size = 0;
+            }
+            current.add(segment);
+            size += segment.sizeInBytes();
+        }
+        if (!current.isEmpty()) {
+            groups.add(current);
+        }
+        return groups;
+    }
+
+    private static MemoryRecords whole(FileChannelRecordBatch batch) {
+        ByteBuffer buffer = ByteBuffer.allocate(batch.sizeInBytes());
+        batch.writeTo(buffer);
+        buffer.flip();
+        return MemoryRecords.readableRecords(buffer);
+    }
+
+    private static MemoryRecords rebuild(RecordBatch batch, List<Record> kept) {
+        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(Math.max(64, batch.sizeInBytes())),
+                RecordBatch.MAGIC_VALUE_V2, Compression.of(batch.compressionType()).build(), batch.timestampType(),
+                kept.get(0).offset(), batch.maxTimestamp(), batch.producerId(), batch.producerEpoch(),
+                batch.baseSequence(), batch.isTransactional(), batch.partitionLeaderEpoch());
+        for (Record record : kept) {
+            builder.appendWithOffset(record.offset(), record);
+        }
+        return builder.build();
+    }
+
+    private static ByteBuffer copy(ByteBuffer key) {
+        ByteBuffer copy = ByteBuffer.allocate(key.remaining());
+        copy.put(key.duplicate());
+        copy.flip();
+        return copy;
+    }
+
+    /**
+     * Swaps cleaned segments in: old files renamed {@code .deleted} (through the deleter), new files moved
+     * into place, the swap directory removed. Caller holds the log's lock and publishes the new segment list.
+     */
+    public static void swap(Path dir, Cleaned cleaned, SegmentDeleter deleter, long deleteDueMs) throws IOException {
+        deleter.schedule(cleaned.replaced(), deleteDueMs);
+        for (LogSegment replacement : cleaned.replacements()) {
+            replacement.moveTo(dir);
+        }
+        deleteRecursively(dir.resolve(SWAP_DIR));
+    }
+
+    /** Abandons cleaned segments that could not be swapped in (the log changed meanwhile). */
+    public static void abort(Path dir, Cleaned cleaned) throws IOException {
+        for (LogSegment replacement : cleaned.replacements()) {
+            replacement.closeHandlers();
+        }
+        deleteRecursively(dir.resolve(SWAP_DIR));
+    }
+
+    /**
+     * At load: finishes a swap that a crash interrupted (the cleaned segments were ready), or discards
+     * cleaned segments that were not ready yet.
+     */
+    public static void completeInterruptedSwap(Path dir) throws IOException {
+        Path swap = dir.resolve(SWAP_DIR);
+        if (!Files.isDirectory(swap)) {
+            return;
+        }
+        Path marker = swap.resolve(READY_MARKER);
+        if (Files.exists(marker)) {
+            Set<String> fresh = new HashSet<>();
+            try (Stream<Path> files = Files.list(swap)) {
+                files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(LogSegment.LOG_SUFFIX))
+                        .forEach(n -> fresh.add(n.substring(0, n.length() - LogSegment.LOG_SUFFIX.length())));
+            }
+            for (String line : Files.readAllLines(marker, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String name = LogSegment.fileName(Long.parseLong(line.trim()));
+                boolean replacedByFresh = fresh.contains(name);
+                boolean alreadyMoved = !replacedByFresh && Files.exists(dir.resolve(name + LogSegment.LOG_SUFFIX))
+                        && isBaseOfCleaned(marker, name);
+                if (!alreadyMoved) {
+                    for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
+                            LogSegment.TIME_INDEX_SUFFIX)) {
+                        Files.deleteIfExists(dir.resolve(name + suffix));
+                    }
+                }
+            }
+            try (Stream<Path> files = Files.list(swap)) {
+                for (Path file : files.filter(p -> !p.getFileName().toString().equals(READY_MARKER)).toList()) {
+                    Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            log.info("Completed an interrupted compaction swap in {}", dir);
+        }
+        deleteRecursively(swap);
+    }
+
+    /**
+     * Whether the segment file {@code name}.log in the log directory is a cleaned one already moved into
+     * place: the swap renames every old segment to {@code .deleted} before moving any cleaned file, so a
+     * present file with a {@code .deleted} twin is a moved cleaned segment.
+     */
+    private static boolean isBaseOfCleaned(Path marker, String name) {
+        return Files.exists(marker.getParent().getParent().resolve(name + LogSegment.LOG_SUFFIX
+                + LogSegment.DELETED_SUFFIX));
+    }
+
+    static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
