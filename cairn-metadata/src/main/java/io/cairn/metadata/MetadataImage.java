@@ -1,58 +1,345 @@
 package io.cairn.metadata;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.ProducerIdsRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
 
 /**
  * The whole committed cluster metadata at one log offset: an immutable value, published through a
  * volatile reference and read by request handlers without locks.
  *
+ * <p>{@link #apply(MetadataBatch)} and {@link #apply(long, MetadataRecord)} are the only way to derive a new
+ * image. They are pure and deterministic: each record is validated against the image (epochs, existence),
+ * and one that does not fit is a no-op, so every node replaying the same log reaches an equal image.
+ *
  * <p>Thread-safe (immutable).
  */
 public final class MetadataImage {
 
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
-    public static final MetadataImage EMPTY = null; // TODO metadata helper
+    public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
+            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), 0L);
+
+    private final long offset;
+    private final String clusterId;
+    private final short metadataFormatFeatureLevel;
+    private final int controllerId;
+    private final int controllerEpoch;
+    private final SortedMap<Integer, BrokerImage> brokers;
+    private final SortedMap<String, TopicImage> topicsByName;
+    private final Map<Uuid, TopicImage> topicsById;
+    private final SortedMap<String, Map<String, String>> brokerConfigs;
+    private final long nextProducerId;
+
+    private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
+                          int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
+                          SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
+                          SortedMap<String, Map<String, String>> brokerConfigs, long nextProducerId) {
+        this.offset = offset;
+        this.clusterId = clusterId;
+        this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
+        this.controllerId = controllerId;
+        this.controllerEpoch = controllerEpoch;
+        this.brokers = Collections.unmodifiableSortedMap(brokers);
+        this.topicsByName = Collections.unmodifiableSortedMap(topicsByName);
+        this.topicsById = Collections.unmodifiableMap(topicsById);
+        this.brokerConfigs = Collections.unmodifiableSortedMap(brokerConfigs);
+        this.nextProducerId = nextProducerId;
+    }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
     public long offset() {
-        throw new UnsupportedOperationException("not yet");
+        return offset;
     }
 
+    /** The cluster id, or null before the bootstrap record. */
     public String clusterId() {
-        throw new UnsupportedOperationException("not yet");
+        return clusterId;
     }
 
+    /** The metadata format version the log was bootstrapped with (0 before bootstrap). */
+    public short metadataFormatFeatureLevel() {
+        return metadataFormatFeatureLevel;
+    }
+
+    /** All registered brokers, fenced or not, by id ascending. */
     public Map<Integer, BrokerImage> brokers() {
-        throw new UnsupportedOperationException("not yet");
+        return brokers;
+    }
+
+    /** Registered, unfenced brokers by id ascending: the ones that may hold replicas and lead. */
+    public List<BrokerImage> unfencedBrokers() {
+        List<BrokerImage> result = new ArrayList<>();
+        for (BrokerImage broker : brokers.values()) {
+            if (!broker.fenced()) {
+                result.add(broker);
+            }
+        }
+        return result;
     }
 
     /** The node whose controller decided the last records; -1 if none yet. */
     public int controllerId() {
-        throw new UnsupportedOperationException("not yet");
+        return controllerId;
     }
 
+    /** The term (Raft term) in which the last batch was decided; -1 if none yet. */
+    public int controllerEpoch() {
+        return controllerEpoch;
+    }
+
+    /** All topics by name, ascending. */
     public Map<String, TopicImage> topicsByName() {
-        throw new UnsupportedOperationException("not yet");
+        return topicsByName;
+    }
+
+    public Map<Uuid, TopicImage> topicsById() {
+        return topicsById;
     }
 
     public Optional<TopicImage> topic(String name) {
-        throw new UnsupportedOperationException("not yet");
+        return Optional.ofNullable(topicsByName.get(name));
     }
 
     public Optional<TopicImage> topic(Uuid id) {
-        throw new UnsupportedOperationException("not yet");
+        return Optional.ofNullable(topicsById.get(id));
     }
 
     /** Config overrides set on this broker id ("" key for cluster-wide defaults). */
     public Map<String, String> brokerConfigs(String brokerIdOrEmpty) {
-        throw new UnsupportedOperationException("not yet");
+        return brokerConfigs.getOrDefault(brokerIdOrEmpty, Map.of());
     }
 
     /** The first producer id not yet handed out in any block. */
     public long nextProducerId() {
-        throw new UnsupportedOperationException("not yet");
+        return nextProducerId;
+    }
+
+    /** The image after one committed batch: its records applied in order, at the batch's offset and term. */
+    public MetadataImage apply(MetadataBatch batch) {
+        Builder builder = new Builder(this);
+        for (MetadataRecord record : batch.records()) {
+            builder.apply(record);
+        }
+        builder.controllerId = batch.leaderId();
+        builder.controllerEpoch = batch.term();
+        return builder.build(batch.offset());
+    }
+
+    /** The image after one record at {@code offset}. Deterministic; a record that does not fit is a no-op. */
+    public MetadataImage apply(long offset, MetadataRecord record) {
+        Builder builder = new Builder(this);
+        builder.apply(record);
+        return builder.build(offset);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof MetadataImage other)) {
+            return false;
+        }
+        return offset == other.offset && metadataFormatFeatureLevel == other.metadataFormatFeatureLevel
+                && controllerId == other.controllerId && controllerEpoch == other.controllerEpoch
+                && nextProducerId == other.nextProducerId && Objects.equals(clusterId, other.clusterId)
+                && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
+                && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
+                nextProducerId);
+    }
+
+    @Override
+    public String toString() {
+        return "MetadataImage(offset=" + offset + ", clusterId=" + clusterId + ", controller=" + controllerId
+                + "@" + controllerEpoch + ", brokers=" + brokers.keySet() + ", topics=" + topicsByName.keySet()
+                + ", nextProducerId=" + nextProducerId + ")";
+    }
+
+    /** Mutable working copy used by apply only. Not thread-safe; never escapes this class. */
+    private static final class Builder {
+        private final String initialClusterId;
+        private String clusterId;
+        private short metadataFormatFeatureLevel;
+        private int controllerId;
+        private int controllerEpoch;
+        private final SortedMap<Integer, BrokerImage> brokers;
+        private final SortedMap<String, TopicImage> topicsByName;
+        private final Map<Uuid, TopicImage> topicsById;
+        private final SortedMap<String, Map<String, String>> brokerConfigs;
+        private long nextProducerId;
+
+        Builder(MetadataImage image) {
+            this.initialClusterId = image.clusterId;
+            this.clusterId = image.clusterId;
+            this.metadataFormatFeatureLevel = image.metadataFormatFeatureLevel;
+            this.controllerId = image.controllerId;
+            this.controllerEpoch = image.controllerEpoch;
+            this.brokers = new TreeMap<>(image.brokers);
+            this.topicsByName = new TreeMap<>(image.topicsByName);
+            this.topicsById = new HashMap<>(image.topicsById);
+            this.brokerConfigs = new TreeMap<>(image.brokerConfigs);
+            this.nextProducerId = image.nextProducerId;
+        }
+
+        MetadataImage build(long offset) {
+            assert initialClusterId == null || initialClusterId.equals(clusterId);
+            return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
+                    brokers, topicsByName, topicsById, brokerConfigs, nextProducerId);
+        }
+
+        void apply(MetadataRecord record) {
+            if (record instanceof ClusterIdRecord r) {
+                applyClusterId(r);
+            } else if (record instanceof RegisterBrokerRecord r) {
+                applyRegisterBroker(r);
+            } else if (record instanceof BrokerFencingChange r) {
+                applyFencing(r);
+            } else if (record instanceof TopicRecord r) {
+                applyTopic(r);
+            } else if (record instanceof PartitionRecord r) {
+                applyPartition(r);
+            } else if (record instanceof PartitionChangeRecord r) {
+                applyPartitionChange(r);
+            } else if (record instanceof RemoveTopicRecord r) {
+                applyRemoveTopic(r);
+            } else if (record instanceof ConfigRecord r) {
+                applyConfig(r);
+            } else if (record instanceof ProducerIdsRecord r) {
+                applyProducerIds(r);
+            } else {
+                throw new IllegalArgumentException("unknown record type " + record.getClass());
+            }
+        }
+
+        private void applyClusterId(ClusterIdRecord r) {
+            if (clusterId == null) {
+                clusterId = r.clusterId();
+                metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
+            }
+        }
+
+        private void applyRegisterBroker(RegisterBrokerRecord r) {
+            BrokerImage existing = brokers.get(r.brokerId());
+            if (existing != null && existing.epoch() >= r.brokerEpoch()) {
+                return;
+            }
+            brokers.put(r.brokerId(), new BrokerImage(r.brokerId(), r.host(), r.port(),
+                    Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced()));
+        }
+
+        private void applyFencing(BrokerFencingChange r) {
+            BrokerImage b = brokers.get(r.brokerId());
+            if (b == null || b.epoch() != r.brokerEpoch()) {
+                return;
+            }
+            brokers.put(b.id(), new BrokerImage(b.id(), b.host(), b.port(), b.rack(), b.epoch(), r.fenced()));
+        }
+
+        private void applyTopic(TopicRecord r) {
+            if (topicsByName.containsKey(r.name()) || topicsById.containsKey(r.topicId())) {
+                return;
+            }
+            putTopic(new TopicImage(r.topicId(), r.name(), new TreeMap<>(), Map.of()));
+        }
+
+        private void applyPartition(PartitionRecord r) {
+            TopicImage topic = topicsById.get(r.topicId());
+            if (topic == null || topic.partitions().containsKey(r.partition()) || r.partition() < 0) {
+                return;
+            }
+            SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
+            partitions.put(r.partition(), new PartitionImage(r.partition(), r.replicas(), r.isr(), r.leader(),
+                    r.leaderEpoch(), r.partitionEpoch()));
+            putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+        }
+
+        private void applyPartitionChange(PartitionChangeRecord r) {
+            TopicImage topic = topicsById.get(r.topicId());
+            PartitionImage p = topic == null ? null : topic.partitions().get(r.partition());
+            if (p == null || p.partitionEpoch() != r.partitionEpoch()) {
+                return;
+            }
+            boolean leaderChanges = r.leader() != PartitionChangeRecord.NO_CHANGE && r.leader() != p.leader();
+            PartitionImage changed = new PartitionImage(p.partition(),
+                    r.replicas() == null ? p.replicas() : r.replicas(),
+                    r.isr() == null ? p.isr() : r.isr(),
+                    leaderChanges ? r.leader() : p.leader(),
+                    leaderChanges ? p.leaderEpoch() + 1 : p.leaderEpoch(),
+                    p.partitionEpoch() + 1);
+            SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
+            partitions.put(r.partition(), changed);
+            putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+        }
+
+        private void applyRemoveTopic(RemoveTopicRecord r) {
+            TopicImage topic = topicsById.remove(r.topicId());
+            if (topic != null) {
+                topicsByName.remove(topic.name());
+            }
+        }
+
+        private void applyConfig(ConfigRecord r) {
+            if (r.resourceType() == ConfigRecord.ResourceType.TOPIC) {
+                TopicImage topic = topicsByName.get(r.resourceName());
+                if (topic != null) {
+                    putTopic(new TopicImage(topic.id(), topic.name(), topic.partitions(),
+                            withEntry(topic.configs(), r.key(), r.value())));
+                }
+            } else {
+                Map<String, String> updated = withEntry(brokerConfigs.getOrDefault(r.resourceName(), Map.of()),
+                        r.key(), r.value());
+                if (updated.isEmpty()) {
+                    brokerConfigs.remove(r.resourceName());
+                } else {
+                    brokerConfigs.put(r.resourceName(), updated);
+                }
+            }
+        }
+
+        private void applyProducerIds(ProducerIdsRecord r) {
+            if (r.nextProducerId() > nextProducerId) {
+                nextProducerId = r.nextProducerId();
+            }
+        }
+
+        private void putTopic(TopicImage topic) {
+            topicsByName.put(topic.name(), topic);
+            topicsById.put(topic.id(), topic);
+        }
+
+        private static Map<String, String> withEntry(Map<String, String> map, String key, String value) {
+            Map<String, String> copy = new TreeMap<>(map);
+            if (value == null) {
+                copy.remove(key);
+            } else {
+                copy.put(key, value);
+            }
+            return Map.copyOf(copy);
+        }
     }
 }

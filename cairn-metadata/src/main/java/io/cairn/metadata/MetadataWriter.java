@@ -2,7 +2,16 @@ package io.cairn.metadata;
 
 import java.util.concurrent.CompletableFuture;
 
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -37,4 +46,30 @@ public interface MetadataWriter {
 
     /** Hands the broker a new block of producer ids. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);
+
+    // Cluster operations, with Kafka's own broker-to-controller messages so that forwarding them between
+    // nodes needs no new wire format. A single-node controller may leave them unimplemented.
+
+    /** Registers a broker (BrokerRegistration): a new broker epoch; the broker starts fenced. */
+    default CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("BrokerRegistration"));
+    }
+
+    /**
+     * Renews a broker's lease (BrokerHeartbeat); unfences it once caught up; moves its leadership away
+     * when it wants to shut down.
+     */
+    default CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("BrokerHeartbeat"));
+    }
+
+    /** A partition leader's ISR change (AlterPartition), checked against the partition epoch. */
+    default CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("AlterPartition"));
+    }
+
+    /** Preferred (or unclean) leader election (ElectLeaders). */
+    default CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("ElectLeaders"));
+    }
 }

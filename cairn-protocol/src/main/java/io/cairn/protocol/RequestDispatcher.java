@@ -40,8 +40,12 @@ public final class RequestDispatcher {
     /**
      * Serves one request. The future completes with the encoded response, or with empty when the request
      * expects none (Produce with acks=0). It never completes exceptionally.
+     *
+     * @param connectionExecutor runs the handlers of one connection one at a time, in arrival order
+     *                           (a {@link SerialExecutor} over {@link #executor()})
      */
-    public CompletableFuture<Optional<Send>> dispatch(RequestContext context, KafkaRequest request) {
+    public CompletableFuture<Optional<Send>> dispatch(RequestContext context, KafkaRequest request,
+                                                      Executor connectionExecutor) {
         var handler = registry.handler(request.header().apiKey(), request.apiVersion());
         if (handler.isEmpty()) {
             UnsupportedVersionException e = new UnsupportedVersionException(
@@ -49,7 +53,7 @@ public final class RequestDispatcher {
             return CompletableFuture.completedFuture(Optional.of(encode(request, errorResponse(request, e))));
         }
         return CompletableFuture
-                .supplyAsync(() -> handler.get().handle(context, request.body()), executor)
+                .supplyAsync(() -> handler.get().handle(context, request.body()), connectionExecutor)
                 .thenCompose(future -> future)
                 .handle((response, error) -> {
                     if (error != null) {
@@ -57,6 +61,11 @@ public final class RequestDispatcher {
                     }
                     return Optional.ofNullable(response).map(r -> encode(request, r));
                 });
+    }
+
+    /** The shared request-handler pool; wrap it in a {@link SerialExecutor} per connection. */
+    public Executor executor() {
+        return executor;
     }
 
     /** The v0 answer to an ApiVersions request newer than this node knows. */

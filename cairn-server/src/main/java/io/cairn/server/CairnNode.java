@@ -79,7 +79,7 @@ public final class CairnNode implements AutoCloseable {
         Map<String, String> brokerConfigs = config.allAsStrings();
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
                 config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs);
-        metadataLog = LocalMetadataLog.open(dataDir.resolve("__cluster_metadata"), nodeId);
+        metadataLog = LocalMetadataLog.open(dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"), nodeId);
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom());
 
         logManager = new LogManager(dataDir, time, scheduler,
@@ -87,6 +87,7 @@ public final class CairnNode implements AutoCloseable {
         logManager.startup();
         ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
                 new DelayedOperations<TopicPartition>(scheduler));
+        logManager.setHighWatermarks(replicas::highWatermark);
         controller.addListener(replicas);
         controller.start();
 
@@ -104,6 +105,7 @@ public final class CairnNode implements AutoCloseable {
         controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
                 .get(30, TimeUnit.SECONDS);
         MetadataImage image = controller.current();
+        replicas.deleteStrayLogs(image);
         log.info("{}Cairn started in {} ms: cluster {}, Kafka listener {}:{}, data in {}", logPrefix,
                 time.milliseconds() - startMs, image.clusterId(), advertisedHost, advertisedPort, dataDir);
     }

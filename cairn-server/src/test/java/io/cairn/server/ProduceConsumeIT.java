@@ -99,6 +99,10 @@ class ProduceConsumeIT {
     }
 
     static List<ConsumerRecord<String, String>> readAll(String topic, int partitions, int expected) {
+        return readAll(node, topic, partitions, expected);
+    }
+
+    static List<ConsumerRecord<String, String>> readAll(TestNode node, String topic, int partitions, int expected) {
         List<ConsumerRecord<String, String>> read = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = node.consumer(Map.of())) {
             List<TopicPartition> assignment = new ArrayList<>();

@@ -44,6 +44,9 @@ public final class LogManager implements AutoCloseable {
     private final long retentionCheckIntervalMs;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    /** The metadata log's directory lives beside the partition logs, as in Kafka; it is not a partition log. */
+    public static final String METADATA_DIR_PREFIX = "__cluster_metadata";
+
     private volatile ToLongFunction<TopicPartition> highWatermarks;
     private boolean closed;
 
@@ -75,6 +78,9 @@ public final class LogManager implements AutoCloseable {
     public synchronized void startup() {
         try (Stream<Path> dirs = Files.list(dataDir)) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+                if (dir.getFileName().toString().startsWith(METADATA_DIR_PREFIX)) {
+                    continue;
+                }
                 Optional<TopicPartition> tp = parsePartitionDir(dir.getFileName().toString());
                 if (tp.isEmpty()) {
                     log.warn("Skipping {}: its name is not <topic>-<partition>", dir);

@@ -10,6 +10,7 @@ import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDecoder;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.SendFileRegion;
+import io.cairn.protocol.SerialExecutor;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -39,6 +40,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final int socketRequestMaxBytes;
     /** Requests in arrival order; the head is sent as soon as its response is ready. */
     private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
+    private final SerialExecutor handlerExecutor;
     private String connectionId = "?";
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes) {
@@ -46,6 +48,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         this.time = time;
         this.logPrefix = logPrefix;
         this.socketRequestMaxBytes = socketRequestMaxBytes;
+        this.handlerExecutor = new SerialExecutor(dispatcher.executor());
     }
 
     private static final class Slot {
@@ -91,7 +94,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         KafkaRequest request = ((RequestDecoder.Decoded.Request) decoded).request();
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
-        dispatcher.dispatch(context, request).whenComplete((response, error) -> {
+        dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             if (ctx.executor().inEventLoop()) {
                 complete(ctx, slot, response);
             } else {

@@ -62,6 +62,33 @@ public final class ReplicaManager implements MetadataListener {
         return fetchWaiters;
     }
 
+    /**
+     * Deletes logs on disk that the committed metadata no longer assigns to this node (a topic deleted while
+     * this node was down). Call once the metadata log has been replayed, never during replay.
+     */
+    public void deleteStrayLogs(MetadataImage image) {
+        for (PartitionLog partitionLog : logManager.all()) {
+            TopicPartition tp = partitionLog.topicPartition();
+            boolean assigned = image.topic(tp.topic())
+                    .filter(topic -> topic.id().equals(partitionLog.topicId()))
+                    .map(topic -> topic.partitions().get(tp.partition()))
+                    .filter(partition -> partition != null && partition.replicas().contains(nodeId))
+                    .isPresent();
+            if (!assigned) {
+                log.info("{}Deleting stray log {} ({}): the metadata no longer assigns it here", logPrefix, tp,
+                        partitionLog.topicId());
+                partitions.remove(tp);
+                logManager.delete(tp);
+            }
+        }
+    }
+
+    /** The high watermark of a hosted partition, for retention: nothing at or above it is deleted. */
+    public long highWatermark(TopicPartition topicPartition) {
+        Partition partition = partitions.get(topicPartition);
+        return partition == null ? 0L : partition.highWatermark();
+    }
+
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);

@@ -1,0 +1,83 @@
+package io.cairn.metadata;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import io.cairn.metadata.record.MetadataBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads committed batches into the image and publishes it: applies each batch in order, swaps the volatile
+ * {@link #current()} reference, tells the {@link MetadataListener}s in registration order, then completes the
+ * futures waiting for that offset.
+ *
+ * <p>Threading: {@link #publish} is called only on the metadata log's apply thread. {@link #current()},
+ * {@link #addListener} and {@link #whenApplied} are thread-safe.
+ */
+public final class MetadataPublisher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataPublisher.class);
+
+    private final String logPrefix;
+    private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile MetadataImage current = MetadataImage.EMPTY;
+    /** Futures waiting for an offset to be applied. Guarded by this. */
+    private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
+
+    public MetadataPublisher(int nodeId) {
+        this.logPrefix = "[node " + nodeId + "] ";
+    }
+
+    /** The latest committed and applied image. Never null. */
+    public MetadataImage current() {
+        return current;
+    }
+
+    /** Adds a listener; it is told of images published after this call. */
+    public void addListener(MetadataListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Completes (on the apply thread, or at once) when the image has reached {@code offset}. */
+    public CompletableFuture<Void> whenApplied(long offset) {
+        synchronized (this) {
+            if (current.offset() < offset) {
+                CompletableFuture<Void> f = new CompletableFuture<>();
+                waiters.computeIfAbsent(offset, o -> new ArrayList<>()).add(f);
+                return f;
+            }
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Applies one committed batch. Apply thread only. */
+    public void publish(MetadataBatch batch) {
+        MetadataImage previous = current;
+        if (batch.offset() <= previous.offset()) {
+            throw new IllegalStateException(logPrefix + "batch at offset " + batch.offset()
+                    + " is not after the image at " + previous.offset());
+        }
+        MetadataImage next = previous.apply(batch);
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
+        synchronized (this) {
+            current = next;
+            Map<Long, List<CompletableFuture<Void>>> done = waiters.headMap(next.offset(), true);
+            done.values().forEach(ready::addAll);
+            done.clear();
+        }
+        for (MetadataListener listener : listeners) {
+            try {
+                listener.onImage(previous, next);
+            } catch (RuntimeException e) {
+                LOG.error("{}metadata listener {} failed on image at offset {}", logPrefix, listener,
+                        next.offset(), e);
+            }
+        }
+        ready.forEach(f -> f.complete(null));
+    }
+}

@@ -1,0 +1,133 @@
+package io.cairn.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.ProducerIdsRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.TopicRecord;
+import org.apache.kafka.common.Uuid;
+import org.junit.jupiter.api.Test;
+
+class MetadataImageTest {
+
+    private static final Uuid ID = Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAQ");
+
+    private MetadataImage withTopic() {
+        return Fixtures.applyAll(Fixtures.withBrokers(3), List.of(
+                new TopicRecord("t", ID),
+                new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "t", "retention.ms", "1000"),
+                new PartitionRecord(ID, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0)));
+    }
+
+    @Test
+    void emptyImageHasNothing() {
+        // given
+        MetadataImage image = MetadataImage.EMPTY;
+        // then
+        assertThat(image.offset()).isEqualTo(-1);
+        assertThat(image.clusterId()).isNull();
+        assertThat(image.brokers()).isEmpty();
+        assertThat(image.topicsByName()).isEmpty();
+        assertThat(image.controllerId()).isEqualTo(-1);
+        assertThat(image.nextProducerId()).isZero();
+    }
+
+    @Test
+    void topicIsFoundByNameAndIdWithItsConfigAndPartition() {
+        // when
+        MetadataImage image = withTopic();
+        // then
+        assertThat(image.topic("t")).isEqualTo(image.topic(ID));
+        TopicImage topic = image.topic("t").orElseThrow();
+        assertThat(topic.configs()).containsEntry("retention.ms", "1000");
+        assertThat(topic.partitions().get(0).leader()).isEqualTo(1);
+        assertThat(image.controllerId()).isEqualTo(1);
+        assertThat(image.controllerEpoch()).isEqualTo(1);
+    }
+
+    @Test
+    void secondClusterIdIsIgnored() {
+        // when
+        MetadataImage image = Fixtures.withBrokers(1).apply(9, new ClusterIdRecord("other", (short) 2));
+        // then
+        assertThat(image.clusterId()).isEqualTo("test-cluster");
+        assertThat(image.offset()).isEqualTo(9);
+    }
+
+    @Test
+    void partitionChangeAtCurrentEpochBumpsEpochs() {
+        // given
+        MetadataImage image = withTopic();
+        // when
+        MetadataImage next = image.apply(10, new PartitionChangeRecord(ID, 0, 0, 2, List.of(2), null));
+        // then
+        PartitionImage p = next.topic(ID).orElseThrow().partitions().get(0);
+        assertThat(p.leader()).isEqualTo(2);
+        assertThat(p.isr()).containsExactly(2);
+        assertThat(p.leaderEpoch()).isEqualTo(1);
+        assertThat(p.partitionEpoch()).isEqualTo(1);
+    }
+
+    @Test
+    void partitionChangeWithStalePartitionEpochIsANoOp() {
+        // given
+        MetadataImage image = withTopic().apply(10, new PartitionChangeRecord(ID, 0, 0, PartitionChangeRecord.NO_CHANGE,
+                List.of(1), null));
+        // when: decided against epoch 0, but the partition is at 1 now
+        MetadataImage next = image.apply(11, new PartitionChangeRecord(ID, 0, 0, 2, List.of(2), null));
+        // then
+        assertThat(next.topic(ID).orElseThrow().partitions()).isEqualTo(image.topic(ID).orElseThrow().partitions());
+    }
+
+    @Test
+    void staleBrokerRegistrationAndFencingAreNoOps() {
+        // given
+        MetadataImage image = Fixtures.withBrokers(1).apply(5, new RegisterBrokerRecord(1, "h", 1, "r", 3, false));
+        // when
+        MetadataImage next = image.apply(6, new RegisterBrokerRecord(1, "old", 1, null, 2, false))
+                .apply(7, new BrokerFencingChange(1, 2, true));
+        // then
+        assertThat(next.brokers().get(1).host()).isEqualTo("h");
+        assertThat(next.brokers().get(1).fenced()).isFalse();
+        assertThat(next.apply(8, new BrokerFencingChange(1, 3, true)).brokers().get(1).fenced()).isTrue();
+    }
+
+    @Test
+    void removeTopicDropsItAndLaterConfigIsANoOp() {
+        // when
+        MetadataImage image = withTopic().apply(10, new RemoveTopicRecord(ID))
+                .apply(11, new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "t", "retention.ms", "5"));
+        // then
+        assertThat(image.topic("t")).isEmpty();
+        assertThat(image.topic(ID)).isEmpty();
+    }
+
+    @Test
+    void brokerConfigSetAndDelete() {
+        // when
+        MetadataImage set = Fixtures.withBrokers(1)
+                .apply(5, new ConfigRecord(ConfigRecord.ResourceType.BROKER, "", "log.retention.ms", "5"));
+        MetadataImage deleted = set.apply(6, new ConfigRecord(ConfigRecord.ResourceType.BROKER, "",
+                "log.retention.ms", null));
+        // then
+        assertThat(set.brokerConfigs("")).containsEntry("log.retention.ms", "5");
+        assertThat(deleted.brokerConfigs("")).isEmpty();
+    }
+
+    @Test
+    void producerIdsNeverGoBackwards() {
+        // when
+        MetadataImage image = Fixtures.withBrokers(1).apply(5, new ProducerIdsRecord(1, 2000))
+                .apply(6, new ProducerIdsRecord(1, 1000));
+        // then
+        assertThat(image.nextProducerId()).isEqualTo(2000);
+    }
+}

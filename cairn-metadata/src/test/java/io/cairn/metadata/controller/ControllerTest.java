@@ -1,0 +1,112 @@
+package io.cairn.metadata.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.cairn.metadata.ManualTime;
+import io.cairn.metadata.ProducerIdBlock;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ControllerTest {
+
+    private final FakeMetadataLog log = new FakeMetadataLog(1);
+    private final ExecutorService eventLoop = Executors.newSingleThreadExecutor();
+    private final Controller controller = new Controller(ControllerSettings.defaults(1), log, eventLoop,
+            new ManualTime(), new Random(1));
+
+    @AfterEach
+    void tearDown() {
+        log.close();
+        eventLoop.shutdownNow();
+    }
+
+    @Test
+    void standbyRefusesWritesWithRetriableNotController() {
+        // given
+        controller.start();
+        // when
+        CompletableFuture<ProducerIdBlock> f = controller.allocateProducerIds(1);
+        // then
+        assertThat(f).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(NotControllerException.class);
+        assertThat(log.batches()).isEmpty();
+    }
+
+    @Test
+    void activationBootstrapsAndSubmitsParkedRegistration() throws Exception {
+        // given
+        controller.start();
+        CompletableFuture<Long> registered = controller.registerBroker(1, "localhost", 9092, null);
+        // when
+        log.becomeLeader(3);
+        // then
+        assertThat(registered.get(5, TimeUnit.SECONDS)).isEqualTo(1L);
+        assertThat(controller.current().clusterId()).isNotNull();
+        assertThat(controller.current().brokers().get(1).fenced()).isFalse();
+        assertThat(log.batches()).hasSize(2);
+        assertThat(log.batches().get(0).records()).singleElement().isInstanceOf(ClusterIdRecord.class);
+        assertThat(log.batches().get(1).records()).singleElement().isInstanceOf(RegisterBrokerRecord.class);
+        assertThat(log.batches().get(1).term()).isEqualTo(3);
+        assertThat(controller.current().controllerEpoch()).isEqualTo(3);
+    }
+
+    @Test
+    void writeCompletesAfterItIsAppliedAndConsecutiveCreatesSeeEachOther() throws Exception {
+        // given
+        controller.start();
+        log.becomeLeader(1);
+        controller.registerBroker(1, "localhost", 9092, null).get(5, TimeUnit.SECONDS);
+        // when: two creates of one name, back to back, before either is applied
+        CompletableFuture<CreateTopicsResponseData> first = controller.createTopics(
+                TopicControlTest.request(TopicControlTest.topic("t", 2, 1)));
+        CompletableFuture<CreateTopicsResponseData> second = controller.createTopics(
+                TopicControlTest.request(TopicControlTest.topic("t", 2, 1)));
+        // then
+        CreateTopicsResponseData r1 = first.get(5, TimeUnit.SECONDS);
+        assertThat(controller.current().topic("t")).isPresent();
+        assertThat(r1.topics().find("t").errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(second.get(5, TimeUnit.SECONDS).topics().find("t").errorCode())
+                .isEqualTo(Errors.TOPIC_ALREADY_EXISTS.code());
+    }
+
+    @Test
+    void resignationDropsTheWritePath() throws Exception {
+        // given
+        controller.start();
+        log.becomeLeader(1);
+        await().atMost(5, TimeUnit.SECONDS).until(() -> controller.isActive().get());
+        // when
+        log.resign();
+        await().atMost(5, TimeUnit.SECONDS).until(() -> !controller.isActive().get());
+        // then
+        assertThat(controller.allocateProducerIds(1)).failsWithin(5, TimeUnit.SECONDS)
+                .withThrowableOfType(ExecutionException.class).withCauseInstanceOf(NotControllerException.class);
+    }
+
+    @Test
+    void listenersSeeImagesInOrder() throws Exception {
+        // given
+        java.util.List<Long> offsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        controller.addListener((prev, next) -> offsets.add(next.offset()));
+        controller.start();
+        log.becomeLeader(1);
+        // when
+        controller.registerBroker(1, "h", 1, null).get(5, TimeUnit.SECONDS);
+        controller.allocateProducerIds(1).get(5, TimeUnit.SECONDS);
+        // then
+        assertThat(offsets).containsExactly(0L, 1L, 2L);
+    }
+}

@@ -1,0 +1,223 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Bad input gets a Kafka error code or a closed connection, and the node keeps serving everyone else
+ * with nothing already written harmed.
+ */
+class BadInputIT {
+
+    @TempDir
+    static Path dataDir;
+    static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        node = TestNode.start(dataDir, Map.of(CairnConfig.SOCKET_REQUEST_MAX_BYTES, 1024 * 1024));
+        try (Admin admin = node.admin()) {
+            admin.createTopics(List.of(new NewTopic("victim", 1, (short) 1))).all().get();
+        }
+        try (KafkaProducer<String, String> producer = node.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("victim", "k", "before")).get();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @Test
+    void anOversizedRequestClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            // when: a size prefix above socket.request.max.bytes
+            new DataOutputStream(socket.getOutputStream()).writeInt(2 * 1024 * 1024);
+
+            // then
+            assertClosed(socket);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aNegativeSizeClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            new DataOutputStream(socket.getOutputStream()).writeInt(-5);
+            assertClosed(socket);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void anUnknownApiKeyClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            sendFrame(socket, ByteBuffer.allocate(10).putShort((short) 4242).putShort((short) 0).putInt(1)
+                    .putShort((short) -1).flip());
+            assertClosed(socket);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aTruncatedBodyClosesTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            // a Metadata v12 header, then a topics array length with no topics behind it
+            sendFrame(socket, ByteBuffer.allocate(13).putShort(ApiKeys.METADATA.id).putShort((short) 12).putInt(1)
+                    .putShort((short) -1).put((byte) 0).put((byte) 10).put((byte) 0).flip());
+            assertClosed(socket);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void garbageBytesCloseTheConnection() throws Exception {
+        try (Socket socket = connect()) {
+            byte[] garbage = new byte[64];
+            new java.util.Random(7).nextBytes(garbage);
+            sendFrame(socket, ByteBuffer.wrap(garbage));
+            assertClosed(socket);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void anApiVersionsRequestNewerThanKnownGetsTheV0Answer() throws Exception {
+        try (Socket socket = connect()) {
+            // when
+            sendFrame(socket, ByteBuffer.allocate(10).putShort(ApiKeys.API_VERSIONS.id).putShort((short) 99)
+                    .putInt(77).putShort((short) -1).flip());
+
+            // then
+            ByteBuffer response = readFrame(socket);
+            assertThat(ResponseHeader.parse(response, (short) 0).correlationId()).isEqualTo(77);
+            ApiVersionsResponseData data = new ApiVersionsResponseData(new ByteBufferAccessor(response), (short) 0);
+            assertThat(data.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
+            assertThat(data.apiKeys().find(ApiKeys.PRODUCE.id)).isNotNull();
+        }
+    }
+
+    @Test
+    void aBatchWithABadCrcIsRefusedAndEarlierDataSurvives() throws Exception {
+        // given: a valid batch whose payload is then flipped, so its CRC no longer matches
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("k".getBytes(), "evil".getBytes()));
+        ByteBuffer buffer = records.buffer();
+        buffer.put(buffer.limit() - 2, (byte) (buffer.get(buffer.limit() - 2) ^ 0xff));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("victim");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                .setRecords(MemoryRecords.readableRecords(buffer)));
+        data.topicData().add(topic);
+        short version = 9;
+        ByteBuffer frame = new ProduceRequest(data, version)
+                .serializeWithHeader(new RequestHeader(ApiKeys.PRODUCE, version, "bad-crc", 5));
+
+        try (Socket socket = connect()) {
+            // when
+            sendFrame(socket, frame);
+
+            // then
+            ByteBuffer response = readFrame(socket);
+            ResponseHeader.parse(response, ApiKeys.PRODUCE.responseHeaderVersion(version));
+            ProduceResponseData produce = new ProduceResponseData(new ByteBufferAccessor(response), version);
+            short error = produce.responses().iterator().next().partitionResponses().get(0).errorCode();
+            assertThat(error).isEqualTo(Errors.CORRUPT_MESSAGE.code());
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void invalidTopicRequestsGetClearErrors() throws Exception {
+        try (Admin admin = node.admin()) {
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad/name", 1, (short) 1))).all().get())
+                    .hasCauseInstanceOf(InvalidTopicException.class);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("zero-partitions", 0, (short) 1))).all().get())
+                    .hasCauseInstanceOf(InvalidPartitionsException.class);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("rf-too-high", 1, (short) 3))).all().get())
+                    .hasCauseInstanceOf(InvalidReplicationFactorException.class);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad-config", 1, (short) 1)
+                    .configs(Map.of("retention.ms", "forever")))).all().get())
+                    .hasCauseInstanceOf(InvalidConfigurationException.class);
+            assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(
+                    new ConfigResource(ConfigResource.Type.TOPIC, "victim"),
+                    List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                            new org.apache.kafka.clients.admin.ConfigEntry("cleanup.policy", "sometimes"),
+                            org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get())
+                    .hasCauseInstanceOf(InvalidConfigurationException.class);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    private static Socket connect() throws IOException {
+        Socket socket = new Socket("127.0.0.1", node.node().port());
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private static void sendFrame(Socket socket, ByteBuffer payload) throws IOException {
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        byte[] bytes = new byte[payload.remaining()];
+        payload.get(bytes);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+        out.flush();
+    }
+
+    private static ByteBuffer readFrame(Socket socket) throws IOException {
+        DataInputStream in = new DataInputStream(socket.getInputStream());
+        byte[] bytes = new byte[in.readInt()];
+        in.readFully(bytes);
+        return ByteBuffer.wrap(bytes);
+    }
+
+    private static void assertClosed(Socket socket) throws IOException {
+        try {
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        } catch (java.net.SocketException reset) {
+            // a reset is a close too
+        }
+    }
+
+    private static void assertNodeStillServesAndDataIsIntact() {
+        assertThat(ProduceConsumeIT.readAll(node, "victim", 1, 1))
+                .extracting(r -> r.value()).startsWith("before");
+    }
+
+}
