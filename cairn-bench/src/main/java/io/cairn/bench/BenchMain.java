@@ -58,7 +58,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep broker data and logs after each run.")
     boolean keep;
 
-    @Option(names = "--produce-seconds", description = "Measured seconds per producer workload (default 15; 5 with --quick).")
+    @Option(names = "--produce-seconds", description = "Measured seconds per producer workload (default 10; 5 with --quick).")
     Double produceSeconds;
 
     @Option(names = "--e2e-rate", description = "End-to-end latency rate, records/s (default 5000; 2000 with --quick).")

@@ -36,7 +36,7 @@ final class Report {
             new Metric("rss_idle_mib", "resident memory, idle", "MiB", false),
             new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
             new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
-            new Metric("cpu_s_workloads", "broker CPU time over the workloads", "s", false));
+            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false));
 
     /** One broker session: which system, which round, what it measured, what failed. */
     record Run(String system, int round, Map<String, Double> metrics, Map<String, String> errors) {
@@ -86,7 +86,7 @@ final class Report {
 
     String markdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("| workload | unit | better | Kafka (median) | Cairn (median) | Cairn/Kafka | runs K/C |\n");
+        sb.append("| workload | unit | better | Kafka (median) | Cairn (median) | Cairn/Kafka | measured runs K, C |\n");
         sb.append("|---|---|---|---:|---:|---:|---|\n");
         for (Metric m : METRICS) {
             List<Double> k = values("kafka", m.key);
@@ -98,8 +98,8 @@ final class Report {
                     .append(m.higherIsBetter ? "higher" : "lower").append(" | ")
                     .append(fmt(mk)).append(" | ").append(fmt(mc)).append(" | ")
                     .append(Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ")
-                    .append(count(k)).append("/").append(rounds("kafka")).append(", ")
-                    .append(count(c)).append("/").append(rounds("cairn")).append(" |\n");
+                    .append(count(k)).append(" of ").append(rounds("kafka")).append(", ")
+                    .append(count(c)).append(" of ").append(rounds("cairn")).append(" |\n");
         }
         List<String> failures = new ArrayList<>();
         for (Run r : runs) {

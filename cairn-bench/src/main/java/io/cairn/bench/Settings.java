@@ -16,7 +16,7 @@ record Settings(
         double topicTimeoutSeconds) {
 
     static Settings full() {
-        return new Settings(6, 15, 3, 5_000, 15, 2, 200, 3, 5, 90, 60, 120);
+        return new Settings(6, 10, 2, 5_000, 15, 2, 200, 3, 5, 90, 60, 120);
     }
 
     static Settings quick() {
