@@ -64,6 +64,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--e2e-rate", description = "End-to-end latency rate, records/s (default 5000; 2000 with --quick).")
     Integer e2eRate;
 
+    @Option(names = "--only", description = "Run only the workloads whose names start with these, comma-separated "
+            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, ...). Default: all.")
+    String only = "";
+
     @Option(names = "--topics", description = "Topics created by the topic-creation workload (default 200).")
     Integer topics;
 
@@ -130,7 +134,7 @@ public final class BenchMain implements Callable<Integer> {
                     live.add(broker);
                     broker.prepare();
                     broker.launch();
-                    new Workloads(broker, s, metrics, errors, BenchMain::log).runAll();
+                    new Workloads(broker, s, metrics, errors, BenchMain::log, Report.split(only)).runAll();
                 } catch (Exception e) {
                     errors.put("launch", e.getClass().getSimpleName() + ": " + e.getMessage());
                     log("  FAILED to launch: " + e.getMessage());

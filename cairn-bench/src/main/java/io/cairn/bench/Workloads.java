@@ -50,9 +50,11 @@ final class Workloads {
     private final Map<String, Integer> recordSize = new HashMap<>(); // topic -> value size
     private long producedBytes; // all producer workloads, warm-up included
     private final java.util.function.Consumer<String> log;
+    private final List<String> only;
 
     Workloads(Broker broker, Settings settings, Map<String, Double> metrics, Map<String, String> errors,
-              java.util.function.Consumer<String> log) {
+              java.util.function.Consumer<String> log, List<String> only) {
+        this.only = only;
         this.broker = broker;
         this.s = settings;
         this.metrics = metrics;
@@ -66,6 +68,9 @@ final class Workloads {
 
     /** Runs one workload; a failure is recorded under its name and the session goes on. */
     void step(String name, Step step) {
+        if (!name.equals("start") && !only.isEmpty() && only.stream().noneMatch(name::startsWith)) {
+            return;
+        }
         if (!broker.alive()) {
             errors.put(name, "skipped: broker process not running");
             return;
@@ -110,7 +115,7 @@ final class Workloads {
                 }
             }
             double cpu = broker.cpuSeconds() - cpu0;
-            if (producedBytes > 0) {
+            if (produced.size() == 4) {
                 metrics.put("produce_cpu_s_per_GB", cpu / (producedBytes / 1e9));
             }
             for (int size : new int[] {100, 1024}) {
