@@ -13,6 +13,7 @@ import io.cairn.broker.handlers.ForwardingHandlers;
 import io.cairn.broker.handlers.InitProducerIdHandler;
 import io.cairn.broker.handlers.ListOffsetsHandler;
 import io.cairn.broker.handlers.MetadataHandler;
+import io.cairn.broker.handlers.OffsetForLeaderEpochHandler;
 import io.cairn.broker.handlers.ProduceHandler;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
@@ -34,6 +35,7 @@ public final class BrokerApis {
                 .add(new ProduceHandler(image, replicas))
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))
+                .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(new ProducerIdManager(nodeId, writer)))
                 .add(new DescribeClusterHandler(image))
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs))

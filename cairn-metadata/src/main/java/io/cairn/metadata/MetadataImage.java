@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
@@ -76,7 +77,7 @@ public final class MetadataImage {
         return clusterId;
     }
 
-    /** The metadata format version the log was bootstrapped with (0 before bootstrap). */
+    /** The metadata format version of the log: the bootstrap level, raised by FeatureLevelRecords (0 before bootstrap). */
     public short metadataFormatFeatureLevel() {
         return metadataFormatFeatureLevel;
     }
@@ -134,9 +135,16 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
-    /** The image after one committed batch: its records applied in order, at the batch's offset and term. */
+    /**
+     * The image after one committed batch: its records applied in order, at the batch's offset and term. A batch
+     * decided in a term older than the image's {@link #controllerEpoch()} comes from a deposed controller: it
+     * is a no-op (only the offset moves), on every node alike.
+     */
     public MetadataImage apply(MetadataBatch batch) {
         Builder builder = new Builder(this);
+        if (batch.term() < controllerEpoch) {
+            return builder.build(batch.offset());
+        }
         for (MetadataRecord record : batch.records()) {
             builder.apply(record);
         }
@@ -231,6 +239,10 @@ public final class MetadataImage {
                 applyConfig(r);
             } else if (record instanceof ProducerIdsRecord r) {
                 applyProducerIds(r);
+            } else if (record instanceof FeatureLevelRecord r) {
+                if (clusterId != null && r.metadataFormatFeatureLevel() > metadataFormatFeatureLevel) {
+                    metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
+                }
             } else {
                 throw new IllegalArgumentException("unknown record type " + record.getClass());
             }

@@ -7,6 +7,8 @@ import java.util.List;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.FeatureLevelRecord;
+import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
@@ -129,5 +131,33 @@ class MetadataImageTest {
                 .apply(6, new ProducerIdsRecord(1, 1000));
         // then
         assertThat(image.nextProducerId()).isEqualTo(2000);
+    }
+
+    @Test
+    void batchFromAnOlderTermIsANoOpButMovesTheOffset() {
+        // given an image last written in term 5
+        MetadataImage image = withTopic().apply(new MetadataBatch(10, 5, 2, List.of(new ProducerIdsRecord(1, 100))));
+        // when a deposed controller's batch from term 4 is committed after it
+        MetadataImage after = image.apply(new MetadataBatch(11, 4, 1, List.of(
+                new BrokerFencingChange(1, 1, true),
+                new PartitionChangeRecord(ID, 0, 0, 2, List.of(2), null))));
+        // then
+        assertThat(after.offset()).isEqualTo(11);
+        assertThat(after.controllerEpoch()).isEqualTo(5);
+        assertThat(after.brokers()).isEqualTo(image.brokers());
+        assertThat(after.topicsByName()).isEqualTo(image.topicsByName());
+    }
+
+    @Test
+    void featureLevelOnlyGoesUp() {
+        // given a log bootstrapped at level 1
+        MetadataImage image = Fixtures.withBrokers(1);
+        assertThat(image.metadataFormatFeatureLevel()).isEqualTo((short) 1);
+        // when
+        MetadataImage upgraded = image.apply(10, new FeatureLevelRecord((short) 2));
+        MetadataImage downgraded = upgraded.apply(11, new FeatureLevelRecord((short) 1));
+        // then
+        assertThat(upgraded.metadataFormatFeatureLevel()).isEqualTo((short) 2);
+        assertThat(downgraded.metadataFormatFeatureLevel()).isEqualTo((short) 2);
     }
 }

@@ -30,11 +30,17 @@ public final class RequestDispatcher {
     private final ApiRegistry registry;
     private final Executor executor;
     private final String logPrefix;
+    private final RequestObserver observer;
 
     public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix) {
+        this(registry, executor, logPrefix, RequestObserver.NONE);
+    }
+
+    public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix, RequestObserver observer) {
         this.registry = registry;
         this.executor = executor;
         this.logPrefix = logPrefix;
+        this.observer = observer;
     }
 
     /**
@@ -52,14 +58,25 @@ public final class RequestDispatcher {
                     request.header().apiKey() + " v" + request.apiVersion() + " is not supported by Cairn");
             return CompletableFuture.completedFuture(Optional.of(encode(request, errorResponse(request, e))));
         }
+        long startNanos = System.nanoTime();
         return CompletableFuture
                 .supplyAsync(() -> handler.get().handle(context, request.body()), connectionExecutor)
                 .thenCompose(future -> future)
                 .handle((response, error) -> {
+                    observer.onResponse(request.header().apiKey(), System.nanoTime() - startNanos, error != null);
                     if (error != null) {
                         return Optional.of(encode(request, errorResponse(request, unwrap(error))));
                     }
-                    return Optional.ofNullable(response).map(r -> encode(request, r));
+                    if (response == null) {
+                        return Optional.<Send>empty();
+                    }
+                    try {
+                        return Optional.of(encode(request, response));
+                    } catch (RuntimeException e) {
+                        // A handler set a field this version cannot carry: a bug, but the client gets an answer.
+                        log.error("{}Cannot encode the response to {}", logPrefix, request, e);
+                        return Optional.of(encode(request, errorResponse(request, e)));
+                    }
                 });
     }
 

@@ -78,6 +78,22 @@ public final class CairnMain implements Runnable {
                 System.err.println("cairn: invalid configuration: " + e.getMessage());
                 return 1;
             }
+            return run(config);
+        }
+
+        /** Validates a config file as {@code start --config FILE} would; 0 when it is valid, else 1. */
+        int callWith(Path file) {
+            configFile = file;
+            try {
+                new CairnConfig(properties());
+                return 0;
+            } catch (ConfigException | IOException e) {
+                System.err.println("cairn: invalid configuration: " + e.getMessage());
+                return 1;
+            }
+        }
+
+        private int run(CairnConfig config) throws InterruptedException {
             CairnNode node = new CairnNode(config);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

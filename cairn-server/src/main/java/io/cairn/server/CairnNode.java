@@ -13,9 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
+import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
-import io.cairn.broker.replica.DelayedOperations;
+import io.cairn.broker.replica.ControllerIsrChanger;
+import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
@@ -25,6 +27,8 @@ import io.cairn.protocol.RequestDispatcher;
 import io.cairn.raft.LocalMetadataLog;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.utils.Time;
@@ -42,6 +46,8 @@ public final class CairnNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
 
+    private static final long REPLICA_LAG_TIME_MAX_MS = 30_000;
+
     private final CairnConfig config;
     private final Time time;
     private final String logPrefix;
@@ -52,8 +58,11 @@ public final class CairnNode implements AutoCloseable {
     private Controller controller;
     private LogManager logManager;
     private KafkaServer server;
+    private ReplicaManager replicas;
+    private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
+    private volatile long brokerEpoch = -1;
 
     public CairnNode(CairnConfig config) {
         this(config, Time.SYSTEM);
@@ -85,15 +94,32 @@ public final class CairnNode implements AutoCloseable {
         logManager = new LogManager(dataDir, time, scheduler,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
-        ReplicaManager replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
-                new DelayedOperations<TopicPartition>(scheduler));
+        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs),
+                scheduler,
+                new Partition.Settings(nodeId, time,
+                        new ControllerIsrChanger(nodeId, () -> brokerEpoch, () -> controller.current(), controller),
+                        REPLICA_LAG_TIME_MAX_MS),
+                (leaderId, request) -> java.util.concurrent.CompletableFuture.failedFuture(
+                        new org.apache.kafka.common.errors.NetworkException("no inter-broker client yet")),
+                () -> brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
+        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
+                REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
         controller.start();
 
         BrokerApis apis = new BrokerApis(nodeId, controller::current, controller, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs);
-        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix);
+        PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        meterRegistry.config().commonTags("node", Integer.toString(nodeId));
+        BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);
+        int metricsPort = config.getInt(CairnConfig.METRICS_PORT);
+        if (metricsPort >= 0) {
+            metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
+            log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
+                    metricsServer.port());
+        }
+        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
@@ -102,7 +128,7 @@ public final class CairnNode implements AutoCloseable {
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
         String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
+        brokerEpoch = controller.registerBroker(nodeId, advertisedHost, advertisedPort, config.rack().orElse(null))
                 .get(30, TimeUnit.SECONDS);
         MetadataImage image = controller.current();
         replicas.deleteStrayLogs(image);
@@ -119,6 +145,11 @@ public final class CairnNode implements AutoCloseable {
         return "127.0.0.1:" + port();
     }
 
+    /** The port of the Prometheus endpoint, or -1 when it is disabled. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     public Controller controller() {
         return controller;
     }
@@ -131,6 +162,10 @@ public final class CairnNode implements AutoCloseable {
         }
         closed = true;
         closeQuietly(server);
+        closeQuietly(metricsServer);
+        if (replicas != null) {
+            replicas.shutdown();
+        }
         shutdown(requestThreads);
         shutdown(scheduler);
         closeQuietly(metadataLog);

@@ -7,12 +7,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
@@ -48,7 +51,13 @@ public final class LogManager implements AutoCloseable {
     public static final String METADATA_DIR_PREFIX = "__cluster_metadata";
 
     private volatile ToLongFunction<TopicPartition> highWatermarks;
+    /** replica.high.watermark.checkpoint.interval.ms (Kafka's default). */
+    static final long HW_CHECKPOINT_INTERVAL_MS = 5000;
+    /** Kafka's high watermark checkpoint file in each data directory. */
+    public static final String HW_CHECKPOINT = "replication-offset-checkpoint";
+    private volatile Supplier<Map<TopicPartition, Long>> highWatermarkCheckpointSource;
     private boolean closed;
+    private final Object hwCheckpointLock = new Object();
 
     public LogManager(Path dataDir, Time time, ScheduledExecutorService scheduler, long retentionCheckIntervalMs) {
         this.dataDir = dataDir;
@@ -96,6 +105,8 @@ public final class LogManager implements AutoCloseable {
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
         tasks.add(scheduler.scheduleAtFixedRate(this::flushByTime, FLUSH_CHECK_INTERVAL_MS,
                 FLUSH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS));
+        tasks.add(scheduler.scheduleAtFixedRate(this::checkpointHighWatermarksFromSource, HW_CHECKPOINT_INTERVAL_MS,
+                HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS));
         log.info("Loaded {} logs from {}", logs.size(), dataDir);
     }
 
@@ -215,6 +226,88 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the high watermarks to {@code <dataDir>/replication-offset-checkpoint} in Kafka's format
+     * ({@code 0}, the entry count, then {@code <topic> <partition> <offset>} lines), atomically (temp
+     * file, fsync, rename). Thread-safe; concurrent calls are serialized.
+     *
+     * @throws KafkaStorageException I/O failure
+     */
+    public void checkpointHighWatermarks(Map<TopicPartition, Long> highWatermarks) {
+        StringBuilder content = new StringBuilder();
+        content.append("0\n").append(highWatermarks.size()).append('\n');
+        highWatermarks.forEach((tp, offset) ->
+                content.append(tp.topic()).append(' ').append(tp.partition()).append(' ').append(offset).append('\n'));
+        synchronized (hwCheckpointLock) {
+            try {
+                Checkpoints.writeAtomically(dataDir.resolve(HW_CHECKPOINT),
+                        content.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot write " + dataDir.resolve(HW_CHECKPOINT), e);
+            }
+        }
+    }
+
+    /**
+     * The high watermarks in {@code replication-offset-checkpoint}; empty if the file does not exist.
+     * Thread-safe.
+     *
+     * @throws KafkaStorageException the file cannot be read or is malformed
+     */
+    public Map<TopicPartition, Long> readHighWatermarks() {
+        Path file = dataDir.resolve(HW_CHECKPOINT);
+        synchronized (hwCheckpointLock) {
+            if (!Files.exists(file)) {
+                return Map.of();
+            }
+            try {
+                List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+                if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != 0) {
+                    throw new KafkaStorageException("Malformed " + file + ": bad version line");
+                }
+                int count = Integer.parseInt(lines.get(1).trim());
+                if (count < 0 || lines.size() < 2 + count) {
+                    throw new KafkaStorageException("Malformed " + file + ": expected " + count + " entries");
+                }
+                Map<TopicPartition, Long> out = new LinkedHashMap<>();
+                for (int i = 0; i < count; i++) {
+                    String[] parts = lines.get(2 + i).trim().split("\\s+");
+                    if (parts.length != 3) {
+                        throw new KafkaStorageException("Malformed " + file + " line: " + lines.get(2 + i));
+                    }
+                    out.put(new TopicPartition(parts[0], Integer.parseInt(parts[1])), Long.parseLong(parts[2]));
+                }
+                return out;
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot read " + file, e);
+            } catch (NumberFormatException e) {
+                throw new KafkaStorageException("Malformed " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Where the periodic high watermark checkpoint (every replica.high.watermark.checkpoint.interval.ms =
+     * 5 s, from {@link #startup}, and once more at {@link #close}) takes the high watermarks from; without a
+     * source nothing is written. Thread-safe.
+     */
+    public void setHighWatermarkCheckpointSource(Supplier<Map<TopicPartition, Long>> source) {
+        this.highWatermarkCheckpointSource = source;
+    }
+
+    /** One run of the periodic high watermark checkpoint; failures are logged, not thrown. */
+    void checkpointHighWatermarksFromSource() {
+        Supplier<Map<TopicPartition, Long>> source = highWatermarkCheckpointSource;
+        if (source == null) {
+            return;
+        }
+        try {
+            checkpointHighWatermarks(source.get());
+        } catch (RuntimeException e) {
+            log.warn("High watermark checkpoint in {} failed", dataDir, e);
+        }
+    }
+
     /** Closes every log cleanly so that the next start needs no recovery. */
     @Override
     public synchronized void close() {
@@ -223,6 +316,7 @@ public final class LogManager implements AutoCloseable {
         }
         closed = true;
         tasks.forEach(task -> task.cancel(false));
+        checkpointHighWatermarksFromSource();
         for (PartitionLog partitionLog : logs.values()) {
             try {
                 partitionLog.close();

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 import io.cairn.storage.internal.AppendValidator;
 import io.cairn.storage.internal.BatchMetadata;
 import io.cairn.storage.internal.Checkpoints;
+import io.cairn.storage.internal.FollowerAppendValidator;
+import io.cairn.storage.internal.LeaderEpochCache;
 import io.cairn.storage.internal.LogLoader;
 import io.cairn.storage.internal.LogSegment;
 import io.cairn.storage.internal.ProducerStateManager;
@@ -57,6 +60,7 @@ public final class PartitionLog implements AutoCloseable {
     private final Time time;
     private final ProducerStateManager producers;
     private final SegmentDeleter deleter;
+    private final LeaderEpochCache epochCache;
     private volatile LogConfig config;
     private volatile View view;
     private long recoveryPoint;
@@ -65,7 +69,7 @@ public final class PartitionLog implements AutoCloseable {
     private boolean closed;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
-                         ProducerStateManager producers, LogLoader.Loaded loaded) {
+                         ProducerStateManager producers, LogLoader.Loaded loaded, LeaderEpochCache epochCache) {
         this.dir = dir;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
@@ -73,6 +77,7 @@ public final class PartitionLog implements AutoCloseable {
         this.time = time;
         this.producers = producers;
         this.deleter = new SegmentDeleter(dir);
+        this.epochCache = epochCache;
         this.view = new View(List.copyOf(loaded.segments()), loaded.logStartOffset(), loaded.logEndOffset());
         this.recoveryPoint = loaded.recoveryPoint();
         this.lastFlushMs = time.milliseconds();
@@ -99,8 +104,11 @@ public final class PartitionLog implements AutoCloseable {
             Checkpoints.writeTopicId(dir, effectiveId);
         }
         ProducerStateManager producers = new ProducerStateManager(dir);
+        boolean clean = Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN));
         LogLoader.Loaded loaded = LogLoader.load(dir, config, producers);
-        return new PartitionLog(dir, topicPartition, effectiveId, config, time, producers, loaded);
+        LeaderEpochCache epochCache = LeaderEpochCache.load(dir, loaded.segments(), loaded.logEndOffset(),
+                loaded.recoveryPoint(), clean);
+        return new PartitionLog(dir, topicPartition, effectiveId, config, time, producers, loaded, epochCache);
     }
 
     /**
@@ -161,6 +169,7 @@ public final class PartitionLog implements AutoCloseable {
         staged.commit();
         View written = view;
         view = new View(written.segments(), written.logStartOffset(), nextOffset);
+        assignEpoch(leaderEpoch, current.logEndOffset());
         unflushedMessages += nextOffset - current.logEndOffset();
         if (unflushedMessages >= cfg.flushIntervalMessages()) {
             flush();
@@ -324,6 +333,7 @@ public final class PartitionLog implements AutoCloseable {
         Checkpoints.writeOffset(dir.resolve(LogLoader.LOG_START_CHECKPOINT), offset);
         view = new View(current.segments(), offset, current.logEndOffset());
         producers.evictBelow(offset);
+        epochCache.truncateFromStart(offset);
     }
 
     private static List<LogSegment> segmentsBelow(View current, long offset) {
@@ -378,6 +388,254 @@ public final class PartitionLog implements AutoCloseable {
             return doomed.size();
         } catch (IOException e) {
             throw new KafkaStorageException("Retention on " + topicPartition + " failed", e);
+        }
+    }
+
+    // ---- Replication: leader epochs, follower appends, truncation ----
+
+    /** Records (epoch, startOffset) in the epoch cache from appended data (Kafka's assign semantics). */
+    private void assignEpoch(int epoch, long startOffset) {
+        try {
+            epochCache.assign(epoch, startOffset);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Writing the leader epoch checkpoint of " + topicPartition + " failed", e);
+        }
+    }
+
+    /**
+     * The latest leader epoch known to this log (from appended batches or {@link #assignEpochStartOffset}),
+     * if any. Lock-free; may run concurrently with appends and truncation.
+     */
+    public OptionalInt latestEpoch() {
+        return epochCache.latestEpoch();
+    }
+
+    /**
+     * Answers OffsetForLeaderEpoch with Apache Kafka's semantics ({@code LeaderEpochFileCache.endOffsetFor}):
+     * <ul>
+     *   <li>{@code requestedEpoch} is the latest known epoch: (requestedEpoch, log end offset);</li>
+     *   <li>otherwise the largest known epoch at or below {@code requestedEpoch}, ending at the start offset
+     *       of the next higher known epoch;</li>
+     *   <li>{@code requestedEpoch} below every known epoch: (requestedEpoch, start offset of the first known
+     *       epoch) &mdash; as Kafka does, so that a follower truncates to where the leader's history begins;</li>
+     *   <li>{@link EpochEndOffset#UNDEFINED_EPOCH}, an epoch above the latest, or no known epoch at all:
+     *       {@link EpochEndOffset#UNDEFINED}.</li>
+     * </ul>
+     * Lock-free; may run concurrently with appends and truncation (a concurrent truncation may or may not
+     * be reflected, as in Kafka).
+     */
+    public EpochEndOffset endOffsetForEpoch(int requestedEpoch) {
+        long logEndOffset = view.logEndOffset();
+        long[] found = epochCache.endOffsetFor(requestedEpoch, logEndOffset);
+        return new EpochEndOffset((int) found[0], found[1]);
+    }
+
+    /**
+     * Records that this node leads the partition from {@code startOffset} (normally the log end offset) in
+     * {@code epoch}, so the epoch is known before its first append. Idempotent and never lowers: an epoch at
+     * or below the latest known one is ignored. Serialized with appends.
+     *
+     * @throws IllegalArgumentException a negative epoch, or a start offset above the log end offset or below
+     *                                  the start of the latest known epoch
+     * @throws KafkaStorageException    I/O failure writing the checkpoint
+     */
+    public synchronized void assignEpochStartOffset(int epoch, long startOffset) {
+        ensureOpen();
+        OptionalInt latest = epochCache.latestEpoch();
+        if (epoch < 0) {
+            throw new IllegalArgumentException("Leader epoch " + epoch + " is negative");
+        }
+        if (latest.isPresent() && epoch <= latest.getAsInt()) {
+            return;
+        }
+        List<LeaderEpochCache.Entry> entries = epochCache.entries();
+        long latestStart = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).startOffset();
+        if (startOffset > view.logEndOffset() || startOffset < latestStart || startOffset < 0) {
+            throw new IllegalArgumentException("Epoch " + epoch + " cannot start at " + startOffset + ": log end offset "
+                    + view.logEndOffset() + ", latest epoch starts at " + latestStart);
+        }
+        assignEpoch(epoch, startOffset);
+    }
+
+    /** The epoch cache entries (epoch, start offset), oldest first. For tests and diagnostics. */
+    List<LeaderEpochCache.Entry> leaderEpochEntries() {
+        return epochCache.entries();
+    }
+
+    /**
+     * Appends batches fetched from the leader, as a follower: offsets, leader epochs and timestamps are
+     * kept exactly as the leader assigned them (no rewriting). The first batch must start at the log end
+     * offset and each next batch right after the previous one. Every batch must be magic 2 with a valid
+     * CRC; if any is not, nothing of the request is appended. Trailing bytes that are not a whole batch
+     * (a fetch response cut at its size limit) are ignored. Idempotent-producer state is updated without
+     * sequence checks (the leader checked them), so that after becoming leader this log recognizes retries
+     * of the replicated batches. The leader epoch cache learns each batch's partitionLeaderEpoch. Segments
+     * roll as for leader appends.
+     *
+     * <p>Like Kafka's Partition, when the log is empty and the first batch starts below the log end offset
+     * but contains it (the leader's log start is inside a batch), the log is restarted at that batch's base
+     * offset ({@link #truncateFullyAndStartAt}) before appending.
+     *
+     * <p>Serialized with appends, truncation and retention; concurrent reads see the batches once the
+     * whole request is written.
+     *
+     * @return firstOffset/lastOffset of the appended batches; {@code logAppendTimeMs} is -1; for an empty
+     *         request firstOffset = log end offset and lastOffset = one below
+     * @throws OffsetOutOfRangeException the first batch does not start at the log end offset (the caller
+     *                                   should truncate or re-fetch; nothing was appended)
+     * @throws org.apache.kafka.common.errors.CorruptRecordException bad CRC, a gap or overlap between batches,
+     *                                   or a malformed batch
+     * @throws org.apache.kafka.common.errors.UnsupportedForMessageFormatException magic below 2
+     * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException a batch over segment.bytes
+     * @throws org.apache.kafka.common.InvalidRecordException transactional or control batches
+     * @throws KafkaStorageException                                  I/O failure
+     */
+    public synchronized AppendResult appendAsFollower(MemoryRecords records) {
+        ensureOpen();
+        maybeRestartAtStraddlingBatch(records);
+        LogConfig cfg = config;
+        View current = view;
+        long now = time.milliseconds();
+        FollowerAppendValidator.Validated validated = FollowerAppendValidator.validate(records,
+                current.logEndOffset(), cfg);
+        List<MutableRecordBatch> batches = validated.batches();
+        if (batches.isEmpty()) {
+            return new AppendResult(current.logEndOffset(), current.logEndOffset() - 1, -1,
+                    current.logStartOffset(), false);
+        }
+        ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
+        for (MutableRecordBatch batch : batches) {
+            if (batch.hasProducerId()) {
+                staged.update(batch);
+            }
+        }
+        long lastOffset = batches.get(batches.size() - 1).lastOffset();
+        try {
+            LogSegment segment = maybeRoll(validated.records().sizeInBytes(), lastOffset, now);
+            segment.append(validated.records(), now);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Follower append to " + topicPartition + " failed", e);
+        }
+        staged.commit();
+        View written = view;
+        view = new View(written.segments(), written.logStartOffset(), lastOffset + 1);
+        for (MutableRecordBatch batch : batches) {
+            assignEpoch(batch.partitionLeaderEpoch(), batch.baseOffset());
+        }
+        unflushedMessages += lastOffset + 1 - current.logEndOffset();
+        if (unflushedMessages >= cfg.flushIntervalMessages()) {
+            flush();
+        }
+        return new AppendResult(current.logEndOffset(), lastOffset, -1, current.logStartOffset(), false);
+    }
+
+    private void maybeRestartAtStraddlingBatch(MemoryRecords records) {
+        View current = view;
+        if (current.logEndOffset() != current.logStartOffset() || current.segments().size() != 1
+                || !current.active().isEmpty()) {
+            return;
+        }
+        for (MutableRecordBatch first : records.batches()) {
+            if (first.baseOffset() < current.logEndOffset() && first.lastOffset() >= current.logEndOffset()) {
+                log.info("{}: the leader's first batch [{}, {}] contains the log end offset {}; restarting the log at {}",
+                        topicPartition, first.baseOffset(), first.lastOffset(), current.logEndOffset(),
+                        first.baseOffset());
+                truncateFullyAndStartAt(first.baseOffset());
+            }
+            return;
+        }
+    }
+
+    /**
+     * Removes every record at or after {@code offset} (a follower truncating to where its history agrees
+     * with the leader's): segments after it are deleted (their files stay readable to readers holding
+     * them for file.delete.delay.ms), the segment containing it is cut in place at the start of the batch
+     * containing {@code offset} (offset is normally a batch boundary), indexes are truncated, producer state
+     * is rebuilt, leader epochs starting at or after the new log end offset are dropped, and the recovery
+     * point moves down if needed. The truncated segment is fsynced, so a crash cannot bring data back.
+     *
+     * <p>If {@code offset} is at or past the log end offset no data is removed, but, as in Kafka, epoch
+     * entries starting at or after the log end offset are dropped (an epoch this node started as leader
+     * without appending anything conflicts with the new leader's history). If {@code offset} is below the
+     * log start offset this is {@link #truncateFullyAndStartAt}.
+     *
+     * <p>Serialized with appends and retention. Concurrent readers never fail on whole deleted segments;
+     * a reader of the cut segment racing with the cut may get fewer batches or a read error for the removed
+     * bytes (as in Kafka), never corrupt data.
+     *
+     * @throws KafkaStorageException I/O failure
+     */
+    public synchronized void truncateTo(long offset) {
+        ensureOpen();
+        View current = view;
+        try {
+            if (offset >= current.logEndOffset()) {
+                epochCache.truncateFromEnd(current.logEndOffset());
+                return;
+            }
+            if (offset < current.logStartOffset()) {
+                truncateFullyAndStartAt(offset);
+                return;
+            }
+            List<LogSegment> segments = current.segments();
+            int keepIndex = floorSegment(segments, offset);
+            LogSegment keep = segments.get(keepIndex);
+            List<LogSegment> remaining = List.copyOf(segments.subList(0, keepIndex + 1));
+            List<LogSegment> doomed = List.copyOf(segments.subList(keepIndex + 1, segments.size()));
+            view = new View(remaining, current.logStartOffset(), offset);
+            deleter.schedule(doomed, time.milliseconds() + config.fileDeleteDelayMs());
+            keep.truncateTo(offset);
+            keep.onActive(config.segmentIndexBytes());
+            keep.flush();
+            long newEnd = keep.nextOffset();
+            long newStart = Math.min(current.logStartOffset(), newEnd);
+            if (newStart != current.logStartOffset()) {
+                Checkpoints.writeOffset(dir.resolve(LogLoader.LOG_START_CHECKPOINT), newStart);
+            }
+            view = new View(remaining, newStart, newEnd);
+            if (recoveryPoint > newEnd) {
+                recoveryPoint = newEnd;
+                Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), newEnd);
+            }
+            LogLoader.rebuildProducerState(producers, remaining, newStart, newEnd);
+            epochCache.truncateFromEnd(newEnd);
+            unflushedMessages = 0;
+            log.info("Truncated {} to offset {} (was {}), deleting {} segments", topicPartition, newEnd,
+                    current.logEndOffset(), doomed.size());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Truncation of " + topicPartition + " to " + offset + " failed", e);
+        }
+    }
+
+    /**
+     * Deletes all data and restarts the log, empty, at {@code newOffset}: log start offset = log end offset
+     * = newOffset (for a follower whose fetch offset is outside the leader's log). Producer state and leader
+     * epochs are cleared. Old segments stay readable to readers holding them for file.delete.delay.ms.
+     * Serialized with appends and retention.
+     *
+     * @throws IllegalArgumentException a negative offset
+     * @throws KafkaStorageException    I/O failure
+     */
+    public synchronized void truncateFullyAndStartAt(long newOffset) {
+        ensureOpen();
+        if (newOffset < 0) {
+            throw new IllegalArgumentException("Offset " + newOffset + " is negative");
+        }
+        View current = view;
+        try {
+            deleter.schedule(current.segments(), time.milliseconds() + config.fileDeleteDelayMs());
+            LogSegment fresh = LogSegment.open(dir, newOffset, config.indexIntervalBytes(), config.segmentIndexBytes());
+            view = new View(List.of(fresh), newOffset, newOffset);
+            Checkpoints.writeOffset(dir.resolve(LogLoader.LOG_START_CHECKPOINT), newOffset);
+            recoveryPoint = newOffset;
+            Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), newOffset);
+            producers.truncateFully();
+            epochCache.clear();
+            unflushedMessages = 0;
+            log.info("Truncated {} fully (was [{}, {})), restarting at {}", topicPartition, current.logStartOffset(),
+                    current.logEndOffset(), newOffset);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Full truncation of " + topicPartition + " failed", e);
         }
     }
 

@@ -13,9 +13,11 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.ReadResult;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -29,9 +31,10 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.FetchRequest;
 
 /**
- * Fetch for consumers: reads each partition below its high watermark, zero-copy from the segment files,
- * within the request's and each partition's byte limits. When fewer than min.bytes are available the
- * request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
+ * Fetch for consumers and followers. A consumer reads each partition below its high watermark; a follower
+ * (replica id set) reads up to the log end offset, and its fetch offset tells the leader how far it has
+ * got, which may advance the high watermark. Reads are zero-copy from the segment files, within the
+ * request's and each partition's byte limits. When fewer than min.bytes are available the request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
  *
  * <p>Incremental fetch sessions are not kept: every answer carries session id 0, which clients take as
  * "no session" and answer with full fetch requests.
@@ -65,7 +68,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()));
         }
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        PendingFetch pending = new PendingFetch(data, result);
+        PendingFetch pending = new PendingFetch(data, request.replicaId(), result);
         if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
             pending.forceComplete();
             return result;
@@ -77,10 +80,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
     /** A fetch that completes once it can return min.bytes, or at max.wait.ms with whatever there is. */
     private final class PendingFetch extends DelayedOperation {
         private final FetchRequestData request;
+        /** The follower's broker id, or -1 for a consumer. */
+        private final int replicaId;
         private final CompletableFuture<ApiMessage> result;
 
-        PendingFetch(FetchRequestData request, CompletableFuture<ApiMessage> result) {
+        PendingFetch(FetchRequestData request, int replicaId, CompletableFuture<ApiMessage> result) {
             this.request = request;
+            this.replicaId = replicaId;
             this.result = result;
         }
 
@@ -148,21 +154,58 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                                 : new UnknownTopicOrPartitionException("Unknown partition " + tp));
                 Optional<Integer> epoch = Optional.of(request.currentLeaderEpoch());
                 int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
+                ReadResult read;
+                if (replicaId >= 0) {
+                    Optional<EpochEndOffset> diverging = divergence(partition, request);
+                    if (diverging.isPresent()) {
+                        return result
+                                .setHighWatermark(partition.highWatermark())
+                                .setLastStableOffset(partition.highWatermark())
+                                .setLogStartOffset(partition.log().logStartOffset())
+                                .setDivergingEpoch(new FetchResponseData.EpochEndOffset()
+                                        .setEpoch(diverging.get().epoch())
+                                        .setEndOffset(diverging.get().endOffset()))
+                                .setRecords(MemoryRecords.EMPTY);
+                    }
+                    read = partition.readAsFollower(replicaId, request.fetchOffset(), maxBytes, epoch);
+                    replicas.onHighWatermarkMaybeAdvanced(tp);
+                } else {
+                    read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
+                }
                 long highWatermark = partition.highWatermark();
-                ReadResult read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
                 return result
                         .setHighWatermark(highWatermark)
                         .setLastStableOffset(highWatermark)
                         .setLogStartOffset(read.logStartOffset())
                         .setRecords(read.records());
             } catch (RuntimeException e) {
+                Optional<Partition> hosted = topicImage.flatMap(t -> replicas.partition(
+                        new TopicPartition(t.name(), request.partition())));
+                boolean outOfRange = e instanceof OffsetOutOfRangeException && hosted.isPresent();
                 return result
                         .setErrorCode(Errors.forException(e).code())
-                        .setHighWatermark(-1)
-                        .setLastStableOffset(-1)
-                        .setLogStartOffset(-1)
+                        .setHighWatermark(outOfRange ? hosted.get().highWatermark() : -1)
+                        .setLastStableOffset(outOfRange ? hosted.get().highWatermark() : -1)
+                        .setLogStartOffset(outOfRange ? hosted.get().log().logStartOffset() : -1)
                         .setRecords(MemoryRecords.EMPTY);
             }
+        }
+
+        /**
+         * A follower whose last fetched epoch ends earlier on this leader (or is unknown here) has diverged:
+         * it must truncate to where the epochs agree before fetching more (KIP-320/595 style).
+         */
+        private Optional<EpochEndOffset> divergence(Partition partition, FetchRequestData.FetchPartition request) {
+            if (request.lastFetchedEpoch() < 0) {
+                return Optional.empty();
+            }
+            partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
+            EpochEndOffset end = partition.log().endOffsetForEpoch(request.lastFetchedEpoch());
+            if (end.isUndefined() || end.epoch() != request.lastFetchedEpoch()
+                    || end.endOffset() < request.fetchOffset()) {
+                return Optional.of(end.isUndefined() ? new EpochEndOffset(-1, partition.highWatermark()) : end);
+            }
+            return Optional.empty();
         }
     }
 

@@ -52,7 +52,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         for (ListOffsetsRequestData.ListOffsetsTopic topic : request.data().topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
-                topicResponse.partitions().add(listOffset(current, topic.name(), partition));
+                topicResponse.partitions().add(listOffset(current, topic.name(), partition, request.version()));
             }
             response.topics().add(topicResponse);
         }
@@ -60,7 +60,8 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
     }
 
     private ListOffsetsPartitionResponse listOffset(MetadataImage current, String topic,
-                                                    ListOffsetsRequestData.ListOffsetsPartition request) {
+                                                    ListOffsetsRequestData.ListOffsetsPartition request,
+                                                    short version) {
         ListOffsetsPartitionResponse result = new ListOffsetsPartitionResponse()
                 .setPartitionIndex(request.partitionIndex());
         try {
@@ -73,7 +74,8 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
                     .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
             ReplicaRole.Leader leader = partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
             TimestampAndOffset found = find(partition, request.timestamp(), leader.leaderEpoch());
-            return result.setTimestamp(found.timestamp()).setOffset(found.offset()).setLeaderEpoch(found.leaderEpoch());
+            result.setTimestamp(found.timestamp()).setOffset(found.offset());
+            return version >= 4 ? result.setLeaderEpoch(found.leaderEpoch()) : result;
         } catch (RuntimeException e) {
             return result.setErrorCode(Errors.forException(e).code()).setTimestamp(-1).setOffset(-1);
         }

@@ -65,13 +65,13 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             }
         }
         if (toCreate.isEmpty()) {
-            return CompletableFuture.completedFuture(respond(data, current));
+            return CompletableFuture.completedFuture(respond(request, current));
         }
         CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
         toCreate.forEach(name -> create.topics().add(new CreatableTopic()
                 .setName(name).setNumPartitions(-1).setReplicationFactor((short) -1)));
         // Whatever the outcome (created, or created meanwhile by someone else), answer from the image.
-        return writer.createTopics(create).handle((response, error) -> respond(data, image.get()));
+        return writer.createTopics(create).handle((response, error) -> respond(request, image.get()));
     }
 
     private static boolean isValidName(String name) {
@@ -83,7 +83,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
     }
 
-    private static MetadataResponseData respond(MetadataRequestData data, MetadataImage image) {
+    private static MetadataResponseData respond(MetadataRequest request, MetadataImage image) {
+        MetadataRequestData data = request.data();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
                 .setControllerId(image.controllerId());
@@ -96,7 +97,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
                         .setRack(broker.rack().orElse(null)));
             }
         }
-        if (data.topics() == null) {
+        if (request.isAllTopics()) {
             image.topicsByName().values().forEach(topic -> response.topics().add(describe(topic)));
             return response;
         }

@@ -1,10 +1,14 @@
 package io.cairn.broker.handlers;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
+import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
@@ -30,8 +34,8 @@ import org.apache.kafka.common.requests.ProduceRequest;
 
 /**
  * Produce: appends each partition's batches on this node if it leads the partition, and answers per
- * partition. acks=0 sends no response; acks=1 and acks=-1 answer after the leader's append (the ISR of a
- * partition led here without followers is this node alone; waiting for followers comes with replication).
+ * partition. acks=0 sends no response; acks=1 answers after the leader's append; acks=-1 (all) answers
+ * once the high watermark has passed the appended batches, i.e. every ISR member has them.
  *
  * <p>Thread-safe (stateless).
  */
@@ -63,6 +67,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         MetadataImage current = image.get();
         ProduceResponseData response = new ProduceResponseData();
+        List<AwaitingReplication> awaiting = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             Optional<TopicImage> topicImage = topic.name() != null && !topic.name().isEmpty()
                     ? current.topic(topic.name())
@@ -71,16 +76,74 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setName(topic.name())
                     .setTopicId(topic.topicId());
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks));
+                topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks, awaiting));
             }
             response.responses().add(topicResponse);
         }
-        return CompletableFuture.completedFuture(acks == 0 ? null : response);
+        if (acks == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (awaiting.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        CompletableFuture<ApiMessage> result = new CompletableFuture<>();
+        AcksAll pending = new AcksAll(awaiting, response, result);
+        replicas.produceWaiters().tryCompleteElseWatch(pending,
+                awaiting.stream().map(a -> a.partition().topicPartition()).toList(), data.timeoutMs());
+        return result;
+    }
+
+    /** A partition's append that acks=all answers only once the high watermark has passed it. */
+    private record AwaitingReplication(Partition partition, long requiredOffset, PartitionProduceResponse response) {
+        boolean replicated() {
+            return partition.highWatermark() >= requiredOffset;
+        }
+    }
+
+    /**
+     * acks=all: completes when every ISR member has every appended batch (the high watermark passed
+     * them), or at the request timeout with REQUEST_TIMED_OUT for the partitions still waiting.
+     */
+    private static final class AcksAll extends DelayedOperation {
+        private final List<AwaitingReplication> awaiting;
+        private final ProduceResponseData response;
+        private final CompletableFuture<ApiMessage> result;
+
+        AcksAll(List<AwaitingReplication> awaiting, ProduceResponseData response, CompletableFuture<ApiMessage> result) {
+            this.awaiting = awaiting;
+            this.response = response;
+            this.result = result;
+        }
+
+        @Override
+        protected boolean canComplete() {
+            return awaiting.stream().allMatch(a -> a.replicated() || !(a.partition().role() instanceof ReplicaRole.Leader));
+        }
+
+        @Override
+        protected void onComplete() {
+            for (AwaitingReplication a : awaiting) {
+                Errors error;
+                if (!(a.partition().role() instanceof ReplicaRole.Leader leader)) {
+                    error = Errors.NOT_LEADER_OR_FOLLOWER;
+                } else if (!a.replicated()) {
+                    error = Errors.REQUEST_TIMED_OUT;
+                } else if (leader.isr().size() < a.partition().minInsyncReplicas()) {
+                    error = Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+                } else {
+                    continue;
+                }
+                a.response().setErrorCode(error.code()).setErrorMessage(null).setBaseOffset(-1)
+                        .setLogAppendTimeMs(-1).setLogStartOffset(-1);
+            }
+            result.complete(response);
+        }
     }
 
     private PartitionProduceResponse append(ProduceRequestData.TopicProduceData topic,
                                             Optional<TopicImage> topicImage,
-                                            ProduceRequestData.PartitionProduceData partitionData, short acks) {
+                                            ProduceRequestData.PartitionProduceData partitionData, short acks,
+                                            List<AwaitingReplication> awaiting) {
         PartitionProduceResponse result = new PartitionProduceResponse().setIndex(partitionData.index());
         try {
             if (topicImage.isEmpty()) {
@@ -99,10 +162,13 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             AppendResult appended = partition.appendAsLeader(records, acks);
             replicas.onHighWatermarkMaybeAdvanced(tp);
-            return result
-                    .setBaseOffset(appended.firstOffset())
+            result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());
+            if (acks == -1 && partition.highWatermark() <= appended.lastOffset()) {
+                awaiting.add(new AwaitingReplication(partition, appended.lastOffset() + 1, result));
+            }
+            return result;
         } catch (RuntimeException e) {
             Errors error = Errors.forException(e);
             return result

@@ -95,6 +95,12 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
+            if (error != null) {
+                log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
+                        ctx.channel().remoteAddress(), request, error);
+                ctx.close();
+                return;
+            }
             if (ctx.executor().inEventLoop()) {
                 complete(ctx, slot, response);
             } else {
@@ -125,6 +131,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
+            if (!inFlight.isEmpty()) {
+                return; // waiting on a long poll or a slow write is not idleness
+            }
             log.debug("{}Closing idle connection from {}", logPrefix, ctx.channel().remoteAddress());
             ctx.close();
             return;

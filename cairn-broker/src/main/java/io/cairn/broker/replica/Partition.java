@@ -1,6 +1,10 @@
 package io.cairn.broker.replica;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import io.cairn.storage.AppendResult;
 import io.cairn.storage.PartitionLog;
@@ -12,31 +16,50 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownLeaderEpochException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One partition hosted on this node: its log, its role, and its high watermark.
  *
+ * <p>As leader it tracks how far each follower has fetched, advances the high watermark to the lowest
+ * log end offset in the ISR, and proposes ISR changes to the controller: it drops a follower that has not
+ * caught up for replica.lag.time.max.ms and adds back one that has reached the high watermark. The ISR
+ * changes only when the committed metadata says so.
+ *
  * <p>Thread-safe: the role is replaced through a volatile write by the metadata thread; appends are
- * serialized by the log; the high watermark only moves forward.
+ * serialized by the log; the high watermark only moves forward (under this object's lock).
  */
 public final class Partition {
 
+    private static final Logger log = LoggerFactory.getLogger(Partition.class);
+
+    /** What a partition needs from its node. */
+    public record Settings(int nodeId, Time time, IsrChanger isrChanger, long replicaLagTimeMaxMs) {
+    }
+
     private final TopicPartition topicPartition;
     private final Uuid topicId;
-    private final PartitionLog log;
+    private final PartitionLog partitionLog;
+    private final Settings settings;
     private volatile ReplicaRole role;
+    private volatile LeaderState leaderState;
     private volatile int minInsyncReplicas;
     private volatile long highWatermark;
 
-    Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog log, ReplicaRole role, int minInsyncReplicas) {
+    Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog partitionLog, ReplicaRole role,
+              int minInsyncReplicas, Settings settings, long checkpointedHighWatermark) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
-        this.log = log;
-        this.role = role;
+        this.partitionLog = partitionLog;
+        this.settings = settings;
         this.minInsyncReplicas = minInsyncReplicas;
-        this.highWatermark = role instanceof ReplicaRole.Leader leader && leader.isr().size() == 1
-                ? log.logEndOffset()
-                : Math.min(log.logEndOffset(), log.logStartOffset());
+        long logEnd = partitionLog.logEndOffset();
+        this.highWatermark = checkpointedHighWatermark >= 0
+                ? Math.max(partitionLog.logStartOffset(), Math.min(checkpointedHighWatermark, logEnd))
+                : partitionLog.logStartOffset();
+        becomeRole(role, minInsyncReplicas);
     }
 
     public TopicPartition topicPartition() {
@@ -48,7 +71,7 @@ public final class Partition {
     }
 
     public PartitionLog log() {
-        return log;
+        return partitionLog;
     }
 
     public ReplicaRole role() {
@@ -59,10 +82,29 @@ public final class Partition {
         return highWatermark;
     }
 
-    void becomeRole(ReplicaRole newRole, int newMinInsyncReplicas) {
-        this.role = newRole;
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
+    }
+
+    /** Takes the role the committed metadata gives; a new leader epoch starts fresh follower tracking. */
+    synchronized void becomeRole(ReplicaRole newRole, int newMinInsyncReplicas) {
         this.minInsyncReplicas = newMinInsyncReplicas;
-        maybeAdvanceHighWatermark();
+        this.role = newRole;
+        if (newRole instanceof ReplicaRole.Leader leader) {
+            LeaderState current = leaderState;
+            if (current == null || current.role().leaderEpoch() != leader.leaderEpoch()) {
+                // Records from here on belong to the new epoch; followers truncate to this boundary.
+                partitionLog.assignEpochStartOffset(leader.leaderEpoch(), partitionLog.logEndOffset());
+                leaderState = new LeaderState(leader, settings.time().milliseconds());
+            } else {
+                LeaderState updated = new LeaderState(leader, settings.time().milliseconds());
+                current.followers().forEach(updated::update);
+                leaderState = updated;
+            }
+            maybeAdvanceHighWatermark();
+        } else {
+            leaderState = null;
+        }
     }
 
     /**
@@ -76,7 +118,7 @@ public final class Partition {
             throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + leader.isr()
                     + " are fewer than min.insync.replicas=" + minInsyncReplicas);
         }
-        AppendResult result = log.appendAsLeader(records, leader.leaderEpoch());
+        AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch());
         maybeAdvanceHighWatermark();
         return result;
     }
@@ -86,10 +128,97 @@ public final class Partition {
                                      boolean minOneBatch) {
         requireLeader(currentLeaderEpoch);
         long hw = highWatermark;
-        if (fetchOffset >= hw && fetchOffset <= log.logEndOffset()) {
-            return new ReadResult(MemoryRecords.EMPTY, log.logStartOffset(), log.logEndOffset());
+        if (fetchOffset >= hw && fetchOffset <= partitionLog.logEndOffset()) {
+            return new ReadResult(MemoryRecords.EMPTY, partitionLog.logStartOffset(), partitionLog.logEndOffset());
         }
-        return log.read(fetchOffset, maxBytes, hw, minOneBatch);
+        return partitionLog.read(fetchOffset, maxBytes, hw, minOneBatch);
+    }
+
+    /**
+     * Reads for a follower, up to the log end offset, and records that the follower has everything below
+     * {@code fetchOffset}: that may advance the high watermark and bring the follower back into the ISR.
+     */
+    public ReadResult readAsFollower(int replicaId, long fetchOffset, int maxBytes,
+                                     Optional<Integer> currentLeaderEpoch) {
+        requireLeader(currentLeaderEpoch);
+        updateFollowerFetchState(replicaId, fetchOffset);
+        if (fetchOffset == partitionLog.logEndOffset()) {
+            return new ReadResult(MemoryRecords.EMPTY, partitionLog.logStartOffset(), partitionLog.logEndOffset());
+        }
+        return partitionLog.read(fetchOffset, maxBytes, partitionLog.logEndOffset(), true);
+    }
+
+    /** A follower's fetch at {@code fetchOffset} says it has every record below it. */
+    void updateFollowerFetchState(int replicaId, long fetchOffset) {
+        LeaderState state = leaderState;
+        if (state == null || !state.role().replicas().contains(replicaId)) {
+            return;
+        }
+        long now = settings.time().milliseconds();
+        LeaderState.FollowerProgress previous = state.progress(replicaId);
+        boolean caughtUp = fetchOffset >= partitionLog.logEndOffset();
+        long lastCaughtUp = caughtUp ? now : previous == null ? -1 : previous.lastCaughtUpTimeMs();
+        state.update(replicaId, new LeaderState.FollowerProgress(fetchOffset, lastCaughtUp, now));
+        maybeAdvanceHighWatermark();
+        maybeExpandIsr(state, replicaId, fetchOffset);
+    }
+
+    /**
+     * Checks whether a follower has left the ISR in all but name (not caught up for
+     * replica.lag.time.max.ms) and, if so, asks the controller to drop it. Called periodically.
+     */
+    public void maybeShrinkIsr() {
+        LeaderState state = leaderState;
+        if (state == null) {
+            return;
+        }
+        long now = settings.time().milliseconds();
+        List<Integer> isr = state.role().isr();
+        List<Integer> lagging = new ArrayList<>();
+        for (int replica : isr) {
+            if (replica == settings.nodeId()) {
+                continue;
+            }
+            LeaderState.FollowerProgress progress = state.progress(replica);
+            if (progress != null && now - progress.lastCaughtUpTimeMs() > settings.replicaLagTimeMaxMs()) {
+                lagging.add(replica);
+            }
+        }
+        if (!lagging.isEmpty()) {
+            List<Integer> shrunk = new ArrayList<>(isr);
+            shrunk.removeAll(lagging);
+            log.info("[node {}] {}: followers {} are not caught up for {} ms; shrinking the ISR to {}",
+                    settings.nodeId(), topicPartition, lagging, settings.replicaLagTimeMaxMs(), shrunk);
+            proposeIsr(state, shrunk);
+        }
+    }
+
+    private void maybeExpandIsr(LeaderState state, int replicaId, long followerEnd) {
+        List<Integer> isr = state.role().isr();
+        if (isr.contains(replicaId) || followerEnd < highWatermark) {
+            return;
+        }
+        List<Integer> expanded = new ArrayList<>(isr);
+        expanded.add(replicaId);
+        log.info("[node {}] {}: follower {} caught up to {}; expanding the ISR to {}", settings.nodeId(),
+                topicPartition, replicaId, followerEnd, expanded);
+        proposeIsr(state, expanded);
+    }
+
+    private void proposeIsr(LeaderState state, List<Integer> newIsr) {
+        if (!state.beginIsrChange(newIsr)) {
+            return;
+        }
+        ReplicaRole.Leader leader = state.role();
+        settings.isrChanger()
+                .proposeIsr(topicId, topicPartition, leader.leaderEpoch(), leader.partitionEpoch(), newIsr)
+                .whenComplete((ignored, error) -> {
+                    state.endIsrChange();
+                    if (error != null) {
+                        log.debug("[node {}] {}: ISR change to {} not made: {}", settings.nodeId(), topicPartition,
+                                newIsr, error.toString());
+                    }
+                });
     }
 
     /**
@@ -116,17 +245,75 @@ public final class Partition {
     }
 
     /**
-     * The high watermark is the lowest log end offset in the ISR. Until followers report their offsets
-     * (replication), a leader that is alone in its ISR advances it to its own log end offset.
+     * The ISR the high watermark must respect: the committed ISR plus any member a pending change adds
+     * (a pending removal still counts until it is committed), so the high watermark never passes a record
+     * that an ISR member, current or about to be, lacks.
      */
+    private static Set<Integer> maximalIsr(LeaderState state) {
+        Set<Integer> isr = new LinkedHashSet<>(state.role().isr());
+        List<Integer> pending = state.pendingIsr();
+        if (pending != null) {
+            isr.addAll(pending);
+        }
+        return isr;
+    }
+
+    /** Advances the high watermark to the lowest log end offset in the (maximal) ISR, never backwards. */
     private void maybeAdvanceHighWatermark() {
-        if (role instanceof ReplicaRole.Leader leader && leader.isr().size() == 1) {
-            long logEnd = log.logEndOffset();
-            synchronized (this) {
-                if (logEnd > highWatermark) {
-                    highWatermark = logEnd;
-                }
+        LeaderState state = leaderState;
+        if (state == null) {
+            return;
+        }
+        long candidate = partitionLog.logEndOffset();
+        for (int replica : maximalIsr(state)) {
+            if (replica == settings.nodeId()) {
+                continue;
             }
+            LeaderState.FollowerProgress progress = state.progress(replica);
+            candidate = Math.min(candidate, progress == null ? -1 : progress.logEndOffset());
+        }
+        synchronized (this) {
+            if (candidate > highWatermark) {
+                highWatermark = candidate;
+            }
+        }
+    }
+
+    /** As follower at {@code leaderEpoch}: appends batches fetched from the leader, offsets as assigned there. */
+    public synchronized void appendAsFollower(int leaderEpoch, MemoryRecords records) {
+        requireFollowerAt(leaderEpoch);
+        partitionLog.appendAsFollower(records);
+    }
+
+    /** As follower: drops everything from {@code offset} on, where this log diverged from the leader's. */
+    public synchronized void truncateAsFollower(int leaderEpoch, long offset) {
+        requireFollowerAt(leaderEpoch);
+        log.info("[node {}] {}: truncating to {} to agree with the leader at epoch {}", settings.nodeId(),
+                topicPartition, offset, leaderEpoch);
+        partitionLog.truncateTo(offset);
+        highWatermark = Math.min(highWatermark, partitionLog.logEndOffset());
+    }
+
+    /** As follower whose log fell below the leader's log start: restarts the log empty at {@code offset}. */
+    public synchronized void restartAsFollowerAt(int leaderEpoch, long offset) {
+        requireFollowerAt(leaderEpoch);
+        log.info("[node {}] {}: restarting the log at the leader's log start {}", settings.nodeId(), topicPartition,
+                offset);
+        partitionLog.truncateFullyAndStartAt(offset);
+        highWatermark = offset;
+    }
+
+    private void requireFollowerAt(int leaderEpoch) {
+        if (!(role instanceof ReplicaRole.Follower follower) || follower.leaderEpoch() != leaderEpoch) {
+            throw new NotLeaderOrFollowerException(topicPartition + " is no longer a follower at epoch " + leaderEpoch);
+        }
+    }
+
+    /** As follower: the leader's high watermark, capped by what this replica has. */
+    public synchronized void updateFollowerHighWatermark(long leaderHighWatermark) {
+        long candidate = Math.min(leaderHighWatermark, partitionLog.logEndOffset());
+        if (candidate > highWatermark) {
+            highWatermark = candidate;
         }
     }
 

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
@@ -38,15 +39,26 @@ public final class ReplicaManager implements MetadataListener {
     private final LogManager logManager;
     private final TopicSettings settings;
     private final DelayedOperations<TopicPartition> fetchWaiters;
+    private final DelayedOperations<TopicPartition> produceWaiters;
     private final String logPrefix;
+    private final Partition.Settings partitionSettings;
+    private final ReplicaFetcherManager fetchers;
+    private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
-                          DelayedOperations<TopicPartition> fetchWaiters) {
+                          ScheduledExecutorService scheduler, Partition.Settings partitionSettings,
+                          LeaderClient leaderClient, java.util.function.LongSupplier brokerEpoch) {
         this.nodeId = nodeId;
+        this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
-        this.fetchWaiters = fetchWaiters;
+        this.fetchWaiters = new DelayedOperations<>(scheduler);
+        this.produceWaiters = new DelayedOperations<>(scheduler);
+        this.fetchers = new ReplicaFetcherManager(nodeId, leaderClient, scheduler, brokerEpoch);
+        this.fetchers.bind(this);
+        this.checkpointedHighWatermarks = new ConcurrentHashMap<>(logManager.readHighWatermarks());
+        logManager.setHighWatermarkCheckpointSource(this::highWatermarks);
         this.logPrefix = "[node " + nodeId + "] ";
     }
 
@@ -60,6 +72,11 @@ public final class ReplicaManager implements MetadataListener {
 
     public DelayedOperations<TopicPartition> fetchWaiters() {
         return fetchWaiters;
+    }
+
+    /** acks=all produce requests waiting for their batches to be replicated. */
+    public DelayedOperations<TopicPartition> produceWaiters() {
+        return produceWaiters;
     }
 
     /**
@@ -89,9 +106,27 @@ public final class ReplicaManager implements MetadataListener {
         return partition == null ? 0L : partition.highWatermark();
     }
 
+    /** Every hosted partition's high watermark, for the checkpoint file. */
+    public java.util.Map<TopicPartition, Long> highWatermarks() {
+        java.util.Map<TopicPartition, Long> result = new java.util.HashMap<>();
+        partitions.forEach((tp, p) -> result.put(tp, p.highWatermark()));
+        return result;
+    }
+
+    /** Stops fetching from leaders. */
+    public void shutdown() {
+        fetchers.close();
+    }
+
+    /** Drops followers that stopped keeping up from the ISRs of the partitions led here. Periodic. */
+    public void maybeShrinkIsrs() {
+        partitions.values().forEach(Partition::maybeShrinkIsr);
+    }
+
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
+        produceWaiters.checkAndComplete(topicPartition);
     }
 
     @Override
@@ -122,15 +157,26 @@ public final class ReplicaManager implements MetadataListener {
                 ? new ReplicaRole.Leader(image.leaderEpoch(), image.partitionEpoch(), image.isr(), image.replicas())
                 : new ReplicaRole.Follower(image.leaderEpoch(), image.leader());
         Partition existing = partitions.get(tp);
+        Partition partition;
         if (existing != null && existing.topicId().equals(topic.id())) {
             if (!existing.log().config().equals(logConfig)) {
                 existing.log().updateConfig(logConfig);
             }
             existing.becomeRole(role, minIsr);
+            partition = existing;
         } else {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.id(), logConfig);
-            partitions.put(tp, new Partition(tp, topic.id(), partitionLog, role, minIsr));
+            long checkpointed = image.isr().equals(java.util.List.of(nodeId)) && image.leader() == nodeId
+                    ? partitionLog.logEndOffset()
+                    : checkpointedHighWatermarks.getOrDefault(tp, -1L);
+            partition = new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings, checkpointed);
+            partitions.put(tp, partition);
             log.debug("{}Hosting {} as {}", logPrefix, tp, role);
+        }
+        if (role instanceof ReplicaRole.Follower follower) {
+            fetchers.follow(partition, follower.leaderId(), follower.leaderEpoch());
+        } else {
+            fetchers.unfollow(tp);
         }
         onHighWatermarkMaybeAdvanced(tp);
     }
@@ -140,6 +186,7 @@ public final class ReplicaManager implements MetadataListener {
             TopicPartition tp = new TopicPartition(topic.name(), index);
             Partition removed = partitions.get(tp);
             if (removed != null && removed.topicId().equals(topic.id())) {
+                fetchers.unfollow(tp);
                 partitions.remove(tp);
                 logManager.delete(tp);
                 onHighWatermarkMaybeAdvanced(tp);

@@ -140,6 +140,11 @@ public final class TopicConfigs {
     }
 
     /** The topic config a broker setting gives the default of, if any ("log.retention.hours" -> "retention.ms"). */
+    /** The broker-level properties that set this topic config's default, strongest first. */
+    public static List<String> brokerKeysFor(String topicKey) {
+        return BROKER_KEYS.getOrDefault(topicKey, List.of()).stream().map(BrokerKey::name).toList();
+    }
+
     public static Optional<String> topicConfigForBrokerKey(String brokerKey) {
         for (Map.Entry<String, List<BrokerKey>> e : BROKER_KEYS.entrySet()) {
             for (BrokerKey k : e.getValue()) {

@@ -1,11 +1,15 @@
 package io.cairn.metadata.controller;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
@@ -15,6 +19,7 @@ import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.log.MetadataLog;
 import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
@@ -22,6 +27,14 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -30,6 +43,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,42 +53,84 @@ import org.slf4j.LoggerFactory;
  * the {@link MetadataLog}.
  *
  * <p>It is in one of two roles. {@link Standby}: it writes nothing; writes fail with the retriable
- * NOT_CONTROLLER (forwarding to the active controller is a later step), except broker registrations, which
- * are parked and submitted on activation. {@link Active}: created only when the log announces leadership of
- * a term, after the whole committed log is applied; it alone holds the write path. Each write is decided by a
- * pure decider against the Active role's working image (the committed image plus its own appended,
- * not-yet-applied batches), appended as one batch, and its future completes once that batch has been applied
- * to the published image. Losing leadership replaces the Active object with a Standby one, discarding its
- * state.
+ * NOT_CONTROLLER (forwarding to the active controller is the caller's business), except registrations made
+ * through the in-process {@link #registerBroker(int, String, int, String)}, which are parked and submitted on
+ * activation. {@link Active}: created only when the log announces leadership of a term, after the whole
+ * committed log is applied; it alone holds the write path, the broker leases (soft state: last heartbeat
+ * time per broker) and the timers. Each write is decided by a pure decider against the Active role's working
+ * image (the committed image plus its own appended, not-yet-applied batches), appended as one batch, and its
+ * future completes once that batch has been applied to the published image. Losing leadership replaces the
+ * Active object with a Standby one, discarding its state and cancelling its timers.
+ *
+ * <h2>Brokers: registration, lease, fencing</h2>
+ * A broker registers (BrokerRegistration) and gets a new broker epoch; it starts <em>fenced</em> (it leads
+ * nothing and joins no ISR), and what an earlier incarnation led moves away in the same batch. It then
+ * heartbeats (BrokerHeartbeat) every {@code broker.heartbeat.interval.ms}; a heartbeat renews its lease and
+ * writes nothing, unless the broker's state changes: it is unfenced once caught up ({@code
+ * currentMetadataOffset} at or past its registration record), fenced when it asks ({@code wantFence}), and on
+ * {@code wantShutDown} fenced with its leadership moved away, then told {@code shouldShutDown} once it has seen
+ * that. A broker whose lease is older than {@code broker.session.timeout.ms} is fenced by one batch that also
+ * removes it from every ISR and elects new leaders ({@link ReplicationControl}). A new Active controller gives
+ * every registered broker a fresh lease, so a failover fences nobody.
+ *
+ * <h2>Activation</h2>
+ * The Active role first bootstraps an empty log, or upgrades the metadata format of an older one (a
+ * {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
+ * partitions whose leader is not live and in the ISR get a new leader or are reported offline, with the
+ * reason, at WARN once. Every {@code leader.imbalance.check.interval.seconds} it moves leadership back to
+ * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced).
  *
  * <p>Threading: all decisions and role changes run on the injected event-loop executor, which must run tasks
  * one at a time in submission order. Public methods are thread-safe: they only post events. Log callbacks
  * arrive on the log's apply thread: committed batches are applied there by the {@link MetadataPublisher};
- * leadership changes are re-posted to the event loop. Futures complete on the apply thread (or the event loop
- * when nothing was written).
+ * leadership changes are re-posted to the event loop, and so are timer tasks. Futures complete on the apply
+ * thread (or the event loop when nothing was written). Time comes only from the injected {@link Time}, timers
+ * only from the injected {@link ControllerScheduler}.
  */
 public final class Controller implements MetadataWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
-    /** The metadata format this controller writes. */
-    public static final short METADATA_FORMAT_LEVEL = 1;
+    /**
+     * The metadata format this controller writes: 2, leases (see {@link FeatureLevelRecord}). A log at an older
+     * level is upgraded when this controller activates.
+     */
+    public static final short METADATA_FORMAT_LEVEL = 2;
+    /** How many offline partitions the activation warning names. */
+    private static final int OFFLINE_NAMED = 20;
 
     private final ControllerSettings settings;
     private final MetadataLog log;
     private final Executor eventLoop;
     private final Time time;
     private final Random random;
+    private final ControllerScheduler scheduler;
     private final MetadataPublisher publisher;
     private final String logPrefix;
     /** Event loop only. */
     private ControllerRole role = new Standby();
+    /** The term this node is active controller of, -1 when standby (for metrics and tests). */
+    private volatile int activeTerm = -1;
 
+    /**
+     * A controller without timers ({@link ControllerScheduler#NONE}): no broker lease ever expires and
+     * leadership is never rebalanced automatically. For the single-node setup, whose only broker is this node.
+     */
     public Controller(ControllerSettings settings, MetadataLog log, Executor eventLoop, Time time, Random random) {
+        this(settings, log, eventLoop, time, random, ControllerScheduler.NONE);
+    }
+
+    /**
+     * @param scheduler the timers for broker lease expiry and leader rebalancing; fired tasks are re-posted to
+     *                  {@code eventLoop}
+     */
+    public Controller(ControllerSettings settings, MetadataLog log, Executor eventLoop, Time time, Random random,
+                      ControllerScheduler scheduler) {
         this.settings = settings;
         this.log = log;
         this.eventLoop = eventLoop;
         this.time = time;
         this.random = random;
+        this.scheduler = scheduler;
         this.publisher = new MetadataPublisher(settings.nodeId());
         this.logPrefix = "[node " + settings.nodeId() + "] ";
     }
@@ -106,15 +162,74 @@ public final class Controller implements MetadataWriter {
     }
 
     /**
-     * Registers (or re-registers) a broker, unfenced, with a new broker epoch. While this node is Standby the
-     * registration is parked and submitted when it becomes active.
+     * The term this node is the active controller of, as of the last role change on the event loop; empty when
+     * standby. A volatile read, for metrics, the admin view and tests; never for routing.
+     */
+    public OptionalInt activeTerm() {
+        int term = activeTerm;
+        return term < 0 ? OptionalInt.empty() : OptionalInt.of(term);
+    }
+
+    /**
+     * The partitions of the current image that have no leader, as "topic-partition" -> why (for the admin
+     * view). Thread-safe.
+     */
+    public Map<String, String> offlinePartitions() {
+        return ReplicationControl.offlinePartitions(current());
+    }
+
+    /**
+     * Registers (or re-registers) the broker that runs in this process and unfences it at once: it shares this
+     * node's metadata, so it is caught up as soon as its registration is applied. While this node is Standby the
+     * registration is parked and submitted when it becomes active. A controller with timers expects the broker
+     * to heartbeat ({@link #brokerHeartbeat}) from then on, or it is fenced when its lease expires.
      *
-     * @return the broker epoch, once the registration is applied
+     * @return the broker epoch, once the broker is registered and unfenced
      */
     public CompletableFuture<Long> registerBroker(int brokerId, String host, int port, String rack) {
+        BrokerRegistrationRequestData request = new BrokerRegistrationRequestData().setBrokerId(brokerId)
+                .setRack(rack).setIncarnationId(Uuid.ZERO_UUID);
+        request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost(host)
+                .setPort(port));
         CompletableFuture<Long> future = new CompletableFuture<>();
-        eventLoop.execute(() -> role.registerBroker(new Registration(brokerId, host, port, rack, future)));
+        eventLoop.execute(() -> role.registerInProcess(new Registration(request, future)));
         return future;
+    }
+
+    /**
+     * BrokerRegistration: a new broker epoch; the broker starts fenced and what its previous incarnation led
+     * moves away in the same batch. Errors in the response: INCONSISTENT_CLUSTER_ID, DUPLICATE_BROKER_REGISTRATION
+     * (another incarnation holds a live lease on this id), INVALID_REGISTRATION (no listener). A retry by the
+     * same incarnation returns the same epoch and writes nothing.
+     */
+    @Override
+    public CompletableFuture<BrokerRegistrationResponseData> registerBroker(BrokerRegistrationRequestData request) {
+        CompletableFuture<BrokerRegistrationResponseData> future = new CompletableFuture<>();
+        eventLoop.execute(() -> role.register(request, future));
+        return future;
+    }
+
+    /**
+     * BrokerHeartbeat: renews the broker's lease (writing nothing) and changes its state when it must: unfenced
+     * once caught up, fenced on {@code wantFence}, fenced with its leadership moved away on {@code wantShutDown}
+     * ({@code shouldShutDown} once its metadata offset has reached that change). Errors in the response:
+     * BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH (re-register).
+     */
+    @Override
+    public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+        CompletableFuture<BrokerHeartbeatResponseData> future = new CompletableFuture<>();
+        eventLoop.execute(() -> role.heartbeat(request, future));
+        return future;
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
+        return write("alterPartition", image -> AlterPartitionControl.alterPartition(image, request));
+    }
+
+    @Override
+    public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
+        return write("electLeaders", image -> ElectLeadersControl.electLeaders(image, request));
     }
 
     @Override
@@ -156,31 +271,39 @@ public final class Controller implements MetadataWriter {
         return future;
     }
 
-    private record Registration(int brokerId, String host, int port, String rack, CompletableFuture<Long> future) {
+    /** An in-process registration waiting for the Active role. */
+    private record Registration(BrokerRegistrationRequestData request, CompletableFuture<Long> future) {
     }
 
     /** The controller's role. Confined to the event loop. */
     private sealed interface ControllerRole permits Standby, Active {
         <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider, CompletableFuture<T> f);
 
-        void registerBroker(Registration registration);
+        void registerInProcess(Registration registration);
+
+        void register(BrokerRegistrationRequestData request, CompletableFuture<BrokerRegistrationResponseData> f);
+
+        void heartbeat(BrokerHeartbeatRequestData request, CompletableFuture<BrokerHeartbeatResponseData> f);
     }
 
-    /** Not the controller: refuses writes with the retriable NOT_CONTROLLER; parks broker registrations. */
+    private NotControllerException notController() {
+        return new NotControllerException("Node " + settings.nodeId() + " is not the active controller");
+    }
+
+    /** Not the controller: refuses writes with the retriable NOT_CONTROLLER; parks in-process registrations. */
     private final class Standby implements ControllerRole {
         private final List<Registration> parked = new ArrayList<>();
 
         @Override
         public <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider,
                               CompletableFuture<T> future) {
-            future.completeExceptionally(new NotControllerException("Node " + settings.nodeId()
-                    + " is not the active controller"));
+            future.completeExceptionally(notController());
         }
 
         @Override
-        public void registerBroker(Registration registration) {
+        public void registerInProcess(Registration registration) {
             parked.removeIf(r -> {
-                if (r.brokerId() == registration.brokerId()) {
+                if (r.request().brokerId() == registration.request().brokerId()) {
                     registration.future().whenComplete((v, e) -> complete(r.future(), v, e));
                     return true;
                 }
@@ -188,22 +311,59 @@ public final class Controller implements MetadataWriter {
             });
             parked.add(registration);
         }
+
+        @Override
+        public void register(BrokerRegistrationRequestData request,
+                             CompletableFuture<BrokerRegistrationResponseData> future) {
+            future.completeExceptionally(notController());
+        }
+
+        @Override
+        public void heartbeat(BrokerHeartbeatRequestData request,
+                              CompletableFuture<BrokerHeartbeatResponseData> future) {
+            future.completeExceptionally(notController());
+        }
+    }
+
+    /** A broker's lease and registration, as the Active controller knows it (soft state). Event loop only. */
+    private static final class Lease {
+        long lastContactMs;
+        /** The incarnation that registered through this controller; null when unknown (before activation). */
+        Uuid incarnationId;
+        /** The offset of its registration batch; the broker is caught up once its metadata reaches it. */
+        volatile long registrationOffset;
+        /** The offset of the batch that fenced it for shutdown; MAX until known, -1 when none was written. */
+        volatile long shutdownOffset = -1;
+
+        Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
+            this.lastContactMs = lastContactMs;
+            this.incarnationId = incarnationId;
+            this.registrationOffset = registrationOffset;
+        }
     }
 
     /**
-     * The active controller of one term: the only holder of the write path. Its working image is the committed
-     * image plus the batches it has appended and not yet seen applied, so consecutive decisions see each other.
+     * The active controller of one term: the only holder of the write path, the leases and the timers. Its
+     * working image is the committed image plus the batches it has appended and not yet seen applied, so
+     * consecutive decisions see each other.
      */
     private final class Active implements ControllerRole {
         private final int term;
         private MetadataImage working;
         /** The newest append: writes that record nothing wait for it, so callers read their own writes. */
         private CompletableFuture<Long> lastAppend;
+        private final Map<Integer, Lease> leases = new HashMap<>();
+        private ControllerScheduler.Cancellable leaseCheck;
+        private ControllerScheduler.Cancellable rebalanceCheck;
 
         Active(int term, MetadataImage committed) {
             this.term = term;
             this.working = committed;
             this.lastAppend = CompletableFuture.completedFuture(committed.offset());
+            long now = time.milliseconds();
+            for (BrokerImage broker : committed.brokers().values()) {
+                leases.put(broker.id(), new Lease(now, null, committed.offset()));
+            }
         }
 
         @Override
@@ -217,9 +377,23 @@ public final class Controller implements MetadataWriter {
                 future.completeExceptionally(e);
                 return;
             }
+            submit(name, result, future, offset -> {
+            });
+        }
+
+        /**
+         * Appends the result's records (if any) and completes {@code future} with its response once they are
+         * applied; {@code onAppended} sees the batch offset first (on the thread completing the append).
+         */
+        private <T> void submit(String name, ControllerResult<T> result, CompletableFuture<T> future,
+                                LongConsumer onAppended) {
             CompletableFuture<Long> appended = result.records().isEmpty() ? lastAppend : append(name, result);
-            appended.thenCompose(publisher::whenApplied)
-                    .whenComplete((v, e) -> complete(future, result.response(), e));
+            appended.thenApply(offset -> {
+                if (!result.records().isEmpty()) {
+                    onAppended.accept(offset);
+                }
+                return offset;
+            }).thenCompose(publisher::whenApplied).whenComplete((v, e) -> complete(future, result.response(), e));
         }
 
         private <T> CompletableFuture<Long> append(String name, ControllerResult<T> result) {
@@ -240,15 +414,215 @@ public final class Controller implements MetadataWriter {
             return appended;
         }
 
+        /** Writes records decided by the controller itself (timers, activation); failures are logged. */
+        private void writeInternal(String name, List<MetadataRecord> records) {
+            if (records.isEmpty()) {
+                return;
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            submit(name, ControllerResult.of(records, null), f, offset -> {
+            });
+            f.whenComplete((v, e) -> {
+                if (e != null && !(e instanceof NotControllerException)) {
+                    LOG.warn("{}{} failed: {}", logPrefix, name, e.toString());
+                }
+            });
+        }
+
         @Override
-        public void registerBroker(Registration r) {
-            BrokerImage existing = working.brokers().get(r.brokerId());
+        public void registerInProcess(Registration r) {
+            CompletableFuture<BrokerRegistrationResponseData> registered = new CompletableFuture<>();
+            register(r.request(), registered);
+            registered.whenComplete((response, e) -> {
+                if (e != null || response.errorCode() != Errors.NONE.code()) {
+                    complete(r.future(), null, e != null ? e : Errors.forCode(response.errorCode()).exception());
+                    return;
+                }
+                BrokerHeartbeatRequestData heartbeat = new BrokerHeartbeatRequestData()
+                        .setBrokerId(r.request().brokerId()).setBrokerEpoch(response.brokerEpoch())
+                        .setCurrentMetadataOffset(publisher.current().offset());
+                brokerHeartbeat(heartbeat).whenComplete((hb, he) -> complete(r.future(),
+                        response.brokerEpoch(), he != null ? he : hb.errorCode() != Errors.NONE.code()
+                                ? Errors.forCode(hb.errorCode()).exception() : null));
+            });
+        }
+
+        @Override
+        public void register(BrokerRegistrationRequestData request,
+                             CompletableFuture<BrokerRegistrationResponseData> future) {
+            BrokerRegistrationResponseData response = new BrokerRegistrationResponseData();
+            int id = request.brokerId();
+            long now = time.milliseconds();
+            BrokerImage existing = working.brokers().get(id);
+            Lease lease = leases.get(id);
+            Uuid incarnation = request.incarnationId() == null || request.incarnationId().equals(Uuid.ZERO_UUID)
+                    ? null : request.incarnationId();
+            Errors error = Errors.NONE;
+            if (request.clusterId() != null && !request.clusterId().isEmpty() && working.clusterId() != null
+                    && !request.clusterId().equals(working.clusterId())) {
+                error = Errors.INCONSISTENT_CLUSTER_ID;
+            } else if (request.listeners().isEmpty()) {
+                error = Errors.INVALID_REGISTRATION;
+            } else if (existing != null && lease != null && incarnation != null && lease.incarnationId != null) {
+                if (incarnation.equals(lease.incarnationId)) {
+                    future.complete(response.setBrokerEpoch(existing.epoch()));
+                    return;
+                }
+                if (!existing.fenced() && now - lease.lastContactMs < settings.sessionTimeoutMs()) {
+                    error = Errors.DUPLICATE_BROKER_REGISTRATION;
+                }
+            }
+            if (error != Errors.NONE) {
+                future.complete(response.setErrorCode(error.code()));
+                return;
+            }
             long epoch = existing == null ? 1 : existing.epoch() + 1;
-            RegisterBrokerRecord record = new RegisterBrokerRecord(r.brokerId(), r.host(), r.port(), r.rack(),
-                    epoch, false);
-            CompletableFuture<Long> f = new CompletableFuture<>();
-            write("registerBroker", image -> ControllerResult.of(List.of(record), epoch), f);
-            f.whenComplete((v, e) -> complete(r.future(), v, e));
+            BrokerRegistrationRequestData.Listener listener = request.listeners().iterator().next();
+            String rack = request.rack() == null || request.rack().isEmpty() ? null : request.rack();
+            RegisterBrokerRecord record = new RegisterBrokerRecord(id, listener.host(), listener.port(), rack, epoch,
+                    true);
+            List<MetadataRecord> records = new ArrayList<>();
+            records.add(record);
+            records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
+                    id));
+            Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
+            leases.put(id, fresh);
+            LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {})", logPrefix, id, epoch, listener.host(),
+                    listener.port(), rack);
+            submit("registerBroker", ControllerResult.of(records, response.setBrokerEpoch(epoch)), future,
+                    offset -> fresh.registrationOffset = offset);
+        }
+
+        @Override
+        public void heartbeat(BrokerHeartbeatRequestData request,
+                              CompletableFuture<BrokerHeartbeatResponseData> future) {
+            BrokerHeartbeatResponseData response = new BrokerHeartbeatResponseData();
+            int id = request.brokerId();
+            BrokerImage broker = working.brokers().get(id);
+            if (broker == null) {
+                future.complete(response.setErrorCode(Errors.BROKER_ID_NOT_REGISTERED.code()).setIsFenced(true));
+                return;
+            }
+            if (broker.epoch() != request.brokerEpoch()) {
+                future.complete(response.setErrorCode(Errors.STALE_BROKER_EPOCH.code()).setIsFenced(true));
+                return;
+            }
+            long now = time.milliseconds();
+            Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
+            lease.lastContactMs = now;
+            boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
+            response.setIsCaughtUp(caughtUp);
+            List<MetadataRecord> records = List.of();
+            LongConsumer onAppended = offset -> {
+            };
+            if (request.wantShutDown()) {
+                if (!broker.fenced()) {
+                    LOG.info("{}controlled shutdown of broker {}: moving its leadership away", logPrefix, id);
+                    records = ReplicationControl.fenceBroker(working, settings, id);
+                    lease.shutdownOffset = Long.MAX_VALUE;
+                    onAppended = offset -> lease.shutdownOffset = offset;
+                } else {
+                    response.setShouldShutDown(request.currentMetadataOffset() >= lease.shutdownOffset);
+                }
+                response.setIsFenced(true);
+            } else if (request.wantFence()) {
+                if (!broker.fenced()) {
+                    LOG.info("{}fencing broker {} at its request", logPrefix, id);
+                    records = ReplicationControl.fenceBroker(working, settings, id);
+                }
+                response.setIsFenced(true);
+            } else if (broker.fenced() && caughtUp) {
+                LOG.info("{}unfencing broker {} (epoch {}): caught up at offset {}", logPrefix, id, broker.epoch(),
+                        request.currentMetadataOffset());
+                records = ReplicationControl.unfenceBroker(working, settings, id);
+                response.setIsFenced(false);
+            } else {
+                response.setIsFenced(broker.fenced());
+            }
+            submit("brokerHeartbeat", ControllerResult.of(records, response), future, onAppended);
+        }
+
+        /** Activation: upgrade the format, reconcile the image, start the timers. */
+        void start() {
+            if (working.clusterId() != null && working.metadataFormatFeatureLevel() < METADATA_FORMAT_LEVEL) {
+                LOG.info("{}upgrading the metadata format from level {} to {}", logPrefix,
+                        working.metadataFormatFeatureLevel(), METADATA_FORMAT_LEVEL);
+                writeInternal("upgradeFormat", List.of(new FeatureLevelRecord(METADATA_FORMAT_LEVEL)));
+            }
+            ReplicationControl.Reconciliation reconciliation = ReplicationControl.reconcile(working, settings);
+            if (!reconciliation.records().isEmpty()) {
+                LOG.info("{}reconciling the image: {} partition changes", logPrefix,
+                        reconciliation.records().size());
+                writeInternal("reconcile", reconciliation.records());
+            }
+            if (!reconciliation.offline().isEmpty()) {
+                StringBuilder named = new StringBuilder();
+                reconciliation.offline().entrySet().stream().limit(OFFLINE_NAMED).forEach(e ->
+                        named.append("\n  ").append(e.getKey()).append(": ").append(e.getValue()));
+                LOG.warn("{}{} partitions are offline (leader -1){}{}", logPrefix, reconciliation.offline().size(),
+                        named, reconciliation.offline().size() > OFFLINE_NAMED ? "\n  ..." : "");
+            }
+            scheduleLeaseCheck(settings.sessionTimeoutMs());
+            if (settings.autoLeaderRebalanceEnable()) {
+                scheduleRebalance();
+            }
+        }
+
+        void stop() {
+            if (leaseCheck != null) {
+                leaseCheck.cancel();
+            }
+            if (rebalanceCheck != null) {
+                rebalanceCheck.cancel();
+            }
+        }
+
+        private void scheduleLeaseCheck(long delayMs) {
+            if (leaseCheck != null) {
+                leaseCheck.cancel();
+            }
+            leaseCheck = scheduler.schedule(delayMs, () -> eventLoop.execute(() -> {
+                if (role == this) {
+                    checkLeases();
+                }
+            }));
+        }
+
+        /** Fences every unfenced broker whose lease has expired (one batch each); re-arms at the next expiry. */
+        private void checkLeases() {
+            long now = time.milliseconds();
+            long timeout = settings.sessionTimeoutMs();
+            long next = timeout;
+            for (BrokerImage broker : List.copyOf(working.brokers().values())) {
+                if (broker.fenced()) {
+                    continue;
+                }
+                Lease lease = leases.computeIfAbsent(broker.id(), b -> new Lease(now, null, working.offset()));
+                long age = now - lease.lastContactMs;
+                if (age >= timeout) {
+                    LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
+                            broker.epoch(), age);
+                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, broker.id()));
+                } else {
+                    next = Math.min(next, timeout - age);
+                }
+            }
+            scheduleLeaseCheck(Math.max(1, next));
+        }
+
+        private void scheduleRebalance() {
+            rebalanceCheck = scheduler.schedule(settings.leaderImbalanceCheckIntervalMs(),
+                    () -> eventLoop.execute(() -> {
+                        if (role == this) {
+                            List<MetadataRecord> moves = ReplicationControl.rebalance(working);
+                            if (!moves.isEmpty()) {
+                                LOG.info("{}moving leadership of {} partitions back to their preferred replicas",
+                                        logPrefix, moves.size());
+                                writeInternal("rebalance", moves);
+                            }
+                            scheduleRebalance();
+                        }
+                    }));
         }
     }
 
@@ -264,16 +638,20 @@ public final class Controller implements MetadataWriter {
     /** Event loop: becomes Active for {@code term}; bootstraps an empty log; submits parked registrations. */
     private void activate(int term) {
         List<Registration> parked = role instanceof Standby s ? s.parked : List.of();
+        if (role instanceof Active previous) {
+            previous.stop();
+        }
         Active active = new Active(term, publisher.current());
         role = active;
+        activeTerm = term;
         LOG.info("{}active controller for term {} at offset {}", logPrefix, term, active.working.offset());
         if (active.working.clusterId() == null) {
             String clusterId = newClusterId();
             LOG.info("{}bootstrapping new cluster {}", logPrefix, clusterId);
-            active.write("bootstrap", image -> ControllerResult.of(
-                    List.of(new ClusterIdRecord(clusterId, METADATA_FORMAT_LEVEL)), null), new CompletableFuture<>());
+            active.writeInternal("bootstrap", List.of(new ClusterIdRecord(clusterId, METADATA_FORMAT_LEVEL)));
         }
-        parked.forEach(active::registerBroker);
+        active.start();
+        parked.forEach(active::registerInProcess);
     }
 
     /** A random Uuid string that does not start with '-' (command-line tools would take it for an option). */
@@ -290,16 +668,25 @@ public final class Controller implements MetadataWriter {
     private void resign(int term) {
         if (role instanceof Active active && active.term == term) {
             LOG.info("{}no longer the active controller (term {})", logPrefix, term);
+            active.stop();
             role = new Standby();
+            activeTerm = -1;
         }
     }
 
     /** Event loop: an append failed; the working image can no longer be trusted, so stop writing. */
     private void renounce(Active active, String name, Throwable error) {
         if (role == active) {
-            LOG.error("{}append of {} failed in term {}; renouncing the controller role", logPrefix, name,
-                    active.term, error);
+            if (error instanceof NotControllerException
+                    || error.getCause() instanceof NotControllerException) {
+                LOG.info("{}append of {} refused in term {}: no longer the leader", logPrefix, name, active.term);
+            } else {
+                LOG.error("{}append of {} failed in term {}; renouncing the controller role", logPrefix, name,
+                        active.term, error);
+            }
+            active.stop();
             role = new Standby();
+            activeTerm = -1;
         }
     }
 

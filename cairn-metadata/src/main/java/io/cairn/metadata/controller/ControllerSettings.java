@@ -1,5 +1,6 @@
 package io.cairn.metadata.controller;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -10,7 +11,9 @@ import java.util.Map;
  * @param defaultReplicationFactor replication factor of a topic created with -1 (default.replication.factor)
  * @param producerIdBlockSize      producer ids handed out per AllocateProducerIds
  * @param brokerConfigs            the node's static broker settings (server.properties); topic defaults
- *                                 derive from them ({@link io.cairn.metadata.config.TopicConfigs})
+ *                                 derive from them ({@link io.cairn.metadata.config.TopicConfigs}), and so
+ *                                 do the controller's timers ({@link #sessionTimeoutMs()},
+ *                                 {@link #leaderImbalanceCheckIntervalMs()}, {@link #autoLeaderRebalanceEnable()})
  */
 public record ControllerSettings(int nodeId, int numPartitions, short defaultReplicationFactor,
                                  int producerIdBlockSize, Map<String, String> brokerConfigs) {
@@ -30,6 +33,33 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
         int partitions = Integer.parseInt(brokerConfigs.getOrDefault("num.partitions", "1").trim());
         short rf = Short.parseShort(brokerConfigs.getOrDefault("default.replication.factor", "1").trim());
         return new ControllerSettings(nodeId, partitions, rf, 1000, brokerConfigs);
+    }
+
+    /** {@code broker.session.timeout.ms}: a broker that has not heartbeated for this long is fenced (9000). */
+    public long sessionTimeoutMs() {
+        return longSetting("broker.session.timeout.ms", 9000L);
+    }
+
+    /** {@code leader.imbalance.check.interval.seconds} in ms: how often leadership balance is checked (300 s). */
+    public long leaderImbalanceCheckIntervalMs() {
+        return longSetting("leader.imbalance.check.interval.seconds", 300L) * 1000L;
+    }
+
+    /** {@code auto.leader.rebalance.enable}: move leadership back to preferred replicas periodically (true). */
+    public boolean autoLeaderRebalanceEnable() {
+        return Boolean.parseBoolean(brokerConfigs.getOrDefault("auto.leader.rebalance.enable", "true").trim());
+    }
+
+    /** These settings with one broker setting added or replaced (tests, and tools deriving settings). */
+    public ControllerSettings withBrokerConfig(String key, String value) {
+        Map<String, String> configs = new HashMap<>(brokerConfigs);
+        configs.put(key, value);
+        return new ControllerSettings(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, configs);
+    }
+
+    private long longSetting(String key, long defaultValue) {
+        String value = brokerConfigs.get(key);
+        return value == null ? defaultValue : Long.parseLong(value.trim());
     }
 
     /** Kafka's defaults: 1 partition, replication factor 1, blocks of 1000 producer ids, no broker settings. */

@@ -24,7 +24,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = RemoveTopicRecord.class, name = "RemoveTopic"),
         @JsonSubTypes.Type(value = ConfigRecord.class, name = "Config"),
         @JsonSubTypes.Type(value = ProducerIdsRecord.class, name = "ProducerIds"),
+        @JsonSubTypes.Type(value = FeatureLevelRecord.class, name = "FeatureLevel"),
 })
 public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
-        TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord {
+        TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
+        FeatureLevelRecord {
 }

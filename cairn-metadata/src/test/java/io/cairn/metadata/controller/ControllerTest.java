@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.cairn.metadata.ManualTime;
 import io.cairn.metadata.ProducerIdBlock;
+import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.errors.NotControllerException;
@@ -56,9 +57,11 @@ class ControllerTest {
         assertThat(registered.get(5, TimeUnit.SECONDS)).isEqualTo(1L);
         assertThat(controller.current().clusterId()).isNotNull();
         assertThat(controller.current().brokers().get(1).fenced()).isFalse();
-        assertThat(log.batches()).hasSize(2);
+        // the in-process broker registers fenced, then is unfenced at once (it shares this node's metadata)
+        assertThat(log.batches()).hasSize(3);
         assertThat(log.batches().get(0).records()).singleElement().isInstanceOf(ClusterIdRecord.class);
         assertThat(log.batches().get(1).records()).singleElement().isInstanceOf(RegisterBrokerRecord.class);
+        assertThat(log.batches().get(2).records()).singleElement().isEqualTo(new BrokerFencingChange(1, 1, false));
         assertThat(log.batches().get(1).term()).isEqualTo(3);
         assertThat(controller.current().controllerEpoch()).isEqualTo(3);
     }
@@ -107,6 +110,6 @@ class ControllerTest {
         controller.registerBroker(1, "h", 1, null).get(5, TimeUnit.SECONDS);
         controller.allocateProducerIds(1).get(5, TimeUnit.SECONDS);
         // then
-        assertThat(offsets).containsExactly(0L, 1L, 2L);
+        assertThat(offsets).containsExactly(0L, 1L, 2L, 3L);
     }
 }

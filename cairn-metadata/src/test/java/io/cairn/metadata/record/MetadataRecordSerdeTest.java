@@ -24,7 +24,8 @@ class MetadataRecordSerdeTest {
             new RemoveTopicRecord(ID),
             new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "orders", "retention.ms", "1000"),
             new ConfigRecord(ConfigRecord.ResourceType.BROKER, "", "log.retention.ms", null),
-            new ProducerIdsRecord(1, 1000));
+            new ProducerIdsRecord(1, 1000),
+            new FeatureLevelRecord((short) 2));
 
     @Test
     void everyRecordTypeRoundTrips() {

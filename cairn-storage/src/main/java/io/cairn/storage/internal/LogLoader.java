@@ -44,7 +44,8 @@ public final class LogLoader {
                 : Checkpoints.readOffset(dir.resolve(RECOVERY_CHECKPOINT)).orElse(0L);
         long checkpointedStart = Checkpoints.readOffset(dir.resolve(LOG_START_CHECKPOINT)).orElse(0L);
         List<LogSegment> segments = loadSegments(dir, config, recoveryPoint);
-        if (segments.isEmpty()) {
+        boolean fresh = segments.isEmpty();
+        if (fresh) {
             segments.add(LogSegment.open(dir, checkpointedStart, config.indexIntervalBytes(),
                     config.segmentIndexBytes()));
         }
@@ -54,7 +55,7 @@ public final class LogLoader {
         long logStartOffset = Math.max(segments.get(0).baseOffset(), Math.min(checkpointedStart, logEndOffset));
         rebuildProducerState(producers, segments, logStartOffset, logEndOffset);
         Files.deleteIfExists(marker);
-        if (!clean) {
+        if (!clean && !fresh) {
             log.info("Recovered log {} after an unclean shutdown: offsets [{}, {})", dir, logStartOffset, logEndOffset);
         }
         return new Loaded(segments, logStartOffset, logEndOffset, Math.min(recoveryPoint, logEndOffset));
@@ -127,7 +128,11 @@ public final class LogLoader {
         }
     }
 
-    private static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
+    /**
+     * Reloads producer state for a log of these segments: the newest snapshot at or below the log end
+     * offset (newer ones are deleted) plus the batches after it; producers below the log start are evicted.
+     */
+    public static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
                                              long logStartOffset, long logEndOffset) throws IOException {
         Optional<Long> snapshot = producers.loadLatestSnapshot(logEndOffset);
         long from = snapshot.orElse(segments.get(0).baseOffset());

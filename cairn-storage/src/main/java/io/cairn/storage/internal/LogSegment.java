@@ -310,4 +310,41 @@ public final class LogSegment {
     public String toString() {
         return "LogSegment(base=" + baseOffset + ", next=" + nextOffset + ", size=" + sizeInBytes() + ")";
     }
+
+    /**
+     * Removes every batch that ends at or after {@code offset}: the file is cut at the start of the batch
+     * containing {@code offset} (in place, as Kafka does; readers holding a slice of the removed bytes may
+     * fail to read them, but nothing else breaks), index entries of removed batches are dropped and the
+     * in-memory state (next offset, largest timestamp) recomputed. Must be serialized with appends.
+     *
+     * @return the number of bytes removed
+     */
+    public int truncateTo(long offset) throws IOException {
+        FileRecords.LogOffsetPosition cut = records.searchForOffsetFromPosition(offset, offsetIndex.lookup(offset));
+        if (cut == null) {
+            return 0;
+        }
+        offsetIndex.truncateTo(offset);
+        timeIndex.truncateTo(offset);
+        int removed = records.truncateTo(cut.position);
+        maxTimestamp = timeIndex.lastTimestamp();
+        lastOffsetOfMaxTimestamp = timeIndex.lastOffset();
+        long lastOffset = -1;
+        bytesSinceLastIndexEntry = 0;
+        for (FileChannelRecordBatch batch : records.batchesFrom(offsetIndex.lastPosition())) {
+            if (batch.maxTimestamp() > maxTimestamp) {
+                maxTimestamp = batch.maxTimestamp();
+                lastOffsetOfMaxTimestamp = batch.lastOffset();
+            }
+            bytesSinceLastIndexEntry += batch.sizeInBytes();
+            lastOffset = batch.lastOffset();
+        }
+        nextOffset = lastOffset < 0 ? baseOffset : lastOffset + 1;
+        if (isEmpty()) {
+            rollingBaseMs = -1;
+            maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            lastOffsetOfMaxTimestamp = -1;
+        }
+        return removed;
+    }
 }

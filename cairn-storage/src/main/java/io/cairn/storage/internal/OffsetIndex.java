@@ -78,4 +78,12 @@ public final class OffsetIndex extends AbstractIndex {
         }
         return true;
     }
+
+    /**
+     * Forgets the entries of batches that end at or after {@code offset} (log truncation). The file is
+     * not shrunk, so concurrent readers of the mapping never touch unmapped pages.
+     */
+    public void truncateTo(long offset) {
+        truncateEntries(largestSlotAtOrBelow(offset - 1, (buf, s) -> baseOffset + buf.getInt(s * ENTRY_SIZE)) + 1);
+    }
 }

@@ -261,4 +261,12 @@ public final class ProducerStateManager {
     private Path snapshotFile(long offset) {
         return dir.resolve(LogSegment.fileName(offset) + SNAPSHOT_SUFFIX);
     }
+
+    /** Forgets every producer and deletes every snapshot (the log restarts empty). */
+    public void truncateFully() throws IOException {
+        producers.clear();
+        for (long offset : snapshotOffsets()) {
+            Files.deleteIfExists(snapshotFile(offset));
+        }
+    }
 }

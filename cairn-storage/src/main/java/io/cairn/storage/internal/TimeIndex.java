@@ -72,4 +72,12 @@ public final class TimeIndex extends AbstractIndex {
         }
         return entries() == 0 || offsetAt(0) >= baseOffset;
     }
+
+    /**
+     * Forgets the entries whose offset is at or after {@code offset} (log truncation). The file is not
+     * shrunk, so concurrent readers of the mapping never touch unmapped pages.
+     */
+    public void truncateTo(long offset) {
+        truncateEntries(largestSlotAtOrBelow(offset - 1, (buf, s) -> baseOffset + buf.getInt(s * ENTRY_SIZE + 8)) + 1);
+    }
 }

@@ -1,0 +1,69 @@
+package io.cairn.broker.metrics;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.protocol.RequestObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/**
+ * The broker's meters: requests and their latency per API, partitions hosted and led, log sizes, JVM.
+ * Exposed in Prometheus format by the server.
+ *
+ * <p>Thread-safe.
+ */
+public final class BrokerMetrics implements RequestObserver {
+
+    private final MeterRegistry registry;
+    private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, Counter> failures = new EnumMap<>(ApiKeys.class);
+
+    public BrokerMetrics(MeterRegistry registry, ReplicaManager replicas) {
+        this.registry = registry;
+        for (ApiKeys key : ApiKeys.values()) {
+            latency.put(key, Timer.builder("cairn.requests")
+                    .description("Requests served, with their latency from arrival to encoded response")
+                    .tag("api", key.name)
+                    .publishPercentiles(0.5, 0.99)
+                    .register(registry));
+            failures.put(key, Counter.builder("cairn.request.failures")
+                    .description("Requests answered with a request-level error")
+                    .tag("api", key.name)
+                    .register(registry));
+        }
+        Gauge.builder("cairn.partitions", replicas, r -> r.partitions().size())
+                .description("Partitions hosted on this node").register(registry);
+        Gauge.builder("cairn.partitions.leader", replicas, r -> r.partitions().stream()
+                        .filter(p -> p.role() instanceof io.cairn.broker.replica.ReplicaRole.Leader).count())
+                .description("Partitions this node leads").register(registry);
+        Gauge.builder("cairn.log.size.bytes", replicas, r -> r.partitions().stream()
+                        .mapToLong(p -> p.log().sizeInBytes()).sum())
+                .description("Bytes in all partition logs on this node").baseUnit("bytes").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void onResponse(ApiKeys apiKey, long latencyNanos, boolean failed) {
+        latency.get(apiKey).record(latencyNanos, TimeUnit.NANOSECONDS);
+        if (failed) {
+            failures.get(apiKey).increment();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.cairn.broker.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.FencedLeaderEpochException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PartitionTest {
+
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private static final long LAG_MS = 30_000;
+
+    @TempDir
+    Path dir;
+
+    private final ManualTime time = new ManualTime();
+    private final List<List<Integer>> proposals = new ArrayList<>();
+    private final IsrChanger recordingChanger = (topicId, tp, leaderEpoch, partitionEpoch, newIsr) -> {
+        proposals.add(newIsr);
+        return new CompletableFuture<>(); // stays pending, like a controller that has not answered yet
+    };
+    private PartitionLog partitionLog;
+
+    @BeforeEach
+    void openLog() throws Exception {
+        partitionLog = PartitionLog.open(dir.resolve("t-0"), TP, Uuid.randomUuid(), LogConfig.defaults(), time);
+    }
+
+    @AfterEach
+    void closeLog() {
+        partitionLog.close();
+    }
+
+    private Partition leaderOf(List<Integer> isr, List<Integer> replicas, int minIsr) {
+        return new Partition(TP, partitionLog.topicId(), partitionLog, new ReplicaRole.Leader(3, 7, isr, replicas),
+                minIsr, new Partition.Settings(1, time, recordingChanger, LAG_MS), -1);
+    }
+
+    private static MemoryRecords records(int count) {
+        SimpleRecord[] records = new SimpleRecord[count];
+        for (int i = 0; i < count; i++) {
+            records[i] = new SimpleRecord(("v" + i).getBytes());
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records);
+    }
+
+    @Test
+    void aLeaderAloneInItsIsrAdvancesTheHighWatermarkOnAppend() {
+        Partition partition = leaderOf(List.of(1), List.of(1), 1);
+
+        partition.appendAsLeader(records(10), (short) -1);
+
+        assertThat(partition.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
+    void theHighWatermarkIsTheLowestLogEndOffsetInTheIsr() {
+        // given
+        Partition partition = leaderOf(List.of(1, 2, 3), List.of(1, 2, 3), 2);
+        partition.appendAsLeader(records(10), (short) -1);
+        assertThat(partition.highWatermark()).isZero();
+
+        // when / then
+        partition.readAsFollower(2, 10, 1 << 20, Optional.of(3));
+        assertThat(partition.highWatermark()).isZero();
+        partition.readAsFollower(3, 5, 1 << 20, Optional.of(3));
+        assertThat(partition.highWatermark()).isEqualTo(5);
+        partition.readAsFollower(3, 10, 1 << 20, Optional.of(3));
+        assertThat(partition.highWatermark()).isEqualTo(10);
+    }
+
+    @Test
+    void consumersReadOnlyBelowTheHighWatermark() {
+        Partition partition = leaderOf(List.of(1, 2), List.of(1, 2), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        partition.readAsFollower(2, 4, 1 << 20, Optional.empty());
+
+        assertThat(partition.readAsConsumer(4, 1 << 20, Optional.empty(), true).records().sizeInBytes()).isZero();
+        assertThat(partition.readAsConsumer(0, 1 << 20, Optional.empty(), true).records().sizeInBytes()).isPositive();
+    }
+
+    @Test
+    void aFollowerThatStopsCatchingUpIsDroppedFromTheIsr() {
+        // given
+        Partition partition = leaderOf(List.of(1, 2, 3), List.of(1, 2, 3), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        partition.readAsFollower(3, 2, 1 << 20, Optional.empty());
+
+        // when: replica 2 keeps up, replica 3 does not
+        time.advance(LAG_MS / 2);
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        time.advance(LAG_MS / 2 + 1);
+        partition.maybeShrinkIsr();
+
+        // then
+        assertThat(proposals).containsExactly(List.of(1, 2));
+    }
+
+    @Test
+    void noShrinkRightAfterBecomingLeader() {
+        Partition partition = leaderOf(List.of(1, 2, 3), List.of(1, 2, 3), 1);
+        time.advance(LAG_MS - 1);
+
+        partition.maybeShrinkIsr();
+
+        assertThat(proposals).isEmpty();
+    }
+
+    @Test
+    void aFollowerThatReachesTheHighWatermarkIsAddedBackAndCountsAtOnce() {
+        // given: ISR {1}, follower 2 outside it
+        Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        assertThat(partition.highWatermark()).isEqualTo(10);
+
+        // when
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        partition.appendAsLeader(records(5), (short) 1);
+
+        // then: proposed, and while pending the high watermark waits for the follower
+        assertThat(proposals).containsExactly(List.of(1, 2));
+        assertThat(partition.highWatermark()).isEqualTo(10);
+        partition.readAsFollower(2, 15, 1 << 20, Optional.empty());
+        assertThat(partition.highWatermark()).isEqualTo(15);
+    }
+
+    @Test
+    void acksAllNeedsMinInsyncReplicas() {
+        Partition partition = leaderOf(List.of(1), List.of(1, 2, 3), 2);
+
+        assertThatThrownBy(() -> partition.appendAsLeader(records(1), (short) -1))
+                .isInstanceOf(NotEnoughReplicasException.class);
+        assertThat(partition.appendAsLeader(records(1), (short) 1).firstOffset()).isZero();
+    }
+
+    @Test
+    void staleEpochsAndFollowersAreFenced() {
+        Partition partition = leaderOf(List.of(1, 2), List.of(1, 2), 1);
+
+        assertThatThrownBy(() -> partition.readAsConsumer(0, 100, Optional.of(2), true))
+                .isInstanceOf(FencedLeaderEpochException.class);
+
+        partition.becomeRole(new ReplicaRole.Follower(4, 2), 1);
+        assertThatThrownBy(() -> partition.appendAsLeader(records(1), (short) 1))
+                .isInstanceOf(NotLeaderOrFollowerException.class);
+    }
+}

@@ -1,0 +1,239 @@
+package io.cairn.metadata.controller;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.config.TopicConfigs;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.PartitionChangeRecord;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * Decides partition leadership and ISR membership when brokers come and go: fencing (lease expiry, a broker's
+ * own request, controlled shutdown), unfencing, re-registration, reconciliation of a whole image on
+ * activation, and preferred-leader rebalancing. Every function is pure: {@code image -> records}.
+ *
+ * <h2>The election rule (one rule, used everywhere)</h2>
+ * A broker is <em>live</em> when it is registered and unfenced. For each partition: the new ISR is the old ISR
+ * without the brokers that are not live, unless that would leave it empty, in which case the ISR is kept as it
+ * is (its last members keep their claim to the data; nothing acknowledged is given up). The leader stays if it
+ * is live and in the new ISR; otherwise it is the first replica, in replica order, that is live and in the new
+ * ISR; otherwise, when unclean election is enabled for the topic, the first live replica (with ISR = [it]);
+ * otherwise -1 (offline). A partition whose leader is live and in an ISR of live brokers never changes, so
+ * idle, healthy partitions never cause elections.
+ *
+ * <p>Thread-safe (stateless, pure).
+ */
+public final class ReplicationControl {
+
+    /** How many preferred-leader moves one rebalance pass writes at most (one batch). */
+    static final int MAX_REBALANCE_MOVES = 1000;
+
+    private ReplicationControl() {
+    }
+
+    /** Whether {@code brokerId} is registered and unfenced in {@code image}. */
+    public static boolean isLive(MetadataImage image, int brokerId) {
+        BrokerImage b = image.brokers().get(brokerId);
+        return b != null && !b.fenced();
+    }
+
+    /**
+     * Fences a broker in one batch: the fencing record, then a change for every partition it leads or is in
+     * the ISR of (removed from the ISR, a new leader elected). Empty when it is unknown or already fenced.
+     */
+    public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings, int brokerId) {
+        BrokerImage broker = image.brokers().get(brokerId);
+        if (broker == null || broker.fenced()) {
+            return List.of();
+        }
+        List<MetadataRecord> records = new ArrayList<>();
+        BrokerFencingChange fence = new BrokerFencingChange(brokerId, broker.epoch(), true);
+        records.add(fence);
+        MetadataImage fenced = image.apply(image.offset(), fence);
+        records.addAll(changes(fenced, settings, p -> p.leader() == brokerId || p.isr().contains(brokerId)));
+        return records;
+    }
+
+    /**
+     * Unfences a broker in one batch: the unfencing record, then elections for the offline partitions it can
+     * now lead (it is in their ISR, or unclean election is enabled for the topic). Empty when it is unknown or
+     * already unfenced.
+     */
+    public static List<MetadataRecord> unfenceBroker(MetadataImage image, ControllerSettings settings,
+                                                     int brokerId) {
+        BrokerImage broker = image.brokers().get(brokerId);
+        if (broker == null || !broker.fenced()) {
+            return List.of();
+        }
+        List<MetadataRecord> records = new ArrayList<>();
+        BrokerFencingChange unfence = new BrokerFencingChange(brokerId, broker.epoch(), false);
+        records.add(unfence);
+        MetadataImage unfenced = image.apply(image.offset(), unfence);
+        records.addAll(changes(unfenced, settings, p -> p.leader() == -1 && p.replicas().contains(brokerId)));
+        return records;
+    }
+
+    /**
+     * After a registration record at a new broker epoch (the broker starts fenced): moves away every leadership
+     * and ISR membership the previous incarnation held. {@code registered} is the image with the record applied.
+     */
+    public static List<MetadataRecord> afterRegistration(MetadataImage registered, ControllerSettings settings,
+                                                         int brokerId) {
+        return changes(registered, settings, p -> p.leader() == brokerId || p.isr().contains(brokerId));
+    }
+
+    /** What reconciling a whole image gives: the records to write and the partitions left offline, with why. */
+    public record Reconciliation(List<MetadataRecord> records, Map<String, String> offline) {
+    }
+
+    /**
+     * One pass over the whole image (a new controller's first act): every partition whose leader is -1,
+     * unregistered, fenced or outside its ISR gets a new leader by the election rule, and ISRs lose members
+     * that are not live; a partition that still has no leader is reported offline with the reason.
+     */
+    public static Reconciliation reconcile(MetadataImage image, ControllerSettings settings) {
+        List<MetadataRecord> records = changes(image, settings, p -> true);
+        MetadataImage after = image;
+        for (MetadataRecord r : records) {
+            after = after.apply(after.offset(), r);
+        }
+        return new Reconciliation(records, offlinePartitions(after));
+    }
+
+    /**
+     * Automatic leader rebalance: moves leadership back to the preferred replica (the first) wherever it is
+     * live and in the ISR but does not lead. Empty when leadership is balanced.
+     */
+    public static List<MetadataRecord> rebalance(MetadataImage image) {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            for (PartitionImage p : topic.partitions().values()) {
+                if (records.size() >= MAX_REBALANCE_MOVES) {
+                    return records;
+                }
+                preferredElection(image, topic, p).ifPresent(records::add);
+            }
+        }
+        return records;
+    }
+
+    /** The change electing the preferred replica, if it is live, in the ISR and not the leader already. */
+    static Optional<PartitionChangeRecord> preferredElection(MetadataImage image, TopicImage topic,
+                                                             PartitionImage p) {
+        if (p.replicas().isEmpty()) {
+            return Optional.empty();
+        }
+        int preferred = p.replicas().get(0);
+        if (p.leader() == preferred || !p.isr().contains(preferred) || !isLive(image, preferred)) {
+            return Optional.empty();
+        }
+        return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(), preferred,
+                null, null));
+    }
+
+    /** Every partition without a leader, as "topic-partition" -> the reason, in topic and partition order. */
+    public static Map<String, String> offlinePartitions(MetadataImage image) {
+        Map<String, String> offline = new LinkedHashMap<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            for (PartitionImage p : topic.partitions().values()) {
+                offlineReason(image, p).ifPresent(reason -> offline.put(topic.name() + "-" + p.partition(), reason));
+            }
+        }
+        return offline;
+    }
+
+    /** Why a partition has no leader (for logs and the admin view); empty when it has one. */
+    public static Optional<String> offlineReason(MetadataImage image, PartitionImage p) {
+        if (p.leader() != -1) {
+            return Optional.empty();
+        }
+        StringJoiner members = new StringJoiner(", ");
+        for (int b : p.isr()) {
+            BrokerImage broker = image.brokers().get(b);
+            members.add(b + (broker == null ? " never registered" : broker.fenced() ? " fenced" : " live"));
+        }
+        return Optional.of("no live in-sync replica (ISR [" + members + "], replicas " + p.replicas()
+                + "); it gets a leader when an ISR member is unfenced, or a live replica if "
+                + "unclean.leader.election.enable is set for the topic");
+    }
+
+    /** Whether unclean leader election is enabled for a topic: its override, else the broker settings. */
+    static boolean uncleanElectionEnabled(MetadataImage image, ControllerSettings settings, TopicImage topic) {
+        try {
+            Object v = TopicConfigs.effective(settings.brokerConfigs(), image.brokerConfigs(""), topic.configs())
+                    .get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
+            return Boolean.TRUE.equals(v);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The election rule applied to every partition {@code affected} selects; one record per changed one. */
+    private static List<MetadataRecord> changes(MetadataImage image, ControllerSettings settings,
+                                                java.util.function.Predicate<PartitionImage> affected) {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            Boolean unclean = null;
+            for (PartitionImage p : topic.partitions().values()) {
+                if (!affected.test(p)) {
+                    continue;
+                }
+                if (unclean == null) {
+                    unclean = uncleanElectionEnabled(image, settings, topic);
+                }
+                elect(image, topic, p, unclean).ifPresent(records::add);
+            }
+        }
+        return records;
+    }
+
+    /** The election rule for one partition; empty when nothing changes. */
+    static Optional<PartitionChangeRecord> elect(MetadataImage image, TopicImage topic, PartitionImage p,
+                                                 boolean unclean) {
+        List<Integer> isr = new ArrayList<>();
+        for (int b : p.isr()) {
+            if (isLive(image, b)) {
+                isr.add(b);
+            }
+        }
+        if (isr.isEmpty()) {
+            isr = new ArrayList<>(p.isr());
+        }
+        int leader = -1;
+        if (p.leader() != -1 && isLive(image, p.leader()) && isr.contains(p.leader())) {
+            leader = p.leader();
+        } else {
+            for (int r : p.replicas()) {
+                if (isLive(image, r) && isr.contains(r)) {
+                    leader = r;
+                    break;
+                }
+            }
+        }
+        if (leader == -1 && unclean) {
+            for (int r : p.replicas()) {
+                if (isLive(image, r)) {
+                    leader = r;
+                    isr = List.of(r);
+                    break;
+                }
+            }
+        }
+        boolean isrChanges = !isr.equals(p.isr());
+        if (leader == p.leader() && !isrChanges) {
+            return Optional.empty();
+        }
+        return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(),
+                leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, isrChanges ? isr : null, null));
+    }
+}

@@ -1,0 +1,149 @@
+package io.cairn.metadata.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionImage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.Test;
+
+/** Registration, heartbeats and leases on simulated time (3 controllers, 3 brokers, no message loss). */
+class ControllerLeaseTest {
+
+    private final SimCluster cluster = new SimCluster(42, 3, 3, ControllerSettings.defaults(0), 0);
+
+    private MetadataImage image() {
+        return cluster.target().current();
+    }
+
+    private void startAll() {
+        cluster.raft.elect(0);
+        cluster.brokers.values().forEach(SimCluster.SimBroker::start);
+        cluster.queue.advance(6000);
+    }
+
+    private PartitionImage createOnePartitionLedBy(int broker) {
+        CreateTopicsRequestData request = new CreateTopicsRequestData();
+        request.topics().add(new CreatableTopic().setName("t").setNumPartitions(3).setReplicationFactor((short) 3));
+        cluster.target().createTopics(request);
+        cluster.queue.advance(100);
+        return image().topic("t").orElseThrow().partitions().values().stream().filter(p -> p.leader() == broker)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void brokersStartFencedAndAreUnfencedOnceCaughtUp() {
+        // when
+        startAll();
+        // then
+        assertThat(image().brokers()).hasSize(3);
+        assertThat(image().unfencedBrokers()).hasSize(3);
+        assertThat(cluster.brokers.values()).allSatisfy(b -> assertThat(b.fenced).isFalse());
+    }
+
+    @Test
+    void heartbeatsWriteNothingAndIdlePartitionsNeverElect() {
+        // given
+        startAll();
+        createOnePartitionLedBy(0);
+        long end = cluster.raft.endOffset();
+        MetadataImage before = image();
+        // when ten minutes of heartbeats pass (two rebalance checks included)
+        cluster.queue.advance(600_000);
+        // then
+        assertThat(cluster.raft.endOffset()).isEqualTo(end);
+        assertThat(image().topicsByName()).isEqualTo(before.topicsByName());
+    }
+
+    @Test
+    void expiredLeaseFencesTheBrokerAndMovesItsLeadershipInOneBatch() {
+        // given
+        startAll();
+        PartitionImage led = createOnePartitionLedBy(1);
+        long end = cluster.raft.endOffset();
+        // when broker 1 dies silently
+        cluster.brokers.get(1).crash();
+        cluster.queue.advance(8000);
+        assertThat(image().brokers().get(1).fenced()).as("not before the session timeout").isFalse();
+        cluster.queue.advance(4000);
+        // then
+        assertThat(image().brokers().get(1).fenced()).isTrue();
+        assertThat(cluster.raft.endOffset()).isEqualTo(end + 1);
+        PartitionImage after = image().topic("t").orElseThrow().partitions().get(led.partition());
+        assertThat(after.leader()).isNotIn(1, -1);
+        assertThat(after.isr()).doesNotContain(1);
+        assertThat(after.leaderEpoch()).isEqualTo(led.leaderEpoch() + 1);
+    }
+
+    @Test
+    void failoverGivesEveryBrokerAFreshLease() {
+        // given brokers that stop heartbeating just when the controller moves
+        startAll();
+        cluster.brokers.values().forEach(SimCluster.SimBroker::crash);
+        cluster.queue.advance(7000);
+        // when the new controller takes over, their leases start again
+        cluster.raft.elect(1);
+        cluster.queue.advance(5000);
+        assertThat(image().unfencedBrokers()).hasSize(3);
+        cluster.queue.advance(5000);
+        // then they are fenced only a whole session after the failover
+        assertThat(image().unfencedBrokers()).isEmpty();
+    }
+
+    @Test
+    void controlledShutdownMovesLeadershipAwayBeforeTheBrokerExits() {
+        // given
+        startAll();
+        PartitionImage led = createOnePartitionLedBy(2);
+        // when
+        cluster.brokers.get(2).shutDownGracefully();
+        cluster.queue.advance(2500);
+        // then its leadership moved before it was told to stop
+        PartitionImage after = image().topic("t").orElseThrow().partitions().get(led.partition());
+        assertThat(after.leader()).isNotIn(2, -1);
+        cluster.queue.advance(4000);
+        assertThat(cluster.brokers.get(2).alive).as("told shouldShutDown").isFalse();
+        assertThat(image().brokers().get(2).fenced()).isTrue();
+    }
+
+    @Test
+    void anotherIncarnationCannotTakeALiveBrokersIdAndStaleEpochsAreRefused() {
+        // given
+        startAll();
+        SimCluster.SimBroker b0 = cluster.brokers.get(0);
+        BrokerRegistrationRequestData impostor = new BrokerRegistrationRequestData().setBrokerId(0)
+                .setIncarnationId(Uuid.randomUuid());
+        impostor.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost("x")
+                .setPort(1));
+        // when
+        CompletableFuture<BrokerRegistrationResponseData> registration = cluster.target().registerBroker(impostor);
+        CompletableFuture<BrokerHeartbeatResponseData> stale = cluster.target().brokerHeartbeat(
+                new BrokerHeartbeatRequestData().setBrokerId(0).setBrokerEpoch(b0.epoch - 1));
+        cluster.queue.advance(100);
+        // then
+        assertThat(registration.join().errorCode()).isEqualTo(Errors.DUPLICATE_BROKER_REGISTRATION.code());
+        assertThat(stale.join().errorCode()).isEqualTo(Errors.STALE_BROKER_EPOCH.code());
+        assertThat(image().brokers().get(0).epoch()).isEqualTo(b0.epoch);
+    }
+
+    @Test
+    void standbyAnswersNotController() {
+        // given
+        startAll();
+        // when
+        CompletableFuture<BrokerHeartbeatResponseData> f = cluster.controllers.get(2).brokerHeartbeat(
+                new BrokerHeartbeatRequestData().setBrokerId(0).setBrokerEpoch(1));
+        cluster.queue.advance(10);
+        // then
+        assertThat(f).isCompletedExceptionally();
+    }
+}

@@ -1,0 +1,44 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Prometheus endpoint counts requests per API and reports partitions. */
+class MetricsIT {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void prometheusEndpointReportsRequestsAndPartitions() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, Map.of(CairnConfig.METRICS_PORT, 0))) {
+            // given
+            try (KafkaProducer<String, String> producer = node.producer(Map.of())) {
+                producer.send(new ProducerRecord<>("metered", "k", "v")).get();
+            }
+
+            // when
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.node().metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            // then
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body())
+                    .containsPattern("cairn_requests_seconds_count\\{api=\"Produce\",node=\"1\"\\} [1-9]")
+                    .containsPattern("cairn_partitions\\{node=\"1\"\\} 1")
+                    .contains("jvm_memory_used_bytes");
+        }
+    }
+}

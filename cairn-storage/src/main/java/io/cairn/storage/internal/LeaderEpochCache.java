@@ -1,0 +1,245 @@
+package io.cairn.storage.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader epochs of one partition: for each epoch, the first offset written in it, persisted in
+ * {@code leader-epoch-checkpoint} with Kafka's text format ({@code 0}, the entry count, then one
+ * {@code <epoch> <startOffset>} line per entry), rewritten atomically (temp file, fsync, rename)
+ * whenever it changes. Epochs and start offsets both increase along the list.
+ *
+ * <p>Thread-safety: mutations must be serialized by the owning log's lock; {@link #latestEpoch},
+ * {@link #endOffsetFor} and {@link #entries} may run concurrently with them: they read an immutable
+ * snapshot that every mutation replaces.
+ */
+public final class LeaderEpochCache {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaderEpochCache.class);
+
+    public static final String FILE_NAME = "leader-epoch-checkpoint";
+    public static final int UNDEFINED_EPOCH = -1;
+    public static final long UNDEFINED_EPOCH_OFFSET = -1L;
+    private static final int VERSION = 0;
+
+    /** One entry: {@code epoch} started at {@code startOffset}. */
+    public record Entry(int epoch, long startOffset) {
+    }
+
+    private final Path file;
+    /** epoch -> start offset; never mutated once published. */
+    private volatile NavigableMap<Integer, Long> epochs;
+
+    private LeaderEpochCache(Path file, NavigableMap<Integer, Long> epochs) {
+        this.file = file;
+        this.epochs = Collections.unmodifiableNavigableMap(epochs);
+    }
+
+    /**
+     * Loads the cache of a freshly loaded log and makes it consistent with the log: entries starting past
+     * the log end offset are dropped (after an unclean shutdown also those starting at it, as Kafka does:
+     * their first batch may have been torn away; after a clean one they are epochs assigned to this node
+     * as leader before any append, and are kept); when the file is missing or unreadable the cache is rebuilt from the
+     * batch headers of every segment; otherwise batches at or after {@code recoveryPoint} (the part of the
+     * log that was recovered after an unclean shutdown) add the epochs newer than the latest one.
+     * The file is rewritten if anything changed.
+     */
+    public static LeaderEpochCache load(Path dir, List<LogSegment> segments, long logEndOffset, long recoveryPoint,
+                                        boolean cleanShutdown) throws IOException {
+        Path file = dir.resolve(FILE_NAME);
+        Optional<NavigableMap<Integer, Long>> stored = read(file);
+        LeaderEpochCache cache = new LeaderEpochCache(file, stored.orElseGet(TreeMap::new));
+        NavigableMap<Integer, Long> before = cache.epochs;
+        long scanFrom = recoveryPoint;
+        if (stored.isEmpty()) {
+            if (Files.exists(file)) {
+                log.warn("Ignoring unreadable {}; rebuilding it from the log", file);
+            }
+            scanFrom = Long.MIN_VALUE;
+        }
+        NavigableMap<Integer, Long> working = new TreeMap<>(cache.epochs);
+        working.values().removeIf(start -> start > logEndOffset || (!cleanShutdown && start == logEndOffset));
+        for (LogSegment segment : segments) {
+            if (segment.nextOffset() <= scanFrom) {
+                continue;
+            }
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.lastOffset() < scanFrom || batch.baseOffset() >= logEndOffset) {
+                    continue;
+                }
+                int epoch = batch.partitionLeaderEpoch();
+                if (batch.magic() >= RecordBatch.MAGIC_VALUE_V2 && epoch >= 0
+                        && (working.isEmpty() || epoch > working.lastKey())) {
+                    working.put(epoch, batch.baseOffset());
+                }
+            }
+        }
+        if (stored.isEmpty() || !working.equals(before)) {
+            cache.publish(working);
+        }
+        return cache;
+    }
+
+    /** The entries in the file, or empty if it is missing or malformed (not increasing, bad numbers). */
+    static Optional<NavigableMap<Integer, Long>> read(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        try {
+            if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != VERSION) {
+                return Optional.empty();
+            }
+            int count = Integer.parseInt(lines.get(1).trim());
+            if (count < 0 || lines.size() < 2 + count) {
+                return Optional.empty();
+            }
+            NavigableMap<Integer, Long> entries = new TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                String[] parts = lines.get(2 + i).trim().split("\\s+");
+                if (parts.length != 2) {
+                    return Optional.empty();
+                }
+                int epoch = Integer.parseInt(parts[0]);
+                long start = Long.parseLong(parts[1]);
+                if (epoch < 0 || start < 0 || (!entries.isEmpty()
+                        && (epoch <= entries.lastKey() || start < entries.lastEntry().getValue()))) {
+                    return Optional.empty();
+                }
+                entries.put(epoch, start);
+            }
+            return Optional.of(entries);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    public OptionalInt latestEpoch() {
+        NavigableMap<Integer, Long> current = epochs;
+        return current.isEmpty() ? OptionalInt.empty() : OptionalInt.of(current.lastKey());
+    }
+
+    public List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        for (Map.Entry<Integer, Long> e : epochs.entrySet()) {
+            out.add(new Entry(e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    /**
+     * Kafka's OffsetForLeaderEpoch answer: for the latest epoch, the log end offset; otherwise the largest
+     * known epoch at or below the requested one, ending where the next higher known epoch starts. A
+     * requested epoch below every known epoch gets (requestedEpoch, start of the first epoch); an epoch
+     * above the latest, {@link #UNDEFINED_EPOCH}, or an empty cache get (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET).
+     *
+     * @return {epoch, endOffset}
+     */
+    public long[] endOffsetFor(int requestedEpoch, long logEndOffset) {
+        NavigableMap<Integer, Long> current = epochs;
+        if (requestedEpoch == UNDEFINED_EPOCH || current.isEmpty()) {
+            return new long[] {UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
+        }
+        if (requestedEpoch == current.lastKey()) {
+            return new long[] {requestedEpoch, logEndOffset};
+        }
+        Map.Entry<Integer, Long> higher = current.higherEntry(requestedEpoch);
+        if (higher == null) {
+            return new long[] {UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
+        }
+        Map.Entry<Integer, Long> floor = current.floorEntry(requestedEpoch);
+        if (floor == null) {
+            return new long[] {requestedEpoch, higher.getValue()};
+        }
+        return new long[] {floor.getKey(), higher.getValue()};
+    }
+
+    /**
+     * Records that {@code epoch} starts at {@code startOffset}, as the data says (Kafka's assign): a no-op
+     * for the latest epoch at a later offset; otherwise trailing entries that conflict (an epoch at or
+     * above this one, or a start offset at or past this one) are removed first.
+     *
+     * @return whether the cache changed (and was written)
+     */
+    public boolean assign(int epoch, long startOffset) throws IOException {
+        if (epoch < 0 || startOffset < 0) {
+            return false;
+        }
+        NavigableMap<Integer, Long> current = epochs;
+        if (!current.isEmpty() && current.lastKey() == epoch && startOffset >= current.lastEntry().getValue()) {
+            return false;
+        }
+        TreeMap<Integer, Long> updated = new TreeMap<>(current);
+        while (!updated.isEmpty()
+                && (updated.lastKey() >= epoch || updated.lastEntry().getValue() >= startOffset)) {
+            Map.Entry<Integer, Long> removed = updated.pollLastEntry();
+            log.info("{}: epoch {} at {} replaces epoch {} at {}", file.getParent(), epoch, startOffset,
+                    removed.getKey(), removed.getValue());
+        }
+        updated.put(epoch, startOffset);
+        publish(updated);
+        return true;
+    }
+
+    /** Removes every entry that starts at or after {@code offset}. */
+    public boolean truncateFromEnd(long offset) throws IOException {
+        NavigableMap<Integer, Long> current = epochs;
+        if (current.isEmpty() || current.lastEntry().getValue() < offset) {
+            return false;
+        }
+        TreeMap<Integer, Long> updated = new TreeMap<>(current);
+        updated.values().removeIf(start -> start >= offset);
+        publish(updated);
+        return true;
+    }
+
+    /**
+     * Forgets epochs that ended before {@code logStartOffset}; the epoch in which it lies is moved to
+     * start there (Kafka's truncateFromStart).
+     */
+    public boolean truncateFromStart(long logStartOffset) throws IOException {
+        NavigableMap<Integer, Long> current = epochs;
+        Map.Entry<Integer, Long> floor = null;
+        for (Map.Entry<Integer, Long> e : current.entrySet()) {
+            if (e.getValue() <= logStartOffset) {
+                floor = e;
+            }
+        }
+        if (floor == null || (floor.getKey().equals(current.firstKey()) && floor.getValue() == logStartOffset)) {
+            return false;
+        }
+        TreeMap<Integer, Long> updated = new TreeMap<>(current.tailMap(floor.getKey(), false));
+        updated.put(floor.getKey(), logStartOffset);
+        publish(updated);
+        return true;
+    }
+
+    public void clear() throws IOException {
+        publish(new TreeMap<>());
+    }
+
+    private void publish(NavigableMap<Integer, Long> updated) throws IOException {
+        StringBuilder content = new StringBuilder();
+        content.append(VERSION).append('\n').append(updated.size()).append('\n');
+        for (Map.Entry<Integer, Long> e : updated.entrySet()) {
+            content.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
+        }
+        Checkpoints.writeAtomically(file, content.toString().getBytes(StandardCharsets.UTF_8));
+        epochs = Collections.unmodifiableNavigableMap(new TreeMap<>(updated));
+    }
+}
