@@ -285,6 +285,10 @@ final class Workloads {
             long warmNanos = 0;
             long n = 0;
             while (true) {
+                // a send blocks at most max.block.ms, and fails through its callback: check every one
+                if (failed.get() > 0) {
+                    throw sendsFailed(failed.get(), firstError.get());
+                }
                 if ((n & 1023) == 0) {
                     long now = System.nanoTime();
                     if (ackedAtWarm < 0 && now - warmEnd >= 0) {
@@ -293,9 +297,6 @@ final class Workloads {
                     }
                     if (now - end >= 0) {
                         break;
-                    }
-                    if (failed.get() > 0) {
-                        throw sendsFailed(failed.get(), firstError.get());
                     }
                     broker.checkAlive();
                 }
@@ -432,6 +433,7 @@ final class Workloads {
             AtomicLong failed = new AtomicLong();
             try (KafkaProducer<byte[], byte[]> producer = producer("1", 0)) {
                 long start = System.nanoTime();
+                long sendDeadline = start + (long) ((s.e2eWarmupSeconds() + s.e2eSeconds() + 60) * 1e9);
                 double interval = 1e9 / rate;
                 for (long i = 0; i < total; i++) {
                     long due = start + (long) (i * interval);
@@ -439,11 +441,12 @@ final class Workloads {
                     while ((wait = due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
                     }
+                    if (failed.get() > 0) {
+                        throw new IllegalStateException(failed.get() + " sends failed");
+                    }
                     if ((i & 255) == 0) {
                         broker.checkAlive();
-                        if (failed.get() > 0) {
-                            throw new IllegalStateException(failed.get() + " sends failed");
-                        }
+                        checkDeadline(sendDeadline, "sent " + i + " of " + total + " records at " + rate + "/s");
                     }
                     byte[] payload = new byte[100];
                     ByteBuffer.wrap(payload).putLong(due).putLong(i);
