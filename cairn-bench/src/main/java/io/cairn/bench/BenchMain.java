@@ -1,0 +1,191 @@
+package io.cairn.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs every workload against Apache Kafka and Cairn, alternating (Kafka, Cairn, Kafka, Cairn...)
+ * for a number of rounds, each broker a fresh process with a fresh data directory; prints the
+ * medians and the Cairn/Kafka ratio and writes results/DATE.json and results/DATE.md.
+ */
+@Command(name = "cairn-bench", mixinStandardHelpOptions = true,
+        description = "Benchmark Cairn against Apache Kafka (KRaft) on this machine.")
+public final class BenchMain implements Callable<Integer> {
+
+    @Option(names = "--rounds", description = "A/B rounds (default 3; 1 with --quick).")
+    Integer rounds;
+
+    @Option(names = "--quick", description = "Smoke test: 1 round, shorter workloads.")
+    boolean quick;
+
+    @Option(names = "--systems", description = "Which brokers, comma-separated (default kafka,cairn).")
+    String systems = "kafka,cairn";
+
+    @Option(names = "--heap", description = "Heap of both brokers, -Xms and -Xmx (default 1g).")
+    String heap = "1g";
+
+    @Option(names = "--jvm-opt", description = "Extra JVM option for both brokers. Repeatable.")
+    List<String> jvmOpts = new ArrayList<>();
+
+    @Option(names = "--cairn-arg", description = "Extra argument to 'cairn start'. Repeatable.")
+    List<String> cairnArgs = new ArrayList<>();
+
+    @Option(names = "--cairn-home", description = "Repository root (default: system property cairn.home, else .).")
+    Path cairnHome;
+
+    @Option(names = "--kafka-lib", description = "Kafka broker classpath directory (default CAIRN_HOME/cairn-bench/target/kafka-lib).")
+    Path kafkaLib;
+
+    @Option(names = "--work-dir", description = "Where brokers' data goes (default: a new temp dir, deleted afterwards).")
+    Path workDir;
+
+    @Option(names = "--out-dir", description = "Where results go (default CAIRN_HOME/cairn-bench/results).")
+    Path outDir;
+
+    @Option(names = "--keep", description = "Keep broker data and logs after each run.")
+    boolean keep;
+
+    @Option(names = "--produce-seconds", description = "Measured seconds per producer workload (default 10; 5 with --quick).")
+    Double produceSeconds;
+
+    @Option(names = "--e2e-rate", description = "End-to-end latency rate, records/s (default 5000; 2000 with --quick).")
+    Integer e2eRate;
+
+    @Option(names = "--only", description = "Run only the workloads whose names start with these, comma-separated "
+            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, ...). Default: all.")
+    String only = "";
+
+    @Option(names = "--topics", description = "Topics created by the topic-creation workload (default 200).")
+    Integer topics;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    private static void log(String line) {
+        System.err.println(line);
+        System.err.flush();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path home = (cairnHome != null ? cairnHome : Path.of(System.getProperty("cairn.home", "."))).toAbsolutePath().normalize();
+        Path kLib = kafkaLib != null ? kafkaLib : home.resolve("cairn-bench/target/kafka-lib");
+        Path out = outDir != null ? outDir : home.resolve("cairn-bench/results");
+        Settings base = quick ? Settings.quick() : Settings.full();
+        Settings s = new Settings(base.partitions(),
+                produceSeconds != null ? produceSeconds : base.produceSeconds(), base.produceWarmupSeconds(),
+                e2eRate != null ? e2eRate : base.e2eRate(), base.e2eSeconds(), base.e2eWarmupSeconds(),
+                topics != null ? topics : base.topicCount(), base.topicPartitions(), base.idleSeconds(),
+                base.startTimeoutSeconds(), base.consumeTimeoutSeconds(), base.topicTimeoutSeconds());
+        int n = rounds != null ? rounds : quick ? 1 : 3;
+        List<String> which = Report.split(systems);
+        List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
+        jvm.addAll(jvmOpts);
+
+        boolean tempWork = workDir == null;
+        Path work = tempWork ? Files.createTempDirectory("cairn-bench-") : workDir;
+        List<Broker> live = new ArrayList<>();
+        Thread cleanup = new Thread(() -> live.forEach(Broker::close), "cairn-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+
+        LocalDateTime startedAt = LocalDateTime.now(ZoneOffset.UTC);
+        Report report = new Report();
+        Map<String, String> info = report.info;
+        info.put("date_utc", startedAt.format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19) + "Z");
+        String dirty = git(home, "status", "--porcelain", "--untracked-files=no");
+        info.put("commit", git(home, "rev-parse", "--short", "HEAD") + (dirty.isBlank() || dirty.equals("unknown") ? "" : "-dirty"));
+        info.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + ProcFs.meminfoTotal() + " RAM, " + ProcFs.cpuModel());
+        info.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        info.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        info.put("kafka", "kafka_2.13 " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " (KRaft, combined broker+controller)");
+        info.put("broker_jvm_options", String.join(" ", jvm));
+        info.put("mode", quick ? "quick" : "full");
+        info.put("rounds", Integer.toString(n));
+        info.put("settings", s.toString());
+        log("cairn-bench: " + info);
+
+        for (int round = 1; round <= n; round++) {
+            for (String system : which) {
+                log("round " + round + "/" + n + ": " + system);
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                Map<String, String> errors = new LinkedHashMap<>();
+                Path dir = work.resolve(system + "-" + round);
+                Broker broker = null;
+                try {
+                    broker = switch (system) {
+                        case "kafka" -> new KafkaBroker(dir, jvm, kLib);
+                        case "cairn" -> new CairnBroker(dir, jvm, home, cairnArgs);
+                        default -> throw new IllegalArgumentException("unknown system " + system + " (kafka or cairn)");
+                    };
+                    live.add(broker);
+                    broker.prepare();
+                    broker.launch();
+                    new Workloads(broker, s, metrics, errors, BenchMain::log, Report.split(only)).runAll();
+                } catch (Exception e) {
+                    errors.put("launch", e.getClass().getSimpleName() + ": " + e.getMessage());
+                    log("  FAILED to launch: " + e.getMessage());
+                } finally {
+                    if (broker != null) {
+                        if (broker.alive()) {
+                            broker.close();
+                        } else if (!errors.isEmpty()) {
+                            errors.putIfAbsent("process", "exited during the run; log tail: "
+                                    + broker.logTail(10).replace('\n', ' '));
+                        }
+                        live.remove(broker);
+                        if (!keep) {
+                            broker.deleteWorkDir();
+                        }
+                    }
+                }
+                report.runs.add(new Report.Run(system, round, metrics, errors));
+                log("  " + metrics);
+            }
+        }
+        if (tempWork && !keep) {
+            Broker.deleteRecursively(work);
+        }
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+
+        String md = "Cairn vs Apache Kafka — " + info.get("date_utc") + ", commit " + info.get("commit") + ", "
+                + info.get("machine") + ", " + info.get("mode") + " mode, " + n + " round(s), heap " + heap + "\n\n"
+                + report.markdown();
+        Files.createDirectories(out);
+        String stamp = startedAt.format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss'Z'"));
+        Path json = out.resolve(stamp + ".json");
+        Files.writeString(json, report.json());
+        Files.writeString(out.resolve(stamp + ".md"), md);
+        System.out.println(md);
+        log("results: " + json);
+        return 0;
+    }
+
+    private static String git(Path dir, String... args) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String outText = new String(p.getInputStream().readAllBytes()).trim();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return "unknown";
+            }
+            return outText;
+        } catch (IOException | InterruptedException e) {
+            return "unknown";
+        }
+    }
+}

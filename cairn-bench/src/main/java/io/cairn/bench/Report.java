@@ -1,0 +1,190 @@
+package io.cairn.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Collected measurements, their medians, the Markdown table and the JSON file. */
+final class Report {
+
+    /** A reported metric: its key, a label for the table, a unit, and whether higher is better. */
+    record Metric(String key, String label, String unit, boolean higherIsBetter) {
+    }
+
+    static final List<Metric> METRICS = List.of(
+            new Metric("produce_100B_acks1_MBps", "produce 100 B, acks=1", "MB/s", true),
+            new Metric("produce_100B_acks1_rps", "produce 100 B, acks=1", "records/s", true),
+            new Metric("produce_100B_acksall_MBps", "produce 100 B, acks=all", "MB/s", true),
+            new Metric("produce_100B_acksall_rps", "produce 100 B, acks=all", "records/s", true),
+            new Metric("produce_1KiB_acks1_MBps", "produce 1 KiB, acks=1", "MB/s", true),
+            new Metric("produce_1KiB_acks1_rps", "produce 1 KiB, acks=1", "records/s", true),
+            new Metric("produce_1KiB_acksall_MBps", "produce 1 KiB, acks=all", "MB/s", true),
+            new Metric("produce_1KiB_acksall_rps", "produce 1 KiB, acks=all", "records/s", true),
+            new Metric("consume_100B_MBps", "consume 100 B", "MB/s", true),
+            new Metric("consume_100B_rps", "consume 100 B", "records/s", true),
+            new Metric("consume_1KiB_MBps", "consume 1 KiB", "MB/s", true),
+            new Metric("consume_1KiB_rps", "consume 1 KiB", "records/s", true),
+            new Metric("e2e_p50_ms", "end-to-end latency p50", "ms", false),
+            new Metric("e2e_p99_ms", "end-to-end latency p99", "ms", false),
+            new Metric("e2e_p999_ms", "end-to-end latency p99.9", "ms", false),
+            new Metric("e2e_max_ms", "end-to-end latency max", "ms", false),
+            new Metric("topics_create_per_s", "topic creation (N x 3 partitions)", "topics/s", true),
+            new Metric("start_to_first_produce_ms", "start to first acked produce", "ms", false),
+            new Metric("rss_idle_mib", "resident memory, idle", "MiB", false),
+            new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
+            new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
+            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false));
+
+    /** One broker session: which system, which round, what it measured, what failed. */
+    record Run(String system, int round, Map<String, Double> metrics, Map<String, String> errors) {
+    }
+
+    final List<Run> runs = new ArrayList<>();
+    final Map<String, String> info = new LinkedHashMap<>();
+
+    static double median(List<Double> values) {
+        double[] v = values.stream().filter(d -> d != null && !d.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    List<Double> values(String system, String key) {
+        List<Double> out = new ArrayList<>();
+        for (Run r : runs) {
+            if (r.system.equals(system) && r.metrics.containsKey(key)) {
+                out.add(r.metrics.get(key));
+            }
+        }
+        return out;
+    }
+
+    int rounds(String system) {
+        return (int) runs.stream().filter(r -> r.system.equals(system)).count();
+    }
+
+    static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "—";
+        }
+        double a = Math.abs(v);
+        if (a >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| workload | unit | better | Kafka (median) | Cairn (median) | Cairn/Kafka | measured runs K, C |\n");
+        sb.append("|---|---|---|---:|---:|---:|---|\n");
+        for (Metric m : METRICS) {
+            List<Double> k = values("kafka", m.key);
+            List<Double> c = values("cairn", m.key);
+            double mk = median(k);
+            double mc = median(c);
+            double ratio = mk == 0 ? Double.NaN : mc / mk;
+            sb.append("| ").append(m.label).append(" | ").append(m.unit).append(" | ")
+                    .append(m.higherIsBetter ? "higher" : "lower").append(" | ")
+                    .append(fmt(mk)).append(" | ").append(fmt(mc)).append(" | ")
+                    .append(Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ")
+                    .append(count(k)).append(" of ").append(rounds("kafka")).append(", ")
+                    .append(count(c)).append(" of ").append(rounds("cairn")).append(" |\n");
+        }
+        List<String> failures = new ArrayList<>();
+        for (Run r : runs) {
+            r.errors.forEach((w, e) -> failures.add("- " + r.system + " round " + r.round + ", " + w + ": " + e));
+        }
+        if (!failures.isEmpty()) {
+            sb.append("\nFailures:\n\n");
+            failures.forEach(f -> sb.append(f.replace('\n', ' ')).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    private static long count(List<Double> v) {
+        return v.stream().filter(d -> d != null && !d.isNaN()).count();
+    }
+
+    String json() {
+        StringBuilder sb = new StringBuilder("{\n  \"info\": {");
+        boolean first = true;
+        for (Map.Entry<String, String> e : info.entrySet()) {
+            sb.append(first ? "\n" : ",\n").append("    ").append(str(e.getKey())).append(": ").append(str(e.getValue()));
+            first = false;
+        }
+        sb.append("\n  },\n  \"summary\": [");
+        first = true;
+        for (Metric m : METRICS) {
+            double mk = median(values("kafka", m.key));
+            double mc = median(values("cairn", m.key));
+            sb.append(first ? "\n" : ",\n").append("    {\"metric\": ").append(str(m.key))
+                    .append(", \"unit\": ").append(str(m.unit))
+                    .append(", \"higher_is_better\": ").append(m.higherIsBetter)
+                    .append(", \"kafka_median\": ").append(num(mk))
+                    .append(", \"cairn_median\": ").append(num(mc))
+                    .append(", \"cairn_over_kafka\": ").append(num(mk == 0 ? Double.NaN : mc / mk)).append('}');
+            first = false;
+        }
+        sb.append("\n  ],\n  \"runs\": [");
+        first = true;
+        for (Run r : runs) {
+            sb.append(first ? "\n" : ",\n").append("    {\"system\": ").append(str(r.system))
+                    .append(", \"round\": ").append(r.round).append(", \"metrics\": {");
+            boolean f2 = true;
+            for (Map.Entry<String, Double> e : r.metrics.entrySet()) {
+                sb.append(f2 ? "" : ", ").append(str(e.getKey())).append(": ").append(num(e.getValue()));
+                f2 = false;
+            }
+            sb.append("}, \"errors\": {");
+            f2 = true;
+            for (Map.Entry<String, String> e : r.errors.entrySet()) {
+                sb.append(f2 ? "" : ", ").append(str(e.getKey())).append(": ").append(str(e.getValue()));
+                f2 = false;
+            }
+            sb.append("}}");
+            first = false;
+        }
+        sb.append("\n  ]\n}\n");
+        return sb.toString();
+    }
+
+    static String num(Double v) {
+        return v == null || v.isNaN() || v.isInfinite() ? "null" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String str(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char ch : (s == null ? "" : s).toCharArray()) {
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        sb.append(ch);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    static List<String> split(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,502 @@
+package io.cairn.bench;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The workloads, run in order against one broker process. Every wait has a deadline, so a broker
+ * that fails or hangs costs at most the timeouts, and the failure is recorded rather than thrown.
+ */
+final class Workloads {
+
+    private static final double MB = 1_000_000.0;
+
+    private final Broker broker;
+    private final Settings s;
+    private final Map<String, Double> metrics;
+    private final Map<String, String> errors;
+    private final Map<String, Long> produced = new HashMap<>(); // topic -> records acked
+    private final Map<String, Integer> recordSize = new HashMap<>(); // topic -> value size
+    private long producedBytes; // all producer workloads, warm-up included
+    private final java.util.function.Consumer<String> log;
+    private final List<String> only;
+
+    Workloads(Broker broker, Settings settings, Map<String, Double> metrics, Map<String, String> errors,
+              java.util.function.Consumer<String> log, List<String> only) {
+        this.only = only;
+        this.broker = broker;
+        this.s = settings;
+        this.metrics = metrics;
+        this.errors = errors;
+        this.log = log;
+    }
+
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs one workload; a failure is recorded under its name and the session goes on. */
+    void step(String name, Step step) {
+        if (!name.equals("start") && !only.isEmpty() && only.stream().noneMatch(name::startsWith)) {
+            return;
+        }
+        if (!broker.alive()) {
+            errors.put(name, "skipped: broker process not running");
+            return;
+        }
+        log.accept("  " + name);
+        try {
+            step.run();
+        } catch (Throwable e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            String msg = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            if (!broker.alive()) {
+                msg += " (broker exited; log tail: " + broker.logTail(5).replace('\n', ' ') + ")";
+            }
+            errors.put(name, msg);
+            log.accept("    FAILED: " + msg);
+        }
+    }
+
+    void runAll() {
+        step("start", this::startToFirstProduce);
+        if (!errors.containsKey("start")) {
+            step("idle", this::idleMemory);
+        }
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rss-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicReference<Double> peak = new AtomicReference<>(Double.NaN);
+        sampler.scheduleAtFixedRate(() -> {
+            double rss = broker.rssMiB();
+            if (!Double.isNaN(rss)) {
+                peak.accumulateAndGet(rss, (a, b) -> Double.isNaN(a) ? b : Math.max(a, b));
+            }
+        }, 0, 250, TimeUnit.MILLISECONDS);
+        try {
+            double cpu0 = broker.cpuSeconds();
+            for (int size : new int[] {100, 1024}) {
+                for (String acks : new String[] {"1", "all"}) {
+                    String name = "produce_" + sizeLabel(size) + "_acks" + acks;
+                    step(name, () -> produce(name, topicFor(size, acks), size, acks));
+                }
+            }
+            double cpu = broker.cpuSeconds() - cpu0;
+            if (produced.size() == 4) {
+                metrics.put("produce_cpu_s_per_GB", cpu / (producedBytes / 1e9));
+            }
+            for (int size : new int[] {100, 1024}) {
+                String name = "consume_" + sizeLabel(size);
+                step(name, () -> consume(name, topicFor(size, "1")));
+            }
+            step("e2e", this::endToEndLatency);
+            step("topics", this::topicCreation);
+        } finally {
+            sampler.shutdownNow();
+        }
+        metrics.put("rss_load_peak_mib", peak.get());
+        double rssAfter = broker.rssMiB();
+        metrics.put("rss_after_load_mib", rssAfter);
+    }
+
+    static String sizeLabel(int size) {
+        return size >= 1024 ? (size / 1024) + "KiB" : size + "B";
+    }
+
+    private static String topicFor(int size, String acks) {
+        return "bench-" + sizeLabel(size) + "-acks" + acks;
+    }
+
+    // ---- clients ----
+
+    private Properties common() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "20");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cairn-bench");
+        return p;
+    }
+
+    private Admin admin() {
+        Properties p = common();
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        return Admin.create(p);
+    }
+
+    private KafkaProducer<byte[], byte[]> producer(String acks, int lingerMs) {
+        Properties p = common();
+        p.put(ProducerConfig.ACKS_CONFIG, acks);
+        // acks=1 cannot be idempotent; acks=all keeps the client default (idempotent), as real clients do.
+        if (!"all".equals(acks)) {
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        }
+        p.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "65536");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        // request.timeout.ms (30 s) and delivery.timeout.ms (120 s) keep the client defaults: they
+        // bound flush(); shorter ones made Kafka expire batches during page-cache write-back stalls.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = common();
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "20000");
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static long deadline(double seconds) {
+        return System.nanoTime() + (long) (seconds * 1e9);
+    }
+
+    private void checkDeadline(long deadline, String what) {
+        broker.checkAlive();
+        if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("timed out: " + what);
+        }
+    }
+
+    /** Creates a topic and waits until every partition has a leader (describeTopics sees it). */
+    private void createTopics(Admin admin, List<String> names, int partitions, double timeoutSeconds) throws Exception {
+        long deadline = deadline(timeoutSeconds);
+        List<NewTopic> topics = new ArrayList<>();
+        for (String n : names) {
+            topics.add(new NewTopic(n, partitions, (short) 1));
+        }
+        try {
+            admin.createTopics(topics).all().get((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+        while (!allVisible(admin, names, partitions)) {
+            checkDeadline(deadline, "topics not visible with leaders: " + names.size() + " topics");
+            Thread.sleep(20);
+        }
+    }
+
+    private static boolean allVisible(Admin admin, List<String> names, int partitions) {
+        try {
+            Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            for (String n : names) {
+                TopicDescription td = d.get(n);
+                if (td == null || td.partitions().size() != partitions) {
+                    return false;
+                }
+                for (TopicPartitionInfo p : td.partitions()) {
+                    if (p.leader() == null || p.leader().id() < 0) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    // ---- workloads ----
+
+    /** Process launch to the first acknowledged record (topic created through Admin first). */
+    private void startToFirstProduce() throws Exception {
+        long deadline = deadline(s.startTimeoutSeconds());
+        try (Admin admin = admin(); KafkaProducer<byte[], byte[]> producer = producer("1", 0)) {
+            while (true) {
+                checkDeadline(deadline, "no successful produce after " + s.startTimeoutSeconds() + " s");
+                try {
+                    try {
+                        admin.createTopics(List.of(new NewTopic("bench-start", 1, (short) 1))).all()
+                                .get(5, TimeUnit.SECONDS);
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                    producer.send(new ProducerRecord<>("bench-start", new byte[100])).get(5, TimeUnit.SECONDS);
+                    break;
+                } catch (Exception e) {
+                    Thread.sleep(20);
+                }
+            }
+            metrics.put("start_to_first_produce_ms", (System.nanoTime() - broker.launchNanos()) / 1e6);
+        }
+    }
+
+    private void idleMemory() throws InterruptedException {
+        Thread.sleep((long) (s.idleSeconds() * 1000));
+        broker.checkAlive();
+        metrics.put("rss_idle_mib", broker.rssMiB());
+    }
+
+    /** As many records as the producer can push in the window; MB/s and records/s after a warm-up. */
+    private void produce(String name, String topic, int size, String acks) throws Exception {
+        try (Admin admin = admin()) {
+            createTopics(admin, List.of(topic), s.partitions(), 30);
+        }
+        byte[] payload = new byte[size];
+        new Random(42).nextBytes(payload);
+        AtomicLong acked = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstError = new AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(acks, 5)) {
+            long start = System.nanoTime();
+            long warmEnd = start + (long) (s.produceWarmupSeconds() * 1e9);
+            long end = warmEnd + (long) (s.produceSeconds() * 1e9);
+            long ackedAtWarm = -1;
+            long warmNanos = 0;
+            long n = 0;
+            while (true) {
+                // a send blocks at most max.block.ms, and fails through its callback: check every one
+                if (failed.get() > 0) {
+                    throw sendsFailed(failed.get(), firstError.get());
+                }
+                if ((n & 1023) == 0) {
+                    long now = System.nanoTime();
+                    if (ackedAtWarm < 0 && now - warmEnd >= 0) {
+                        ackedAtWarm = acked.get();
+                        warmNanos = now;
+                    }
+                    if (now - end >= 0) {
+                        break;
+                    }
+                    broker.checkAlive();
+                }
+                producer.send(new ProducerRecord<>(topic, payload), (md, ex) -> {
+                    if (ex == null) {
+                        acked.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, ex);
+                    }
+                });
+                n++;
+            }
+            producer.flush();
+            long done = System.nanoTime();
+            if (failed.get() > 0) {
+                throw sendsFailed(failed.get(), firstError.get());
+            }
+            long records = acked.get() - Math.max(0, ackedAtWarm);
+            double secs = (done - warmNanos) / 1e9;
+            produced.put(topic, acked.get());
+            recordSize.put(topic, size);
+            producedBytes += acked.get() * (long) size;
+            metrics.put(name + "_MBps", records * (double) size / MB / secs);
+            metrics.put(name + "_rps", records / secs);
+        }
+    }
+
+    private static IllegalStateException sendsFailed(long count, Exception first) {
+        return new IllegalStateException(count + " sends failed, the first with "
+                + (first == null ? "?" : first.getClass().getSimpleName() + ": " + first.getMessage()), first);
+    }
+
+    /** Reads back everything a producer workload wrote, by assignment (no consumer group). */
+    private void consume(String name, String topic) throws Exception {
+        if (!produced.containsKey(topic)) {
+            throw new IllegalStateException("nothing to read: the producer workload for " + topic + " failed");
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < s.partitions(); p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long target = 0;
+            for (long end : consumer.endOffsets(tps, Duration.ofSeconds(20)).values()) {
+                target += end;
+            }
+            long deadline = deadline(s.consumeTimeoutSeconds());
+            if (target != produced.get(topic)) {
+                errors.put(name + "_check", "log end offsets sum to " + target + " but " + produced.get(topic)
+                        + " records were acknowledged");
+            }
+            int size = recordSize.get(topic);
+            long records = 0;
+            long bytes = 0;
+            long wrongSize = 0;
+            long start = System.nanoTime();
+            while (records < target) {
+                checkDeadline(deadline, "read " + records + " of " + target + " records");
+                ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    records++;
+                    int len = r.value() == null ? 0 : r.value().length;
+                    bytes += len;
+                    if (len != size) {
+                        wrongSize++;
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (wrongSize > 0) {
+                errors.put(name + "_check", wrongSize + " records read back with a value size other than " + size);
+            }
+            metrics.put(name + "_MBps", bytes / MB / secs);
+            metrics.put(name + "_rps", records / secs);
+        }
+    }
+
+    /**
+     * A fixed rate of 100-byte records (acks=1, linger 0) carrying their intended send time;
+     * latency is measured from the intended send time (no coordinated omission) to the poll that
+     * returned the record. Both ends are in this JVM, so System.nanoTime is a common clock.
+     */
+    private void endToEndLatency() throws Exception {
+        String topic = "bench-e2e";
+        try (Admin admin = admin()) {
+            createTopics(admin, List.of(topic), s.partitions(), 30);
+        }
+        int rate = s.e2eRate();
+        long total = (long) (rate * (s.e2eWarmupSeconds() + s.e2eSeconds()));
+        long warm = (long) (rate * s.e2eWarmupSeconds());
+        Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        AtomicLong received = new AtomicLong();
+        AtomicReference<Exception> consumerError = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+                List<TopicPartition> tps = new ArrayList<>();
+                for (int p = 0; p < s.partitions(); p++) {
+                    tps.add(new TopicPartition(topic, p));
+                }
+                consumer.assign(tps);
+                consumer.seekToEnd(tps);
+                for (TopicPartition tp : tps) {
+                    consumer.position(tp, Duration.ofSeconds(20));
+                }
+                ready.countDown();
+                while (!stop.get() && received.get() < total) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        long now = System.nanoTime();
+                        ByteBuffer b = ByteBuffer.wrap(r.value());
+                        long sentAt = b.getLong();
+                        long seq = b.getLong();
+                        if (seq >= warm) {
+                            histogram.recordValue(Math.max(0, Math.min((now - sentAt) / 1000, histogram.getHighestTrackableValue())));
+                        }
+                        received.incrementAndGet();
+                    }
+                }
+            } catch (Exception e) {
+                consumerError.set(e);
+                ready.countDown();
+            }
+        }, "e2e-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            if (!ready.await(30, TimeUnit.SECONDS) || consumerError.get() != null) {
+                throw new IllegalStateException("e2e consumer not ready", consumerError.get());
+            }
+            AtomicLong failed = new AtomicLong();
+            try (KafkaProducer<byte[], byte[]> producer = producer("1", 0)) {
+                long start = System.nanoTime();
+                long sendDeadline = start + (long) ((s.e2eWarmupSeconds() + s.e2eSeconds() + 60) * 1e9);
+                double interval = 1e9 / rate;
+                for (long i = 0; i < total; i++) {
+                    long due = start + (long) (i * interval);
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    if (failed.get() > 0) {
+                        throw new IllegalStateException(failed.get() + " sends failed");
+                    }
+                    if ((i & 255) == 0) {
+                        broker.checkAlive();
+                        checkDeadline(sendDeadline, "sent " + i + " of " + total + " records at " + rate + "/s");
+                    }
+                    byte[] payload = new byte[100];
+                    ByteBuffer.wrap(payload).putLong(due).putLong(i);
+                    producer.send(new ProducerRecord<>(topic, payload), (md, ex) -> {
+                        if (ex != null) {
+                            failed.incrementAndGet();
+                        }
+                    });
+                }
+                producer.flush();
+            }
+            long deadline = deadline(15);
+            while (received.get() < total && consumerError.get() == null && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+        } finally {
+            stop.set(true);
+            reader.join(10_000);
+        }
+        if (consumerError.get() != null) {
+            throw new IllegalStateException("e2e consumer failed", consumerError.get());
+        }
+        if (received.get() < total) {
+            errors.put("e2e_missing", (total - received.get()) + " of " + total + " records not received in time");
+        }
+        synchronized (histogram) {
+            metrics.put("e2e_p50_ms", histogram.getValueAtPercentile(50) / 1000.0);
+            metrics.put("e2e_p99_ms", histogram.getValueAtPercentile(99) / 1000.0);
+            metrics.put("e2e_p999_ms", histogram.getValueAtPercentile(99.9) / 1000.0);
+            metrics.put("e2e_max_ms", histogram.getMaxValue() / 1000.0);
+        }
+    }
+
+    /** N topics x P partitions in one CreateTopics call, timed until describeTopics shows them all with leaders. */
+    private void topicCreation() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < s.topicCount(); i++) {
+            names.add(String.format("bench-create-%04d", i));
+        }
+        try (Admin admin = admin()) {
+            admin.describeCluster().nodes().get(20, TimeUnit.SECONDS); // connection up before timing
+            long start = System.nanoTime();
+            createTopics(admin, names, s.topicPartitions(), s.topicTimeoutSeconds());
+            double secs = (System.nanoTime() - start) / 1e9;
+            metrics.put("topics_create_per_s", names.size() / secs);
+            metrics.put("topics_create_total_ms", secs * 1000);
+            Set<String> listed = admin.listTopics().names().get(20, TimeUnit.SECONDS);
+            if (!listed.containsAll(names)) {
+                errors.put("topics_list", "listTopics misses some of the created topics");
+            }
+        }
+    }
+}
