@@ -44,6 +44,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String METADATA_SNAPSHOT_ENTRIES = "cairn.metadata.snapshot.entries";
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "cairn.controller.request.timeout.ms";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "cairn.controlled.shutdown.timeout.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
@@ -88,6 +89,8 @@ public final class CairnConfig extends AbstractConfig {
             .define(CONTROLLER_REQUEST_TIMEOUT_MS, Type.INT, 25_000, Range.atLeast(100), Importance.LOW,
                     "How long a metadata change waits for an active controller before answering a retriable "
                             + "REQUEST_TIMED_OUT.")
+            .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "A follower that has not caught up with the leader for this long is removed from the ISR.")
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
                     "On a graceful stop, how long to wait for the controller to move leadership away.");
 

@@ -63,8 +63,6 @@ public final class CairnNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
 
-    private static final long REPLICA_LAG_TIME_MAX_MS = 30_000;
-
     private final CairnConfig config;
     private final Time time;
     private final String logPrefix;
@@ -139,11 +137,11 @@ public final class CairnNode implements AutoCloseable {
         replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
-                        REPLICA_LAG_TIME_MAX_MS),
+                        config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS)),
                 leaderClient, this::brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
-        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, REPLICA_LAG_TIME_MAX_MS / 2,
-                REPLICA_LAG_TIME_MAX_MS / 2, TimeUnit.MILLISECONDS);
+        long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);
+        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
@@ -292,6 +290,10 @@ public final class CairnNode implements AutoCloseable {
 
     public GroupCoordinatorRuntime groupCoordinator() {
         return groupCoordinator;
+    }
+
+    public ReplicaManager replicas() {
+        return replicas;
     }
 
     public Controller controller() {

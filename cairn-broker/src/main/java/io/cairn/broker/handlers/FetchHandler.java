@@ -168,7 +168,6 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                                 .setRecords(MemoryRecords.EMPTY);
                     }
                     read = partition.readAsFollower(replicaId, request.fetchOffset(), maxBytes, epoch);
-                    replicas.onHighWatermarkMaybeAdvanced(tp);
                 } else {
                     read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
                 }

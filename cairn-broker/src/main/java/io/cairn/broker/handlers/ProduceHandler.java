@@ -161,7 +161,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 throw new CorruptRecordException("Produce request for " + tp + " carries no record batches");
             }
             AppendResult appended = partition.appendAsLeader(records, acks);
-            replicas.onHighWatermarkMaybeAdvanced(tp);
+            replicas.onAppended(tp);
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());

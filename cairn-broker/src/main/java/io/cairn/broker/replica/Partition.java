@@ -47,9 +47,22 @@ public final class Partition {
     private volatile LeaderState leaderState;
     private volatile int minInsyncReplicas;
     private volatile long highWatermark;
+    private final Runnable onHighWatermarkAdvanced;
 
     Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog partitionLog, ReplicaRole role,
               int minInsyncReplicas, Settings settings, long checkpointedHighWatermark) {
+        this(topicPartition, topicId, partitionLog, role, minInsyncReplicas, settings, checkpointedHighWatermark,
+                () -> { });
+    }
+
+    /**
+     * @param onHighWatermarkAdvanced told (on the thread that advanced it) each time the high watermark moves
+     *                                forward; it must not call back into this partition synchronously
+     */
+    Partition(TopicPartition topicPartition, Uuid topicId, PartitionLog partitionLog, ReplicaRole role,
+              int minInsyncReplicas, Settings settings, long checkpointedHighWatermark,
+              Runnable onHighWatermarkAdvanced) {
+        this.onHighWatermarkAdvanced = onHighWatermarkAdvanced;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.partitionLog = partitionLog;
@@ -114,9 +127,12 @@ public final class Partition {
      */
     public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks) {
         ReplicaRole.Leader leader = requireLeader(Optional.empty());
-        if (requiredAcks == -1 && leader.isr().size() < minInsyncReplicas) {
-            throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + leader.isr()
-                    + " are fewer than min.insync.replicas=" + minInsyncReplicas);
+        if (requiredAcks == -1) {
+            List<Integer> inSync = effectiveIsr();
+            if (inSync.size() < minInsyncReplicas) {
+                throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + inSync
+                        + " are fewer than min.insync.replicas=" + minInsyncReplicas);
+            }
         }
         AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch());
         maybeAdvanceHighWatermark();
@@ -164,6 +180,29 @@ public final class Partition {
     }
 
     /**
+     * The committed ISR less the followers that have not caught up for replica.lag.time.max.ms. Normally the
+     * same as the committed ISR, because such followers are dropped through AlterPartition; when the
+     * controller cannot be reached (no metadata quorum) it keeps acks=all from waiting on replicas that are
+     * gone: the write is refused with NOT_ENOUGH_REPLICAS instead.
+     */
+    List<Integer> effectiveIsr() {
+        LeaderState state = leaderState;
+        if (state == null) {
+            return List.of();
+        }
+        long now = settings.time().milliseconds();
+        List<Integer> inSync = new ArrayList<>();
+        for (int replica : state.role().isr()) {
+            LeaderState.FollowerProgress progress = state.progress(replica);
+            if (replica == settings.nodeId() || progress == null
+                    || now - progress.lastCaughtUpTimeMs() <= settings.replicaLagTimeMaxMs()) {
+                inSync.add(replica);
+            }
+        }
+        return inSync;
+    }
+
+    /**
      * Checks whether a follower has left the ISR in all but name (not caught up for
      * replica.lag.time.max.ms) and, if so, asks the controller to drop it. Called periodically.
      */
@@ -187,9 +226,10 @@ public final class Partition {
         if (!lagging.isEmpty()) {
             List<Integer> shrunk = new ArrayList<>(isr);
             shrunk.removeAll(lagging);
-            log.info("[node {}] {}: followers {} are not caught up for {} ms; shrinking the ISR to {}",
-                    settings.nodeId(), topicPartition, lagging, settings.replicaLagTimeMaxMs(), shrunk);
-            proposeIsr(state, shrunk);
+            if (proposeIsr(state, shrunk)) {
+                log.info("[node {}] {}: followers {} are not caught up for {} ms; shrinking the ISR to {}",
+                        settings.nodeId(), topicPartition, lagging, settings.replicaLagTimeMaxMs(), shrunk);
+            }
         }
     }
 
@@ -200,14 +240,16 @@ public final class Partition {
         }
         List<Integer> expanded = new ArrayList<>(isr);
         expanded.add(replicaId);
-        log.info("[node {}] {}: follower {} caught up to {}; expanding the ISR to {}", settings.nodeId(),
-                topicPartition, replicaId, followerEnd, expanded);
-        proposeIsr(state, expanded);
+        if (proposeIsr(state, expanded)) {
+            log.info("[node {}] {}: follower {} caught up to {}; expanding the ISR to {}", settings.nodeId(),
+                    topicPartition, replicaId, followerEnd, expanded);
+        }
     }
 
-    private void proposeIsr(LeaderState state, List<Integer> newIsr) {
+    /** Proposes the change unless one is in flight; returns whether it was proposed. */
+    private boolean proposeIsr(LeaderState state, List<Integer> newIsr) {
         if (!state.beginIsrChange(newIsr)) {
-            return;
+            return false;
         }
         ReplicaRole.Leader leader = state.role();
         settings.isrChanger()
@@ -219,6 +261,7 @@ public final class Partition {
                                 newIsr, error.toString());
                     }
                 });
+        return true;
     }
 
     /**
@@ -272,10 +315,15 @@ public final class Partition {
             LeaderState.FollowerProgress progress = state.progress(replica);
             candidate = Math.min(candidate, progress == null ? -1 : progress.logEndOffset());
         }
+        boolean advanced = false;
         synchronized (this) {
             if (candidate > highWatermark) {
                 highWatermark = candidate;
+                advanced = true;
             }
+        }
+        if (advanced) {
+            onHighWatermarkAdvanced.run();
         }
     }
 

@@ -42,6 +42,7 @@ public final class ReplicaManager implements MetadataListener {
     private final DelayedOperations<TopicPartition> produceWaiters;
     private final String logPrefix;
     private final Partition.Settings partitionSettings;
+    private final ScheduledExecutorService scheduler;
     private final ReplicaFetcherManager fetchers;
     private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -53,6 +54,7 @@ public final class ReplicaManager implements MetadataListener {
         this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
+        this.scheduler = scheduler;
         this.fetchWaiters = new DelayedOperations<>(scheduler);
         this.produceWaiters = new DelayedOperations<>(scheduler);
         this.fetchers = new ReplicaFetcherManager(nodeId, leaderClient, scheduler, brokerEpoch);
@@ -123,6 +125,11 @@ public final class ReplicaManager implements MetadataListener {
         partitions.values().forEach(Partition::maybeShrinkIsr);
     }
 
+    /** New data in a partition led here: wakes the followers' (and consumers') fetches parked on it. */
+    public void onAppended(TopicPartition topicPartition) {
+        fetchWaiters.checkAndComplete(topicPartition);
+    }
+
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
@@ -169,7 +176,10 @@ public final class ReplicaManager implements MetadataListener {
             long checkpointed = image.isr().equals(java.util.List.of(nodeId)) && image.leader() == nodeId
                     ? partitionLog.logEndOffset()
                     : checkpointedHighWatermarks.getOrDefault(tp, -1L);
-            partition = new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings, checkpointed);
+            // Waiters are woken on another thread: a fetch that advances the high watermark while being
+            // read must not re-enter the waiters (a follower's fetch would wake the other follower's, and so on).
+            partition = new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings, checkpointed,
+                    () -> scheduler.execute(() -> onHighWatermarkMaybeAdvanced(tp)));
             partitions.put(tp, partition);
             log.debug("{}Hosting {} as {}", logPrefix, tp, role);
         }
