@@ -11,6 +11,7 @@ import io.cairn.broker.controller.DescribeQuorumHandler;
 import io.cairn.broker.controller.QuorumView;
 
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
@@ -26,6 +27,7 @@ import io.cairn.broker.handlers.JoinGroupHandler;
 import io.cairn.broker.handlers.LeaveGroupHandler;
 import io.cairn.broker.handlers.ListGroupsHandler;
 import io.cairn.broker.handlers.ListOffsetsHandler;
+import io.cairn.broker.handlers.ListPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.MetadataHandler;
 import io.cairn.broker.handlers.OffsetForLeaderEpochHandler;
 import io.cairn.broker.handlers.OffsetCommitHandler;
@@ -86,6 +88,8 @@ public final class BrokerApis {
                 .add(ClusterApiHandlers.alterPartition(routed))
                 .add(ClusterApiHandlers.electLeaders(routed))
                 .add(ClusterApiHandlers.allocateProducerIds(routed))
+                .add(new AlterPartitionReassignmentsHandler(routed))
+                .add(new ListPartitionReassignmentsHandler(image))
                 .add(new FindCoordinatorHandler(image, writer, groups.config()))
                 .add(new JoinGroupHandler(groups))
                 .add(new SyncGroupHandler(groups))

@@ -17,6 +17,7 @@ import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.PartitionReassignmentRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
@@ -233,6 +234,8 @@ public final class MetadataImage {
                 applyPartition(r);
             } else if (record instanceof PartitionChangeRecord r) {
                 applyPartitionChange(r);
+            } else if (record instanceof PartitionReassignmentRecord r) {
+                applyReassignment(r);
             } else if (record instanceof RemoveTopicRecord r) {
                 applyRemoveTopic(r);
             } else if (record instanceof ConfigRecord r) {
@@ -286,7 +289,7 @@ public final class MetadataImage {
             }
             SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
             partitions.put(r.partition(), new PartitionImage(r.partition(), r.replicas(), r.isr(), r.leader(),
-                    r.leaderEpoch(), r.partitionEpoch()));
+                    r.leaderEpoch(), r.partitionEpoch(), r.addingReplicas(), r.removingReplicas()));
             putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
         }
 
@@ -297,12 +300,41 @@ public final class MetadataImage {
                 return;
             }
             boolean leaderChanges = r.leader() != PartitionChangeRecord.NO_CHANGE && r.leader() != p.leader();
-            PartitionImage changed = new PartitionImage(p.partition(),
-                    r.replicas() == null ? p.replicas() : r.replicas(),
+            List<Integer> replicas = r.replicas() == null ? p.replicas() : r.replicas();
+            // A reassignment in progress keeps its adding/removing replicas that are still replicas.
+            PartitionImage changed = new PartitionImage(p.partition(), replicas,
                     r.isr() == null ? p.isr() : r.isr(),
                     leaderChanges ? r.leader() : p.leader(),
                     leaderChanges ? p.leaderEpoch() + 1 : p.leaderEpoch(),
-                    p.partitionEpoch() + 1);
+                    p.partitionEpoch() + 1,
+                    p.addingReplicas().stream().filter(replicas::contains).toList(),
+                    p.removingReplicas().stream().filter(replicas::contains).toList());
+            SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
+            partitions.put(r.partition(), changed);
+            putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+        }
+
+        private void applyReassignment(PartitionReassignmentRecord r) {
+            TopicImage topic = topicsById.get(r.topicId());
+            PartitionImage p = topic == null ? null : topic.partitions().get(r.partition());
+            if (p == null || p.partitionEpoch() != r.partitionEpoch()) {
+                return;
+            }
+            List<Integer> replicas = r.replicas();
+            List<Integer> isr = r.isr() == null ? p.isr() : r.isr();
+            int leader = r.leader() == PartitionChangeRecord.NO_CHANGE ? p.leader() : r.leader();
+            boolean consistent = !replicas.isEmpty() && new java.util.HashSet<>(replicas).size() == replicas.size()
+                    && replicas.containsAll(isr) && replicas.containsAll(r.addingReplicas())
+                    && replicas.containsAll(r.removingReplicas())
+                    && r.addingReplicas().stream().noneMatch(r.removingReplicas()::contains)
+                    && (leader == -1 || replicas.contains(leader));
+            if (!consistent) {
+                return;
+            }
+            boolean leaderChanges = leader != p.leader();
+            PartitionImage changed = new PartitionImage(p.partition(), replicas, isr, leader,
+                    leaderChanges ? p.leaderEpoch() + 1 : p.leaderEpoch(), p.partitionEpoch() + 1,
+                    r.addingReplicas(), r.removingReplicas());
             SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
             partitions.put(r.partition(), changed);
             putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));

@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -71,5 +73,14 @@ public interface MetadataWriter {
     /** Preferred (or unclean) leader election (ElectLeaders). */
     default CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
         return CompletableFuture.failedFuture(new UnsupportedVersionException("ElectLeaders"));
+    }
+
+    /**
+     * Starts or cancels partition reassignments (AlterPartitionReassignments, KIP-455); they complete on their
+     * own once the new replicas are in sync.
+     */
+    default CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("AlterPartitionReassignments"));
     }
 }

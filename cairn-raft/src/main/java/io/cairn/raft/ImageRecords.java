@@ -44,7 +44,7 @@ public final class ImageRecords {
             records.add(new TopicRecord(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
                 records.add(new PartitionRecord(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
-                        p.leaderEpoch(), p.partitionEpoch()));
+                        p.leaderEpoch(), p.partitionEpoch(), p.addingReplicas(), p.removingReplicas()));
             }
             topic.configs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> records.add(
                     new ConfigRecord(ConfigRecord.ResourceType.TOPIC, topic.name(), e.getKey(), e.getValue())));

@@ -9,6 +9,8 @@ import io.cairn.metadata.controller.Controller;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -107,5 +109,11 @@ final class LocalControllerWriter implements MetadataWriter {
     @Override
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
         return controller.electLeaders(request);
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        return controller.alterPartitionReassignments(request);
     }
 }

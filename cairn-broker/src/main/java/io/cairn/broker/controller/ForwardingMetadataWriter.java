@@ -20,6 +20,8 @@ import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -182,6 +184,41 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
         return gated("ElectLeaders", timeout(request.timeoutMs()), w -> w.electLeaders(request),
                 () -> new DataRequestBuilder(ApiKeys.ELECT_LEADERS, request), r -> (ElectLeadersResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        return gated("AlterPartitionReassignments", timeout(request.timeoutMs()),
+                w -> w.alterPartitionReassignments(request),
+                () -> new DataRequestBuilder(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, request),
+                r -> (AlterPartitionReassignmentsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> reassignmentsVisible(img, request, response)));
+    }
+
+    /** Whether {@code img} shows every reassignment the controller accepted (started, completed or cancelled). */
+    private static boolean reassignmentsVisible(MetadataImage img, AlterPartitionReassignmentsRequestData request,
+                                                AlterPartitionReassignmentsResponseData response) {
+        for (AlterPartitionReassignmentsResponseData.ReassignableTopicResponse t : response.responses()) {
+            for (AlterPartitionReassignmentsResponseData.ReassignablePartitionResponse p : t.partitions()) {
+                if (p.errorCode() != Errors.NONE.code()) {
+                    continue;
+                }
+                java.util.List<Integer> target = request.topics().stream()
+                        .filter(rt -> rt.name().equals(t.name())).flatMap(rt -> rt.partitions().stream())
+                        .filter(rp -> rp.partitionIndex() == p.partitionIndex()).findFirst()
+                        .map(AlterPartitionReassignmentsRequestData.ReassignablePartition::replicas).orElse(null);
+                io.cairn.metadata.PartitionImage partition = img.topic(t.name())
+                        .map(topic -> topic.partitions().get(p.partitionIndex())).orElse(null);
+                if (partition == null) {
+                    continue;
+                }
+                if (target == null ? partition.isReassigning() : !partition.replicas().containsAll(target)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

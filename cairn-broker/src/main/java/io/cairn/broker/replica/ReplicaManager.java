@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The partitions this node hosts, kept in line with the committed metadata: a partition appears when an
- * image assigns it a replica here, takes the role the image gives it, follows config changes, and is
- * deleted when its topic goes away. Handlers find partitions here and never decide leadership.
+ * image assigns it a replica here (at creation, or when a reassignment adds this node: it then follows the
+ * leader until it is in sync), takes the role the image gives it, follows config changes, and is deleted
+ * when its topic goes away or a reassignment removes this node from its replicas. Handlers find partitions here and never decide leadership.
  *
  * <p>Thread-safe: {@link #onImage} runs on the metadata thread; lookups run anywhere.
  */
@@ -148,6 +149,11 @@ public final class ReplicaManager implements MetadataListener {
             for (PartitionImage partition : topic.partitions().values()) {
                 if (partition.replicas().contains(nodeId)) {
                     applyPartition(topic, partition, logConfig, minIsr);
+                } else if (before.isPresent()) {
+                    PartitionImage was = before.get().partitions().get(partition.partition());
+                    if (was != null && was.replicas().contains(nodeId)) {
+                        removeReplica(topic, partition);
+                    }
                 }
             }
         }
@@ -189,6 +195,22 @@ public final class ReplicaManager implements MetadataListener {
             fetchers.unfollow(tp);
         }
         onHighWatermarkMaybeAdvanced(tp);
+    }
+
+    /** A reassignment moved this partition off this node: stop following it and delete its log. */
+    private void removeReplica(TopicImage topic, PartitionImage image) {
+        TopicPartition tp = new TopicPartition(topic.name(), image.partition());
+        Partition removed = partitions.get(tp);
+        if (removed == null || !removed.topicId().equals(topic.id())) {
+            return;
+        }
+        fetchers.unfollow(tp);
+        partitions.remove(tp);
+        checkpointedHighWatermarks.remove(tp);
+        logManager.delete(tp);
+        onHighWatermarkMaybeAdvanced(tp);
+        log.info("{}Deleted the log of {} ({}): reassigned to replicas {}", logPrefix, tp, topic.id(),
+                image.replicas());
     }
 
     private void removeTopic(TopicImage topic) {

@@ -27,6 +27,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -224,7 +226,16 @@ public final class Controller implements MetadataWriter {
 
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
-        return write("alterPartition", image -> AlterPartitionControl.alterPartition(image, request));
+        return write("alterPartition", image -> ReassignmentControl.thenComplete(image,
+                AlterPartitionControl.alterPartition(image, request)));
+    }
+
+    /** AlterPartitionReassignments: see {@link ReassignmentControl}. */
+    @Override
+    public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            AlterPartitionReassignmentsRequestData request) {
+        return write("alterPartitionReassignments",
+                image -> ReassignmentControl.alterPartitionReassignments(image, request));
     }
 
     @Override
@@ -554,6 +565,11 @@ public final class Controller implements MetadataWriter {
                 LOG.info("{}reconciling the image: {} partition changes", logPrefix,
                         reconciliation.records().size());
                 writeInternal("reconcile", reconciliation.records());
+            }
+            List<MetadataRecord> completions = ReassignmentControl.completions(working);
+            if (!completions.isEmpty()) {
+                LOG.info("{}completing {} partition reassignments", logPrefix, completions.size());
+                writeInternal("completeReassignments", completions);
             }
             if (!reconciliation.offline().isEmpty()) {
                 StringBuilder named = new StringBuilder();

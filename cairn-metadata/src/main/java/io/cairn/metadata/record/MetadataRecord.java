@@ -25,8 +25,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = ConfigRecord.class, name = "Config"),
         @JsonSubTypes.Type(value = ProducerIdsRecord.class, name = "ProducerIds"),
         @JsonSubTypes.Type(value = FeatureLevelRecord.class, name = "FeatureLevel"),
+        @JsonSubTypes.Type(value = PartitionReassignmentRecord.class, name = "PartitionReassignment"),
 })
 public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
-        FeatureLevelRecord {
+        FeatureLevelRecord, PartitionReassignmentRecord {
 }

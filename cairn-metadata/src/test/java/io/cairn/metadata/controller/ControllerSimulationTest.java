@@ -16,6 +16,7 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
+import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
@@ -158,6 +159,8 @@ class ControllerSimulationTest {
                 note("preferred leader election");
                 cluster.target().electLeaders(new ElectLeadersRequestData().setElectionType((byte) 0)
                         .setTopicPartitions(null));
+            } else if (dice < 58) {
+                reassign();
             } else {
                 long ms = cluster.random.nextInt(4000);
                 note("time +" + ms + " ms");
@@ -187,6 +190,32 @@ class ControllerSimulationTest {
             request.topics().add(topic);
             note("create topic " + name + " (" + partitions + " x " + rf + ")");
             cluster.target().createTopics(request);
+        }
+
+        /** Reassigns (or, one time in four, cancels the reassignment of) a random partition. */
+        private void reassign() {
+            MetadataImage image = cluster.target().current();
+            List<TopicImage> all = new ArrayList<>(image.topicsByName().values());
+            if (all.isEmpty()) {
+                return;
+            }
+            TopicImage topic = all.get(cluster.random.nextInt(all.size()));
+            int partition = cluster.random.nextInt(topic.partitions().size());
+            List<Integer> target = null;
+            if (cluster.random.nextInt(4) != 0) {
+                List<Integer> ids = new ArrayList<>(cluster.brokers.keySet());
+                java.util.Collections.shuffle(ids, cluster.random);
+                target = new ArrayList<>(ids.subList(0, 1 + cluster.random.nextInt(3)));
+            }
+            note("reassign " + topic.name() + "-" + partition + " to " + target);
+            AlterPartitionReassignmentsRequestData request = new AlterPartitionReassignmentsRequestData()
+                    .setAllowReplicationFactorChange(true);
+            AlterPartitionReassignmentsRequestData.ReassignableTopic t =
+                    new AlterPartitionReassignmentsRequestData.ReassignableTopic().setName(topic.name());
+            t.partitions().add(new AlterPartitionReassignmentsRequestData.ReassignablePartition()
+                    .setPartitionIndex(partition).setReplicas(target));
+            request.topics().add(t);
+            cluster.target().alterPartitionReassignments(request);
         }
 
         /** A partition leader (an alive broker) shrinks or expands its ISR, from its own node's image. */
@@ -255,6 +284,14 @@ class ControllerSimulationTest {
                 for (PartitionImage p : topic.partitions().values()) {
                     check(p.replicas().containsAll(p.isr()), "ISR within replicas", image, topic, p);
                     check(new HashSet<>(p.isr()).size() == p.isr().size(), "no duplicate in ISR", image, topic, p);
+                    check(new HashSet<>(p.replicas()).size() == p.replicas().size(), "no duplicate in replicas",
+                            image, topic, p);
+                    check(p.replicas().containsAll(p.addingReplicas())
+                            && p.replicas().containsAll(p.removingReplicas())
+                            && p.addingReplicas().stream().noneMatch(p.removingReplicas()::contains),
+                            "adding and removing replicas are disjoint replicas", image, topic, p);
+                    check(!p.isReassigning() || !p.targetReplicas().isEmpty(), "a reassignment has a target",
+                            image, topic, p);
                     if (p.leader() != -1) {
                         check(ReplicationControl.isLive(image, p.leader()), "leader registered and unfenced", image,
                                 topic, p);
@@ -330,6 +367,8 @@ class ControllerSimulationTest {
         int staleCommits = 0;
         long terms = 0;
         int fencings = 0;
+        int reassignmentsStarted = 0;
+        int reassignmentsEnded = 0;
         for (long seed = 100; seed < 105; seed++) {
             Simulation sim = new Simulation(seed);
             sim.boot();
@@ -342,10 +381,21 @@ class ControllerSimulationTest {
             terms += sim.cluster.raft.committed.stream().map(b -> b.term()).distinct().count();
             fencings += (int) sim.cluster.raft.committed.stream().flatMap(b -> b.records().stream())
                     .filter(r -> r instanceof io.cairn.metadata.record.BrokerFencingChange f && f.fenced()).count();
+            for (var r : sim.cluster.raft.committed.stream().flatMap(b -> b.records().stream()).toList()) {
+                if (r instanceof io.cairn.metadata.record.PartitionReassignmentRecord pr) {
+                    if (pr.addingReplicas().isEmpty() && pr.removingReplicas().isEmpty()) {
+                        reassignmentsEnded++;
+                    } else {
+                        reassignmentsStarted++;
+                    }
+                }
+            }
         }
         // then: the paths the invariants are about were really taken (the simulation is not vacuous)
         assertThat(staleCommits).as("stale-term batches committed").isPositive();
         assertThat(terms).as("terms that committed batches").isGreaterThan(20);
         assertThat(fencings).as("brokers fenced").isGreaterThan(10);
+        assertThat(reassignmentsStarted).as("reassignments started").isGreaterThan(5);
+        assertThat(reassignmentsEnded).as("reassignments completed or cancelled").isGreaterThan(5);
     }
 }

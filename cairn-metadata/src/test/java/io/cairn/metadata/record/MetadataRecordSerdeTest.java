@@ -25,7 +25,11 @@ class MetadataRecordSerdeTest {
             new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "orders", "retention.ms", "1000"),
             new ConfigRecord(ConfigRecord.ResourceType.BROKER, "", "log.retention.ms", null),
             new ProducerIdsRecord(1, 1000),
-            new FeatureLevelRecord((short) 2));
+            new FeatureLevelRecord((short) 2),
+            new PartitionRecord(ID, 1, List.of(3, 1), List.of(1), 1, 2, 4, List.of(3), List.of(1)),
+            new PartitionReassignmentRecord(ID, 1, 4, List.of(3, 1), null, PartitionChangeRecord.NO_CHANGE,
+                    List.of(3), List.of(1)),
+            new PartitionReassignmentRecord(ID, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()));
 
     @Test
     void everyRecordTypeRoundTrips() {
@@ -52,6 +56,17 @@ class MetadataRecordSerdeTest {
         assertThat(MetadataRecordSerde.serialize(decoded)).isEqualTo(bytes);
         assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("{\"v\":1,\"term\":3,\"leader\":2,")
                 .contains("\"type\":\"Topic\"");
+    }
+
+    @Test
+    void aPartitionWithoutReassignmentEncodesAsBefore() {
+        String json = new String(MetadataRecordSerde.serializeRecord(
+                new PartitionRecord(ID, 0, List.of(1, 2), List.of(1), 1, 0, 0)), StandardCharsets.UTF_8);
+        assertThat(json).doesNotContain("addingReplicas").doesNotContain("removingReplicas");
+        String old = "{\"type\":\"Partition\",\"topicId\":\"" + ID + "\",\"partition\":0,\"replicas\":[1,2],"
+                + "\"isr\":[1],\"leader\":1,\"leaderEpoch\":0,\"partitionEpoch\":0}";
+        assertThat(MetadataRecordSerde.deserializeRecord(old.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new PartitionRecord(ID, 0, List.of(1, 2), List.of(1), 1, 0, 0));
     }
 
     @Test
