@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** kafkajs (Node.js): admin, idempotent producer with gzip, keys and headers. */
+/** kafkajs (Node.js): admin, idempotent producer with gzip, keys and headers, and a consumer group reading it all back. */
 class KafkajsIT {
 
     private static final Path CHECK_DIR = Path.of("src/test/kafkajs");
@@ -20,12 +20,12 @@ class KafkajsIT {
     Path dataDir;
 
     @Test
-    void kafkajsProducesAndReadsOffsets() throws Exception {
+    void kafkajsProducesAndConsumesInAGroup() throws Exception {
         assumeTrue(Files.isDirectory(CHECK_DIR.resolve("node_modules/kafkajs")),
                 "kafkajs is not installed (.ci/run runs npm ci in " + CHECK_DIR + ")");
         try (TestNode node = TestNode.start(dataDir)) {
             // when
-            Process process = new ProcessBuilder("node", "check.js", node.bootstrapServers(), "from-kafkajs")
+            Process process = new ProcessBuilder("node", "check.js", node.bootstrapServers(), "from-kafkajs", "--consume")
                     .directory(CHECK_DIR.toFile())
                     .redirectErrorStream(true)
                     .start();
