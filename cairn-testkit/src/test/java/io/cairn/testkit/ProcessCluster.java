@@ -1,0 +1,117 @@
+package io.cairn.testkit;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.cairn.server.CairnMain;
+import org.awaitility.Awaitility;
+
+/**
+ * A cluster of Cairn nodes, each in its own JVM started through the real command line, so that tests can
+ * kill -9 them. Node i listens on 127.0.0.1 with a free Kafka port and a free Raft port.
+ */
+final class ProcessCluster implements AutoCloseable {
+
+    private final Path root;
+    private final int size;
+    private final List<String> extraArgs;
+    private final Map<Integer, Integer> kafkaPorts = new HashMap<>();
+    private final Map<Integer, Integer> raftPorts = new HashMap<>();
+    private final Map<Integer, Process> processes = new HashMap<>();
+
+    ProcessCluster(Path root, int size, List<String> extraArgs) throws IOException {
+        this.root = root;
+        this.size = size;
+        this.extraArgs = extraArgs;
+        for (int id = 1; id <= size; id++) {
+            kafkaPorts.put(id, freePort());
+            raftPorts.put(id, freePort());
+        }
+    }
+
+    String bootstrapServers() {
+        return kafkaPorts.values().stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    }
+
+    private String voters() {
+        return raftPorts.entrySet().stream().map(e -> e.getKey() + "@127.0.0.1:" + e.getValue())
+                .collect(Collectors.joining(","));
+    }
+
+    void startAll() throws IOException {
+        for (int id = 1; id <= size; id++) {
+            start(id);
+        }
+    }
+
+    /** Launches node {@code id} on its data; returns once its Kafka listener accepts connections. */
+    void start(int id) throws IOException {
+        Path dir = root.resolve("node" + id);
+        Files.createDirectories(dir);
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                "-cp", classpath, CairnMain.class.getName(), "start",
+                "--node-id", Integer.toString(id), "--host", "127.0.0.1",
+                "--port", Integer.toString(kafkaPorts.get(id)), "--data-dir", dir.resolve("data").toString(),
+                "-o", "controller.quorum.voters=" + voters()));
+        command.addAll(extraArgs);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("cairn.log").toFile())).start();
+        processes.put(id, process);
+        int port = kafkaPorts.get(id);
+        Awaitility.await("node " + id + " listening").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("node " + id + " exited; see " + dir.resolve("cairn.log"));
+                    }
+                    try (Socket ignored = new Socket("127.0.0.1", port)) {
+                        return true;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+    }
+
+    /** SIGKILL; returns once the process is gone. */
+    void kill(int id) throws InterruptedException {
+        Process process = processes.remove(id);
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    List<Integer> running() {
+        return processes.keySet().stream().sorted().toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Process process : processes.values()) {
+            process.destroy();
+        }
+        for (Process process : processes.values()) {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        processes.clear();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
