@@ -78,7 +78,10 @@ final class ReplicaFetcher {
         serial.execute(() -> closed = true);
     }
 
-    /** Serial executor only. */
+    /**
+     * Serial executor only. The request is sent at the newest Fetch version (topic ids, replica state), so
+     * fields of older versions (topic names, replica id) must stay unset.
+     */
     private void maybeFetch() {
         if (fetching || closed || followed.isEmpty()) {
             return;
@@ -111,7 +114,6 @@ final class ReplicaFetcher {
         FetchRequestData request = new FetchRequestData()
                 .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId(nodeId)
                         .setReplicaEpoch(brokerEpoch.getAsLong()))
-                .setReplicaId(nodeId)
                 .setMaxWaitMs(MAX_WAIT_MS)
                 .setMinBytes(1)
                 .setMaxBytes(MAX_BYTES)
@@ -121,7 +123,7 @@ final class ReplicaFetcher {
         for (Followed f : batch) {
             Partition partition = f.partition();
             FetchRequestData.FetchTopic topic = topics.computeIfAbsent(partition.topicId(),
-                    id -> new FetchRequestData.FetchTopic().setTopicId(id).setTopic(partition.topicPartition().topic()));
+                    id -> new FetchRequestData.FetchTopic().setTopicId(id));
             topic.partitions().add(new FetchRequestData.FetchPartition()
                     .setPartition(partition.topicPartition().partition())
                     .setCurrentLeaderEpoch(f.leaderEpoch())
