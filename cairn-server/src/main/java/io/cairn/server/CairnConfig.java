@@ -30,6 +30,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String BROKER_SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String NUM_PARTITIONS = "num.partitions";
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
@@ -82,8 +83,13 @@ public final class CairnConfig extends AbstractConfig {
             .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 1000, Range.atLeast(50), Importance.MEDIUM,
                     "Minimum metadata Raft election timeout; the maximum is twice it. A single voter elects itself "
                             + "at once.")
-            .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 2000, Range.atLeast(10), Importance.MEDIUM,
-                    "How often this broker heartbeats the active controller.")
+            .define(BROKER_HEARTBEAT_INTERVAL_MS, Type.INT, 500, Range.atLeast(10), Importance.MEDIUM,
+                    "How often this broker heartbeats the active controller (a heartbeat writes no metadata).")
+            .define(BROKER_SESSION_TIMEOUT_MS, Type.INT, 3000, Range.atLeast(100), Importance.MEDIUM,
+                    "A broker that has not heartbeated the active controller for this long is fenced: it leaves "
+                            + "every ISR and the partitions it led get new leaders. Kafka's default is 9000; "
+                            + "Cairn's 3000 (with 500 ms heartbeats) moves leadership off a crashed node in under "
+                            + "3 s (docs/adr/0006). Must exceed twice broker.heartbeat.interval.ms.")
             .define(METADATA_SNAPSHOT_ENTRIES, Type.LONG, 10_000L, Range.atLeast(10), Importance.LOW,
                     "Take a metadata snapshot, and purge the Raft log before it, every this many entries.")
             .define(CONTROLLER_REQUEST_TIMEOUT_MS, Type.INT, 25_000, Range.atLeast(100), Importance.LOW,
@@ -100,6 +106,11 @@ public final class CairnConfig extends AbstractConfig {
     public CairnConfig(Map<String, ?> properties) {
         super(DEFINITION, aliases(properties), false);
         this.listener = Listener.parse(LISTENERS, getString(LISTENERS));
+        if (getInt(BROKER_SESSION_TIMEOUT_MS) <= 2 * getInt(BROKER_HEARTBEAT_INTERVAL_MS)) {
+            throw new org.apache.kafka.common.config.ConfigException(BROKER_SESSION_TIMEOUT_MS + " ("
+                    + getInt(BROKER_SESSION_TIMEOUT_MS) + ") must exceed twice " + BROKER_HEARTBEAT_INTERVAL_MS + " ("
+                    + getInt(BROKER_HEARTBEAT_INTERVAL_MS) + "): a single late heartbeat would fence a healthy broker");
+        }
         String advertisedValue = getString(ADVERTISED_LISTENERS);
         this.advertised = advertisedValue == null
                 ? listener

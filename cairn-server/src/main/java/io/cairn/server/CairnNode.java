@@ -115,6 +115,9 @@ public final class CairnNode implements AutoCloseable {
                 daemonThreads("cairn-request-" + nodeId));
 
         Map<String, String> brokerConfigs = config.allAsStrings();
+        // The controller reads its lease from the broker settings; give it Cairn's default, not Kafka's 9 s.
+        brokerConfigs.put(CairnConfig.BROKER_SESSION_TIMEOUT_MS,
+                Integer.toString(config.getInt(CairnConfig.BROKER_SESSION_TIMEOUT_MS)));
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
                 config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs);
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),

@@ -39,10 +39,26 @@ public final class CairnCluster implements AutoCloseable {
         this.root = root;
         this.size = size;
         this.overrides = overrides;
-        for (int i = 0; i < size; i++) {
-            raftPorts.add(freePort());
+        // Ratis keeps the voters' addresses in its log: a cluster reopened on the same root must reuse them.
+        Path ports = root.resolve(RAFT_PORTS_FILE);
+        if (Files.exists(ports)) {
+            for (String port : Files.readString(ports).trim().split(",")) {
+                raftPorts.add(Integer.parseInt(port));
+            }
+            if (raftPorts.size() != size) {
+                throw new IllegalStateException(root + " holds a cluster of " + raftPorts.size() + " nodes, not "
+                        + size);
+            }
+        } else {
+            for (int i = 0; i < size; i++) {
+                raftPorts.add(freePort());
+            }
+            Files.createDirectories(root);
+            Files.writeString(ports, raftPorts.stream().map(String::valueOf).collect(Collectors.joining(",")));
         }
     }
+
+    private static final String RAFT_PORTS_FILE = "raft-ports";
 
     /** Starts {@code size} nodes under {@code root} and waits until every one is registered everywhere. */
     public static CairnCluster start(Path root, int size) throws Exception {
@@ -53,6 +69,26 @@ public final class CairnCluster implements AutoCloseable {
         CairnCluster cluster = new CairnCluster(root, size, overrides);
         try {
             for (int id = 1; id <= size; id++) {
+                cluster.startNode(id);
+            }
+            cluster.awaitAllRegistered(Duration.ofSeconds(60));
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a cluster of {@code size} voters on the data an earlier cluster left under {@code root} (same Raft
+     * ports), starting only the nodes {@code running}: the others stay down, as machines that are gone. Waits
+     * until every started node is registered, unfenced and seen by the others.
+     */
+    public static CairnCluster reopen(Path root, int size, List<Integer> running, Map<String, Object> overrides)
+            throws Exception {
+        CairnCluster cluster = new CairnCluster(root, size, overrides);
+        try {
+            for (int id : running) {
                 cluster.startNode(id);
             }
             cluster.awaitAllRegistered(Duration.ofSeconds(60));

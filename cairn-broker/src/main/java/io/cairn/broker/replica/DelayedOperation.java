@@ -10,6 +10,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public abstract class DelayedOperation {
 
+    /**
+     * The operations this thread is checking. A follower fetch's check reads the log, which may advance the
+     * high watermark, which re-checks the operations watching the partition, among them this very fetch: without
+     * this guard that recursed until StackOverflowError. The nested check of an operation already being checked
+     * on this thread answers "not yet"; the outer check decides.
+     */
+    private static final ThreadLocal<java.util.Set<DelayedOperation>> CHECKING =
+            ThreadLocal.withInitial(java.util.HashSet::new);
+
     private final AtomicBoolean completed = new AtomicBoolean();
 
     /** Checks whether the operation can complete now and, if so, completes it. Returns whether it is done. */
@@ -17,7 +26,15 @@ public abstract class DelayedOperation {
         if (completed.get()) {
             return true;
         }
-        return canComplete() && forceComplete();
+        java.util.Set<DelayedOperation> checking = CHECKING.get();
+        if (!checking.add(this)) {
+            return false;
+        }
+        try {
+            return canComplete() && forceComplete();
+        } finally {
+            checking.remove(this);
+        }
     }
 
     /** Completes the operation now, if nobody did; returns whether this call did. */
