@@ -83,6 +83,13 @@ class FaultCampaignIT {
                 verify(cluster, List.copyOf(acknowledged));
             }
         }
+        long truncations = 0;
+        for (int id = 1; id <= 3; id++) {
+            try (var lines = java.nio.file.Files.lines(root.resolve("node" + id).resolve("cairn.log"))) {
+                truncations += lines.filter(l -> l.contains("to agree with the leader")).count();
+            }
+        }
+        System.out.println("[figure] FaultCampaignIT: " + truncations + " follower truncations to a new leader's log");
     }
 
     private static void write(ProcessCluster cluster, List<String> acknowledged, AtomicBoolean writing) {
