@@ -43,8 +43,8 @@ final class NodeProcess implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("node exited with " + process.exitValue() + ", see " + logFile);
                     }
-                    try (Socket ignored = new Socket("127.0.0.1", port)) {
-                        return true;
+                    try (Socket probe = new Socket("127.0.0.1", port)) {
+                        return probe.isConnected();
                     } catch (IOException e) {
                         return false;
                     }
@@ -66,12 +66,16 @@ final class NodeProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                kill();
+    public void close() {
+        try {
+            if (process != null && process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    kill();
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,6 +23,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** A clean restart keeps every record, topic id and config. */
 class RestartIT {
@@ -46,7 +52,21 @@ class RestartIT {
             }
 
             // when
-            node.restart();
+            ListAppender<ILoggingEvent> events = new ListAppender<>();
+            Logger cairnLogger = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger("io.cairn");
+            events.start();
+            cairnLogger.addAppender(events);
+            try {
+                node.restart();
+            } finally {
+                cairnLogger.detachAppender(events);
+            }
+
+            // then: a normal restart is not something an operator must look at
+            synchronized (events) {
+                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                        .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+            }
 
             // then
             try (Admin admin = node.admin()) {

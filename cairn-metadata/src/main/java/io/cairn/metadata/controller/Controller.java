@@ -176,6 +176,13 @@ public final class Controller implements MetadataWriter {
      * The partitions of the current image that have no leader, as "topic-partition" -> why (for the admin
      * view). Thread-safe.
      */
+    private static String describeOffline(Map<String, String> offline) {
+        StringBuilder named = new StringBuilder();
+        offline.entrySet().stream().limit(OFFLINE_NAMED).forEach(e ->
+                named.append("\n  ").append(e.getKey()).append(": ").append(e.getValue()));
+        return named + (offline.size() > OFFLINE_NAMED ? "\n  ..." : "");
+    }
+
     public Map<String, String> offlinePartitions() {
         return ReplicationControl.offlinePartitions(current());
     }
@@ -572,11 +579,17 @@ public final class Controller implements MetadataWriter {
                 writeInternal("completeReassignments", completions);
             }
             if (!reconciliation.offline().isEmpty()) {
-                StringBuilder named = new StringBuilder();
-                reconciliation.offline().entrySet().stream().limit(OFFLINE_NAMED).forEach(e ->
-                        named.append("\n  ").append(e.getKey()).append(": ").append(e.getValue()));
-                LOG.warn("{}{} partitions are offline (leader -1){}{}", logPrefix, reconciliation.offline().size(),
-                        named, reconciliation.offline().size() > OFFLINE_NAMED ? "\n  ..." : "");
+                // Normal during a restart (the brokers of their ISR have not re-registered yet): say so at INFO,
+                // and warn only if they are still offline once those brokers had time to come back.
+                LOG.info("{}{} partitions are offline (leader -1) until an ISR member is back{}", logPrefix,
+                        reconciliation.offline().size(), describeOffline(reconciliation.offline()));
+                scheduler.schedule(2 * settings.sessionTimeoutMs(), () -> eventLoop.execute(() -> {
+                    Map<String, String> stillOffline = ReplicationControl.offlinePartitions(current());
+                    if (role == this && !stillOffline.isEmpty()) {
+                        LOG.warn("{}{} partitions are offline (leader -1){}", logPrefix, stillOffline.size(),
+                                describeOffline(stillOffline));
+                    }
+                }));
             }
             scheduleLeaseCheck(settings.sessionTimeoutMs());
             if (settings.autoLeaderRebalanceEnable()) {
