@@ -156,7 +156,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
                 ReadResult read;
                 if (replicaId >= 0) {
-                    Optional<EpochEndOffset> diverging = divergence(partition, request);
+                    Optional<EpochEndOffset> diverging = partition.divergence(request.currentLeaderEpoch(),
+                            request.lastFetchedEpoch(), request.fetchOffset());
                     if (diverging.isPresent()) {
                         return result
                                 .setHighWatermark(partition.highWatermark())
@@ -190,22 +191,6 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             }
         }
 
-        /**
-         * A follower whose last fetched epoch ends earlier on this leader (or is unknown here) has diverged:
-         * it must truncate to where the epochs agree before fetching more (KIP-320/595 style).
-         */
-        private Optional<EpochEndOffset> divergence(Partition partition, FetchRequestData.FetchPartition request) {
-            if (request.lastFetchedEpoch() < 0) {
-                return Optional.empty();
-            }
-            partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
-            EpochEndOffset end = partition.log().endOffsetForEpoch(request.lastFetchedEpoch());
-            if (end.isUndefined() || end.epoch() != request.lastFetchedEpoch()
-                    || end.endOffset() < request.fetchOffset()) {
-                return Optional.of(end.isUndefined() ? new EpochEndOffset(-1, partition.highWatermark()) : end);
-            }
-            return Optional.empty();
-        }
     }
 
     private static Optional<TopicImage> resolve(MetadataImage image, FetchRequestData.FetchTopic topic) {

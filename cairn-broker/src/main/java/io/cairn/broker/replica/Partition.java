@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.cairn.storage.AppendResult;
+import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.PartitionLog;
 import io.cairn.storage.ReadResult;
 import org.apache.kafka.common.TopicPartition;
@@ -162,6 +163,24 @@ public final class Partition {
             return new ReadResult(MemoryRecords.EMPTY, partitionLog.logStartOffset(), partitionLog.logEndOffset());
         }
         return partitionLog.read(fetchOffset, maxBytes, partitionLog.logEndOffset(), true);
+    }
+
+    /**
+     * As leader: whether a follower that last fetched {@code lastFetchedEpoch} and now fetches at
+     * {@code fetchOffset} has diverged from this log, i.e. that epoch ends earlier here (or is unknown
+     * here). If so, the answer is where the follower must truncate to: the largest epoch at or below its
+     * own that this leader knows, and where it ends (KIP-320/KIP-595 diverging epoch).
+     */
+    public Optional<EpochEndOffset> divergence(int currentLeaderEpoch, int lastFetchedEpoch, long fetchOffset) {
+        if (lastFetchedEpoch < 0) {
+            return Optional.empty();
+        }
+        requireLeader(Optional.of(currentLeaderEpoch));
+        EpochEndOffset end = partitionLog.endOffsetForEpoch(lastFetchedEpoch);
+        if (end.isUndefined() || end.epoch() != lastFetchedEpoch || end.endOffset() < fetchOffset) {
+            return Optional.of(end.isUndefined() ? new EpochEndOffset(-1, highWatermark) : end);
+        }
+        return Optional.empty();
     }
 
     /** A follower's fetch at {@code fetchOffset} says it has every record below it. */

@@ -164,4 +164,46 @@ class PartitionTest {
         assertThatThrownBy(() -> partition.appendAsLeader(records(1), (short) 1))
                 .isInstanceOf(NotLeaderOrFollowerException.class);
     }
+
+    @Test
+    void aFollowerThatDivergedTruncatesToTheLeadersEpochBoundaryAndThenMatchesItsLog() throws Exception {
+        // given: the leader wrote epoch 0 at [0, 5) and leads epoch 2 from 5 with [5, 8)
+        Partition leader = leaderOf(List.of(1, 2), List.of(1, 2), 1);
+        partitionLog.appendAsLeader(records(5), 0);
+        leader.becomeRole(new ReplicaRole.Leader(2, 8, List.of(1, 2), List.of(1, 2)), 1);
+        leader.appendAsLeader(records(3), (short) 1);
+        // and a replica that shares epoch 0 but then led epoch 1 and wrote [5, 9) that nobody else has
+        PartitionLog diverged = PartitionLog.open(dir.resolve("t-0-replica"), TP, partitionLog.topicId(),
+                LogConfig.defaults(), time);
+        try {
+            diverged.appendAsLeader(records(5), 0);
+            diverged.appendAsLeader(records(4), 1);
+            Partition follower = new Partition(TP, diverged.topicId(), diverged, new ReplicaRole.Follower(2, 1), 1,
+                    new Partition.Settings(2, time, recordingChanger, LAG_MS), -1);
+
+            // when: it fetches at its log end with its last epoch
+            var divergence = leader.divergence(2, diverged.latestEpoch().getAsInt(), diverged.logEndOffset());
+
+            // then: the leader says epoch 0 ends at 5; the follower truncates there and then catches up
+            assertThat(divergence).contains(new io.cairn.storage.EpochEndOffset(0, 5));
+            follower.truncateAsFollower(2, divergence.get().endOffset());
+            assertThat(diverged.logEndOffset()).isEqualTo(5);
+            var read = leader.readAsFollower(2, 5, 1 << 20, Optional.of(2));
+            follower.appendAsFollower(2, toMemory(read.records()));
+            assertThat(diverged.logEndOffset()).isEqualTo(8);
+            assertThat(leader.divergence(2, diverged.latestEpoch().getAsInt(), diverged.logEndOffset())).isEmpty();
+            assertThat(diverged.endOffsetForEpoch(0)).isEqualTo(partitionLog.endOffsetForEpoch(0));
+        } finally {
+            diverged.close();
+        }
+    }
+
+    private static MemoryRecords toMemory(org.apache.kafka.common.record.internal.Records records) throws Exception {
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(records.sizeInBytes());
+        if (records instanceof org.apache.kafka.common.record.internal.FileRecords file) {
+            file.readInto(buffer, 0); // reads from the slice's start and flips
+            return MemoryRecords.readableRecords(buffer);
+        }
+        return (MemoryRecords) records;
+    }
 }
