@@ -208,6 +208,7 @@ public final class PartitionLog implements AutoCloseable {
         view = new View(List.copyOf(segments), current.logStartOffset(), current.logEndOffset());
         producers.takeSnapshot(base);
         if (recoveryPoint < base) {
+            epochCache.flush();
             recoveryPoint = base;
             Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), base);
         }
@@ -719,6 +720,7 @@ public final class PartitionLog implements AutoCloseable {
                     segment.flush();
                 }
             }
+            epochCache.flush();
             recoveryPoint = current.logEndOffset();
             Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), recoveryPoint);
         } catch (IOException e) {
