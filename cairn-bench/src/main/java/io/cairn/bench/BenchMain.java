@@ -71,6 +71,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--topics", description = "Topics created by the topic-creation workload (default 200).")
     Integer topics;
 
+    @Option(names = "--cluster", description = "Instead of the single-node workloads: 3 nodes of each system, "
+            + "a topic with replication factor 3 and min.insync.replicas=2, acks=all producer throughput and the "
+            + "failover time after kill -9 of a partition leader (a few minutes per round).")
+    boolean cluster;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
@@ -113,7 +118,7 @@ public final class BenchMain implements Callable<Integer> {
         info.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         info.put("kafka", "kafka_2.13 " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " (KRaft, combined broker+controller)");
         info.put("broker_jvm_options", String.join(" ", jvm));
-        info.put("mode", quick ? "quick" : "full");
+        info.put("mode", (cluster ? "cluster, " : "") + (quick ? "quick" : "full"));
         info.put("rounds", Integer.toString(n));
         info.put("settings", s.toString());
         log("cairn-bench: " + info);
@@ -126,6 +131,20 @@ public final class BenchMain implements Callable<Integer> {
                 Path dir = work.resolve(system + "-" + round);
                 Broker broker = null;
                 try {
+                    if (cluster) {
+                        ClusterBench bench = new ClusterBench(system, dir, jvm, home, kLib, s.produceSeconds(),
+                                metrics, errors, BenchMain::log, live);
+                        try {
+                            bench.run();
+                        } finally {
+                            if (!keep) {
+                                bench.deleteWorkDirs();
+                            }
+                        }
+                        report.runs.add(new Report.Run(system, round, metrics, errors));
+                        log("  " + metrics);
+                        continue;
+                    }
                     broker = switch (system) {
                         case "kafka" -> new KafkaBroker(dir, jvm, kLib);
                         case "cairn" -> new CairnBroker(dir, jvm, home, cairnArgs);

@@ -36,7 +36,11 @@ final class Report {
             new Metric("rss_idle_mib", "resident memory, idle", "MiB", false),
             new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
             new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
-            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false));
+            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false),
+            new Metric("cluster_start_ms", "3 nodes: launch to 3 brokers registered", "ms", false),
+            new Metric("cluster_produce_1KiB_acksall_MBps", "3 nodes, RF 3: produce 1 KiB, acks=all", "MB/s", true),
+            new Metric("cluster_failover_produce_ms", "3 nodes: kill -9 of a leader to next acked send", "ms", false),
+            new Metric("cluster_failover_metadata_ms", "3 nodes: kill -9 of a leader to new leader in Metadata", "ms", false));
 
     /** One broker session: which system, which round, what it measured, what failed. */
     record Run(String system, int round, Map<String, Double> metrics, Map<String, String> errors) {
@@ -91,6 +95,9 @@ final class Report {
         for (Metric m : METRICS) {
             List<Double> k = values("kafka", m.key);
             List<Double> c = values("cairn", m.key);
+            if (k.isEmpty() && c.isEmpty()) {
+                continue; // not measured in this mode (single node or --cluster) or with --only
+            }
             double mk = median(k);
             double mc = median(c);
             double ratio = mk == 0 ? Double.NaN : mc / mk;

@@ -196,6 +196,12 @@ final class Workloads {
 
     /** Creates a topic and waits until every partition has a leader (describeTopics sees it). */
     private void createTopics(Admin admin, List<String> names, int partitions, double timeoutSeconds) throws Exception {
+        createTopicsTimed(admin, names, partitions, timeoutSeconds);
+    }
+
+    /** {@link #createTopics}; returns the nanoTime when the CreateTopics response arrived. */
+    private long createTopicsTimed(Admin admin, List<String> names, int partitions, double timeoutSeconds)
+            throws Exception {
         long deadline = deadline(timeoutSeconds);
         List<NewTopic> topics = new ArrayList<>();
         for (String n : names) {
@@ -208,10 +214,12 @@ final class Workloads {
                 throw e;
             }
         }
+        long responded = System.nanoTime();
         while (!allVisible(admin, names, partitions)) {
             checkDeadline(deadline, "topics not visible with leaders: " + names.size() + " topics");
             Thread.sleep(20);
         }
+        return responded;
     }
 
     private static boolean allVisible(Admin admin, List<String> names, int partitions) {
@@ -489,8 +497,9 @@ final class Workloads {
         try (Admin admin = admin()) {
             admin.describeCluster().nodes().get(20, TimeUnit.SECONDS); // connection up before timing
             long start = System.nanoTime();
-            createTopics(admin, names, s.topicPartitions(), s.topicTimeoutSeconds());
+            long responded = createTopicsTimed(admin, names, s.topicPartitions(), s.topicTimeoutSeconds());
             double secs = (System.nanoTime() - start) / 1e9;
+            metrics.put("topics_create_response_ms", (responded - start) / 1e6);
             metrics.put("topics_create_per_s", names.size() / secs);
             metrics.put("topics_create_total_ms", secs * 1000);
             Set<String> listed = admin.listTopics().names().get(20, TimeUnit.SECONDS);

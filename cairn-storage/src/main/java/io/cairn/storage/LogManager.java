@@ -61,6 +61,13 @@ public final class LogManager implements AutoCloseable {
     private volatile Supplier<Map<TopicPartition, Long>> highWatermarkCheckpointSource;
     private boolean closed;
     private final Object hwCheckpointLock = new Object();
+    /** Flushes rolled segments off the produce path (see {@link PartitionLog#setRollFlusher}). */
+    private final java.util.concurrent.ExecutorService rollFlusher = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "cairn-log-flusher");
+                t.setDaemon(true);
+                return t;
+            });
 
     public LogManager(Path dataDir, Time time, ScheduledExecutorService scheduler, long retentionCheckIntervalMs) {
         this.dataDir = dataDir;
@@ -99,7 +106,9 @@ public final class LogManager implements AutoCloseable {
                     continue;
                 }
                 Uuid topicId = Checkpoints.readTopicId(dir).orElse(Uuid.ZERO_UUID);
-                logs.put(tp.get(), PartitionLog.open(dir, tp.get(), topicId, LogConfig.defaults(), time));
+                PartitionLog opened = PartitionLog.open(dir, tp.get(), topicId, LogConfig.defaults(), time);
+                opened.setRollFlusher(rollFlusher);
+                logs.put(tp.get(), opened);
             }
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot load logs from " + dataDir, e);
@@ -156,6 +165,7 @@ public final class LogManager implements AutoCloseable {
                 deleteRecursively(dir);
             }
             PartitionLog created = PartitionLog.open(dir, topicPartition, topicId, config, time);
+            created.setRollFlusher(rollFlusher);
             logs.put(topicPartition, created);
             return created;
         } catch (IOException e) {
@@ -354,5 +364,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         logs.clear();
+        // Closed logs flushed everything; pending roll flushes have nothing left to do.
+        rollFlusher.shutdownNow();
     }
 }

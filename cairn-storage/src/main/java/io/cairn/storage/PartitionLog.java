@@ -68,6 +68,13 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedMessages;
     private long lastFlushMs;
     private boolean closed;
+    /**
+     * Where a rolled segment's fsync runs; null: at once, on the appending thread (tests). {@link LogManager}
+     * gives its flusher thread, so that the fsync of a whole segment (hundreds of ms under write-back) neither
+     * blocks the produce request that rolled nor holds this log's lock, as Kafka flushes rolled segments on
+     * its scheduler.
+     */
+    private volatile java.util.concurrent.Executor rollFlusher;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
                          ProducerStateManager producers, LogLoader.Loaded loaded, LeaderEpochCache epochCache) {
@@ -195,24 +202,72 @@ public final class PartitionLog implements AutoCloseable {
         return active;
     }
 
-    /** Starts a new active segment at the log end offset; the old one is flushed and its indexes trimmed. */
+    /**
+     * Uses {@code executor} for the fsync of rolled segments (see {@link #rollFlusher}); null runs it at once.
+     */
+    public void setRollFlusher(java.util.concurrent.Executor executor) {
+        this.rollFlusher = executor;
+    }
+
+    /**
+     * Starts a new active segment at the log end offset; the old one's indexes are trimmed, and it is flushed
+     * (on the roll flusher, if any) before the recovery point moves to the new segment.
+     */
     private LogSegment roll() throws IOException {
         View current = view;
         LogSegment old = current.active();
         long base = current.logEndOffset();
         old.onRolled();
-        old.flush();
         LogSegment fresh = LogSegment.open(dir, base, config.indexIntervalBytes(), config.segmentIndexBytes());
         List<LogSegment> segments = new ArrayList<>(current.segments());
         segments.add(fresh);
         view = new View(List.copyOf(segments), current.logStartOffset(), current.logEndOffset());
         producers.takeSnapshot(base);
-        if (recoveryPoint < base) {
-            recoveryPoint = base;
-            Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), base);
+        java.util.concurrent.Executor flusher = rollFlusher;
+        if (flusher == null) {
+            old.flush();
+            advanceRecoveryPointAfterRoll(old, base);
+        } else {
+            flusher.execute(() -> flushRolled(old, base));
         }
         log.debug("Rolled {} at offset {}", topicPartition, base);
         return fresh;
+    }
+
+    /** The roll flusher's task: fsync outside the lock, then move the recovery point under it. */
+    private void flushRolled(LogSegment old, long base) {
+        try {
+            old.flush();
+        } catch (IOException | RuntimeException e) {
+            // Closed, deleted or truncated meanwhile; the recovery point stays where it is (safe: more recovery).
+            log.debug("Flush of a rolled segment of {} at {} skipped: {}", topicPartition, base, e.toString());
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            try {
+                advanceRecoveryPointAfterRoll(old, base);
+            } catch (IOException e) {
+                log.warn("Cannot write the recovery point of {}", topicPartition, e);
+            }
+        }
+    }
+
+    /** Under the lock, after {@code old} (the segment below {@code base}) was fsynced. */
+    private void advanceRecoveryPointAfterRoll(LogSegment old, long base) throws IOException {
+        View current = view;
+        // Truncation or retention may have removed the segment or cut the log below base since the roll.
+        if (recoveryPoint >= base || current.logEndOffset() < base || !current.segments().contains(old)) {
+            return;
+        }
+        epochCache.flush();
+        recoveryPoint = base;
+        // No fsync needed: the data below base is already synced, so the checkpoint never claims unsynced
+        // data; if a crash loses it, recovery starts from the older recovery point, which is only slower.
+        Checkpoints.writeAtomically(dir.resolve(LogLoader.RECOVERY_CHECKPOINT),
+                ("0\n" + base + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
     }
 
     /**
@@ -719,6 +774,7 @@ public final class PartitionLog implements AutoCloseable {
                     segment.flush();
                 }
             }
+            epochCache.flush();
             recoveryPoint = current.logEndOffset();
             Checkpoints.writeOffset(dir.resolve(LogLoader.RECOVERY_CHECKPOINT), recoveryPoint);
         } catch (IOException e) {

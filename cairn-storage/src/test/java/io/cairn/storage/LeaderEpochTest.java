@@ -47,7 +47,39 @@ class LeaderEpochTest {
         // then
         assertThat(log.leaderEpochEntries()).containsExactly(new Entry(0, 0), new Entry(1, 2), new Entry(3, 5));
         assertThat(log.latestEpoch()).hasValue(3);
+        log.flush();
         assertThat(Files.readString(dir.resolve("leader-epoch-checkpoint"))).isEqualTo("0\n3\n0 0\n1 2\n3 5\n");
+    }
+
+    @Test
+    void theCheckpointIsWrittenAtFlushNotOnEveryNewEpoch() throws IOException {
+        // given a new log: nothing to checkpoint yet
+        log = TestLogs.open(dir, config(), time);
+        assertThat(dir.resolve("leader-epoch-checkpoint")).doesNotExist();
+        // when
+        log.assignEpochStartOffset(0, 0);
+        log.appendAsLeader(batch(10L, "a", "b"), 0);
+        log.appendAsLeader(batch(10L, "c"), 1);
+        // then the cache has the epochs, the file follows at the flush
+        assertThat(log.leaderEpochEntries()).containsExactly(new Entry(0, 0), new Entry(1, 2));
+        assertThat(dir.resolve("leader-epoch-checkpoint")).doesNotExist();
+        log.flush();
+        assertThat(Files.readString(dir.resolve("leader-epoch-checkpoint"))).isEqualTo("0\n2\n0 0\n1 2\n");
+    }
+
+    @Test
+    void epochsNotYetCheckpointedAreRecoveredFromTheBatchesAfterAnUncleanShutdown() throws IOException {
+        // given epochs 0 and 1 flushed, then epoch 3 appended and the process killed (no flush, no close)
+        PartitionLog crashed = TestLogs.open(dir, config(), time);
+        crashed.appendAsLeader(batch(10L, "a", "b"), 0);
+        crashed.appendAsLeader(batch(10L, "c"), 1);
+        crashed.flush();
+        crashed.appendAsLeader(batch(10L, "d"), 3);
+        crashed.assignEpochStartOffset(4, 4);
+        // when
+        log = TestLogs.open(dir, config(), time);
+        // then epoch 3 comes from the batch after the recovery point; epoch 4, which has no batch, is dropped
+        assertThat(log.leaderEpochEntries()).containsExactly(new Entry(0, 0), new Entry(1, 2), new Entry(3, 3));
     }
 
     @Test

@@ -34,6 +34,27 @@ class LogManagerTest {
     }
 
     @Test
+    void rolledSegmentsAreFlushedOffTheAppendingThreadAndThenMoveTheRecoveryPoint() throws Exception {
+        // given a log whose segments hold about one batch
+        try (LogManager manager = manager()) {
+            PartitionLog log = manager.getOrCreate(tp, Uuid.randomUuid(), TestLogs.withSegmentBytes(LogConfig.defaults(), 100));
+            // when
+            log.appendAsLeader(batch(10L, "a", "b"), 0);
+            log.appendAsLeader(batch(10L, "c"), 0);
+            log.appendAsLeader(batch(10L, "d"), 0);
+            // then the flusher thread moves the recovery point to the last roll
+            assertThat(log.segmentCount()).isEqualTo(3);
+            Path checkpoint = dataDir.resolve("my-dashed-topic-12").resolve("recovery-point-offset-checkpoint");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!(Files.exists(checkpoint) && Files.readString(checkpoint).equals("0\n3\n"))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(Files.readString(checkpoint)).isEqualTo("0\n3\n");
+        }
+    }
+
+    @Test
     void createsLogsInTopicPartitionDirectoriesAndReloadsThem() {
         // given
         Uuid topicId = Uuid.randomUuid();

@@ -18,6 +18,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,18 +67,32 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         ByteBuffer buffer;
-        try {
-            // One copy onto the heap: the parsed request (produce records) may outlive the pooled buffer.
-            buffer = ByteBuffer.allocate(frame.readableBytes());
-            frame.readBytes(buffer);
-            buffer.flip();
-        } finally {
-            frame.release();
+        // Produce requests are parsed in place: their records are slices of the pooled frame, which is
+        // released only once the response is built (the handler has appended or rejected them by then).
+        // That saves a heap copy of every produced byte (the bulk of the broker's garbage while ingesting)
+        // and the JDK's copy into a temporary direct buffer when the records are written to the log.
+        // Other requests are small; they get one copy onto the heap, as their parsed form may keep
+        // slices of it for as long as a handler likes.
+        ByteBuf retained = null;
+        if (isProduce(frame) && frame.nioBufferCount() == 1) {
+            buffer = frame.nioBuffer();
+            retained = frame;
+        } else {
+            try {
+                buffer = ByteBuffer.allocate(frame.readableBytes());
+                frame.readBytes(buffer);
+                buffer.flip();
+            } finally {
+                frame.release();
+            }
         }
         RequestDecoder.Decoded decoded;
         try {
             decoded = RequestDecoder.decode(buffer);
         } catch (InvalidRequestException e) {
+            if (retained != null) {
+                retained.release();
+            }
             log.info("{}Closing connection from {}: {}", logPrefix, ctx.channel().remoteAddress(), e.getMessage());
             ctx.close();
             return;
@@ -94,7 +109,11 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         KafkaRequest request = ((RequestDecoder.Decoded.Request) decoded).request();
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
+        ByteBuf frameToRelease = retained;
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
+            if (frameToRelease != null) {
+                frameToRelease.release();
+            }
             if (error != null) {
                 log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
                         ctx.channel().remoteAddress(), request, error);
@@ -107,6 +126,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    private static boolean isProduce(ByteBuf frame) {
+        return frame.readableBytes() >= 2 && frame.getShort(frame.readerIndex()) == ApiKeys.PRODUCE.id;
     }
 
     private void complete(ChannelHandlerContext ctx, Slot slot, Optional<Send> response) {

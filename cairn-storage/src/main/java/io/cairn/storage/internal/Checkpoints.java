@@ -17,7 +17,8 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * Small files of a partition directory, written atomically (temp file, fsync, rename): offset
- * checkpoints ({@code version\noffset\n}) and Kafka's {@code partition.metadata}.
+ * checkpoints ({@code version\noffset\n}) and Kafka's {@code partition.metadata} (the latter without
+ * fsync, see {@link #writeTopicId}).
  *
  * <p>Stateless and thread-safe; callers serialize writes to the same file.
  */
@@ -30,6 +31,16 @@ public final class Checkpoints {
     }
 
     public static void writeAtomically(Path target, byte[] content) throws IOException {
+        writeAtomically(target, content, true);
+    }
+
+    /**
+     * Writes {@code content} to a temp file and renames it over {@code target}, so readers see the old or
+     * the new content, never a mix. With {@code sync} the temp file is fsynced before the rename, so the
+     * new content survives a crash; without it a crash may leave the old content, or on some file systems
+     * an empty file: only for files whose loss is recoverable (rebuilt or re-written on open).
+     */
+    public static void writeAtomically(Path target, byte[] content, boolean sync) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -37,7 +48,9 @@ public final class Checkpoints {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            channel.force(true);
+            if (sync) {
+                channel.force(true);
+            }
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -66,9 +79,14 @@ public final class Checkpoints {
         return OptionalLong.empty();
     }
 
+    /**
+     * Writes {@code partition.metadata} without fsync: if a crash loses it, the log opens with no topic id
+     * (it is then taken from the metadata and written again), as when the file was never written. Saves an
+     * fsync per partition when topics are created.
+     */
     public static void writeTopicId(Path dir, Uuid topicId) throws IOException {
         String content = "version: 0\ntopic_id: " + topicId + "\n";
-        writeAtomically(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8));
+        writeAtomically(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8), false);
     }
 
     /** The topic id in {@code partition.metadata}, or empty if the file is absent or malformed. */

@@ -21,8 +21,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader epochs of one partition: for each epoch, the first offset written in it, persisted in
  * {@code leader-epoch-checkpoint} with Kafka's text format ({@code 0}, the entry count, then one
- * {@code <epoch> <startOffset>} line per entry), rewritten atomically (temp file, fsync, rename)
- * whenever it changes. Epochs and start offsets both increase along the list.
+ * {@code <epoch> <startOffset>} line per entry), rewritten atomically (temp file, rename) whenever it
+ * changes by a truncation (fsync before the rename). {@link #assign} only changes the cache in memory; the
+ * file follows at the next {@link #flush} (the owning log's flush, roll or clean close, before it advances
+ * its recovery point), in the spirit of Kafka 3.7+ (KAFKA-15046), which keeps this fsync off the produce
+ * and leader-election paths. That loses nothing: an epoch assigned since the last flush either starts at
+ * the log end offset, and {@link #load} drops such entries after an unclean shutdown anyway, or is in the
+ * headers of batches at or after the recovery point, which {@link #load} scans after an unclean shutdown.
+ * Epochs and start offsets both increase along the list.
  *
  * <p>Thread-safety: mutations must be serialized by the owning log's lock; {@link #latestEpoch},
  * {@link #endOffsetFor} and {@link #entries} may run concurrently with them: they read an immutable
@@ -44,6 +50,8 @@ public final class LeaderEpochCache {
     private final Path file;
     /** epoch -> start offset; never mutated once published. */
     private volatile NavigableMap<Integer, Long> epochs;
+    /** The cache has entries the file lacks, since the last {@link #flush}; guarded by the owning log's lock. */
+    private boolean unsynced;
 
     private LeaderEpochCache(Path file, NavigableMap<Integer, Long> epochs) {
         this.file = file;
@@ -88,6 +96,11 @@ public final class LeaderEpochCache {
                     working.put(epoch, batch.baseOffset());
                 }
             }
+        }
+        if (stored.isEmpty() && working.isEmpty() && !Files.exists(file)) {
+            // A new (or epoch-less) log: a missing file already means "rebuild from the log", which is empty
+            // of epochs; writing an empty file would cost an fsync per partition created.
+            return cache;
         }
         if (stored.isEmpty() || !working.equals(before)) {
             cache.publish(working);
@@ -174,7 +187,7 @@ public final class LeaderEpochCache {
      * for the latest epoch at a later offset; otherwise trailing entries that conflict (an epoch at or
      * above this one, or a start offset at or past this one) are removed first.
      *
-     * @return whether the cache changed (and was written)
+     * @return whether the cache changed (the file follows at the next {@link #flush})
      */
     public boolean assign(int epoch, long startOffset) throws IOException {
         if (epoch < 0 || startOffset < 0) {
@@ -192,7 +205,8 @@ public final class LeaderEpochCache {
                     removed.getKey(), removed.getValue());
         }
         updated.put(epoch, startOffset);
-        publish(updated);
+        epochs = Collections.unmodifiableNavigableMap(updated);
+        unsynced = true;
         return true;
     }
 
@@ -233,6 +247,16 @@ public final class LeaderEpochCache {
         publish(new TreeMap<>());
     }
 
+    /**
+     * Writes the file (with fsync) if {@link #assign} changed the cache since the last write. The owning log
+     * calls it before advancing its recovery point.
+     */
+    public void flush() throws IOException {
+        if (unsynced) {
+            publish(epochs);
+        }
+    }
+
     private void publish(NavigableMap<Integer, Long> updated) throws IOException {
         StringBuilder content = new StringBuilder();
         content.append(VERSION).append('\n').append(updated.size()).append('\n');
@@ -240,6 +264,7 @@ public final class LeaderEpochCache {
             content.append(e.getKey()).append(' ').append(e.getValue()).append('\n');
         }
         Checkpoints.writeAtomically(file, content.toString().getBytes(StandardCharsets.UTF_8));
+        unsynced = false;
         epochs = Collections.unmodifiableNavigableMap(new TreeMap<>(updated));
     }
 }

@@ -1,0 +1,402 @@
+package io.cairn.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code --cluster}: three nodes of one system on this machine, each its own process (Kafka: KRaft combined
+ * broker+controller, the three forming the controller quorum; Cairn: {@code CairnMain start} with
+ * {@code controller.quorum.voters}). Measures, on a topic with replication factor 3 and
+ * min.insync.replicas=2:
+ * <ul>
+ *   <li>acks=all producer throughput (1 KiB values, as the single-node workload);</li>
+ *   <li>failover after kill -9 of partition 0's leader: time until a send to partition 0 succeeds again
+ *       (a producer sending one record at a time, each waited for) and until Metadata shows another leader.</li>
+ * </ul>
+ * Every wait has a deadline; a failure is recorded, not thrown.
+ */
+final class ClusterBench {
+
+    private static final double MB = 1_000_000.0;
+    private static final int NODES = 3;
+    private static final String TOPIC = "bench-cluster";
+    private static final String FAILOVER_TOPIC = "bench-failover";
+
+    private final String system;
+    private final Path dir;
+    private final List<String> jvm;
+    private final Path cairnHome;
+    private final Path kafkaLib;
+    private final double produceSeconds;
+    private final Map<String, Double> metrics;
+    private final Map<String, String> errors;
+    private final Consumer<String> log;
+    private final List<Node> nodes = new ArrayList<>();
+    /** The driver's live brokers, killed by its shutdown hook. */
+    private final List<Broker> live;
+
+    ClusterBench(String system, Path dir, List<String> jvm, Path cairnHome, Path kafkaLib, double produceSeconds,
+                 Map<String, Double> metrics, Map<String, String> errors, Consumer<String> log, List<Broker> live) {
+        this.live = live;
+        this.system = system;
+        this.dir = dir;
+        this.jvm = jvm;
+        this.cairnHome = cairnHome;
+        this.kafkaLib = kafkaLib;
+        this.produceSeconds = produceSeconds;
+        this.metrics = metrics;
+        this.errors = errors;
+        this.log = log;
+    }
+
+    /** One node process; the command depends on the system. */
+    private final class Node extends Broker {
+        final int id;
+        final int controllerPort;
+        String voters;
+        String clusterId;
+
+        Node(int id) throws IOException {
+            super(system + id, dir.resolve("node" + id), jvm);
+            this.id = id;
+            this.controllerPort = freePort();
+        }
+
+        private Path config() {
+            return workDir.resolve("server.properties");
+        }
+
+        @Override
+        void prepare() throws Exception {
+            if (!system.equals("kafka")) {
+                return;
+            }
+            String props = String.join("\n",
+                    "process.roles=broker,controller",
+                    "node.id=" + id,
+                    "controller.quorum.voters=" + voters,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "log.dirs=" + workDir.resolve("data").toAbsolutePath(),
+                    "num.partitions=1",
+                    "offsets.topic.replication.factor=3",
+                    "transaction.state.log.replication.factor=3",
+                    "transaction.state.log.min.isr=2",
+                    "group.initial.rebalance.delay.ms=0",
+                    "");
+            Files.writeString(config(), props);
+            Files.writeString(workDir.resolve("logback.xml"), """
+                    <configuration>
+                      <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+                        <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>
+                      </appender>
+                      <logger name="kafka.request.logger" level="WARN"/>
+                      <logger name="org.apache.kafka.clients" level="WARN"/>
+                      <root level="INFO"><appender-ref ref="OUT"/></root>
+                    </configuration>
+                    """);
+            List<String> cmd = new ArrayList<>(Broker.javaCommand(List.of("-Xmx256m",
+                    "-Dlogback.configurationFile=" + workDir.resolve("logback.xml").toAbsolutePath()),
+                    kafkaLib.toAbsolutePath() + "/*", "kafka.tools.StorageTool"));
+            cmd.addAll(List.of("format", "-t", clusterId, "-c", config().toAbsolutePath().toString()));
+            Process format = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(workDir.resolve("format.out").toFile()).start();
+            if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                format.destroyForcibly();
+                throw new IllegalStateException("kafka-storage format failed: " + Files.readString(workDir.resolve("format.out")));
+            }
+        }
+
+        @Override
+        List<String> command() throws IOException {
+            if (system.equals("kafka")) {
+                List<String> opts = new ArrayList<>(jvmOptions);
+                opts.add("-Dlogback.configurationFile=" + workDir.resolve("logback.xml").toAbsolutePath());
+                List<String> cmd = new ArrayList<>(Broker.javaCommand(opts, kafkaLib.toAbsolutePath() + "/*", "kafka.Kafka"));
+                cmd.add(config().toAbsolutePath().toString());
+                return cmd;
+            }
+            Path serverTarget = cairnHome.resolve("cairn-server/target");
+            String classpath = CairnBroker.serverJar(serverTarget).toAbsolutePath() + ":"
+                    + serverTarget.resolve("lib").toAbsolutePath() + "/*";
+            List<String> cmd = new ArrayList<>(Broker.javaCommand(jvmOptions, classpath, "io.cairn.server.CairnMain"));
+            cmd.addAll(List.of("start", "--host", "127.0.0.1", "--port", Integer.toString(port),
+                    "--data-dir", workDir.resolve("data").toAbsolutePath().toString(), "--node-id", Integer.toString(id),
+                    "-o", "controller.quorum.voters=" + voters));
+            return cmd;
+        }
+
+        /** SIGKILL, as kill -9. */
+        void kill9() throws InterruptedException {
+            ProcessHandle.of(pid()).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(pid()).ifPresent(h -> h.onExit().join());
+        }
+    }
+
+    void run() throws Exception {
+        try {
+            for (int i = 1; i <= NODES; i++) {
+                Node node = new Node(i);
+                nodes.add(node);
+                live.add(node);
+            }
+            String voters = nodes.stream().map(n -> n.id + "@127.0.0.1:" + n.controllerPort)
+                    .collect(Collectors.joining(","));
+            String clusterId = Uuid.randomUuid().toString();
+            for (Node n : nodes) {
+                n.voters = voters;
+                n.clusterId = clusterId;
+                n.prepare();
+            }
+            for (Node n : nodes) {
+                n.launch();
+            }
+            step("cluster_up", this::awaitUp);
+            step("cluster_produce", this::produce);
+            step("cluster_failover", this::failover);
+        } finally {
+            for (Node n : nodes) {
+                n.close();
+                live.remove(n);
+            }
+        }
+    }
+
+    void deleteWorkDirs() {
+        nodes.forEach(Broker::deleteWorkDir);
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private void step(String name, Step step) {
+        if (errors.containsKey("cluster_up")) {
+            return;
+        }
+        log.accept("  " + name);
+        try {
+            step.run();
+        } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            errors.put(name, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            log.accept("    FAILED: " + cause);
+        }
+    }
+
+    private String bootstrap() {
+        return nodes.stream().filter(Broker::alive).map(Broker::bootstrap).collect(Collectors.joining(","));
+    }
+
+    private Properties common() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "20");
+        p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
+        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cairn-bench-cluster");
+        return p;
+    }
+
+    private Admin admin() {
+        Properties p = common();
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        return Admin.create(p);
+    }
+
+    private static long deadline(double seconds) {
+        return System.nanoTime() + (long) (seconds * 1e9);
+    }
+
+    private static void check(long deadline, String what) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("timed out: " + what);
+        }
+    }
+
+    /** Until Admin sees 3 brokers, then creates both topics (RF 3, min ISR 2) and waits for full ISRs. */
+    private void awaitUp() throws Exception {
+        long start = System.nanoTime();
+        long deadline = deadline(120);
+        try (Admin admin = admin()) {
+            while (true) {
+                check(deadline, "3 brokers registered");
+                nodes.forEach(Broker::checkAlive);
+                try {
+                    if (admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() == NODES) {
+                        break;
+                    }
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // not up yet
+                }
+                Thread.sleep(100);
+            }
+            metrics.put("cluster_start_ms", (System.nanoTime() - start) / 1e6);
+            List<NewTopic> topics = List.of(
+                    new NewTopic(TOPIC, 6, (short) 3).configs(Map.of("min.insync.replicas", "2")),
+                    new NewTopic(FAILOVER_TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
+            while (true) {
+                check(deadline, "topics created");
+                try {
+                    admin.createTopics(topics).all().get(15, TimeUnit.SECONDS);
+                    break;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            while (!fullIsr(admin, List.of(TOPIC, FAILOVER_TOPIC))) {
+                check(deadline, "full ISRs");
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static boolean fullIsr(Admin admin, List<String> names) {
+        try {
+            Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
+            for (TopicDescription td : d.values()) {
+                for (TopicPartitionInfo p : td.partitions()) {
+                    if (p.leader() == null || p.isr().size() < NODES) {
+                        return false;
+                    }
+                }
+            }
+            return d.size() == names.size();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private Properties producerProps() {
+        Properties p = common();
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return p;
+    }
+
+    /** acks=all, 1 KiB values, as the single-node producer workload: 2 s warm-up, then measured. */
+    private void produce() throws Exception {
+        Properties p = producerProps();
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(64 * 1024));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        byte[] payload = new byte[1024];
+        new java.util.Random(42).nextBytes(payload);
+        AtomicLong acked = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            long warmupEnd = System.nanoTime() + 2_000_000_000L;
+            long end = warmupEnd + (long) (produceSeconds * 1e9);
+            long ackedAtStart = -1;
+            long measuredStart = 0;
+            while (System.nanoTime() < end) {
+                if (ackedAtStart < 0 && System.nanoTime() >= warmupEnd) {
+                    ackedAtStart = acked.get();
+                    measuredStart = System.nanoTime();
+                }
+                producer.send(new ProducerRecord<>(TOPIC, payload), (md, ex) -> {
+                    if (ex == null) {
+                        acked.incrementAndGet();
+                    } else if (failed.incrementAndGet() == 1) {
+                        firstFailure.set(ex);
+                    }
+                });
+            }
+            long ackedAtEnd = acked.get();
+            double secs = (System.nanoTime() - measuredStart) / 1e9;
+            producer.flush();
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " sends failed, the first with " + firstFailure.get());
+            }
+            metrics.put("cluster_produce_1KiB_acksall_MBps", (ackedAtEnd - ackedAtStart) * 1024 / MB / secs);
+        }
+    }
+
+    /**
+     * kill -9 of partition 0's leader while a producer sends to partition 0 one record at a time; the time
+     * from the kill until a send succeeds again, and until Metadata names another leader.
+     */
+    private void failover() throws Exception {
+        int leader;
+        try (Admin admin = admin()) {
+            leader = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(FAILOVER_TOPIC).partitions().get(0).leader().id();
+        }
+        Node victim = nodes.stream().filter(n -> n.id == leader).findFirst().orElseThrow();
+        Properties p = producerProps();
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
+        p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "20");
+        p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "200");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        byte[] payload = new byte[100];
+        long deadline = deadline(90);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p); Admin admin = admin()) {
+            for (int i = 0; i < 50; i++) { // warm: connections and metadata in place
+                producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload)).get(30, TimeUnit.SECONDS);
+            }
+            long killed = System.nanoTime();
+            victim.kill9();
+            log.accept("    killed node " + leader + " (leader of " + FAILOVER_TOPIC + "-0)");
+            double metadataMs = Double.NaN;
+            double produceMs = Double.NaN;
+            var pending = producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload));
+            while (Double.isNaN(metadataMs) || Double.isNaN(produceMs)) {
+                check(deadline, "failover (metadata " + metadataMs + " ms, produce " + produceMs + " ms)");
+                if (Double.isNaN(produceMs) && pending.isDone()) {
+                    try {
+                        pending.get();
+                        produceMs = (System.nanoTime() - killed) / 1e6;
+                    } catch (ExecutionException e) {
+                        pending = producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload));
+                    }
+                }
+                if (Double.isNaN(metadataMs)) {
+                    try {
+                        TopicPartitionInfo info = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
+                                .get(2, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0);
+                        if (info.leader() != null && info.leader().id() >= 0 && info.leader().id() != leader) {
+                            metadataMs = (System.nanoTime() - killed) / 1e6;
+                        }
+                    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                        // the killed node may still be asked; try again
+                    }
+                }
+                Thread.sleep(5);
+            }
+            metrics.put("cluster_failover_produce_ms", produceMs);
+            metrics.put("cluster_failover_metadata_ms", metadataMs);
+        }
+    }
+}
