@@ -133,7 +133,7 @@ public final class CairnNode implements AutoCloseable {
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         controllerChannel = new ControllerChannel(nodeId);
-        ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, new LocalControllerWriter(controller),
+        ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
         leaderClient = new ChannelLeaderClient(nodeId, controller::current);
