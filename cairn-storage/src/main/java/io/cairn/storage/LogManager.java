@@ -160,11 +160,16 @@ public final class LogManager implements AutoCloseable {
                 }
                 return existing;
             }
-            Optional<Uuid> onDisk = Files.isDirectory(dir) ? Checkpoints.readTopicId(dir) : Optional.empty();
-            if (onDisk.isPresent() && !sameTopic(onDisk.get(), topicId)) {
-                deleteRecursively(dir);
+            PartitionLog created;
+            if (Files.isDirectory(dir)) {
+                Optional<Uuid> onDisk = Checkpoints.readTopicId(dir);
+                if (onDisk.isPresent() && !sameTopic(onDisk.get(), topicId)) {
+                    deleteRecursively(dir);
+                }
+                created = PartitionLog.open(dir, topicPartition, topicId, config, time);
+            } else {
+                created = PartitionLog.create(dir, topicPartition, topicId, config, time);
             }
-            PartitionLog created = PartitionLog.open(dir, topicPartition, topicId, config, time);
             created.setRollFlusher(rollFlusher);
             logs.put(topicPartition, created);
             return created;

@@ -92,6 +92,27 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * Creates the log of a new partition in {@code dir}, which must not exist: the directory, its
+     * {@code partition.metadata} and the first segment's {@code .log} file, nothing else (indexes are created
+     * with their first entry, the epoch checkpoint with the first flush after an epoch), and no file is
+     * fsynced: a crash loses at most an empty log, which the next {@link #open} recreates. This is the cost
+     * of each partition at topic creation, on the node's metadata thread.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException {@code dir} exists (use {@link #open})
+     */
+    public static PartitionLog create(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config,
+                                      Time time) throws IOException {
+        Files.createDirectory(dir);
+        if (!Uuid.ZERO_UUID.equals(topicId)) {
+            Checkpoints.writeNewTopicId(dir, topicId);
+        }
+        LogSegment first = LogSegment.open(dir, 0, config.indexIntervalBytes(), config.segmentIndexBytes());
+        LogLoader.Loaded loaded = new LogLoader.Loaded(List.of(first), 0, 0, 0);
+        return new PartitionLog(dir, topicPartition, topicId, config, time, new ProducerStateManager(dir), loaded,
+                LeaderEpochCache.empty(dir));
+    }
+
+    /**
      * Opens (creating if needed) the log in {@code dir}, recovering segments past the recovery point
      * when the last shutdown was not clean: every batch's CRC is checked, a torn or corrupt tail is
      * truncated, indexes are rebuilt and producer state is rebuilt from the log.

@@ -75,6 +75,49 @@ class LogManagerTest {
     }
 
     @Test
+    void aNewPartitionCreatesOnlyItsTopicIdAndLogFileUntilItsFirstIndexEntry() throws Exception {
+        // given
+        Uuid topicId = Uuid.randomUuid();
+        Path dir = dataDir.resolve("my-dashed-topic-12");
+        try (LogManager manager = manager()) {
+            // when
+            PartitionLog log = manager.getOrCreate(tp, topicId, TestLogs.withIndexInterval(LogConfig.defaults(), 1));
+            // then
+            assertThat(fileNames(dir)).containsExactlyInAnyOrder("partition.metadata", "00000000000000000000.log");
+            // when two batches are appended (the second gets an index entry)
+            log.appendAsLeader(batch(10L, "a"), 0);
+            log.appendAsLeader(batch(20L, "b"), 0);
+            // then
+            assertThat(fileNames(dir)).contains("00000000000000000000.index", "00000000000000000000.timeindex");
+            assertThat(TestLogs.values(log.read(1, 1000, Long.MAX_VALUE, true).records())).containsExactly("b");
+        }
+    }
+
+    @Test
+    void aNewPartitionAbandonedWithoutCloseReopensWithItsRecordsAndTopicId() throws Exception {
+        // given a new log that was never closed (as after kill -9), with a record and no index file
+        Uuid topicId = Uuid.randomUuid();
+        Path dir = dataDir.resolve("my-dashed-topic-12");
+        PartitionLog created = PartitionLog.create(dir, tp, topicId, LogConfig.defaults(), time);
+        created.appendAsLeader(batch(10L, "a"), 0);
+        // when
+        try (LogManager manager = manager()) {
+            // then
+            assertThat(manager.get(tp)).hasValueSatisfying(log -> {
+                assertThat(log.topicId()).isEqualTo(topicId);
+                assertThat(log.logEndOffset()).isEqualTo(1);
+                assertThat(TestLogs.values(log.read(0, 1000, Long.MAX_VALUE, true).records())).containsExactly("a");
+            });
+        }
+    }
+
+    private static java.util.List<String> fileNames(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
+    }
+
+    @Test
     void getOrCreateReplacesALogOfAnotherTopicId() {
         // given
         try (LogManager manager = manager()) {

@@ -218,8 +218,7 @@ class PartitionLogTest {
         // then
         assertThat(log.segmentCount()).isEqualTo(3);
         assertThat(Files.exists(dir.resolve("00000000000000000003.log"))).isTrue();
-        assertThat(Files.exists(dir.resolve("00000000000000000006.index"))).isTrue();
-        assertThat(Files.exists(dir.resolve("00000000000000000006.timeindex"))).isTrue();
+        assertThat(Files.exists(dir.resolve("00000000000000000006.log"))).isTrue();
         assertThat(readAll(log, 0)).extracting(Record::offset).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(log.sizeInBytes()).isEqualTo(7L * batchSize);
     }

@@ -8,10 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 
+import org.apache.kafka.common.errors.KafkaStorageException;
+
 /**
  * A memory-mapped file of fixed-size entries, appended in order, searched by binary search.
- * A newly created file is preallocated to the maximum index size; an existing file is mapped at its
- * current length (it was trimmed when its segment was rolled or closed) until {@link #resize} grows it.
+ * A new index creates its file on the first entry, preallocated to the maximum index size; an existing
+ * file is mapped at its current length (it was trimmed when its segment was rolled or closed) until
+ * {@link #resize} grows it. An empty index may have no file at all.
  *
  * <p>Thread-safety: one writer (the owning log's append lock) and any number of concurrent readers.
  * Writes use absolute puts and publish by bumping the volatile entry count, so readers only ever look
@@ -30,16 +33,18 @@ abstract class AbstractIndex implements AutoCloseable {
         this.file = file;
         this.baseOffset = baseOffset;
         this.entrySize = entrySize;
-        boolean newlyCreated = !file.exists() || file.length() == 0;
+        long existing = file.length();
+        if (existing == 0) {
+            // New, or trimmed empty: created on the first entry (a new partition's creation then costs one
+            // file, not three: Kafka's LazyIndex does the same).
+            this.entries = 0;
+            this.maxEntries = roundDown(maxIndexSize) / entrySize;
+            return;
+        }
         try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
-            long length = raf.length();
-            if (newlyCreated) {
-                length = roundDown(maxIndexSize);
-            } else {
-                length = length - length % entrySize;
-            }
+            long length = existing - existing % entrySize;
             raf.setLength(length);
-            this.entries = (int) (newlyCreated ? 0 : length / entrySize);
+            this.entries = (int) (length / entrySize);
             map(raf, length);
         }
     }
@@ -65,6 +70,10 @@ abstract class AbstractIndex implements AutoCloseable {
     }
 
     private void remap(long length) throws IOException {
+        if (mmap == null) {
+            maxEntries = (int) (length / entrySize);
+            return;
+        }
         if (length == (long) maxEntries * entrySize && file.length() == length) {
             return;
         }
@@ -93,7 +102,25 @@ abstract class AbstractIndex implements AutoCloseable {
         entries = Math.min(entries, count);
     }
 
+    /**
+     * The mapping, created with the file on first use: readers only call this when {@link #entries()} is
+     * positive, so the file exists by then; the writer creates it before its first entry.
+     */
     protected MappedByteBuffer buffer() {
+        MappedByteBuffer buf = mmap;
+        return buf != null ? buf : materialize();
+    }
+
+    private synchronized MappedByteBuffer materialize() {
+        if (mmap == null) {
+            try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
+                long length = (long) maxEntries * entrySize;
+                raf.setLength(length);
+                map(raf, length);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot create index " + file, e);
+            }
+        }
         return mmap;
     }
 
@@ -141,15 +168,23 @@ abstract class AbstractIndex implements AutoCloseable {
     }
 
     public void flush() {
-        mmap.force();
+        MappedByteBuffer buf = mmap;
+        if (buf != null) {
+            buf.force();
+        }
     }
 
     public File file() {
         return file;
     }
 
-    public void renameTo(File target) throws IOException {
-        Files.move(file.toPath(), target.toPath(), StandardCopyOption.REPLACE_EXISTING);
+    /** Moves the file over {@code target}; an index whose file was never created removes {@code target}. */
+    public synchronized void renameTo(File target) throws IOException {
+        if (mmap == null && !file.exists()) {
+            Files.deleteIfExists(target.toPath());
+        } else {
+            Files.move(file.toPath(), target.toPath(), StandardCopyOption.REPLACE_EXISTING);
+        }
         file = target;
     }
 

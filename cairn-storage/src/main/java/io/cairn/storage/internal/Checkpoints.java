@@ -89,6 +89,17 @@ public final class Checkpoints {
         writeAtomically(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8), false);
     }
 
+    /**
+     * Writes {@code partition.metadata} into the directory of a new log, where it cannot exist yet: written
+     * in place, without the temp file and rename of {@link #writeTopicId} (a torn file reads as absent, as a
+     * missing one does, and the id is then re-written from metadata).
+     */
+    public static void writeNewTopicId(Path dir, Uuid topicId) throws IOException {
+        String content = "version: 0\ntopic_id: " + topicId + "\n";
+        Files.write(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
     /** The topic id in {@code partition.metadata}, or empty if the file is absent or malformed. */
     public static Optional<Uuid> readTopicId(Path dir) throws IOException {
         Path file = dir.resolve(PARTITION_METADATA);

@@ -58,6 +58,11 @@ public final class LeaderEpochCache {
         this.epochs = Collections.unmodifiableNavigableMap(epochs);
     }
 
+    /** The empty cache of a new log: no file until the first epoch is flushed. */
+    public static LeaderEpochCache empty(Path dir) {
+        return new LeaderEpochCache(dir.resolve(FILE_NAME), new TreeMap<>());
+    }
+
     /**
      * Loads the cache of a freshly loaded log and makes it consistent with the log: entries starting past
      * the log end offset are dropped (after an unclean shutdown also those starting at it, as Kafka does:
