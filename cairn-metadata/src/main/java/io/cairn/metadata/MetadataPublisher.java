@@ -13,8 +13,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Loads committed batches into the image and publishes it: applies each batch in order, swaps the volatile
- * {@link #current()} reference, tells the {@link MetadataListener}s in registration order, then completes the
- * futures waiting for that offset.
+ * {@link #current()} reference, completes the futures waiting for that offset, then tells the
+ * {@link MetadataListener}s in registration order.
+ *
+ * <p>Waiters are completed before the listeners run, so a controller answers as soon as its records are
+ * committed and visible in {@link #current()} (what Metadata requests read), not after this node has acted
+ * on them: creating the logs of 600 new partitions takes this node's disk most of a second, and Kafka's
+ * controller also answers CreateTopics before any broker created a log. A client that produces to a
+ * partition whose log is not created yet gets NOT_LEADER_OR_FOLLOWER and retries.
  *
  * <p>Threading: {@link #publish} is called only on the metadata log's apply thread. {@link #current()},
  * {@link #addListener} and {@link #whenApplied} are thread-safe.
@@ -43,7 +49,10 @@ public final class MetadataPublisher {
         listeners.add(listener);
     }
 
-    /** Completes (on the apply thread, or at once) when the image has reached {@code offset}. */
+    /**
+     * Completes (on the apply thread, or at once) when {@link #current()} has reached {@code offset}; the
+     * listeners may not have seen that image yet.
+     */
     public CompletableFuture<Void> whenApplied(long offset) {
         synchronized (this) {
             if (current.offset() < offset) {
@@ -70,6 +79,7 @@ public final class MetadataPublisher {
             done.values().forEach(ready::addAll);
             done.clear();
         }
+        ready.forEach(f -> f.complete(null));
         for (MetadataListener listener : listeners) {
             try {
                 listener.onImage(previous, next);
@@ -78,6 +88,5 @@ public final class MetadataPublisher {
                         next.offset(), e);
             }
         }
-        ready.forEach(f -> f.complete(null));
     }
 }

@@ -129,7 +129,8 @@ final class MetadataStateMachine extends BaseStateMachine {
                 saved.records().size());
         await(submit(() -> {
             List<MetadataRecord> records = replace ? ImageRecords.resetRecords(image, target) : saved.records();
-            deliver(new MetadataBatch(termIndex.getIndex(), saved.term(), saved.leaderId(), records), termIndex);
+            deliver(new MetadataBatch(termIndex.getIndex(), saved.term(), saved.leaderId(), records), termIndex,
+                    new CompletableFuture<>());
         }));
         setLastAppliedTermIndex(termIndex);
     }
@@ -153,13 +154,24 @@ final class MetadataStateMachine extends BaseStateMachine {
         TermIndex termIndex = TermIndex.valueOf(entry);
         // Ratis's updater thread owns the applied index (it also advances it for its own entries).
         updateLastAppliedTermIndex(termIndex.getTerm(), termIndex.getIndex());
-        return submit(() -> deliver(batch, termIndex)).thenApply(v -> Message.EMPTY);
+        CompletableFuture<Message> applied = new CompletableFuture<>();
+        submit(() -> deliver(batch, termIndex, applied)).whenComplete((v, e) -> {
+            if (e != null) {
+                applied.completeExceptionally(e);
+            }
+        });
+        return applied;
     }
 
-    /** Apply thread: updates the snapshot image and tells every listener. */
-    private void deliver(MetadataBatch batch, TermIndex termIndex) {
+    /**
+     * Apply thread: updates the snapshot image, completes {@code applied} (Ratis then answers the append: the
+     * writer learns its offset without waiting for what the listeners do with the batch, such as creating
+     * hundreds of partition logs) and tells every listener.
+     */
+    private void deliver(MetadataBatch batch, TermIndex termIndex, CompletableFuture<Message> applied) {
         image = image.apply(batch);
         delivered = termIndex;
+        applied.complete(Message.EMPTY);
         for (MetadataLog.Listener listener : listeners) {
             try {
                 listener.handleCommit(batch);

@@ -2,8 +2,10 @@ package io.cairn.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -160,10 +162,13 @@ class AdminIT {
         assertThat(cluster.nodes().get()).extracting(n -> n.id()).containsExactly(1);
 
         admin.createTopics(List.of(new NewTopic("on-disk", 1, (short) 1))).all().get();
-        Map<String, LogDirDescription> dirs = admin.describeLogDirs(Set.of(1)).allDescriptions().get().get(1);
-        Collection<LogDirDescription> descriptions = dirs.values();
-        assertThat(descriptions).hasSize(1);
-        assertThat(descriptions.iterator().next().replicaInfos()).containsKey(new TopicPartition("on-disk", 0));
+        // As with Kafka, CreateTopics answers once the topic is committed; the broker creates the log right after.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Map<String, LogDirDescription> dirs = admin.describeLogDirs(Set.of(1)).allDescriptions().get().get(1);
+            Collection<LogDirDescription> descriptions = dirs.values();
+            assertThat(descriptions).hasSize(1);
+            assertThat(descriptions.iterator().next().replicaInfos()).containsKey(new TopicPartition("on-disk", 0));
+        });
     }
 
     @Test
