@@ -156,8 +156,18 @@ public final class MetadataImage {
 
     /** The image after one record at {@code offset}. Deterministic; a record that does not fit is a no-op. */
     public MetadataImage apply(long offset, MetadataRecord record) {
+        return apply(offset, List.of(record));
+    }
+
+    /**
+     * The image after {@code records}, in order, at {@code offset}: as applying them one at a time, with one
+     * copy of the image instead of one per record.
+     */
+    public MetadataImage apply(long offset, List<MetadataRecord> records) {
         Builder builder = new Builder(this);
-        builder.apply(record);
+        for (MetadataRecord record : records) {
+            builder.apply(record);
+        }
         return builder.build(offset);
     }
 

@@ -83,6 +83,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         /** The follower's broker id, or -1 for a consumer. */
         private final int replicaId;
         private final CompletableFuture<ApiMessage> result;
+        /** What {@link #canComplete} read when it could complete: {@link #onComplete} sends it, not a second read. */
+        private volatile FetchResponseData ready;
 
         PendingFetch(FetchRequestData request, int replicaId, CompletableFuture<ApiMessage> result) {
             this.request = request;
@@ -103,13 +105,15 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         @Override
         protected boolean canComplete() {
             FetchResponseData response = read();
-            return hasError(response) || bytes(response) >= request.minBytes();
+            boolean complete = hasError(response) || bytes(response) >= request.minBytes();
+            ready = complete ? response : null;
+            return complete;
         }
 
         @Override
         protected void onComplete() {
             try {
-                result.complete(read());
+                result.complete(ready != null ? ready : read());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }

@@ -415,9 +415,7 @@ public final class Controller implements MetadataWriter {
         }
 
         private <T> CompletableFuture<Long> append(String name, ControllerResult<T> result) {
-            for (MetadataRecord record : result.records()) {
-                working = working.apply(working.offset(), record);
-            }
+            working = working.apply(working.offset(), result.records());
             long startNs = time.nanoseconds();
             CompletableFuture<Long> appended = log.append(term, result.records());
             appended.whenComplete((offset, e) -> {
