@@ -65,15 +65,18 @@ public final class BenchMain implements Callable<Integer> {
     Integer e2eRate;
 
     @Option(names = "--only", description = "Run only the workloads whose names start with these, comma-separated "
-            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, ...). Default: all.")
+            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, ...; with --cluster also "
+            + "failover). Start always runs. Default: all.")
     String only = "";
 
     @Option(names = "--topics", description = "Topics created by the topic-creation workload (default 200).")
     Integer topics;
 
-    @Option(names = "--cluster", description = "Instead of the single-node workloads: 3 nodes of each system, "
-            + "a topic with replication factor 3 and min.insync.replicas=2, acks=all producer throughput and the "
-            + "failover time after kill -9 of a partition leader (a few minutes per round).")
+    @Option(names = "--cluster", description = "3 nodes of each system instead of one: launch to 3 brokers "
+            + "registered, then the single-node workloads (produce, consume, end-to-end latency, topic creation, "
+            + "memory and CPU summed over the 3 processes) on topics with replication factor 3 and "
+            + "min.insync.replicas=2, then the failover time after kill -9 of a partition leader "
+            + "(metrics prefixed cluster_; a few minutes per system and round).")
     boolean cluster;
 
     public static void main(String[] args) {
@@ -108,7 +111,7 @@ public final class BenchMain implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(cleanup);
 
         LocalDateTime startedAt = LocalDateTime.now(ZoneOffset.UTC);
-        Report report = new Report();
+        Report report = new Report(cluster);
         Map<String, String> info = report.info;
         info.put("date_utc", startedAt.format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19) + "Z");
         String dirty = git(home, "status", "--porcelain", "--untracked-files=no");
@@ -132,7 +135,7 @@ public final class BenchMain implements Callable<Integer> {
                 Broker broker = null;
                 try {
                     if (cluster) {
-                        ClusterBench bench = new ClusterBench(system, dir, jvm, home, kLib, s.produceSeconds(),
+                        ClusterBench bench = new ClusterBench(system, dir, jvm, home, kLib, s, Report.split(only),
                                 metrics, errors, BenchMain::log, live);
                         try {
                             bench.run();
@@ -153,7 +156,7 @@ public final class BenchMain implements Callable<Integer> {
                     live.add(broker);
                     broker.prepare();
                     broker.launch();
-                    new Workloads(broker, s, metrics, errors, BenchMain::log, Report.split(only)).runAll();
+                    new Workloads(broker, "", s, metrics, errors, BenchMain::log, Report.split(only)).runAll();
                 } catch (Exception e) {
                     errors.put("launch", e.getClass().getSimpleName() + ": " + e.getMessage());
                     log("  FAILED to launch: " + e.getMessage());

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * A broker under test, always a separate OS process with a fresh data directory, listening on
  * 127.0.0.1 only. Subclasses say how to prepare and launch it.
  */
-abstract class Broker implements AutoCloseable {
+abstract class Broker implements Target, AutoCloseable {
 
     final String name;
     final Path workDir;
@@ -41,8 +41,19 @@ abstract class Broker implements AutoCloseable {
     /** The full command line (java ... main args). */
     abstract List<String> command() throws IOException;
 
-    String bootstrap() {
+    @Override
+    public String bootstrap() {
         return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public List<String> nodeBootstraps() {
+        return List.of(bootstrap());
+    }
+
+    @Override
+    public int replicationFactor() {
+        return 1;
     }
 
     /** Launches the process; start-up time is measured from this call. */
@@ -55,7 +66,8 @@ abstract class Broker implements AutoCloseable {
         process = pb.start();
     }
 
-    long launchNanos() {
+    @Override
+    public long launchNanos() {
         return launchNanos;
     }
 
@@ -63,11 +75,13 @@ abstract class Broker implements AutoCloseable {
         return process.pid();
     }
 
-    boolean alive() {
+    @Override
+    public boolean alive() {
         return process != null && process.isAlive();
     }
 
-    void checkAlive() {
+    @Override
+    public void checkAlive() {
         if (!alive()) {
             throw new IllegalStateException(name + " process exited (code "
                     + (process == null ? "?" : process.exitValue()) + "); log tail:\n" + logTail(30));
@@ -75,16 +89,19 @@ abstract class Broker implements AutoCloseable {
     }
 
     /** Resident set size in MiB, from /proc/PID/status VmRSS; NaN when unavailable. */
-    double rssMiB() {
+    @Override
+    public double rssMiB() {
         return ProcFs.rssMiB(pid());
     }
 
     /** CPU seconds (user + system) the broker process has used so far; NaN when unavailable. */
-    double cpuSeconds() {
+    @Override
+    public double cpuSeconds() {
         return ProcFs.cpuSeconds(pid());
     }
 
-    String logTail(int lines) {
+    @Override
+    public String logTail(int lines) {
         if (logFile == null || !Files.exists(logFile)) {
             return "(no log)";
         }

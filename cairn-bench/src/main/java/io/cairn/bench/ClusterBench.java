@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -28,20 +26,21 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * {@code --cluster}: three nodes of one system on this machine, each its own process (Kafka: KRaft combined
  * broker+controller, the three forming the controller quorum; Cairn: {@code CairnMain start} with
- * {@code controller.quorum.voters}). Measures, on a topic with replication factor 3 and
- * min.insync.replicas=2:
+ * {@code controller.quorum.voters}). Measures, with metric names prefixed {@code cluster_}:
  * <ul>
- *   <li>acks=all producer throughput (1 KiB values, as the single-node workload);</li>
- *   <li>failover after kill -9 of partition 0's leader: time until a send to partition 0 succeeds again
- *       (a producer sending one record at a time, each waited for) and until Metadata shows another leader.</li>
+ *   <li>start: launch of the three processes until Admin sees 3 brokers;</li>
+ *   <li>the single-node workloads ({@link Workloads}) on the cluster as a {@link Cluster} target: topics with
+ *       replication factor 3 and min.insync.replicas=2, RSS and CPU summed over the three processes, topic
+ *       creation timed until every node's own Metadata shows the topics;</li>
+ *   <li>last, as it kills a node: failover after kill -9 of partition 0's leader of an RF 3 topic: time until a
+ *       send to partition 0 succeeds again (a producer sending one record at a time, each waited for) and
+ *       until Metadata shows another leader.</li>
  * </ul>
  * Every wait has a deadline; a failure is recorded, not thrown.
  */
 final class ClusterBench {
 
-    private static final double MB = 1_000_000.0;
     private static final int NODES = 3;
-    private static final String TOPIC = "bench-cluster";
     private static final String FAILOVER_TOPIC = "bench-failover";
 
     private final String system;
@@ -49,23 +48,27 @@ final class ClusterBench {
     private final List<String> jvm;
     private final Path cairnHome;
     private final Path kafkaLib;
-    private final double produceSeconds;
+    private final Settings settings;
+    private final List<String> only;
     private final Map<String, Double> metrics;
     private final Map<String, String> errors;
     private final Consumer<String> log;
     private final List<Node> nodes = new ArrayList<>();
+    private final Cluster cluster = new Cluster(nodes, NODES);
     /** The driver's live brokers, killed by its shutdown hook. */
     private final List<Broker> live;
 
-    ClusterBench(String system, Path dir, List<String> jvm, Path cairnHome, Path kafkaLib, double produceSeconds,
-                 Map<String, Double> metrics, Map<String, String> errors, Consumer<String> log, List<Broker> live) {
+    ClusterBench(String system, Path dir, List<String> jvm, Path cairnHome, Path kafkaLib, Settings settings,
+                 List<String> only, Map<String, Double> metrics, Map<String, String> errors, Consumer<String> log,
+                 List<Broker> live) {
         this.live = live;
         this.system = system;
         this.dir = dir;
         this.jvm = jvm;
         this.cairnHome = cairnHome;
         this.kafkaLib = kafkaLib;
-        this.produceSeconds = produceSeconds;
+        this.settings = settings;
+        this.only = only;
         this.metrics = metrics;
         this.errors = errors;
         this.log = log;
@@ -176,9 +179,10 @@ final class ClusterBench {
             for (Node n : nodes) {
                 n.launch();
             }
-            step("cluster_up", this::awaitUp);
-            step("cluster_produce", this::produce);
-            step("cluster_failover", this::failover);
+            Workloads workloads = new Workloads(cluster, "cluster_", settings, metrics, errors, log, only);
+            workloads.step("start", this::awaitUp);
+            workloads.runAfterStart();
+            workloads.step("failover", this::failover); // last: it kills a node
         } finally {
             for (Node n : nodes) {
                 n.close();
@@ -191,31 +195,9 @@ final class ClusterBench {
         nodes.forEach(Broker::deleteWorkDir);
     }
 
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    private void step(String name, Step step) {
-        if (errors.containsKey("cluster_up")) {
-            return;
-        }
-        log.accept("  " + name);
-        try {
-            step.run();
-        } catch (Exception e) {
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            errors.put(name, cause.getClass().getSimpleName() + ": " + cause.getMessage());
-            log.accept("    FAILED: " + cause);
-        }
-    }
-
-    private String bootstrap() {
-        return nodes.stream().filter(Broker::alive).map(Broker::bootstrap).collect(Collectors.joining(","));
-    }
-
     private Properties common() {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "20");
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cairn-bench-cluster");
@@ -239,14 +221,13 @@ final class ClusterBench {
         }
     }
 
-    /** Until Admin sees 3 brokers, then creates both topics (RF 3, min ISR 2) and waits for full ISRs. */
+    /** Launch (of the first process) until Admin sees 3 brokers. */
     private void awaitUp() throws Exception {
-        long start = System.nanoTime();
         long deadline = deadline(120);
         try (Admin admin = admin()) {
             while (true) {
                 check(deadline, "3 brokers registered");
-                nodes.forEach(Broker::checkAlive);
+                cluster.checkAlive();
                 try {
                     if (admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).size() == NODES) {
                         break;
@@ -256,14 +237,20 @@ final class ClusterBench {
                 }
                 Thread.sleep(100);
             }
-            metrics.put("cluster_start_ms", (System.nanoTime() - start) / 1e6);
-            List<NewTopic> topics = List.of(
-                    new NewTopic(TOPIC, 6, (short) 3).configs(Map.of("min.insync.replicas", "2")),
-                    new NewTopic(FAILOVER_TOPIC, 1, (short) 3).configs(Map.of("min.insync.replicas", "2")));
+            metrics.put("cluster_start_ms", (System.nanoTime() - cluster.launchNanos()) / 1e6);
+        }
+    }
+
+    /** Creates the failover topic (1 partition, RF 3, min ISR 2) and waits until its replicas are all in sync. */
+    private void createFailoverTopic() throws Exception {
+        long deadline = deadline(60);
+        NewTopic topic = new NewTopic(FAILOVER_TOPIC, 1, (short) NODES).configs(Map.of("min.insync.replicas", "2"));
+        try (Admin admin = admin()) {
             while (true) {
-                check(deadline, "topics created");
+                check(deadline, "topic created");
+                cluster.checkAlive();
                 try {
-                    admin.createTopics(topics).all().get(15, TimeUnit.SECONDS);
+                    admin.createTopics(List.of(topic)).all().get(15, TimeUnit.SECONDS);
                     break;
                 } catch (ExecutionException e) {
                     if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
@@ -272,8 +259,9 @@ final class ClusterBench {
                     Thread.sleep(200);
                 }
             }
-            while (!fullIsr(admin, List.of(TOPIC, FAILOVER_TOPIC))) {
-                check(deadline, "full ISRs");
+            while (!fullIsr(admin, List.of(FAILOVER_TOPIC))) {
+                check(deadline, "full ISR");
+                cluster.checkAlive();
                 Thread.sleep(100);
             }
         }
@@ -303,50 +291,12 @@ final class ClusterBench {
         return p;
     }
 
-    /** acks=all, 1 KiB values, as the single-node producer workload: 2 s warm-up, then measured. */
-    private void produce() throws Exception {
-        Properties p = producerProps();
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(64 * 1024));
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
-        byte[] payload = new byte[1024];
-        new java.util.Random(42).nextBytes(payload);
-        AtomicLong acked = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
-        AtomicReference<Exception> firstFailure = new AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
-            long warmupEnd = System.nanoTime() + 2_000_000_000L;
-            long end = warmupEnd + (long) (produceSeconds * 1e9);
-            long ackedAtStart = -1;
-            long measuredStart = 0;
-            while (System.nanoTime() < end) {
-                if (ackedAtStart < 0 && System.nanoTime() >= warmupEnd) {
-                    ackedAtStart = acked.get();
-                    measuredStart = System.nanoTime();
-                }
-                producer.send(new ProducerRecord<>(TOPIC, payload), (md, ex) -> {
-                    if (ex == null) {
-                        acked.incrementAndGet();
-                    } else if (failed.incrementAndGet() == 1) {
-                        firstFailure.set(ex);
-                    }
-                });
-            }
-            long ackedAtEnd = acked.get();
-            double secs = (System.nanoTime() - measuredStart) / 1e9;
-            producer.flush();
-            if (failed.get() > 0) {
-                throw new IllegalStateException(failed.get() + " sends failed, the first with " + firstFailure.get());
-            }
-            metrics.put("cluster_produce_1KiB_acksall_MBps", (ackedAtEnd - ackedAtStart) * 1024 / MB / secs);
-        }
-    }
-
     /**
      * kill -9 of partition 0's leader while a producer sends to partition 0 one record at a time; the time
      * from the kill until a send succeeds again, and until Metadata names another leader.
      */
     private void failover() throws Exception {
+        createFailoverTopic();
         int leader;
         try (Admin admin = admin()) {
             leader = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)

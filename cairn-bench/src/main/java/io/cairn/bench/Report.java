@@ -14,7 +14,8 @@ final class Report {
     record Metric(String key, String label, String unit, boolean higherIsBetter) {
     }
 
-    static final List<Metric> METRICS = List.of(
+    /** Single-node metrics, in table order. */
+    static final List<Metric> SINGLE = List.of(
             new Metric("produce_100B_acks1_MBps", "produce 100 B, acks=1", "MB/s", true),
             new Metric("produce_100B_acks1_rps", "produce 100 B, acks=1", "records/s", true),
             new Metric("produce_100B_acksall_MBps", "produce 100 B, acks=all", "MB/s", true),
@@ -36,11 +37,45 @@ final class Report {
             new Metric("rss_idle_mib", "resident memory, idle", "MiB", false),
             new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
             new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
-            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false),
-            new Metric("cluster_start_ms", "3 nodes: launch to 3 brokers registered", "ms", false),
-            new Metric("cluster_produce_1KiB_acksall_MBps", "3 nodes, RF 3: produce 1 KiB, acks=all", "MB/s", true),
-            new Metric("cluster_failover_produce_ms", "3 nodes: kill -9 of a leader to next acked send", "ms", false),
-            new Metric("cluster_failover_metadata_ms", "3 nodes: kill -9 of a leader to new leader in Metadata", "ms", false));
+            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false));
+
+    /**
+     * {@code --cluster} metrics, in table order: start-up, the single-node workloads on 3 nodes (prefixed
+     * {@code cluster_}; memory and CPU summed over the three processes), failover.
+     */
+    static final List<Metric> CLUSTER = cluster();
+
+    /** The metrics of the {@code --cluster} mode before it ran every workload (listed in single-node JSON). */
+    private static final List<String> CLUSTER_BEFORE = List.of("cluster_start_ms",
+            "cluster_produce_1KiB_acksall_MBps", "cluster_failover_produce_ms", "cluster_failover_metadata_ms");
+
+    static final List<Metric> METRICS = concat(SINGLE, CLUSTER);
+
+    private static List<Metric> cluster() {
+        List<Metric> out = new ArrayList<>();
+        out.add(new Metric("cluster_start_ms", "3 nodes: launch to 3 brokers registered", "ms", false));
+        for (Metric m : SINGLE) {
+            if (m.key.equals("start_to_first_produce_ms")) {
+                continue; // cluster_start_ms instead
+            }
+            String label = "3 nodes, RF 3: " + m.label;
+            if (m.key.startsWith("rss_") || m.key.endsWith("_cpu_s_per_GB")) {
+                label += " (sum of 3 processes)";
+            } else if (m.key.startsWith("topics_")) {
+                label += ", visible on every node";
+            }
+            out.add(new Metric("cluster_" + m.key, label, m.unit, m.higherIsBetter));
+        }
+        out.add(new Metric("cluster_failover_produce_ms", "3 nodes: kill -9 of a leader to next acked send", "ms", false));
+        out.add(new Metric("cluster_failover_metadata_ms", "3 nodes: kill -9 of a leader to new leader in Metadata", "ms", false));
+        return List.copyOf(out);
+    }
+
+    private static List<Metric> concat(List<Metric> a, List<Metric> b) {
+        List<Metric> out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
+    }
 
     /** One broker session: which system, which round, what it measured, what failed. */
     record Run(String system, int round, Map<String, Double> metrics, Map<String, String> errors) {
@@ -48,6 +83,27 @@ final class Report {
 
     final List<Run> runs = new ArrayList<>();
     final Map<String, String> info = new LinkedHashMap<>();
+    /** Whether this is a {@code --cluster} report: which metrics the JSON summary lists. */
+    final boolean cluster;
+
+    Report() {
+        this(false);
+    }
+
+    Report(boolean cluster) {
+        this.cluster = cluster;
+    }
+
+    /**
+     * The metrics the JSON summary lists, measured or not: the cluster ones in cluster mode; in single-node
+     * mode the single-node ones and, as before the cluster mode ran every workload, its first four.
+     */
+    List<Metric> summaryMetrics() {
+        if (cluster) {
+            return CLUSTER;
+        }
+        return METRICS.stream().filter(m -> !m.key.startsWith("cluster_") || CLUSTER_BEFORE.contains(m.key)).toList();
+    }
 
     static double median(List<Double> values) {
         double[] v = values.stream().filter(d -> d != null && !d.isNaN()).mapToDouble(Double::doubleValue).sorted().toArray();
@@ -132,7 +188,7 @@ final class Report {
         }
         sb.append("\n  },\n  \"summary\": [");
         first = true;
-        for (Metric m : METRICS) {
+        for (Metric m : summaryMetrics()) {
             double mk = median(values("kafka", m.key));
             double mc = median(values("cairn", m.key));
             sb.append(first ? "\n" : ",\n").append("    {\"metric\": ").append(str(m.key))

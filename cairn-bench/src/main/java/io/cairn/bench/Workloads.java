@@ -35,14 +35,19 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The workloads, run in order against one broker process. Every wait has a deadline, so a broker
- * that fails or hangs costs at most the timeouts, and the failure is recorded rather than thrown.
+ * The workloads, run in order against one broker process or, with {@code --cluster}, a 3-node cluster
+ * (a {@link Target}). On a cluster, metric and failure names carry a prefix ({@code cluster_}), topics
+ * are created with the target's replication factor (and min.insync.replicas=2), throughput is measured
+ * once every replica is in sync, and "visible" means visible in every node's own Metadata. Every wait
+ * has a deadline, so a broker that fails or hangs costs at most the timeouts, and the failure is
+ * recorded rather than thrown.
  */
 final class Workloads {
 
     private static final double MB = 1_000_000.0;
 
-    private final Broker broker;
+    private final Target target;
+    private final String prefix;
     private final Settings s;
     private final Map<String, Double> metrics;
     private final Map<String, String> errors;
@@ -52,10 +57,15 @@ final class Workloads {
     private final java.util.function.Consumer<String> log;
     private final List<String> only;
 
-    Workloads(Broker broker, Settings settings, Map<String, Double> metrics, Map<String, String> errors,
+    /**
+     * @param prefix put before every metric and failure name ("" for one broker, "cluster_" for 3 nodes)
+     * @param only   workload names (without the prefix) to run, by prefix match; empty for all
+     */
+    Workloads(Target target, String prefix, Settings settings, Map<String, Double> metrics, Map<String, String> errors,
               java.util.function.Consumer<String> log, List<String> only) {
         this.only = only;
-        this.broker = broker;
+        this.target = target;
+        this.prefix = prefix;
         this.s = settings;
         this.metrics = metrics;
         this.errors = errors;
@@ -66,32 +76,57 @@ final class Workloads {
         void run() throws Exception;
     }
 
-    /** Runs one workload; a failure is recorded under its name and the session goes on. */
+    private boolean cluster() {
+        return target.replicationFactor() > 1;
+    }
+
+    /** A metric or failure name: the prefix and the workload's own name. */
+    String key(String name) {
+        return prefix + name;
+    }
+
+    /**
+     * Runs one workload; a failure is recorded under its name and the session goes on. On a cluster,
+     * nothing runs after a failed start (the nodes may be up yet never form a cluster: every workload
+     * would wait for its deadline).
+     */
     void step(String name, Step step) {
         if (!name.equals("start") && !only.isEmpty() && only.stream().noneMatch(name::startsWith)) {
             return;
         }
-        if (!broker.alive()) {
-            errors.put(name, "skipped: broker process not running");
+        if (cluster() && !name.equals("start") && errors.containsKey(key("start"))) {
             return;
         }
-        log.accept("  " + name);
+        if (!target.alive()) {
+            errors.put(key(name), "skipped: broker process not running");
+            return;
+        }
+        log.accept("  " + key(name));
         try {
             step.run();
         } catch (Throwable e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             String msg = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-            if (!broker.alive()) {
-                msg += " (broker exited; log tail: " + broker.logTail(5).replace('\n', ' ') + ")";
+            if (!target.alive()) {
+                msg += " (broker exited; log tail: " + target.logTail(5).replace('\n', ' ') + ")";
             }
-            errors.put(name, msg);
+            errors.put(key(name), msg);
             log.accept("    FAILED: " + msg);
         }
     }
 
+    /** Every workload, the start-up one first (one broker). */
     void runAll() {
         step("start", this::startToFirstProduce);
-        if (!errors.containsKey("start")) {
+        runAfterStart();
+    }
+
+    /**
+     * Every workload but start-up, which the caller ran as {@code step("start", ...)} (a cluster measures
+     * its own): idle memory, producers, consumers, end-to-end latency, topic creation, memory under load.
+     */
+    void runAfterStart() {
+        if (!errors.containsKey(key("start"))) {
             step("idle", this::idleMemory);
         }
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,22 +136,22 @@ final class Workloads {
         });
         AtomicReference<Double> peak = new AtomicReference<>(Double.NaN);
         sampler.scheduleAtFixedRate(() -> {
-            double rss = broker.rssMiB();
+            double rss = target.rssMiB();
             if (!Double.isNaN(rss)) {
                 peak.accumulateAndGet(rss, (a, b) -> Double.isNaN(a) ? b : Math.max(a, b));
             }
         }, 0, 250, TimeUnit.MILLISECONDS);
         try {
-            double cpu0 = broker.cpuSeconds();
+            double cpu0 = target.cpuSeconds();
             for (int size : new int[] {100, 1024}) {
                 for (String acks : new String[] {"1", "all"}) {
                     String name = "produce_" + sizeLabel(size) + "_acks" + acks;
                     step(name, () -> produce(name, topicFor(size, acks), size, acks));
                 }
             }
-            double cpu = broker.cpuSeconds() - cpu0;
+            double cpu = target.cpuSeconds() - cpu0;
             if (produced.size() == 4) {
-                metrics.put("produce_cpu_s_per_GB", cpu / (producedBytes / 1e9));
+                metrics.put(key("produce_cpu_s_per_GB"), cpu / (producedBytes / 1e9));
             }
             for (int size : new int[] {100, 1024}) {
                 String name = "consume_" + sizeLabel(size);
@@ -127,9 +162,12 @@ final class Workloads {
         } finally {
             sampler.shutdownNow();
         }
-        metrics.put("rss_load_peak_mib", peak.get());
-        double rssAfter = broker.rssMiB();
-        metrics.put("rss_after_load_mib", rssAfter);
+        if (cluster() && errors.containsKey(key("start"))) {
+            return;
+        }
+        metrics.put(key("rss_load_peak_mib"), peak.get());
+        double rssAfter = target.rssMiB();
+        metrics.put(key("rss_after_load_mib"), rssAfter);
     }
 
     static String sizeLabel(int size) {
@@ -144,7 +182,7 @@ final class Workloads {
 
     private Properties common() {
         Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, target.bootstrap());
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "20");
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cairn-bench");
@@ -188,24 +226,57 @@ final class Workloads {
     }
 
     private void checkDeadline(long deadline, String what) {
-        broker.checkAlive();
+        target.checkAlive();
         if (System.nanoTime() - deadline > 0) {
             throw new IllegalStateException("timed out: " + what);
         }
     }
 
-    /** Creates a topic and waits until every partition has a leader (describeTopics sees it). */
+    /**
+     * Creates topics and waits until every partition has a leader (describeTopics sees it; on a cluster,
+     * every node's Metadata) and, on a cluster, until every replica is in sync: what a producer
+     * workload needs before it is timed.
+     */
     private void createTopics(Admin admin, List<String> names, int partitions, double timeoutSeconds) throws Exception {
-        createTopicsTimed(admin, names, partitions, timeoutSeconds);
+        long deadline = deadline(timeoutSeconds);
+        List<NodeMetadata> nodes = nodeMetadata();
+        try {
+            createTopicsTimed(admin, nodes, names, partitions, timeoutSeconds);
+        } finally {
+            nodes.forEach(NodeMetadata::close);
+        }
+        if (cluster()) {
+            while (!fullIsr(admin, names, target.replicationFactor())) {
+                checkDeadline(deadline, "not every replica in sync: " + names);
+                Thread.sleep(50);
+            }
+        }
     }
 
-    /** {@link #createTopics}; returns the nanoTime when the CreateTopics response arrived. */
-    private long createTopicsTimed(Admin admin, List<String> names, int partitions, double timeoutSeconds)
-            throws Exception {
+    /** On a cluster, one Metadata connection per node (empty for one broker). */
+    private List<NodeMetadata> nodeMetadata() {
+        List<NodeMetadata> nodes = new ArrayList<>();
+        if (cluster()) {
+            for (String b : target.nodeBootstraps()) {
+                nodes.add(new NodeMetadata(b, 10_000));
+            }
+        }
+        return nodes;
+    }
+
+    /**
+     * Creates topics (the target's replication factor; min.insync.replicas=2 when replicated) and waits
+     * until they are visible with a leader for every partition: through Admin on one broker, in each of
+     * {@code nodes}' own Metadata on a cluster. Returns the nanoTime when the CreateTopics response arrived.
+     */
+    private long createTopicsTimed(Admin admin, List<NodeMetadata> nodes, List<String> names, int partitions,
+                                   double timeoutSeconds) throws Exception {
         long deadline = deadline(timeoutSeconds);
+        int rf = target.replicationFactor();
         List<NewTopic> topics = new ArrayList<>();
         for (String n : names) {
-            topics.add(new NewTopic(n, partitions, (short) 1));
+            NewTopic t = new NewTopic(n, partitions, (short) rf);
+            topics.add(rf > 1 ? t.configs(Map.of("min.insync.replicas", "2")) : t);
         }
         try {
             admin.createTopics(topics).all().get((long) (timeoutSeconds * 1000), TimeUnit.MILLISECONDS);
@@ -215,11 +286,46 @@ final class Workloads {
             }
         }
         long responded = System.nanoTime();
-        while (!allVisible(admin, names, partitions)) {
-            checkDeadline(deadline, "topics not visible with leaders: " + names.size() + " topics");
-            Thread.sleep(20);
+        if (nodes.isEmpty()) {
+            while (!allVisible(admin, names, partitions)) {
+                checkDeadline(deadline, "topics not visible with leaders: " + names.size() + " topics");
+                Thread.sleep(20);
+            }
+        } else {
+            for (int i = 0; i < nodes.size(); i++) { // a node stays visible once it is: ask each until it is
+                while (!visibleOn(nodes.get(i), names, partitions)) {
+                    checkDeadline(deadline, "topics not visible with leaders on node " + (i + 1) + " ("
+                            + target.nodeBootstraps().get(i) + "): " + names.size() + " topics");
+                    Thread.sleep(20);
+                }
+            }
         }
         return responded;
+    }
+
+    private static boolean visibleOn(NodeMetadata node, List<String> names, int partitions) {
+        try {
+            return node.allHaveLeaders(names, partitions);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Every partition of the topics has a leader and {@code replicas} in-sync replicas. */
+    private static boolean fullIsr(Admin admin, List<String> names, int replicas) {
+        try {
+            Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            for (TopicDescription td : d.values()) {
+                for (TopicPartitionInfo p : td.partitions()) {
+                    if (p.leader() == null || p.leader().id() < 0 || p.isr().size() < replicas) {
+                        return false;
+                    }
+                }
+            }
+            return d.size() == names.size();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static boolean allVisible(Admin admin, List<String> names, int partitions) {
@@ -265,14 +371,14 @@ final class Workloads {
                     Thread.sleep(20);
                 }
             }
-            metrics.put("start_to_first_produce_ms", (System.nanoTime() - broker.launchNanos()) / 1e6);
+            metrics.put(key("start_to_first_produce_ms"), (System.nanoTime() - target.launchNanos()) / 1e6);
         }
     }
 
     private void idleMemory() throws InterruptedException {
         Thread.sleep((long) (s.idleSeconds() * 1000));
-        broker.checkAlive();
-        metrics.put("rss_idle_mib", broker.rssMiB());
+        target.checkAlive();
+        metrics.put(key("rss_idle_mib"), target.rssMiB());
     }
 
     /** As many records as the producer can push in the window; MB/s and records/s after a warm-up. */
@@ -306,7 +412,7 @@ final class Workloads {
                     if (now - end >= 0) {
                         break;
                     }
-                    broker.checkAlive();
+                    target.checkAlive();
                 }
                 producer.send(new ProducerRecord<>(topic, payload), (md, ex) -> {
                     if (ex == null) {
@@ -328,8 +434,8 @@ final class Workloads {
             produced.put(topic, acked.get());
             recordSize.put(topic, size);
             producedBytes += acked.get() * (long) size;
-            metrics.put(name + "_MBps", records * (double) size / MB / secs);
-            metrics.put(name + "_rps", records / secs);
+            metrics.put(key(name + "_MBps"), records * (double) size / MB / secs);
+            metrics.put(key(name + "_rps"), records / secs);
         }
     }
 
@@ -350,13 +456,16 @@ final class Workloads {
             }
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
-            long target = 0;
-            for (long end : consumer.endOffsets(tps, Duration.ofSeconds(20)).values()) {
-                target += end;
-            }
             long deadline = deadline(s.consumeTimeoutSeconds());
-            if (target != produced.get(topic)) {
-                errors.put(name + "_check", "log end offsets sum to " + target + " but " + produced.get(topic)
+            long available = endOffsetSum(consumer, tps);
+            // acks=1 on a cluster: the high watermark may still wait for followers
+            while (cluster() && available < produced.get(topic)) {
+                checkDeadline(deadline, "high watermarks sum to " + available + " of " + produced.get(topic) + " acknowledged");
+                Thread.sleep(50);
+                available = endOffsetSum(consumer, tps);
+            }
+            if (available != produced.get(topic)) {
+                errors.put(key(name + "_check"), "log end offsets sum to " + available + " but " + produced.get(topic)
                         + " records were acknowledged");
             }
             int size = recordSize.get(topic);
@@ -364,8 +473,8 @@ final class Workloads {
             long bytes = 0;
             long wrongSize = 0;
             long start = System.nanoTime();
-            while (records < target) {
-                checkDeadline(deadline, "read " + records + " of " + target + " records");
+            while (records < available) {
+                checkDeadline(deadline, "read " + records + " of " + available + " records");
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     records++;
@@ -378,11 +487,19 @@ final class Workloads {
             }
             double secs = (System.nanoTime() - start) / 1e9;
             if (wrongSize > 0) {
-                errors.put(name + "_check", wrongSize + " records read back with a value size other than " + size);
+                errors.put(key(name + "_check"), wrongSize + " records read back with a value size other than " + size);
             }
-            metrics.put(name + "_MBps", bytes / MB / secs);
-            metrics.put(name + "_rps", records / secs);
+            metrics.put(key(name + "_MBps"), bytes / MB / secs);
+            metrics.put(key(name + "_rps"), records / secs);
         }
+    }
+
+    private static long endOffsetSum(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> tps) {
+        long sum = 0;
+        for (long end : consumer.endOffsets(tps, Duration.ofSeconds(20)).values()) {
+            sum += end;
+        }
+        return sum;
     }
 
     /**
@@ -453,7 +570,7 @@ final class Workloads {
                         throw new IllegalStateException(failed.get() + " sends failed");
                     }
                     if ((i & 255) == 0) {
-                        broker.checkAlive();
+                        target.checkAlive();
                         checkDeadline(sendDeadline, "sent " + i + " of " + total + " records at " + rate + "/s");
                     }
                     byte[] payload = new byte[100];
@@ -478,34 +595,43 @@ final class Workloads {
             throw new IllegalStateException("e2e consumer failed", consumerError.get());
         }
         if (received.get() < total) {
-            errors.put("e2e_missing", (total - received.get()) + " of " + total + " records not received in time");
+            errors.put(key("e2e_missing"), (total - received.get()) + " of " + total + " records not received in time");
         }
         synchronized (histogram) {
-            metrics.put("e2e_p50_ms", histogram.getValueAtPercentile(50) / 1000.0);
-            metrics.put("e2e_p99_ms", histogram.getValueAtPercentile(99) / 1000.0);
-            metrics.put("e2e_p999_ms", histogram.getValueAtPercentile(99.9) / 1000.0);
-            metrics.put("e2e_max_ms", histogram.getMaxValue() / 1000.0);
+            metrics.put(key("e2e_p50_ms"), histogram.getValueAtPercentile(50) / 1000.0);
+            metrics.put(key("e2e_p99_ms"), histogram.getValueAtPercentile(99) / 1000.0);
+            metrics.put(key("e2e_p999_ms"), histogram.getValueAtPercentile(99.9) / 1000.0);
+            metrics.put(key("e2e_max_ms"), histogram.getMaxValue() / 1000.0);
         }
     }
 
-    /** N topics x P partitions in one CreateTopics call, timed until describeTopics shows them all with leaders. */
+    /**
+     * N topics x P partitions in one CreateTopics call, timed until describeTopics shows them all with
+     * leaders; on a cluster, until every node's own Metadata does.
+     */
     private void topicCreation() throws Exception {
         List<String> names = new ArrayList<>();
         for (int i = 0; i < s.topicCount(); i++) {
             names.add(String.format("bench-create-%04d", i));
         }
+        List<NodeMetadata> nodes = nodeMetadata();
         try (Admin admin = admin()) {
             admin.describeCluster().nodes().get(20, TimeUnit.SECONDS); // connection up before timing
+            for (NodeMetadata n : nodes) {
+                n.connect();
+            }
             long start = System.nanoTime();
-            long responded = createTopicsTimed(admin, names, s.topicPartitions(), s.topicTimeoutSeconds());
+            long responded = createTopicsTimed(admin, nodes, names, s.topicPartitions(), s.topicTimeoutSeconds());
             double secs = (System.nanoTime() - start) / 1e9;
-            metrics.put("topics_create_response_ms", (responded - start) / 1e6);
-            metrics.put("topics_create_per_s", names.size() / secs);
-            metrics.put("topics_create_total_ms", secs * 1000);
+            metrics.put(key("topics_create_response_ms"), (responded - start) / 1e6);
+            metrics.put(key("topics_create_per_s"), names.size() / secs);
+            metrics.put(key("topics_create_total_ms"), secs * 1000);
             Set<String> listed = admin.listTopics().names().get(20, TimeUnit.SECONDS);
             if (!listed.containsAll(names)) {
-                errors.put("topics_list", "listTopics misses some of the created topics");
+                errors.put(key("topics_list"), "listTopics misses some of the created topics");
             }
+        } finally {
+            nodes.forEach(NodeMetadata::close);
         }
     }
 }
