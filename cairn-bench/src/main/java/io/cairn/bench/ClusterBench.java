@@ -14,8 +14,6 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -182,7 +180,7 @@ final class ClusterBench {
             Workloads workloads = new Workloads(cluster, "cluster_", settings, metrics, errors, log, only);
             workloads.step("start", this::awaitUp);
             workloads.runAfterStart();
-            workloads.step("failover", this::failover); // last: it kills a node
+            workloads.step("failover", () -> failover(workloads)); // last: it kills a node
         } finally {
             for (Node n : nodes) {
                 n.close();
@@ -241,48 +239,6 @@ final class ClusterBench {
         }
     }
 
-    /** Creates the failover topic (1 partition, RF 3, min ISR 2) and waits until its replicas are all in sync. */
-    private void createFailoverTopic() throws Exception {
-        long deadline = deadline(60);
-        NewTopic topic = new NewTopic(FAILOVER_TOPIC, 1, (short) NODES).configs(Map.of("min.insync.replicas", "2"));
-        try (Admin admin = admin()) {
-            while (true) {
-                check(deadline, "topic created");
-                cluster.checkAlive();
-                try {
-                    admin.createTopics(List.of(topic)).all().get(15, TimeUnit.SECONDS);
-                    break;
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException) {
-                        break;
-                    }
-                    Thread.sleep(200);
-                }
-            }
-            while (!fullIsr(admin, List.of(FAILOVER_TOPIC))) {
-                check(deadline, "full ISR");
-                cluster.checkAlive();
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static boolean fullIsr(Admin admin, List<String> names) {
-        try {
-            Map<String, TopicDescription> d = admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
-            for (TopicDescription td : d.values()) {
-                for (TopicPartitionInfo p : td.partitions()) {
-                    if (p.leader() == null || p.isr().size() < NODES) {
-                        return false;
-                    }
-                }
-            }
-            return d.size() == names.size();
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
     private Properties producerProps() {
         Properties p = common();
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -295,14 +251,26 @@ final class ClusterBench {
      * kill -9 of partition 0's leader while a producer sends to partition 0 one record at a time; the time
      * from the kill until a send succeeds again, and until Metadata names another leader.
      */
-    private void failover() throws Exception {
-        createFailoverTopic();
-        int leader;
+    private void failover(Workloads workloads) throws Exception {
+        int leader = -1;
         try (Admin admin = admin()) {
-            leader = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get(FAILOVER_TOPIC).partitions().get(0).leader().id();
+            // RF 3, min ISR 2; until every node's Metadata has a leader and the ISR is full. A node can lag
+            // in applying metadata (Admin then fails with UnknownTopicOrPartition when it asks that one).
+            workloads.createTopics(admin, List.of(FAILOVER_TOPIC), 1, 60);
+            long deadline = deadline(30);
+            while (leader < 0) {
+                check(deadline, "leader of " + FAILOVER_TOPIC + "-0");
+                try {
+                    org.apache.kafka.common.Node l = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
+                            .get(10, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0).leader();
+                    leader = l == null ? -1 : l.id();
+                } catch (ExecutionException e) {
+                    Thread.sleep(100);
+                }
+            }
         }
-        Node victim = nodes.stream().filter(n -> n.id == leader).findFirst().orElseThrow();
+        int victimId = leader;
+        Node victim = nodes.stream().filter(n -> n.id == victimId).findFirst().orElseThrow();
         Properties p = producerProps();
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -318,7 +286,7 @@ final class ClusterBench {
             }
             long killed = System.nanoTime();
             victim.kill9();
-            log.accept("    killed node " + leader + " (leader of " + FAILOVER_TOPIC + "-0)");
+            log.accept("    killed node " + victimId + " (leader of " + FAILOVER_TOPIC + "-0)");
             double metadataMs = Double.NaN;
             double produceMs = Double.NaN;
             var pending = producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload));
@@ -336,7 +304,7 @@ final class ClusterBench {
                     try {
                         TopicPartitionInfo info = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
                                 .get(2, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0);
-                        if (info.leader() != null && info.leader().id() >= 0 && info.leader().id() != leader) {
+                        if (info.leader() != null && info.leader().id() >= 0 && info.leader().id() != victimId) {
                             metadataMs = (System.nanoTime() - killed) / 1e6;
                         }
                     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -237,7 +237,7 @@ final class Workloads {
      * every node's Metadata) and, on a cluster, until every replica is in sync: what a producer
      * workload needs before it is timed.
      */
-    private void createTopics(Admin admin, List<String> names, int partitions, double timeoutSeconds) throws Exception {
+    void createTopics(Admin admin, List<String> names, int partitions, double timeoutSeconds) throws Exception {
         long deadline = deadline(timeoutSeconds);
         List<NodeMetadata> nodes = nodeMetadata();
         try {
