@@ -24,6 +24,7 @@ import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
@@ -140,7 +141,11 @@ public final class CairnNode implements AutoCloseable {
         replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
-                        config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS)),
+                        config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS),
+                        brokerId -> {
+                            BrokerImage broker = controller.current().brokers().get(brokerId);
+                            return broker != null && !broker.fenced();
+                        }),
                 leaderClient, this::brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
         long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);

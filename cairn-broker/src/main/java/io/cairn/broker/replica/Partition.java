@@ -37,7 +37,13 @@ public final class Partition {
     private static final Logger log = LoggerFactory.getLogger(Partition.class);
 
     /** What a partition needs from its node. */
-    public record Settings(int nodeId, Time time, IsrChanger isrChanger, long replicaLagTimeMaxMs) {
+    /**
+     * @param isrEligible whether a broker may join an ISR now: registered and not fenced in this node's
+     *                    metadata (a fenced or shutting-down broker is refused by the controller, and proposing
+     *                    it on every fetch would hold the high watermark for it and flood the controller)
+     */
+    public record Settings(int nodeId, Time time, IsrChanger isrChanger, long replicaLagTimeMaxMs,
+                           java.util.function.IntPredicate isrEligible) {
     }
 
     private final TopicPartition topicPartition;
@@ -254,7 +260,7 @@ public final class Partition {
 
     private void maybeExpandIsr(LeaderState state, int replicaId, long followerEnd) {
         List<Integer> isr = state.role().isr();
-        if (isr.contains(replicaId) || followerEnd < highWatermark) {
+        if (isr.contains(replicaId) || followerEnd < highWatermark || !settings.isrEligible().test(replicaId)) {
             return;
         }
         List<Integer> expanded = new ArrayList<>(isr);

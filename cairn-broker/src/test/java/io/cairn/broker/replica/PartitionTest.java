@@ -39,6 +39,8 @@ class PartitionTest {
         return new CompletableFuture<>(); // stays pending, like a controller that has not answered yet
     };
     private PartitionLog partitionLog;
+    /** Brokers registered and unfenced in the leader's metadata. */
+    private final java.util.Set<Integer> eligible = new java.util.HashSet<>(List.of(1, 2, 3));
 
     @BeforeEach
     void openLog() throws Exception {
@@ -52,7 +54,7 @@ class PartitionTest {
 
     private Partition leaderOf(List<Integer> isr, List<Integer> replicas, int minIsr) {
         return new Partition(TP, partitionLog.topicId(), partitionLog, new ReplicaRole.Leader(3, 7, isr, replicas),
-                minIsr, new Partition.Settings(1, time, recordingChanger, LAG_MS), -1);
+                minIsr, new Partition.Settings(1, time, recordingChanger, LAG_MS, eligible::contains), -1);
     }
 
     private static MemoryRecords records(int count) {
@@ -145,6 +147,30 @@ class PartitionTest {
     }
 
     @Test
+    void aCaughtUpFollowerThatIsFencedIsNotProposedForTheIsr() {
+        // given: ISR {1}, follower 2 outside it and fenced (e.g. in controlled shutdown)
+        Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        eligible.remove(2);
+
+        // when: it fetches everything, twice
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+
+        // then: no proposal, and the high watermark does not wait for it
+        assertThat(proposals).isEmpty();
+        partition.appendAsLeader(records(5), (short) 1);
+        assertThat(partition.highWatermark()).isEqualTo(15);
+
+        // when: it is unfenced and fetches again
+        eligible.add(2);
+        partition.readAsFollower(2, 15, 1 << 20, Optional.empty());
+
+        // then
+        assertThat(proposals).containsExactly(List.of(1, 2));
+    }
+
+    @Test
     void acksAllNeedsMinInsyncReplicas() {
         Partition partition = leaderOf(List.of(1), List.of(1, 2, 3), 2);
 
@@ -179,7 +205,7 @@ class PartitionTest {
             diverged.appendAsLeader(records(5), 0);
             diverged.appendAsLeader(records(4), 1);
             Partition follower = new Partition(TP, diverged.topicId(), diverged, new ReplicaRole.Follower(2, 1), 1,
-                    new Partition.Settings(2, time, recordingChanger, LAG_MS), -1);
+                    new Partition.Settings(2, time, recordingChanger, LAG_MS, eligible::contains), -1);
 
             // when: it fetches at its log end with its last epoch
             var divergence = leader.divergence(2, diverged.latestEpoch().getAsInt(), diverged.logEndOffset());
