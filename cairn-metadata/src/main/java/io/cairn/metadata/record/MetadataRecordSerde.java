@@ -1,32 +1,33 @@
 package io.cairn.metadata.record;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.JsonSerializer;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import org.apache.kafka.common.Uuid;
 
 /**
  * Encodes metadata batches for the log: self-describing JSON with a format version, the term and leader it
  * was decided by, and each record tagged with its type. The encoding is deterministic (fields in declaration
- * order, map entries sorted), so equal batches give equal bytes.
+ * order), so equal batches give equal bytes.
  *
- * <p>Format version 1: {@code {"v":1,"term":T,"leader":L,"records":[{"type":"Topic",...},...]}}. A reader
- * refuses a version newer than it knows, loudly, rather than guessing.
+ * <p>Format version 1: {@code {"v":1,"term":T,"leader":L,"records":[{"type":"Topic",...},...]}}. Each record is
+ * an object with its {@code type} first and then its fields in declaration order; a null field is written as
+ * {@code null}, except a partition's empty {@code addingReplicas}/{@code removingReplicas}, which are left out.
+ * Topic ids are Kafka's base64 form. A reader ignores fields it does not know, takes a missing field as null
+ * (zero, false), and refuses a version newer than it knows, loudly, rather than guessing.
+ *
+ * <p>Written and read with Jackson's streaming API, field by field: Jackson's object mapper (databind) gave the
+ * same bytes but cost about half a second of start-up for its first use, on the path to the first metadata
+ * write (MetadataRecordSerdeTest pins the encoding).
  *
  * <p>Thread-safe.
  */
@@ -34,33 +35,29 @@ public final class MetadataRecordSerde {
 
     public static final int FORMAT_VERSION = 1;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .addModule(new SimpleModule("cairn-uuid")
-                    .addSerializer(Uuid.class, new UuidSerializer())
-                    .addDeserializer(Uuid.class, new UuidDeserializer()))
-            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-            .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, false)
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .build();
-
-    private static final TypeReference<List<MetadataRecord>> RECORD_LIST = new TypeReference<>() {
-    };
+    private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private MetadataRecordSerde() {
     }
 
     /** Serializes a batch; its offset is not written (it is the batch's position in the log). */
     public static byte[] serialize(MetadataBatch batch) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("v", FORMAT_VERSION);
-        root.put("term", batch.term());
-        root.put("leader", batch.leaderId());
-        try {
-            root.set("records", MAPPER.readTree(MAPPER.writerFor(RECORD_LIST).writeValueAsBytes(batch.records())));
-            return MAPPER.writeValueAsBytes(root);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeNumberField("v", FORMAT_VERSION);
+            g.writeNumberField("term", batch.term());
+            g.writeNumberField("leader", batch.leaderId());
+            g.writeArrayFieldStart("records");
+            for (MetadataRecord record : batch.records()) {
+                write(g, record);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialize metadata batch", e);
         }
+        return out.toByteArray();
     }
 
     /**
@@ -69,48 +66,303 @@ public final class MetadataRecordSerde {
      * @throws IllegalArgumentException when the bytes are not a batch of a known format version
      */
     public static MetadataBatch deserialize(long offset, byte[] bytes) {
-        try {
-            JsonNode root = MAPPER.readTree(bytes);
-            int version = root.path("v").asInt(-1);
-            if (version < 1 || version > FORMAT_VERSION) {
-                throw new IllegalArgumentException("unsupported metadata batch format version " + version
-                        + " (this node reads up to " + FORMAT_VERSION + ")");
+        try (JsonParser p = JSON.createParser(bytes)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            int version = -1;
+            Integer term = null;
+            Integer leader = null;
+            List<MetadataRecord> records = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "v" -> version = value.isNumeric() ? p.getValueAsInt(-1) : -1;
+                    case "term" -> term = p.getValueAsInt();
+                    case "leader" -> leader = p.getValueAsInt();
+                    case "records" -> {
+                        checkVersion(version);
+                        expect(value, JsonToken.START_ARRAY);
+                        records = new ArrayList<>();
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            records.add(readRecord(p));
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
             }
-            List<MetadataRecord> records = MAPPER.readerFor(RECORD_LIST).readValue(root.get("records"));
-            return new MetadataBatch(offset, root.get("term").asInt(), root.get("leader").asInt(), records);
-        } catch (IOException e) {
+            checkVersion(version);
+            if (term == null || leader == null || records == null) {
+                throw new IOException("a batch needs term, leader and records");
+            }
+            return new MetadataBatch(offset, term, leader, records);
+        } catch (UnsupportedVersionException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("malformed metadata batch at offset " + offset, e);
         }
     }
 
     /** Serializes one record (type-tagged), for tests and tools. */
     public static byte[] serializeRecord(MetadataRecord record) {
-        try {
-            return MAPPER.writerFor(MetadataRecord.class).writeValueAsBytes(record);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            write(g, record);
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialize " + record, e);
         }
+        return out.toByteArray();
     }
 
     public static MetadataRecord deserializeRecord(byte[] bytes) {
-        try {
-            return MAPPER.readValue(bytes, MetadataRecord.class);
-        } catch (IOException e) {
+        try (JsonParser p = JSON.createParser(bytes)) {
+            p.nextToken();
+            return readRecord(p);
+        } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("malformed metadata record", e);
         }
     }
 
-    private static final class UuidSerializer extends JsonSerializer<Uuid> {
-        @Override
-        public void serialize(Uuid value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
-            gen.writeString(value.toString());
+    // ---- writing ----
+
+    private static void write(JsonGenerator g, MetadataRecord record) throws IOException {
+        g.writeStartObject();
+        if (record instanceof ClusterIdRecord r) {
+            g.writeStringField("type", "ClusterId");
+            g.writeStringField("clusterId", r.clusterId());
+            g.writeNumberField("metadataFormatFeatureLevel", r.metadataFormatFeatureLevel());
+        } else if (record instanceof RegisterBrokerRecord r) {
+            g.writeStringField("type", "RegisterBroker");
+            g.writeNumberField("brokerId", r.brokerId());
+            g.writeStringField("host", r.host());
+            g.writeNumberField("port", r.port());
+            g.writeStringField("rack", r.rack());
+            g.writeNumberField("brokerEpoch", r.brokerEpoch());
+            g.writeBooleanField("fenced", r.fenced());
+        } else if (record instanceof BrokerFencingChange r) {
+            g.writeStringField("type", "BrokerFencingChange");
+            g.writeNumberField("brokerId", r.brokerId());
+            g.writeNumberField("brokerEpoch", r.brokerEpoch());
+            g.writeBooleanField("fenced", r.fenced());
+        } else if (record instanceof TopicRecord r) {
+            g.writeStringField("type", "Topic");
+            g.writeStringField("name", r.name());
+            writeUuid(g, "topicId", r.topicId());
+        } else if (record instanceof PartitionRecord r) {
+            g.writeStringField("type", "Partition");
+            writeUuid(g, "topicId", r.topicId());
+            g.writeNumberField("partition", r.partition());
+            writeInts(g, "replicas", r.replicas());
+            writeInts(g, "isr", r.isr());
+            g.writeNumberField("leader", r.leader());
+            g.writeNumberField("leaderEpoch", r.leaderEpoch());
+            g.writeNumberField("partitionEpoch", r.partitionEpoch());
+            // Left out when empty, so that a partition without a reassignment encodes as before them.
+            if (r.addingReplicas() != null && !r.addingReplicas().isEmpty()) {
+                writeInts(g, "addingReplicas", r.addingReplicas());
+            }
+            if (r.removingReplicas() != null && !r.removingReplicas().isEmpty()) {
+                writeInts(g, "removingReplicas", r.removingReplicas());
+            }
+        } else if (record instanceof PartitionChangeRecord r) {
+            g.writeStringField("type", "PartitionChange");
+            writeUuid(g, "topicId", r.topicId());
+            g.writeNumberField("partition", r.partition());
+            g.writeNumberField("partitionEpoch", r.partitionEpoch());
+            g.writeNumberField("leader", r.leader());
+            writeInts(g, "isr", r.isr());
+            writeInts(g, "replicas", r.replicas());
+        } else if (record instanceof RemoveTopicRecord r) {
+            g.writeStringField("type", "RemoveTopic");
+            writeUuid(g, "topicId", r.topicId());
+        } else if (record instanceof ConfigRecord r) {
+            g.writeStringField("type", "Config");
+            g.writeStringField("resourceType", r.resourceType().name());
+            g.writeStringField("resourceName", r.resourceName());
+            g.writeStringField("key", r.key());
+            g.writeStringField("value", r.value());
+        } else if (record instanceof ProducerIdsRecord r) {
+            g.writeStringField("type", "ProducerIds");
+            g.writeNumberField("brokerId", r.brokerId());
+            g.writeNumberField("nextProducerId", r.nextProducerId());
+        } else if (record instanceof FeatureLevelRecord r) {
+            g.writeStringField("type", "FeatureLevel");
+            g.writeNumberField("metadataFormatFeatureLevel", r.metadataFormatFeatureLevel());
+        } else if (record instanceof PartitionReassignmentRecord r) {
+            g.writeStringField("type", "PartitionReassignment");
+            writeUuid(g, "topicId", r.topicId());
+            g.writeNumberField("partition", r.partition());
+            g.writeNumberField("partitionEpoch", r.partitionEpoch());
+            writeInts(g, "replicas", r.replicas());
+            writeInts(g, "isr", r.isr());
+            g.writeNumberField("leader", r.leader());
+            writeInts(g, "addingReplicas", r.addingReplicas());
+            writeInts(g, "removingReplicas", r.removingReplicas());
+        } else {
+            throw new IllegalArgumentException("unknown metadata record " + record);
+        }
+        g.writeEndObject();
+    }
+
+    private static void writeUuid(JsonGenerator g, String field, Uuid value) throws IOException {
+        g.writeStringField(field, value == null ? null : value.toString());
+    }
+
+    private static void writeInts(JsonGenerator g, String field, List<Integer> values) throws IOException {
+        g.writeFieldName(field);
+        if (values == null) {
+            g.writeNull();
+            return;
+        }
+        g.writeStartArray();
+        for (Integer value : values) {
+            if (value == null) {
+                g.writeNull();
+            } else {
+                g.writeNumber(value);
+            }
+        }
+        g.writeEndArray();
+    }
+
+    // ---- reading ----
+
+    /** Reads one record; the parser is on its START_OBJECT and is left on its END_OBJECT. */
+    private static MetadataRecord readRecord(JsonParser p) throws IOException {
+        expect(p.currentToken(), JsonToken.START_OBJECT);
+        // Fields first (the type may come anywhere in the object), then the record.
+        Map<String, Object> f = new HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            f.put(name, readValue(p, p.nextToken()));
+        }
+        Object type = f.get("type");
+        if (!(type instanceof String name)) {
+            throw new IOException("a metadata record without a type: " + f.keySet());
+        }
+        return switch (name) {
+            case "ClusterId" -> new ClusterIdRecord(str(f, "clusterId"), (short) num(f, "metadataFormatFeatureLevel"));
+            case "RegisterBroker" -> new RegisterBrokerRecord((int) num(f, "brokerId"), str(f, "host"),
+                    (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"));
+            case "BrokerFencingChange" -> new BrokerFencingChange((int) num(f, "brokerId"), num(f, "brokerEpoch"),
+                    bool(f, "fenced"));
+            case "Topic" -> new TopicRecord(str(f, "name"), uuid(f, "topicId"));
+            case "Partition" -> new PartitionRecord(uuid(f, "topicId"), (int) num(f, "partition"),
+                    ints(f, "replicas"), ints(f, "isr"), (int) num(f, "leader"), (int) num(f, "leaderEpoch"),
+                    (int) num(f, "partitionEpoch"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+            case "PartitionChange" -> new PartitionChangeRecord(uuid(f, "topicId"), (int) num(f, "partition"),
+                    (int) num(f, "partitionEpoch"), (int) num(f, "leader"), ints(f, "isr"), ints(f, "replicas"));
+            case "RemoveTopic" -> new RemoveTopicRecord(uuid(f, "topicId"));
+            case "Config" -> new ConfigRecord(resourceType(f), str(f, "resourceName"), str(f, "key"),
+                    str(f, "value"));
+            case "ProducerIds" -> new ProducerIdsRecord((int) num(f, "brokerId"), num(f, "nextProducerId"));
+            case "FeatureLevel" -> new FeatureLevelRecord((short) num(f, "metadataFormatFeatureLevel"));
+            case "PartitionReassignment" -> new PartitionReassignmentRecord(uuid(f, "topicId"),
+                    (int) num(f, "partition"), (int) num(f, "partitionEpoch"), ints(f, "replicas"), ints(f, "isr"),
+                    (int) num(f, "leader"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+            default -> throw new IOException("unknown metadata record type " + name);
+        };
+    }
+
+    /** A field's value: String, Long, Boolean, null or a List of them; objects are skipped (read as null). */
+    private static Object readValue(JsonParser p, JsonToken token) throws IOException {
+        switch (token) {
+            case VALUE_STRING:
+                return p.getText();
+            case VALUE_NUMBER_INT:
+                return p.getLongValue();
+            case VALUE_TRUE:
+                return Boolean.TRUE;
+            case VALUE_FALSE:
+                return Boolean.FALSE;
+            case VALUE_NULL:
+                return null;
+            case START_ARRAY: {
+                List<Object> values = new ArrayList<>();
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                    values.add(readValue(p, t));
+                }
+                return values;
+            }
+            case START_OBJECT:
+                p.skipChildren();
+                return null;
+            default:
+                throw new IOException("unexpected " + token + " in a metadata record");
         }
     }
 
-    private static final class UuidDeserializer extends JsonDeserializer<Uuid> {
-        @Override
-        public Uuid deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            return Uuid.fromString(p.getValueAsString());
+    private static String str(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        throw new IOException(name + " is not a string: " + value);
+    }
+
+    private static long num(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Long l) {
+            return l;
+        }
+        throw new IOException(name + " is not an integer: " + value);
+    }
+
+    private static boolean bool(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null || value instanceof Boolean) {
+            return value != null && (Boolean) value;
+        }
+        throw new IOException(name + " is not a boolean: " + value);
+    }
+
+    private static Uuid uuid(Map<String, Object> fields, String name) throws IOException {
+        String value = str(fields, name);
+        return value == null ? null : Uuid.fromString(value);
+    }
+
+    private static ConfigRecord.ResourceType resourceType(Map<String, Object> fields) throws IOException {
+        String value = str(fields, "resourceType");
+        return value == null ? null : ConfigRecord.ResourceType.valueOf(value);
+    }
+
+    private static List<Integer> ints(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new IOException(name + " is not a list: " + value);
+        }
+        List<Integer> ints = new ArrayList<>(list.size());
+        for (Object element : list) {
+            if (!(element instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw new IOException(name + " holds a non-integer: " + element);
+            }
+            ints.add(l.intValue());
+        }
+        return ints;
+    }
+
+    /** The batch's format version is unknown to this node (the version comes before the records). */
+    private static void checkVersion(int version) {
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new UnsupportedVersionException("unsupported metadata batch format version " + version
+                    + " (this node reads up to " + FORMAT_VERSION + ")");
+        }
+    }
+
+    private static final class UnsupportedVersionException extends IllegalArgumentException {
+        UnsupportedVersionException(String message) {
+            super(message);
+        }
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected) throws IOException {
+        if (actual != expected) {
+            throw new IOException("expected " + expected + " but found " + actual);
         }
     }
 }

@@ -3,8 +3,6 @@ package io.cairn.metadata.record;
 import java.util.List;
 import java.util.Objects;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -14,11 +12,8 @@ import org.apache.kafka.common.Uuid;
  * them); they are left out of the encoding when empty, so a partition without one encodes as before.
  */
 public record PartitionRecord(Uuid topicId, int partition, List<Integer> replicas, List<Integer> isr, int leader,
-                              int leaderEpoch, int partitionEpoch,
-                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> addingReplicas,
-                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Integer> removingReplicas)
-        implements MetadataRecord {
-    @JsonCreator
+                              int leaderEpoch, int partitionEpoch, List<Integer> addingReplicas,
+                              List<Integer> removingReplicas) implements MetadataRecord {
     public PartitionRecord {
         Objects.requireNonNull(topicId, "topicId");
         replicas = List.copyOf(replicas);

@@ -69,6 +69,81 @@ class MetadataRecordSerdeTest {
                 .isEqualTo(new PartitionRecord(ID, 0, List.of(1, 2), List.of(1), 1, 0, 0));
     }
 
+    /** The on-disk encoding, byte for byte (these strings were written by the former Jackson-databind serde). */
+    @Test
+    void theEncodingIsPinned() {
+        Uuid id = new Uuid(0x1234567890abcdefL, 0x0fedcba987654321L);
+        List<MetadataRecord> records = List.of(
+                new ClusterIdRecord("c1", (short) 1),
+                new RegisterBrokerRecord(1, "host", 9092, "rack-a", 4, false),
+                new RegisterBrokerRecord(2, "h\u00f4st\"\n", 9093, null, 1, true),
+                new BrokerFencingChange(1, 4, true),
+                new TopicRecord("orders", id),
+                new PartitionRecord(id, 0, List.of(1, 2), List.of(1), 1, 0, 0),
+                new PartitionChangeRecord(id, 0, 0, PartitionChangeRecord.NO_CHANGE, List.of(1, 2), null),
+                new RemoveTopicRecord(id),
+                new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "orders", "retention.ms", "1000"),
+                new ConfigRecord(ConfigRecord.ResourceType.BROKER, "", "log.retention.ms", null),
+                new ProducerIdsRecord(1, 1000),
+                new ProducerIdsRecord(1, Long.MAX_VALUE),
+                new FeatureLevelRecord((short) 2),
+                new PartitionRecord(id, 1, List.of(3, 1), List.of(1), 1, 2, 4, List.of(3), List.of(1)),
+                new PartitionReassignmentRecord(id, 1, 4, List.of(3, 1), null, PartitionChangeRecord.NO_CHANGE,
+                        List.of(3), List.of(1)),
+                new PartitionReassignmentRecord(id, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()));
+        List<String> encoded = List.of(
+                "{\"type\":\"ClusterId\",\"clusterId\":\"c1\",\"metadataFormatFeatureLevel\":1}",
+                "{\"type\":\"RegisterBroker\",\"brokerId\":1,\"host\":\"host\",\"port\":9092,\"rack\":\"rack-a\",\"brokerEpoch\":4,\"fenced\":false}",
+                "{\"type\":\"RegisterBroker\",\"brokerId\":2,\"host\":\"h\u00f4st\\\"\\n\",\"port\":9093,\"rack\":null,\"brokerEpoch\":1,\"fenced\":true}",
+                "{\"type\":\"BrokerFencingChange\",\"brokerId\":1,\"brokerEpoch\":4,\"fenced\":true}",
+                "{\"type\":\"Topic\",\"name\":\"orders\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\"}",
+                "{\"type\":\"Partition\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":0,\"replicas\":[1,2],\"isr\":[1],\"leader\":1,\"leaderEpoch\":0,\"partitionEpoch\":0}",
+                "{\"type\":\"PartitionChange\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":0,\"partitionEpoch\":0,\"leader\":-2,\"isr\":[1,2],\"replicas\":null}",
+                "{\"type\":\"RemoveTopic\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\"}",
+                "{\"type\":\"Config\",\"resourceType\":\"TOPIC\",\"resourceName\":\"orders\",\"key\":\"retention.ms\",\"value\":\"1000\"}",
+                "{\"type\":\"Config\",\"resourceType\":\"BROKER\",\"resourceName\":\"\",\"key\":\"log.retention.ms\",\"value\":null}",
+                "{\"type\":\"ProducerIds\",\"brokerId\":1,\"nextProducerId\":1000}",
+                "{\"type\":\"ProducerIds\",\"brokerId\":1,\"nextProducerId\":9223372036854775807}",
+                "{\"type\":\"FeatureLevel\",\"metadataFormatFeatureLevel\":2}",
+                "{\"type\":\"Partition\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":1,\"replicas\":[3,1],\"isr\":[1],\"leader\":1,\"leaderEpoch\":2,\"partitionEpoch\":4,\"addingReplicas\":[3],\"removingReplicas\":[1]}",
+                "{\"type\":\"PartitionReassignment\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":1,\"partitionEpoch\":4,\"replicas\":[3,1],\"isr\":null,\"leader\":-2,\"addingReplicas\":[3],\"removingReplicas\":[1]}",
+                "{\"type\":\"PartitionReassignment\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":1,\"partitionEpoch\":5,\"replicas\":[3],\"isr\":[3],\"leader\":3,\"addingReplicas\":[],\"removingReplicas\":[]}");
+        for (int i = 0; i < records.size(); i++) {
+            assertThat(new String(MetadataRecordSerde.serializeRecord(records.get(i)), StandardCharsets.UTF_8))
+                    .isEqualTo(encoded.get(i));
+            assertThat(MetadataRecordSerde.deserializeRecord(encoded.get(i).getBytes(StandardCharsets.UTF_8)))
+                    .isEqualTo(records.get(i));
+        }
+        String batch = "{\"v\":1,\"term\":3,\"leader\":-1,\"records\":[" + String.join(",", encoded) + "]}";
+        assertThat(new String(MetadataRecordSerde.serialize(new MetadataBatch(7, 3, -1, records)),
+                StandardCharsets.UTF_8)).isEqualTo(batch);
+        assertThat(MetadataRecordSerde.deserialize(7, batch.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new MetadataBatch(7, 3, -1, records));
+    }
+
+    @Test
+    void readersIgnoreUnknownFieldsAndTakeFieldsInAnyOrder() {
+        String json = "{\"topicId\":\"" + ID + "\",\"future\":{\"a\":[1,{\"b\":2}]},\"name\":\"t\","
+                + "\"type\":\"Topic\"}";
+        assertThat(MetadataRecordSerde.deserializeRecord(json.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new TopicRecord("t", ID));
+        String batch = "{\"v\":1,\"extra\":[1,2],\"term\":2,\"leader\":1,\"records\":[" + json + "]}";
+        assertThat(MetadataRecordSerde.deserialize(5, batch.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new MetadataBatch(5, 2, 1, List.of(new TopicRecord("t", ID))));
+    }
+
+    @Test
+    void malformedInputIsRefused() {
+        for (String bad : List.of("{\"type\":\"NoSuchType\"}", "{\"name\":\"t\"}", "[1]",
+                "{\"type\":\"Topic\",\"name\":\"t\"}", "{\"type\":\"Partition\",\"topicId\":\"" + ID
+                        + "\",\"replicas\":[\"x\"],\"isr\":[]}", "{\"type\":")) {
+            assertThatThrownBy(() -> MetadataRecordSerde.deserializeRecord(bad.getBytes(StandardCharsets.UTF_8)))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> MetadataRecordSerde.deserialize(3, "{\"v\":1,\"term\":1}".getBytes(
+                StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offset 3");
+    }
+
     @Test
     void newerFormatVersionIsRefused() {
         // given
