@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * One Cairn node: wires storage, the metadata Raft log (Apache Ratis; a single-node cluster is a one-voter
  * group), the controller, the forwarding metadata writer, the replica manager, the handlers and the Kafka
  * listener, and takes them down in reverse order. Start-up never waits for consensus: Raft and the listener
- * start at once, the broker registers itself in the background (forwarded to the active controller, retried
- * until committed) and the listener answers retriable errors meanwhile (see LESSONS.md, 7 and 16).
+ * start at once (side by side, on two threads), the broker registers itself in the background (forwarded to
+ * the active controller, retried until committed) and the listener answers retriable errors meanwhile (see
+ * LESSONS.md, 7 and 16).
  * {@link #awaitRegistered} waits for the registration when a caller wants to.
  *
  * <p>Thread-safe: start and close may be called from different threads, once each.
@@ -155,9 +157,58 @@ public final class CairnNode implements AutoCloseable {
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
         controller.addListener(groupCoordinator);
-        controller.start();
-        clusterIdGuard.awaitFirstCheck(Duration.ofSeconds(10));
+        // The Kafka side (handlers, metrics, listener) is built and bound on a helper thread while this one
+        // starts Raft and the controller: each loads and initialises a large part of the classes the node needs
+        // (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than in turn.
+        // Until the broker is registered the listener answers retriable errors, as it always did.
+        CompletableFuture<InetSocketAddress> listener = new CompletableFuture<>();
+        Thread listenerStarter = new Thread(() -> {
+            try {
+                listener.complete(startListener(nodeId, writer, dataDir, brokerConfigs));
+            } catch (Throwable e) {
+                listener.completeExceptionally(e);
+            }
+        }, "cairn-start-listener-" + nodeId);
+        listenerStarter.setDaemon(true);
+        listenerStarter.start();
+        Exception failed = null;
+        try {
+            controller.start();
+            clusterIdGuard.awaitFirstCheck(Duration.ofSeconds(10));
+        } catch (Exception e) {
+            failed = e;
+        }
+        // Whatever happened, the listener thread is done before start returns (close() then sees the server).
+        try {
+            boundAddress = listener.join();
+        } catch (CompletionException e) {
+            Exception cause = e.getCause() instanceof Exception c ? c : e;
+            if (failed == null) {
+                failed = cause;
+            } else {
+                failed.addSuppressed(cause);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
 
+        CairnConfig.Listener advertised = config.advertisedListener();
+        int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
+        String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
+        lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, scheduler,
+                config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort, config.rack());
+        lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
+        writer.gateClientWritesOn(lifecycle.ready());
+        lifecycle.start();
+        log.info("{}Cairn started in {} ms: Kafka listener {}:{}, metadata quorum {}, data in {}", logPrefix,
+                time.milliseconds() - startMs, advertisedHost, advertisedPort, config.quorumVoters(), dataDir);
+    }
+
+    /** Builds the request handlers, the metrics and the Kafka listener, and binds it; returns its address. */
+    private InetSocketAddress startListener(int nodeId, ForwardingMetadataWriter writer, Path dataDir,
+                                            Map<String, String> brokerConfigs)
+            throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView());
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -173,18 +224,7 @@ public final class CairnNode implements AutoCloseable {
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
-        boundAddress = server.start();
-
-        CairnConfig.Listener advertised = config.advertisedListener();
-        int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
-        String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, scheduler,
-                config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort, config.rack());
-        lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
-        writer.gateClientWritesOn(lifecycle.ready());
-        lifecycle.start();
-        log.info("{}Cairn started in {} ms: Kafka listener {}:{}, metadata quorum {}, data in {}", logPrefix,
-                time.milliseconds() - startMs, advertisedHost, advertisedPort, config.quorumVoters(), dataDir);
+        return server.start();
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
