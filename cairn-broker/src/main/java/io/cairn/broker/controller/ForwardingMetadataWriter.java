@@ -325,7 +325,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             int controller = controllerId.getAsInt();
             long remainingMs = deadlineMs - time.milliseconds();
             if (controller < 0) {
-                retry("no metadata Raft leader");
+                retry("no metadata Raft leader", true);
                 return;
             }
             CompletableFuture<T> attempt;
@@ -334,7 +334,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             } else {
                 BrokerImage broker = image.get().brokers().get(controller);
                 if (broker == null) {
-                    retry("controller " + controller + " has no registered listener yet");
+                    retry("controller " + controller + " has no registered listener yet", true);
                     return;
                 }
                 attempt = channel.send(new InetSocketAddress(broker.host(), broker.port()), remoteRequest.get())
@@ -353,31 +353,41 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                             result.complete(value);
                         } else if (cause instanceof NotControllerException || cause instanceof NetworkException
                                 || cause instanceof java.util.concurrent.TimeoutException) {
-                            retry("controller " + controller + ": " + cause);
+                            retry("controller " + controller + ": " + cause, controller == nodeId);
                         } else {
                             result.completeExceptionally(cause);
                         }
                     });
         }
 
-        private void retry(String problem) {
+        /**
+         * Tries again after the backoff. {@code local}: the problem is this node's own state (no leader known
+         * yet, the leader's listener not in the image yet, this node's controller not active yet), which
+         * costs nothing to look at again: then the shortest backoff, so that an operation goes out as soon
+         * as the controller is ready (a node's registration right after its own election). Problems of a
+         * remote controller back off exponentially.
+         */
+        private void retry(String problem, boolean local) {
             lastProblem = problem;
             long now = time.milliseconds();
-            if (now + backoffMs >= deadlineMs) {
+            long delayMs = local ? MIN_BACKOFF_MS : backoffMs;
+            if (now + delayMs >= deadlineMs) {
                 LOG.info("{}{} found no active controller after {} attempts: {}", logPrefix, name, attempts,
                         lastProblem);
                 result.completeExceptionally(new TimeoutException(name + " timed out waiting for the active "
                         + "controller (" + lastProblem + ")"));
                 return;
             }
-            LOG.debug("{}{}: retrying in {} ms ({})", logPrefix, name, backoffMs, problem);
+            LOG.debug("{}{}: retrying in {} ms ({})", logPrefix, name, delayMs, problem);
             try {
-                scheduler.schedule(this, backoffMs, TimeUnit.MILLISECONDS);
+                scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 result.completeExceptionally(new NotControllerException("node " + nodeId + " is shutting down"));
                 return;
             }
-            backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            if (!local) {
+                backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            }
         }
     }
 
