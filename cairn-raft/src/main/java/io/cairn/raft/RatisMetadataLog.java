@@ -62,6 +62,9 @@ public final class RatisMetadataLog implements MetadataLog {
     public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
             UUID.nameUUIDFromBytes("cairn-cluster-metadata".getBytes(StandardCharsets.UTF_8)));
 
+    /** The first election timeout (min; max is twice) of a group whose only voter is this node. */
+    static final long FIRST_ELECTION_LONE_VOTER_MS = 10;
+
     private final RaftSettings settings;
     private final String logPrefix;
     private final MetadataStateMachine stateMachine;
@@ -124,17 +127,23 @@ public final class RatisMetadataLog implements MetadataLog {
         NettyConfigKeys.Server.setPort(p, settings.self().port());
         RaftServerConfigKeys.setStorageDir(p, List.of(settings.dir().toFile()));
         long min = settings.electionTimeout().toMillis();
-        if (settings.voters().size() == 1) {
+        boolean loneVoter = settings.voters().size() == 1;
+        if (loneVoter) {
             // A lone voter has nobody to wait for: elect at once.
             min = 100;
         }
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(min, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(2 * min, TimeUnit.MILLISECONDS));
+        // A lone voter's first election cannot compete with anyone's (no other voter exists), so it need not
+        // wait a randomised timeout, nor ask for pre-votes: it is elected as soon as its log is recovered.
+        // Groups of several voters keep the full timeouts and pre-vote.
+        long firstMin = loneVoter ? FIRST_ELECTION_LONE_VOTER_MS : min;
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(firstMin, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(2 * firstMin,
+                TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 3 * min),
                 TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+        RaftServerConfigKeys.LeaderElection.setPreVote(p, !loneVoter);
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
