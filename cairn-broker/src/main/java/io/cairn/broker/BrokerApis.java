@@ -29,6 +29,7 @@ import io.cairn.broker.handlers.ListGroupsHandler;
 import io.cairn.broker.handlers.ListOffsetsHandler;
 import io.cairn.broker.handlers.ListPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.MetadataHandler;
+import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.handlers.OffsetForLeaderEpochHandler;
 import io.cairn.broker.handlers.OffsetCommitHandler;
 import io.cairn.broker.handlers.OffsetDeleteHandler;
@@ -52,23 +53,24 @@ public final class BrokerApis {
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
                       GroupCoordinatorRuntime groups) {
-        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, groups, null);
+        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, groups, null, null);
     }
 
     /**
      * @param quorum the metadata quorum (controller id for Metadata/DescribeCluster, DescribeQuorum); null
      *               when there is none (unit tests over a bare controller)
+     * @param brokerWait holds Metadata requests while the cluster has no broker to name; null: never
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
-                      GroupCoordinatorRuntime groups, QuorumView quorum) {
+                      GroupCoordinatorRuntime groups, QuorumView quorum, ServingBrokerWait brokerWait) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
             return leader >= 0 ? leader : image.get().controllerId();
         };
         ApiRegistry.Builder builder = ApiRegistry.builder()
-                .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId))
+                .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId, brokerWait))
                 .add(new ProduceHandler(image, replicas))
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))

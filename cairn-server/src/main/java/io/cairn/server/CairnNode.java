@@ -20,6 +20,7 @@ import io.cairn.broker.BrokerApis;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.replica.ControllerIsrChanger;
@@ -65,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class CairnNode implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
+    /** How long a Metadata request may wait for the cluster's first broker (well under clients' timeouts). */
+    private static final long METADATA_WAIT_FOR_BROKER_MS = 5000;
 
     private final CairnConfig config;
     private final Time time;
@@ -157,6 +160,9 @@ public final class CairnNode implements AutoCloseable {
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
         controller.addListener(groupCoordinator);
+        // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
+        ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
+        controller.addListener(brokerWait);
         // The Kafka side (handlers, metrics, listener) is built and bound on a helper thread while this one
         // starts Raft and the controller: each loads and initialises a large part of the classes the node needs
         // (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than in turn.
@@ -164,7 +170,7 @@ public final class CairnNode implements AutoCloseable {
         CompletableFuture<InetSocketAddress> listener = new CompletableFuture<>();
         Thread listenerStarter = new Thread(() -> {
             try {
-                listener.complete(startListener(nodeId, writer, dataDir, brokerConfigs));
+                listener.complete(startListener(nodeId, writer, dataDir, brokerConfigs, brokerWait));
             } catch (Throwable e) {
                 listener.completeExceptionally(e);
             }
@@ -207,10 +213,11 @@ public final class CairnNode implements AutoCloseable {
 
     /** Builds the request handlers, the metrics and the Kafka listener, and binds it; returns its address. */
     private InetSocketAddress startListener(int nodeId, ForwardingMetadataWriter writer, Path dataDir,
-                                            Map<String, String> brokerConfigs)
+                                            Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView());
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView(),
+                brokerWait);
         PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         meterRegistry.config().commonTags("node", Integer.toString(nodeId));
         BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);

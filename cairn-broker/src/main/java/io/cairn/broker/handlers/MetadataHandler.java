@@ -42,6 +42,7 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final MetadataWriter writer;
     private final boolean autoCreateTopics;
     private final IntSupplier controllerId;
+    private final ServingBrokerWait brokerWait;
 
     public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics) {
         this(image, writer, autoCreateTopics, () -> image.get().controllerId());
@@ -50,10 +51,19 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     /** @param controllerId the node hosting the active controller now (the metadata Raft leader) */
     public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
                            IntSupplier controllerId) {
+        this(image, writer, autoCreateTopics, controllerId, null);
+    }
+
+    /**
+     * @param brokerWait holds a request while the cluster has no broker to name (a node starting); null: never
+     */
+    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
+                           IntSupplier controllerId, ServingBrokerWait brokerWait) {
         this.image = image;
         this.writer = writer;
         this.autoCreateTopics = autoCreateTopics;
         this.controllerId = controllerId;
+        this.brokerWait = brokerWait;
     }
 
     @Override
@@ -63,6 +73,13 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequest request) {
+        if (brokerWait == null) {
+            return answer(request);
+        }
+        return brokerWait.await().thenCompose(v -> answer(request));
+    }
+
+    private CompletableFuture<ApiMessage> answer(MetadataRequest request) {
         MetadataRequestData data = request.data();
         MetadataImage current = image.get();
         List<String> toCreate = new ArrayList<>();
