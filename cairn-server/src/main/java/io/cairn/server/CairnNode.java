@@ -33,6 +33,7 @@ import io.cairn.metadata.controller.Controller;
 import io.cairn.metadata.controller.ControllerScheduler;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
+import io.cairn.protocol.RequestObserver;
 import io.cairn.broker.controller.BrokerLifecycle;
 import io.cairn.broker.controller.ChannelLeaderClient;
 import io.cairn.broker.controller.ControllerChannel;
@@ -218,11 +219,14 @@ public final class CairnNode implements AutoCloseable {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView(),
                 brokerWait);
-        PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        meterRegistry.config().commonTags("node", Integer.toString(nodeId));
-        BrokerMetrics metrics = new BrokerMetrics(meterRegistry, replicas);
+        // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
+        // costs a few hundred ms of start-up and some work per request.
+        RequestObserver metrics = RequestObserver.NONE;
         int metricsPort = config.getInt(CairnConfig.METRICS_PORT);
         if (metricsPort >= 0) {
+            PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            meterRegistry.config().commonTags("node", Integer.toString(nodeId));
+            metrics = new BrokerMetrics(meterRegistry, replicas);
             metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
             log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
                     metricsServer.port());
