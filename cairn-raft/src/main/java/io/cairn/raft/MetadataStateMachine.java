@@ -130,7 +130,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         await(submit(() -> {
             List<MetadataRecord> records = replace ? ImageRecords.resetRecords(image, target) : saved.records();
             deliver(new MetadataBatch(termIndex.getIndex(), saved.term(), saved.leaderId(), records), termIndex,
-                    new CompletableFuture<>());
+                    () -> { });
         }));
         setLastAppliedTermIndex(termIndex);
     }
@@ -155,7 +155,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         // Ratis's updater thread owns the applied index (it also advances it for its own entries).
         updateLastAppliedTermIndex(termIndex.getTerm(), termIndex.getIndex());
         CompletableFuture<Message> applied = new CompletableFuture<>();
-        submit(() -> deliver(batch, termIndex, applied)).whenComplete((v, e) -> {
+        submit(() -> deliver(batch, termIndex, () -> applied.complete(Message.EMPTY))).whenComplete((v, e) -> {
             if (e != null) {
                 applied.completeExceptionally(e);
             }
@@ -164,14 +164,14 @@ final class MetadataStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Apply thread: updates the snapshot image, completes {@code applied} (Ratis then answers the append: the
+     * Apply thread: updates the snapshot image, runs {@code imageUpdated} (Ratis then answers the append: the
      * writer learns its offset without waiting for what the listeners do with the batch, such as creating
      * hundreds of partition logs) and tells every listener.
      */
-    private void deliver(MetadataBatch batch, TermIndex termIndex, CompletableFuture<Message> applied) {
+    private void deliver(MetadataBatch batch, TermIndex termIndex, Runnable imageUpdated) {
         image = image.apply(batch);
         delivered = termIndex;
-        applied.complete(Message.EMPTY);
+        imageUpdated.run();
         for (MetadataLog.Listener listener : listeners) {
             try {
                 listener.handleCommit(batch);

@@ -3,10 +3,13 @@ package io.cairn.storage;
 import static io.cairn.storage.TestLogs.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -111,8 +114,8 @@ class LogManagerTest {
         }
     }
 
-    private static java.util.List<String> fileNames(Path dir) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+    private static List<String> fileNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
             return files.map(f -> f.getFileName().toString()).toList();
         }
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 import io.cairn.storage.AppendResult;
 import io.cairn.storage.EpochEndOffset;
@@ -43,7 +44,7 @@ public final class Partition {
      *                    it on every fetch would hold the high watermark for it and flood the controller)
      */
     public record Settings(int nodeId, Time time, IsrChanger isrChanger, long replicaLagTimeMaxMs,
-                           java.util.function.IntPredicate isrEligible) {
+                           IntPredicate isrEligible) {
     }
 
     private final TopicPartition topicPartition;

@@ -141,7 +141,7 @@ public final class ReplicaManager implements MetadataListener {
     public void onImage(MetadataImage previous, MetadataImage next) {
         for (TopicImage topic : next.topicsByName().values()) {
             Optional<TopicImage> before = previous.topic(topic.id());
-            if (before.isPresent() && (before.get() == topic || before.get().equals(topic))) {
+            if (before.isPresent() && before.get().equals(topic)) {
                 continue;
             }
             LogConfig logConfig = settings.logConfig(topic.configs());

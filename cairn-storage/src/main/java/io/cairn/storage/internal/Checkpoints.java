@@ -85,8 +85,7 @@ public final class Checkpoints {
      * fsync per partition when topics are created.
      */
     public static void writeTopicId(Path dir, Uuid topicId) throws IOException {
-        String content = "version: 0\ntopic_id: " + topicId + "\n";
-        writeAtomically(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8), false);
+        writeAtomically(dir.resolve(PARTITION_METADATA), topicIdFile(topicId), false);
     }
 
     /**
@@ -95,9 +94,12 @@ public final class Checkpoints {
      * missing one does, and the id is then re-written from metadata).
      */
     public static void writeNewTopicId(Path dir, Uuid topicId) throws IOException {
-        String content = "version: 0\ntopic_id: " + topicId + "\n";
-        Files.write(dir.resolve(PARTITION_METADATA), content.getBytes(StandardCharsets.UTF_8),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Files.write(dir.resolve(PARTITION_METADATA), topicIdFile(topicId), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE);
+    }
+
+    private static byte[] topicIdFile(Uuid topicId) {
+        return ("version: 0\ntopic_id: " + topicId + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** The topic id in {@code partition.metadata}, or empty if the file is absent or malformed. */
