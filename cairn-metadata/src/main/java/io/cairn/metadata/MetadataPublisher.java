@@ -1,9 +1,6 @@
 package io.cairn.metadata;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -19,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * <p>Waiters are completed before the listeners run, so a controller answers as soon as its records are
  * committed and visible in {@link #current()} (what Metadata requests read), not after this node has acted
  * on them: creating the logs of 600 new partitions takes this node's disk most of a second, and Kafka's
- * controller also answers CreateTopics before any broker created a log. A client that produces to a
- * partition whose log is not created yet gets NOT_LEADER_OR_FOLLOWER and retries.
+ * controller also answers CreateTopics before any broker created a log. A produce that reaches a partition
+ * whose log is not created yet waits for the replica manager (see ProduceHandler).
  *
  * <p>Threading: {@link #publish} is called only on the metadata log's apply thread. {@link #current()},
  * {@link #addListener} and {@link #whenApplied} are thread-safe.
@@ -32,8 +29,7 @@ public final class MetadataPublisher {
     private final String logPrefix;
     private final List<MetadataListener> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataImage current = MetadataImage.EMPTY;
-    /** Futures waiting for an offset to be applied. Guarded by this. */
-    private final TreeMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
+    private final OffsetWaiters waiters = new OffsetWaiters(MetadataImage.EMPTY.offset());
 
     public MetadataPublisher(int nodeId) {
         this.logPrefix = "[node " + nodeId + "] ";
@@ -54,14 +50,7 @@ public final class MetadataPublisher {
      * listeners may not have seen that image yet.
      */
     public CompletableFuture<Void> whenApplied(long offset) {
-        synchronized (this) {
-            if (current.offset() < offset) {
-                CompletableFuture<Void> f = new CompletableFuture<>();
-                waiters.computeIfAbsent(offset, o -> new ArrayList<>()).add(f);
-                return f;
-            }
-        }
-        return CompletableFuture.completedFuture(null);
+        return waiters.when(offset);
     }
 
     /** Applies one committed batch. Apply thread only. */
@@ -72,14 +61,8 @@ public final class MetadataPublisher {
                     + " is not after the image at " + previous.offset());
         }
         MetadataImage next = previous.apply(batch);
-        List<CompletableFuture<Void>> ready = new ArrayList<>();
-        synchronized (this) {
-            current = next;
-            Map<Long, List<CompletableFuture<Void>>> done = waiters.headMap(next.offset(), true);
-            done.values().forEach(ready::addAll);
-            done.clear();
-        }
-        ready.forEach(f -> f.complete(null));
+        current = next;
+        waiters.advanceTo(next.offset());
         for (MetadataListener listener : listeners) {
             try {
                 listener.onImage(previous, next);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.cairn.broker.replica.DelayedOperation;
@@ -37,6 +38,11 @@ import org.apache.kafka.common.requests.ProduceRequest;
  * partition. acks=0 sends no response; acks=1 answers after the leader's append; acks=-1 (all) answers
  * once the high watermark has passed the appended batches, i.e. every ISR member has them.
  *
+ * <p>A produce that arrives between the commit of a partition's leadership of this node and this node acting
+ * on it (the moments it takes to create the log of a new topic, typically the first produce after a
+ * CreateTopics or an auto-create) waits for the replica manager, up to the request's timeout, instead of
+ * being refused with NOT_LEADER_OR_FOLLOWER: the client would retry only after its retry backoff.
+ *
  * <p>Thread-safe (stateless).
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
@@ -66,12 +72,43 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     "Transactions are not supported by Cairn yet");
         }
         MetadataImage current = image.get();
+        if (data.timeoutMs() > 0 && awaitsLeadership(data, current)) {
+            return replicas.whenActedOn(current.offset())
+                    .completeOnTimeout(null, data.timeoutMs(), TimeUnit.MILLISECONDS)
+                    .thenCompose(v -> respond(data, acks, image.get()));
+        }
+        return respond(data, acks, current);
+    }
+
+    /** The topic a produce names, by name (up to v12) or by id (v13 and later). */
+    private static Optional<TopicImage> topicOf(ProduceRequestData.TopicProduceData topic, MetadataImage image) {
+        return topic.name() != null && !topic.name().isEmpty() ? image.topic(topic.name()) : image.topic(topic.topicId());
+    }
+
+    /** Whether a partition of the request is one this node is taking the leadership of right now. */
+    private boolean awaitsLeadership(ProduceRequestData data, MetadataImage current) {
+        if (replicas.hasActedOn(current)) {
+            return false;
+        }
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            Optional<TopicImage> topicImage = topicOf(topic, current);
+            if (topicImage.isEmpty()) {
+                continue;
+            }
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                if (replicas.becomingLeader(current, new TopicPartition(topicImage.get().name(), partition.index()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current) {
         ProduceResponseData response = new ProduceResponseData();
         List<AwaitingReplication> awaiting = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
-            Optional<TopicImage> topicImage = topic.name() != null && !topic.name().isEmpty()
-                    ? current.topic(topic.name())
-                    : current.topic(topic.topicId());
+            Optional<TopicImage> topicImage = topicOf(topic, current);
             TopicProduceResponse topicResponse = new TopicProduceResponse()
                     .setName(topic.name())
                     .setTopicId(topic.topicId());

@@ -3,11 +3,13 @@ package io.cairn.broker.replica;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
+import io.cairn.metadata.OffsetWaiters;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.storage.LogConfig;
@@ -47,6 +49,8 @@ public final class ReplicaManager implements MetadataListener {
     private final ReplicaFetcherManager fetchers;
     private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** The offsets of the images this node has acted on (created the logs of, taken the roles of). */
+    private final OffsetWaiters actedOn = new OffsetWaiters(MetadataImage.EMPTY.offset());
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
                           ScheduledExecutorService scheduler, Partition.Settings partitionSettings,
@@ -132,6 +136,36 @@ public final class ReplicaManager implements MetadataListener {
     }
 
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
+    /**
+     * Whether {@code image} makes this node the leader of {@code topicPartition} but this node has not acted
+     * on that image yet: the partition's log is being created (or its role changed) right now, and a request
+     * for it is better answered once {@link #whenActedOn} that image than refused.
+     */
+    public boolean becomingLeader(MetadataImage image, TopicPartition topicPartition) {
+        if (hasActedOn(image)) {
+            return false;
+        }
+        PartitionImage assigned = image.topic(topicPartition.topic())
+                .map(t -> t.partitions().get(topicPartition.partition()))
+                .orElse(null);
+        if (assigned == null || assigned.leader() != nodeId) {
+            return false;
+        }
+        Partition hosted = partitions.get(topicPartition);
+        return hosted == null || !(hosted.role() instanceof ReplicaRole.Leader leader)
+                || leader.leaderEpoch() < assigned.leaderEpoch();
+    }
+
+    /** Whether this node has acted on {@code image} (or a later one). */
+    public boolean hasActedOn(MetadataImage image) {
+        return actedOn.reached() >= image.offset();
+    }
+
+    /** Completes, on the scheduler, once this node has acted on the image at {@code offset} (or a later one). */
+    public CompletableFuture<Void> whenActedOn(long offset) {
+        return actedOn.when(offset).thenRunAsync(() -> { }, scheduler);
+    }
+
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
         produceWaiters.checkAndComplete(topicPartition);
@@ -139,28 +173,34 @@ public final class ReplicaManager implements MetadataListener {
 
     @Override
     public void onImage(MetadataImage previous, MetadataImage next) {
-        for (TopicImage topic : next.topicsByName().values()) {
-            Optional<TopicImage> before = previous.topic(topic.id());
-            if (before.isPresent() && before.get().equals(topic)) {
-                continue;
-            }
-            LogConfig logConfig = settings.logConfig(topic.configs());
-            int minIsr = settings.minInsyncReplicas(topic.configs());
-            for (PartitionImage partition : topic.partitions().values()) {
-                if (partition.replicas().contains(nodeId)) {
-                    applyPartition(topic, partition, logConfig, minIsr);
-                } else if (before.isPresent()) {
-                    PartitionImage was = before.get().partitions().get(partition.partition());
-                    if (was != null && was.replicas().contains(nodeId)) {
-                        removeReplica(topic, partition);
+        try {
+            for (TopicImage topic : next.topicsByName().values()) {
+                Optional<TopicImage> before = previous.topic(topic.id());
+                if (before.isPresent() && before.get().equals(topic)) {
+                    continue;
+                }
+                LogConfig logConfig = settings.logConfig(topic.configs());
+                int minIsr = settings.minInsyncReplicas(topic.configs());
+                for (PartitionImage partition : topic.partitions().values()) {
+                    if (partition.replicas().contains(nodeId)) {
+                        applyPartition(topic, partition, logConfig, minIsr);
+                    } else if (before.isPresent()) {
+                        PartitionImage was = before.get().partitions().get(partition.partition());
+                        if (was != null && was.replicas().contains(nodeId)) {
+                            removeReplica(topic, partition);
+                        }
                     }
                 }
             }
-        }
-        for (TopicImage topic : previous.topicsByName().values()) {
-            if (next.topic(topic.id()).isEmpty()) {
-                removeTopic(topic);
+            for (TopicImage topic : previous.topicsByName().values()) {
+                if (next.topic(topic.id()).isEmpty()) {
+                    removeTopic(topic);
+                }
             }
+        } finally {
+            // Even when acting on the image failed (logged by the publisher): requests waiting for it then
+            // get the answer the partitions' state gives, instead of waiting for their timeout.
+            actedOn.advanceTo(next.offset());
         }
     }
 

@@ -1,0 +1,153 @@
+package io.cairn.broker.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.TopicRecord;
+import io.cairn.protocol.RequestContext;
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.LogManager;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.utils.Time;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A produce that arrives between the commit of a new partition led by this node and this node creating its
+ * log waits for the log instead of being refused (the client would only retry after its backoff).
+ */
+class ProduceHandlerTest {
+
+    private static final Uuid TOPIC_ID = Uuid.randomUuid();
+    private static final MetadataImage SERVING = MetadataImage.EMPTY.apply(new MetadataBatch(1, 1, 1, List.of(
+            new ClusterIdRecord("c", (short) 1),
+            new RegisterBrokerRecord(1, "h", 9092, null, 1, false),
+            new RegisterBrokerRecord(2, "h", 9093, null, 1, false),
+            new BrokerFencingChange(1, 1, false))));
+
+    @TempDir
+    Path dir;
+
+    private ScheduledExecutorService scheduler;
+    private LogManager logManager;
+    private ReplicaManager replicas;
+    private final AtomicReference<MetadataImage> image = new AtomicReference<>(SERVING);
+    private ProduceHandler handler;
+
+    @BeforeEach
+    void startNode() {
+        scheduler = Executors.newScheduledThreadPool(1);
+        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager.startup();
+        ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
+            @Override
+            public LogConfig logConfig(Map<String, String> topicOverrides) {
+                return LogConfig.defaults();
+            }
+
+            @Override
+            public int minInsyncReplicas(Map<String, String> topicOverrides) {
+                return 1;
+            }
+        };
+        replicas = new ReplicaManager(1, logManager, settings, scheduler,
+                new Partition.Settings(1, Time.SYSTEM, (topicId, tp, epoch, partitionEpoch, isr) ->
+                        new CompletableFuture<>(), 30_000, broker -> true),
+                (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
+        replicas.onImage(MetadataImage.EMPTY, SERVING);
+        handler = new ProduceHandler(image::get, replicas);
+    }
+
+    @AfterEach
+    void stopNode() {
+        replicas.shutdown();
+        logManager.close();
+        scheduler.shutdownNow();
+    }
+
+    private static MetadataImage withTopicLedBy(int leader) {
+        return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
+                new TopicRecord("t", TOPIC_ID),
+                new PartitionRecord(TOPIC_ID, 0, List.of(1, 2), List.of(1, 2), leader, 0, 0, null, null))));
+    }
+
+    private CompletableFuture<ApiMessage> produce(int timeoutMs) {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(timeoutMs);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName("t")
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(records))));
+        short version = 11;
+        ProduceRequest request = new ProduceRequest(data, version);
+        RequestContext context = new RequestContext(new RequestHeader(ApiKeys.PRODUCE, version, "test", 1),
+                new InetSocketAddress("127.0.0.1", 1), "c1", 0);
+        return handler.handle(context, request);
+    }
+
+    private static PartitionProduceResponse only(ApiMessage response) {
+        return ((ProduceResponseData) response).responses().iterator().next().partitionResponses().get(0);
+    }
+
+    @Test
+    void aProduceToAPartitionWhoseLogIsBeingCreatedWaitsForIt() throws Exception {
+        MetadataImage created = withTopicLedBy(1);
+        image.set(created); // committed and published: Metadata already names this node the leader
+
+        CompletableFuture<ApiMessage> response = produce(30_000);
+        assertThat(response).isNotDone();
+
+        replicas.onImage(SERVING, created); // this node creates the log and takes the leadership
+        PartitionProduceResponse answer = only(response.get(10, TimeUnit.SECONDS));
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(answer.baseOffset()).isZero();
+    }
+
+    @Test
+    void aProduceToAPartitionLedElsewhereIsRefusedAtOnce() throws Exception {
+        image.set(withTopicLedBy(2));
+
+        CompletableFuture<ApiMessage> response = produce(30_000);
+
+        assertThat(response).isDone();
+        assertThat(Errors.forCode(only(response.get()).errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void theWaitEndsAtTheRequestTimeout() throws Exception {
+        image.set(withTopicLedBy(1)); // never acted on
+
+        PartitionProduceResponse answer = only(produce(50).get(10, TimeUnit.SECONDS));
+
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+}
