@@ -21,6 +21,7 @@ import io.cairn.metadata.record.MetadataRecordSerde;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.protocol.ClientId;
@@ -64,6 +65,13 @@ public final class RatisMetadataLog implements MetadataLog {
 
     /** The first election timeout (min; max is twice) of a group whose only voter is this node. */
     static final long FIRST_ELECTION_LONE_VOTER_MS = 10;
+
+    static {
+        // Ratis publishes each of its (Dropwizard) metrics as a JMX MBean unless a reporter has been registered
+        // before its first registry: dozens of MBeans built by reflection on every start. Cairn serves no Ratis
+        // metrics (DescribeQuorum reports the quorum's state), so it registers a reporter that reports nothing.
+        MetricRegistries.global().addReporterRegistration(registry -> { }, registry -> { });
+    }
 
     private final RaftSettings settings;
     private final String logPrefix;

@@ -24,10 +24,18 @@ import picocli.CommandLine.Option;
         subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, CommandLine.HelpCommand.class})
 public final class CairnMain implements Runnable {
 
+    private static final String NETTY_JFR = "io.netty.jfr.enabled";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Netty's allocator registers Java Flight Recorder event types at its first allocation unless told not
+        // to: JFR's own initialisation, about a hundred classes and generated event handlers, on every start.
+        // Whoever records Netty's allocator events can still ask for them: -Dio.netty.jfr.enabled=true.
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -1,18 +1,28 @@
 package io.cairn.server;
 
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
+import ch.qos.logback.core.LayoutBase;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * Cairn's default logging, set up in code (found by logback through {@code META-INF/services}): parsing an
  * XML configuration costs a few hundred milliseconds of start-up (an XML parser and logback's Joran model,
  * several hundred classes), more than a node needs before it serves. Console output, INFO (or the level in
- * {@code CAIRN_LOG_LEVEL}), Kafka's and Ratis's chatter at WARN.
+ * {@code CAIRN_LOG_LEVEL}), Kafka's and Ratis's chatter at WARN. Lines read as the pattern {@link #PATTERN}
+ * would print them, laid out by {@link ConsoleLayout} rather than logback's PatternLayout, whose converter
+ * registry and pattern parser cost another hundred classes and as many lambdas at start-up.
  *
  * <p>An XML configuration still wins when one is given: {@code -Dlogback.configurationFile=FILE}, or a
  * {@code logback.xml} / {@code logback-test.xml} on the classpath (tests); this configurator then steps aside.
@@ -28,9 +38,12 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
                 || loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        ConsoleLayout layout = new ConsoleLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
         console.setContext(context);
@@ -54,5 +67,31 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
     private static String rootLevel() {
         String level = System.getProperty("CAIRN_LOG_LEVEL");
         return level != null ? level : System.getenv("CAIRN_LOG_LEVEL");
+    }
+
+    /** Lays out an event as {@link #PATTERN} does: time, level, the logger's simple name, message, stack trace. */
+    static final class ConsoleLayout extends LayoutBase<ILoggingEvent> {
+
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+                .withZone(ZoneId.systemDefault());
+
+        @Override
+        public String doLayout(ILoggingEvent event) {
+            StringBuilder line = new StringBuilder(128);
+            TIME.formatTo(Instant.ofEpochMilli(event.getTimeStamp()), line);
+            String level = event.getLevel().toString();
+            line.append(' ').append(level);
+            for (int i = level.length(); i < 5; i++) {
+                line.append(' ');
+            }
+            String logger = event.getLoggerName();
+            line.append(' ').append(logger, logger.lastIndexOf('.') + 1, logger.length())
+                    .append(" - ").append(event.getFormattedMessage()).append(CoreConstants.LINE_SEPARATOR);
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) {
+                line.append(ThrowableProxyUtil.asString(thrown));
+            }
+            return line.toString();
+        }
     }
 }
