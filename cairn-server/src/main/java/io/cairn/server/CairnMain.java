@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +26,7 @@ import picocli.CommandLine.Option;
 public final class CairnMain implements Runnable {
 
     private static final String NETTY_JFR = "io.netty.jfr.enabled";
+    private static volatile Thread loggingInit;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,7 +38,23 @@ public final class CairnMain implements Runnable {
         if (System.getProperty(NETTY_JFR) == null) {
             System.setProperty(NETTY_JFR, "false");
         }
+        // Logging initialises (logback finds and runs LogConfigurator) while picocli builds and parses the
+        // command line, on the other core: a node binds its Kafka port that much sooner.
+        loggingInit = new Thread(LoggerFactory::getILoggerFactory, "cairn-logging-init");
+        loggingInit.setDaemon(true);
+        loggingInit.start();
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * Waits for the logging initialisation started by {@link #main}, if any, so that nothing logs while it is
+     * under way (slf4j would queue those events and replay them with a notice on stderr).
+     */
+    static void awaitLogging() throws InterruptedException {
+        Thread init = loggingInit;
+        if (init != null) {
+            init.join();
+        }
     }
 
     static CommandLine commandLine() {
@@ -83,6 +101,7 @@ public final class CairnMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            awaitLogging();
             CairnConfig config;
             try {
                 config = new CairnConfig(properties());

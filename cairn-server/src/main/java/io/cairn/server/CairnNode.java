@@ -2,6 +2,7 @@ package io.cairn.server;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -84,6 +85,7 @@ public final class CairnNode implements AutoCloseable {
     /** Completes exceptionally when the node stopped itself (its data belongs to another cluster). */
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
     private LogManager logManager;
+    private ServerSocketChannel listenSocket;
     private KafkaServer server;
     private ReplicaManager replicas;
     private MetricsHttpServer metricsServer;
@@ -116,6 +118,9 @@ public final class CairnNode implements AutoCloseable {
             throw new IllegalStateException("The data directory " + dataDir + " belongs to node "
                     + meta.get().nodeId() + " (" + MetaProperties.FILE_NAME + "), but this node is " + nodeId);
         }
+        // Listening from now on, served once the handlers are built: a client that connects while the node
+        // starts waits for its first answer instead of being refused and backing off (see KafkaServer).
+        listenSocket = KafkaServer.bind(config.listener().host(), config.listener().port(), logPrefix);
         scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cairn-scheduler-" + nodeId));
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
         requestThreads = Executors.newFixedThreadPool(config.getInt(CairnConfig.NUM_IO_THREADS),
@@ -235,7 +240,7 @@ public final class CairnNode implements AutoCloseable {
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
-        return server.start();
+        return server.start(listenSocket);
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
@@ -391,6 +396,7 @@ public final class CairnNode implements AutoCloseable {
             lifecycle.shutdown(config.getLong(CairnConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS));
         }
         closeQuietly(server);
+        closeQuietly(listenSocket); // when start failed before a server took it over
         closeQuietly(metricsServer);
         if (replicas != null) {
             replicas.shutdown();

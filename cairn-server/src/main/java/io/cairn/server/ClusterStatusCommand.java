@@ -38,6 +38,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        CairnMain.awaitLogging();
         // Connection refusals while nodes start are expected here; the answer is the exit code and one line.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka"))
                 .setLevel(ch.qos.logback.classic.Level.ERROR);

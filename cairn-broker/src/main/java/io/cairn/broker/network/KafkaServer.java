@@ -1,6 +1,9 @@
 package io.cairn.broker.network;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.TimeUnit;
 
 import io.cairn.protocol.RequestDispatcher;
@@ -23,11 +26,18 @@ import org.slf4j.LoggerFactory;
  * The Kafka listener: a Netty server speaking Kafka's size-prefixed framing. NIO transport, so that
  * fetch responses go out with sendfile through {@link io.cairn.protocol.SendFileRegion}.
  *
+ * <p>The listening socket is bound first, on its own ({@link #bind}), as early in a node's start as its
+ * configuration is known, and served later ({@link #start}) once the handlers are built: meanwhile the kernel
+ * completes the clients' connections and queues them, so a client that connects while the node starts waits
+ * for its first answer instead of being refused and backing off (Kafka's clients back off exponentially, to a
+ * second, after a refused connection).
+ *
  * <p>Thread-safe: start and stop from any one thread.
  */
 public final class KafkaServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
+    private static final int BACKLOG = 1024;
 
     private final NetworkConfig config;
     private final RequestDispatcher dispatcher;
@@ -44,15 +54,39 @@ public final class KafkaServer implements AutoCloseable {
         this.logPrefix = logPrefix;
     }
 
-    /** Binds the listener; returns the bound address (the real port when 0 was asked for). */
-    public InetSocketAddress start() throws InterruptedException {
+    /**
+     * Binds and listens on {@code host:port} (0: any free port) without serving yet: connections queue until
+     * {@link #start} serves the socket. The caller closes it if it never starts a server on it.
+     */
+    public static ServerSocketChannel bind(String host, int port, String logPrefix) throws IOException {
+        ServerSocketChannel socket = ServerSocketChannel.open();
+        try {
+            socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            socket.bind(new InetSocketAddress(host, port), BACKLOG);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        InetSocketAddress bound = (InetSocketAddress) socket.getLocalAddress();
+        log.info("{}Kafka listener bound to {}:{}", logPrefix, bound.getHostString(), bound.getPort());
+        return socket;
+    }
+
+    /** Binds the listener and serves it; returns the bound address (the real port when 0 was asked for). */
+    public InetSocketAddress start() throws InterruptedException, IOException {
+        return start(bind(config.host(), config.port(), logPrefix));
+    }
+
+    /**
+     * Serves a socket bound by {@link #bind}, which this server then owns (and closes); returns its address.
+     * The connections queued since the bind are accepted now.
+     */
+    public InetSocketAddress start(ServerSocketChannel socket) throws InterruptedException {
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
+                .channelFactory(() -> new NioServerSocketChannel(socket))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -67,9 +101,10 @@ public final class KafkaServer implements AutoCloseable {
                                         config.socketRequestMaxBytes()));
                     }
                 });
-        serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
+        // Registering an already bound channel makes it active at once: Netty starts accepting.
+        serverChannel = bootstrap.register().sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("{}Kafka listener bound to {}:{}", logPrefix, bound.getHostString(), bound.getPort());
+        log.info("{}Kafka listener serving {}:{}", logPrefix, bound.getHostString(), bound.getPort());
         return bound;
     }
 
