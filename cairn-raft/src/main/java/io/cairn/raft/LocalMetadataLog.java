@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -188,7 +189,7 @@ public final class LocalMetadataLog implements MetadataLog {
             replay = List.of();
             leaderTerm = TERM;
             for (Listener listener : listeners) {
-                listener.onBecomeLeader(TERM);
+                listener.onBecomeLeader(TERM, OptionalInt.empty());
             }
         });
     }

@@ -7,6 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +74,8 @@ final class MetadataStateMachine extends BaseStateMachine {
     private TermIndex delivered;
     /** Apply thread only: the term this node announced leadership of, -1 if none. */
     private int leaderTerm = -1;
+    /** The last leader Ratis named that is not this node, -1 before any (written by Ratis's threads). */
+    private volatile int lastOtherLeader = -1;
     private volatile RaftServer.Division division;
 
     MetadataStateMachine(int nodeId, long snapshotThreshold) {
@@ -191,12 +194,17 @@ final class MetadataStateMachine extends BaseStateMachine {
             resign();
             leaderTerm = term;
             LOG.info("{}metadata Raft leader of term {}, log applied", logPrefix, term);
-            listeners.forEach(l -> l.onBecomeLeader(term));
+            int previous = lastOtherLeader;
+            OptionalInt previousLeader = previous < 0 ? OptionalInt.empty() : OptionalInt.of(previous);
+            listeners.forEach(l -> l.onBecomeLeader(term, previousLeader));
         });
     }
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId != null && !newLeaderId.equals(RatisMetadataLog.peerId(nodeId))) {
+            lastOtherLeader = Integer.parseInt(newLeaderId.toString());
+        }
         if (newLeaderId == null || !newLeaderId.equals(RatisMetadataLog.peerId(nodeId))) {
             submit(this::resign);
         }

@@ -40,7 +40,7 @@ class LocalMetadataLogTest {
         }
 
         @Override
-        public void onBecomeLeader(int term) {
+        public void onBecomeLeader(int term, java.util.OptionalInt previousLeader) {
             events.add("leader " + term);
             threads.add(Thread.currentThread().getName());
         }

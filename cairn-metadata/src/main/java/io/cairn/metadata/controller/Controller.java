@@ -374,13 +374,23 @@ public final class Controller implements MetadataWriter {
         private ControllerScheduler.Cancellable leaseCheck;
         private ControllerScheduler.Cancellable rebalanceCheck;
 
-        Active(int term, MetadataImage committed) {
+        /**
+         * A new controller cannot know when the brokers last heartbeated (its predecessor kept that), so each
+         * broker's lease starts now: a whole session to reach this controller. Except the previous leader's
+         * broker: the voters had not heard from that node for at least an election timeout when this term
+         * began, so its lease counts that silence (capped at half a session). When the previous controller's
+         * node died, its partitions move that much sooner; when it handed over alive, its broker still has
+         * most of a session for a heartbeat that comes every broker.heartbeat.interval.ms.
+         */
+        Active(int term, MetadataImage committed, OptionalInt previousLeader) {
             this.term = term;
             this.working = committed;
             this.lastAppend = CompletableFuture.completedFuture(committed.offset());
             long now = time.milliseconds();
+            long silenceMs = Math.min(settings.electionTimeoutMs(), settings.sessionTimeoutMs() / 2);
             for (BrokerImage broker : committed.brokers().values()) {
-                leases.put(broker.id(), new Lease(now, null, committed.offset()));
+                boolean previous = previousLeader.isPresent() && previousLeader.getAsInt() == broker.id();
+                leases.put(broker.id(), new Lease(previous ? now - silenceMs : now, null, committed.offset()));
             }
         }
 
@@ -589,7 +599,7 @@ public final class Controller implements MetadataWriter {
                     }
                 }));
             }
-            scheduleLeaseCheck(settings.sessionTimeoutMs());
+            checkLeases(); // fences nothing yet; arms the check for the earliest lease to expire
             if (settings.autoLeaderRebalanceEnable()) {
                 scheduleRebalance();
             }
@@ -663,12 +673,12 @@ public final class Controller implements MetadataWriter {
     }
 
     /** Event loop: becomes Active for {@code term}; bootstraps an empty log; submits parked registrations. */
-    private void activate(int term) {
+    private void activate(int term, OptionalInt previousLeader) {
         List<Registration> parked = role instanceof Standby s ? s.parked : List.of();
         if (role instanceof Active previous) {
             previous.stop();
         }
-        Active active = new Active(term, publisher.current());
+        Active active = new Active(term, publisher.current(), previousLeader);
         role = active;
         activeTerm = term;
         LOG.info("{}active controller for term {} at offset {}", logPrefix, term, active.working.offset());
@@ -725,8 +735,8 @@ public final class Controller implements MetadataWriter {
         }
 
         @Override
-        public void onBecomeLeader(int term) {
-            eventLoop.execute(() -> activate(term));
+        public void onBecomeLeader(int term, OptionalInt previousLeader) {
+            eventLoop.execute(() -> activate(term, previousLeader));
         }
 
         @Override

@@ -40,6 +40,14 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
         return longSetting("broker.session.timeout.ms", 9000L);
     }
 
+    /**
+     * {@code controller.quorum.election.timeout.ms}: how long voters wait without hearing from the metadata
+     * leader before they elect another (1000).
+     */
+    public long electionTimeoutMs() {
+        return longSetting("controller.quorum.election.timeout.ms", 1000L);
+    }
+
     /** {@code leader.imbalance.check.interval.seconds} in ms: how often leadership balance is checked (300 s). */
     public long leaderImbalanceCheckIntervalMs() {
         return longSetting("leader.imbalance.check.interval.seconds", 300L) * 1000L;

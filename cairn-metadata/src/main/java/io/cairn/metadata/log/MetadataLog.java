@@ -1,6 +1,7 @@
 package io.cairn.metadata.log;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 import io.cairn.metadata.record.MetadataBatch;
@@ -39,8 +40,14 @@ public interface MetadataLog extends AutoCloseable {
         /** A committed batch, in offset order. */
         void handleCommit(MetadataBatch batch);
 
-        /** This node leads {@code term}; everything committed before it has been handed to handleCommit. */
-        void onBecomeLeader(int term);
+        /**
+         * This node leads {@code term}; everything committed before it has been handed to handleCommit.
+         *
+         * @param previousLeader the other node this node last knew as the leader, if any: a term begins
+         *                       because the voters stopped hearing from that leader for an election timeout
+         *                       (or because it handed leadership over)
+         */
+        void onBecomeLeader(int term, OptionalInt previousLeader);
 
         /** This node no longer leads {@code term}. */
         void onResign(int term);

@@ -85,8 +85,8 @@ class ControllerLeaseTest {
     }
 
     @Test
-    void failoverGivesEveryBrokerAFreshLease() {
-        // given brokers that stop heartbeating just when the controller moves
+    void failoverGivesEveryBrokerAFreshLeaseButThePreviousLeadersCountsItsElectionSilence() {
+        // given brokers that stop heartbeating just when the controller moves from node 0 to node 1
         startAll();
         cluster.brokers.values().forEach(SimCluster.SimBroker::crash);
         cluster.queue.advance(7000);
@@ -94,9 +94,25 @@ class ControllerLeaseTest {
         cluster.raft.elect(1);
         cluster.queue.advance(5000);
         assertThat(image().unfencedBrokers()).hasSize(3);
-        cluster.queue.advance(5000);
-        // then they are fenced only a whole session after the failover
+        // then the previous leader's broker, unheard of for an election timeout (1 s) already, goes first
+        cluster.queue.advance(3500);
+        assertThat(image().brokers().get(0).fenced()).as("fenced after session - election timeout").isTrue();
+        assertThat(image().brokers().get(1).fenced()).isFalse();
+        assertThat(image().brokers().get(2).fenced()).isFalse();
+        // and the others a whole session after the failover
+        cluster.queue.advance(1000);
         assertThat(image().unfencedBrokers()).isEmpty();
+    }
+
+    @Test
+    void aPreviousLeaderThatHandedOverAliveKeepsItsLease() {
+        // given a healthy cluster
+        startAll();
+        // when the controller moves while every broker keeps heartbeating
+        cluster.raft.elect(1);
+        cluster.queue.advance(30_000);
+        // then nobody is fenced
+        assertThat(image().unfencedBrokers()).hasSize(3);
     }
 
     @Test

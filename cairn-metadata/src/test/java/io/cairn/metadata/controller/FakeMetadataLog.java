@@ -45,7 +45,7 @@ final class FakeMetadataLog implements MetadataLog {
     void becomeLeader(int term) {
         applyThread.execute(() -> {
             leaderTerm = term;
-            listeners.forEach(l -> l.onBecomeLeader(term));
+            listeners.forEach(l -> l.onBecomeLeader(term, java.util.OptionalInt.empty()));
         });
     }
 

@@ -60,7 +60,9 @@ final class SimRaft {
             NodeLog log = nodeById(newLeader);
             log.deliver();
             int newTerm = term;
-            log.listeners.forEach(l -> l.onBecomeLeader(newTerm));
+            java.util.OptionalInt previous = oldLeader == -1 || oldLeader == newLeader
+                    ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(oldLeader);
+            log.listeners.forEach(l -> l.onBecomeLeader(newTerm, previous));
         }
     }
 
