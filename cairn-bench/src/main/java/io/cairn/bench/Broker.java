@@ -56,12 +56,12 @@ abstract class Broker implements Target, AutoCloseable {
         return 1;
     }
 
-    /** Launches the process; start-up time is measured from this call. */
+    /** Launches the process (again, after a kill: its log is appended to); start-up is measured from here. */
     void launch() throws IOException {
         List<String> cmd = command();
         logFile = workDir.resolve(name + ".out");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(logFile.toFile());
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         launchNanos = System.nanoTime();
         process = pb.start();
     }

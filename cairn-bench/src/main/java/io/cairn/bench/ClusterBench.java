@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,9 +31,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>the single-node workloads ({@link Workloads}) on the cluster as a {@link Cluster} target: topics with
  *       replication factor 3 and min.insync.replicas=2, RSS and CPU summed over the three processes, topic
  *       creation timed until every node's own Metadata shows the topics;</li>
- *   <li>last, as it kills a node: failover after kill -9 of partition 0's leader of an RF 3 topic: time until a
- *       send to partition 0 succeeds again (a producer sending one record at a time, each waited for) and
- *       until Metadata shows another leader.</li>
+ *   <li>last, as they kill nodes: failover after kill -9 of the leader of an RF 3 topic's only partition, time
+ *       until a send to it succeeds again (a producer sending one record at a time, each waited for) and until
+ *       Metadata shows another leader; twice: first a leader that is not the active controller
+ *       ({@code cluster_failover_*}), then, after the killed node is back and in sync, the active controller's
+ *       node leading the partition ({@code cluster_failover_controller_*}), where the controller's own
+ *       failover comes first.</li>
  * </ul>
  * Every wait has a deadline; a failure is recorded, not thrown.
  */
@@ -40,6 +44,20 @@ final class ClusterBench {
 
     private static final int NODES = 3;
     private static final String FAILOVER_TOPIC = "bench-failover";
+
+    /** Whose node the failover kills: a partition leader that is not the active controller, or one that is. */
+    private enum Victim {
+        NOT_CONTROLLER("cluster_failover", FAILOVER_TOPIC),
+        CONTROLLER("cluster_failover_controller", FAILOVER_TOPIC + "-controller");
+
+        final String metricPrefix;
+        final String topic;
+
+        Victim(String metricPrefix, String topic) {
+            this.metricPrefix = metricPrefix;
+            this.topic = topic;
+        }
+    }
 
     private final String system;
     private final Path dir;
@@ -180,7 +198,12 @@ final class ClusterBench {
             Workloads workloads = new Workloads(cluster, "cluster_", settings, metrics, errors, log, only);
             workloads.step("start", this::awaitUp);
             workloads.runAfterStart();
-            workloads.step("failover", () -> failover(workloads)); // last: it kills a node
+            // Last: they kill nodes.
+            workloads.step("failover", () -> {
+                failover(Victim.NOT_CONTROLLER);
+                relaunchKilled(); // the next failover needs three nodes again
+            });
+            workloads.step("failover_controller", () -> failover(Victim.CONTROLLER));
         } finally {
             for (Node n : nodes) {
                 n.close();
@@ -247,30 +270,32 @@ final class ClusterBench {
         return p;
     }
 
+    /** The node a failover killed, until {@link #relaunchKilled} brings it back. */
+    private Node killed;
+
     /**
-     * kill -9 of partition 0's leader while a producer sends to partition 0 one record at a time; the time
-     * from the kill until a send succeeds again, and until Metadata names another leader.
+     * kill -9 of the leader of a new RF 3 topic's only partition, led by the node {@code kind} names (its first
+     * replica, so its leader from creation), while a producer sends to it one record at a time; the time from
+     * the kill until a send succeeds again, and until Metadata names another leader.
      */
-    private void failover(Workloads workloads) throws Exception {
-        int leader = -1;
+    private void failover(Victim kind) throws Exception {
+        int victimId;
         try (Admin admin = admin()) {
-            // RF 3, min ISR 2; until every node's Metadata has a leader and the ISR is full. A node can lag
-            // in applying metadata (Admin then fails with UnknownTopicOrPartition when it asks that one).
-            workloads.createTopics(admin, List.of(FAILOVER_TOPIC), 1, 60);
-            long deadline = deadline(30);
-            while (leader < 0) {
-                check(deadline, "leader of " + FAILOVER_TOPIC + "-0");
-                try {
-                    org.apache.kafka.common.Node l = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
-                            .get(10, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0).leader();
-                    leader = l == null ? -1 : l.id();
-                } catch (ExecutionException e) {
-                    Thread.sleep(100);
-                }
+            int controller = quorumLeader(admin);
+            victimId = kind == Victim.CONTROLLER ? controller
+                    : nodes.stream().mapToInt(n -> n.id).filter(id -> id != controller).findFirst().orElseThrow();
+            List<Integer> replicas = new ArrayList<>(List.of(victimId));
+            nodes.stream().map(n -> n.id).filter(id -> id != victimId).forEach(replicas::add);
+            admin.createTopics(List.of(new NewTopic(kind.topic, Map.of(0, replicas))
+                    .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
+            long deadline = deadline(60);
+            while (!ledInSync(admin, kind.topic, victimId)) {
+                check(deadline, kind.topic + "-0 led by node " + victimId + " with its 3 replicas in sync");
+                Thread.sleep(100);
             }
         }
-        int victimId = leader;
         Node victim = nodes.stream().filter(n -> n.id == victimId).findFirst().orElseThrow();
+        String topic = kind.topic;
         Properties p = producerProps();
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -282,30 +307,35 @@ final class ClusterBench {
         long deadline = deadline(90);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p); Admin admin = admin()) {
             for (int i = 0; i < 50; i++) { // warm: connections and metadata in place
-                producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload)).get(30, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>(topic, 0, null, payload)).get(30, TimeUnit.SECONDS);
             }
-            long killed = System.nanoTime();
+            if (kind == Victim.CONTROLLER && quorumLeader(admin) != victimId) {
+                throw new IllegalStateException("the active controller moved off node " + victimId);
+            }
+            long killedAt = System.nanoTime();
             victim.kill9();
-            log.accept("    killed node " + victimId + " (leader of " + FAILOVER_TOPIC + "-0)");
+            killed = victim;
+            log.accept("    killed node " + victimId + " (leader of " + topic + "-0"
+                    + (kind == Victim.CONTROLLER ? ", active controller)" : ")"));
             double metadataMs = Double.NaN;
             double produceMs = Double.NaN;
-            var pending = producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload));
+            var pending = producer.send(new ProducerRecord<>(topic, 0, null, payload));
             while (Double.isNaN(metadataMs) || Double.isNaN(produceMs)) {
                 check(deadline, "failover (metadata " + metadataMs + " ms, produce " + produceMs + " ms)");
                 if (Double.isNaN(produceMs) && pending.isDone()) {
                     try {
                         pending.get();
-                        produceMs = (System.nanoTime() - killed) / 1e6;
+                        produceMs = (System.nanoTime() - killedAt) / 1e6;
                     } catch (ExecutionException e) {
-                        pending = producer.send(new ProducerRecord<>(FAILOVER_TOPIC, 0, null, payload));
+                        pending = producer.send(new ProducerRecord<>(topic, 0, null, payload));
                     }
                 }
                 if (Double.isNaN(metadataMs)) {
                     try {
-                        TopicPartitionInfo info = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
-                                .get(2, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0);
+                        TopicPartitionInfo info = admin.describeTopics(List.of(topic)).allTopicNames()
+                                .get(2, TimeUnit.SECONDS).get(topic).partitions().get(0);
                         if (info.leader() != null && info.leader().id() >= 0 && info.leader().id() != victimId) {
-                            metadataMs = (System.nanoTime() - killed) / 1e6;
+                            metadataMs = (System.nanoTime() - killedAt) / 1e6;
                         }
                     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
                         // the killed node may still be asked; try again
@@ -313,8 +343,48 @@ final class ClusterBench {
                 }
                 Thread.sleep(5);
             }
-            metrics.put("cluster_failover_produce_ms", produceMs);
-            metrics.put("cluster_failover_metadata_ms", metadataMs);
+            metrics.put(kind.metricPrefix + "_produce_ms", produceMs);
+            metrics.put(kind.metricPrefix + "_metadata_ms", metadataMs);
+        }
+    }
+
+    /** The metadata quorum's leader: Kafka's active controller, Cairn's metadata Raft leader. */
+    private static int quorumLeader(Admin admin) throws Exception {
+        return admin.describeMetadataQuorum().quorumInfo().get(10, TimeUnit.SECONDS).leaderId();
+    }
+
+    private static boolean ledInSync(Admin admin, String topic, int leader) {
+        try {
+            TopicPartitionInfo p = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .get(topic).partitions().get(0);
+            return p.leader() != null && p.leader().id() == leader && p.isr().size() == NODES;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** Launches the node the last failover killed and waits until it is back in the ISR of that topic. */
+    private void relaunchKilled() throws Exception {
+        Node node = killed;
+        node.launch();
+        killed = null;
+        long deadline = deadline(120);
+        try (Admin admin = admin()) {
+            while (true) {
+                check(deadline, "node " + node.id + " back in sync after its restart");
+                node.checkAlive();
+                try {
+                    TopicPartitionInfo p = admin.describeTopics(List.of(FAILOVER_TOPIC)).allTopicNames()
+                            .get(10, TimeUnit.SECONDS).get(FAILOVER_TOPIC).partitions().get(0);
+                    if (p.isr().size() == NODES
+                            && admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == NODES) {
+                        return;
+                    }
+                } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // not back yet
+                }
+                Thread.sleep(100);
+            }
         }
     }
 }

@@ -66,8 +66,15 @@ final class Report {
             }
             out.add(new Metric("cluster_" + m.key, label, m.unit, m.higherIsBetter));
         }
-        out.add(new Metric("cluster_failover_produce_ms", "3 nodes: kill -9 of a leader to next acked send", "ms", false));
-        out.add(new Metric("cluster_failover_metadata_ms", "3 nodes: kill -9 of a leader to new leader in Metadata", "ms", false));
+        out.add(new Metric("cluster_failover_produce_ms",
+                "3 nodes: kill -9 of a partition leader (not the controller) to next acked send", "ms", false));
+        out.add(new Metric("cluster_failover_metadata_ms",
+                "3 nodes: kill -9 of a partition leader (not the controller) to new leader in Metadata", "ms", false));
+        out.add(new Metric("cluster_failover_controller_produce_ms",
+                "3 nodes: kill -9 of a partition leader that is the active controller to next acked send", "ms", false));
+        out.add(new Metric("cluster_failover_controller_metadata_ms",
+                "3 nodes: kill -9 of a partition leader that is the active controller to new leader in Metadata",
+                "ms", false));
         return List.copyOf(out);
     }
 
