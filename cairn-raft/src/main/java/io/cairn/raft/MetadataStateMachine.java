@@ -202,10 +202,11 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
-        if (newLeaderId != null && !newLeaderId.equals(RatisMetadataLog.peerId(nodeId))) {
+        boolean self = newLeaderId != null && newLeaderId.equals(RatisMetadataLog.peerId(nodeId));
+        if (newLeaderId != null && !self) {
             lastOtherLeader = Integer.parseInt(newLeaderId.toString());
         }
-        if (newLeaderId == null || !newLeaderId.equals(RatisMetadataLog.peerId(nodeId))) {
+        if (!self) {
             submit(this::resign);
         }
     }
