@@ -34,7 +34,10 @@ import org.apache.kafka.common.requests.FetchRequest;
  * Fetch for consumers and followers. A consumer reads each partition below its high watermark; a follower
  * (replica id set) reads up to the log end offset, and its fetch offset tells the leader how far it has
  * got, which may advance the high watermark. Reads are zero-copy from the segment files, within the
- * request's and each partition's byte limits. When fewer than min.bytes are available the request waits, up to max.wait.ms, and is woken as soon as a watched partition gets new data.
+ * request's and each partition's byte limits. When fewer than min.bytes are available the request waits, up
+ * to max.wait.ms, and is woken as soon as a watched partition gets new data. A fetch for a partition this
+ * node is taking over right now (its log being created) first waits for that, within max.wait.ms
+ * ({@link ReplicaManager#whenLeading}).
  *
  * <p>Incremental fetch sessions are not kept: every answer carries session id 0, which clients take as
  * "no session" and answer with full fetch requests.
@@ -67,14 +70,30 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             return CompletableFuture.completedFuture(new FetchResponseData()
                     .setErrorCode(Errors.INVALID_FETCH_SESSION_EPOCH.code()));
         }
+        MetadataImage current = image.get();
+        return replicas.whenLeading(current, () -> partitionsOf(data, current), data.maxWaitMs(),
+                () -> serve(data, request.replicaId()));
+    }
+
+    private CompletableFuture<ApiMessage> serve(FetchRequestData data, int replicaId) {
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        PendingFetch pending = new PendingFetch(data, request.replicaId(), result);
+        PendingFetch pending = new PendingFetch(data, replicaId, result);
         if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
             pending.forceComplete();
             return result;
         }
-        replicas.fetchWaiters().tryCompleteElseWatch(pending, pending.watchedPartitions(), data.maxWaitMs());
+        replicas.fetchWaiters().tryCompleteElseWatch(pending, partitionsOf(data, image.get()), data.maxWaitMs());
         return result;
+    }
+
+    /** The known partitions a fetch names. */
+    private static List<TopicPartition> partitionsOf(FetchRequestData data, MetadataImage image) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (FetchRequestData.FetchTopic topic : data.topics()) {
+            resolve(image, topic).ifPresent(t -> topic.partitions().forEach(
+                    p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
+        }
+        return partitions;
     }
 
     /** A fetch that completes once it can return min.bytes, or at max.wait.ms with whatever there is. */
@@ -90,16 +109,6 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             this.request = request;
             this.replicaId = replicaId;
             this.result = result;
-        }
-
-        List<TopicPartition> watchedPartitions() {
-            MetadataImage current = image.get();
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (FetchRequestData.FetchTopic topic : request.topics()) {
-                resolve(current, topic).ifPresent(t -> topic.partitions().forEach(
-                        p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
-            }
-            return partitions;
         }
 
         @Override

@@ -1,10 +1,10 @@
 package io.cairn.broker.handlers;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.cairn.broker.replica.DelayedOperation;
@@ -40,8 +40,8 @@ import org.apache.kafka.common.requests.ProduceRequest;
  *
  * <p>A produce that arrives between the commit of a partition's leadership of this node and this node acting
  * on it (the moments it takes to create the log of a new topic, typically the first produce after a
- * CreateTopics or an auto-create) waits for the replica manager, up to the request's timeout, instead of
- * being refused with NOT_LEADER_OR_FOLLOWER: the client would retry only after its retry backoff.
+ * CreateTopics or an auto-create) waits for the replica manager ({@link ReplicaManager#whenLeading}), up to
+ * the request's timeout, instead of being refused with NOT_LEADER_OR_FOLLOWER.
  *
  * <p>Thread-safe (stateless).
  */
@@ -72,12 +72,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     "Transactions are not supported by Cairn yet");
         }
         MetadataImage current = image.get();
-        if (data.timeoutMs() > 0 && awaitsLeadership(data, current)) {
-            return replicas.whenActedOn(current.offset())
-                    .completeOnTimeout(null, data.timeoutMs(), TimeUnit.MILLISECONDS)
-                    .thenCompose(v -> respond(data, acks, image.get()));
-        }
-        return respond(data, acks, current);
+        return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
+                () -> respond(data, acks, image.get()));
     }
 
     /** The topic a produce names, by name (up to v12) or by id (v13 and later). */
@@ -85,23 +81,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         return topic.name() != null && !topic.name().isEmpty() ? image.topic(topic.name()) : image.topic(topic.topicId());
     }
 
-    /** Whether a partition of the request is one this node is taking the leadership of right now. */
-    private boolean awaitsLeadership(ProduceRequestData data, MetadataImage current) {
-        if (replicas.hasActedOn(current)) {
-            return false;
-        }
+    /** The known partitions a produce names. */
+    private static Collection<TopicPartition> partitionsOf(ProduceRequestData data, MetadataImage image) {
+        List<TopicPartition> partitions = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
-            Optional<TopicImage> topicImage = topicOf(topic, current);
-            if (topicImage.isEmpty()) {
-                continue;
-            }
-            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                if (replicas.becomingLeader(current, new TopicPartition(topicImage.get().name(), partition.index()))) {
-                    return true;
-                }
-            }
+            topicOf(topic, image).ifPresent(t -> topic.partitionData().forEach(
+                    p -> partitions.add(new TopicPartition(t.name(), p.index()))));
         }
-        return false;
+        return partitions;
     }
 
     private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current) {

@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
@@ -137,14 +139,27 @@ public final class ReplicaManager implements MetadataListener {
 
     /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     /**
-     * Whether {@code image} makes this node the leader of {@code topicPartition} but this node has not acted
-     * on that image yet: the partition's log is being created (or its role changed) right now, and a request
-     * for it is better answered once {@link #whenActedOn} that image than refused.
+     * Serves a request for {@code partitions} once this node leads them, when {@code image} (what the request
+     * was read against) makes this node the leader of one it has not taken over yet: its log is being created
+     * (a new topic) or its role is changing right now, and the request is better answered a few milliseconds
+     * later than refused with NOT_LEADER_OR_FOLLOWER, which clients retry only after their backoff. Waits at
+     * most {@code maxWaitMs} (then serves anyway); serves at once in every other case.
+     *
+     * @param partitions computed only when this node has not acted on {@code image} yet
      */
-    public boolean becomingLeader(MetadataImage image, TopicPartition topicPartition) {
-        if (hasActedOn(image)) {
-            return false;
+    public <T> CompletableFuture<T> whenLeading(MetadataImage image, Supplier<Collection<TopicPartition>> partitions,
+                                                long maxWaitMs, Supplier<CompletableFuture<T>> serve) {
+        if (maxWaitMs <= 0 || actedOn.reached() >= image.offset()
+                || partitions.get().stream().noneMatch(tp -> becomingLeader(image, tp))) {
+            return serve.get();
         }
+        return actedOn.when(image.offset())
+                .completeOnTimeout(null, maxWaitMs, TimeUnit.MILLISECONDS)
+                .thenComposeAsync(v -> serve.get(), scheduler);
+    }
+
+    /** Whether {@code image} makes this node the leader of the partition and this node has not taken over. */
+    private boolean becomingLeader(MetadataImage image, TopicPartition topicPartition) {
         PartitionImage assigned = image.topic(topicPartition.topic())
                 .map(t -> t.partitions().get(topicPartition.partition()))
                 .orElse(null);
@@ -154,16 +169,6 @@ public final class ReplicaManager implements MetadataListener {
         Partition hosted = partitions.get(topicPartition);
         return hosted == null || !(hosted.role() instanceof ReplicaRole.Leader leader)
                 || leader.leaderEpoch() < assigned.leaderEpoch();
-    }
-
-    /** Whether this node has acted on {@code image} (or a later one). */
-    public boolean hasActedOn(MetadataImage image) {
-        return actedOn.reached() >= image.offset();
-    }
-
-    /** Completes, on the scheduler, once this node has acted on the image at {@code offset} (or a later one). */
-    public CompletableFuture<Void> whenActedOn(long offset) {
-        return actedOn.when(offset).thenRunAsync(() -> { }, scheduler);
     }
 
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {

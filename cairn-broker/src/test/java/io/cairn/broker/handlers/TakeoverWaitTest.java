@@ -26,6 +26,8 @@ import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -34,6 +36,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.Time;
@@ -43,10 +46,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A produce that arrives between the commit of a new partition led by this node and this node creating its
- * log waits for the log instead of being refused (the client would only retry after its backoff).
+ * A produce or a fetch that arrives between the commit of a new partition led by this node and this node
+ * creating its log waits for the log instead of being refused (the client would only retry after its
+ * backoff); requests for partitions led elsewhere are refused at once, and the wait is bounded.
  */
-class ProduceHandlerTest {
+class TakeoverWaitTest {
 
     private static final Uuid TOPIC_ID = Uuid.randomUuid();
     private static final MetadataImage SERVING = MetadataImage.EMPTY.apply(new MetadataBatch(1, 1, 1, List.of(
@@ -63,6 +67,7 @@ class ProduceHandlerTest {
     private ReplicaManager replicas;
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(SERVING);
     private ProduceHandler handler;
+    private FetchHandler fetchHandler;
 
     @BeforeEach
     void startNode() {
@@ -86,6 +91,7 @@ class ProduceHandlerTest {
                 (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         handler = new ProduceHandler(image::get, replicas);
+        fetchHandler = new FetchHandler(image::get, replicas);
     }
 
     @AfterEach
@@ -112,6 +118,23 @@ class ProduceHandlerTest {
         RequestContext context = new RequestContext(new RequestHeader(ApiKeys.PRODUCE, version, "test", 1),
                 new InetSocketAddress("127.0.0.1", 1), "c1", 0);
         return handler.handle(context, request);
+    }
+
+    private CompletableFuture<ApiMessage> fetch(int maxWaitMs) {
+        FetchRequestData data = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(maxWaitMs).setMinBytes(1)
+                .setMaxBytes(1 << 20).setSessionId(0).setSessionEpoch(-1);
+        data.topics().add(new FetchRequestData.FetchTopic().setTopic("t").setPartitions(List.of(
+                new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1 << 20)
+                        .setCurrentLeaderEpoch(-1))));
+        short version = 12;
+        FetchRequest request = new FetchRequest(data, version);
+        RequestContext context = new RequestContext(new RequestHeader(ApiKeys.FETCH, version, "test", 2),
+                new InetSocketAddress("127.0.0.1", 1), "c1", 0);
+        return fetchHandler.handle(context, request);
+    }
+
+    private static FetchResponseData.PartitionData onlyFetched(ApiMessage response) {
+        return ((FetchResponseData) response).responses().get(0).partitions().get(0);
     }
 
     private static PartitionProduceResponse only(ApiMessage response) {
@@ -149,5 +172,28 @@ class ProduceHandlerTest {
         PartitionProduceResponse answer = only(produce(50).get(10, TimeUnit.SECONDS));
 
         assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void aFetchOfAPartitionWhoseLogIsBeingCreatedWaitsForIt() throws Exception {
+        MetadataImage created = withTopicLedBy(1);
+        image.set(created);
+
+        CompletableFuture<ApiMessage> response = fetch(1_000); // then waits up to 1 s for data: there is none
+        assertThat(response).isNotDone();
+
+        replicas.onImage(SERVING, created);
+        FetchResponseData.PartitionData answer = onlyFetched(response.get(10, TimeUnit.SECONDS));
+        assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NONE);
+    }
+
+    @Test
+    void aFetchOfAPartitionLedElsewhereIsRefusedAtOnce() throws Exception {
+        image.set(withTopicLedBy(2));
+
+        CompletableFuture<ApiMessage> response = fetch(5_000);
+
+        assertThat(response).isDone();
+        assertThat(Errors.forCode(onlyFetched(response.get()).errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
     }
 }
