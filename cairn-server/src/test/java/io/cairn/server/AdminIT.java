@@ -77,7 +77,9 @@ class AdminIT {
 
         // then
         assertThat(admin.listTopics().names().get()).doesNotContain("described");
-        assertThat(dataDir.resolve("described-0")).doesNotExist();
+        // The controller answers once the deletion is committed; the node deletes the logs right after.
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(dataDir.resolve("described-0")).doesNotExist());
     }
 
     @Test
