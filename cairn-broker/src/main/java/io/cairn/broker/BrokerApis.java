@@ -50,16 +50,10 @@ public final class BrokerApis {
 
     private final ApiRegistry registry;
 
-    public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
-                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
-                      GroupCoordinatorRuntime groups) {
-        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, groups, null, null);
-    }
-
     /**
      * @param quorum the metadata quorum (controller id for Metadata/DescribeCluster, DescribeQuorum); null
      *               when there is none (unit tests over a bare controller)
-     * @param brokerWait holds Metadata requests while the cluster has no broker to name; null: never
+     * @param brokerWait holds Metadata requests while the cluster has no broker to name
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,

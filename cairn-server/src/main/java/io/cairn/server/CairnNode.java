@@ -169,10 +169,10 @@ public final class CairnNode implements AutoCloseable {
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
-        // The Kafka side (handlers, metrics, listener) is built and bound on a helper thread while this one
-        // starts Raft and the controller: each loads and initialises a large part of the classes the node needs
-        // (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than in turn.
-        // Until the broker is registered the listener answers retriable errors, as it always did.
+        // The Kafka side (handlers, metrics, the server on the bound socket) is built on a helper thread while
+        // this one starts Raft and the controller: each loads and initialises a large part of the classes the
+        // node needs (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than
+        // in turn. Until the broker is registered the listener answers retriable errors, as it always did.
         CompletableFuture<InetSocketAddress> listener = new CompletableFuture<>();
         Thread listenerStarter = new Thread(() -> {
             try {
@@ -217,7 +217,7 @@ public final class CairnNode implements AutoCloseable {
                 time.milliseconds() - startMs, advertisedHost, advertisedPort, config.quorumVoters(), dataDir);
     }
 
-    /** Builds the request handlers, the metrics and the Kafka listener, and binds it; returns its address. */
+    /** Builds the request handlers, the metrics and the Kafka server; serves the bound socket; returns its address. */
     private InetSocketAddress startListener(int nodeId, ForwardingMetadataWriter writer, Path dataDir,
                                             Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {

@@ -44,18 +44,9 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final IntSupplier controllerId;
     private final ServingBrokerWait brokerWait;
 
-    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics) {
-        this(image, writer, autoCreateTopics, () -> image.get().controllerId());
-    }
-
-    /** @param controllerId the node hosting the active controller now (the metadata Raft leader) */
-    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
-                           IntSupplier controllerId) {
-        this(image, writer, autoCreateTopics, controllerId, null);
-    }
-
     /**
-     * @param brokerWait holds a request while the cluster has no broker to name (a node starting); null: never
+     * @param controllerId the node hosting the active controller now (the metadata Raft leader)
+     * @param brokerWait   holds a request while the cluster has no broker to name (a node starting)
      */
     public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
                            IntSupplier controllerId, ServingBrokerWait brokerWait) {
@@ -73,9 +64,6 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequest request) {
-        if (brokerWait == null) {
-            return answer(request);
-        }
         return brokerWait.await().thenCompose(v -> answer(request));
     }
 

@@ -72,11 +72,6 @@ public final class KafkaServer implements AutoCloseable {
         return socket;
     }
 
-    /** Binds the listener and serves it; returns the bound address (the real port when 0 was asked for). */
-    public InetSocketAddress start() throws InterruptedException, IOException {
-        return start(bind(config.host(), config.port(), logPrefix));
-    }
-
     /**
      * Serves a socket bound by {@link #bind}, which this server then owns (and closes); returns its address.
      * The connections queued since the bind are accepted now.

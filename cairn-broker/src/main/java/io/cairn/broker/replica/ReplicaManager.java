@@ -137,7 +137,6 @@ public final class ReplicaManager implements MetadataListener {
         fetchWaiters.checkAndComplete(topicPartition);
     }
 
-    /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     /**
      * Serves a request for {@code partitions} once this node leads them, when {@code image} (what the request
      * was read against) makes this node the leader of one it has not taken over yet: its log is being created
@@ -171,6 +170,7 @@ public final class ReplicaManager implements MetadataListener {
                 || leader.leaderEpoch() < assigned.leaderEpoch();
     }
 
+    /** Wakes fetches waiting on this partition: its high watermark may have moved. */
     public void onHighWatermarkMaybeAdvanced(TopicPartition topicPartition) {
         fetchWaiters.checkAndComplete(topicPartition);
         produceWaiters.checkAndComplete(topicPartition);
