@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
@@ -71,6 +72,9 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     private static final long MIN_BACKOFF_MS = 25;
     private static final long MAX_BACKOFF_MS = 500;
     private static final long CATCH_UP_MS = 3000;
+    /** How often an outstanding attempt looks whether the metadata quorum has elected another leader. */
+    private static final long CONTROLLER_CHECK_MS = 50;
+    private static final long DEFAULT_ATTEMPT_TIMEOUT_MS = 5000;
 
     private final int nodeId;
     private final String logPrefix;
@@ -81,6 +85,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     private final ScheduledExecutorService scheduler;
     private final Time time;
     private final long defaultTimeoutMs;
+    private final long attemptTimeoutMs;
     private volatile CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
 
     /**
@@ -90,6 +95,16 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     public ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
                                     Supplier<MetadataImage> image, ControllerChannel channel,
                                     ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs) {
+        this(nodeId, local, controllerId, image, channel, scheduler, time, defaultTimeoutMs,
+                DEFAULT_ATTEMPT_TIMEOUT_MS);
+    }
+
+    /** @param attemptTimeoutMs the longest one attempt at one controller may take before it is tried again */
+    ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
+                             Supplier<MetadataImage> image, ControllerChannel channel,
+                             ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs,
+                             long attemptTimeoutMs) {
+        this.attemptTimeoutMs = attemptTimeoutMs;
         this.nodeId = nodeId;
         this.logPrefix = "[node " + nodeId + "] ";
         this.local = local;
@@ -345,19 +360,50 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                             return remoteResponse.apply(response);
                         });
             }
-            // A controller that lost leadership may park the call (broker registrations): bound each attempt.
-            attempt.orTimeout(Math.max(1, Math.min(remainingMs, 5000)), TimeUnit.MILLISECONDS)
+            // A controller that lost leadership may park the call (broker registrations), and a controller that
+            // hangs with its connections open (paused, partitioned) never answers: bound each attempt, and give
+            // it up as soon as the metadata quorum has another leader (as Kafka's brokers drop their connection
+            // to a controller that is no longer active).
+            CompletableFuture<T> bounded = attempt.copy(); // fail this attempt only, not the call it made
+            abandonOnControllerChange(bounded, controller);
+            bounded.orTimeout(Math.max(1, Math.min(remainingMs, attemptTimeoutMs)), TimeUnit.MILLISECONDS)
                     .whenComplete((value, error) -> {
                         Throwable cause = unwrap(error);
                         if (cause == null) {
                             result.complete(value);
                         } else if (cause instanceof NotControllerException || cause instanceof NetworkException
                                 || cause instanceof java.util.concurrent.TimeoutException) {
-                            retry("controller " + controller + ": " + cause, controller == nodeId);
+                            // Cheap to retry at once when the problem is here or the quorum has a new leader.
+                            int now = controllerId.getAsInt();
+                            retry("controller " + controller + ": " + cause,
+                                    controller == nodeId || (now >= 0 && now != controller));
                         } else {
                             result.completeExceptionally(cause);
                         }
                     });
+        }
+
+        /**
+         * Fails {@code attempt} with the retriable NOT_CONTROLLER once the metadata Raft leader is known to be
+         * another node than {@code controller}: the retry goes to the new one. An operation the old controller
+         * committed just before may then be answered by the new one as a duplicate (TOPIC_ALREADY_EXISTS), as
+         * with Kafka when a controller fails over.
+         */
+        private void abandonOnControllerChange(CompletableFuture<T> attempt, int controller) {
+            Runnable check = () -> {
+                int current = controllerId.getAsInt();
+                if (current >= 0 && current != controller) {
+                    attempt.completeExceptionally(new NotControllerException("the active controller moved from "
+                            + controller + " to " + current));
+                }
+            };
+            try {
+                ScheduledFuture<?> watch = scheduler.scheduleWithFixedDelay(check, CONTROLLER_CHECK_MS,
+                        CONTROLLER_CHECK_MS, TimeUnit.MILLISECONDS);
+                attempt.whenComplete((v, e) -> watch.cancel(false));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down: the attempt's own bound still applies
+            }
         }
 
         /**

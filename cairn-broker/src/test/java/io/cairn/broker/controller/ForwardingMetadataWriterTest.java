@@ -1,0 +1,116 @@
+package io.cairn.broker.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.ProducerIdBlock;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.utils.Time;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ForwardingMetadataWriterTest {
+
+    private static final int SELF = 1;
+    private static final int OTHER = 2;
+
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+    private final ControllerChannel channel = new ControllerChannel(SELF);
+
+    @AfterEach
+    void tearDown() {
+        channel.close();
+        scheduler.shutdownNow();
+    }
+
+    @Test
+    void anAttemptStuckAtAControllerThatNoLongerLeadsGoesToTheNewOne() throws Exception {
+        // given: node 2 is the controller, and hangs: its listener accepts connections and never answers
+        try (ServerSocket hung = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            MetadataImage image = MetadataImage.EMPTY.apply(0,
+                    new RegisterBrokerRecord(OTHER, "127.0.0.1", hung.getLocalPort(), null, 1, false));
+            AtomicInteger controllerId = new AtomicInteger(OTHER);
+            AtomicInteger localHeartbeats = new AtomicInteger();
+            MetadataWriter local = new HeartbeatOnlyWriter(localHeartbeats);
+            // each attempt may take a minute: only the change of leader can end the one at node 2 sooner
+            ForwardingMetadataWriter writer = new ForwardingMetadataWriter(SELF, local, controllerId::get,
+                    () -> image, channel, scheduler, Time.SYSTEM, 60_000, 60_000);
+
+            CompletableFuture<BrokerHeartbeatResponseData> heartbeat = writer.brokerHeartbeat(
+                    new BrokerHeartbeatRequestData().setBrokerId(SELF).setBrokerEpoch(1));
+            Socket accepted = hung.accept(); // the heartbeat went to node 2
+
+            // when: the metadata quorum elects this node
+            controllerId.set(SELF);
+
+            // then: the heartbeat is answered by this node's controller, long before the attempt's bound
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(heartbeat::isDone);
+            assertThat(heartbeat.get().isFenced()).isFalse();
+            assertThat(localHeartbeats).hasValue(1);
+            accepted.close();
+        }
+    }
+
+    /** This node's controller, active: answers heartbeats (unfenced) and nothing else. */
+    private record HeartbeatOnlyWriter(AtomicInteger heartbeats) implements MetadataWriter {
+        @Override
+        public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
+            heartbeats.incrementAndGet();
+            return CompletableFuture.completedFuture(new BrokerHeartbeatResponseData().setIsFenced(false));
+        }
+
+        @Override
+        public CompletableFuture<CreateTopicsResponseData> createTopics(CreateTopicsRequestData request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<DeleteTopicsResponseData> deleteTopics(DeleteTopicsRequestData request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<CreatePartitionsResponseData> createPartitions(CreatePartitionsRequestData request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
+                IncrementalAlterConfigsRequestData request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}
