@@ -239,6 +239,10 @@ final class MetadataStateMachine extends BaseStateMachine {
         if (at == null) {
             return RaftLog_INVALID;
         }
+        SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+        if (latest != null && latest.getIndex() == at.getIndex()) {
+            return at.getIndex(); // Ratis asks again on stop: the snapshot of this index is already on disk
+        }
         MetadataBatch batch = new MetadataBatch(at.getIndex(), snapshotImage.controllerEpoch(),
                 snapshotImage.controllerId(), ImageRecords.toRecords(snapshotImage));
         File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
