@@ -126,6 +126,7 @@ public final class BenchMain implements Callable<Integer> {
         info.put("settings", s.toString());
         log("cairn-bench: " + info);
 
+        List<Path> failedRunLogs = new ArrayList<>();
         for (int round = 1; round <= n; round++) {
             for (String system : which) {
                 log("round " + round + "/" + n + ": " + system);
@@ -140,8 +141,11 @@ public final class BenchMain implements Callable<Integer> {
                         try {
                             bench.run();
                         } finally {
-                            if (!keep) {
+                            if (!keep && errors.isEmpty()) {
                                 bench.deleteWorkDirs();
+                            } else if (!keep) {
+                                bench.deleteDataKeepLogs();
+                                failedRunLogs.add(dir);
                             }
                         }
                         report.runs.add(new Report.Run(system, round, metrics, errors));
@@ -169,8 +173,11 @@ public final class BenchMain implements Callable<Integer> {
                                     + broker.logTail(10).replace('\n', ' '));
                         }
                         live.remove(broker);
-                        if (!keep) {
+                        if (!keep && errors.isEmpty()) {
                             broker.deleteWorkDir();
+                        } else if (!keep) {
+                            broker.deleteDataKeepLog();
+                            failedRunLogs.add(dir);
                         }
                     }
                 }
@@ -178,7 +185,9 @@ public final class BenchMain implements Callable<Integer> {
                 log("  " + metrics);
             }
         }
-        if (tempWork && !keep) {
+        if (!failedRunLogs.isEmpty()) {
+            log("logs of the runs with failures (data deleted): " + failedRunLogs);
+        } else if (tempWork && !keep) {
             Broker.deleteRecursively(work);
         }
         Runtime.getRuntime().removeShutdownHook(cleanup);

@@ -134,6 +134,11 @@ abstract class Broker implements Target, AutoCloseable {
         deleteRecursively(workDir);
     }
 
+    /** Deletes the broker's data (several GB after a round) and keeps its configuration and log. */
+    void deleteDataKeepLog() {
+        deleteRecursively(workDir.resolve("data"));
+    }
+
     static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;

@@ -216,6 +216,10 @@ final class ClusterBench {
         nodes.forEach(Broker::deleteWorkDir);
     }
 
+    void deleteDataKeepLogs() {
+        nodes.forEach(Broker::deleteDataKeepLog);
+    }
+
     private Properties common() {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
