@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -20,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A small Kafka-protocol client used by a node to send metadata operations to the active controller's Kafka
- * listener: kafka-clients' own request classes, serialized with their header, pipelined on one TCP
- * connection per controller address (responses matched by correlation id).
+ * listener: kafka-clients' own request classes, serialized with their header, pipelined on a TCP connection
+ * per controller address (responses matched by correlation id). Broker heartbeats have a connection of
+ * their own, as in Kafka: the listener answers a connection's requests in order, and a heartbeat must not
+ * queue behind other operations (hundreds of ISR changes after a restart) while the broker's lease runs.
  *
  * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
  * requests with the retriable {@link NetworkException} and is replaced on the next send.
@@ -35,7 +38,7 @@ public final class ControllerChannel implements AutoCloseable {
 
     private final String clientId;
     private final String logPrefix;
-    private final Map<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
+    private final Map<Lane, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger correlationIds = new AtomicInteger();
     private volatile boolean closed;
 
@@ -56,12 +59,13 @@ public final class ControllerChannel implements AutoCloseable {
         }
         Connection connection;
         try {
-            connection = connections.compute(address, (a, existing) -> {
+            Lane lane = new Lane(address, builder.apiKey() == ApiKeys.BROKER_HEARTBEAT);
+            connection = connections.compute(lane, (l, existing) -> {
                 if (existing != null && !existing.broken) {
                     return existing;
                 }
                 try {
-                    return new Connection(a);
+                    return new Connection(l.address());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -174,5 +178,9 @@ public final class ControllerChannel implements AutoCloseable {
     }
 
     private record Pending(RequestHeader header, CompletableFuture<AbstractResponse> future) {
+    }
+
+    /** One connection per controller address and kind of traffic. */
+    private record Lane(InetSocketAddress address, boolean heartbeats) {
     }
 }

@@ -221,8 +221,10 @@ public final class Controller implements MetadataWriter {
     /**
      * BrokerHeartbeat: renews the broker's lease (writing nothing) and changes its state when it must: unfenced
      * once caught up, fenced on {@code wantFence}, fenced with its leadership moved away on {@code wantShutDown}
-     * ({@code shouldShutDown} once its metadata offset has reached that change). Errors in the response:
-     * BROKER_ID_NOT_REGISTERED, STALE_BROKER_EPOCH (re-register).
+     * ({@code shouldShutDown} once its metadata offset has reached that change). A heartbeat that changes
+     * nothing is answered at once (its {@code isFenced} from the committed image), one that changes the
+     * broker's state once that change is applied. Errors in the response: BROKER_ID_NOT_REGISTERED,
+     * STALE_BROKER_EPOCH (re-register).
      */
     @Override
     public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
@@ -563,7 +565,12 @@ public final class Controller implements MetadataWriter {
                 records = ReplicationControl.unfenceBroker(working, settings, id);
                 response.setIsFenced(false);
             } else {
-                response.setIsFenced(broker.fenced());
+                // Nothing to write: answer at once, from the committed image. Waiting for unrelated writes still
+                // in flight (a storm of ISR changes after a restart, a large CreateTopics) would hold back the
+                // broker's next heartbeat and could expire the lease of every broker, this node's included.
+                BrokerImage committed = publisher.current().brokers().get(id);
+                future.complete(response.setIsFenced(committed == null || committed.fenced()));
+                return;
             }
             submit("brokerHeartbeat", ControllerResult.of(records, response), future, onAppended);
         }

@@ -16,6 +16,8 @@ import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +85,28 @@ class ControllerTest {
         assertThat(r1.topics().find("t").errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(second.get(5, TimeUnit.SECONDS).topics().find("t").errorCode())
                 .isEqualTo(Errors.TOPIC_ALREADY_EXISTS.code());
+    }
+
+    @Test
+    void aHeartbeatThatChangesNothingDoesNotWaitForOtherWrites() throws Exception {
+        // given: broker 1 registered and unfenced, then a CreateTopics whose append is not committed yet
+        controller.start();
+        log.becomeLeader(1);
+        long epoch = controller.registerBroker(1, "localhost", 9092, null).get(5, TimeUnit.SECONDS);
+        log.holdAppends();
+        CompletableFuture<CreateTopicsResponseData> create = controller.createTopics(
+                TopicControlTest.request(TopicControlTest.topic("t", 1, 1)));
+        // when
+        CompletableFuture<BrokerHeartbeatResponseData> heartbeat = controller.brokerHeartbeat(
+                new BrokerHeartbeatRequestData().setBrokerId(1).setBrokerEpoch(epoch)
+                        .setCurrentMetadataOffset(controller.current().offset()));
+        // then: answered while the write is still pending, from the committed image
+        BrokerHeartbeatResponseData response = heartbeat.get(5, TimeUnit.SECONDS);
+        assertThat(response.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(response.isFenced()).isFalse();
+        assertThat(create).isNotDone();
+        log.releaseAppends();
+        assertThat(create.get(5, TimeUnit.SECONDS).topics().find("t").errorCode()).isEqualTo(Errors.NONE.code());
     }
 
     @Test

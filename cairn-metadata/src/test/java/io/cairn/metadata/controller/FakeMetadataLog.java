@@ -23,6 +23,8 @@ final class FakeMetadataLog implements MetadataLog {
     /** Apply thread only. */
     private final List<MetadataBatch> batches = new ArrayList<>();
     private int leaderTerm = -1;
+    /** Appends wait for it: {@link #holdAppends()} keeps the next ones uncommitted until {@link #releaseAppends()}. */
+    private volatile CompletableFuture<Void> appendGate = CompletableFuture.completedFuture(null);
 
     FakeMetadataLog(int nodeId) {
         this.nodeId = nodeId;
@@ -61,9 +63,17 @@ final class FakeMetadataLog implements MetadataLog {
         return CompletableFuture.supplyAsync(() -> List.copyOf(batches), applyThread).join();
     }
 
+    void holdAppends() {
+        appendGate = new CompletableFuture<>();
+    }
+
+    void releaseAppends() {
+        appendGate.complete(null);
+    }
+
     @Override
     public CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
-        return CompletableFuture.supplyAsync(() -> {
+        return appendGate.thenApplyAsync(ignored -> {
             if (term != leaderTerm) {
                 throw new NotControllerException("not leader of term " + term);
             }
