@@ -11,22 +11,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.cairn.broker.UnsupportedMetadataWriter;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
-import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.record.RegisterBrokerRecord;
-import org.apache.kafka.common.message.AlterConfigsRequestData;
-import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
-import org.apache.kafka.common.message.CreatePartitionsRequestData;
-import org.apache.kafka.common.message.CreatePartitionsResponseData;
-import org.apache.kafka.common.message.CreateTopicsRequestData;
-import org.apache.kafka.common.message.CreateTopicsResponseData;
-import org.apache.kafka.common.message.DeleteTopicsRequestData;
-import org.apache.kafka.common.message.DeleteTopicsResponseData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
-import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.utils.Time;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -75,42 +65,17 @@ class ForwardingMetadataWriterTest {
     }
 
     /** This node's controller, active: answers heartbeats (unfenced) and nothing else. */
-    private record HeartbeatOnlyWriter(AtomicInteger heartbeats) implements MetadataWriter {
+    private static final class HeartbeatOnlyWriter extends UnsupportedMetadataWriter {
+        private final AtomicInteger heartbeats;
+
+        HeartbeatOnlyWriter(AtomicInteger heartbeats) {
+            this.heartbeats = heartbeats;
+        }
+
         @Override
         public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(BrokerHeartbeatRequestData request) {
             heartbeats.incrementAndGet();
             return CompletableFuture.completedFuture(new BrokerHeartbeatResponseData().setIsFenced(false));
-        }
-
-        @Override
-        public CompletableFuture<CreateTopicsResponseData> createTopics(CreateTopicsRequestData request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<DeleteTopicsResponseData> deleteTopics(DeleteTopicsRequestData request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<CreatePartitionsResponseData> createPartitions(CreatePartitionsRequestData request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<IncrementalAlterConfigsResponseData> incrementalAlterConfigs(
-                IncrementalAlterConfigsRequestData request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
-            throw new UnsupportedOperationException();
         }
     }
 }
