@@ -83,6 +83,23 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
+    /**
+     * After a run: deletes its work directory, unless {@code --keep}; when the run had a failure, deletes only
+     * the brokers' data and keeps their logs, noting where.
+     */
+    private void cleanUp(Path dir, Map<String, String> errors, Runnable deleteAll, Runnable deleteData,
+                         List<Path> failedRunLogs) {
+        if (keep) {
+            return;
+        }
+        if (errors.isEmpty()) {
+            deleteAll.run();
+        } else {
+            deleteData.run();
+            failedRunLogs.add(dir);
+        }
+    }
+
     private static void log(String line) {
         System.err.println(line);
         System.err.flush();
@@ -141,12 +158,7 @@ public final class BenchMain implements Callable<Integer> {
                         try {
                             bench.run();
                         } finally {
-                            if (!keep && errors.isEmpty()) {
-                                bench.deleteWorkDirs();
-                            } else if (!keep) {
-                                bench.deleteDataKeepLogs();
-                                failedRunLogs.add(dir);
-                            }
+                            cleanUp(dir, errors, bench::deleteWorkDirs, bench::deleteDataKeepLogs, failedRunLogs);
                         }
                         report.runs.add(new Report.Run(system, round, metrics, errors));
                         log("  " + metrics);
@@ -173,12 +185,7 @@ public final class BenchMain implements Callable<Integer> {
                                     + broker.logTail(10).replace('\n', ' '));
                         }
                         live.remove(broker);
-                        if (!keep && errors.isEmpty()) {
-                            broker.deleteWorkDir();
-                        } else if (!keep) {
-                            broker.deleteDataKeepLog();
-                            failedRunLogs.add(dir);
-                        }
+                        cleanUp(dir, errors, broker::deleteWorkDir, broker::deleteDataKeepLog, failedRunLogs);
                     }
                 }
                 report.runs.add(new Report.Run(system, round, metrics, errors));

@@ -374,9 +374,8 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                         } else if (cause instanceof NotControllerException || cause instanceof NetworkException
                                 || cause instanceof java.util.concurrent.TimeoutException) {
                             // Cheap to retry at once when the problem is here or the quorum has a new leader.
-                            int now = controllerId.getAsInt();
                             retry("controller " + controller + ": " + cause,
-                                    controller == nodeId || (now >= 0 && now != controller));
+                                    controller == nodeId || leaderMovedFrom(controller));
                         } else {
                             result.completeExceptionally(cause);
                         }
@@ -391,10 +390,9 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
          */
         private void abandonOnControllerChange(CompletableFuture<T> attempt, int controller) {
             Runnable check = () -> {
-                int current = controllerId.getAsInt();
-                if (current >= 0 && current != controller) {
+                if (leaderMovedFrom(controller)) {
                     attempt.completeExceptionally(new NotControllerException("the active controller moved from "
-                            + controller + " to " + current));
+                            + controller + " to " + controllerId.getAsInt()));
                 }
             };
             try {
@@ -404,6 +402,12 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 // shutting down: the attempt's own bound still applies
             }
+        }
+
+        /** Whether the metadata quorum is known to be led by another node than {@code controller} now. */
+        private boolean leaderMovedFrom(int controller) {
+            int current = controllerId.getAsInt();
+            return current >= 0 && current != controller;
         }
 
         /**

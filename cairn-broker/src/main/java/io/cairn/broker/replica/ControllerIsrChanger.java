@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -109,9 +108,7 @@ public final class ControllerIsrChanger implements IsrChanger {
 
     private static void complete(List<Proposal> batch, AlterPartitionResponseData response, Throwable error) {
         if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
-                    : error;
-            batch.forEach(p -> p.result().completeExceptionally(cause));
+            batch.forEach(p -> p.result().completeExceptionally(error));
             return;
         }
         Errors top = Errors.forCode(response.errorCode());
