@@ -82,6 +82,21 @@ public final class ControllerChannel implements AutoCloseable {
         return connection.send(header, request);
     }
 
+    /**
+     * Drops the connections to {@code address} (a controller that no longer leads): the requests pending there
+     * fail with the retriable {@link NetworkException}, so nothing waits on, or is kept for, a controller that
+     * may never answer. The next send to that address connects again.
+     */
+    public void disconnect(InetSocketAddress address) {
+        connections.entrySet().removeIf(entry -> {
+            if (!entry.getKey().address().equals(address)) {
+                return false;
+            }
+            entry.getValue().fail(new IOException("dropped: " + address + " is no longer the active controller"));
+            return true;
+        });
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -344,6 +344,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 return;
             }
             CompletableFuture<T> attempt;
+            InetSocketAddress remote = null;
             if (controller == nodeId) {
                 attempt = localCall.apply(local);
             } else {
@@ -352,7 +353,8 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                     retry("controller " + controller + " has no registered listener yet", true);
                     return;
                 }
-                attempt = channel.send(new InetSocketAddress(broker.host(), broker.port()), remoteRequest.get())
+                remote = new InetSocketAddress(broker.host(), broker.port());
+                attempt = channel.send(remote, remoteRequest.get())
                         .thenApply(response -> {
                             if (response.errorCounts().containsKey(Errors.NOT_CONTROLLER)) {
                                 throw new NotControllerException("node " + controller + " is no longer controller");
@@ -365,7 +367,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             // it up as soon as the metadata quorum has another leader (as Kafka's brokers drop their connection
             // to a controller that is no longer active).
             CompletableFuture<T> bounded = attempt.copy(); // fail this attempt only, not the call it made
-            abandonOnControllerChange(bounded, controller);
+            abandonOnControllerChange(bounded, controller, remote);
             bounded.orTimeout(Math.max(1, Math.min(remainingMs, attemptTimeoutMs)), TimeUnit.MILLISECONDS)
                     .whenComplete((value, error) -> {
                         Throwable cause = unwrap(error);
@@ -386,13 +388,20 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
          * Fails {@code attempt} with the retriable NOT_CONTROLLER once the metadata Raft leader is known to be
          * another node than {@code controller}: the retry goes to the new one. An operation the old controller
          * committed just before may then be answered by the new one as a duplicate (TOPIC_ALREADY_EXISTS), as
-         * with Kafka when a controller fails over.
+         * with Kafka when a controller fails over. The connections to a remote {@code controller} are dropped
+         * then, as Kafka's brokers drop theirs to a controller that is no longer active: whatever else waits
+         * there is answered (and retried) too, instead of waiting at, or being kept for, a node that may never
+         * answer.
          */
-        private void abandonOnControllerChange(CompletableFuture<T> attempt, int controller) {
+        private void abandonOnControllerChange(CompletableFuture<T> attempt, int controller,
+                                               InetSocketAddress remote) {
             Runnable check = () -> {
                 if (leaderMovedFrom(controller)) {
                     attempt.completeExceptionally(new NotControllerException("the active controller moved from "
                             + controller + " to " + controllerId.getAsInt()));
+                    if (remote != null) {
+                        channel.disconnect(remote);
+                    }
                 }
             };
             try {

@@ -60,8 +60,21 @@ class ForwardingMetadataWriterTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(heartbeat::isDone);
             assertThat(heartbeat.get().isFenced()).isFalse();
             assertThat(localHeartbeats).hasValue(1);
+            // and the connection to the old controller is dropped (nothing is kept waiting for its answer)
+            accepted.setSoTimeout(10_000);
+            assertThat(drain(accepted)).isEqualTo(-1);
             accepted.close();
         }
+    }
+
+    /** Reads what the peer sent until it closes the connection; -1 then. */
+    private static int drain(Socket socket) throws java.io.IOException {
+        byte[] buffer = new byte[4096];
+        int n;
+        while ((n = socket.getInputStream().read(buffer)) > 0) {
+            // the forwarded heartbeat: not answered
+        }
+        return n;
     }
 
     /** This node's controller, active: answers heartbeats (unfenced) and nothing else. */
