@@ -72,9 +72,13 @@ class FailoverIT {
             creators.forEach(Thread::start);
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> created.size() >= 10);
 
-            // when: the controller is killed mid-stream (time counted from when it is gone)
+            // when: the controller is killed mid-stream. Time counts from the start of the kill: the in-process
+            // kill closes the node's parts one after another (its Kafka listener first), and the survivors may
+            // elect before it returns (a kill -9 is instant).
+            synchronized (firstAfterKill) {
+                killedAt[0] = System.nanoTime();
+            }
             cluster.killNode(controller);
-            killedAt[0] = System.nanoTime();
             int before = created.size();
 
             // then: creation resumes through a new controller; no client saw NOT_CONTROLLER
