@@ -37,7 +37,8 @@ final class Report {
             new Metric("rss_idle_mib", "resident memory, idle", "MiB", false),
             new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
             new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
-            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false));
+            new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false),
+            new Metric("consume_cpu_s_per_GB", "broker CPU per GB consumed", "CPU s/GB", false));
 
     /**
      * {@code --cluster} metrics, in table order: start-up, the single-node workloads on 3 nodes (prefixed

@@ -54,6 +54,8 @@ final class Workloads {
     private final Map<String, Long> produced = new HashMap<>(); // topic -> records acked
     private final Map<String, Integer> recordSize = new HashMap<>(); // topic -> value size
     private long producedBytes; // all producer workloads, warm-up included
+    private long consumedBytes; // values read by the consumer workloads
+    private double consumeCpuSeconds; // the broker's CPU while they read
     private final java.util.function.Consumer<String> log;
     private final List<String> only;
 
@@ -103,6 +105,9 @@ final class Workloads {
         }
         log.accept("  " + key(name));
         try {
+            if (!name.equals("start") && !name.equals("idle")) {
+                writeBackDirtyPages();
+            }
             step.run();
         } catch (Throwable e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -112,6 +117,20 @@ final class Workloads {
             }
             errors.put(key(name), msg);
             log.accept("    FAILED: " + msg);
+        }
+    }
+
+    /**
+     * Writes the page cache's dirty pages to disk before a workload, so that the kernel's write-back of one
+     * workload's data (gigabytes after the producers) does not run during the next one. Without it the
+     * consumers of the system whose producers wrote the most paid for the write-back, and a producer workload
+     * that failed (the machine idle for its timeout) left the other system's next workload a quieter disk.
+     */
+    private void writeBackDirtyPages() throws Exception {
+        Process sync = new ProcessBuilder("sync").redirectErrorStream(true).start();
+        if (!sync.waitFor(120, TimeUnit.SECONDS)) {
+            sync.destroyForcibly();
+            throw new IllegalStateException("sync did not finish within 120 s");
         }
     }
 
@@ -156,6 +175,9 @@ final class Workloads {
             for (int size : new int[] {100, 1024}) {
                 String name = "consume_" + sizeLabel(size);
                 step(name, () -> consume(name, topicFor(size, "1")));
+            }
+            if (consumedBytes > 0) {
+                metrics.put(key("consume_cpu_s_per_GB"), consumeCpuSeconds / (consumedBytes / 1e9));
             }
             step("e2e", this::endToEndLatency);
             step("topics", this::topicCreation);
@@ -473,6 +495,7 @@ final class Workloads {
             long bytes = 0;
             long wrongSize = 0;
             long start = System.nanoTime();
+            double cpu0 = target.cpuSeconds();
             while (records < available) {
                 checkDeadline(deadline, "read " + records + " of " + available + " records");
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
@@ -486,6 +509,8 @@ final class Workloads {
                 }
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            consumeCpuSeconds += target.cpuSeconds() - cpu0;
+            consumedBytes += bytes;
             if (wrongSize > 0) {
                 errors.put(key(name + "_check"), wrongSize + " records read back with a value size other than " + size);
             }
