@@ -92,12 +92,45 @@ final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the node's process is frozen (a long GC, a VM stall, a frozen container) until {@link #resume}. */
+    void pause(int id) throws IOException, InterruptedException {
+        signal(id, "STOP");
+    }
+
+    /** SIGCONT of a paused node. */
+    void resume(int id) throws IOException, InterruptedException {
+        signal(id, "CONT");
+    }
+
+    private void signal(int id, String signal) throws IOException, InterruptedException {
+        Process process = processes.get(id);
+        if (process == null) {
+            throw new IllegalStateException("node " + id + " is not running");
+        }
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + signal + " of node " + id + " failed");
+        }
+    }
+
+    int kafkaPort(int id) {
+        return kafkaPorts.get(id);
+    }
+
     List<Integer> running() {
         return processes.keySet().stream().sorted().toList();
     }
 
     @Override
     public void close() throws InterruptedException {
+        for (int id : List.copyOf(processes.keySet())) {
+            try {
+                resume(id); // a paused JVM cannot run its shutdown hook
+            } catch (IOException | RuntimeException e) {
+                // already gone
+            }
+        }
         for (Process process : processes.values()) {
             process.destroy();
         }
