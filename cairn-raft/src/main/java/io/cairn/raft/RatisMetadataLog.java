@@ -2,6 +2,8 @@ package io.cairn.raft;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,8 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -65,6 +69,18 @@ public final class RatisMetadataLog implements MetadataLog {
 
     /** The first election timeout (min; max is twice) of a group whose only voter is this node. */
     static final long FIRST_ELECTION_LONE_VOTER_MS = 10;
+    /**
+     * A member leaderless for this many (minimum) election timeouts, plus {@link #RATIS_STEP_DOWN_BOUND_MS}, while
+     * its peers answer is reported stuck.
+     */
+    static final int STUCK_ELECTION_TIMEOUTS = 5;
+    /**
+     * How long Ratis 3.2 may hold a stepping-down leader in its step-down (it waits at most 5 s for its log
+     * appenders, which can be blocked on the lock it holds; docs/adr/0011): a member that heals by itself after
+     * that is not reported.
+     */
+    static final long RATIS_STEP_DOWN_BOUND_MS = 5_000;
+    private static final int PEER_PROBE_TIMEOUT_MS = 500;
 
     static {
         // Ratis publishes each of its (Dropwizard) metrics as a JMX MBean unless a reporter has been registered
@@ -79,6 +95,8 @@ public final class RatisMetadataLog implements MetadataLog {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final RaftGroup group;
+    private final LeaderlessWatch leaderlessWatch;
+    private volatile ScheduledExecutorService watchThread;
     private volatile RaftServer server;
     private volatile boolean closed;
 
@@ -91,6 +109,8 @@ public final class RatisMetadataLog implements MetadataLog {
             peers.add(RaftPeer.newBuilder().setId(peerId(voter.id())).setAddress(voter.address()).build());
         }
         this.group = RaftGroup.valueOf(GROUP_ID, peers);
+        this.leaderlessWatch = new LeaderlessWatch(STUCK_ELECTION_TIMEOUTS * settings.electionTimeout().toMillis()
+                + RATIS_STEP_DOWN_BOUND_MS);
     }
 
     static RaftPeerId peerId(int nodeId) {
@@ -126,6 +146,52 @@ public final class RatisMetadataLog implements MetadataLog {
         }
         LOG.info("{}metadata Raft server started on {} with voters {}", logPrefix, settings.self().address(),
                 settings.voters());
+        long periodMs = Math.max(50, settings.electionTimeout().toMillis() / 2);
+        watchThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-raft-watch-" + settings.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        watchThread.scheduleWithFixedDelay(this::watchLeadership, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reports, once per episode, a member that stays leaderless while its peers answer (see LeaderlessWatch). */
+    private void watchLeadership() {
+        try {
+            long now = System.nanoTime() / 1_000_000;
+            switch (leaderlessWatch.observe(now, leaderId().isPresent(), this::majorityOfPeersAnswer)) {
+                case STUCK -> LOG.error("{}the metadata Raft member has known no leader for {} ms although a majority "
+                                + "of its peers answer: it is stuck, not electing. This node cannot heartbeat the "
+                                + "controller and stays fenced until it has a leader again. Its Raft threads:\n{}",
+                        logPrefix, leaderlessWatch.leaderlessMs(now), ThreadEvidence.raftThreads());
+                case RECOVERED -> LOG.info("{}the metadata Raft member follows leader {} again", logPrefix,
+                        leaderId().orElse(-1));
+                case QUIET -> { }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("{}leadership watch failed", logPrefix, e);
+        }
+    }
+
+    private boolean majorityOfPeersAnswer() {
+        int answering = 1; // this node
+        for (Voter voter : settings.voters()) {
+            if (voter.id() == settings.nodeId()) {
+                continue;
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(voter.host(), voter.port()), PEER_PROBE_TIMEOUT_MS);
+                answering++;
+            } catch (IOException e) {
+                // not answering
+            }
+        }
+        return 2 * answering > settings.voters().size();
+    }
+
+    /** How long this node's Raft member has known no leader (0 while it knows one), ms. Thread-safe. */
+    public long leaderlessMillis() {
+        return leaderlessWatch.leaderlessMs(System.nanoTime() / 1_000_000);
     }
 
     private RaftProperties properties() {
@@ -269,6 +335,9 @@ public final class RatisMetadataLog implements MetadataLog {
             return;
         }
         closed = true;
+        if (watchThread != null) {
+            watchThread.shutdownNow();
+        }
         stateMachine.resignIfLeading();
         try {
             if (server != null) {

@@ -1,7 +1,10 @@
 package io.cairn.server;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -16,8 +19,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cairn cluster-status}: asks a cluster (DescribeCluster, through any node) for its id, controller and
- * brokers; with {@code --expect N} exits 0 only once N brokers are registered and unfenced, polling up to
- * {@code --wait} seconds. Used by {@code bin/cairn-cluster up}.
+ * brokers, then each broker (DescribeQuorum, answered by that node's own Raft member) which metadata Raft
+ * leader it follows; with {@code --expect N} exits 0 only once N brokers are registered and unfenced and every
+ * answering node follows the controller, polling up to {@code --wait} seconds. Used by {@code bin/cairn-cluster up}.
  */
 @Command(name = "cluster-status", mixinStandardHelpOptions = true,
         description = "Show the cluster id, controller and brokers; optionally wait for N unfenced brokers.")
@@ -58,11 +62,29 @@ final class ClusterStatusCommand implements Callable<Integer> {
                             .append("cluster ").append(result.clusterId().get())
                             .append(", controller ").append(controller == null ? "none" : controller.id())
                             .append(", brokers:");
-                    nodes.stream().sorted(java.util.Comparator.comparingInt(Node::id)).forEach(n -> out
-                            .append(' ').append(n.id()).append('@').append(n.host()).append(':').append(n.port())
-                            .append(n.isFenced() ? "(fenced)" : ""));
+                    List<Node> sorted = nodes.stream().sorted(Comparator.comparingInt(Node::id)).toList();
+                    sorted.forEach(n -> out.append(' ').append(n.id()).append('@').append(n.host()).append(':')
+                            .append(n.port()).append(n.isFenced() ? "(fenced)" : ""));
+                    // Each node's own Raft member, asked of that node: a member that knows no leader (or another
+                    // one than the rest) cannot reach the controller, whatever DescribeCluster says of it.
+                    boolean quorumAgrees = true;
+                    for (Node node : sorted) {
+                        String view;
+                        try {
+                            QuorumProbe.View probe = QuorumProbe.ask(node.host(), node.port(), Duration.ofSeconds(3));
+                            view = probe.leaderKnown()
+                                    ? "follows metadata Raft leader " + probe.leaderId() + " (term " + probe.term() + ")"
+                                    : "knows NO metadata Raft leader";
+                            quorumAgrees &= probe.leaderKnown() && controller != null
+                                    && probe.leaderId() == controller.id();
+                        } catch (IOException e) {
+                            view = "does not answer (" + e.getMessage() + ")";
+                            quorumAgrees &= node.isFenced();
+                        }
+                        out.append(System.lineSeparator()).append("  node ").append(node.id()).append(": ").append(view);
+                    }
                     last = out.toString();
-                    if (unfenced >= expect && controller != null && controller.id() >= 0) {
+                    if (unfenced >= expect && controller != null && controller.id() >= 0 && quorumAgrees) {
                         if (!quiet) {
                             System.out.println(last);
                         }
