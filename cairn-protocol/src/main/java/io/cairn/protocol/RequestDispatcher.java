@@ -12,6 +12,8 @@ import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ResponseHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,16 +33,19 @@ public final class RequestDispatcher {
     private final Executor executor;
     private final String logPrefix;
     private final RequestObserver observer;
+    private final ServingGate gate;
 
     public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix) {
-        this(registry, executor, logPrefix, RequestObserver.NONE);
+        this(registry, executor, logPrefix, RequestObserver.NONE, ServingGate.alwaysOpen());
     }
 
-    public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix, RequestObserver observer) {
+    public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix, RequestObserver observer,
+                             ServingGate gate) {
         this.registry = registry;
         this.executor = executor;
         this.logPrefix = logPrefix;
         this.observer = observer;
+        this.gate = gate;
     }
 
     /**
@@ -58,9 +63,19 @@ public final class RequestDispatcher {
                     request.header().apiKey() + " v" + request.apiVersion() + " is not supported by Cairn");
             return CompletableFuture.completedFuture(Optional.of(encode(request, errorResponse(request, e))));
         }
+        if (gate.holds(request)) {
+            return gate.awaitOpen().thenCompose(open -> open
+                    ? serve(context, request, handler.get(), connectionExecutor)
+                    : CompletableFuture.completedFuture(notServed(request)));
+        }
+        return serve(context, request, handler.get(), connectionExecutor);
+    }
+
+    private CompletableFuture<Optional<Send>> serve(RequestContext context, KafkaRequest request,
+                                                    ApiHandler<AbstractRequest> handler, Executor connectionExecutor) {
         long startNanos = System.nanoTime();
         return CompletableFuture
-                .supplyAsync(() -> handler.get().handle(context, request.body()), connectionExecutor)
+                .supplyAsync(() -> handler.handle(context, request.body()), connectionExecutor)
                 .thenCompose(future -> future)
                 .handle((response, error) -> {
                     observer.onResponse(request.header().apiKey(), System.nanoTime() - startNanos, error != null);
@@ -78,6 +93,14 @@ public final class RequestDispatcher {
                         return Optional.of(encode(request, errorResponse(request, e)));
                     }
                 });
+    }
+
+    /** The answer to a request the gate held past its bound: the API's retriable error; none for acks=0. */
+    private Optional<Send> notServed(KafkaRequest request) {
+        if (request.body() instanceof ProduceRequest produce && produce.acks() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(encode(request, errorResponse(request, gate.notReadyError(request))));
     }
 
     /** The shared request-handler pool; wrap it in a {@link SerialExecutor} per connection. */

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
+import io.cairn.broker.CatchUpPolicy;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
@@ -35,6 +36,7 @@ import io.cairn.metadata.controller.ControllerScheduler;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
+import io.cairn.protocol.ServingGate;
 import io.cairn.broker.controller.BrokerLifecycle;
 import io.cairn.broker.controller.ChannelLeaderClient;
 import io.cairn.broker.controller.ControllerChannel;
@@ -46,6 +48,7 @@ import io.cairn.raft.RatisMetadataLog;
 import io.cairn.raft.Voter;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
@@ -70,6 +73,11 @@ public final class CairnNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CairnNode.class);
     /** How long a Metadata request may wait for the cluster's first broker (well under clients' timeouts). */
     private static final long METADATA_WAIT_FOR_BROKER_MS = 5000;
+    /**
+     * How long a client request may wait for this node to catch up with the metadata after a (re)start (its
+     * registration applied, normally 1-4 s), before a retriable error: well under clients' request timeouts.
+     */
+    private static final long CATCH_UP_WAIT_MS = 10_000;
 
     private final CairnConfig config;
     private final Time time;
@@ -79,6 +87,7 @@ public final class CairnNode implements AutoCloseable {
     private ExecutorService requestThreads;
     private GroupCoordinatorRuntime groupCoordinator;
     private RatisMetadataLog metadataLog;
+    private ServingGate servingGate;
     private Controller controller;
     private ControllerChannel controllerChannel;
     private volatile BrokerLifecycle lifecycle;
@@ -169,6 +178,9 @@ public final class CairnNode implements AutoCloseable {
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
+        // Until this incarnation's registration is in the local image, the image may be one replayed only in
+        // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
+        servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
         // The Kafka side (handlers, metrics, the server on the bound socket) is built on a helper thread while
         // this one starts Raft and the controller: each loads and initialises a large part of the classes the
         // node needs (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than
@@ -211,6 +223,7 @@ public final class CairnNode implements AutoCloseable {
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, scheduler,
                 config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort, config.rack());
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
+        lifecycle.registered().thenRun(servingGate::open);
         writer.gateClientWritesOn(lifecycle.ready());
         lifecycle.start();
         log.info("{}Cairn started in {} ms: Kafka listener {}:{}, metadata quorum {}, data in {}", logPrefix,
@@ -232,11 +245,15 @@ public final class CairnNode implements AutoCloseable {
             PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             meterRegistry.config().commonTags("node", Integer.toString(nodeId));
             metrics = new BrokerMetrics(meterRegistry, replicas);
+            Gauge.builder("cairn.metadata.raft.leaderless.seconds", metadataLog, l -> l.leaderlessMillis() / 1000.0)
+                    .description("How long this node's metadata Raft member has known no leader (0 while it knows one)")
+                    .register(meterRegistry);
             metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
             log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
                     metricsServer.port());
         }
-        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics);
+        RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics,
+                servingGate);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
