@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -32,8 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A fault campaign against three node processes: an idempotent acks=all producer writes steadily to a
  * topic with replication factor 3 and min.insync.replicas=2 while the partition leader, the controller and
- * a follower are killed with SIGKILL in turn and restarted. Every acknowledged record must be read back
- * exactly once and in order, and every restarted node must rejoin the ISR.
+ * a follower are in turn killed with SIGKILL and restarted, or paused with SIGSTOP and resumed. Every
+ * acknowledged record must be read back exactly once and in order; every restarted node must be healthy
+ * again (its Raft member following the leader, registered, unfenced, in every ISR), and every paused one
+ * within 10 s of its resume.
  */
 class FaultCampaignIT {
 
@@ -44,7 +47,7 @@ class FaultCampaignIT {
     Path root;
 
     @Test
-    void killNineOfLeaderControllerAndFollowerLosesNothingAcknowledged() throws Exception {
+    void killsAndPausesOfLeaderControllerAndFollowerLoseNothingAcknowledged() throws Exception {
         try (ProcessCluster cluster = new ProcessCluster(root, 3, List.of(
                 "-o", "broker.session.timeout.ms=3000", "-o", "broker.heartbeat.interval.ms=500",
                 "-o", "replica.lag.time.max.ms=10000"))) {
@@ -57,27 +60,42 @@ class FaultCampaignIT {
                 awaitFullIsr(admin);
 
                 List<String> acknowledged = Collections.synchronizedList(new ArrayList<>());
+                AckGaps gaps = new AckGaps(PARTITIONS);
                 AtomicBoolean writing = new AtomicBoolean(true);
-                Thread writer = new Thread(() -> write(cluster, acknowledged, writing), "campaign-writer");
+                Thread writer = new Thread(() -> write(cluster, acknowledged, gaps, writing), "campaign-writer");
                 writer.start();
+                ClusterHealth health = new ClusterHealth(cluster, admin, TOPIC);
                 List<String> figures = new ArrayList<>();
                 try {
                     awaitMoreAcks(acknowledged, 200);
-                    for (String victim : List.of("leader", "controller", "follower", "leader")) {
-                        int node = pick(admin, victim);
-                        long killedAt = System.nanoTime();
-                        cluster.kill(node);
-                        awaitMoreAcks(acknowledged, 100);
-                        figures.add(victim + " (node " + node + ") killed -> 100 more acks in "
-                                + (System.nanoTime() - killedAt) / 1_000_000 + " ms");
-                        cluster.start(node);
-                        awaitFullIsr(admin);
+                    gaps.start();
+                    for (Fault fault : FAULTS) {
+                        int node = pick(admin, fault.victim());
+                        long faultAt = System.nanoTime();
+                        if (fault.pauseMs() == 0) {
+                            cluster.kill(node);
+                            awaitMoreAcks(acknowledged, 100);
+                            figures.add(fault + " (node " + node + ") -> 100 more acks in "
+                                    + (System.nanoTime() - faultAt) / 1_000_000 + " ms");
+                            cluster.start(node);
+                            health.awaitHealthy(Duration.ofSeconds(90), "after restarting node " + node);
+                        } else {
+                            cluster.pause(node);
+                            Thread.sleep(fault.pauseMs()); // the fault itself: how long the process stays frozen
+                            cluster.resume(node);
+                            long resumedAt = System.nanoTime();
+                            health.awaitHealthy(Duration.ofSeconds(10), fault + " of node " + node);
+                            figures.add(fault + " (node " + node + ") -> healed " + (System.nanoTime() - resumedAt)
+                                    / 1_000_000 + " ms after the resume");
+                        }
                         awaitMoreAcks(acknowledged, 100);
                     }
                 } finally {
                     writing.set(false);
                     writer.join(60_000);
                 }
+                figures.add("longest window without an acknowledged record on a partition: "
+                        + gaps.longestMs() + " ms");
                 figures.forEach(f -> System.out.println("[figure] FaultCampaignIT: " + f));
 
                 verify(cluster, List.copyOf(acknowledged));
@@ -92,7 +110,49 @@ class FaultCampaignIT {
         System.out.println("[figure] FaultCampaignIT: " + truncations + " follower truncations to a new leader's log");
     }
 
-    private static void write(ProcessCluster cluster, List<String> acknowledged, AtomicBoolean writing) {
+    /** Kills and pauses (SIGSTOP, for less and more than the 1 s election timeout and the 3 s lease), in turn. */
+    private static final List<Fault> FAULTS = List.of(
+            new Fault("leader", 0), new Fault("controller", 5_000), new Fault("controller", 0),
+            new Fault("leader", 1_500), new Fault("follower", 0), new Fault("follower", 6_000),
+            new Fault("leader", 4_000), new Fault("controller", 500), new Fault("leader", 0));
+
+    private record Fault(String victim, long pauseMs) {
+        @Override
+        public String toString() {
+            return pauseMs == 0 ? "kill -9 of the " + victim : pauseMs + " ms pause of the " + victim;
+        }
+    }
+
+    /** The longest time any partition went without an acknowledged record, from {@link #start}. */
+    private static final class AckGaps {
+        private final long[] lastAckNanos;
+        private long longestNanos;
+        private boolean started;
+
+        AckGaps(int partitions) {
+            lastAckNanos = new long[partitions];
+        }
+
+        synchronized void start() {
+            Arrays.fill(lastAckNanos, System.nanoTime());
+            started = true;
+        }
+
+        synchronized void acknowledged(int partition) {
+            long now = System.nanoTime();
+            if (started) {
+                longestNanos = Math.max(longestNanos, now - lastAckNanos[partition]);
+            }
+            lastAckNanos[partition] = now;
+        }
+
+        synchronized long longestMs() {
+            return longestNanos / 1_000_000;
+        }
+    }
+
+    private static void write(ProcessCluster cluster, List<String> acknowledged, AckGaps gaps,
+                              AtomicBoolean writing) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
@@ -107,6 +167,7 @@ class FaultCampaignIT {
                 producer.send(new ProducerRecord<>(TOPIC, partition, null, value), (metadata, error) -> {
                     if (error == null) {
                         acknowledged.add(partition + ":" + value);
+                        gaps.acknowledged(partition);
                     }
                 });
                 if (i % 20 == 19) {
