@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -130,7 +131,11 @@ public final class CairnNode implements AutoCloseable {
         // Listening from now on, served once the handlers are built: a client that connects while the node
         // starts waits for its first answer instead of being refused and backing off (see KafkaServer).
         listenSocket = KafkaServer.bind(config.listener().host(), config.listener().port(), logPrefix);
-        scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cairn-scheduler-" + nodeId));
+        ScheduledThreadPoolExecutor schedulerPool = new ScheduledThreadPoolExecutor(2,
+                daemonThreads("cairn-scheduler-" + nodeId));
+        // The timeout of a parked fetch or produce is cancelled when it completes early: let it leave the queue.
+        schedulerPool.setRemoveOnCancelPolicy(true);
+        scheduler = schedulerPool;
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
         requestThreads = Executors.newFixedThreadPool(config.getInt(CairnConfig.NUM_IO_THREADS),
                 daemonThreads("cairn-request-" + nodeId));

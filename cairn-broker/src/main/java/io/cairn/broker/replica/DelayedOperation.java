@@ -1,5 +1,6 @@
 package io.cairn.broker.replica;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -20,6 +21,8 @@ public abstract class DelayedOperation {
             ThreadLocal.withInitial(java.util.HashSet::new);
 
     private final AtomicBoolean completed = new AtomicBoolean();
+    /** Runs once after {@link #onComplete}: the owner's clean-up (unwatch, cancel the timeout). */
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     /** Checks whether the operation can complete now and, if so, completes it. Returns whether it is done. */
     public final boolean tryComplete() {
@@ -40,10 +43,19 @@ public abstract class DelayedOperation {
     /** Completes the operation now, if nobody did; returns whether this call did. */
     public final boolean forceComplete() {
         if (completed.compareAndSet(false, true)) {
-            onComplete();
+            try {
+                onComplete();
+            } finally {
+                done.complete(null);
+            }
             return true;
         }
         return false;
+    }
+
+    /** Runs {@code cleanUp} once the operation has completed (at once if it has). */
+    final void whenCompleted(Runnable cleanUp) {
+        done.thenRun(cleanUp);
     }
 
     public final boolean isCompleted() {

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +24,9 @@ public final class DelayedOperations<K> {
 
     /**
      * Completes the operation now if it can, else watches it on every key until it completes or times out.
+     * Whichever way it completes, it then stops being watched on every key and its timeout task is cancelled,
+     * so a completed long poll or acks=all produce (with its request and response) is not kept until the
+     * client's deadline, which may be days away.
      */
     public void tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys, long timeoutMs) {
         if (operation.tryComplete()) {
@@ -31,15 +35,13 @@ public final class DelayedOperations<K> {
         for (K key : keys) {
             watchers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(operation);
         }
+        ScheduledFuture<?> timeout = scheduler.schedule(operation::forceComplete, timeoutMs, TimeUnit.MILLISECONDS);
+        operation.whenCompleted(() -> {
+            timeout.cancel(false);
+            unwatch(operation, keys);
+        });
         // Data may have arrived between the first check and the registration.
-        if (operation.tryComplete()) {
-            unwatch(operation, keys);
-            return;
-        }
-        scheduler.schedule(() -> {
-            operation.forceComplete();
-            unwatch(operation, keys);
-        }, timeoutMs, TimeUnit.MILLISECONDS);
+        operation.tryComplete();
     }
 
     /** Retries the operations watching this key; those that complete stop being watched. */
