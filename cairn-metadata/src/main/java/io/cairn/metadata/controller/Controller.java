@@ -406,6 +406,12 @@ public final class Controller implements MetadataWriter {
                 LOG.debug("{}{} failed: {}", logPrefix, name, e.toString());
                 future.completeExceptionally(e);
                 return;
+            } catch (Error e) {
+                // A decision that exhausted the heap or the stack still gets an answer instead of hanging its
+                // caller until the forwarding timeout; nothing was written.
+                LOG.error("{}{} failed", logPrefix, name, e);
+                future.completeExceptionally(e);
+                return;
             }
             submit(name, result, future, offset -> {
             });

@@ -76,6 +76,10 @@ public final class PartitionControl {
                     + " partitions.");
         }
         int added = request.count() - current;
+        if (added > TopicControl.MAX_PARTITIONS_PER_REQUEST) {
+            return new TopicControl.Failure(Errors.INVALID_PARTITIONS, TopicControl.TOO_MANY_PARTITIONS
+                    + " Adding " + added + " partitions; at most " + TopicControl.MAX_PARTITIONS_PER_REQUEST + ".");
+        }
         int rf = topic.partitions().isEmpty() ? 1 : topic.partitions().get(topic.partitions().firstKey())
                 .replicas().size();
         List<List<Integer>> assignment = new ArrayList<>();

@@ -44,6 +44,14 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class TopicControl {
 
+    /**
+     * The most partitions one CreateTopics or CreatePartitions request may add, Kafka's limit: a user's one
+     * operation must not make the controller build (and the quorum replicate) an unbounded batch of records.
+     */
+    public static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+    static final String TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
+
+
     private TopicControl() {
     }
 
@@ -60,6 +68,14 @@ public final class TopicControl {
                                                                           CreateTopicsRequestData request,
                                                                           Random random) {
         CreateTopicsResponseData response = new CreateTopicsResponseData();
+        if (requestedPartitions(settings, request) > MAX_PARTITIONS_PER_REQUEST) {
+            // As Kafka's controller: the whole request is refused, every topic with the same error.
+            for (CreatableTopic topic : request.topics()) {
+                response.topics().add(new CreatableTopicResult().setName(topic.name())
+                        .setErrorCode(Errors.POLICY_VIOLATION.code()).setErrorMessage(TOO_MANY_PARTITIONS));
+            }
+            return ControllerResult.of(List.of(), response);
+        }
         List<MetadataRecord> records = new ArrayList<>();
         Set<String> duplicates = duplicateNames(request);
         Set<Uuid> usedIds = new HashSet<>(image.topicsById().keySet());
@@ -87,6 +103,21 @@ public final class TopicControl {
             }
         }
         return ControllerResult.of(records, response);
+    }
+
+    /** The partitions a request asks for in all (the default count for a topic that names none), saturating. */
+    private static long requestedPartitions(ControllerSettings settings, CreateTopicsRequestData request) {
+        long total = 0;
+        for (CreatableTopic topic : request.topics()) {
+            if (!topic.assignments().isEmpty()) {
+                total += topic.assignments().size();
+            } else if (topic.numPartitions() == -1) {
+                total += settings.numPartitions();
+            } else if (topic.numPartitions() > 0) {
+                total += topic.numPartitions();
+            }
+        }
+        return total;
     }
 
     private static Set<String> duplicateNames(CreateTopicsRequestData request) {

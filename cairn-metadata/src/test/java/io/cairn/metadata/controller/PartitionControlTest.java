@@ -94,4 +94,14 @@ class PartitionControlTest {
         assertThat(error(r, 0)).isEqualTo(Errors.NONE);
         assertThat(r.records()).isEmpty();
     }
+
+    @Test
+    void addingMoreThanTenThousandPartitionsAtOnceIsInvalidPartitions() {
+        // when
+        ControllerResult<CreatePartitionsResponseData> r = PartitionControl.createPartitions(imageWithTopic(),
+                request(new CreatePartitionsTopic().setName("t").setCount(Integer.MAX_VALUE)), random);
+        // then
+        assertThat(error(r, 0)).isEqualTo(Errors.INVALID_PARTITIONS);
+        assertThat(r.records()).isEmpty();
+    }
 }

@@ -267,4 +267,27 @@ class TopicControlTest {
                 Errors.NONE, Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.NONE, Errors.UNKNOWN_TOPIC_ID);
         assertThat(r.response().responses().find("b")).isNotNull();
     }
+
+    @Test
+    void aRequestForMoreThanTenThousandPartitionsIsRefusedWholeWithoutBuildingThem() {
+        // given: one absurd topic beside a reasonable one, and a request that is too big only in sum
+        MetadataImage image = Fixtures.withBrokers(3);
+        // when
+        ControllerResult<CreateTopicsResponseData> absurd = create(image,
+                request(topic("fine", 3, 1), topic("huge", Integer.MAX_VALUE, 1)));
+        ControllerResult<CreateTopicsResponseData> summed = create(image,
+                request(topic("a", 6_000, 1), topic("b", 4_001, 1)));
+        ControllerResult<CreateTopicsResponseData> atTheLimit = create(image,
+                request(topic("a", 6_000, 1), topic("b", 4_000, 1)));
+        // then
+        for (ControllerResult<CreateTopicsResponseData> refused : List.of(absurd, summed)) {
+            assertThat(refused.records()).isEmpty();
+            assertThat(refused.response().topics()).allSatisfy(t -> {
+                assertThat(t.errorCode()).isEqualTo(Errors.POLICY_VIOLATION.code());
+                assertThat(t.errorMessage()).isEqualTo("Excessively large number of partitions per request.");
+            });
+        }
+        assertThat(result(atTheLimit, "a").errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(result(atTheLimit, "b").errorCode()).isEqualTo(Errors.NONE.code());
+    }
 }
