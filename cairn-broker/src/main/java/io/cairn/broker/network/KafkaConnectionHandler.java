@@ -12,6 +12,7 @@ import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.SendFileRegion;
 import io.cairn.protocol.SerialExecutor;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection: decodes each frame, hands it to the dispatcher, and writes the responses in
  * request order even when handlers finish out of order (pipelining). Stops reading while too many
- * requests are in flight, so one client cannot queue unbounded work.
+ * requests are in flight or the client does not take its responses, so one client cannot queue unbounded
+ * work or responses.
  *
  * <p>Confined to the channel's event loop: every field is touched only there.
  */
@@ -99,9 +101,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Slot slot = new Slot();
         inFlight.add(slot);
-        if (inFlight.size() >= MAX_IN_FLIGHT) {
-            ctx.channel().config().setAutoRead(false);
-        }
+        updateReading(ctx);
         if (decoded instanceof RequestDecoder.Decoded.UnsupportedApiVersions unsupported) {
             complete(ctx, slot, Optional.of(dispatcher.unsupportedApiVersions(unsupported.correlationId())));
             return;
@@ -146,8 +146,27 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (inFlight.size() < MAX_IN_FLIGHT / 2 && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        updateReading(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        updateReading(ctx);
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /**
+     * Reads the next requests only while the client takes its responses (the channel is writable: fewer unsent
+     * bytes than the write buffer's high-water mark) and fewer than {@link #MAX_IN_FLIGHT} requests are
+     * unanswered (resuming below half of it). A client that sends and never reads thus costs at most one
+     * write buffer of responses, like Kafka's muting of such a connection, instead of a heap of them.
+     */
+    private void updateReading(ChannelHandlerContext ctx) {
+        ChannelConfig config = ctx.channel().config();
+        int limit = config.isAutoRead() ? MAX_IN_FLIGHT : MAX_IN_FLIGHT / 2;
+        boolean read = ctx.channel().isWritable() && inFlight.size() < limit;
+        if (read != config.isAutoRead()) {
+            config.setAutoRead(read);
         }
     }
 

@@ -11,7 +11,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FileRegion;
+import io.netty.channel.MessageSizeEstimator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -38,6 +41,10 @@ public final class KafkaServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
     private static final int BACKLOG = 1024;
+    /** Netty's estimate of a queued message's size, with a FileRegion counted at its length (Netty's: 0). */
+    private static final MessageSizeEstimator RESPONSE_SIZE_ESTIMATOR = () -> message -> message instanceof FileRegion r
+            ? r.count() > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) r.count()
+            : DefaultMessageSizeEstimator.DEFAULT.newHandle().size(message);
 
     private final NetworkConfig config;
     private final RequestDispatcher dispatcher;
@@ -84,6 +91,10 @@ public final class KafkaServer implements AutoCloseable {
                 .channelFactory(() -> new NioServerSocketChannel(socket))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Responses are FileRegions, which Netty's default estimator counts as 0 bytes: count what they
+                // hold, so that a client that does not read its responses makes its channel unwritable and is
+                // muted (KafkaConnectionHandler) instead of piling them up.
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, RESPONSE_SIZE_ESTIMATOR)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
