@@ -21,6 +21,8 @@ import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -32,10 +34,16 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,9 +56,13 @@ class BadInputIT {
     @TempDir
     static Path dataDir;
     static TestNode node;
+    /** What the node logs: bad input from a client is worth an INFO line at most, never a WARN or a stack. */
+    static final ListAppender<ILoggingEvent> events = new ListAppender<>();
 
     @BeforeAll
     static void start() throws Exception {
+        events.start();
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).addAppender(events);
         node = TestNode.start(dataDir, Map.of(CairnConfig.SOCKET_REQUEST_MAX_BYTES, 1024 * 1024));
         try (Admin admin = node.admin()) {
             admin.createTopics(List.of(new NewTopic("victim", 1, (short) 1))).all().get();
@@ -62,6 +74,7 @@ class BadInputIT {
 
     @AfterAll
     static void stop() {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(events);
         node.close();
     }
 
@@ -80,7 +93,10 @@ class BadInputIT {
     @Test
     void aNegativeSizeClosesTheConnection() throws Exception {
         try (Socket socket = connect()) {
-            new DataOutputStream(socket.getOutputStream()).writeInt(-5);
+            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            out.writeInt(-5);
+            out.write(new byte[64]);
+            out.flush();
             assertClosed(socket);
         }
         assertNodeStillServesAndDataIsIntact();
@@ -185,6 +201,17 @@ class BadInputIT {
         assertNodeStillServesAndDataIsIntact();
     }
 
+    @Test
+    void anUnknownElectionTypeIsAnInvalidRequest() throws Exception {
+        try (RawClient client = new RawClient(node.node().port())) {
+            ElectLeadersResponseData response = (ElectLeadersResponseData) client.call(ApiKeys.ELECT_LEADERS,
+                    new ElectLeadersRequestData().setElectionType((byte) 7).setTimeoutMs(5000)
+                            .setTopicPartitions(null), (short) 2);
+            assertThat(Errors.forCode(response.errorCode())).isEqualTo(Errors.INVALID_REQUEST);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
     private static Socket connect() throws IOException {
         Socket socket = new Socket("127.0.0.1", node.node().port());
         socket.setSoTimeout(10_000);
@@ -218,6 +245,14 @@ class BadInputIT {
     private static void assertNodeStillServesAndDataIsIntact() {
         assertThat(ProduceConsumeIT.readAll(node, "victim", 1, 1))
                 .extracting(r -> r.value()).startsWith("before");
+        synchronized (events) {
+            try {
+                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                        .extracting(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).isEmpty();
+            } finally {
+                events.list.clear();
+            }
+        }
     }
 
 }

@@ -15,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleStateEvent;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -188,6 +189,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof TooLongFrameException) {
             log.info("{}Closing connection from {}: request larger than socket.request.max.bytes ({})",
                     logPrefix, ctx.channel().remoteAddress(), socketRequestMaxBytes);
+        } else if (cause instanceof DecoderException) {
+            // A malformed frame (a negative size prefix, ...): the client's fault, not the node's.
+            log.info("{}Closing connection from {}: malformed request frame ({})", logPrefix,
+                    ctx.channel().remoteAddress(), cause.getMessage());
         } else if (cause instanceof java.io.IOException) {
             log.debug("{}Connection from {} failed: {}", logPrefix, ctx.channel().remoteAddress(), cause.toString());
         } else {

@@ -102,7 +102,9 @@ public final class KafkaServer implements AutoCloseable {
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("frame", new LengthFieldBasedFrameDecoder(
-                                        config.socketRequestMaxBytes() + 4, 0, 4, 0, 4, true))
+                                        // the prefix counts too; near 2^31 the sum must not wrap negative
+                                        (int) Math.min(Integer.MAX_VALUE, config.socketRequestMaxBytes() + 4L),
+                                        0, 4, 0, 4, true))
                                 .addLast("kafka", new KafkaConnectionHandler(dispatcher, time, logPrefix,
                                         config.socketRequestMaxBytes()));
                     }

@@ -33,7 +33,13 @@ public final class ElectLeadersControl {
 
     public static ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image,
                                                                           ElectLeadersRequestData request) {
-        ElectionType type = ElectionType.valueOf(request.electionType());
+        ElectionType type;
+        try {
+            type = ElectionType.valueOf(request.electionType());
+        } catch (IllegalArgumentException e) {
+            return ControllerResult.of(List.of(), new ElectLeadersResponseData()
+                    .setErrorCode(Errors.INVALID_REQUEST.code()));
+        }
         ElectLeadersResponseData response = new ElectLeadersResponseData().setErrorCode(Errors.NONE.code());
         List<MetadataRecord> records = new ArrayList<>();
         if (request.topicPartitions() == null) {
