@@ -13,8 +13,12 @@ import java.util.Map;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -180,6 +184,43 @@ class BadInputIT {
     }
 
     @Test
+    void aClientCannotProduceToTheOffsetsTopic() throws Exception {
+        // given: __consumer_offsets exists (a group committed an offset)
+        try (KafkaConsumer<String, String> consumer = node.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g"))) {
+            consumer.commitSync(Map.of(new TopicPartition("victim", 0), new OffsetAndMetadata(1)));
+        }
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData()
+                .setName("__consumer_offsets");
+        for (int p = 0; p < 50; p++) {
+            topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(p)
+                    .setRecords(MemoryRecords.withRecords(Compression.NONE,
+                            new SimpleRecord("k".getBytes(), "not a group record".getBytes()))));
+        }
+        data.topicData().add(topic);
+        short version = 9;
+        ByteBuffer frame = new ProduceRequest(data, version)
+                .serializeWithHeader(new RequestHeader(ApiKeys.PRODUCE, version, "intruder", 6));
+
+        try (Socket socket = connect()) {
+            // when
+            sendFrame(socket, frame);
+
+            // then: Kafka's answer, for every partition, whichever node leads it
+            ByteBuffer response = readFrame(socket);
+            ResponseHeader.parse(response, ApiKeys.PRODUCE.responseHeaderVersion(version));
+            ProduceResponseData produce = new ProduceResponseData(new ByteBufferAccessor(response), version);
+            assertThat(produce.responses().iterator().next().partitionResponses())
+                    .allSatisfy(p -> assertThat(Errors.forCode(p.errorCode())).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION));
+        }
+        try (KafkaConsumer<String, String> consumer = node.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g"))) {
+            assertThat(consumer.committed(java.util.Set.of(new TopicPartition("victim", 0))))
+                    .containsEntry(new TopicPartition("victim", 0), new OffsetAndMetadata(1));
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
     void invalidTopicRequestsGetClearErrors() throws Exception {
         try (Admin admin = node.admin()) {
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("bad/name", 1, (short) 1))).all().get())
@@ -247,7 +288,9 @@ class BadInputIT {
                 .extracting(r -> r.value()).startsWith("before");
         synchronized (events) {
             try {
-                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                // the node's lines (this JVM's clients may warn about what they are told, as they should)
+                assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)
+                                && !e.getLoggerName().startsWith("org.apache.kafka.clients"))
                         .extracting(e -> e.getLoggerName() + ": " + e.getFormattedMessage()).isEmpty();
             } finally {
                 events.list.clear();

@@ -20,9 +20,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -55,6 +57,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         this.replicas = replicas;
     }
 
+    /** The client id Kafka's own tools use when they must write to an internal topic (Kafka's AdminUtils). */
+    static final String ADMIN_CLIENT_ID = "__admin_client";
+
     @Override
     public ApiKeys apiKey() {
         return ApiKeys.PRODUCE;
@@ -72,8 +77,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     "Transactions are not supported by Cairn yet");
         }
         MetadataImage current = image.get();
+        boolean internalTopicsAllowed = ADMIN_CLIENT_ID.equals(context.clientId());
         return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
-                () -> respond(data, acks, image.get()));
+                () -> respond(data, acks, image.get(), internalTopicsAllowed));
     }
 
     /** The topic a produce names, by name (up to v12) or by id (v13 and later). */
@@ -91,7 +97,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         return partitions;
     }
 
-    private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current) {
+    private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current,
+                                                  boolean internalTopicsAllowed) {
         ProduceResponseData response = new ProduceResponseData();
         List<AwaitingReplication> awaiting = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
@@ -100,7 +107,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setName(topic.name())
                     .setTopicId(topic.topicId());
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
-                topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks, awaiting));
+                topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks, awaiting,
+                        internalTopicsAllowed));
             }
             response.responses().add(topicResponse);
         }
@@ -167,7 +175,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private PartitionProduceResponse append(ProduceRequestData.TopicProduceData topic,
                                             Optional<TopicImage> topicImage,
                                             ProduceRequestData.PartitionProduceData partitionData, short acks,
-                                            List<AwaitingReplication> awaiting) {
+                                            List<AwaitingReplication> awaiting, boolean internalTopicsAllowed) {
         PartitionProduceResponse result = new PartitionProduceResponse().setIndex(partitionData.index());
         try {
             if (topicImage.isEmpty()) {
@@ -176,6 +184,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         : new UnknownTopicIdException("Unknown topic id " + topic.topicId());
             }
             TopicPartition tp = new TopicPartition(topicImage.get().name(), partitionData.index());
+            if (Topic.isInternal(tp.topic()) && !internalTopicsAllowed) {
+                // Only the coordinators write their topics; a client's records there would be read as theirs.
+                throw new InvalidTopicException("Cannot append to internal topic " + tp.topic());
+            }
             if (!topicImage.get().partitions().containsKey(tp.partition())) {
                 throw new UnknownTopicOrPartitionException("Unknown partition " + tp);
             }
