@@ -1,57 +1,122 @@
 package io.cairn.server;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
- * Serves {@code GET /metrics} in Prometheus text format (the JDK's built-in HTTP server: one small
- * endpoint needs no web framework).
+ * Serves {@code GET /metrics} in Prometheus text format on Netty, which Cairn runs anyway: no connection can
+ * hold up another (the JDK's HTTP server read each request on its one worker thread, so one client that
+ * stalled mid-request blocked every scrape), a connection that sends nothing for {@link #READ_TIMEOUT_SECONDS}
+ * is closed, and a request is at most {@link #MAX_REQUEST_BYTES}.
  *
  * <p>Thread-safe.
  */
 final class MetricsHttpServer implements AutoCloseable {
 
-    private final HttpServer server;
+    static final int READ_TIMEOUT_SECONDS = 10;
+    static final int MAX_REQUEST_BYTES = 8192;
 
-    MetricsHttpServer(String host, int port, PrometheusMeterRegistry registry) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        server.createContext("/metrics", exchange -> respond(exchange, registry));
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "cairn-metrics-http");
-            thread.setDaemon(true);
-            return thread;
-        }));
-        server.start();
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    MetricsHttpServer(String host, int port, PrometheusMeterRegistry registry) throws InterruptedException {
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cairn-metrics-http", true),
+                NioIoHandler.newFactory());
+        try {
+            channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
+                                    .addLast(new HttpServerCodec(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
+                                    .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                    .addLast(new Scrape(registry));
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    private static void respond(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
-        try (exchange) {
-            if (!"GET".equals(exchange.getRequestMethod())) {
-                exchange.sendResponseHeaders(405, -1);
-                return;
+    /** Answers one request: the registry's text for GET /metrics, 404 or 405 otherwise. */
+    private static final class Scrape extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final PrometheusMeterRegistry registry;
+
+        Scrape(PrometheusMeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            FullHttpResponse response;
+            if (!request.decoderResult().isSuccess()) {
+                response = empty(HttpResponseStatus.BAD_REQUEST);
+            } else if (!request.method().equals(HttpMethod.GET)) {
+                response = empty(HttpResponseStatus.METHOD_NOT_ALLOWED);
+            } else if (!request.uri().equals("/metrics") && !request.uri().startsWith("/metrics?")) {
+                response = empty(HttpResponseStatus.NOT_FOUND);
+            } else {
+                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(body));
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
             }
-            byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            HttpUtil.setKeepAlive(response, keepAlive);
+            var written = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                written.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a read timeout or a broken client: nothing to tell anyone
+        }
+
+        private static FullHttpResponse empty(HttpResponseStatus status) {
+            return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

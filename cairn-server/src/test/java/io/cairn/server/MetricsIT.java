@@ -41,4 +41,23 @@ class MetricsIT {
                     .contains("jvm_memory_used_bytes");
         }
     }
+
+    @Test
+    void aClientThatStallsMidRequestHoldsUpNoOtherScrape() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, Map.of(CairnConfig.METRICS_PORT, 0));
+             java.net.Socket stalled = new java.net.Socket("127.0.0.1", node.node().metricsPort())) {
+            // given: a request line and no end of headers, ever
+            stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes());
+            stalled.getOutputStream().flush();
+
+            // when
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + node.node().metricsPort() + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+
+            // then
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("cairn_partitions");
+        }
+    }
 }
