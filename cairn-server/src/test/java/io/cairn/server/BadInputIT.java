@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -27,6 +28,8 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -216,6 +219,30 @@ class BadInputIT {
         try (KafkaConsumer<String, String> consumer = node.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g"))) {
             assertThat(consumer.committed(java.util.Set.of(new TopicPartition("victim", 0))))
                     .containsEntry(new TopicPartition("victim", 0), new OffsetAndMetadata(1));
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aFetchPosingAsAReplicaIsRefused() throws Exception {
+        Uuid topicId;
+        try (Admin admin = node.admin()) {
+            topicId = admin.describeTopics(List.of("victim")).allTopicNames().get().get("victim").topicId();
+        }
+        // not a replica of the partition; the replica's id with an epoch that is not its registration's
+        for (long[] pose : new long[][] {{2, -1}, {1, 987_654}, {1, -1}}) {
+            FetchRequestData data = new FetchRequestData()
+                    .setReplicaState(new FetchRequestData.ReplicaState().setReplicaId((int) pose[0])
+                            .setReplicaEpoch(pose[1]))
+                    .setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20).setSessionId(0).setSessionEpoch(-1);
+            data.topics().add(new FetchRequestData.FetchTopic().setTopicId(topicId).setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                            .setPartitionMaxBytes(1 << 20).setCurrentLeaderEpoch(-1))));
+            try (RawClient client = new RawClient(node.node().port())) {
+                FetchResponseData response = (FetchResponseData) client.call(ApiKeys.FETCH, data, (short) 17);
+                assertThat(Errors.forCode(response.responses().get(0).partitions().get(0).errorCode()))
+                        .as("replica %d, epoch %d", pose[0], pose[1]).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+            }
         }
         assertNodeStillServesAndDataIsIntact();
     }

@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
@@ -72,12 +74,12 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
         MetadataImage current = image.get();
         return replicas.whenLeading(current, () -> partitionsOf(data, current), data.maxWaitMs(),
-                () -> serve(data, request.replicaId()));
+                () -> serve(data, request.replicaId(), data.replicaState().replicaEpoch()));
     }
 
-    private CompletableFuture<ApiMessage> serve(FetchRequestData data, int replicaId) {
+    private CompletableFuture<ApiMessage> serve(FetchRequestData data, int replicaId, long replicaEpoch) {
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        PendingFetch pending = new PendingFetch(data, replicaId, result);
+        PendingFetch pending = new PendingFetch(data, replicaId, replicaEpoch, result);
         if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
             pending.forceComplete();
             return result;
@@ -101,13 +103,16 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         private final FetchRequestData request;
         /** The follower's broker id, or -1 for a consumer. */
         private final int replicaId;
+        /** The follower's broker epoch (KIP-903), -1 if the request carries none. */
+        private final long replicaEpoch;
         private final CompletableFuture<ApiMessage> result;
         /** What {@link #canComplete} read when it could complete: {@link #onComplete} sends it, not a second read. */
         private volatile FetchResponseData ready;
 
-        PendingFetch(FetchRequestData request, int replicaId, CompletableFuture<ApiMessage> result) {
+        PendingFetch(FetchRequestData request, int replicaId, long replicaEpoch, CompletableFuture<ApiMessage> result) {
             this.request = request;
             this.replicaId = replicaId;
+            this.replicaEpoch = replicaEpoch;
             this.result = result;
         }
 
@@ -125,6 +130,26 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 result.complete(ready != null ? ready : read());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
+            }
+        }
+
+        /**
+         * A follower fetch reads past the high watermark and moves the follower's progress, the ISR and the high
+         * watermark, so it is served only to a replica of the partition that names its broker's current
+         * registration epoch (KIP-903). Kafka also accepts a fetch without an epoch (-1, from brokers older than
+         * Fetch v15); every Cairn follower sends one, so here it is required. Until connections are
+         * authenticated, a client that learns a broker's id and epoch can still pose as it.
+         */
+        private void checkReplica(TopicImage topic, TopicPartition tp) {
+            PartitionImage partition = topic.partitions().get(tp.partition());
+            if (partition == null || !partition.replicas().contains(replicaId)) {
+                throw new NotLeaderOrFollowerException("Broker " + replicaId + " is not a replica of " + tp);
+            }
+            BrokerImage broker = image.get().brokers().get(replicaId);
+            if (broker == null || broker.epoch() != replicaEpoch) {
+                throw new NotLeaderOrFollowerException("Fetch of " + tp + " as replica " + replicaId
+                        + " with broker epoch " + replicaEpoch + ", not its registration's "
+                        + (broker == null ? "(none)" : broker.epoch()));
             }
         }
 
@@ -169,6 +194,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 int maxBytes = Math.min(request.partitionMaxBytes(), remaining);
                 ReadResult read;
                 if (replicaId >= 0) {
+                    checkReplica(topicImage.get(), tp);
                     Optional<EpochEndOffset> diverging = partition.divergence(request.currentLeaderEpoch(),
                             request.lastFetchedEpoch(), request.fetchOffset());
                     if (diverging.isPresent()) {
