@@ -21,6 +21,9 @@ import org.apache.kafka.common.record.TimestampType;
  * @param fileDeleteDelayMs     file.delete.delay.ms: how long a deleted segment's files stay readable
  * @param deleteRetentionMs     delete.retention.ms: how long compaction keeps a tombstone
  * @param minCleanableDirtyRatio min.cleanable.dirty.ratio: compact once this share of the closed log is uncleaned
+ * @param timestampBeforeMaxMs  message.timestamp.before.max.ms: with CreateTime, refuse a record older than this
+ * @param timestampAfterMaxMs   message.timestamp.after.max.ms: with CreateTime, refuse a batch dated further
+ *                              ahead than this (a record from the far future would hold off time retention)
  */
 public record LogConfig(
         int segmentBytes,
@@ -37,11 +40,27 @@ public record LogConfig(
         TimestampType timestampType,
         long fileDeleteDelayMs,
         long deleteRetentionMs,
-        double minCleanableDirtyRatio) {
+        double minCleanableDirtyRatio,
+        long timestampBeforeMaxMs,
+        long timestampAfterMaxMs) {
 
     /** Kafka's delete.retention.ms and min.cleanable.dirty.ratio defaults. */
     public static final long DEFAULT_DELETE_RETENTION_MS = 24L * 60 * 60 * 1000;
     public static final double DEFAULT_MIN_CLEANABLE_DIRTY_RATIO = 0.5;
+    /** Kafka 4's message.timestamp.before.max.ms and after.max.ms defaults. */
+    public static final long DEFAULT_TIMESTAMP_BEFORE_MAX_MS = Long.MAX_VALUE;
+    public static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 60L * 60 * 1000;
+
+    /** The settings with Kafka's timestamp bounds. */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
+                     int indexIntervalBytes, int segmentIndexBytes, long flushIntervalMessages, long flushIntervalMs,
+                     boolean compact, boolean delete, TimestampType timestampType, long fileDeleteDelayMs,
+                     long deleteRetentionMs, double minCleanableDirtyRatio) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, flushIntervalMessages, flushIntervalMs, compact, delete, timestampType,
+                fileDeleteDelayMs, deleteRetentionMs, minCleanableDirtyRatio, DEFAULT_TIMESTAMP_BEFORE_MAX_MS,
+                DEFAULT_TIMESTAMP_AFTER_MAX_MS);
+    }
 
     /** The settings without the compaction ones, which take Kafka's defaults. */
     public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes, int maxMessageBytes,
@@ -56,7 +75,15 @@ public record LogConfig(
     public LogConfig withCompaction(boolean compact, long deleteRetentionMs, double minCleanableDirtyRatio) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
                 segmentIndexBytes, flushIntervalMessages, flushIntervalMs, compact, delete, timestampType,
-                fileDeleteDelayMs, deleteRetentionMs, minCleanableDirtyRatio);
+                fileDeleteDelayMs, deleteRetentionMs, minCleanableDirtyRatio, timestampBeforeMaxMs,
+                timestampAfterMaxMs);
+    }
+
+    /** The same settings with other timestamp bounds. */
+    public LogConfig withTimestampBounds(long beforeMaxMs, long afterMaxMs) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes,
+                segmentIndexBytes, flushIntervalMessages, flushIntervalMs, compact, delete, timestampType,
+                fileDeleteDelayMs, deleteRetentionMs, minCleanableDirtyRatio, beforeMaxMs, afterMaxMs);
     }
 
     /** Apache Kafka's defaults. */

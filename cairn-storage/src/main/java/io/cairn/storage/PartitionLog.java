@@ -162,7 +162,7 @@ public final class PartitionLog implements AutoCloseable {
         LogConfig cfg = config;
         View current = view;
         long now = time.milliseconds();
-        List<MutableRecordBatch> batches = AppendValidator.validate(records, cfg);
+        List<MutableRecordBatch> batches = AppendValidator.validate(records, cfg, now);
         if (batches.isEmpty()) {
             return new AppendResult(current.logEndOffset(), current.logEndOffset() - 1, -1,
                     current.logStartOffset(), false);

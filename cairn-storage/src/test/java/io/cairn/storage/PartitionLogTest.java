@@ -16,6 +16,7 @@ import java.util.List;
 
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -325,5 +326,28 @@ class PartitionLogTest {
         time.advance(500);
         log.maybeFlushByTime();
         assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n4\n");
+    }
+
+    @Test
+    void createTimeBatchesOutsideTheTimestampBoundsAreRefused() throws IOException {
+        // given: now is 1,000,000 ms; records at most 1 h ahead (Kafka's default) and, here, 10 s behind
+        log = TestLogs.open(dir, config().withTimestampBounds(10_000, 60 * 60 * 1000), time);
+        long now = time.milliseconds();
+        // when, then
+        assertThatThrownBy(() -> log.appendAsLeader(batch(now + 60 * 60 * 1000 + 1, "far future"), 0))
+                .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("after.max.ms");
+        assertThatThrownBy(() -> log.appendAsLeader(batch(Compression.gzip().build(), now - 10_001, "long ago"), 0))
+                .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("before.max.ms");
+        assertThat(log.logEndOffset()).isZero();
+        log.appendAsLeader(batch(now + 60 * 60 * 1000, "an hour ahead"), 0);
+        log.appendAsLeader(batch(now - 10_000, "ten seconds ago"), 0);
+        assertThat(log.logEndOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void logAppendTimeTopicsTakeAnyTimestamp() throws IOException {
+        log = TestLogs.open(dir, TestLogs.logAppendTime(config()).withTimestampBounds(0, 0), time);
+        log.appendAsLeader(batch(time.milliseconds() + 365L * 24 * 60 * 60 * 1000, "replaced by the log's time"), 0);
+        assertThat(log.logEndOffset()).isEqualTo(1);
     }
 }

@@ -69,6 +69,6 @@ public class BatchValidationBench {
 
     @Benchmark
     public List<MutableRecordBatch> validate() {
-        return AppendValidator.validate(records, config);
+        return AppendValidator.validate(records, config, System.currentTimeMillis());
     }
 }

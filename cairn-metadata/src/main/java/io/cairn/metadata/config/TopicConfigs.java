@@ -288,7 +288,9 @@ public final class TopicConfigs {
                         ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
                 (Long) v.get(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG),
                 (Long) v.get(TopicConfig.DELETE_RETENTION_MS_CONFIG),
-                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG));
+                (Double) v.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG),
+                (Long) v.get(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG),
+                (Long) v.get(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG));
     }
 
     /** The config's type, or empty when it is not a topic config. */

@@ -113,4 +113,15 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.validateBrokerConfig("num.io.threads", "8")).get().asString()
                 .contains("dynamically");
     }
+
+    @Test
+    void timestampBoundsReachTheLogConfigWithKafkasDefaults() {
+        LogConfig defaults = TopicConfigs.logConfig(Map.of(), Map.of(), Map.of());
+        LogConfig overridden = TopicConfigs.logConfig(Map.of("log.message.timestamp.before.max.ms", "86400000"),
+                Map.of(), Map.of("message.timestamp.after.max.ms", "60000"));
+        assertThat(defaults.timestampBeforeMaxMs()).isEqualTo(Long.MAX_VALUE);
+        assertThat(defaults.timestampAfterMaxMs()).isEqualTo(3_600_000L);
+        assertThat(overridden.timestampBeforeMaxMs()).isEqualTo(86_400_000L);
+        assertThat(overridden.timestampAfterMaxMs()).isEqualTo(60_000L);
+    }
 }

@@ -5,9 +5,11 @@ import java.util.List;
 
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -26,12 +28,16 @@ public final class AppendValidator {
     private AppendValidator() {
     }
 
-    /** @return the batches, in order, all valid */
-    public static List<MutableRecordBatch> validate(MemoryRecords records, LogConfig config) {
+    /**
+     * @param nowMs the time, for the timestamp bounds
+     * @return the batches, in order, all valid
+     */
+    public static List<MutableRecordBatch> validate(MemoryRecords records, LogConfig config, long nowMs) {
         List<MutableRecordBatch> batches = new ArrayList<>();
         long totalBytes = 0;
         for (MutableRecordBatch batch : records.batches()) {
             validateBatch(batch, config);
+            validateTimestamps(batch, config, nowMs);
             totalBytes += batch.sizeInBytes();
             batches.add(batch);
         }
@@ -40,6 +46,33 @@ public final class AppendValidator {
                     + " trailing bytes that are not a whole record batch");
         }
         return batches;
+    }
+
+    /**
+     * With CreateTime, Kafka's message.timestamp.after.max.ms and before.max.ms. The batch's max timestamp is what
+     * the time index and retention read, so it is the one held against the future bound; the records are read
+     * one by one (and a compressed batch decompressed) only when a past bound is set (the default has none).
+     */
+    private static void validateTimestamps(MutableRecordBatch batch, LogConfig config, long nowMs) {
+        if (config.timestampType() != TimestampType.CREATE_TIME) {
+            return;
+        }
+        if (batch.maxTimestamp() - nowMs > config.timestampAfterMaxMs()) {
+            throw new InvalidTimestampException("Timestamp " + batch.maxTimestamp() + " of a batch is more than "
+                    + "message.timestamp.after.max.ms (" + config.timestampAfterMaxMs() + ") ahead of the broker's "
+                    + nowMs);
+        }
+        if (config.timestampBeforeMaxMs() == Long.MAX_VALUE) {
+            return;
+        }
+        for (Record record : batch) {
+            if (record.timestamp() != RecordBatch.NO_TIMESTAMP
+                    && nowMs - record.timestamp() > config.timestampBeforeMaxMs()) {
+                throw new InvalidTimestampException("Timestamp " + record.timestamp() + " of a record is more than "
+                        + "message.timestamp.before.max.ms (" + config.timestampBeforeMaxMs() + ") behind the "
+                        + "broker's " + nowMs);
+            }
+        }
     }
 
     private static void validateBatch(MutableRecordBatch batch, LogConfig config) {
