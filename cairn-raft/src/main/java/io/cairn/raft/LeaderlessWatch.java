@@ -23,14 +23,24 @@ final class LeaderlessWatch {
     }
 
     private final long thresholdMs;
+    private final long maxGapMs;
+    /** When {@link #observe} last ran, ms. */
+    private long lastObservedMs;
     /** When the member was last seen with a leader (or first observed), ms. */
     private volatile long leaderSeenMs;
     private volatile boolean leaderKnown = true;
     private volatile boolean started;
     private boolean reported;
 
-    LeaderlessWatch(long thresholdMs) {
+    /**
+     * @param thresholdMs how long without a leader is stuck
+     * @param maxGapMs    a longer gap between two observations means this process was paused (SIGSTOP, a long
+     *                    GC): the member gets a whole threshold from the resume to find its leader again, since
+     *                    nothing it could do counted while it was frozen
+     */
+    LeaderlessWatch(long thresholdMs, long maxGapMs) {
         this.thresholdMs = thresholdMs;
+        this.maxGapMs = maxGapMs;
     }
 
     /**
@@ -40,10 +50,11 @@ final class LeaderlessWatch {
      *                    has been leaderless past the threshold
      */
     Verdict observe(long nowMs, boolean leaderKnown, BooleanSupplier peersAnswer) {
-        if (!started) {
+        if (!started || nowMs - lastObservedMs > maxGapMs) {
             started = true;
             leaderSeenMs = nowMs;
         }
+        lastObservedMs = nowMs;
         this.leaderKnown = leaderKnown;
         if (leaderKnown) {
             leaderSeenMs = nowMs;

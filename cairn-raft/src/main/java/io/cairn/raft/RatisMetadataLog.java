@@ -110,7 +110,7 @@ public final class RatisMetadataLog implements MetadataLog {
         }
         this.group = RaftGroup.valueOf(GROUP_ID, peers);
         this.leaderlessWatch = new LeaderlessWatch(STUCK_ELECTION_TIMEOUTS * settings.electionTimeout().toMillis()
-                + RATIS_STEP_DOWN_BOUND_MS);
+                + RATIS_STEP_DOWN_BOUND_MS, 4 * watchPeriodMs(settings));
     }
 
     static RaftPeerId peerId(int nodeId) {
@@ -146,13 +146,17 @@ public final class RatisMetadataLog implements MetadataLog {
         }
         LOG.info("{}metadata Raft server started on {} with voters {}", logPrefix, settings.self().address(),
                 settings.voters());
-        long periodMs = Math.max(50, settings.electionTimeout().toMillis() / 2);
+        long periodMs = watchPeriodMs(settings);
         watchThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-raft-watch-" + settings.nodeId());
             t.setDaemon(true);
             return t;
         });
         watchThread.scheduleWithFixedDelay(this::watchLeadership, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static long watchPeriodMs(RaftSettings settings) {
+        return Math.max(50, settings.electionTimeout().toMillis() / 2);
     }
 
     /** Reports, once per episode, a member that stays leaderless while its peers answer (see LeaderlessWatch). */

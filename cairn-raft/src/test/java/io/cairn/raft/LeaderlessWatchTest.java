@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class LeaderlessWatchTest {
 
-    private final LeaderlessWatch watch = new LeaderlessWatch(5_000);
+    private final LeaderlessWatch watch = new LeaderlessWatch(5_000, 10_000);
 
     @Test
     void anElectionShorterThanTheThresholdIsQuiet() {
@@ -43,5 +43,14 @@ class LeaderlessWatchTest {
         assertThat(watch.observe(6_000, false, () -> asked.incrementAndGet() < 0)).isEqualTo(Verdict.QUIET);
         assertThat(watch.observe(7_000, false, () -> true)).isEqualTo(Verdict.STUCK);
         assertThat(asked).hasValue(1);
+    }
+
+    @Test
+    void aPauseOfTheProcessDoesNotCountAsTimeWithoutALeader() {
+        watch.observe(0, true, () -> true);
+        // frozen for 12 s (SIGSTOP): the first look after the resume finds no leader yet
+        assertThat(watch.observe(12_000, false, () -> true)).isEqualTo(Verdict.QUIET);
+        assertThat(watch.leaderlessMs(12_000)).isZero();
+        assertThat(watch.observe(12_500, true, () -> true)).isEqualTo(Verdict.QUIET);
     }
 }

@@ -57,6 +57,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
         context.getLogger("org.apache.ratis.util.JmxRegister").setLevel(Level.OFF);
         // A down peer makes Ratis warn on every append retry (several a second); DescribeQuorum shows its lag.
         context.getLogger("org.apache.ratis.server.leader.LogAppender").setLevel(Level.ERROR);
+        // Ratis 3.2 logs every failed connection attempt to a down peer as an ERROR with a stack trace (dozens a
+        // second); a failure that matters to Cairn surfaces through its own checks (start-up, LeaderlessWatch).
+        context.getLogger("org.apache.ratis.util.LifeCycle").setLevel(Level.OFF);
         context.getLogger("io.netty").setLevel(Level.INFO);
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(rootLevel(), Level.INFO));
