@@ -68,7 +68,7 @@ public final class Checkpoints {
         if (!Files.exists(file)) {
             return OptionalLong.empty();
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = readLines(file);
         try {
             if (lines.size() >= 2 && Integer.parseInt(lines.get(0).trim()) == VERSION) {
                 return OptionalLong.of(Long.parseLong(lines.get(1).trim()));
@@ -108,7 +108,7 @@ public final class Checkpoints {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        for (String line : readLines(file)) {
             if (line.startsWith("topic_id:")) {
                 try {
                     return Optional.of(Uuid.fromString(line.substring("topic_id:".length()).trim()));
@@ -118,5 +118,13 @@ public final class Checkpoints {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The file's lines, bytes that are not UTF-8 read as replacement characters: a file with bad bytes is
+     * then malformed (absent, to the readers above) instead of failing the whole log's opening.
+     */
+    static List<String> readLines(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
     }
 }

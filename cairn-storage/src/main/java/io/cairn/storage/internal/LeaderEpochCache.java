@@ -118,7 +118,7 @@ public final class LeaderEpochCache {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = Checkpoints.readLines(file);
         try {
             if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != VERSION) {
                 return Optional.empty();
