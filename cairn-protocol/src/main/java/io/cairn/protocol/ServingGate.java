@@ -1,6 +1,8 @@
 package io.cairn.protocol;
 
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -22,7 +24,8 @@ public final class ServingGate {
     private final Predicate<KafkaRequest> passes;
     private final long maxWaitMs;
     private final Function<KafkaRequest, ApiException> notReadyError;
-    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    /** Held requests' waits; each leaves the set when it ends, so nothing accumulates while the gate stays shut. */
+    private final Set<CompletableFuture<Boolean>> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean open;
 
     public ServingGate(Predicate<KafkaRequest> passes, long maxWaitMs,
@@ -42,7 +45,7 @@ public final class ServingGate {
     /** From now on every request is served at once, and the held ones are released. */
     public void open() {
         open = true;
-        opened.complete(null);
+        waiting.forEach(waiter -> waiter.complete(true));
     }
 
     public boolean isOpen() {
@@ -56,7 +59,18 @@ public final class ServingGate {
 
     /** Completes with true once the gate is open, or with false after the bound. */
     CompletableFuture<Boolean> awaitOpen() {
-        return opened.thenApply(v -> true).completeOnTimeout(false, maxWaitMs, TimeUnit.MILLISECONDS);
+        CompletableFuture<Boolean> waiter = new CompletableFuture<>();
+        waiting.add(waiter);
+        waiter.whenComplete((opened, e) -> waiting.remove(waiter));
+        if (open) { // opened between the caller's check and the add: open() may not have seen this waiter
+            waiter.complete(true);
+        }
+        return waiter.completeOnTimeout(false, maxWaitMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** How many requests wait now, for tests. */
+    int waitingCount() {
+        return waiting.size();
     }
 
     /** The retriable error a held request is answered with when the gate did not open in time. */

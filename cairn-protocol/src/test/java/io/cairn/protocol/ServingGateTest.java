@@ -84,6 +84,19 @@ class ServingGateTest {
         assertThat(dispatcher.dispatch(null, metadata(), Runnable::run)).isNotDone();
     }
 
+    @Test
+    void waitsThatTimedOutLeaveNothingBehindWhileTheGateStaysShut() throws Exception {
+        ServingGate gate = new ServingGate(r -> false, 10, r -> new NotLeaderOrFollowerException("not yet"));
+        for (int i = 0; i < 100; i++) {
+            assertThat(gate.awaitOpen().get(5, TimeUnit.SECONDS)).isFalse();
+        }
+        assertThat(gate.waitingCount()).isZero();
+        CompletableFuture<Boolean> held = gate.awaitOpen();
+        gate.open();
+        assertThat(held.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(gate.waitingCount()).isZero();
+    }
+
     private static KafkaRequest metadata() {
         return request(new MetadataRequest.Builder(List.of("t"), false).build(METADATA_VERSION));
     }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
  * answering node follows the controller, polling up to {@code --wait} seconds. Used by {@code bin/cairn-cluster up}.
  */
 @Command(name = "cluster-status", mixinStandardHelpOptions = true,
-        description = "Show the cluster id, controller and brokers; optionally wait for N unfenced brokers.")
+        description = "Show the cluster id, controller, brokers and the metadata Raft leader each node follows; "
+                + "optionally wait for N unfenced brokers that all follow the controller.")
 final class ClusterStatusCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT[,...]",
