@@ -120,7 +120,14 @@ class ConsumerGroupToolsIT {
                     assertThat(lines(List.of(output))).isNotEmpty();
                 }
             } finally {
-                processes.forEach(Process::destroy);
+                // kcat in a group can outlive a SIGTERM (it tries to leave the group of a node that is gone):
+                // do not leave it running after the test
+                for (Process process : processes) {
+                    process.destroy();
+                    if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                        process.destroyForcibly();
+                    }
+                }
             }
         }
     }
