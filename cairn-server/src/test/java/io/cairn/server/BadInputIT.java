@@ -201,18 +201,12 @@ class BadInputIT {
                             new SimpleRecord("k".getBytes(), "not a group record".getBytes()))));
         }
         data.topicData().add(topic);
-        short version = 9;
-        ByteBuffer frame = new ProduceRequest(data, version)
-                .serializeWithHeader(new RequestHeader(ApiKeys.PRODUCE, version, "intruder", 6));
 
-        try (Socket socket = connect()) {
+        try (RawClient client = new RawClient(node.node().port())) {
             // when
-            sendFrame(socket, frame);
+            ProduceResponseData produce = (ProduceResponseData) client.call(new ProduceRequest(data, (short) 9));
 
             // then: Kafka's answer, for every partition, whichever node leads it
-            ByteBuffer response = readFrame(socket);
-            ResponseHeader.parse(response, ApiKeys.PRODUCE.responseHeaderVersion(version));
-            ProduceResponseData produce = new ProduceResponseData(new ByteBufferAccessor(response), version);
             assertThat(produce.responses().iterator().next().partitionResponses())
                     .allSatisfy(p -> assertThat(Errors.forCode(p.errorCode())).isEqualTo(Errors.INVALID_TOPIC_EXCEPTION));
         }

@@ -31,6 +31,8 @@ final class ClusterHealth {
     private final Admin admin;
     private final String topic;
     private volatile String lastProblem = "not checked yet";
+    /** The metadata Raft leader every running node followed at the last healthy check. */
+    private volatile int healthyLeader = -1;
 
     ClusterHealth(ProcessCluster cluster, Admin admin, String topic) {
         this.cluster = cluster;
@@ -50,7 +52,7 @@ final class ClusterHealth {
     int controller() {
         Awaitility.await("the nodes agree on a controller").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100)).until(() -> problem() == null);
-        return agreedLeader();
+        return healthyLeader;
     }
 
     void awaitHealthy(Duration within) {
@@ -88,18 +90,6 @@ final class ClusterHealth {
         return problem;
     }
 
-    private int agreedLeader() {
-        Set<Integer> leaders = new HashSet<>();
-        for (int id : cluster.running()) {
-            try {
-                leaders.add(QuorumProbe.ask("127.0.0.1", cluster.kafkaPort(id), PROBE_TIMEOUT).leaderId());
-            } catch (IOException e) {
-                leaders.add(-1);
-            }
-        }
-        return leaders.size() == 1 ? leaders.iterator().next() : -1;
-    }
-
     private String findProblem() throws Exception {
         List<Integer> running = cluster.running();
         Integer leader = null;
@@ -118,6 +108,7 @@ final class ClusterHealth {
             }
             leader = view.leaderId();
         }
+        int agreed = leader == null ? -1 : leader;
         Map<Integer, Boolean> fenced = new java.util.HashMap<>();
         for (Node node : admin.describeCluster(new DescribeClusterOptions().includeFencedBrokers(true))
                 .nodes().get()) {
@@ -144,6 +135,7 @@ final class ClusterHealth {
                 }
             }
         }
+        healthyLeader = agreed;
         return null;
     }
 }
