@@ -16,6 +16,8 @@ import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -192,10 +194,10 @@ public final class PartitionLog implements AutoCloseable {
         try {
             LogSegment segment = maybeRoll(records.sizeInBytes(), nextOffset - 1, now);
             segment.append(records, now);
+            indexAborted(segment, staged.commit());
         } catch (IOException e) {
             throw new KafkaStorageException("Append to " + topicPartition + " failed", e);
         }
-        staged.commit();
         View written = view;
         view = new View(written.segments(), written.logStartOffset(), nextOffset);
         assignEpoch(leaderEpoch, current.logEndOffset());
@@ -205,6 +207,79 @@ public final class PartitionLog implements AutoCloseable {
         }
         return new AppendResult(current.logEndOffset(), nextOffset - 1, logAppendTime ? now : -1,
                 current.logStartOffset(), false);
+    }
+
+    /**
+     * Writes an end-transaction marker for {@code producerId} as this partition's leader (WriteTxnMarkers): a
+     * control batch of one COMMIT or ABORT record at the log end offset, stamped with the leader epoch. The
+     * producer's open transaction here ends (an abort is added to the aborted-transaction index); a marker for a
+     * producer with no open transaction here ends an empty one, as in Kafka.
+     *
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException the producer has a newer epoch here
+     * @throws org.apache.kafka.common.errors.TransactionCoordinatorFencedException an older coordinator epoch
+     *                                                                  than the producer's last marker's
+     * @throws KafkaStorageException                                   I/O failure
+     */
+    public synchronized AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                             int coordinatorEpoch, int leaderEpoch) {
+        ensureOpen();
+        View current = view;
+        long now = time.milliseconds();
+        ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
+        staged.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        long offset = current.logEndOffset();
+        MemoryRecords records = MemoryRecords.withEndTransactionMarker(offset, now, leaderEpoch, producerId,
+                producerEpoch, new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                        coordinatorEpoch));
+        for (MutableRecordBatch batch : records.batches()) {
+            staged.update(batch);
+        }
+        try {
+            LogSegment segment = maybeRoll(records.sizeInBytes(), offset, now);
+            segment.append(records, now);
+            indexAborted(segment, staged.commit());
+        } catch (IOException e) {
+            throw new KafkaStorageException("Marker append to " + topicPartition + " failed", e);
+        }
+        View written = view;
+        view = new View(written.segments(), written.logStartOffset(), offset + 1);
+        assignEpoch(leaderEpoch, offset);
+        unflushedMessages++;
+        if (unflushedMessages >= config.flushIntervalMessages()) {
+            flush();
+        }
+        return new AppendResult(offset, offset, -1, current.logStartOffset(), false);
+    }
+
+    private static void indexAborted(LogSegment segment, List<AbortedTxn> aborted) throws IOException {
+        for (AbortedTxn txn : aborted) {
+            segment.appendAborted(txn);
+        }
+    }
+
+    /**
+     * The last stable offset for this high watermark: the high watermark, or the first offset of an open
+     * transaction (or of an ended one whose marker is not below the high watermark yet) below it. A
+     * {@code read_committed} consumer reads up to here. Lock-free.
+     */
+    public long lastStableOffset(long highWatermark) {
+        return producers.lastStableOffset(highWatermark);
+    }
+
+    /**
+     * The aborted transactions that overlap [{@code fetchOffset}, {@code upperBoundOffset}) (marker at or after
+     * the fetch offset, data starting below the bound), for a {@code read_committed} fetch: from the segment
+     * holding the fetch offset on, until an entry shows no later one can matter. Lock-free.
+     */
+    public List<AbortedTxn> abortedTransactions(long fetchOffset, long upperBoundOffset) {
+        List<LogSegment> segments = view.segments();
+        List<AbortedTxn> found = new ArrayList<>();
+        for (int i = floorSegment(segments, fetchOffset); i < segments.size(); i++) {
+            if (segments.get(i).collectAborted(fetchOffset, upperBoundOffset, found)) {
+                break;
+            }
+        }
+        return found;
     }
 
     /** The active segment, after rolling it if this append would not fit or it is too old or full. */
@@ -442,7 +517,7 @@ public final class PartitionLog implements AutoCloseable {
     /**
      * Rolls the active segment if segment.ms has passed, and deletes segments by retention.ms and
      * retention.bytes (when cleanup.policy has delete). Called periodically by {@link LogManager}.
-     * Never deletes the active segment's data past the high watermark argument. Also removes the files
+     * Never deletes data at or past the last stable offset for the high watermark argument. Also removes the files
      * of earlier deleted segments once file.delete.delay.ms has passed.
      *
      * @return the number of segments deleted
@@ -456,8 +531,9 @@ public final class PartitionLog implements AutoCloseable {
             if (!active.isEmpty() && now - active.rollingBaseMs() > config.segmentMs()) {
                 roll();
             }
-            List<LogSegment> doomed = RetentionPolicy.select(view.segments(), config, now, highWatermark,
-                    view.logStartOffset());
+            // Never past the last stable offset: an open transaction's data stays whole, as in Kafka.
+            List<LogSegment> doomed = RetentionPolicy.select(view.segments(), config, now,
+                    lastStableOffset(highWatermark), view.logStartOffset());
             if (doomed.size() == view.segments().size()) {
                 roll();
             }
@@ -564,7 +640,6 @@ public final class PartitionLog implements AutoCloseable {
      *                                   or a malformed batch
      * @throws org.apache.kafka.common.errors.UnsupportedForMessageFormatException magic below 2
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException a batch over segment.bytes
-     * @throws org.apache.kafka.common.InvalidRecordException transactional or control batches
      * @throws KafkaStorageException                                  I/O failure
      */
     public synchronized AppendResult appendAsFollower(MemoryRecords records) {
@@ -582,18 +657,16 @@ public final class PartitionLog implements AutoCloseable {
         }
         ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
         for (MutableRecordBatch batch : batches) {
-            if (batch.hasProducerId()) {
-                staged.update(batch);
-            }
+            staged.update(batch);
         }
         long lastOffset = batches.get(batches.size() - 1).lastOffset();
         try {
             LogSegment segment = maybeRoll(validated.records().sizeInBytes(), lastOffset, now);
             segment.append(validated.records(), now);
+            indexAborted(segment, staged.commit());
         } catch (IOException e) {
             throw new KafkaStorageException("Follower append to " + topicPartition + " failed", e);
         }
-        staged.commit();
         View written = view;
         view = new View(written.segments(), written.logStartOffset(), lastOffset + 1);
         for (MutableRecordBatch batch : batches) {
@@ -717,7 +790,7 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Compacts the closed segments below the high watermark when cleanup.policy has compact and the dirty
+     * Compacts the closed segments below the last stable offset when cleanup.policy has compact and the dirty
      * ratio reaches min.cleanable.dirty.ratio (see {@link LogCleaner}). The rewrite runs without the log's
      * lock; only the swap takes it. Called by one cleaner thread at a time.
      *
@@ -729,12 +802,15 @@ public final class PartitionLog implements AutoCloseable {
             return null;
         }
         LogCleaner.Plan plan;
+        List<AbortedTxn> aborted;
         synchronized (this) {
             ensureOpen();
             View current = view;
+            // Only below the last stable offset: every transaction there has ended, so aborted data is known.
+            long cleanableEnd = lastStableOffset(highWatermark);
             List<LogSegment> cleanable = new ArrayList<>();
             for (LogSegment segment : current.segments()) {
-                if (segment == current.active() || segment.nextOffset() > highWatermark) {
+                if (segment == current.active() || segment.nextOffset() > cleanableEnd) {
                     break;
                 }
                 cleanable.add(segment);
@@ -747,12 +823,14 @@ public final class PartitionLog implements AutoCloseable {
                 firstDirty = current.logStartOffset();
             }
             plan = LogCleaner.plan(cleanable, firstDirty, cfg.minCleanableDirtyRatio());
+            aborted = plan == null ? List.of()
+                    : abortedTransactions(plan.segments().get(0).baseOffset(), plan.endOffset());
         }
         if (plan == null) {
             return null;
         }
         try {
-            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, cfg, time.milliseconds());
+            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, aborted, cfg, time.milliseconds());
             synchronized (this) {
                 View current = view;
                 if (closed || !current.segments().containsAll(plan.segments())) {

@@ -198,13 +198,16 @@ class PartitionLogTest {
     }
 
     @Test
-    void rejectsTransactionalBatches() throws IOException {
-        // given
+    void rejectsControlBatchesFromClients() throws IOException {
+        // given a commit marker sent as if it were a produce request's batch
         log = TestLogs.open(dir, config(), time);
-        MemoryRecords txn = MemoryRecords.withTransactionalRecords(Compression.NONE, 5L, (short) 0, 0,
-                TestLogs.records(10L, "t"));
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(0L, 10L, 0, 5L, (short) 0,
+                new org.apache.kafka.common.record.internal.EndTransactionMarker(
+                        org.apache.kafka.common.record.internal.ControlRecordType.COMMIT, 0));
         // when / then
-        assertThatThrownBy(() -> log.appendAsLeader(txn, 0)).isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> log.appendAsLeader(marker, 0)).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("control batches");
+        assertThat(log.logEndOffset()).isZero();
     }
 
     @Test

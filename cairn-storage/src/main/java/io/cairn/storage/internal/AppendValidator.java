@@ -90,8 +90,12 @@ public final class AppendValidator {
                     + config.segmentBytes());
         }
         batch.ensureValid();
-        if (batch.isTransactional() || batch.isControlBatch()) {
-            throw new InvalidRecordException("Transactional and control batches are not supported");
+        if (batch.isControlBatch()) {
+            throw new InvalidRecordException("Clients cannot write control batches; transaction markers come from "
+                    + "the transaction coordinator");
+        }
+        if (batch.isTransactional() && !batch.hasProducerId()) {
+            throw new InvalidRecordException("A transactional batch needs a producer id");
         }
         Integer count = batch.countOrNull();
         long lastOffsetDelta = batch.lastOffset() - batch.baseOffset();

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -47,9 +46,6 @@ public final class FollowerAppendValidator {
                         + " bytes is over segment.bytes " + config.segmentBytes());
             }
             batch.ensureValid();
-            if (batch.isTransactional() || batch.isControlBatch()) {
-                throw new InvalidRecordException("Transactional and control batches are not supported");
-            }
             // Offsets may jump forward (a compacted leader dropped whole batches), never back.
             if (batch.baseOffset() < expectedBase) {
                 if (batches.isEmpty()) {

@@ -24,19 +24,22 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cairn.storage.AbortedTxn;
 import io.cairn.storage.LogConfig;
 
 /**
  * Log compaction for cleanup.policy=compact: rewrites closed segments keeping only the latest record of
- * each key, and drops a key's tombstone (null value) once it is older than delete.retention.ms. Runs when
- * the uncleaned ("dirty") share of the closed log reaches min.cleanable.dirty.ratio.
+ * each key, and drops a key's tombstone (null value) once it is older than delete.retention.ms. Data of aborted
+ * transactions is dropped and never counts as a key's latest record; transaction markers are kept, and so are
+ * the segments' aborted-transaction index entries (offsets do not change). Runs when the uncleaned ("dirty")
+ * share of the closed log reaches min.cleanable.dirty.ratio.
  *
  * <p>Cleaned segments are written into {@code .cleaner-swap/} beside the log, flushed, and marked ready;
  * the owning log then swaps them in under its lock: the old segments are renamed {@code .deleted} (readers
  * holding them keep reading) and deleted after file.delete.delay.ms, the new files are moved into place,
  * and readers see the new segment list in one volatile write. A crash during the swap is completed at the
- * next load ({@link #completeInterruptedSwap}). The active segment and anything at or above the high
- * watermark are never cleaned. Offsets are kept; only records disappear.
+ * next load ({@link #completeInterruptedSwap}). The active segment and anything at or above the last
+ * stable offset are never cleaned. Offsets are kept; only records disappear.
  *
  * <p>Stateless; a log is cleaned by one thread at a time (LogManager's single cleaner task).
  */
@@ -83,12 +86,21 @@ public final class LogCleaner {
         return new Plan(List.copyOf(cleanable), firstDirty, cleanable.get(cleanable.size() - 1).nextOffset(), ratio);
     }
 
-    /** Writes the cleaned segments of the plan into the swap directory and marks them ready. */
-    public static Cleaned clean(Path dir, Plan plan, LogConfig config, long nowMs) throws IOException {
+    /**
+     * Writes the cleaned segments of the plan into the swap directory and marks them ready.
+     *
+     * @param aborted the aborted transactions overlapping the plan's offsets
+     */
+    public static Cleaned clean(Path dir, Plan plan, List<AbortedTxn> aborted, LogConfig config, long nowMs)
+            throws IOException {
+        Map<Long, List<AbortedTxn>> abortedByProducer = new HashMap<>();
+        for (AbortedTxn txn : aborted) {
+            abortedByProducer.computeIfAbsent(txn.producerId(), id -> new ArrayList<>()).add(txn);
+        }
         Map<ByteBuffer, Long> latest = new HashMap<>();
         for (LogSegment segment : plan.segments()) {
             for (FileChannelRecordBatch batch : segment.records().batches()) {
-                if (batch.isControlBatch()) {
+                if (batch.isControlBatch() || isAborted(batch, abortedByProducer)) {
                     continue;
                 }
                 for (Record record : batch) {
@@ -113,12 +125,16 @@ public final class LogCleaner {
             for (LogSegment source : group) {
                 oldBases.add(source.baseOffset());
                 bytesBefore += source.sizeInBytes();
+                for (AbortedTxn txn : source.abortedTxns()) {
+                    target.appendAborted(txn);
+                }
                 for (FileChannelRecordBatch batch : source.records().batches()) {
                     List<Record> kept = new ArrayList<>();
                     int count = 0;
+                    boolean abortedData = isAborted(batch, abortedByProducer);
                     for (Record record : batch) {
                         count++;
-                        if (keep(record, latest, deleteHorizonMs, batch)) {
+                        if (!abortedData && keep(record, latest, deleteHorizonMs, batch)) {
                             kept.add(record);
                         }
                     }
@@ -139,6 +155,23 @@ public final class LogCleaner {
         Checkpoints.writeAtomically(swap.resolve(READY_MARKER), marker.toString().getBytes(StandardCharsets.UTF_8));
         long bytesAfter = replacements.stream().mapToLong(LogSegment::sizeInBytes).sum();
         return new Cleaned(plan.segments(), replacements, recordsBefore, recordsAfter, bytesBefore, bytesAfter);
+    }
+
+    /** Whether a batch is data of a transaction its producer aborted. */
+    private static boolean isAborted(RecordBatch batch, Map<Long, List<AbortedTxn>> abortedByProducer) {
+        if (!batch.isTransactional() || batch.isControlBatch()) {
+            return false;
+        }
+        List<AbortedTxn> txns = abortedByProducer.get(batch.producerId());
+        if (txns == null) {
+            return false;
+        }
+        for (AbortedTxn txn : txns) {
+            if (batch.baseOffset() >= txn.firstOffset() && batch.baseOffset() < txn.lastOffset()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean keep(Record record, Map<ByteBuffer, Long> latest, long deleteHorizonMs,
@@ -251,7 +284,7 @@ public final class LogCleaner {
                         && isBaseOfCleaned(marker, name);
                 if (!alreadyMoved) {
                     for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
-                            LogSegment.TIME_INDEX_SUFFIX)) {
+                            LogSegment.TIME_INDEX_SUFFIX, TransactionIndex.SUFFIX)) {
                         Files.deleteIfExists(dir.resolve(name + suffix));
                     }
                 }

@@ -12,6 +12,7 @@ import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRec
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cairn.storage.AbortedTxn;
 import io.cairn.storage.LogConfig;
 
 /**
@@ -44,7 +45,8 @@ public final class LogLoader {
         long recoveryPoint = clean ? Long.MAX_VALUE
                 : Checkpoints.readOffset(dir.resolve(RECOVERY_CHECKPOINT)).orElse(0L);
         long checkpointedStart = Checkpoints.readOffset(dir.resolve(LOG_START_CHECKPOINT)).orElse(0L);
-        List<LogSegment> segments = loadSegments(dir, config, recoveryPoint);
+        long[] firstRecovered = {Long.MAX_VALUE};
+        List<LogSegment> segments = loadSegments(dir, config, recoveryPoint, firstRecovered);
         boolean fresh = segments.isEmpty();
         if (fresh) {
             segments.add(LogSegment.open(dir, checkpointedStart, config.indexIntervalBytes(),
@@ -54,7 +56,7 @@ public final class LogLoader {
         active.onActive(config.segmentIndexBytes());
         long logEndOffset = active.nextOffset();
         long logStartOffset = Math.max(segments.get(0).baseOffset(), Math.min(checkpointedStart, logEndOffset));
-        rebuildProducerState(producers, segments, logStartOffset, logEndOffset);
+        rebuildProducerState(producers, segments, logStartOffset, logEndOffset, firstRecovered[0]);
         Files.deleteIfExists(marker);
         if (!clean && !fresh) {
             log.info("Recovered log {} after an unclean shutdown: offsets [{}, {})", dir, logStartOffset, logEndOffset);
@@ -73,7 +75,9 @@ public final class LogLoader {
         }
     }
 
-    private static List<LogSegment> loadSegments(Path dir, LogConfig config, long recoveryPoint) throws IOException {
+    /** Loads the segments; {@code firstRecovered[0]} becomes the base of the first one recovered, if any. */
+    private static List<LogSegment> loadSegments(Path dir, LogConfig config, long recoveryPoint,
+                                                 long[] firstRecovered) throws IOException {
         List<Long> baseOffsets = segmentBaseOffsets(dir);
         List<LogSegment> segments = new ArrayList<>();
         for (int i = 0; i < baseOffsets.size(); i++) {
@@ -89,6 +93,7 @@ public final class LogLoader {
                 continue;
             }
             int truncated = segment.recover(config.segmentIndexBytes());
+            firstRecovered[0] = Math.min(firstRecovered[0], base);
             if (!last) {
                 segment.onRolled();
             }
@@ -122,7 +127,7 @@ public final class LogLoader {
     private static void deleteSegmentFiles(Path dir, List<Long> baseOffsets) throws IOException {
         for (long base : baseOffsets) {
             for (String suffix : List.of(LogSegment.LOG_SUFFIX, LogSegment.INDEX_SUFFIX,
-                    LogSegment.TIME_INDEX_SUFFIX)) {
+                    LogSegment.TIME_INDEX_SUFFIX, TransactionIndex.SUFFIX)) {
                 Files.deleteIfExists(LogSegment.file(dir, base, suffix).toPath());
             }
             Files.deleteIfExists(dir.resolve(LogSegment.fileName(base) + ProducerStateManager.SNAPSHOT_SUFFIX));
@@ -135,15 +140,32 @@ public final class LogLoader {
      */
     public static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
                                              long logStartOffset, long logEndOffset) throws IOException {
-        Optional<Long> snapshot = producers.loadLatestSnapshot(logEndOffset);
+        rebuildProducerState(producers, segments, logStartOffset, logEndOffset, Long.MAX_VALUE);
+    }
+
+    /**
+     * As above, and rebuilds the aborted-transaction indexes of the segments from {@code reindexFrom} on (they
+     * were recovered and their indexes emptied): the replay starts at a snapshot at or below that offset, and
+     * every abort it meets from there is indexed in its marker's segment.
+     */
+    private static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
+                                             long logStartOffset, long logEndOffset, long reindexFrom)
+            throws IOException {
+        Optional<Long> snapshot = producers.loadLatestSnapshot(Math.min(logEndOffset, reindexFrom));
         long from = snapshot.orElse(segments.get(0).baseOffset());
         for (LogSegment segment : segments) {
             if (segment.nextOffset() <= from) {
                 continue;
             }
+            boolean reindex = segment.baseOffset() >= reindexFrom;
             for (FileChannelRecordBatch batch : segment.records().batches()) {
                 if (batch.lastOffset() >= from) {
-                    producers.replay(batch);
+                    List<AbortedTxn> aborted = producers.replay(batch);
+                    if (reindex) {
+                        for (AbortedTxn txn : aborted) {
+                            segment.appendAborted(txn);
+                        }
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.cairn.storage.internal;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -16,10 +17,12 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cairn.storage.AbortedTxn;
 import io.cairn.storage.TimestampAndOffset;
 
 /**
- * One segment of a partition log: {@code <base>.log} with its {@code .index} and {@code .timeindex}.
+ * One segment of a partition log: {@code <base>.log} with its {@code .index} and {@code .timeindex}, and a
+ * {@code .txnindex} of the transactions aborted by markers in it once there is one.
  *
  * <p>Thread-safety: mutations (append, recover, roll-related trimming, rename, close) must be serialized
  * by the owning log; reads ({@link #read}, {@link #firstAtOrAfter}, the getters) may run concurrently
@@ -38,6 +41,7 @@ public final class LogSegment {
     private final FileRecords records;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final int indexIntervalBytes;
     private int bytesSinceLastIndexEntry;
     private volatile long nextOffset;
@@ -47,11 +51,12 @@ public final class LogSegment {
     private volatile long rollingBaseMs = -1;
 
     private LogSegment(long baseOffset, FileRecords records, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       int indexIntervalBytes) {
+                       TransactionIndex txnIndex, int indexIntervalBytes) {
         this.baseOffset = baseOffset;
         this.records = records;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.indexIntervalBytes = indexIntervalBytes;
         this.nextOffset = baseOffset;
     }
@@ -62,7 +67,8 @@ public final class LogSegment {
         FileRecords records = FileRecords.open(file(dir, baseOffset, LOG_SUFFIX));
         OffsetIndex offsetIndex = new OffsetIndex(file(dir, baseOffset, INDEX_SUFFIX), baseOffset, maxIndexSize);
         TimeIndex timeIndex = new TimeIndex(file(dir, baseOffset, TIME_INDEX_SUFFIX), baseOffset, maxIndexSize);
-        return new LogSegment(baseOffset, records, offsetIndex, timeIndex, indexIntervalBytes);
+        TransactionIndex txnIndex = TransactionIndex.open(file(dir, baseOffset, TransactionIndex.SUFFIX));
+        return new LogSegment(baseOffset, records, offsetIndex, timeIndex, txnIndex, indexIntervalBytes);
     }
 
     public static File file(Path dir, long baseOffset, String suffix) {
@@ -135,13 +141,15 @@ public final class LogSegment {
 
     /**
      * Validates every batch (size, magic, CRC, increasing offsets), truncates the file at the first
-     * invalid or torn batch and rebuilds both indexes.
+     * invalid or torn batch and rebuilds the offset and time indexes. The transaction index is emptied: the
+     * caller rebuilds it from producer state ({@link LogLoader}).
      *
      * @return the number of bytes truncated
      */
     public int recover(int maxIndexSize) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
+        txnIndex.reset();
         offsetIndex.resize(maxIndexSize);
         timeIndex.resize(maxIndexSize);
         bytesSinceLastIndexEntry = 0;
@@ -251,6 +259,22 @@ public final class LogSegment {
         records.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
+    }
+
+    /** Records a transaction aborted by a marker in this segment. */
+    public void appendAborted(AbortedTxn txn) throws IOException {
+        txnIndex.append(txn);
+    }
+
+    /** See {@link TransactionIndex#collect}. */
+    public boolean collectAborted(long fetchOffset, long upperBoundOffset, List<AbortedTxn> out) {
+        return txnIndex.collect(fetchOffset, upperBoundOffset, out);
+    }
+
+    /** The transactions aborted by markers in this segment, in marker order. */
+    public List<AbortedTxn> abortedTxns() {
+        return txnIndex.entries();
     }
 
     /** Renames all files with the {@code .deleted} suffix; open readers keep working. */
@@ -258,6 +282,7 @@ public final class LogSegment {
         records.renameTo(new File(records.file().getPath() + DELETED_SUFFIX));
         offsetIndex.renameTo(new File(offsetIndex.file().getPath() + DELETED_SUFFIX));
         timeIndex.renameTo(new File(timeIndex.file().getPath() + DELETED_SUFFIX));
+        txnIndex.renameTo(new File(txnIndex.file().getPath() + DELETED_SUFFIX));
     }
 
     /** Moves the segment's files into {@code targetDir}, replacing files of the same name (compaction swap). */
@@ -265,6 +290,7 @@ public final class LogSegment {
         records.renameTo(file(targetDir, baseOffset, LOG_SUFFIX));
         offsetIndex.renameTo(file(targetDir, baseOffset, INDEX_SUFFIX));
         timeIndex.renameTo(file(targetDir, baseOffset, TIME_INDEX_SUFFIX));
+        txnIndex.renameTo(file(targetDir, baseOffset, TransactionIndex.SUFFIX));
     }
 
     /** Closes the file and removes all files. */
@@ -273,16 +299,20 @@ public final class LogSegment {
         records.deleteIfExists();
         offsetIndex.deleteIfExists();
         timeIndex.deleteIfExists();
+        txnIndex.deleteIfExists();
     }
 
     public void close() throws IOException {
         onRolled();
         records.close();
+        txnIndex.flush();
+        txnIndex.close();
     }
 
     /** Closes file handles without touching contents (used when abandoning files). */
     public void closeHandlers() throws IOException {
         records.closeHandlers();
+        txnIndex.close();
     }
 
     public long baseOffset() {
@@ -333,6 +363,7 @@ public final class LogSegment {
         }
         offsetIndex.truncateTo(offset);
         timeIndex.truncateTo(offset);
+        txnIndex.truncateTo(offset);
         int removed = records.truncateTo(cut.position);
         maxTimestamp = timeIndex.lastTimestamp();
         lastOffsetOfMaxTimestamp = timeIndex.lastOffset();

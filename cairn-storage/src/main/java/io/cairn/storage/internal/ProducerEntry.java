@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The state of one idempotent producer in one partition: its epoch and its last
- * {@link #MAX_BATCHES} batches, oldest first.
+ * The state of one idempotent or transactional producer in one partition: its epoch, its last
+ * {@link #MAX_BATCHES} batches (oldest first), the first offset of its open transaction here (-1 when none)
+ * and the epoch of the transaction coordinator that wrote its last marker (-1 before any).
  *
  * <p>Not thread-safe; guarded by the owning log's append lock.
  */
@@ -17,10 +18,42 @@ public final class ProducerEntry {
 
     private final short epoch;
     private final Deque<BatchMetadata> batches;
+    private long currentTxnFirstOffset;
+    private int coordinatorEpoch;
 
     public ProducerEntry(short epoch, List<BatchMetadata> batches) {
+        this(epoch, batches, -1, -1);
+    }
+
+    public ProducerEntry(short epoch, List<BatchMetadata> batches, long currentTxnFirstOffset, int coordinatorEpoch) {
         this.epoch = epoch;
         this.batches = new ArrayDeque<>(batches);
+        this.currentTxnFirstOffset = currentTxnFirstOffset;
+        this.coordinatorEpoch = coordinatorEpoch;
+    }
+
+    /** The first offset of this producer's open transaction in this partition, or -1. */
+    public long currentTxnFirstOffset() {
+        return currentTxnFirstOffset;
+    }
+
+    public int coordinatorEpoch() {
+        return coordinatorEpoch;
+    }
+
+    void startTransaction(long firstOffset) {
+        currentTxnFirstOffset = firstOffset;
+    }
+
+    void endTransaction(int markerCoordinatorEpoch) {
+        currentTxnFirstOffset = -1;
+        coordinatorEpoch = markerCoordinatorEpoch;
+    }
+
+    /** The same state at {@code newEpoch}: a new epoch forgets the batches, keeps the open transaction. */
+    ProducerEntry withEpoch(short newEpoch) {
+        return new ProducerEntry(newEpoch, newEpoch == epoch ? List.copyOf(batches) : List.of(),
+                currentTxnFirstOffset, coordinatorEpoch);
     }
 
     public short epoch() {
@@ -32,7 +65,7 @@ public final class ProducerEntry {
     }
 
     public ProducerEntry copy() {
-        return new ProducerEntry(epoch, List.copyOf(batches));
+        return new ProducerEntry(epoch, List.copyOf(batches), currentTxnFirstOffset, coordinatorEpoch);
     }
 
     public void add(BatchMetadata batch) {
@@ -52,6 +85,7 @@ public final class ProducerEntry {
                 .findFirst();
     }
 
+    /** The last offset this producer wrote (a batch or, when it has no batch at this epoch, -1). */
     public long lastOffset() {
         BatchMetadata last = batches.peekLast();
         return last == null ? -1 : last.lastOffset();

@@ -10,36 +10,74 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cairn.storage.AbortedTxn;
+
 /**
- * Idempotent-producer state of one partition: per producer id, its epoch and last five batches.
- * Appends are checked in a {@link Staged} view first and committed once written. State is snapshotted
- * to {@code <offset>.snapshot} files (a CRC32C-protected binary format) so that a reopen only replays
- * the batches after the latest snapshot.
+ * Idempotent and transactional producer state of one partition: per producer id, its epoch, last five batches,
+ * open transaction and coordinator epoch; and the partition's open transactions and recently ended ones, from
+ * which the first unstable offset (and so the last stable offset) follows. Appends are checked in a
+ * {@link Staged} view first and committed once written. State is snapshotted to {@code <offset>.snapshot}
+ * files (a CRC32C-protected binary format) so that a reopen only replays the batches after the latest snapshot.
  *
- * <p>Not thread-safe; guarded by the owning log's append lock.
+ * <p>Not thread-safe, except {@link #lastStableOffset}, which reads a published immutable view; everything else
+ * is guarded by the owning log's append lock.
  */
 public final class ProducerStateManager {
 
     private static final Logger log = LoggerFactory.getLogger(ProducerStateManager.class);
     public static final String SNAPSHOT_SUFFIX = ".snapshot";
     private static final int MAGIC = 0x43534E50; // "CSNP"
-    private static final short VERSION = 1;
+    /** Version 2 adds each producer's open transaction and coordinator epoch; version 1 is still read. */
+    private static final short VERSION = 2;
     private static final int SNAPSHOTS_KEPT = 2;
 
     private final Path dir;
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    /** Open transactions: first offset -> producer id. */
+    private final TreeMap<Long, Long> ongoing = new TreeMap<>();
+    /** Ended transactions whose marker the high watermark may not have passed yet: first offset -> marker offset. */
+    private final TreeMap<Long, Long> unreplicated = new TreeMap<>();
+    private volatile Unstable unstable = Unstable.NONE;
+    /** The highest high watermark a reader asked about; ended transactions below it are pruned at the next change. */
+    private volatile long highWatermarkSeen = -1;
+
+    /**
+     * What bounds the last stable offset, published for lock-free readers: the first offset of the oldest open
+     * transaction (Long.MAX_VALUE if none) and the ended transactions (first offset, marker offset) by first offset.
+     */
+    private record Unstable(long firstOngoing, long[] firstOffsets, long[] markerOffsets) {
+        static final Unstable NONE = new Unstable(Long.MAX_VALUE, new long[0], new long[0]);
+
+        long lastStableOffset(long highWatermark) {
+            long stable = Math.min(highWatermark, firstOngoing);
+            for (int i = 0; i < firstOffsets.length && firstOffsets[i] < stable; i++) {
+                if (markerOffsets[i] >= highWatermark) {
+                    return firstOffsets[i];
+                }
+            }
+            return stable;
+        }
+    }
 
     public ProducerStateManager(Path dir) {
         this.dir = dir;
@@ -51,6 +89,40 @@ public final class ProducerStateManager {
 
     public int producerCount() {
         return producers.size();
+    }
+
+    /**
+     * The last stable offset for this high watermark: below the first offset of every open transaction and of
+     * every ended one whose marker is at or above the high watermark (not yet replicated). Lock-free.
+     */
+    public long lastStableOffset(long highWatermark) {
+        if (highWatermark > highWatermarkSeen) {
+            highWatermarkSeen = highWatermark;
+        }
+        return unstable.lastStableOffset(highWatermark);
+    }
+
+    /** The first offset of the oldest open transaction, if any. */
+    public OptionalLong firstOngoingOffset() {
+        return ongoing.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ongoing.firstKey());
+    }
+
+    /** The open transactions: first offset -> producer id, by first offset. */
+    public Map<Long, Long> ongoingTransactions() {
+        return Collections.unmodifiableMap(ongoing);
+    }
+
+    /**
+     * The last stable offset right after {@code completed} ended (Kafka's rule for the aborted-transaction
+     * index): the first offset of the oldest other open transaction, else just past the marker.
+     */
+    private long lastStableOffsetAfter(CompletedTxn completed) {
+        for (Map.Entry<Long, Long> open : ongoing.entrySet()) {
+            if (open.getValue() != completed.producerId()) {
+                return open.getKey();
+            }
+        }
+        return completed.lastOffset() + 1;
     }
 
     /** Starts checking one append. */
@@ -65,17 +137,24 @@ public final class ProducerStateManager {
     public final class Staged {
         private final long logStartOffset;
         private final Map<Long, ProducerEntry> updates = new HashMap<>();
+        /** {@link Started} and {@link CompletedTxn}: the transactions this append opened and ended, in order. */
+        private final List<Object> events = new ArrayList<>();
+
+        /** A transaction this append opened. */
+        private record Started(long firstOffset, long producerId) {
+        }
 
         private Staged(long logStartOffset) {
             this.logStartOffset = logStartOffset;
         }
 
         /**
-         * Checks the batch's epoch and sequence.
+         * Checks a data batch's epoch, sequence and transactional flag.
          *
          * @return the original batch if this one is a retried duplicate
          * @throws OutOfOrderSequenceException   sequence gap or a new epoch/producer not starting at 0
          * @throws InvalidProducerEpochException epoch below the producer's current epoch
+         * @throws InvalidTxnStateException      a non-transactional batch while the producer's transaction is open
          */
         public Optional<BatchMetadata> check(RecordBatch batch) {
             ProducerEntry current = current(batch.producerId());
@@ -90,6 +169,10 @@ public final class ProducerStateManager {
             if (batch.producerEpoch() < current.epoch()) {
                 throw new InvalidProducerEpochException("Producer " + batch.producerId() + " epoch "
                         + batch.producerEpoch() + " is older than the current epoch " + current.epoch());
+            }
+            if (!batch.isTransactional() && current.currentTxnFirstOffset() >= 0) {
+                throw new InvalidTxnStateException("Producer " + batch.producerId() + " wrote a non-transactional "
+                        + "batch while its transaction from offset " + current.currentTxnFirstOffset() + " is open");
             }
             if (batch.producerEpoch() > current.epoch()) {
                 if (first != 0) {
@@ -110,13 +193,68 @@ public final class ProducerStateManager {
             return Optional.empty();
         }
 
-        /** Records the batch (with its assigned offsets) in the staged state. */
+        /**
+         * Checks an end-transaction marker the coordinator asks this leader to write.
+         *
+         * @throws InvalidProducerEpochException       the marker's epoch is below the producer's (a fenced producer)
+         * @throws TransactionCoordinatorFencedException the marker comes from an older coordinator epoch
+         */
+        public void checkMarker(long producerId, short producerEpoch, int coordinatorEpoch) {
+            ProducerEntry current = current(producerId);
+            if (current == null) {
+                return;
+            }
+            if (producerEpoch < current.epoch()) {
+                throw new InvalidProducerEpochException("Marker for producer " + producerId + " at epoch "
+                        + producerEpoch + " is older than the current epoch " + current.epoch());
+            }
+            if (coordinatorEpoch < current.coordinatorEpoch()) {
+                throw new TransactionCoordinatorFencedException("Marker for producer " + producerId
+                        + " from coordinator epoch " + coordinatorEpoch + ", older than "
+                        + current.coordinatorEpoch());
+            }
+        }
+
+        /**
+         * Records the batch (with its assigned offsets) in the staged state: a data batch's sequence numbers and,
+         * for a transactional one, the start of its transaction; a marker ends the producer's transaction.
+         */
         public void update(RecordBatch batch) {
+            if (!batch.hasProducerId()) {
+                return;
+            }
             ProducerEntry current = current(batch.producerId());
-            ProducerEntry updated = current == null || current.epoch() != batch.producerEpoch()
-                    ? new ProducerEntry(batch.producerEpoch(), List.of()) : current.copy();
-            updated.add(metadataOf(batch));
+            ProducerEntry updated = current == null
+                    ? new ProducerEntry(batch.producerEpoch(), List.of())
+                    : current.withEpoch(batch.producerEpoch());
             updates.put(batch.producerId(), updated);
+            if (batch.isControlBatch()) {
+                endTransaction(batch, updated);
+                return;
+            }
+            updated.add(metadataOf(batch));
+            if (batch.isTransactional() && updated.currentTxnFirstOffset() < 0) {
+                updated.startTransaction(batch.baseOffset());
+                events.add(new Started(batch.baseOffset(), batch.producerId()));
+            }
+        }
+
+        private void endTransaction(RecordBatch batch, ProducerEntry entry) {
+            Iterator<Record> records = batch.iterator();
+            if (!records.hasNext()) {
+                return;
+            }
+            Record record = records.next();
+            ControlRecordType type = ControlRecordType.parse(record.key());
+            if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
+                return;
+            }
+            EndTransactionMarker marker = EndTransactionMarker.deserialize(record);
+            long first = entry.currentTxnFirstOffset() >= 0 ? entry.currentTxnFirstOffset() : batch.baseOffset();
+            entry.endTransaction(marker.coordinatorEpoch());
+            CompletedTxn completed = new CompletedTxn(batch.producerId(), first, batch.baseOffset(),
+                    type == ControlRecordType.ABORT);
+            events.add(completed);
         }
 
         private ProducerEntry current(long producerId) {
@@ -124,9 +262,49 @@ public final class ProducerStateManager {
             return staged != null ? staged : producers.get(producerId);
         }
 
-        public void commit() {
+        /**
+         * Makes the staged state current.
+         *
+         * @return the transactions this append aborted, in marker order, each with the last stable offset right
+         *         after its abort: the entries for the aborted-transaction index of the segment written to
+         */
+        public List<AbortedTxn> commit() {
             producers.putAll(updates);
+            if (events.isEmpty()) {
+                return List.of();
+            }
+            List<AbortedTxn> aborted = new ArrayList<>();
+            for (Object event : events) {
+                if (event instanceof CompletedTxn done) {
+                    ongoing.remove(done.firstOffset());
+                    unreplicated.put(done.firstOffset(), done.lastOffset());
+                    if (done.aborted()) {
+                        aborted.add(new AbortedTxn(done.producerId(), done.firstOffset(), done.lastOffset(),
+                                lastStableOffsetAfter(done)));
+                    }
+                } else if (event instanceof Started started) {
+                    ongoing.put(started.firstOffset(), started.producerId());
+                }
+            }
+            publish();
+            return aborted;
         }
+    }
+
+    /** Drops ended transactions the high watermark has passed and publishes what bounds the stable offset. */
+    private void publish() {
+        long hw = highWatermarkSeen;
+        unreplicated.values().removeIf(markerOffset -> markerOffset < hw);
+        long[] firsts = new long[unreplicated.size()];
+        long[] markers = new long[unreplicated.size()];
+        int i = 0;
+        for (Map.Entry<Long, Long> e : unreplicated.entrySet()) {
+            firsts[i] = e.getKey();
+            markers[i++] = e.getValue();
+        }
+        long firstOngoing = ongoing.isEmpty() ? Long.MAX_VALUE : ongoing.firstKey();
+        unstable = firsts.length == 0 && ongoing.isEmpty() ? Unstable.NONE
+                : new Unstable(firstOngoing, firsts, markers);
     }
 
     static int nextSequence(int sequence) {
@@ -137,26 +315,41 @@ public final class ProducerStateManager {
         return new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
     }
 
-    /** Applies a batch read back from the log during load, without checks. */
-    public void replay(RecordBatch batch) {
+    /**
+     * Applies a batch read back from the log during load, without checks.
+     *
+     * @return the transaction it aborted, if it is an abort marker, as {@link Staged#commit} gives it
+     */
+    public List<AbortedTxn> replay(RecordBatch batch) {
         if (!batch.hasProducerId()) {
-            return;
+            return List.of();
         }
-        ProducerEntry current = producers.get(batch.producerId());
-        if (current == null || current.epoch() != batch.producerEpoch()) {
-            current = new ProducerEntry(batch.producerEpoch(), List.of());
-            producers.put(batch.producerId(), current);
-        }
-        current.add(metadataOf(batch));
+        Staged staged = new Staged(0);
+        staged.update(batch);
+        return staged.commit();
     }
 
-    /** Forgets producers whose last batch is below the log start offset. */
+    /**
+     * Forgets producers whose last batch is below the log start offset, with their open transactions, and
+     * ended transactions whose marker is below it.
+     */
     public void evictBelow(long logStartOffset) {
-        producers.values().removeIf(entry -> entry.lastOffset() < logStartOffset);
+        producers.entrySet().removeIf(e -> {
+            boolean evict = e.getValue().lastOffset() < logStartOffset;
+            if (evict && e.getValue().currentTxnFirstOffset() >= 0) {
+                ongoing.remove(e.getValue().currentTxnFirstOffset());
+            }
+            return evict;
+        });
+        unreplicated.values().removeIf(markerOffset -> markerOffset < logStartOffset);
+        publish();
     }
 
     public void clear() {
         producers.clear();
+        ongoing.clear();
+        unreplicated.clear();
+        publish();
     }
 
     /** Writes a snapshot of the state as of {@code offset} (the log end offset) and prunes old ones. */
@@ -170,6 +363,8 @@ public final class ProducerStateManager {
             for (Map.Entry<Long, ProducerEntry> e : producers.entrySet()) {
                 out.writeLong(e.getKey());
                 out.writeShort(e.getValue().epoch());
+                out.writeInt(e.getValue().coordinatorEpoch());
+                out.writeLong(e.getValue().currentTxnFirstOffset());
                 List<BatchMetadata> batches = e.getValue().batches();
                 out.writeInt(batches.size());
                 for (BatchMetadata b : batches) {
@@ -201,7 +396,7 @@ public final class ProducerStateManager {
      * @return the snapshot's offset (replay the log from there), or empty when there is none (replay all)
      */
     public Optional<Long> loadLatestSnapshot(long logEndOffset) throws IOException {
-        producers.clear();
+        clear();
         List<Long> offsets = snapshotOffsets();
         Collections.reverse(offsets);
         for (long offset : offsets) {
@@ -227,7 +422,11 @@ public final class ProducerStateManager {
             return false;
         }
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content))) {
-            if (in.readInt() != MAGIC || in.readShort() != VERSION) {
+            if (in.readInt() != MAGIC) {
+                return false;
+            }
+            short version = in.readShort();
+            if (version != 1 && version != VERSION) {
                 return false;
             }
             in.readLong();
@@ -235,14 +434,24 @@ public final class ProducerStateManager {
             for (int i = 0; i < count; i++) {
                 long producerId = in.readLong();
                 short epoch = in.readShort();
+                int coordinatorEpoch = version >= 2 ? in.readInt() : -1;
+                long txnFirstOffset = version >= 2 ? in.readLong() : -1;
                 int batchCount = in.readInt();
                 List<BatchMetadata> batches = new ArrayList<>();
                 for (int j = 0; j < batchCount; j++) {
                     batches.add(new BatchMetadata(in.readInt(), in.readInt(), in.readLong(), in.readLong()));
                 }
-                producers.put(producerId, new ProducerEntry(epoch, batches));
+                producers.put(producerId, new ProducerEntry(epoch, batches, txnFirstOffset, coordinatorEpoch));
+                if (txnFirstOffset >= 0) {
+                    ongoing.put(txnFirstOffset, producerId);
+                }
             }
+        } catch (IOException e) {
+            clear();
+            log.info("Ignoring producer snapshot {} that ends early: {}", file, e.toString());
+            return false;
         }
+        publish();
         return true;
     }
 
@@ -264,7 +473,7 @@ public final class ProducerStateManager {
 
     /** Forgets every producer and deletes every snapshot (the log restarts empty). */
     public void truncateFully() throws IOException {
-        producers.clear();
+        clear();
         for (long offset : snapshotOffsets()) {
             Files.deleteIfExists(snapshotFile(offset));
         }

@@ -1,0 +1,300 @@
+package io.cairn.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cairn.storage.internal.TransactionIndex;
+
+/**
+ * Transactions in one partition log: the last stable offset, markers, the aborted-transaction index, and that
+ * all of them survive restarts (clean and unclean), follower replication, truncation, retention and compaction.
+ */
+class TransactionalLogTest {
+
+    private static final long P1 = 1001L;
+    private static final long P2 = 1002L;
+    private static final short EPOCH = 3;
+
+    @TempDir
+    Path dir;
+    ManualTime time = new ManualTime(1_000_000L);
+    PartitionLog log;
+
+    @AfterEach
+    void close() {
+        if (log != null) {
+            log.close();
+        }
+    }
+
+    private final java.util.Map<Long, Integer> sequences = new java.util.HashMap<>();
+
+    /** Appends one transactional batch of {@code producerId} (sequence numbers continue per producer). */
+    private AppendResult txn(PartitionLog target, long producerId, String... values) {
+        int sequence = sequences.getOrDefault(producerId, 0);
+        sequences.put(producerId, sequence + values.length);
+        return target.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, EPOCH,
+                sequence, TestLogs.records(time.milliseconds(), values)), 0);
+    }
+
+    private AppendResult end(PartitionLog target, long producerId, boolean commit) {
+        return target.appendTransactionMarker(producerId, EPOCH, commit, 7, 0);
+    }
+
+    @Test
+    void anOpenTransactionHoldsTheLastStableOffsetUntilItsMarkerIsReplicated() {
+        // given a committed plain record, then an open transaction
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        log.appendAsLeader(TestLogs.batch(10L, "plain"), 0);
+        long first = txn(log, P1, "a", "b").firstOffset();
+        txn(log, P1, "c");
+
+        // then the last stable offset stays at the transaction's first offset, whatever the high watermark
+        assertThat(first).isEqualTo(1);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(1);
+        assertThat(log.lastStableOffset(1)).isEqualTo(1);
+        assertThat(log.lastStableOffset(0)).isZero();
+
+        // when it commits, the marker must pass the high watermark before the transaction is stable
+        long marker = end(log, P1, true).lastOffset();
+        assertThat(marker).isEqualTo(4);
+        assertThat(log.lastStableOffset(marker)).isEqualTo(1);
+        assertThat(log.lastStableOffset(marker + 1)).isEqualTo(marker + 1);
+        assertThat(log.abortedTransactions(0, marker + 1)).isEmpty();
+    }
+
+    @Test
+    void abortsAreIndexedAndListedForTheFetchedRange() {
+        // given two producers' interleaved transactions: P1 aborts, P2 commits, then P1 aborts again
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        txn(log, P1, "p1-a");       // 0
+        txn(log, P2, "p2-a");       // 1
+        txn(log, P1, "p1-b");       // 2
+        end(log, P1, false);        // 3
+        end(log, P2, true);         // 4
+        txn(log, P1, "p1-c");       // 5
+        end(log, P1, false);        // 6
+
+        // then the index holds both aborts with Kafka's last stable offsets (P2 was still open at the first)
+        List<AbortedTxn> all = log.abortedTransactions(0, log.logEndOffset());
+        assertThat(all).containsExactly(new AbortedTxn(P1, 0, 3, 1), new AbortedTxn(P1, 5, 6, 7));
+        assertThat(Files.exists(dir.resolve("00000000000000000000" + TransactionIndex.SUFFIX))).isTrue();
+
+        // and a fetch lists only the aborts overlapping its range
+        assertThat(log.abortedTransactions(4, 5)).isEmpty();
+        assertThat(log.abortedTransactions(3, 4)).containsExactly(new AbortedTxn(P1, 0, 3, 1));
+        assertThat(log.abortedTransactions(4, 7)).containsExactly(new AbortedTxn(P1, 5, 6, 7));
+        assertThat(log.lastStableOffset(7)).isEqualTo(7);
+    }
+
+    @Test
+    void markersFenceOlderProducerAndCoordinatorEpochs() {
+        // given a transaction ended by coordinator epoch 7
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        txn(log, P1, "a");
+        end(log, P1, true);
+
+        // then a marker from an older coordinator epoch or an older producer epoch is refused
+        assertThatThrownBy(() -> log.appendTransactionMarker(P1, EPOCH, false, 6, 0))
+                .isInstanceOf(TransactionCoordinatorFencedException.class);
+        assertThatThrownBy(() -> log.appendTransactionMarker(P1, (short) (EPOCH - 1), false, 7, 0))
+                .isInstanceOf(InvalidProducerEpochException.class);
+        assertThat(log.logEndOffset()).isEqualTo(2);
+
+        // and a marker for a producer with nothing open ends an empty transaction at the marker itself
+        long marker = log.appendTransactionMarker(P2, (short) 0, false, 7, 0).lastOffset();
+        assertThat(log.abortedTransactions(0, marker + 1)).containsExactly(new AbortedTxn(P2, marker, marker,
+                marker + 1));
+    }
+
+    @Test
+    void aProducerWithAnOpenTransactionCannotWriteOutsideIt() {
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        txn(log, P1, "a");
+        MemoryRecords plain = MemoryRecords.withIdempotentRecords(Compression.NONE, P1, EPOCH, 1,
+                TestLogs.records(10L, "b"));
+        assertThatThrownBy(() -> log.appendAsLeader(plain, 0)).isInstanceOf(InvalidTxnStateException.class);
+    }
+
+    @Test
+    void openTransactionsAndAbortsSurviveACleanRestart() throws IOException {
+        // given an abort and an open transaction, closed cleanly (a producer snapshot at the end)
+        log = TestLogs.open(dir, TestLogs.config(), time);
+        txn(log, P1, "a");
+        end(log, P1, false);
+        txn(log, P2, "b");
+        log.close();
+
+        // when reopened
+        log = TestLogs.open(dir, TestLogs.config(), time);
+
+        // then P2's transaction is still open and P1's abort still indexed
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(2);
+        assertThat(log.abortedTransactions(0, 3)).containsExactly(new AbortedTxn(P1, 0, 1, 2));
+        long marker = end(log, P2, true).lastOffset();
+        assertThat(log.lastStableOffset(marker + 1)).isEqualTo(marker + 1);
+    }
+
+    @Test
+    void recoveryRebuildsTheAbortedTransactionIndex() throws IOException {
+        // given a log over several segments with aborts in each, abandoned without a close (kill -9), and its
+        // transaction index files removed as if never written
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 300);
+        PartitionLog crashed = TestLogs.open(dir, config, time);
+        List<AbortedTxn> expected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            long first = txn(crashed, P1, "value-" + i).firstOffset();
+            txn(crashed, P2, "other-" + i);
+            long marker = end(crashed, P1, i % 3 != 0).lastOffset();
+            end(crashed, P2, true);
+            if (i % 3 == 0) {
+                expected.add(new AbortedTxn(P1, first, marker, first + 1));
+            }
+        }
+        txn(crashed, P2, "left-open");
+        long end = crashed.logEndOffset();
+        assertThat(crashed.abortedTransactions(0, end)).isEqualTo(expected);
+        assertThat(crashed.segmentCount()).isGreaterThan(3);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(TransactionIndex.SUFFIX)).toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.deleteIfExists(dir.resolve("recovery-point-offset-checkpoint"));
+
+        // when reopened, every segment is recovered
+        log = TestLogs.open(dir, config, time);
+
+        // then the aborts are indexed again and P2's last transaction is open again
+        assertThat(log.abortedTransactions(0, end)).isEqualTo(expected);
+        assertThat(log.lastStableOffset(end)).isEqualTo(end - 1);
+    }
+
+    @Test
+    void aFollowerCopiesTransactionsAndMarkersAndIndexesTheSameAborts() throws IOException {
+        // given a leader with an aborted and an open transaction
+        log = TestLogs.open0(dir.resolve("leader"), TestLogs.config(), time);
+        txn(log, P1, "a");
+        end(log, P1, false);
+        txn(log, P2, "b");
+        txn(log, P1, "c");
+
+        // when a follower copies the leader's log
+        try (PartitionLog follower = TestLogs.open(dir.resolve("follower"), TestLogs.config(), time)) {
+            ReplicationTest.catchUp(log, follower);
+
+            // then it holds the same aborts and the same open transactions
+            assertThat(follower.abortedTransactions(0, 4)).isEqualTo(log.abortedTransactions(0, 4));
+            assertThat(follower.lastStableOffset(4)).isEqualTo(2);
+
+            // and, truncated below the abort marker, the abort is gone and P1's transaction open again
+            follower.truncateTo(1);
+            assertThat(follower.abortedTransactions(0, 1)).isEmpty();
+            assertThat(follower.lastStableOffset(1)).isZero();
+        }
+    }
+
+    @Test
+    void retentionNeverDeletesAnOpenTransaction() {
+        // given small segments by time, then an open transaction, then more plain data
+        LogConfig config = TestLogs.withRetention(TestLogs.withSegmentBytes(TestLogs.config(), 200), 1_000, 5_000, -1);
+        log = TestLogs.open0(dir, config, time);
+        for (int i = 0; i < 5; i++) {
+            log.appendAsLeader(TestLogs.batch(time.milliseconds(), "old-" + i), 0);
+        }
+        long open = txn(log, P1, "open").firstOffset();
+        for (int i = 0; i < 10; i++) {
+            log.appendAsLeader(TestLogs.batch(time.milliseconds(), "new-" + i), 0);
+        }
+
+        // when everything is past retention.ms
+        time.sleep(60_000);
+        log.enforceRetention(log.logEndOffset());
+
+        // then the log starts at or before the open transaction
+        assertThat(log.logStartOffset()).isLessThanOrEqualTo(open);
+        assertThat(log.logStartOffset()).isGreaterThan(0);
+    }
+
+    @Test
+    void compactionDropsAbortedDataAndNeverLetsItHideACommittedValue() {
+        // given key k committed, then overwritten by an aborted transaction, then many other keys
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 400).withCompaction(true, 60_000, 0.01);
+        log = TestLogs.open0(dir, config, time);
+        keyed(P1, "k", "committed");
+        end(log, P1, true);
+        keyed(P1, "k", "aborted");
+        end(log, P1, false);
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    ("other-" + (i % 4)).getBytes(), ("v" + i).getBytes())), 0);
+        }
+
+        // when compacted
+        assertThat(log.compact(log.logEndOffset())).isNotNull();
+
+        // then the committed value of k is kept, the aborted one is gone, both markers are kept
+        List<String> kValues = new ArrayList<>();
+        int markers = 0;
+        for (RecordBatch batch : log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE, true).records().batches()) {
+            if (batch.isControlBatch()) {
+                markers++;
+                continue;
+            }
+            for (Record r : batch) {
+                if (new String(bytes(r.key())).equals("k")) {
+                    kValues.add(new String(bytes(r.value())));
+                }
+            }
+        }
+        assertThat(kValues).containsExactly("committed");
+        assertThat(markers).isEqualTo(2);
+        assertThat(log.abortedTransactions(0, log.logEndOffset())).hasSize(1);
+    }
+
+    @Test
+    void compactionStopsAtTheLastStableOffset() {
+        // given an open transaction early in a compacted log
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 300).withCompaction(true, 60_000, 0.01);
+        log = TestLogs.open0(dir, config, time);
+        keyed(P1, "k", "open");
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    "k".getBytes(), ("v" + i).getBytes())), 0);
+        }
+        // when compaction is asked to clean up to the log end, nothing at or past the open transaction is touched
+        assertThat(log.compact(log.logEndOffset())).isNull();
+        assertThat(TestLogs.readAll(log, 0)).hasSize(41);
+    }
+
+    private void keyed(long producerId, String key, String value) {
+        int sequence = sequences.getOrDefault(producerId, 0);
+        sequences.put(producerId, sequence + 1);
+        log.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, EPOCH, sequence,
+                new SimpleRecord(time.milliseconds(), key.getBytes(), value.getBytes())), 0);
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
