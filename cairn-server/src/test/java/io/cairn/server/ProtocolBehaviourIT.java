@@ -119,6 +119,25 @@ class ProtocolBehaviourIT {
         }
     }
 
+    @Test
+    void transactionalRecordsWithoutATransactionalIdAreRefused() throws Exception {
+        try (RawClient client = new RawClient(node.node().port())) {
+            // given a transactional batch in a produce request that names no transactional id
+            MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, 4242L, (short) 0, 0,
+                    new SimpleRecord("stray".getBytes()));
+            ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5_000);
+            data.topicData().add(new ProduceRequestData.TopicProduceData().setName("dedup").setPartitionData(List.of(
+                    new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+
+            // when
+            ProduceResponseData response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 9);
+
+            // then it is refused as Kafka does: no transaction is opened that no coordinator would ever end
+            assertThat(response.responses().iterator().next().partitionResponses().get(0).errorCode())
+                    .isEqualTo(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
+        }
+    }
+
     private static ProduceResponseData.PartitionProduceResponse produce(RawClient client, long producerId,
                                                                         short epoch, int sequence) throws Exception {
         MemoryRecords records = MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, sequence,

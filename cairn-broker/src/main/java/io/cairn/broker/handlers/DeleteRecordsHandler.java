@@ -58,11 +58,13 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
             Partition partition = replicas.partition(tp)
                     .orElseThrow(() -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
             partition.requireLeader(Optional.empty());
-            long highWatermark = partition.highWatermark();
-            long target = offset == -1 ? highWatermark : offset;
-            if (target < 0 || target > highWatermark) {
-                throw new OffsetOutOfRangeException("Offset " + offset + " of " + tp
-                        + " is outside [0, high watermark " + highWatermark + "]");
+            // Never into an unfinished transaction: up to the last stable offset (the high watermark when none is
+            // open), and -1 ("up to the high watermark") means up to there.
+            long stable = partition.lastStableOffset();
+            long target = offset == -1 ? stable : offset;
+            if (target < 0 || target > stable) {
+                throw new OffsetOutOfRangeException("Offset " + offset + " of " + tp + " is outside [0, last stable "
+                        + "offset " + stable + "] (high watermark " + partition.highWatermark() + ")");
             }
             return result.setLowWatermark(partition.log().deleteRecordsBefore(target));
         } catch (RuntimeException e) {

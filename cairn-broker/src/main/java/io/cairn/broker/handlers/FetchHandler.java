@@ -15,8 +15,10 @@ import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import io.cairn.storage.AbortedTxn;
 import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.ReadResult;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -30,6 +32,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.requests.FetchRequest;
 
 /**
@@ -106,11 +110,14 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         /** The follower's broker epoch (KIP-903), -1 if the request carries none. */
         private final long replicaEpoch;
         private final CompletableFuture<ApiMessage> result;
+        /** Consumers only: read_committed reads stop at the last stable offset and list aborted transactions. */
+        private final IsolationLevel isolation;
         /** What {@link #canComplete} read when it could complete: {@link #onComplete} sends it, not a second read. */
         private volatile FetchResponseData ready;
 
         PendingFetch(FetchRequestData request, int replicaId, long replicaEpoch, CompletableFuture<ApiMessage> result) {
             this.request = request;
+            this.isolation = IsolationLevel.forId(request.isolationLevel());
             this.replicaId = replicaId;
             this.replicaEpoch = replicaEpoch;
             this.result = result;
@@ -200,7 +207,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     if (diverging.isPresent()) {
                         return result
                                 .setHighWatermark(partition.highWatermark())
-                                .setLastStableOffset(partition.highWatermark())
+                                .setLastStableOffset(partition.lastStableOffset())
                                 .setLogStartOffset(partition.log().logStartOffset())
                                 .setDivergingEpoch(new FetchResponseData.EpochEndOffset()
                                         .setEpoch(diverging.get().epoch())
@@ -209,12 +216,14 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                     }
                     read = partition.readAsFollower(replicaId, request.fetchOffset(), maxBytes, epoch);
                 } else {
-                    read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch);
+                    read = partition.readAsConsumer(request.fetchOffset(), maxBytes, epoch, minOneBatch, isolation);
+                    if (isolation == IsolationLevel.READ_COMMITTED) {
+                        result.setAbortedTransactions(abortedIn(partition, request.fetchOffset(), read.records()));
+                    }
                 }
-                long highWatermark = partition.highWatermark();
                 return result
-                        .setHighWatermark(highWatermark)
-                        .setLastStableOffset(highWatermark)
+                        .setHighWatermark(partition.highWatermark())
+                        .setLastStableOffset(partition.lastStableOffset())
                         .setLogStartOffset(read.logStartOffset())
                         .setRecords(read.records());
             } catch (RuntimeException e) {
@@ -224,12 +233,40 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 return result
                         .setErrorCode(Errors.forException(e).code())
                         .setHighWatermark(outOfRange ? hosted.get().highWatermark() : -1)
-                        .setLastStableOffset(outOfRange ? hosted.get().highWatermark() : -1)
+                        .setLastStableOffset(outOfRange ? hosted.get().lastStableOffset() : -1)
                         .setLogStartOffset(outOfRange ? hosted.get().log().logStartOffset() : -1)
                         .setRecords(MemoryRecords.EMPTY);
             }
         }
 
+    }
+
+    /**
+     * The aborted transactions a {@code read_committed} consumer needs to skip in the records read from
+     * {@code fetchOffset}: those whose data starts before the end of the read and whose marker is not before it.
+     * The end of the read is only looked up (a walk over the batch headers) when the log has such aborts at all.
+     */
+    static List<FetchResponseData.AbortedTransaction> abortedIn(Partition partition, long fetchOffset,
+                                                                Records records) {
+        if (records.sizeInBytes() == 0) {
+            return List.of();
+        }
+        List<AbortedTxn> candidates = partition.log().abortedTransactions(fetchOffset, partition.lastStableOffset());
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        long end = fetchOffset;
+        for (RecordBatch batch : records.batches()) {
+            end = batch.nextOffset();
+        }
+        List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
+        for (AbortedTxn txn : candidates) {
+            if (txn.firstOffset() < end) {
+                aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId())
+                        .setFirstOffset(txn.firstOffset()));
+            }
+        }
+        return aborted;
     }
 
     private static Optional<TopicImage> resolve(MetadataImage image, FetchRequestData.FetchTopic topic) {

@@ -12,6 +12,7 @@ import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import io.cairn.storage.PartitionLog;
 import io.cairn.storage.TimestampAndOffset;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -52,7 +53,8 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         for (ListOffsetsRequestData.ListOffsetsTopic topic : request.data().topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
-                topicResponse.partitions().add(listOffset(current, topic.name(), partition, request.version()));
+                topicResponse.partitions().add(listOffset(current, topic.name(), partition, request.version(),
+                        IsolationLevel.forId(request.data().isolationLevel())));
             }
             response.topics().add(topicResponse);
         }
@@ -61,7 +63,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
 
     private ListOffsetsPartitionResponse listOffset(MetadataImage current, String topic,
                                                     ListOffsetsRequestData.ListOffsetsPartition request,
-                                                    short version) {
+                                                    short version, IsolationLevel isolation) {
         ListOffsetsPartitionResponse result = new ListOffsetsPartitionResponse()
                 .setPartitionIndex(request.partitionIndex());
         try {
@@ -73,7 +75,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
             Partition partition = replicas.partition(tp)
                     .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
             ReplicaRole.Leader leader = partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
-            TimestampAndOffset found = find(partition, request.timestamp(), leader.leaderEpoch());
+            TimestampAndOffset found = find(partition, request.timestamp(), leader.leaderEpoch(), isolation);
             result.setTimestamp(found.timestamp()).setOffset(found.offset());
             return version >= 4 ? result.setLeaderEpoch(found.leaderEpoch()) : result;
         } catch (RuntimeException e) {
@@ -81,9 +83,15 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
         }
     }
 
-    private static TimestampAndOffset find(Partition partition, long timestamp, int leaderEpoch) {
+    /**
+     * Kafka's answers: the log start, the last offset a consumer of this isolation level may read (high
+     * watermark, or last stable offset for read_committed), or the first record at or after a timestamp below it.
+     */
+    private static TimestampAndOffset find(Partition partition, long timestamp, int leaderEpoch,
+                                           IsolationLevel isolation) {
         PartitionLog log = partition.log();
-        long highWatermark = partition.highWatermark();
+        long highWatermark = isolation == IsolationLevel.READ_COMMITTED ? partition.lastStableOffset()
+                : partition.highWatermark();
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
             return new TimestampAndOffset(-1, log.logStartOffset(), -1);
         }

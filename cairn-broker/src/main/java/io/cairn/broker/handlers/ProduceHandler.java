@@ -76,6 +76,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             throw new org.apache.kafka.common.errors.UnsupportedVersionException(
                     "Transactions are not supported by Cairn yet");
         }
+        if (org.apache.kafka.common.requests.RequestUtils.hasTransactionalRecords(request)) {
+            // As Kafka: transactional batches only under a transactional id (which a coordinator then ends).
+            throw new org.apache.kafka.common.errors.TransactionalIdAuthorizationException(
+                    "Transactional records need the request's transactional id");
+        }
         MetadataImage current = image.get();
         boolean internalTopicsAllowed = ADMIN_CLIENT_ID.equals(context.clientId());
         return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),

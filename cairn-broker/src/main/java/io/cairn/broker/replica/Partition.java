@@ -11,6 +11,7 @@ import io.cairn.storage.AppendResult;
 import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.PartitionLog;
 import io.cairn.storage.ReadResult;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedLeaderEpochException;
@@ -136,13 +137,33 @@ public final class Partition {
     public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks) {
         ReplicaRole.Leader leader = requireLeader(Optional.empty());
         if (requiredAcks == -1) {
-            List<Integer> inSync = effectiveIsr();
-            if (inSync.size() < minInsyncReplicas) {
-                throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + inSync
-                        + " are fewer than min.insync.replicas=" + minInsyncReplicas);
-            }
+            requireMinInsync();
         }
         AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch());
+        maybeAdvanceHighWatermark();
+        return result;
+    }
+
+    private void requireMinInsync() {
+        List<Integer> inSync = effectiveIsr();
+        if (inSync.size() < minInsyncReplicas) {
+            throw new NotEnoughReplicasException("The in-sync replicas of " + topicPartition + " " + inSync
+                    + " are fewer than min.insync.replicas=" + minInsyncReplicas);
+        }
+    }
+
+    /**
+     * Writes a transaction coordinator's commit or abort marker for a producer, as leader, with acks=-1's
+     * min.insync.replicas check (the caller waits for the high watermark to pass it, as for acks=-1).
+     *
+     * @see io.cairn.storage.PartitionLog#appendTransactionMarker
+     */
+    public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch) {
+        ReplicaRole.Leader leader = requireLeader(Optional.empty());
+        requireMinInsync();
+        AppendResult result = partitionLog.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
+                leader.leaderEpoch());
         maybeAdvanceHighWatermark();
         return result;
     }
@@ -150,12 +171,26 @@ public final class Partition {
     /** Reads for a consumer: only below the high watermark. */
     public ReadResult readAsConsumer(long fetchOffset, int maxBytes, Optional<Integer> currentLeaderEpoch,
                                      boolean minOneBatch) {
+        return readAsConsumer(fetchOffset, maxBytes, currentLeaderEpoch, minOneBatch, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    /**
+     * Reads for a consumer up to the high watermark ({@code read_uncommitted}) or the last stable offset
+     * ({@code read_committed}).
+     */
+    public ReadResult readAsConsumer(long fetchOffset, int maxBytes, Optional<Integer> currentLeaderEpoch,
+                                     boolean minOneBatch, IsolationLevel isolation) {
         requireLeader(currentLeaderEpoch);
-        long hw = highWatermark;
-        if (fetchOffset >= hw && fetchOffset <= partitionLog.logEndOffset()) {
+        long upTo = isolation == IsolationLevel.READ_COMMITTED ? lastStableOffset() : highWatermark;
+        if (fetchOffset >= upTo && fetchOffset <= partitionLog.logEndOffset()) {
             return new ReadResult(MemoryRecords.EMPTY, partitionLog.logStartOffset(), partitionLog.logEndOffset());
         }
-        return partitionLog.read(fetchOffset, maxBytes, hw, minOneBatch);
+        return partitionLog.read(fetchOffset, maxBytes, upTo, minOneBatch);
+    }
+
+    /** The last stable offset: the high watermark, or below it the first offset of an unfinished transaction. */
+    public long lastStableOffset() {
+        return partitionLog.lastStableOffset(highWatermark);
     }
 
     /**
