@@ -159,12 +159,20 @@ public final class PartitionLog implements AutoCloseable {
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's current
      * @throws KafkaStorageException                                        I/O failure
      */
-    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+    }
+
+    /**
+     * As {@link #appendAsLeader(MemoryRecords, int)}; a {@link AppendOrigin#COORDINATOR} append's batches are not
+     * checked against producer sequence numbers and epochs (they carry none), only recorded.
+     */
+    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, AppendOrigin origin) {
         ensureOpen();
         LogConfig cfg = config;
         View current = view;
         long now = time.milliseconds();
-        List<MutableRecordBatch> batches = AppendValidator.validate(records, cfg, now);
+        List<MutableRecordBatch> batches = AppendValidator.validate(records, cfg, now, origin);
         if (batches.isEmpty()) {
             return new AppendResult(current.logEndOffset(), current.logEndOffset() - 1, -1,
                     current.logStartOffset(), false);
@@ -173,7 +181,7 @@ public final class PartitionLog implements AutoCloseable {
         ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
         long nextOffset = current.logEndOffset();
         for (MutableRecordBatch batch : batches) {
-            if (batch.hasProducerId()) {
+            if (batch.hasProducerId() && origin == AppendOrigin.CLIENT) {
                 Optional<BatchMetadata> duplicate = staged.check(batch);
                 if (duplicate.isPresent()) {
                     return new AppendResult(duplicate.get().firstOffset(), duplicate.get().lastOffset(), -1,

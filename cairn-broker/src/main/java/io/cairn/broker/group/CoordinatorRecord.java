@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.broker.coordinator.StoredRecord;
+
 /**
  * One record of {@code __consumer_offsets}, in Cairn's own versioned binary format. The key names what the
  * record is about (a committed offset of one group and partition, or a group's metadata), so that log
@@ -20,7 +22,7 @@ import java.util.List;
  *
  * <p>Immutable and thread-safe.
  */
-public sealed interface CoordinatorRecord {
+public sealed interface CoordinatorRecord extends StoredRecord {
 
     short KEY_VERSION = 0;
     short VALUE_VERSION = 0;

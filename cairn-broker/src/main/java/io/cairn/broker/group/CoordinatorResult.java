@@ -3,6 +3,8 @@ package io.cairn.broker.group;
 import java.util.List;
 import java.util.function.Consumer;
 
+import io.cairn.broker.coordinator.CoordinatorWrite;
+
 /**
  * What a shard operation decided: the records to write to its {@code __consumer_offsets} partition and the
  * response to give once they are committed (the high watermark has passed them). The runtime replays the
@@ -11,7 +13,8 @@ import java.util.function.Consumer;
  *
  * <p>Immutable.
  */
-public record CoordinatorResult<T>(List<CoordinatorRecord> records, T response, Consumer<Throwable> onWritten) {
+public record CoordinatorResult<T>(List<CoordinatorRecord> records, T response, Consumer<Throwable> onWritten)
+        implements CoordinatorWrite<CoordinatorRecord, T> {
 
     public CoordinatorResult {
         records = List.copyOf(records);

@@ -24,6 +24,9 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.cairn.broker.coordinator.CoordinatorShard;
+import io.cairn.broker.coordinator.ShardTimer;
+
 /**
  * The group coordinator of one {@code __consumer_offsets} partition: the classic group protocol (join,
  * sync, heartbeat, leave, with session and rebalance timeouts and the initial rebalance delay) and, through
@@ -33,16 +36,16 @@ import org.slf4j.LoggerFactory;
  * once they are committed. {@link #replay} is the only mutator of durable state (offsets, persisted group
  * metadata); membership during a rebalance is soft state kept here, as in Kafka, and persisted when a
  * generation's assignment is complete or the group empties. Time comes from the injected {@link Time};
- * timers from the injected {@link CoordinatorTimer}; no threads, no sleeping.
+ * timers from the injected {@link ShardTimer}; no threads, no sleeping.
  *
  * <p>Not thread-safe; confined to the runtime's event loop.
  */
-public final class GroupCoordinatorShard {
+public final class GroupCoordinatorShard implements CoordinatorShard<CoordinatorRecord> {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorShard.class);
 
     private final Time time;
-    private final CoordinatorTimer timer;
+    private final ShardTimer<CoordinatorRecord> timer;
     private final GroupConfig config;
     private final Random random;
     private final String logPrefix;
@@ -50,7 +53,7 @@ public final class GroupCoordinatorShard {
     final OffsetsShard offsets;
     private boolean loaded;
 
-    public GroupCoordinatorShard(int partition, int nodeId, Time time, CoordinatorTimer timer, GroupConfig config,
+    public GroupCoordinatorShard(int partition, int nodeId, Time time, ShardTimer<CoordinatorRecord> timer, GroupConfig config,
                                  Random random) {
         this.time = time;
         this.timer = timer;
@@ -60,9 +63,15 @@ public final class GroupCoordinatorShard {
         this.offsets = new OffsetsShard(this, config);
     }
 
+    @Override
+    public String loadSummary() {
+        return groupCount() + " groups, " + offsets.offsetCount() + " offsets";
+    }
+
     // ---- durable state --------------------------------------------------------------------------------
 
     /** Applies one committed (or, while loading, stored) record. The only mutator of durable state. */
+    @Override
     public void replay(CoordinatorRecord record) {
         if (record instanceof CoordinatorRecord.Offset offset) {
             offsets.replay(offset);
@@ -84,6 +93,7 @@ public final class GroupCoordinatorShard {
     }
 
     /** The log has been replayed: members of loaded groups get a fresh session to heartbeat in. */
+    @Override
     public void onLoaded() {
         loaded = true;
         for (ClassicGroup group : groups.values()) {
@@ -92,6 +102,7 @@ public final class GroupCoordinatorShard {
     }
 
     /** Leadership moved away: parked requests learn that this node no longer coordinates their group. */
+    @Override
     public void onUnloaded() {
         for (ClassicGroup group : groups.values()) {
             for (GroupMember member : group.members.values()) {

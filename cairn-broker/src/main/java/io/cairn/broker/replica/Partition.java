@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntPredicate;
 
+import io.cairn.storage.AppendOrigin;
 import io.cairn.storage.AppendResult;
 import io.cairn.storage.EpochEndOffset;
 import io.cairn.storage.PartitionLog;
@@ -140,6 +141,18 @@ public final class Partition {
             requireMinInsync();
         }
         AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch());
+        maybeAdvanceHighWatermark();
+        return result;
+    }
+
+    /**
+     * Appends a coordinator's records to its internal-topic partition as leader, with acks=-1's
+     * min.insync.replicas check; transactional batches carry no sequence numbers.
+     */
+    public AppendResult appendAsCoordinator(MemoryRecords records) {
+        ReplicaRole.Leader leader = requireLeader(Optional.empty());
+        requireMinInsync();
+        AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch(), AppendOrigin.COORDINATOR);
         maybeAdvanceHighWatermark();
         return result;
     }

@@ -30,7 +30,7 @@ final class GroupShardContext {
         return apply(op.apply(shard));
     }
 
-    private <T> T apply(CoordinatorResult<T> result) {
+    private <T> T apply(io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, T> result) {
         for (CoordinatorRecord record : result.records()) {
             log.add(record);
             shard.replay(record);
@@ -89,13 +89,14 @@ final class GroupShardContext {
         }
     }
 
-    final class FakeTimer implements CoordinatorTimer {
+    final class FakeTimer implements io.cairn.broker.coordinator.ShardTimer<CoordinatorRecord> {
         final class Task {
             final String key;
             final long deadline;
-            final Supplier<CoordinatorResult<Void>> operation;
+            final Supplier<? extends io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, Void>> operation;
 
-            Task(String key, long deadline, Supplier<CoordinatorResult<Void>> operation) {
+            Task(String key, long deadline,
+                 Supplier<? extends io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, Void>> operation) {
                 this.key = key;
                 this.deadline = deadline;
                 this.operation = operation;
@@ -105,7 +106,8 @@ final class GroupShardContext {
         final List<Task> tasks = new ArrayList<>();
 
         @Override
-        public void schedule(String key, long delayMs, Supplier<CoordinatorResult<Void>> operation) {
+        public void schedule(String key, long delayMs,
+                             Supplier<? extends io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, Void>> operation) {
             cancel(key);
             tasks.add(new Task(key, time.now + delayMs, operation));
         }

@@ -15,6 +15,7 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 
+import io.cairn.storage.AppendOrigin;
 import io.cairn.storage.LogConfig;
 
 /**
@@ -33,10 +34,16 @@ public final class AppendValidator {
      * @return the batches, in order, all valid
      */
     public static List<MutableRecordBatch> validate(MemoryRecords records, LogConfig config, long nowMs) {
+        return validate(records, config, nowMs, AppendOrigin.CLIENT);
+    }
+
+    /** As above; a coordinator's transactional batches have no sequence numbers. */
+    public static List<MutableRecordBatch> validate(MemoryRecords records, LogConfig config, long nowMs,
+                                                    AppendOrigin origin) {
         List<MutableRecordBatch> batches = new ArrayList<>();
         long totalBytes = 0;
         for (MutableRecordBatch batch : records.batches()) {
-            validateBatch(batch, config);
+            validateBatch(batch, config, origin);
             validateTimestamps(batch, config, nowMs);
             totalBytes += batch.sizeInBytes();
             batches.add(batch);
@@ -75,7 +82,7 @@ public final class AppendValidator {
         }
     }
 
-    private static void validateBatch(MutableRecordBatch batch, LogConfig config) {
+    private static void validateBatch(MutableRecordBatch batch, LogConfig config, AppendOrigin origin) {
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
             throw new UnsupportedForMessageFormatException("Only record batches of magic 2 are accepted, got "
                     + batch.magic());
@@ -103,7 +110,7 @@ public final class AppendValidator {
             throw new InvalidRecordException("Batch record count " + count + " does not match its last offset delta "
                     + lastOffsetDelta);
         }
-        if (batch.hasProducerId() && batch.baseSequence() < 0) {
+        if (batch.hasProducerId() && batch.baseSequence() < 0 && origin == AppendOrigin.CLIENT) {
             throw new InvalidRecordException("Idempotent batch without a sequence number");
         }
         if (config.compact()) {
