@@ -147,6 +147,8 @@ public final class TransactionCoordinatorShard {
      * recovering from an error), a producer id or epoch that is neither the current nor a retried previous
      * one is PRODUCER_FENCED.
      *
+     * @param expected        the request's producer id and epoch (KIP-360), or empty when it has none (-1/-1);
+     *                        a null transactional id (an idempotent producer) never reaches the shard
      * @param freshProducerId a newly allocated producer id, or empty; when the decision needs one and none is
      *                        given, the answer is {@link InitProducerIdDecision.NeedsFreshProducerId}
      */
@@ -158,6 +160,10 @@ public final class TransactionCoordinatorShard {
         }
         if (!config.isValidTransactionTimeout(txnTimeoutMs)) {
             return initError(Errors.INVALID_TRANSACTION_TIMEOUT);
+        }
+        if (expected.isPresent() && (expected.get().producerId < 0 || expected.get().epoch < 0)) {
+            // The runtime passes empty for a request without one (-1/-1); half of one is malformed, as in Kafka.
+            return initError(Errors.INVALID_REQUEST);
         }
         if (pendingWrites.containsKey(transactionalId)) {
             return initError(Errors.CONCURRENT_TRANSACTIONS);
@@ -219,9 +225,10 @@ public final class TransactionCoordinatorShard {
         } else if (expected.get().epoch == current.producerEpoch()) {
             epoch = (short) (current.producerEpoch() + 1);
             lastEpoch = current.producerEpoch();
-        } else if (expected.get().epoch == current.lastProducerEpoch()) {
+        } else if (expected.get().epoch == current.lastProducerEpoch() && current.producerEpoch() < Short.MAX_VALUE) {
             // A retry of a call that already bumped: the same answer again. A newer producer would have reset
-            // lastProducerEpoch (it comes without an expected epoch), so this one is not a zombie.
+            // lastProducerEpoch (it comes without an expected epoch), so this one is not a zombie. Short.MAX_VALUE
+            // is only ever reached by a fence and never handed out. (Kafka throws for an exhausted epoch here.)
             epoch = current.producerEpoch();
             lastEpoch = current.lastProducerEpoch();
         } else {
@@ -404,7 +411,8 @@ public final class TransactionCoordinatorShard {
      * COMPLETE_ABORT record, its partitions cleared; the id is idle for its next transaction). Answers NONE
      * with the record, or, writing nothing: INVALID_PRODUCER_ID_MAPPING / PRODUCER_FENCED for a job of another
      * producer id or epoch, INVALID_TXN_STATE when the transaction is not in PREPARE (a job already completed),
-     * CONCURRENT_TRANSACTIONS while a write on the id is pending (the runtime retries later).
+     * CONCURRENT_TRANSACTIONS while a write on the id is pending. The runtime keeps the job until this answers
+     * NONE and its COMPLETE record is written, calling again later otherwise.
      */
     public TxnResult<Errors> onMarkersWritten(String transactionalId, long producerId, short producerEpoch) {
         requireLoaded();

@@ -188,6 +188,20 @@ class TransactionCoordinatorShardTest {
         assertThat(retried).isEqualTo(rotated);
     }
 
+    @Test
+    void aHalfGivenExpectedProducerIsInvalidAndTheFenceEpochIsNeverHandedOut() {
+        // given an id fenced at Short.MAX_VALUE (its ongoing transaction was aborted from epoch MAX - 1)
+        ctx.shard.replay(TransactionRecord.of(new TransactionMetadata("t", 7, -1, Short.MAX_VALUE, (short) -1,
+                TIMEOUT, TransactionState.COMPLETE_ABORT, Set.of(), 1, 1)));
+
+        // then
+        assertThat(ctx.init("t", TIMEOUT, Optional.of(new ProducerIdAndEpoch(7, (short) -1))).error())
+                .isEqualTo(Errors.INVALID_REQUEST);
+        assertThat(ctx.init("t", TIMEOUT, Optional.of(new ProducerIdAndEpoch(7, (short) 5))).error())
+                .isEqualTo(Errors.PRODUCER_FENCED);
+        assertThat(ctx.init("t", TIMEOUT)).isEqualTo(new InitProducerIdResponse(Errors.NONE, 1000, (short) 0));
+    }
+
     // ---- the pending-write guard ------------------------------------------------------------------------
 
     @Test
