@@ -11,6 +11,7 @@ import org.apache.kafka.common.protocol.Errors;
 public record EndTxnResponse(Errors error, long producerId, short producerEpoch) {
 
     public static EndTxnResponse error(Errors error) {
-        return new EndTxnResponse(error, TransactionMetadata.NO_PRODUCER_ID, TransactionMetadata.NO_PRODUCER_EPOCH);
+        return new EndTxnResponse(error, TransactionMetadata.NO_PRODUCER_ID,
+                TransactionMetadata.NO_PRODUCER_EPOCH);
     }
 }

@@ -10,6 +10,7 @@ import org.apache.kafka.common.protocol.Errors;
 public record InitProducerIdResponse(Errors error, long producerId, short producerEpoch) {
 
     public static InitProducerIdResponse error(Errors error) {
-        return new InitProducerIdResponse(error, TransactionMetadata.NO_PRODUCER_ID, TransactionMetadata.NO_PRODUCER_EPOCH);
+        return new InitProducerIdResponse(error, TransactionMetadata.NO_PRODUCER_ID,
+                TransactionMetadata.NO_PRODUCER_EPOCH);
     }
 }

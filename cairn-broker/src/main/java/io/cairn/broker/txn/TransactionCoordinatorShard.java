@@ -260,7 +260,8 @@ public final class TransactionCoordinatorShard {
             throw new IllegalStateException("Cannot fence " + current + ": its epoch would overflow");
         }
         TransactionMetadata aborting = current.with(TransactionState.PREPARE_ABORT, current.producerId(),
-                current.previousProducerId(), (short) (current.producerEpoch() + 1), TransactionMetadata.NO_PRODUCER_EPOCH,
+                current.previousProducerId(), (short) (current.producerEpoch() + 1),
+                TransactionMetadata.NO_PRODUCER_EPOCH,
                 current.txnTimeoutMs(), current.topicPartitions(), current.txnStartTimestamp(), now());
         log.info("{}Fencing producer id {} epoch {} of {}: aborting its ongoing transaction at epoch {}", logPrefix,
                 current.producerId(), current.producerEpoch(), current.transactionalId(), aborting.producerEpoch());

@@ -123,7 +123,8 @@ class TransactionCoordinatorShardSimulationTest {
             } else if (dice < 74) {
                 TxnResult<List<String>> r = shard.abortTimedOutTransactions();
                 if (decide("abortTimedOut", null, r)) {
-                    r.response().forEach(t -> handles.getOrDefault(t, List.of()).forEach(h -> zombies.add(t + "/" + h)));
+                    r.response().forEach(t -> handles.getOrDefault(t, List.of())
+                            .forEach(h -> zombies.add(t + "/" + h)));
                 }
             } else if (dice < 77) {
                 decide("expire", null, shard.expireTransactionalIds());
