@@ -36,7 +36,10 @@ import io.cairn.broker.handlers.OffsetDeleteHandler;
 import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
 import io.cairn.broker.handlers.SyncGroupHandler;
+import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.txn.TransactionCoordinator;
+import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.protocol.ApiRegistry;
@@ -57,7 +60,8 @@ public final class BrokerApis {
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
-                      GroupCoordinatorRuntime groups, QuorumView quorum, ServingBrokerWait brokerWait) {
+                      GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
+                      ProducerIdManager producerIds, QuorumView quorum, ServingBrokerWait brokerWait) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
@@ -69,7 +73,7 @@ public final class BrokerApis {
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))
                 .add(new OffsetForLeaderEpochHandler(replicas))
-                .add(new InitProducerIdHandler(new ProducerIdManager(nodeId, writer)))
+                .add(new InitProducerIdHandler(producerIds, txns))
                 .add(new DescribeClusterHandler(image, controllerId))
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs))
                 .add(new DeleteRecordsHandler(replicas))
@@ -86,7 +90,13 @@ public final class BrokerApis {
                 .add(ClusterApiHandlers.allocateProducerIds(routed))
                 .add(new AlterPartitionReassignmentsHandler(routed))
                 .add(new ListPartitionReassignmentsHandler(image))
-                .add(new FindCoordinatorHandler(image, writer, groups.config()))
+                .add(new FindCoordinatorHandler(image, writer, groups.config(), txns.config()))
+                .add(TransactionHandlers.addPartitionsToTxn(txns, image))
+                .add(TransactionHandlers.addOffsetsToTxn(txns))
+                .add(TransactionHandlers.endTxn(txns))
+                .add(TransactionHandlers.writeTxnMarkers(markers))
+                .add(TransactionHandlers.describeTransactions(txns))
+                .add(TransactionHandlers.listTransactions(txns))
                 .add(new JoinGroupHandler(groups))
                 .add(new SyncGroupHandler(groups))
                 .add(new HeartbeatHandler(groups))

@@ -19,10 +19,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.BrokerApis;
+import io.cairn.broker.ProducerIdManager;
 import io.cairn.broker.CatchUpPolicy;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.txn.TransactionConfig;
+import io.cairn.broker.txn.TransactionCoordinator;
+import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
@@ -87,6 +91,9 @@ public final class CairnNode implements AutoCloseable {
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
     private GroupCoordinatorRuntime groupCoordinator;
+    private TransactionCoordinator txnCoordinator;
+    private TxnMarkerWriter txnMarkers;
+    private ProducerIdManager producerIds;
     private RatisMetadataLog metadataLog;
     private ServingGate servingGate;
     private Controller controller;
@@ -180,6 +187,13 @@ public final class CairnNode implements AutoCloseable {
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
         controller.addListener(groupCoordinator);
+        GroupConfig groupConfig = groupCoordinator.config();
+        producerIds = new ProducerIdManager(nodeId, writer);
+        txnMarkers = new TxnMarkerWriter(replicas, groupCoordinator, groupConfig.commitTimeoutMs());
+        txnCoordinator = new TransactionCoordinator(nodeId, time, TransactionConfig.fromBrokerConfigs(brokerConfigs),
+                producerIds, controller::current, replicas, txnMarkers, scheduler,
+                Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)));
+        controller.addListener(txnCoordinator);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
@@ -240,8 +254,8 @@ public final class CairnNode implements AutoCloseable {
                                             Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator, quorumView(),
-                brokerWait);
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator,
+                txnCoordinator, txnMarkers, producerIds, quorumView(), brokerWait);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -374,6 +388,10 @@ public final class CairnNode implements AutoCloseable {
         return metricsServer == null ? -1 : metricsServer.port();
     }
 
+    public TransactionCoordinator txnCoordinator() {
+        return txnCoordinator;
+    }
+
     public GroupCoordinatorRuntime groupCoordinator() {
         return groupCoordinator;
     }
@@ -426,6 +444,7 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(controllerChannel);
         closeQuietly(leaderClient);
         shutdown(requestThreads);
+        closeQuietly(txnCoordinator);
         closeQuietly(groupCoordinator);
         shutdown(scheduler);
         closeQuietly(metadataLog);

@@ -11,11 +11,11 @@ import org.apache.kafka.common.requests.AbstractRequest;
  * arguments (AlterConfigs, ElectLeaders): the data is written at the version and parsed back by
  * kafka-clients, so the request is exactly what a client would have sent. Immutable.
  */
-final class DataRequestBuilder extends AbstractRequest.Builder<AbstractRequest> {
+public final class DataRequestBuilder extends AbstractRequest.Builder<AbstractRequest> {
 
     private final ApiMessage data;
 
-    DataRequestBuilder(ApiKeys apiKey, ApiMessage data) {
+    public DataRequestBuilder(ApiKeys apiKey, ApiMessage data) {
         super(apiKey);
         this.data = data;
     }

@@ -20,8 +20,11 @@ public interface CoordinatorKind<S extends CoordinatorShard<R>, R extends Stored
     /** How long a write may wait for the high watermark before it fails with a timeout. */
     long commitTimeoutMs();
 
-    /** A new, empty shard for {@code partition}, whose timers are {@code timer}. */
-    S newShard(int partition, ShardTimer<R> timer);
+    /**
+     * A new, empty shard for {@code partition}, led here at {@code leaderEpoch} (the coordinator epoch), whose
+     * timers are {@code timer}.
+     */
+    S newShard(int partition, int leaderEpoch, ShardTimer<R> timer);
 
     /**
      * Parses a stored record.

@@ -379,7 +379,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
 
     private void startLoading(int partition, int leaderEpoch) {
         Timers timer = new Timers(partition);
-        S shard = kind.newShard(partition, timer);
+        S shard = kind.newShard(partition, leaderEpoch, timer);
         Loading<S> loading = new Loading<>(leaderEpoch, shard, timer, time.milliseconds(), new long[1]);
         roles.put(partition, loading);
         Optional<Partition> p = replicas.partition(new TopicPartition(kind.topic(), partition));

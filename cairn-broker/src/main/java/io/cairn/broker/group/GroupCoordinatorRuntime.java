@@ -54,7 +54,7 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
             }
 
             @Override
-            public GroupCoordinatorShard newShard(int partition, ShardTimer<CoordinatorRecord> timer) {
+            public GroupCoordinatorShard newShard(int partition, int leaderEpoch, ShardTimer<CoordinatorRecord> timer) {
                 return new GroupCoordinatorShard(partition, nodeId, time, timer, config, random);
             }
 

@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -35,10 +35,11 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 /**
  * FindCoordinator: the coordinator of group G is the leader of {@code __consumer_offsets} partition
- * abs(G.hashCode()) % partitions, read from the committed image (never "node 1", LESSONS.md 18). The topic is
- * created through the single metadata write path on first use; until it exists (and while its partition
- * has no leader) the answer is COORDINATOR_NOT_AVAILABLE, which clients retry. Transaction coordinators are
- * refused with a non-retriable error that the producer reports, as transactions are not implemented.
+ * abs(G.hashCode()) % partitions, and that of transactional id T the leader of {@code __transaction_state}
+ * partition abs(T.hashCode()) % partitions, read from the committed image (never "node 1", LESSONS.md 18). Each
+ * topic is created through the single metadata write path on first use (compacted, its replication factor capped
+ * by the registered brokers, as are its min.insync.replicas); until it exists (and while its partition has no
+ * leader) the answer is COORDINATOR_NOT_AVAILABLE, which clients retry. Any node answers, whoever leads what.
  *
  * <p>Thread-safe.
  */
@@ -46,16 +47,27 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     private static final long CREATE_WAIT_MS = 10_000;
 
+    /** How a coordinator's internal topic is made: name, partitions, replication factor, min ISR, segment size. */
+    private record InternalTopic(String name, int partitions, short replicationFactor, int minIsr,
+                                 int segmentBytes) {
+    }
+
     private final Supplier<MetadataImage> image;
     private final MetadataWriter writer;
-    private final GroupConfig config;
-    /** A creation of the offsets topic under way, shared by concurrent requests. */
-    private final AtomicReference<CompletableFuture<CreateTopicsResponseData>> creating = new AtomicReference<>();
+    private final InternalTopic offsets;
+    private final InternalTopic transactions;
+    /** Creations of internal topics under way, by name, shared by concurrent requests. */
+    private final Map<String, CompletableFuture<CreateTopicsResponseData>> creating =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-    public FindCoordinatorHandler(Supplier<MetadataImage> image, MetadataWriter writer, GroupConfig config) {
+    public FindCoordinatorHandler(Supplier<MetadataImage> image, MetadataWriter writer, GroupConfig groups,
+                                  TransactionConfig txns) {
         this.image = image;
         this.writer = writer;
-        this.config = config;
+        this.offsets = new InternalTopic(GroupConfig.OFFSETS_TOPIC, groups.offsetsTopicPartitions(),
+                groups.offsetsTopicReplicationFactor(), 1, groups.offsetsTopicSegmentBytes());
+        this.transactions = new InternalTopic(TransactionConfig.TRANSACTION_STATE_TOPIC, txns.stateLogNumPartitions(),
+                txns.stateLogReplicationFactor(), txns.stateLogMinIsr(), txns.stateLogSegmentBytes());
     }
 
     @Override
@@ -68,10 +80,25 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         FindCoordinatorRequestData data = request.data();
         short version = context.apiVersion();
         List<String> keys = version >= 4 ? data.coordinatorKeys() : List.of(data.key());
-        CoordinatorType type = CoordinatorType.forId(data.keyType());
-        boolean needsTopic = type == CoordinatorType.GROUP && image.get().topic(GroupConfig.OFFSETS_TOPIC).isEmpty();
-        CompletableFuture<?> ready = needsTopic ? createOffsetsTopic() : CompletableFuture.completedFuture(null);
-        return ready.handle((created, error) -> respond(version, type, keys));
+        CoordinatorType type;
+        try {
+            type = CoordinatorType.forId(data.keyType());
+        } catch (org.apache.kafka.common.errors.InvalidRequestException e) {
+            type = CoordinatorType.SHARE;
+        }
+        InternalTopic topic = topicOf(type);
+        boolean needsTopic = topic != null && image.get().topic(topic.name()).isEmpty();
+        CompletableFuture<?> ready = needsTopic ? create(topic) : CompletableFuture.completedFuture(null);
+        CoordinatorType known = type;
+        return ready.handle((created, error) -> respond(version, known, keys));
+    }
+
+    private InternalTopic topicOf(CoordinatorType type) {
+        return switch (type) {
+            case GROUP -> offsets;
+            case TRANSACTION -> transactions;
+            default -> null;
+        };
     }
 
     private ApiMessage respond(short version, CoordinatorType type, List<String> keys) {
@@ -91,23 +118,26 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     private Coordinator find(MetadataImage current, CoordinatorType type, String key) {
         Coordinator coordinator = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
-        if (type != CoordinatorType.GROUP) {
-            Errors error = type == CoordinatorType.TRANSACTION ? Errors.UNSUPPORTED_VERSION : Errors.INVALID_REQUEST;
-            return coordinator.setErrorCode(error.code()).setErrorMessage(type == CoordinatorType.TRANSACTION
-                    ? "Transactions are not supported by Cairn yet" : "Coordinator type " + type + " is not supported");
+        InternalTopic internal = topicOf(type);
+        if (internal == null) {
+            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code())
+                    .setErrorMessage("Coordinator type " + type + " is not supported");
         }
         if (key == null || key.isEmpty()) {
-            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("Empty group id");
+            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(
+                    type == CoordinatorType.GROUP ? "Empty group id" : "Empty transactional id");
         }
-        Optional<TopicImage> topic = current.topic(GroupConfig.OFFSETS_TOPIC);
+        Optional<TopicImage> topic = current.topic(internal.name());
         if (topic.isEmpty() || topic.get().partitions().isEmpty()) {
-            return notAvailable(coordinator, "The offsets topic is being created");
+            return notAvailable(coordinator, internal.name() + " is being created");
         }
-        int partition = GroupCoordinatorRuntime.partitionFor(key, topic.get().partitions().size());
+        int partitions = topic.get().partitions().size();
+        int partition = type == CoordinatorType.GROUP ? GroupCoordinatorRuntime.partitionFor(key, partitions)
+                : TransactionConfig.partitionFor(key, partitions);
         PartitionImage leader = topic.get().partitions().get(partition);
         BrokerImage broker = leader == null ? null : current.brokers().get(leader.leader());
         if (broker == null || broker.fenced()) {
-            return notAvailable(coordinator, GroupConfig.OFFSETS_TOPIC + "-" + partition + " has no leader");
+            return notAvailable(coordinator, internal.name() + "-" + partition + " has no leader");
         }
         return coordinator.setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port())
                 .setErrorCode(Errors.NONE.code());
@@ -117,28 +147,29 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(message);
     }
 
-    private CompletableFuture<CreateTopicsResponseData> createOffsetsTopic() {
+    private CompletableFuture<CreateTopicsResponseData> create(InternalTopic topic) {
         CompletableFuture<CreateTopicsResponseData> fresh = new CompletableFuture<>();
-        CompletableFuture<CreateTopicsResponseData> existing = creating.compareAndExchange(null, fresh);
+        CompletableFuture<CreateTopicsResponseData> existing = creating.putIfAbsent(topic.name(), fresh);
         if (existing != null) {
             return existing;
         }
         int brokers = Math.max(1, image.get().unfencedBrokers().size());
-        short replicationFactor = (short) Math.max(1, Math.min(config.offsetsTopicReplicationFactor(), brokers));
+        short replicationFactor = (short) Math.max(1, Math.min(topic.replicationFactor(), brokers));
         CreatableTopicConfigCollection configs = new CreatableTopicConfigCollection();
         Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(config.offsetsTopicSegmentBytes()))
+                TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(topic.segmentBytes()),
+                TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(Math.min(topic.minIsr(), replicationFactor)))
                 .forEach((name, value) -> configs.add(new CreatableTopicConfig().setName(name).setValue(value)));
         CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
         create.topics().add(new CreatableTopic()
-                .setName(GroupConfig.OFFSETS_TOPIC)
-                .setNumPartitions(config.offsetsTopicPartitions())
+                .setName(topic.name())
+                .setNumPartitions(topic.partitions())
                 .setReplicationFactor(replicationFactor)
                 .setConfigs(configs));
         writer.createTopics(create)
                 .orTimeout(CREATE_WAIT_MS, TimeUnit.MILLISECONDS)
                 .whenComplete((response, error) -> {
-                    creating.set(null);
+                    creating.remove(topic.name());
                     if (error != null) {
                         fresh.completeExceptionally(error);
                     } else {

@@ -34,7 +34,8 @@ import org.apache.kafka.common.TopicPartition;
  * @param transactionalId the key
  * @param metadata        the value, or null for a tombstone
  */
-public record TransactionRecord(String transactionalId, TransactionMetadata metadata) {
+public record TransactionRecord(String transactionalId, TransactionMetadata metadata)
+        implements io.cairn.broker.coordinator.StoredRecord {
 
     public static final short KEY_VERSION = 0;
     public static final short VALUE_VERSION = 0;
@@ -59,6 +60,7 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
         return metadata == null;
     }
 
+    @Override
     public byte[] key() {
         ByteBuffer buf = ByteBuffer.allocate(2 + stringSize(transactionalId));
         buf.putShort(KEY_VERSION);
@@ -67,6 +69,7 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
     }
 
     /** The value, or null for a tombstone. */
+    @Override
     public byte[] value() {
         if (metadata == null) {
             return null;

@@ -1,0 +1,151 @@
+package io.cairn.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Transactional producers of the Java client against Cairn: commit and abort seen correctly by read_committed and
+ * read_uncommitted consumers, a zombie fenced by a newer instance of its transactional id, on one node and on
+ * three nodes bootstrapped through a node that is not the controller.
+ */
+class TransactionsIT {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void commitAndAbortOnOneNode() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 1)) {
+            commitAbortCommit(cluster.node(1).bootstrapServers(), "single", (short) 1);
+        }
+    }
+
+    @Test
+    void commitAbortAndFencingOnThreeNodesThroughANonController() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 3)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.controllerId() > 0);
+            int other = cluster.runningNodes().stream().filter(id -> id != cluster.controllerId()).findFirst()
+                    .orElseThrow();
+            String bootstrap = cluster.node(other).bootstrapServers();
+            commitAbortCommit(bootstrap, "triple", (short) 3);
+
+            // a zombie: an older instance of the same transactional id is fenced by the newer one's init
+            try (KafkaProducer<String, String> zombie = producer(bootstrap, "fenced-id");
+                 KafkaProducer<String, String> successor = producer(bootstrap, "fenced-id")) {
+                zombie.initTransactions();
+                zombie.beginTransaction();
+                zombie.send(new ProducerRecord<>("triple", "zombie-open")).get();
+                successor.initTransactions();
+                successor.beginTransaction();
+                successor.send(new ProducerRecord<>("triple", "successor")).get();
+                successor.commitTransaction();
+                // Kafka's answers: a send to a partition already in the zombie's transaction is refused with
+                // INVALID_PRODUCER_EPOCH (abortable, KIP-588), any call to the coordinator with PRODUCER_FENCED
+                assertThatThrownBy(() -> {
+                    zombie.send(new ProducerRecord<>("triple", "zombie-late")).get();
+                    zombie.commitTransaction();
+                }).satisfies(e -> assertThat(rootCause(e)).isInstanceOfAny(ProducerFencedException.class,
+                        InvalidProducerEpochException.class));
+                assertThatThrownBy(zombie::commitTransaction).isInstanceOf(KafkaException.class);
+            }
+            List<String> committed = read(bootstrap, "triple", "read_committed", "successor");
+            assertThat(committed).contains("successor").doesNotContain("zombie-open", "zombie-late");
+        }
+    }
+
+    /** Commits, aborts and commits again; read_committed sees only the committed values, in order. */
+    private static void commitAbortCommit(String bootstrap, String topic, short replicationFactor) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, replicationFactor))).all().get();
+        }
+        try (KafkaProducer<String, String> producer = producer(bootstrap, topic + "-txn")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 30; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "committed-1-" + i));
+            }
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 30; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "aborted-" + i));
+            }
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 30; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "committed-2-" + i));
+            }
+            producer.send(new ProducerRecord<>(topic, "k0", "last"));
+            producer.commitTransaction();
+        }
+        List<String> committed = read(bootstrap, topic, "read_committed", "last");
+        assertThat(committed).hasSize(61).noneMatch(v -> v.startsWith("aborted"));
+        List<String> all = read(bootstrap, topic, "read_uncommitted", "last");
+        assertThat(all).hasSize(91);
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    static KafkaProducer<String, String> producer(String bootstrap, String transactionalId) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        return new KafkaProducer<>(props);
+    }
+
+    /** Every value of every partition from the start, until {@code last} has been read; 30 s at most. */
+    static List<String> read(String bootstrap, String topic, String isolation, String last) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = ReadCommittedIT.consumer(bootstrap, isolation)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            boolean seenLast = false;
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(record.value());
+                    seenLast |= record.value().equals(last);
+                }
+                if (seenLast && partitions.stream().allMatch(tp -> consumer.position(tp)
+                        >= consumer.endOffsets(List.of(tp)).get(tp))) {
+                    break;
+                }
+            }
+        }
+        return values;
+    }
+}
