@@ -40,6 +40,7 @@ import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
+import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.protocol.ApiRegistry;
@@ -61,7 +62,8 @@ public final class BrokerApis {
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
-                      ProducerIdManager producerIds, QuorumView quorum, ServingBrokerWait brokerWait) {
+                      ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
+                      ServingBrokerWait brokerWait) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
@@ -69,7 +71,7 @@ public final class BrokerApis {
         };
         ApiRegistry.Builder builder = ApiRegistry.builder()
                 .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId, brokerWait))
-                .add(new ProduceHandler(image, replicas))
+                .add(new ProduceHandler(image, replicas, verifier))
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))
                 .add(new OffsetForLeaderEpochHandler(replicas))

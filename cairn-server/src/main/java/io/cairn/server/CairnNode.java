@@ -27,6 +27,7 @@ import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
+import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
@@ -94,6 +95,7 @@ public final class CairnNode implements AutoCloseable {
     private TransactionCoordinator txnCoordinator;
     private TxnMarkerWriter txnMarkers;
     private ProducerIdManager producerIds;
+    private TxnVerifier txnVerifier;
     private RatisMetadataLog metadataLog;
     private ServingGate servingGate;
     private Controller controller;
@@ -194,6 +196,7 @@ public final class CairnNode implements AutoCloseable {
                 producerIds, controller::current, replicas, txnMarkers, scheduler,
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)));
         controller.addListener(txnCoordinator);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
@@ -255,7 +258,7 @@ public final class CairnNode implements AutoCloseable {
             throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator,
-                txnCoordinator, txnMarkers, producerIds, quorumView(), brokerWait);
+                txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -444,6 +447,7 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(controllerChannel);
         closeQuietly(leaderClient);
         shutdown(requestThreads);
+        closeQuietly(txnVerifier);
         closeQuietly(txnCoordinator);
         closeQuietly(groupCoordinator);
         shutdown(scheduler);

@@ -160,14 +160,45 @@ public final class PartitionLog implements AutoCloseable {
      * @throws KafkaStorageException                                        I/O failure
      */
     public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch) {
-        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT);
+        return appendAsLeader(records, leaderEpoch, AppendOrigin.CLIENT, null);
+    }
+
+    public AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, AppendOrigin origin) {
+        return appendAsLeader(records, leaderEpoch, origin, null);
+    }
+
+    /**
+     * KIP-890 part 1: starts verifying {@code producerId}'s transaction before its first transactional batch here.
+     *
+     * @return the guard to pass to {@link #appendAsLeader(MemoryRecords, int, AppendOrigin, Verification)} once
+     *         the transaction coordinator confirmed this partition is in the producer's ongoing transaction, or
+     *         null when its transaction is already open here
+     */
+    public synchronized Object startTransactionVerification(long producerId) {
+        ensureOpen();
+        return producers.startVerification(producerId);
+    }
+
+    /**
+     * What a produce request's append knows of KIP-890 verification: a batch that would open its producer's
+     * transaction here is accepted only with the guard of a verification that no marker has ended since.
+     *
+     * @param guard from {@link #startTransactionVerification}, or null when none was started
+     */
+    public record Verification(Object guard) {
     }
 
     /**
      * As {@link #appendAsLeader(MemoryRecords, int)}; a {@link AppendOrigin#COORDINATOR} append's batches are not
-     * checked against producer sequence numbers and epochs (they carry none), only recorded.
+     * checked against producer sequence numbers and epochs (they carry none), only recorded. With a
+     * {@code verification} (produce requests under a transactional id), a batch that would open its producer's
+     * transaction here needs that verification's live guard (KIP-890 part 1: a produce that arrives after its
+     * transaction was aborted cannot open a new one that nobody will end).
+     *
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException an unverified batch opening a transaction
      */
-    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, AppendOrigin origin) {
+    public synchronized AppendResult appendAsLeader(MemoryRecords records, int leaderEpoch, AppendOrigin origin,
+                                                    Verification verification) {
         ensureOpen();
         LogConfig cfg = config;
         View current = view;
@@ -182,6 +213,12 @@ public final class PartitionLog implements AutoCloseable {
         long nextOffset = current.logEndOffset();
         for (MutableRecordBatch batch : batches) {
             if (batch.hasProducerId() && origin == AppendOrigin.CLIENT) {
+                if (verification != null && staged.opensTransaction(batch)
+                        && !producers.isVerified(batch.producerId(), verification.guard())) {
+                    throw new org.apache.kafka.common.errors.InvalidTxnStateException("The transaction of producer "
+                            + batch.producerId() + " was not verified to include " + topicPartition
+                            + " (or ended since)");
+                }
                 Optional<BatchMetadata> duplicate = staged.check(batch);
                 if (duplicate.isPresent()) {
                     return new AppendResult(duplicate.get().firstOffset(), duplicate.get().lastOffset(), -1,

@@ -135,6 +135,29 @@ class TransactionalLogTest {
     }
 
     @Test
+    void aVerificationEndedByAMarkerCannotOpenATransaction() {
+        // given a producer verified (KIP-890) for its next transaction here, and an abort marker written meanwhile
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        Object guard = log.startTransactionVerification(P1);
+        log.appendTransactionMarker(P1, EPOCH, false, 7, 0);
+        MemoryRecords late = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 0,
+                TestLogs.records(10L, "late"));
+
+        // then its late batch is refused and opens nothing; without any verification it is refused too
+        assertThatThrownBy(() -> log.appendAsLeader(late, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(guard)))
+                .isInstanceOf(InvalidTxnStateException.class);
+        assertThatThrownBy(() -> log.appendAsLeader(late, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(null)))
+                .isInstanceOf(InvalidTxnStateException.class);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(log.logEndOffset());
+
+        // and a fresh verification lets it open its transaction, after which no guard is needed
+        Object fresh = log.startTransactionVerification(P1);
+        log.appendAsLeader(late, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(fresh));
+        assertThat(log.startTransactionVerification(P1)).isNull();
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(1);
+    }
+
+    @Test
     void openTransactionsAndAbortsSurviveACleanRestart() throws IOException {
         // given an abort and an open transaction, closed cleanly (a producer snapshot at the end)
         log = TestLogs.open(dir, TestLogs.config(), time);

@@ -2,7 +2,9 @@ package io.cairn.broker.handlers;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -11,16 +13,20 @@ import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import io.cairn.storage.AppendResult;
+import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -33,6 +39,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ProduceRequest;
 
 /**
@@ -45,16 +52,24 @@ import org.apache.kafka.common.requests.ProduceRequest;
  * CreateTopics or an auto-create) waits for the replica manager ({@link ReplicaManager#whenLeading}), up to
  * the request's timeout, instead of being refused with NOT_LEADER_OR_FOLLOWER.
  *
+ * <p>Under a transactional id, a producer's first transactional batch on a partition is appended only once its
+ * transaction coordinator confirmed the partition is in the producer's ongoing transaction (KIP-890 part 1,
+ * {@link TxnVerifier}), and only if no marker ended the transaction meanwhile: a late produce cannot open a
+ * transaction nobody will end. Coordinator errors are answered as Kafka does (NOT_ENOUGH_REPLICAS for the
+ * retriable ones, which every client retries).
+ *
  * <p>Thread-safe (stateless).
  */
 public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
+    private final TxnVerifier verifier;
 
-    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas, TxnVerifier verifier) {
         this.image = image;
         this.replicas = replicas;
+        this.verifier = verifier;
     }
 
     /** The client id Kafka's own tools use when they must write to an internal topic (Kafka's AdminUtils). */
@@ -80,8 +95,86 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         MetadataImage current = image.get();
         boolean internalTopicsAllowed = ADMIN_CLIENT_ID.equals(context.clientId());
+        if (data.transactionalId() == null) {
+            return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
+                    () -> respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), null));
+        }
         return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
-                () -> respond(data, acks, image.get(), internalTopicsAllowed));
+                () -> verifyThenRespond(data, acks, internalTopicsAllowed, context.apiVersion()));
+    }
+
+    /**
+     * Starts a verification on every partition where the request's producer has no open transaction yet, asks the
+     * coordinator about those, and appends with the guards it confirmed; the others answer the coordinator's error.
+     */
+    private CompletableFuture<ApiMessage> verifyThenRespond(ProduceRequestData data, short acks,
+                                                            boolean internalTopicsAllowed, short version) {
+        MetadataImage current = image.get();
+        Map<TopicPartition, Object> guards = new HashMap<>();
+        long producerId = -1;
+        short producerEpoch = -1;
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            Optional<TopicImage> topicImage = topicOf(topic, current);
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                RecordBatch first = topicImage.isPresent() && partition.records() instanceof MemoryRecords records
+                        ? firstTransactional(records) : null;
+                if (first == null) {
+                    continue;
+                }
+                producerId = first.producerId();
+                producerEpoch = first.producerEpoch();
+                TopicPartition tp = new TopicPartition(topicImage.get().name(), partition.index());
+                try {
+                    Object guard = replicas.partition(tp).map(p -> p.startTransactionVerification(first.producerId()))
+                            .orElse(null);
+                    if (guard != null) {
+                        guards.put(tp, guard);
+                    }
+                } catch (RuntimeException e) {
+                    // Not the leader (any more): the append answers why.
+                }
+            }
+        }
+        if (guards.isEmpty()) {
+            return respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), Map.of());
+        }
+        return verifier.verify(data.transactionalId(), producerId, producerEpoch, guards.keySet())
+                .thenCompose(answers -> {
+                    Map<TopicPartition, Object> verified = new HashMap<>();
+                    Map<TopicPartition, RuntimeException> refused = new HashMap<>();
+                    answers.forEach((tp, error) -> {
+                        if (error == Errors.NONE && guards.containsKey(tp)) {
+                            verified.put(tp, guards.get(tp));
+                        } else {
+                            refused.put(tp, verificationError(error, version));
+                        }
+                    });
+                    guards.keySet().stream().filter(tp -> !answers.containsKey(tp)).forEach(tp -> refused.put(tp,
+                            new NotEnoughReplicasException("The transaction coordinator did not answer for " + tp)));
+                    return respond(data, acks, image.get(), internalTopicsAllowed, refused, verified);
+                });
+    }
+
+    private static RecordBatch firstTransactional(MemoryRecords records) {
+        for (RecordBatch batch : records.batches()) {
+            if (batch.isTransactional()) {
+                return batch;
+            }
+        }
+        return null;
+    }
+
+    /** Kafka's translation of a coordinator's verification answer into a produce error. */
+    private static RuntimeException verificationError(Errors error, short version) {
+        return switch (error) {
+            case INVALID_TXN_STATE -> new InvalidTxnStateException("Partition was not added to the transaction");
+            case CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
+                 NOT_COORDINATOR -> new NotEnoughReplicasException("Unable to verify the partition has been added "
+                    + "to the transaction. Underlying error: " + error);
+            case TRANSACTION_ABORTABLE -> version > 10 ? error.exception("Partition was not added to the transaction")
+                    : new InvalidTxnStateException("Partition was not added to the transaction");
+            default -> error.exception();
+        };
     }
 
     /** The topic a produce names, by name (up to v12) or by id (v13 and later). */
@@ -99,8 +192,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         return partitions;
     }
 
+    /**
+     * @param refused  partitions whose verification failed, with the error to answer
+     * @param verified null outside transactions; else the live verification guard of each verified partition
+     */
     private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current,
-                                                  boolean internalTopicsAllowed) {
+                                                  boolean internalTopicsAllowed,
+                                                  Map<TopicPartition, RuntimeException> refused,
+                                                  Map<TopicPartition, Object> verified) {
         ProduceResponseData response = new ProduceResponseData();
         List<AwaitingReplication> awaiting = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
@@ -110,7 +209,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setTopicId(topic.topicId());
             for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
                 topicResponse.partitionResponses().add(append(topic, topicImage, partition, acks, awaiting,
-                        internalTopicsAllowed));
+                        internalTopicsAllowed, refused, verified));
             }
             response.responses().add(topicResponse);
         }
@@ -177,7 +276,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private PartitionProduceResponse append(ProduceRequestData.TopicProduceData topic,
                                             Optional<TopicImage> topicImage,
                                             ProduceRequestData.PartitionProduceData partitionData, short acks,
-                                            List<AwaitingReplication> awaiting, boolean internalTopicsAllowed) {
+                                            List<AwaitingReplication> awaiting, boolean internalTopicsAllowed,
+                                            Map<TopicPartition, RuntimeException> refused,
+                                            Map<TopicPartition, Object> verified) {
         PartitionProduceResponse result = new PartitionProduceResponse().setIndex(partitionData.index());
         try {
             if (topicImage.isEmpty()) {
@@ -198,7 +299,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             if (!(partitionData.records() instanceof MemoryRecords records)) {
                 throw new CorruptRecordException("Produce request for " + tp + " carries no record batches");
             }
-            AppendResult appended = partition.appendAsLeader(records, acks);
+            if (refused.containsKey(tp)) {
+                throw refused.get(tp);
+            }
+            AppendResult appended = partition.appendAsLeader(records, acks,
+                    verified == null ? null : new PartitionLog.Verification(verified.get(tp)));
             replicas.onAppended(tp);
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())

@@ -136,13 +136,29 @@ public final class Partition {
      * @param requiredAcks -1 requires the ISR to have at least min.insync.replicas members
      */
     public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks) {
+        return appendAsLeader(records, requiredAcks, null);
+    }
+
+    /**
+     * As above, for a produce request under a transactional id: see
+     * {@link PartitionLog#appendAsLeader(MemoryRecords, int, AppendOrigin, PartitionLog.Verification)}.
+     */
+    public AppendResult appendAsLeader(MemoryRecords records, short requiredAcks,
+                                       PartitionLog.Verification verification) {
         ReplicaRole.Leader leader = requireLeader(Optional.empty());
         if (requiredAcks == -1) {
             requireMinInsync();
         }
-        AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch());
+        AppendResult result = partitionLog.appendAsLeader(records, leader.leaderEpoch(), AppendOrigin.CLIENT,
+                verification);
         maybeAdvanceHighWatermark();
         return result;
+    }
+
+    /** As leader: see {@link PartitionLog#startTransactionVerification}. */
+    public Object startTransactionVerification(long producerId) {
+        requireLeader(Optional.empty());
+        return partitionLog.startTransactionVerification(producerId);
     }
 
     /**

@@ -90,7 +90,7 @@ class TakeoverWaitTest {
                         new CompletableFuture<>(), 30_000, broker -> true),
                 (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
-        handler = new ProduceHandler(image::get, replicas);
+        handler = new ProduceHandler(image::get, replicas, null);
         fetchHandler = new FetchHandler(image::get, replicas);
     }
 

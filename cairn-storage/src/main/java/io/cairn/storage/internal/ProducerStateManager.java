@@ -58,6 +58,11 @@ public final class ProducerStateManager {
     /** Ended transactions whose marker the high watermark may not have passed yet: first offset -> marker offset. */
     private final TreeMap<Long, Long> unreplicated = new TreeMap<>();
     private volatile Unstable unstable = Unstable.NONE;
+    /**
+     * KIP-890 part 1: per producer, the guard of a transaction verification started here and not yet used up
+     * (soft state: a restart or leader change only makes producers verify again).
+     */
+    private final Map<Long, Object> verificationGuards = new HashMap<>();
     /** The highest high watermark a reader asked about; ended transactions below it are pruned at the next change. */
     private volatile long highWatermarkSeen = -1;
 
@@ -123,6 +128,26 @@ public final class ProducerStateManager {
             }
         }
         return completed.lastOffset() + 1;
+    }
+
+    /**
+     * Starts a verification of {@code producerId}'s transaction before its first transactional batch here: returns
+     * a new guard to hand to the append once the coordinator confirmed the partition is in the transaction, or
+     * null when the producer's transaction is already open here (nothing to verify).
+     */
+    public Object startVerification(long producerId) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry != null && entry.currentTxnFirstOffset() >= 0) {
+            return null;
+        }
+        Object guard = new Object();
+        verificationGuards.put(producerId, guard);
+        return guard;
+    }
+
+    /** Whether {@code guard} is the producer's live verification guard (no marker or newer start since). */
+    public boolean isVerified(long producerId, Object guard) {
+        return guard != null && verificationGuards.get(producerId) == guard;
     }
 
     /** Starts checking one append. */
@@ -191,6 +216,12 @@ public final class ProducerStateManager {
                         + nextSequence(last.get().lastSequence()) + ", got " + first);
             }
             return Optional.empty();
+        }
+
+        /** Whether the batch would open a transaction of its producer here (none is open, staged or committed). */
+        public boolean opensTransaction(RecordBatch batch) {
+            ProducerEntry current = current(batch.producerId());
+            return batch.isTransactional() && (current == null || current.currentTxnFirstOffset() < 0);
         }
 
         /**
@@ -277,6 +308,7 @@ public final class ProducerStateManager {
             for (Object event : events) {
                 if (event instanceof CompletedTxn done) {
                     ongoing.remove(done.firstOffset());
+                    verificationGuards.remove(done.producerId());
                     unreplicated.put(done.firstOffset(), done.lastOffset());
                     if (done.aborted()) {
                         aborted.add(new AbortedTxn(done.producerId(), done.firstOffset(), done.lastOffset(),
@@ -347,6 +379,7 @@ public final class ProducerStateManager {
 
     public void clear() {
         producers.clear();
+        verificationGuards.clear();
         ongoing.clear();
         unreplicated.clear();
         publish();

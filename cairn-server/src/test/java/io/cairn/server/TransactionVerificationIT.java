@@ -1,0 +1,110 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.cairn.broker.replica.Partition;
+
+/**
+ * KIP-890 part 1 through the raw protocol: a transactional produce for a partition its transaction does not
+ * include, or one arriving after its transaction was aborted, is refused and opens no transaction (the last stable
+ * offset stays at the high watermark), while one after AddPartitionsToTxn is appended.
+ */
+class TransactionVerificationIT {
+
+    private static final String TXN_ID = "late-produce";
+    private static final TopicPartition TP = new TopicPartition("verified", 0);
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aProduceOutsideItsTransactionIsRefusedAndOpensNothing() throws Exception {
+        try (TestNode node = TestNode.start(dataDir); RawClient client = new RawClient(node.node().port())) {
+            // given a topic and a transactional producer known to its coordinator
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic(TP.topic(), 1, (short) 1))).all().get();
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ((FindCoordinatorResponseData) client.call(
+                    ApiKeys.FIND_COORDINATOR, new FindCoordinatorRequestData().setKeyType((byte) 1)
+                            .setCoordinatorKeys(List.of(TXN_ID)), (short) 4)).coordinators().get(0).errorCode() == 0);
+            InitProducerIdResponseData init = Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+                    () -> (InitProducerIdResponseData) client.call(ApiKeys.INIT_PRODUCER_ID,
+                            new InitProducerIdRequestData().setTransactionalId(TXN_ID).setTransactionTimeoutMs(60_000)
+                                    .setProducerId(-1).setProducerEpoch((short) -1), (short) 4),
+                    r -> r.errorCode() == 0);
+            long pid = init.producerId();
+            short epoch = init.producerEpoch();
+            Partition partition = node.node().replicas().partition(TP).orElseThrow();
+
+            // when it produces to a partition it never added, the produce is refused and nothing opens
+            assertThat(produce(client, pid, epoch, 0, "not-added")).isEqualTo(Errors.TRANSACTION_ABORTABLE);
+            assertThat(partition.lastStableOffset()).isEqualTo(partition.highWatermark());
+
+            // when it adds the partition, the produce is appended and its transaction is open
+            AddPartitionsToTxnResponseData added = (AddPartitionsToTxnResponseData) client.call(
+                    ApiKeys.ADD_PARTITIONS_TO_TXN, new AddPartitionsToTxnRequestData()
+                            .setV3AndBelowTransactionalId(TXN_ID).setV3AndBelowProducerId(pid)
+                            .setV3AndBelowProducerEpoch(epoch).setV3AndBelowTopics(topics()), (short) 3);
+            assertThat(added.resultsByTopicV3AndBelow().iterator().next().resultsByPartition().iterator().next()
+                    .partitionErrorCode()).isZero();
+            assertThat(produce(client, pid, epoch, 0, "added")).isEqualTo(Errors.NONE);
+            assertThat(partition.lastStableOffset()).isLessThan(partition.log().logEndOffset());
+
+            // when the transaction is aborted, a late produce of it is refused and leaves nothing open
+            EndTxnResponseData ended = (EndTxnResponseData) client.call(ApiKeys.END_TXN, new EndTxnRequestData()
+                    .setTransactionalId(TXN_ID).setProducerId(pid).setProducerEpoch(epoch).setCommitted(false),
+                    (short) 4);
+            assertThat(ended.errorCode()).isZero();
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> partition.lastStableOffset() == partition.log().logEndOffset());
+            assertThat(produce(client, pid, epoch, 1, "late")).isEqualTo(Errors.TRANSACTION_ABORTABLE);
+            assertThat(partition.lastStableOffset()).isEqualTo(partition.log().logEndOffset());
+        }
+    }
+
+    private static AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics() {
+        AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics =
+                new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();
+        topics.add(new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic().setName(TP.topic())
+                .setPartitions(List.of(TP.partition())));
+        return topics;
+    }
+
+    private static Errors produce(RawClient client, long pid, short epoch, int sequence, String value)
+            throws Exception {
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence,
+                new SimpleRecord(value.getBytes()));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5_000)
+                .setTransactionalId(TXN_ID);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(TP.topic()).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(TP.partition()).setRecords(records))));
+        ProduceResponseData response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 11);
+        return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+}
