@@ -92,6 +92,31 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         }
     }
 
+    /**
+     * A record of a producer's transaction (TxnOffsetCommit): an offset stays pending until the transaction's
+     * marker. As in Kafka, the offset's group exists from this record on (a simple group if nothing else made it),
+     * and a group record in a transaction (none are written) applies at once.
+     */
+    @Override
+    public void replayTransactional(CoordinatorRecord record, long producerId, short producerEpoch) {
+        if (record instanceof CoordinatorRecord.Offset offset) {
+            offsets.replayTransactional(offset, producerId);
+            if (offset.offset() != null) {
+                groups.computeIfAbsent(offset.groupId(), id -> new ClassicGroup(id, time.milliseconds()));
+            }
+        } else {
+            replay(record);
+        }
+    }
+
+    /** The commit or abort marker of {@code producerId}: its pending offsets are committed or dropped. */
+    @Override
+    public void replayEndTransaction(long producerId, boolean commit) {
+        for (String groupId : offsets.replayEndTransaction(producerId, commit)) {
+            groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, time.milliseconds()));
+        }
+    }
+
     /** The log has been replayed: members of loaded groups get a fresh session to heartbeat in. */
     @Override
     public void onLoaded() {

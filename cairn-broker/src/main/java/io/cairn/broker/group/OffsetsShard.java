@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,11 +19,21 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
+
+import io.cairn.broker.coordinator.CoordinatorWrite.TransactionalProducer;
 
 /**
  * The committed offsets of the groups of one shard, and the operations that write them: OffsetCommit,
- * OffsetDelete, DeleteGroups. Reads (OffsetFetch) see offsets replayed from written records.
+ * TxnOffsetCommit, OffsetDelete, DeleteGroups. Reads (OffsetFetch) see offsets replayed from written records.
+ *
+ * <p>Offsets written in a producer's transaction are kept in {@link PendingOffsets} until the transaction's
+ * marker: a commit makes each the committed offset of its partition unless a plain commit of that partition came
+ * later in the log (Kafka's rule: the record written last wins, whatever the marker's position), an abort drops
+ * them. Pending offsets do not conflict with plain commits; OffsetFetch with requireStable answers
+ * UNSTABLE_OFFSET_COMMIT for a partition that has one.
  *
  * <p>Not thread-safe; confined to the runtime's event loop with its {@link GroupCoordinatorShard}.
  */
@@ -31,7 +42,17 @@ public final class OffsetsShard {
     private final GroupCoordinatorShard shard;
     private final GroupConfig config;
     /** Group -> partition -> committed offset. */
-    private final Map<String, Map<TopicPartition, CoordinatorRecord.OffsetValue>> offsets = new HashMap<>();
+    private final Map<String, Map<TopicPartition, StoredOffset>> offsets = new HashMap<>();
+    private final PendingOffsets pending = new PendingOffsets();
+    /**
+     * How many offset records have been replayed: replay follows log order (while loading and when writing), so
+     * this orders records as their log offsets do, which decides between a transactional and a plain commit.
+     */
+    private long replayed;
+
+    /** An offset and its position among the offset records replayed into the shard. */
+    record StoredOffset(CoordinatorRecord.OffsetValue value, long position) {
+    }
 
     OffsetsShard(GroupCoordinatorShard shard, GroupConfig config) {
         this.shard = shard;
@@ -41,24 +62,84 @@ public final class OffsetsShard {
     void replay(CoordinatorRecord.Offset record) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         if (record.offset() == null) {
-            Map<TopicPartition, CoordinatorRecord.OffsetValue> group = offsets.get(record.groupId());
-            if (group != null) {
-                group.remove(tp);
-                if (group.isEmpty()) {
-                    offsets.remove(record.groupId());
-                }
-            }
+            delete(record.groupId(), tp);
         } else {
-            offsets.computeIfAbsent(record.groupId(), g -> new HashMap<>()).put(tp, record.offset());
+            offsets.computeIfAbsent(record.groupId(), g -> new HashMap<>())
+                    .put(tp, new StoredOffset(record.offset(), replayed++));
         }
     }
 
+    /**
+     * An offset record written in the transaction of {@code producerId}: pending until the transaction ends. A
+     * tombstone (Kafka writes none in transactions) deletes at once, as a plain one does.
+     */
+    void replayTransactional(CoordinatorRecord.Offset record, long producerId) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        if (record.offset() == null) {
+            delete(record.groupId(), tp);
+        } else {
+            pending.put(producerId, record.groupId(), tp, new StoredOffset(record.offset(), replayed++));
+        }
+    }
+
+    /**
+     * The transaction of {@code producerId} ended: on commit its pending offsets become committed (each unless a
+     * plain commit of its partition was written after it), on abort they are dropped.
+     *
+     * @return the groups that got committed offsets
+     */
+    Set<String> replayEndTransaction(long producerId, boolean commit) {
+        Map<String, Map<TopicPartition, StoredOffset>> ended = pending.end(producerId);
+        if (!commit) {
+            return Set.of();
+        }
+        Set<String> groups = new HashSet<>();
+        ended.forEach((groupId, partitions) -> partitions.forEach((tp, offset) -> {
+            Map<TopicPartition, StoredOffset> committed = offsets.computeIfAbsent(groupId, g -> new HashMap<>());
+            StoredOffset existing = committed.get(tp);
+            if (existing == null || offset.position() > existing.position()) {
+                committed.put(tp, offset);
+                groups.add(groupId);
+            }
+        }));
+        offsets.values().removeIf(Map::isEmpty);
+        return groups;
+    }
+
+    /** A tombstone: the committed offset and every pending offset of the partition go. */
+    private void delete(String groupId, TopicPartition tp) {
+        Map<TopicPartition, StoredOffset> group = offsets.get(groupId);
+        if (group != null) {
+            group.remove(tp);
+            if (group.isEmpty()) {
+                offsets.remove(groupId);
+            }
+        }
+        pending.remove(groupId, tp);
+    }
+
+    /** Whether the group has committed offsets or an open transaction with offsets of it. */
     boolean hasOffsets(String groupId) {
-        return offsets.containsKey(groupId);
+        return offsets.containsKey(groupId) || pending.hasOpenTransactions(groupId);
+    }
+
+    /** Whether an open transaction holds an offset of the partition. */
+    boolean hasPendingOffset(String groupId, TopicPartition tp) {
+        return pending.has(groupId, tp);
+    }
+
+    /** The offset {@code producerId}'s open transaction wrote for the partition, or null. */
+    CoordinatorRecord.OffsetValue pendingOffset(long producerId, String groupId, TopicPartition tp) {
+        return pending.get(producerId, groupId, tp);
     }
 
     public int offsetCount() {
         return offsets.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /** Producers with an open transaction holding offsets here. */
+    public int openTransactionCount() {
+        return pending.producerCount();
     }
 
     // ---- OffsetCommit ---------------------------------------------------------------------------------
@@ -124,6 +205,82 @@ public final class OffsetsShard {
         return Errors.NONE;
     }
 
+    // ---- TxnOffsetCommit -------------------------------------------------------------------------------
+
+    /**
+     * TxnOffsetCommit: the offsets become pending offsets of the request's producer, written as records of its
+     * transaction (see {@link CoordinatorResult#transactionalProducer}); they are committed or dropped by the
+     * transaction's marker. Validated as Kafka does (KIP-447): a request that names a generation or a member must
+     * match the group's; the group's state is not enforced (no REBALANCE_IN_PROGRESS).
+     */
+    public CoordinatorResult<TxnOffsetCommitResponseData> commitTransactionalOffsets(
+            TxnOffsetCommitRequestData request) {
+        Errors error = validateTransactionalCommit(request);
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        List<CoordinatorRecord> records = new ArrayList<>();
+        long now = shard.now();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : request.topics()) {
+            TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic topicResponse =
+                    new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                Errors partitionError = error;
+                if (partitionError == Errors.NONE && partition.committedMetadata() != null
+                        && partition.committedMetadata().length() > config.maxMetadataSize()) {
+                    partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
+                }
+                if (partitionError == Errors.NONE) {
+                    records.add(new CoordinatorRecord.Offset(request.groupId(), topic.name(),
+                            partition.partitionIndex(), new CoordinatorRecord.OffsetValue(partition.committedOffset(),
+                            partition.committedLeaderEpoch(), partition.committedMetadata() == null ? ""
+                            : partition.committedMetadata(), now)));
+                }
+                topicResponse.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(partition.partitionIndex())
+                        .setErrorCode(partitionError.code()));
+            }
+            response.topics().add(topicResponse);
+        }
+        return CoordinatorResult.transactional(records, response,
+                new TransactionalProducer(request.producerId(), request.producerEpoch()));
+    }
+
+    /** Kafka's order of checks for a transactional commit (its ClassicGroup.validateOffsetCommit). */
+    private Errors validateTransactionalCommit(TxnOffsetCommitRequestData request) {
+        if (request.groupId() == null || request.groupId().isEmpty()) {
+            return Errors.INVALID_GROUP_ID;
+        }
+        ClassicGroup group = shard.group(request.groupId());
+        if (group == null) {
+            // Without a generation the commit comes from a producer whose consumer does not use group management:
+            // the group is created by replaying the offsets. With one, the group it names is gone.
+            return request.generationId() < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        }
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        String memberId = request.memberId() == null ? "" : request.memberId();
+        if (request.generationId() < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        if (request.generationId() < 0 && memberId.isEmpty() && request.groupInstanceId() == null) {
+            // Versions 0..2 carry no member: transactional commits are accepted whatever the group's state.
+            return Errors.NONE;
+        }
+        if (request.groupInstanceId() != null) {
+            String current = group.staticMembers.get(request.groupInstanceId());
+            if (current == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (!current.equals(memberId)) {
+                return Errors.FENCED_INSTANCE_ID;
+            }
+        }
+        if (!group.members.containsKey(memberId)) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        return request.generationId() == group.generation ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+    }
+
     // ---- OffsetFetch ----------------------------------------------------------------------------------
 
     /**
@@ -132,7 +289,17 @@ public final class OffsetsShard {
      */
     public OffsetFetchResponseData.OffsetFetchResponseGroup fetch(
             String groupId, List<OffsetFetchRequestTopic> topics) {
-        Map<TopicPartition, CoordinatorRecord.OffsetValue> committed = offsets.getOrDefault(groupId, Map.of());
+        return fetch(groupId, topics, false);
+    }
+
+    /**
+     * The committed offsets of one group; {@code topics} null means all of them (those with a committed offset,
+     * as in Kafka). With {@code requireStable} (KIP-447) a partition with a pending transactional offset gets
+     * UNSTABLE_OFFSET_COMMIT and offset -1 instead, so that the consumer retries after the transaction ends.
+     */
+    public OffsetFetchResponseData.OffsetFetchResponseGroup fetch(
+            String groupId, List<OffsetFetchRequestTopic> topics, boolean requireStable) {
+        Map<TopicPartition, StoredOffset> committed = offsets.getOrDefault(groupId, Map.of());
         Map<String, List<Integer>> wanted = new LinkedHashMap<>();
         if (topics == null) {
             new TreeMap<>(groupByTopic(committed.keySet())).forEach(wanted::put);
@@ -145,7 +312,18 @@ public final class OffsetsShard {
             OffsetFetchResponseData.OffsetFetchResponseTopics topicResponse =
                     new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(topic);
             for (int partition : partitions) {
-                CoordinatorRecord.OffsetValue value = committed.get(new TopicPartition(topic, partition));
+                TopicPartition tp = new TopicPartition(topic, partition);
+                if (requireStable && pending.has(groupId, tp)) {
+                    topicResponse.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
+                            .setPartitionIndex(partition)
+                            .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code())
+                            .setCommittedOffset(-1)
+                            .setCommittedLeaderEpoch(-1)
+                            .setMetadata(""));
+                    continue;
+                }
+                StoredOffset stored = committed.get(tp);
+                CoordinatorRecord.OffsetValue value = stored == null ? null : stored.value();
                 topicResponse.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
                         .setPartitionIndex(partition)
                         .setCommittedOffset(value == null ? -1 : value.offset())
@@ -179,7 +357,7 @@ public final class OffsetsShard {
             return CoordinatorResult.of(response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
         }
         Set<String> subscribed = subscribedTopics(group);
-        Map<TopicPartition, CoordinatorRecord.OffsetValue> committed = offsets.getOrDefault(group.groupId, Map.of());
+        Map<TopicPartition, StoredOffset> committed = offsets.getOrDefault(group.groupId, Map.of());
         List<CoordinatorRecord> records = new ArrayList<>();
         for (OffsetDeleteRequestData.OffsetDeleteRequestTopic topic : request.topics()) {
             OffsetDeleteResponseData.OffsetDeleteResponseTopic topicResponse =
@@ -187,7 +365,8 @@ public final class OffsetsShard {
             for (OffsetDeleteRequestData.OffsetDeleteRequestPartition partition : topic.partitions()) {
                 Errors error = subscribed.contains(topic.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
                 TopicPartition tp = new TopicPartition(topic.name(), partition.partitionIndex());
-                if (error == Errors.NONE && committed.containsKey(tp)) {
+                // As Kafka: a pending transactional offset is deleted too.
+                if (error == Errors.NONE && (committed.containsKey(tp) || pending.has(group.groupId, tp))) {
                     records.add(new CoordinatorRecord.Offset(group.groupId, tp.topic(), tp.partition(), null));
                 }
                 topicResponse.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
@@ -229,7 +408,11 @@ public final class OffsetsShard {
                 error = Errors.NON_EMPTY_GROUP;
             } else {
                 error = Errors.NONE;
-                for (TopicPartition tp : offsets.getOrDefault(groupId, Map.of()).keySet()) {
+                // As Kafka: tombstones for the committed offsets and for the partitions that only have pending
+                // transactional offsets, so that a later commit marker brings none of them back.
+                Set<TopicPartition> deleted = new LinkedHashSet<>(offsets.getOrDefault(groupId, Map.of()).keySet());
+                deleted.addAll(pending.partitions(groupId));
+                for (TopicPartition tp : deleted) {
                     records.add(new CoordinatorRecord.Offset(groupId, tp.topic(), tp.partition(), null));
                 }
                 records.add(new CoordinatorRecord.Group(groupId, null));

@@ -19,7 +19,8 @@ import org.apache.kafka.common.requests.OffsetFetchRequest;
 /**
  * OffsetFetch: the committed offsets of one group (v1..v7) or of several groups at once (v8+), each served
  * by its own coordinator shard; a group whose shard is not here gets its own error. Topics are named
- * (v10's topic ids are not served).
+ * (v10's topic ids are not served). With requireStable (v7+, KIP-447) a partition with an offset pending in an
+ * open transaction gets UNSTABLE_OFFSET_COMMIT, which the consumer retries.
  *
  * <p>Thread-safe (stateless).
  */
@@ -45,16 +46,18 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
     public CompletableFuture<ApiMessage> handle(RequestContext context, OffsetFetchRequest request) {
         OffsetFetchRequestData data = request.data();
         short version = context.apiVersion();
+        // The field exists from v7 on; older versions read it as false.
+        boolean requireStable = version >= 7 && data.requireStable();
         if (version < 8) {
             List<OffsetFetchRequestTopic> topics = data.topics() == null ? null : data.topics().stream()
                     .map(t -> new OffsetFetchRequestTopic(t.name(), t.partitionIndexes())).toList();
-            return fetch(data.groupId(), topics).thenApply(group -> toV7(group, version));
+            return fetch(data.groupId(), topics, requireStable).thenApply(group -> toV7(group, version));
         }
         List<CompletableFuture<OffsetFetchResponseGroup>> futures = new ArrayList<>();
         for (OffsetFetchRequestData.OffsetFetchRequestGroup group : data.groups()) {
             List<OffsetFetchRequestTopic> topics = group.topics() == null ? null : group.topics().stream()
                     .map(t -> new OffsetFetchRequestTopic(t.name(), t.partitionIndexes())).toList();
-            futures.add(fetch(group.groupId(), topics));
+            futures.add(fetch(group.groupId(), topics, requireStable));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -63,8 +66,10 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
         });
     }
 
-    private CompletableFuture<OffsetFetchResponseGroup> fetch(String groupId, List<OffsetFetchRequestTopic> topics) {
-        return groups.read(groups.partitionFor(groupId), shard -> shard.offsets().fetch(groupId, topics))
+    private CompletableFuture<OffsetFetchResponseGroup> fetch(String groupId, List<OffsetFetchRequestTopic> topics,
+                                                              boolean requireStable) {
+        return groups.read(groups.partitionFor(groupId),
+                        shard -> shard.offsets().fetch(groupId, topics, requireStable))
                 .exceptionally(error -> new OffsetFetchResponseGroup().setGroupId(groupId)
                         .setErrorCode(Errors.forException(error.getCause() != null ? error.getCause() : error).code()));
     }

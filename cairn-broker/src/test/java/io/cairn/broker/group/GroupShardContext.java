@@ -11,14 +11,19 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * Drives one {@link GroupCoordinatorShard} the way the runtime does, on a manual clock: runs an operation,
- * "writes" and replays its records, runs its onWritten callback, and fires timers as time advances.
+ * "writes" and replays its records (through replayTransactional when the result belongs to a producer's
+ * transaction), runs its onWritten callback, writes transaction markers, and fires timers as time advances.
+ * The "log" keeps every record and marker in order, so that {@link #reload} replays what a new leader would.
  * Not thread-safe.
  */
 final class GroupShardContext {
 
     final ManualTime time = new ManualTime();
     final FakeTimer timer = new FakeTimer();
+    /** Every record written, plain or transactional, in order. */
     final List<CoordinatorRecord> log = new ArrayList<>();
+    /** The partition's log as a loading shard reads it: records with their batch's producer, and markers. */
+    final List<LogEntry> entries = new ArrayList<>();
     final GroupCoordinatorShard shard;
 
     GroupShardContext(GroupConfig config) {
@@ -31,14 +36,51 @@ final class GroupShardContext {
     }
 
     private <T> T apply(io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, T> result) {
+        io.cairn.broker.coordinator.CoordinatorWrite.TransactionalProducer producer = result.transactionalProducer();
         for (CoordinatorRecord record : result.records()) {
             log.add(record);
-            shard.replay(record);
+            LogEntry entry = producer == null ? new LogEntry.Plain(record)
+                    : new LogEntry.Transactional(record, producer.producerId(), producer.producerEpoch());
+            entries.add(entry);
+            entry.replayInto(shard);
         }
         if (result.onWritten() != null) {
             result.onWritten().accept(null);
         }
         return result.response();
+    }
+
+    /** The transaction coordinator writes the commit or abort marker of {@code producerId} to the partition. */
+    void endTransaction(long producerId, boolean commit) {
+        LogEntry marker = new LogEntry.Marker(producerId, commit);
+        entries.add(marker);
+        marker.replayInto(shard);
+    }
+
+    /** One entry of the partition's log. */
+    sealed interface LogEntry {
+        void replayInto(GroupCoordinatorShard shard);
+
+        record Plain(CoordinatorRecord record) implements LogEntry {
+            @Override
+            public void replayInto(GroupCoordinatorShard shard) {
+                shard.replay(record);
+            }
+        }
+
+        record Transactional(CoordinatorRecord record, long producerId, short producerEpoch) implements LogEntry {
+            @Override
+            public void replayInto(GroupCoordinatorShard shard) {
+                shard.replayTransactional(record, producerId, producerEpoch);
+            }
+        }
+
+        record Marker(long producerId, boolean commit) implements LogEntry {
+            @Override
+            public void replayInto(GroupCoordinatorShard shard) {
+                shard.replayEndTransaction(producerId, commit);
+            }
+        }
     }
 
     /** Advances the clock, firing due timers in deadline order. */
@@ -60,7 +102,7 @@ final class GroupShardContext {
     /** A replica of the shard rebuilt from everything written so far, as a new leader would load it. */
     GroupCoordinatorShard reload(GroupConfig config) {
         GroupCoordinatorShard loaded = new GroupCoordinatorShard(0, 1, time, new FakeTimer(), config, new Random(1));
-        log.forEach(loaded::replay);
+        entries.forEach(entry -> entry.replayInto(loaded));
         loaded.onLoaded();
         return loaded;
     }

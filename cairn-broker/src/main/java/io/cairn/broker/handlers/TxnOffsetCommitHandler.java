@@ -1,0 +1,99 @@
+package io.cairn.broker.handlers;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.protocol.ApiHandler;
+import io.cairn.protocol.RequestContext;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+
+/**
+ * TxnOffsetCommit (v0..v5): writes a group's offsets into the producer's transaction, as records of one
+ * transactional batch of that producer in the group's {@code __consumer_offsets} partition, and answers once they
+ * are replicated; the offsets stay pending (invisible to OffsetFetch) until the transaction coordinator writes the
+ * transaction's marker to that partition. The partition must already be in the transaction (AddOffsetsToTxn): v5's
+ * implicit add of transactions V2 (KIP-890) is not done here, so transaction.version 2 must not be advertised
+ * while this is so.
+ *
+ * <p>Errors of the write are answered on every partition, mapped as Kafka's group coordinator does.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequest> {
+
+    private final GroupCoordinatorRuntime groups;
+
+    public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups) {
+        this.groups = groups;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.TXN_OFFSET_COMMIT;
+    }
+
+    @Override
+    public short maxVersion() {
+        return 5;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, TxnOffsetCommitRequest request) {
+        TxnOffsetCommitRequestData data = request.data();
+        short version = context.apiVersion();
+        if (data.groupId() == null || data.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(errorResponse(data, Errors.INVALID_GROUP_ID, version));
+        }
+        return groups.write(groups.partitionFor(data.groupId()),
+                        shard -> shard.offsets().commitTransactionalOffsets(data))
+                .<ApiMessage>thenApply(response -> response)
+                .exceptionally(error -> errorResponse(data, Errors.forException(unwrap(error)), version));
+    }
+
+    /** Every partition of the request with {@code error}, mapped for the client as Kafka does. */
+    static TxnOffsetCommitResponseData errorResponse(TxnOffsetCommitRequestData request, Errors error,
+                                                     short version) {
+        Errors mapped = clientError(error, version);
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : request.topics()) {
+            TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic topicResponse =
+                    new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition partition : topic.partitions()) {
+                topicResponse.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(partition.partitionIndex())
+                        .setErrorCode(mapped.code()));
+            }
+            response.topics().add(topicResponse);
+        }
+        return response;
+    }
+
+    /**
+     * Kafka's mapping of a coordinator write's error (CoordinatorOperationExceptionHelper), and its answer to
+     * v0/v1 clients, which do not expect COORDINATOR_LOAD_IN_PROGRESS (KAFKA-7296).
+     */
+    static Errors clientError(Errors error, short version) {
+        Errors mapped = switch (error) {
+            case NETWORK_EXCEPTION -> Errors.COORDINATOR_LOAD_IN_PROGRESS;
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT ->
+                    Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> Errors.UNKNOWN_SERVER_ERROR;
+            default -> error;
+        };
+        if (version < 2 && mapped == Errors.COORDINATOR_LOAD_IN_PROGRESS) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        return mapped;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+}
