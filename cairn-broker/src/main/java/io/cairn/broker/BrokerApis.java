@@ -37,6 +37,7 @@ import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
 import io.cairn.broker.handlers.SyncGroupHandler;
 import io.cairn.broker.handlers.TransactionHandlers;
+import io.cairn.broker.handlers.TxnOffsetCommitHandler;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
@@ -104,6 +105,7 @@ public final class BrokerApis {
                 .add(new HeartbeatHandler(groups))
                 .add(new LeaveGroupHandler(groups))
                 .add(new OffsetCommitHandler(groups))
+                .add(new TxnOffsetCommitHandler(groups))
                 .add(new OffsetFetchHandler(groups))
                 .add(new OffsetDeleteHandler(groups))
                 .add(new ListGroupsHandler(groups))

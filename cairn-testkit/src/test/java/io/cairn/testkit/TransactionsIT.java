@@ -76,6 +76,76 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void consumeTransformProduceCommitsOffsetsOnlyWithItsTransaction() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 1)) {
+            String bootstrap = cluster.node(1).bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("ctp-in", 2, (short) 1), new NewTopic("ctp-out", 2, (short) 1)))
+                        .all().get();
+            }
+            try (KafkaProducer<String, String> plain = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                for (int i = 0; i < 100; i++) {
+                    plain.send(new ProducerRecord<>("ctp-in", "k" + i, "v" + i));
+                }
+            }
+            Map<String, Object> consumerProps = new HashMap<>();
+            consumerProps.put("bootstrap.servers", bootstrap);
+            consumerProps.put("group.id", "ctp");
+            consumerProps.put("enable.auto.commit", "false");
+            consumerProps.put("isolation.level", "read_committed");
+            consumerProps.put("auto.offset.reset", "earliest");
+            consumerProps.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+            consumerProps.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class);
+            int transformed = 0;
+            boolean abortedOnce = false;
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps);
+                 KafkaProducer<String, String> producer = producer(bootstrap, "ctp-txn")) {
+                consumer.subscribe(List.of("ctp-in"));
+                producer.initTransactions();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (transformed < 100 && System.nanoTime() < deadline) {
+                    var records = consumer.poll(Duration.ofMillis(200));
+                    if (records.isEmpty()) {
+                        continue;
+                    }
+                    producer.beginTransaction();
+                    Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+                    for (ConsumerRecord<String, String> r : records) {
+                        producer.send(new ProducerRecord<>("ctp-out", r.key(), r.value().toUpperCase()));
+                        offsets.put(new TopicPartition(r.topic(), r.partition()),
+                                new org.apache.kafka.clients.consumer.OffsetAndMetadata(r.offset() + 1));
+                    }
+                    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                    if (!abortedOnce) {
+                        // the first batch is aborted: its output vanishes and its offsets are not committed, so the
+                        // consumer must rewind to the committed position and process it again
+                        producer.abortTransaction();
+                        abortedOnce = true;
+                        for (TopicPartition tp : offsets.keySet()) {
+                            var committed = consumer.committed(java.util.Set.of(tp)).get(tp);
+                            consumer.seek(tp, committed == null ? 0 : committed.offset());
+                        }
+                        continue;
+                    }
+                    producer.commitTransaction();
+                    transformed += records.count();
+                }
+            }
+            assertThat(transformed).isEqualTo(100);
+            List<String> out = read(bootstrap, "ctp-out", "read_committed", "V99");
+            assertThat(out).hasSize(100).doesNotHaveDuplicates().allMatch(v -> v.startsWith("V"));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                long committed = admin.listConsumerGroupOffsets("ctp").partitionsToOffsetAndMetadata().get().values()
+                        .stream().mapToLong(o -> o.offset()).sum();
+                assertThat(committed).isEqualTo(100);
+            }
+        }
+    }
+
     /** Commits, aborts and commits again; read_committed sees only the committed values, in order. */
     private static void commitAbortCommit(String bootstrap, String topic, short replicationFactor) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

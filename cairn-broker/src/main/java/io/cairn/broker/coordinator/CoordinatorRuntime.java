@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
@@ -96,6 +97,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
     /** Confined to the event loop. */
     private final Map<Integer, ShardRole> roles = new HashMap<>();
     private volatile int partitionCount;
+    /** The partitions the newest image makes this node lead, set before the loop reconciles the roles. */
+    private volatile Set<Integer> ledInLatestImage = Set.of();
     /** Partition -> how its last load went, for operators and tests. */
     private final Map<Integer, LoadStats> loadStats = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -227,6 +230,11 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             throw new CoordinatorLoadInProgressException("The coordinator of " + kind.topic() + "-" + partition
                     + " is loading");
         }
+        if (ledInLatestImage.contains(partition)) {
+            // The committed image already makes this node the leader; the event loop has not taken it over yet.
+            throw new CoordinatorLoadInProgressException("The coordinator of " + kind.topic() + "-" + partition
+                    + " is starting");
+        }
         throw new NotCoordinatorException("This node does not coordinate " + kind.topic() + "-" + partition);
     }
 
@@ -323,9 +331,10 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         if (producer == null) {
             return MemoryRecords.withRecords(Compression.NONE, simple);
         }
-        // As Kafka's coordinators: the producer's id and epoch, no sequence (the coordinator is the only writer).
+        // The producer's id and epoch; the sequence is not checked (the coordinator is the partition's only writer,
+        // AppendOrigin.COORDINATOR) but a batch carrying a producer id must have one, so it is always 0.
         return MemoryRecords.withTransactionalRecords(Compression.NONE, producer.producerId(),
-                producer.producerEpoch(), RecordBatch.NO_SEQUENCE, simple);
+                producer.producerEpoch(), 0, simple);
     }
 
     // ---- roles ----------------------------------------------------------------------------------------
@@ -345,6 +354,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                 }
             }
         });
+        ledInLatestImage = Set.copyOf(led.keySet());
         try {
             loop.execute(() -> reconcile(led));
         } catch (java.util.concurrent.RejectedExecutionException e) {

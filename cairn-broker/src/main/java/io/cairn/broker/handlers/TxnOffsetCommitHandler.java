@@ -27,6 +27,8 @@ import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
  */
 public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitRequest> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TxnOffsetCommitHandler.class);
+
     private final GroupCoordinatorRuntime groups;
 
     public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups) {
@@ -53,7 +55,14 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         return groups.write(groups.partitionFor(data.groupId()),
                         shard -> shard.offsets().commitTransactionalOffsets(data))
                 .<ApiMessage>thenApply(response -> response)
-                .exceptionally(error -> errorResponse(data, Errors.forException(unwrap(error)), version));
+                .exceptionally(error -> {
+                    Throwable cause = unwrap(error);
+                    if (!(cause instanceof org.apache.kafka.common.errors.ApiException)) {
+                        LOG.error("Unexpected error committing transactional offsets of group {}", data.groupId(),
+                                cause);
+                    }
+                    return errorResponse(data, Errors.forException(cause), version);
+                });
     }
 
     /** Every partition of the request with {@code error}, mapped for the client as Kafka does. */
