@@ -176,15 +176,18 @@ class TransactionClientsIT {
                                           Map<Integer, Long> ends) throws Exception {
         Map<Integer, Long> sent = parseOffsets(result.output);
         assertThat(sent).isEqualTo(ends);
+        // EndTxn answers once the commit is decided; the markers that make the offsets visible follow
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            Map<Integer, Long> byPartition = new HashMap<>();
-            offsets.forEach((tp, o) -> {
-                assertThat(tp.topic()).isEqualTo(input);
-                byPartition.put(tp.partition(), o.offset());
+            Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                Map<Integer, Long> byPartition = new HashMap<>();
+                offsets.forEach((tp, o) -> {
+                    assertThat(tp.topic()).isEqualTo(input);
+                    byPartition.put(tp.partition(), o.offset());
+                });
+                assertThat(byPartition).isEqualTo(sent);
             });
-            assertThat(byPartition).isEqualTo(sent);
         }
         List<String> expected = IntStream.range(0, N).mapToObj(i -> "out-in-" + i).toList();
         assertThat(readAll(output, "read_committed", N)).containsExactlyInAnyOrderElementsOf(expected);
