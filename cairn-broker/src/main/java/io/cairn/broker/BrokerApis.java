@@ -18,6 +18,7 @@ import io.cairn.broker.handlers.DescribeClusterHandler;
 import io.cairn.broker.handlers.DescribeConfigsHandler;
 import io.cairn.broker.handlers.DescribeGroupsHandler;
 import io.cairn.broker.handlers.DescribeLogDirsHandler;
+import io.cairn.broker.handlers.DescribeProducersHandler;
 import io.cairn.broker.handlers.FetchHandler;
 import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
@@ -100,6 +101,7 @@ public final class BrokerApis {
                 .add(TransactionHandlers.writeTxnMarkers(markers))
                 .add(TransactionHandlers.describeTransactions(txns))
                 .add(TransactionHandlers.listTransactions(txns))
+                .add(new DescribeProducersHandler(image, replicas))
                 .add(new JoinGroupHandler(groups))
                 .add(new SyncGroupHandler(groups))
                 .add(new HeartbeatHandler(groups))

@@ -312,6 +312,16 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
+     * The idempotent and transactional producers this log remembers, by producer id, each as of the last append
+     * (DescribeProducers). Takes this log's lock, so it waits for an append in progress (at worst its flush) and
+     * never sees half of one; an admin request, not for a hot path.
+     */
+    public synchronized List<ProducerSnapshot> activeProducers() {
+        ensureOpen();
+        return producers.activeProducers();
+    }
+
+    /**
      * The aborted transactions that overlap [{@code fetchOffset}, {@code upperBoundOffset}) (marker at or after
      * the fetch offset, data starting below the bound), for a {@code read_committed} fetch: from the segment
      * holding the fetch offset on, until an entry shows no later one can matter. Lock-free.

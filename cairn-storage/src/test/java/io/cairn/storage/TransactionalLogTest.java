@@ -49,10 +49,15 @@ class TransactionalLogTest {
 
     /** Appends one transactional batch of {@code producerId} (sequence numbers continue per producer). */
     private AppendResult txn(PartitionLog target, long producerId, String... values) {
+        return txnAt(target, time.milliseconds(), producerId, values);
+    }
+
+    /** {@link #txn} with records stamped {@code timestamp}. */
+    private AppendResult txnAt(PartitionLog target, long timestamp, long producerId, String... values) {
         int sequence = sequences.getOrDefault(producerId, 0);
         sequences.put(producerId, sequence + values.length);
         return target.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, EPOCH,
-                sequence, TestLogs.records(time.milliseconds(), values)), 0);
+                sequence, TestLogs.records(timestamp, values)), 0);
     }
 
     private AppendResult end(PartitionLog target, long producerId, boolean commit) {
@@ -123,6 +128,87 @@ class TransactionalLogTest {
         long marker = log.appendTransactionMarker(P2, (short) 0, false, 7, 0).lastOffset();
         assertThat(log.abortedTransactions(0, marker + 1)).containsExactly(new AbortedTxn(P2, marker, marker,
                 marker + 1));
+    }
+
+    @Test
+    void activeProducersShowEachProducersTransactionSequenceAndLastTimestamp() {
+        // given an old open transaction of P1 (its records stamped ten minutes ago) and an idempotent producer
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        long old = time.milliseconds() - 600_000;
+        log.appendAsLeader(TestLogs.batch(10L, "plain"), 0);
+        txnAt(log, old, P1, "a", "b");
+        log.appendAsLeader(TestLogs.idempotent(P2, (short) 0, 0, "x", "y", "z"), 0);
+
+        // then each shows its epoch, last sequence, batch timestamp, no coordinator epoch yet, open transaction
+        assertThat(log.activeProducers()).containsExactly(
+                new ProducerSnapshot(P1, EPOCH, 1, old, -1, 1),
+                new ProducerSnapshot(P2, (short) 0, 2, 1000L, -1, -1));
+
+        // when P1's transaction commits (coordinator epoch 7) a little later
+        time.sleep(5);
+        end(log, P1, true);
+
+        // then P1 has no open transaction, the marker's coordinator epoch and the marker's timestamp
+        assertThat(log.activeProducers()).first()
+                .isEqualTo(new ProducerSnapshot(P1, EPOCH, 1, time.milliseconds(), 7, -1));
+    }
+
+    @Test
+    void activeProducersSurviveACleanRestart() throws IOException {
+        // given an old open transaction and an ended one, closed cleanly (a producer snapshot at the end)
+        log = TestLogs.open(dir, TestLogs.config(), time);
+        long old = time.milliseconds() - 600_000;
+        txnAt(log, old, P1, "a");
+        txn(log, P2, "b");
+        end(log, P2, false);
+        List<ProducerSnapshot> before = log.activeProducers();
+        log.close();
+
+        // when reopened from that snapshot alone
+        log = TestLogs.open(dir, TestLogs.config(), time);
+
+        // then every producer is as it was, timestamps included
+        assertThat(log.activeProducers()).isEqualTo(before);
+        assertThat(before.get(0).lastTimestamp()).isEqualTo(old);
+        assertThat(before.get(0).currentTxnStartOffset()).isZero();
+    }
+
+    @Test
+    void aVersionTwoProducerSnapshotIsStillRead() throws IOException {
+        // given a cleanly closed log with P1's transaction open at offset 1, whose snapshot is replaced by the same
+        // state in version 2 (no last timestamp)
+        log = TestLogs.open(dir, TestLogs.config(), time);
+        log.appendAsLeader(TestLogs.batch(10L, "plain"), 0);
+        txn(log, P1, "a", "b");
+        log.close();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(body)) {
+            out.writeInt(0x43534E50);
+            out.writeShort(2);
+            out.writeLong(3);
+            out.writeInt(1);
+            out.writeLong(P1);
+            out.writeShort(EPOCH);
+            out.writeInt(5);     // coordinator epoch
+            out.writeLong(1);    // open transaction's first offset
+            out.writeInt(1);
+            out.writeInt(0);
+            out.writeInt(1);
+            out.writeLong(1);
+            out.writeLong(2);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body.toByteArray());
+        java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(body.size() + 4).put(body.toByteArray())
+                .putInt((int) crc.getValue());
+        Files.write(dir.resolve(io.cairn.storage.internal.LogSegment.fileName(3) + ".snapshot"), file.array());
+
+        // when reopened
+        log = TestLogs.open(dir, TestLogs.config(), time);
+
+        // then the state is the version-2 file's (not a replay of the log): no timestamp known, coordinator epoch 5
+        assertThat(log.activeProducers()).containsExactly(new ProducerSnapshot(P1, EPOCH, 1, -1, 5, 1));
+        assertThat(log.lastStableOffset(3)).isEqualTo(1);
     }
 
     @Test

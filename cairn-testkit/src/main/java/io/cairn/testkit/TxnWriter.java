@@ -40,14 +40,25 @@ public final class TxnWriter {
 
     /** One transactional batch of {@code producerId}: opens its transaction here if none is open. */
     public void txn(long producerId, String... values) {
+        txnAt(System.currentTimeMillis(), producerId, values);
+    }
+
+    /**
+     * {@link #txn} with its records stamped {@code timestampMs} (CreateTime): a transaction a producer opened that
+     * long ago, as tools that age transactions by their producer's last timestamp see it.
+     *
+     * @return the offset of the batch's first record
+     */
+    public long txnAt(long timestampMs, long producerId, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
-            records[i] = record(values[i]);
+            records[i] = record(timestampMs, values[i]);
         }
         int sequence = sequences.getOrDefault(producerId, 0);
-        leader.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, EPOCH,
-                sequence, records), (short) -1);
+        long first = leader.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, producerId,
+                EPOCH, sequence, records), (short) -1).firstOffset();
         sequences.put(producerId, sequence + values.length);
+        return first;
     }
 
     /** The coordinator's marker ending {@code producerId}'s transaction. */
@@ -56,6 +67,10 @@ public final class TxnWriter {
     }
 
     private static SimpleRecord record(String value) {
-        return new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8));
+        return record(System.currentTimeMillis(), value);
+    }
+
+    private static SimpleRecord record(long timestampMs, String value) {
+        return new SimpleRecord(timestampMs, null, value.getBytes(StandardCharsets.UTF_8));
     }
 }

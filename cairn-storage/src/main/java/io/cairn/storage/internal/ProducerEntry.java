@@ -7,8 +7,10 @@ import java.util.Optional;
 
 /**
  * The state of one idempotent or transactional producer in one partition: its epoch, its last
- * {@link #MAX_BATCHES} batches (oldest first), the first offset of its open transaction here (-1 when none)
- * and the epoch of the transaction coordinator that wrote its last marker (-1 before any).
+ * {@link #MAX_BATCHES} batches (oldest first), the first offset of its open transaction here (-1 when none),
+ * the epoch of the transaction coordinator that wrote its last marker (-1 before any) and the max timestamp of
+ * its last batch, data or marker (-1 when unknown), which DescribeProducers reports and kafka-transactions.sh
+ * find-hanging ages an open transaction by.
  *
  * <p>Not thread-safe; guarded by the owning log's append lock.
  */
@@ -20,16 +22,32 @@ public final class ProducerEntry {
     private final Deque<BatchMetadata> batches;
     private long currentTxnFirstOffset;
     private int coordinatorEpoch;
+    private long lastTimestamp;
 
     public ProducerEntry(short epoch, List<BatchMetadata> batches) {
         this(epoch, batches, -1, -1);
     }
 
     public ProducerEntry(short epoch, List<BatchMetadata> batches, long currentTxnFirstOffset, int coordinatorEpoch) {
+        this(epoch, batches, currentTxnFirstOffset, coordinatorEpoch, -1);
+    }
+
+    public ProducerEntry(short epoch, List<BatchMetadata> batches, long currentTxnFirstOffset, int coordinatorEpoch,
+                         long lastTimestamp) {
         this.epoch = epoch;
         this.batches = new ArrayDeque<>(batches);
         this.currentTxnFirstOffset = currentTxnFirstOffset;
         this.coordinatorEpoch = coordinatorEpoch;
+        this.lastTimestamp = lastTimestamp;
+    }
+
+    /** The max timestamp of this producer's last batch here (data or marker), or -1 when unknown. */
+    public long lastTimestamp() {
+        return lastTimestamp;
+    }
+
+    void lastTimestamp(long timestamp) {
+        lastTimestamp = timestamp;
     }
 
     /** The first offset of this producer's open transaction in this partition, or -1. */
@@ -53,7 +71,7 @@ public final class ProducerEntry {
     /** The same state at {@code newEpoch}: a new epoch forgets the batches, keeps the open transaction. */
     ProducerEntry withEpoch(short newEpoch) {
         return new ProducerEntry(newEpoch, newEpoch == epoch ? List.copyOf(batches) : List.of(),
-                currentTxnFirstOffset, coordinatorEpoch);
+                currentTxnFirstOffset, coordinatorEpoch, lastTimestamp);
     }
 
     public short epoch() {
@@ -65,7 +83,7 @@ public final class ProducerEntry {
     }
 
     public ProducerEntry copy() {
-        return new ProducerEntry(epoch, List.copyOf(batches), currentTxnFirstOffset, coordinatorEpoch);
+        return new ProducerEntry(epoch, List.copyOf(batches), currentTxnFirstOffset, coordinatorEpoch, lastTimestamp);
     }
 
     public void add(BatchMetadata batch) {

@@ -31,6 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.ProducerSnapshot;
 
 /**
  * Idempotent and transactional producer state of one partition: per producer id, its epoch, last five batches,
@@ -47,8 +48,11 @@ public final class ProducerStateManager {
     private static final Logger log = LoggerFactory.getLogger(ProducerStateManager.class);
     public static final String SNAPSHOT_SUFFIX = ".snapshot";
     private static final int MAGIC = 0x43534E50; // "CSNP"
-    /** Version 2 adds each producer's open transaction and coordinator epoch; version 1 is still read. */
-    private static final short VERSION = 2;
+    /**
+     * Version 2 adds each producer's open transaction and coordinator epoch, version 3 its last timestamp (a
+     * producer read from version 1 or 2 has none, -1, until its next batch); versions 1 and 2 are still read.
+     */
+    private static final short VERSION = 3;
     private static final int SNAPSHOTS_KEPT = 2;
 
     private final Path dir;
@@ -94,6 +98,18 @@ public final class ProducerStateManager {
 
     public int producerCount() {
         return producers.size();
+    }
+
+    /** A copy of every producer's state, by producer id (DescribeProducers). Guarded by the log's lock. */
+    public List<ProducerSnapshot> activeProducers() {
+        List<ProducerSnapshot> snapshots = new ArrayList<>(producers.size());
+        for (Map.Entry<Long, ProducerEntry> e : new TreeMap<>(producers).entrySet()) {
+            ProducerEntry entry = e.getValue();
+            snapshots.add(new ProducerSnapshot(e.getKey(), entry.epoch(),
+                    entry.last().map(BatchMetadata::lastSequence).orElse(RecordBatch.NO_SEQUENCE),
+                    entry.lastTimestamp(), entry.coordinatorEpoch(), entry.currentTxnFirstOffset()));
+        }
+        return snapshots;
     }
 
     /**
@@ -259,6 +275,7 @@ public final class ProducerStateManager {
                     ? new ProducerEntry(batch.producerEpoch(), List.of())
                     : current.withEpoch(batch.producerEpoch());
             updates.put(batch.producerId(), updated);
+            updated.lastTimestamp(batch.maxTimestamp());
             if (batch.isControlBatch()) {
                 endTransaction(batch, updated);
                 return;
@@ -398,6 +415,7 @@ public final class ProducerStateManager {
                 out.writeShort(e.getValue().epoch());
                 out.writeInt(e.getValue().coordinatorEpoch());
                 out.writeLong(e.getValue().currentTxnFirstOffset());
+                out.writeLong(e.getValue().lastTimestamp());
                 List<BatchMetadata> batches = e.getValue().batches();
                 out.writeInt(batches.size());
                 for (BatchMetadata b : batches) {
@@ -459,7 +477,7 @@ public final class ProducerStateManager {
                 return false;
             }
             short version = in.readShort();
-            if (version != 1 && version != VERSION) {
+            if (version < 1 || version > VERSION) {
                 return false;
             }
             in.readLong();
@@ -469,12 +487,14 @@ public final class ProducerStateManager {
                 short epoch = in.readShort();
                 int coordinatorEpoch = version >= 2 ? in.readInt() : -1;
                 long txnFirstOffset = version >= 2 ? in.readLong() : -1;
+                long lastTimestamp = version >= 3 ? in.readLong() : -1;
                 int batchCount = in.readInt();
                 List<BatchMetadata> batches = new ArrayList<>();
                 for (int j = 0; j < batchCount; j++) {
                     batches.add(new BatchMetadata(in.readInt(), in.readInt(), in.readLong(), in.readLong()));
                 }
-                producers.put(producerId, new ProducerEntry(epoch, batches, txnFirstOffset, coordinatorEpoch));
+                producers.put(producerId, new ProducerEntry(epoch, batches, txnFirstOffset, coordinatorEpoch,
+                        lastTimestamp));
                 if (txnFirstOffset >= 0) {
                     ongoing.put(txnFirstOffset, producerId);
                 }
