@@ -196,13 +196,22 @@ class StreamsExactlyOnceIT {
         int node = switch (victim) {
             case "controller" -> health.controller();
             case "leader" -> leaderOf(admin, IN, 0);
-            default -> admin.describeTransactions(List.of(APP + "-0_0")).all().get().values().stream()
-                    .findFirst().map(d -> d.coordinatorId()).orElse(-1);
+            default -> coordinatorOfTheApplication(admin);
         };
         if (node == entry || node < 0) {
             node = entry == 3 ? 2 : 3;
         }
         return node;
+    }
+
+    /** The coordinator of the application's transactional id (EOS v2: one per stream thread, named after it). */
+    private static int coordinatorOfTheApplication(Admin admin) throws Exception {
+        List<String> ids = admin.listTransactions().all().get().stream().map(t -> t.transactionalId())
+                .filter(id -> id.startsWith(APP)).toList();
+        if (ids.isEmpty()) {
+            return -1;
+        }
+        return admin.describeTransactions(ids).all().get().values().iterator().next().coordinatorId();
     }
 
     private static int leaderOf(Admin admin, String topic, int partition) throws Exception {
