@@ -105,6 +105,9 @@ public final class CairnConfig extends AbstractConfig {
 
     public CairnConfig(Map<String, ?> properties) {
         super(DEFINITION, aliases(properties), false);
+        // The coordinators' settings are read later by their own definitions; a bad value fails here, named.
+        io.cairn.broker.group.GroupConfig.fromBrokerConfigs(originals());
+        io.cairn.broker.txn.TransactionConfig.fromBrokerConfigs(originals());
         this.listener = Listener.parse(LISTENERS, getString(LISTENERS));
         if (getInt(BROKER_SESSION_TIMEOUT_MS) <= 2 * getInt(BROKER_HEARTBEAT_INTERVAL_MS)) {
             throw new org.apache.kafka.common.config.ConfigException(BROKER_SESSION_TIMEOUT_MS + " ("

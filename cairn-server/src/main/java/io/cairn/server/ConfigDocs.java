@@ -33,6 +33,13 @@ public final class ConfigDocs {
                 .append("(for example `log.retention.hours`).\n\n")
                 .append("## Node\n\n");
         table(md, CairnConfig.DEFINITION);
+        md.append("\n## Group and transaction coordinators\n\n")
+                .append("Kafka's names and defaults. The internal topics are created on first use with these ")
+                .append("settings; their replication factor and min.insync.replicas are capped by the brokers ")
+                .append("registered then.\n\n");
+        ConfigDef coordinators = new ConfigDef(io.cairn.broker.group.GroupConfig.CONFIG_DEF);
+        io.cairn.broker.txn.TransactionConfig.CONFIG_DEF.configKeys().values().forEach(coordinators::define);
+        table(md, coordinators);
         md.append("\n## Topic configs\n\n")
                 .append("Set per topic (CreateTopics, `kafka-configs --alter`, IncrementalAlterConfigs). ")
                 .append("The broker-level `log.*` property named in the last column sets the default for all topics.\n\n");

@@ -25,6 +25,23 @@ class ClusterConfigTest {
     }
 
     @Test
+    void coordinatorSettingsAreCheckedAtStartAndNamedWhenBad() {
+        assertThat(io.cairn.broker.txn.TransactionConfig.fromBrokerConfigs(new CairnConfig(Map.of(
+                "transaction.max.timeout.ms", "60000", "transaction.state.log.num.partitions", "3")).allAsStrings()))
+                .satisfies(c -> {
+                    assertThat(c.transactionMaxTimeoutMs()).isEqualTo(60_000);
+                    assertThat(c.stateLogNumPartitions()).isEqualTo(3);
+                    assertThat(c.stateLogMinIsr()).isEqualTo(2);
+                });
+        assertThatThrownBy(() -> new CairnConfig(Map.of("transaction.max.timeout.ms", "soon")))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("transaction.max.timeout.ms");
+        assertThatThrownBy(() -> new CairnConfig(Map.of("offsets.topic.num.partitions", "0")))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("offsets.topic.num.partitions");
+    }
+
+    @Test
     void environmentVariablesBecomeProperties() {
         Map<String, Object> props = CairnMain.fromEnvironment(Map.of(
                 "CAIRN_NODE_ID", "2",

@@ -2,6 +2,11 @@ package io.cairn.broker.group;
 
 import java.util.Map;
 
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
 /**
  * The group coordinator's settings, with Apache Kafka's broker config names and defaults.
  *
@@ -24,22 +29,37 @@ public record GroupConfig(int offsetsTopicPartitions, short offsetsTopicReplicat
         return new GroupConfig(50, (short) 3, 100 * 1024 * 1024, 3000, 6000, 1_800_000, 4096, 5000);
     }
 
-    /** Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults. */
-    public static GroupConfig fromBrokerConfigs(Map<String, ?> configs) {
-        GroupConfig d = defaults();
-        return new GroupConfig(
-                (int) get(configs, "offsets.topic.num.partitions", d.offsetsTopicPartitions()),
-                (short) get(configs, "offsets.topic.replication.factor", d.offsetsTopicReplicationFactor()),
-                (int) get(configs, "offsets.topic.segment.bytes", d.offsetsTopicSegmentBytes()),
-                (int) get(configs, "group.initial.rebalance.delay.ms", d.initialRebalanceDelayMs()),
-                (int) get(configs, "group.min.session.timeout.ms", d.minSessionTimeoutMs()),
-                (int) get(configs, "group.max.session.timeout.ms", d.maxSessionTimeoutMs()),
-                (int) get(configs, "offset.metadata.max.bytes", d.maxMetadataSize()),
-                get(configs, "offsets.commit.timeout.ms", d.commitTimeoutMs()));
-    }
+    /** The settings as broker configs: types, Kafka's defaults, bounds and documentation. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define("offsets.topic.num.partitions", Type.INT, 50, Range.between(1, 10_000), Importance.HIGH,
+                    "Partitions of __consumer_offsets, created on first use (not changeable afterwards).")
+            .define("offsets.topic.replication.factor", Type.SHORT, (short) 3, Range.atLeast(1), Importance.HIGH,
+                    "Replication factor of __consumer_offsets, capped by the brokers registered when it is created.")
+            .define("offsets.topic.segment.bytes", Type.INT, 100 * 1024 * 1024, Range.atLeast(1024 * 1024),
+                    Importance.LOW, "segment.bytes of __consumer_offsets.")
+            .define("group.initial.rebalance.delay.ms", Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a new group waits for more members before its first rebalance.")
+            .define("group.min.session.timeout.ms", Type.INT, 6000, Range.atLeast(1), Importance.MEDIUM,
+                    "The smallest session.timeout.ms a member may ask for.")
+            .define("group.max.session.timeout.ms", Type.INT, 1_800_000, Range.atLeast(1), Importance.MEDIUM,
+                    "The largest session.timeout.ms a member may ask for.")
+            .define("offset.metadata.max.bytes", Type.INT, 4096, Range.atLeast(0), Importance.LOW,
+                    "The largest metadata string of a committed offset.")
+            .define("offsets.commit.timeout.ms", Type.LONG, 5000L, Range.atLeast(1), Importance.LOW,
+                    "How long a group coordinator write (offsets, group state) or a transaction marker waits for "
+                            + "its replicas before failing with a retriable error.");
 
-    private static long get(Map<String, ?> configs, String name, long defaultValue) {
-        Object value = configs.get(name);
-        return value == null ? defaultValue : Long.parseLong(value.toString().trim());
+    /**
+     * Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException a value of the wrong type or out of bounds, naming it
+     */
+    public static GroupConfig fromBrokerConfigs(Map<String, ?> configs) {
+        Map<String, Object> v = CONFIG_DEF.parse(configs);
+        return new GroupConfig((int) v.get("offsets.topic.num.partitions"),
+                (short) v.get("offsets.topic.replication.factor"), (int) v.get("offsets.topic.segment.bytes"),
+                (int) v.get("group.initial.rebalance.delay.ms"), (int) v.get("group.min.session.timeout.ms"),
+                (int) v.get("group.max.session.timeout.ms"), (int) v.get("offset.metadata.max.bytes"),
+                (long) v.get("offsets.commit.timeout.ms"));
     }
 }

@@ -2,6 +2,10 @@ package io.cairn.broker.txn;
 
 import java.util.Map;
 
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -53,18 +57,38 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
                 3_600_000L);
     }
 
-    /** Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults. */
+    /** The settings as broker configs: types, Kafka's defaults, bounds and documentation. */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
+                    "The largest transaction.timeout.ms a producer may ask for; a longer one is refused with "
+                            + "INVALID_TRANSACTION_TIMEOUT.")
+            .define(TRANSACTIONAL_ID_EXPIRATION_MS, Type.LONG, 604_800_000L, Range.atLeast(1), Importance.HIGH,
+                    "A transactional id with no transaction in progress for this long is forgotten.")
+            .define(STATE_LOG_NUM_PARTITIONS, Type.INT, 50, Range.between(1, 10_000), Importance.HIGH,
+                    "Partitions of __transaction_state, created on first use (not changeable afterwards).")
+            .define(STATE_LOG_REPLICATION_FACTOR, Type.SHORT, (short) 3, Range.atLeast(1), Importance.HIGH,
+                    "Replication factor of __transaction_state, capped by the brokers registered when it is created.")
+            .define(STATE_LOG_MIN_ISR, Type.INT, 2, Range.atLeast(1), Importance.HIGH,
+                    "min.insync.replicas of __transaction_state, capped by its replication factor.")
+            .define(STATE_LOG_SEGMENT_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1024 * 1024),
+                    Importance.LOW, "segment.bytes of __transaction_state.")
+            .define(ABORT_TIMED_OUT_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
+                    "How often the coordinator aborts transactions open longer than their transaction.timeout.ms.")
+            .define(REMOVE_EXPIRED_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
+                    "How often the coordinator forgets transactional ids past transactional.id.expiration.ms.");
+
+    /**
+     * Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException a value of the wrong type or out of bounds, naming it
+     */
     public static TransactionConfig fromBrokerConfigs(Map<String, ?> configs) {
-        TransactionConfig d = defaults();
-        return new TransactionConfig(
-                (int) get(configs, TRANSACTION_MAX_TIMEOUT_MS, d.transactionMaxTimeoutMs()),
-                get(configs, TRANSACTIONAL_ID_EXPIRATION_MS, d.transactionalIdExpirationMs()),
-                (int) get(configs, STATE_LOG_NUM_PARTITIONS, d.stateLogNumPartitions()),
-                (short) get(configs, STATE_LOG_REPLICATION_FACTOR, d.stateLogReplicationFactor()),
-                (int) get(configs, STATE_LOG_MIN_ISR, d.stateLogMinIsr()),
-                (int) get(configs, STATE_LOG_SEGMENT_BYTES, d.stateLogSegmentBytes()),
-                get(configs, ABORT_TIMED_OUT_INTERVAL_MS, d.abortTimedOutTransactionsIntervalMs()),
-                get(configs, REMOVE_EXPIRED_INTERVAL_MS, d.removeExpiredTransactionalIdsIntervalMs()));
+        Map<String, Object> v = CONFIG_DEF.parse(configs);
+        return new TransactionConfig((int) v.get(TRANSACTION_MAX_TIMEOUT_MS),
+                (long) v.get(TRANSACTIONAL_ID_EXPIRATION_MS), (int) v.get(STATE_LOG_NUM_PARTITIONS),
+                (short) v.get(STATE_LOG_REPLICATION_FACTOR), (int) v.get(STATE_LOG_MIN_ISR),
+                (int) v.get(STATE_LOG_SEGMENT_BYTES), (long) v.get(ABORT_TIMED_OUT_INTERVAL_MS),
+                (long) v.get(REMOVE_EXPIRED_INTERVAL_MS));
     }
 
     /** The {@code __transaction_state} partition that coordinates a transactional id (Kafka's hashing). */
@@ -79,10 +103,5 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
     /** Kafka accepts timeouts in (0, transaction.max.timeout.ms]. */
     public boolean isValidTransactionTimeout(int txnTimeoutMs) {
         return txnTimeoutMs > 0 && txnTimeoutMs <= transactionMaxTimeoutMs;
-    }
-
-    private static long get(Map<String, ?> configs, String name, long defaultValue) {
-        Object value = configs.get(name);
-        return value == null ? defaultValue : Long.parseLong(value.toString().trim());
     }
 }
