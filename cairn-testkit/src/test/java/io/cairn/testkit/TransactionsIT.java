@@ -146,6 +146,41 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void theKsqlDbCommandTopicPatternThroughANonController() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 3)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.controllerId() > 0);
+            int other = cluster.runningNodes().stream().filter(id -> id != cluster.controllerId()).findFirst()
+                    .orElseThrow();
+            String bootstrap = cluster.node(other).bootstrapServers();
+            // ksqlDB's command topic: created at runtime by the server, one partition, RF 3, kept forever
+            String commandTopic = "_confluent-ksql-default__command_topic";
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic(commandTopic, 1, (short) 3).configs(Map.of(
+                        "cleanup.policy", "delete", "retention.ms", "-1", "min.insync.replicas", "2",
+                        "unclean.leader.election.enable", "false")))).all().get();
+            }
+            // its command runner: one transactional producer named after the service id, a transaction per
+            // statement, the statement read back with read_committed before the next one is accepted
+            List<String> expected = new ArrayList<>();
+            try (KafkaProducer<String, String> producer = producer(bootstrap, "default_")) {
+                producer.initTransactions();
+                for (int i = 0; i < 10; i++) {
+                    String statement = "CREATE STREAM s" + i + " (id INT) WITH (kafka_topic='t" + i + "');";
+                    producer.beginTransaction();
+                    producer.send(new ProducerRecord<>(commandTopic, "stream/s" + i + "/create", statement)).get();
+                    if (i == 4) {
+                        producer.abortTransaction(); // a statement that failed validation after being written
+                        continue;
+                    }
+                    producer.commitTransaction();
+                    expected.add(statement);
+                    assertThat(read(bootstrap, commandTopic, "read_committed", statement)).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
     /** Commits, aborts and commits again; read_committed sees only the committed values, in order. */
     private static void commitAbortCommit(String bootstrap, String topic, short replicationFactor) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

@@ -28,6 +28,7 @@ import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -54,12 +55,15 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
     private static final String EXPIRE_TIMER = "expire-transactional-ids";
     /** How long a write to {@code __transaction_state} may wait for the high watermark. */
     private static final long COMMIT_TIMEOUT_MS = 10_000;
+    private static final long COMPLETE_FIRST_BACKOFF_MS = 50;
+    private static final long COMPLETE_MAX_BACKOFF_MS = 1_000;
 
     private final int nodeId;
     private final TransactionConfig config;
     private final ProducerIdManager producerIds;
     private final Supplier<MetadataImage> image;
     private final TxnMarkerSender markers;
+    private final ScheduledExecutorService scheduler;
     private final CoordinatorRuntime<Host, TransactionRecord> runtime;
     /** Marker jobs being written, by transactional id, so that the same job is not started twice. */
     private final Set<TxnMarkerJob> sending = ConcurrentHashMap.newKeySet();
@@ -105,6 +109,7 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
         this.producerIds = producerIds;
         this.image = image;
         this.markers = new TxnMarkerSender(nodeId, image, local, scheduler);
+        this.scheduler = scheduler;
         CoordinatorKind<Host, TransactionRecord> kind = new CoordinatorKind<>() {
             @Override
             public String topic() {
@@ -268,18 +273,49 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
         if (!sending.add(job)) {
             return;
         }
-        markers.send(job, () -> leads(host.partition, job.coordinatorEpoch()))
-                .thenCompose(v -> runtime.write(host.partition, h -> write(h, h.shard.onMarkersWritten(
-                        job.transactionalId(), job.producerId(), job.producerEpoch()), r -> r)))
-                .whenComplete((answer, error) -> {
+        markers.send(job, () -> leads(host.partition, job.coordinatorEpoch())).whenComplete((v, error) -> {
+            if (error != null) {
+                sending.remove(job);
+                log.info("Markers of {} (producer {}) left to the next coordinator: {}", job.transactionalId(),
+                        job.producerId(), error.toString());
+            } else {
+                complete(host, job, COMPLETE_FIRST_BACKOFF_MS);
+            }
+        });
+    }
+
+    /**
+     * Writes the COMPLETE record of a job whose markers are all written, retrying while this node still leads the
+     * shard's partition: a failed or refused write (its replicas lag, another write on the id is pending) must not
+     * leave the transaction in PREPARE, which would keep its producer waiting until the next coordinator.
+     */
+    private void complete(Host host, TxnMarkerJob job, long backoffMs) {
+        runtime.write(host.partition, h -> write(h, h.shard.onMarkersWritten(job.transactionalId(), job.producerId(),
+                job.producerEpoch()), r -> r)).whenComplete((answer, error) -> {
+                    boolean retry = error != null ? !(unwrap(error) instanceof NotCoordinatorException)
+                            : answer == Errors.CONCURRENT_TRANSACTIONS;
+                    if (retry && leads(host.partition, job.coordinatorEpoch())) {
+                        log.debug("Completing {} failed ({}); retrying in {} ms", job.transactionalId(),
+                                error != null ? error : answer, backoffMs);
+                        try {
+                            scheduler.schedule(() -> complete(host, job, Math.min(COMPLETE_MAX_BACKOFF_MS,
+                                    backoffMs * 2)), backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                            return;
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            // Shutting down.
+                        }
+                    }
                     sending.remove(job);
-                    if (error != null) {
-                        log.debug("Markers of {} left to the next coordinator: {}", job.transactionalId(),
-                                error.toString());
-                    } else if (answer != Errors.NONE) {
-                        log.info("Completing {} after its markers answered {}", job.transactionalId(), answer);
+                    if (error != null || answer != Errors.NONE) {
+                        log.info("Completion of {} (producer {}) ended with {}", job.transactionalId(),
+                                job.producerId(), error != null ? error.toString() : answer);
                     }
                 });
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
     }
 
     /** Whether this node still leads {@code partition} of {@code __transaction_state} at {@code leaderEpoch}. */
