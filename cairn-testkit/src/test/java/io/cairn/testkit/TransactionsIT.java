@@ -181,6 +181,40 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void aTransactionLeftOpenPastItsTimeoutIsAbortedAndItsProducerFenced() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 1, Map.of(
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", "100"))) {
+            String bootstrap = cluster.node(1).bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("timed-out", 1, (short) 1))).all().get();
+            }
+            Map<String, Object> props = new HashMap<>();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "forgetful");
+            props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1_000);
+            props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            try (KafkaProducer<String, String> forgetful = new KafkaProducer<>(props);
+                 KafkaProducer<String, String> plain = new KafkaProducer<>(Map.of(
+                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                forgetful.initTransactions();
+                forgetful.beginTransaction();
+                forgetful.send(new ProducerRecord<>("timed-out", "never-committed")).get();
+                plain.send(new ProducerRecord<>("timed-out", "after")).get();
+
+                // when it stays open past transaction.timeout.ms, the coordinator aborts it: read_committed
+                // consumers move past it, and never see its record
+                assertThat(read(bootstrap, "timed-out", "read_committed", "after")).containsExactly("after");
+
+                // and its producer, whose epoch the abort bumped, cannot commit it any more
+                assertThatThrownBy(forgetful::commitTransaction).isInstanceOf(KafkaException.class);
+            }
+        }
+    }
+
     /** Commits, aborts and commits again; read_committed sees only the committed values, in order. */
     private static void commitAbortCommit(String bootstrap, String topic, short replicationFactor) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
