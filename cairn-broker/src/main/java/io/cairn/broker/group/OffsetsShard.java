@@ -153,17 +153,9 @@ public final class OffsetsShard {
             OffsetCommitResponseData.OffsetCommitResponseTopic topicResponse =
                     new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name());
             for (OffsetCommitRequestData.OffsetCommitRequestPartition partition : topic.partitions()) {
-                Errors partitionError = error;
-                if (partitionError == Errors.NONE && partition.committedMetadata() != null
-                        && partition.committedMetadata().length() > config.maxMetadataSize()) {
-                    partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
-                if (partitionError == Errors.NONE) {
-                    records.add(new CoordinatorRecord.Offset(request.groupId(), topic.name(),
-                            partition.partitionIndex(), new CoordinatorRecord.OffsetValue(partition.committedOffset(),
-                            partition.committedLeaderEpoch(), partition.committedMetadata() == null ? ""
-                            : partition.committedMetadata(), now)));
-                }
+                Errors partitionError = addOffset(records, error, request.groupId(), topic.name(),
+                        partition.partitionIndex(), partition.committedOffset(), partition.committedLeaderEpoch(),
+                        partition.committedMetadata(), now);
                 topicResponse.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex())
                         .setErrorCode(partitionError.code()));
@@ -171,6 +163,23 @@ public final class OffsetsShard {
             response.topics().add(topicResponse);
         }
         return CoordinatorResult.of(records, response);
+    }
+
+    /**
+     * One partition of an OffsetCommit or TxnOffsetCommit: its error (the request's, or OFFSET_METADATA_TOO_LARGE),
+     * and, when there is none, the offset's record added to {@code records}.
+     */
+    private Errors addOffset(List<CoordinatorRecord> records, Errors requestError, String groupId, String topic,
+                             int partition, long offset, int leaderEpoch, String metadata, long now) {
+        if (requestError != Errors.NONE) {
+            return requestError;
+        }
+        if (metadata != null && metadata.length() > config.maxMetadataSize()) {
+            return Errors.OFFSET_METADATA_TOO_LARGE;
+        }
+        records.add(new CoordinatorRecord.Offset(groupId, topic, partition, new CoordinatorRecord.OffsetValue(offset,
+                leaderEpoch, metadata == null ? "" : metadata, now)));
+        return Errors.NONE;
     }
 
     private Errors validateCommit(OffsetCommitRequestData request) {
@@ -223,17 +232,9 @@ public final class OffsetsShard {
             TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic topicResponse =
                     new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(topic.name());
             for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition partition : topic.partitions()) {
-                Errors partitionError = error;
-                if (partitionError == Errors.NONE && partition.committedMetadata() != null
-                        && partition.committedMetadata().length() > config.maxMetadataSize()) {
-                    partitionError = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
-                if (partitionError == Errors.NONE) {
-                    records.add(new CoordinatorRecord.Offset(request.groupId(), topic.name(),
-                            partition.partitionIndex(), new CoordinatorRecord.OffsetValue(partition.committedOffset(),
-                            partition.committedLeaderEpoch(), partition.committedMetadata() == null ? ""
-                            : partition.committedMetadata(), now)));
-                }
+                Errors partitionError = addOffset(records, error, request.groupId(), topic.name(),
+                        partition.partitionIndex(), partition.committedOffset(), partition.committedLeaderEpoch(),
+                        partition.committedMetadata(), now);
                 topicResponse.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(partition.partitionIndex())
                         .setErrorCode(partitionError.code()));
