@@ -112,6 +112,11 @@ final class Workloads {
         } catch (Throwable e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             String msg = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            // a client exception often wraps what the broker answered (a transactional producer's abortable error
+            // wraps the produce error): name the causes too
+            for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                msg += " (caused by " + c.getClass().getSimpleName() + ": " + c.getMessage() + ")";
+            }
             if (!target.alive()) {
                 msg += " (broker exited; log tail: " + target.logTail(5).replace('\n', ' ') + ")";
             }
