@@ -147,7 +147,8 @@ final class Workloads {
 
     /**
      * Every workload but start-up, which the caller ran as {@code step("start", ...)} (a cluster measures
-     * its own): idle memory, producers, consumers, end-to-end latency, topic creation, memory under load.
+     * its own): idle memory, producers, consumers, end-to-end latency, topic creation, memory under load, then the
+     * transactional producer, read_committed consumer and transactional end-to-end latency.
      */
     void runAfterStart() {
         if (!errors.containsKey(key("start"))) {
