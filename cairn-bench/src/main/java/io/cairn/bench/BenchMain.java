@@ -65,8 +65,8 @@ public final class BenchMain implements Callable<Integer> {
     Integer e2eRate;
 
     @Option(names = "--only", description = "Run only the workloads whose names start with these, comma-separated "
-            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, ...; with --cluster also "
-            + "failover). Start always runs. Default: all.")
+            + "(start, idle, produce_100B_acks1, produce_1KiB, consume, e2e, topics, txn (the transactional ones: "
+            + "txn_produce, txn_consume, txn_e2e), ...; with --cluster also failover). Start always runs. Default: all.")
     String only = "";
 
     @Option(names = "--topics", description = "Topics created by the topic-creation workload (default 200).")

@@ -38,7 +38,16 @@ final class Report {
             new Metric("rss_load_peak_mib", "resident memory, peak under load", "MiB", false),
             new Metric("rss_after_load_mib", "resident memory, after load", "MiB", false),
             new Metric("produce_cpu_s_per_GB", "broker CPU per GB produced", "CPU s/GB", false),
-            new Metric("consume_cpu_s_per_GB", "broker CPU per GB consumed", "CPU s/GB", false));
+            new Metric("consume_cpu_s_per_GB", "broker CPU per GB consumed", "CPU s/GB", false),
+            new Metric("txn_produce_MBps", "transactional produce 100 B, 1,000 records/txn", "MB/s", true),
+            new Metric("txn_produce_rps", "transactional produce 100 B, 1,000 records/txn", "records/s", true),
+            new Metric("txn_produce_tps", "transactional produce 100 B, 1,000 records/txn", "transactions/s", true),
+            new Metric("txn_consume_MBps", "read_committed consume 100 B", "MB/s", true),
+            new Metric("txn_consume_rps", "read_committed consume 100 B", "records/s", true),
+            new Metric("txn_e2e_p50_ms", "transactional end-to-end latency p50", "ms", false),
+            new Metric("txn_e2e_p99_ms", "transactional end-to-end latency p99", "ms", false),
+            new Metric("txn_e2e_p999_ms", "transactional end-to-end latency p99.9", "ms", false),
+            new Metric("txn_e2e_max_ms", "transactional end-to-end latency max", "ms", false));
 
     /**
      * {@code --cluster} metrics, in table order: start-up, the single-node workloads on 3 nodes (prefixed

@@ -112,6 +112,11 @@ final class Workloads {
         } catch (Throwable e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             String msg = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            // a client exception often wraps what the broker answered (a transactional producer's abortable error
+            // wraps the produce error): name the causes too
+            for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                msg += " (caused by " + c.getClass().getSimpleName() + ": " + c.getMessage() + ")";
+            }
             if (!target.alive()) {
                 msg += " (broker exited; log tail: " + target.logTail(5).replace('\n', ' ') + ")";
             }
@@ -142,7 +147,8 @@ final class Workloads {
 
     /**
      * Every workload but start-up, which the caller ran as {@code step("start", ...)} (a cluster measures
-     * its own): idle memory, producers, consumers, end-to-end latency, topic creation, memory under load.
+     * its own): idle memory, producers, consumers, end-to-end latency, topic creation, memory under load, then the
+     * transactional producer, read_committed consumer and transactional end-to-end latency.
      */
     void runAfterStart() {
         if (!errors.containsKey(key("start"))) {
@@ -190,6 +196,11 @@ final class Workloads {
         metrics.put(key("rss_load_peak_mib"), peak.get());
         double rssAfter = target.rssMiB();
         metrics.put(key("rss_after_load_mib"), rssAfter);
+        // After the memory metrics, so that those (and every workload above) stay comparable with the runs
+        // before these existed.
+        step("txn_produce", this::transactionalProduce);
+        step("txn_consume", this::readCommittedConsume);
+        step("txn_e2e", this::transactionalEndToEndLatency);
     }
 
     static String sizeLabel(int size) {
@@ -234,8 +245,32 @@ final class Workloads {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private KafkaConsumer<byte[], byte[]> consumer() {
+    /**
+     * A transactional producer (so idempotent, acks=all) with the producer workloads' batching; initTransactions
+     * (which, on the first one, makes the broker create its transaction state log) and commits are bounded by
+     * max.block.ms.
+     */
+    private KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId, int lingerMs) {
         Properties p = common();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, "65536");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return consumer(false);
+    }
+
+    /** @param readCommitted isolation.level=read_committed (else the client default, read_uncommitted) */
+    private KafkaConsumer<byte[], byte[]> consumer(boolean readCommitted) {
+        Properties p = common();
+        if (readCommitted) {
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
@@ -528,9 +563,108 @@ final class Workloads {
     }
 
     /**
+     * The consumer side of the latency workloads: one consumer thread, assigned every partition of a topic at its
+     * end, recording each record's latency from the intended send time in its first 8 bytes to the poll that
+     * returned it (records with a sequence number, the next 8 bytes, below {@code warm} are not recorded).
+     */
+    private final class LatencyReader {
+        final Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+        final AtomicLong received = new AtomicLong();
+        final AtomicReference<Exception> error = new AtomicReference<>();
+        private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        private final Thread thread;
+
+        LatencyReader(String topic, long total, long warm, boolean readCommitted, String threadName) {
+            thread = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> consumer = consumer(readCommitted)) {
+                    List<TopicPartition> tps = new ArrayList<>();
+                    for (int p = 0; p < s.partitions(); p++) {
+                        tps.add(new TopicPartition(topic, p));
+                    }
+                    consumer.assign(tps);
+                    consumer.seekToEnd(tps);
+                    for (TopicPartition tp : tps) {
+                        consumer.position(tp, Duration.ofSeconds(20));
+                    }
+                    ready.countDown();
+                    while (!stop.get() && received.get() < total) {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                            long now = System.nanoTime();
+                            ByteBuffer b = ByteBuffer.wrap(r.value());
+                            long sentAt = b.getLong();
+                            long seq = b.getLong();
+                            if (seq >= warm) {
+                                histogram.recordValue(Math.max(0, Math.min((now - sentAt) / 1000, histogram.getHighestTrackableValue())));
+                            }
+                            received.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    error.set(e);
+                    ready.countDown();
+                }
+            }, threadName);
+            thread.setDaemon(true);
+        }
+
+        /** Starts the consumer and waits until it is positioned at the end of every partition. */
+        void start() throws InterruptedException {
+            thread.start();
+            if (!ready.await(30, TimeUnit.SECONDS) || error.get() != null) {
+                throw new IllegalStateException("e2e consumer not ready", error.get());
+            }
+        }
+
+        /** Waits (at most 15 s) until every record arrived or the consumer failed. */
+        void awaitAll(long total) throws InterruptedException {
+            long deadline = deadline(15);
+            while (received.get() < total && error.get() == null && System.nanoTime() - deadline < 0) {
+                Thread.sleep(20);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
+
+        /** After {@link #stop}: a consumer failure is thrown, missing records recorded, the percentiles reported. */
+        void report(String name, long total) {
+            if (error.get() != null) {
+                throw new IllegalStateException("e2e consumer failed", error.get());
+            }
+            if (received.get() < total) {
+                errors.put(key(name + "_missing"), (total - received.get()) + " of " + total + " records not received in time");
+            }
+            synchronized (histogram) {
+                metrics.put(key(name + "_p50_ms"), histogram.getValueAtPercentile(50) / 1000.0);
+                metrics.put(key(name + "_p99_ms"), histogram.getValueAtPercentile(99) / 1000.0);
+                metrics.put(key(name + "_p999_ms"), histogram.getValueAtPercentile(99.9) / 1000.0);
+                metrics.put(key(name + "_max_ms"), histogram.getMaxValue() / 1000.0);
+            }
+        }
+    }
+
+    /** Waits until {@code due} (System.nanoTime), parking. */
+    private static void waitUntil(long due) {
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    /** A 100-byte latency record: its intended send time and its sequence number. */
+    private static byte[] latencyPayload(long due, long seq) {
+        byte[] payload = new byte[100];
+        ByteBuffer.wrap(payload).putLong(due).putLong(seq);
+        return payload;
+    }
+
+    /**
      * A fixed rate of 100-byte records (acks=1, linger 0) carrying their intended send time;
      * latency is measured from the intended send time (no coordinated omission) to the poll that
-     * returned the record. Both ends are in this JVM, so System.nanoTime is a common clock.
+     * returned it. Both ends are in this JVM, so System.nanoTime is a common clock.
      */
     private void endToEndLatency() throws Exception {
         String topic = "bench-e2e";
@@ -540,46 +674,9 @@ final class Workloads {
         int rate = s.e2eRate();
         long total = (long) (rate * (s.e2eWarmupSeconds() + s.e2eSeconds()));
         long warm = (long) (rate * s.e2eWarmupSeconds());
-        Histogram histogram = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-        AtomicLong received = new AtomicLong();
-        AtomicReference<Exception> consumerError = new AtomicReference<>();
-        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread reader = new Thread(() -> {
-            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-                List<TopicPartition> tps = new ArrayList<>();
-                for (int p = 0; p < s.partitions(); p++) {
-                    tps.add(new TopicPartition(topic, p));
-                }
-                consumer.assign(tps);
-                consumer.seekToEnd(tps);
-                for (TopicPartition tp : tps) {
-                    consumer.position(tp, Duration.ofSeconds(20));
-                }
-                ready.countDown();
-                while (!stop.get() && received.get() < total) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                        long now = System.nanoTime();
-                        ByteBuffer b = ByteBuffer.wrap(r.value());
-                        long sentAt = b.getLong();
-                        long seq = b.getLong();
-                        if (seq >= warm) {
-                            histogram.recordValue(Math.max(0, Math.min((now - sentAt) / 1000, histogram.getHighestTrackableValue())));
-                        }
-                        received.incrementAndGet();
-                    }
-                }
-            } catch (Exception e) {
-                consumerError.set(e);
-                ready.countDown();
-            }
-        }, "e2e-reader");
-        reader.setDaemon(true);
-        reader.start();
+        LatencyReader reader = new LatencyReader(topic, total, warm, false, "e2e-reader");
         try {
-            if (!ready.await(30, TimeUnit.SECONDS) || consumerError.get() != null) {
-                throw new IllegalStateException("e2e consumer not ready", consumerError.get());
-            }
+            reader.start();
             AtomicLong failed = new AtomicLong();
             try (KafkaProducer<byte[], byte[]> producer = producer("1", 0)) {
                 long start = System.nanoTime();
@@ -587,10 +684,7 @@ final class Workloads {
                 double interval = 1e9 / rate;
                 for (long i = 0; i < total; i++) {
                     long due = start + (long) (i * interval);
-                    long wait;
-                    while ((wait = due - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
+                    waitUntil(due);
                     if (failed.get() > 0) {
                         throw new IllegalStateException(failed.get() + " sends failed");
                     }
@@ -598,9 +692,7 @@ final class Workloads {
                         target.checkAlive();
                         checkDeadline(sendDeadline, "sent " + i + " of " + total + " records at " + rate + "/s");
                     }
-                    byte[] payload = new byte[100];
-                    ByteBuffer.wrap(payload).putLong(due).putLong(i);
-                    producer.send(new ProducerRecord<>(topic, payload), (md, ex) -> {
+                    producer.send(new ProducerRecord<>(topic, latencyPayload(due, i)), (md, ex) -> {
                         if (ex != null) {
                             failed.incrementAndGet();
                         }
@@ -608,26 +700,201 @@ final class Workloads {
                 }
                 producer.flush();
             }
-            long deadline = deadline(15);
-            while (received.get() < total && consumerError.get() == null && System.nanoTime() - deadline < 0) {
-                Thread.sleep(20);
-            }
+            reader.awaitAll(total);
         } finally {
-            stop.set(true);
-            reader.join(10_000);
+            reader.stop();
         }
-        if (consumerError.get() != null) {
-            throw new IllegalStateException("e2e consumer failed", consumerError.get());
+        reader.report("e2e", total);
+    }
+
+    private static final String TXN_TOPIC = "bench-txn-100B";
+    private static final int TXN_VALUE_SIZE = 100;
+    private static final int TXN_RECORDS = 1_000;
+    private static final int TXN_E2E_RECORDS = 10;
+
+    /**
+     * One transactional producer (acks=all, the producer workloads' batching) on a new topic: initTransactions,
+     * then begin, 1,000 sends of 100 B, commit, in a loop for the producer workloads' warm-up + measured
+     * seconds. The measured part runs from the first commit after the warm-up to the first commit after its
+     * end, so it holds whole transactions; only committed records count.
+     */
+    private void transactionalProduce() throws Exception {
+        String topic = TXN_TOPIC;
+        try (Admin admin = admin()) {
+            createTopics(admin, List.of(topic), s.partitions(), 30);
         }
-        if (received.get() < total) {
-            errors.put(key("e2e_missing"), (total - received.get()) + " of " + total + " records not received in time");
+        byte[] payload = new byte[TXN_VALUE_SIZE];
+        new Random(42).nextBytes(payload);
+        long committed = 0;
+        long transactions = 0;
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer("cairn-bench-txn-produce", 5)) {
+            producer.initTransactions();
+            long start = System.nanoTime();
+            long warmEnd = start + (long) (s.produceWarmupSeconds() * 1e9);
+            long end = warmEnd + (long) (s.produceSeconds() * 1e9);
+            long committedAtWarm = -1;
+            long transactionsAtWarm = 0;
+            long warmNanos = 0;
+            long done;
+            try {
+                while (true) {
+                    long now = System.nanoTime();
+                    if (committedAtWarm < 0 && now - warmEnd >= 0) {
+                        committedAtWarm = committed;
+                        transactionsAtWarm = transactions;
+                        warmNanos = now;
+                    }
+                    if (now - end >= 0) {
+                        done = now;
+                        break;
+                    }
+                    target.checkAlive();
+                    producer.beginTransaction();
+                    for (int i = 0; i < TXN_RECORDS; i++) {
+                        producer.send(new ProducerRecord<>(topic, payload)); // a failed send fails the commit
+                    }
+                    producer.commitTransaction();
+                    committed += TXN_RECORDS;
+                    transactions++;
+                }
+            } finally {
+                // what is in the topic, committed, even if a later transaction failed
+                produced.put(topic, committed);
+                recordSize.put(topic, TXN_VALUE_SIZE);
+            }
+            long records = committed - committedAtWarm;
+            if (records <= 0) {
+                throw new IllegalStateException("no transaction committed within the " + s.produceSeconds() + " s measured");
+            }
+            double secs = (done - warmNanos) / 1e9;
+            metrics.put(key("txn_produce_MBps"), records * (double) TXN_VALUE_SIZE / MB / secs);
+            metrics.put(key("txn_produce_rps"), records / secs);
+            metrics.put(key("txn_produce_tps"), (transactions - transactionsAtWarm) / secs);
         }
-        synchronized (histogram) {
-            metrics.put(key("e2e_p50_ms"), histogram.getValueAtPercentile(50) / 1000.0);
-            metrics.put(key("e2e_p99_ms"), histogram.getValueAtPercentile(99) / 1000.0);
-            metrics.put(key("e2e_p999_ms"), histogram.getValueAtPercentile(99.9) / 1000.0);
-            metrics.put(key("e2e_max_ms"), histogram.getMaxValue() / 1000.0);
+    }
+
+    /**
+     * Reads the transactional producer's topic from offset 0 with isolation.level=read_committed, by assignment,
+     * until it has as many records as were committed (timed); then checks that nothing more is readable: every
+     * partition's position reaches its read_committed end offset (past the last commit marker) with no further
+     * record, and every value has the size sent.
+     */
+    private void readCommittedConsume() throws Exception {
+        String topic = TXN_TOPIC;
+        Long expected = produced.get(topic);
+        if (expected == null || expected == 0) {
+            throw new IllegalStateException("nothing to read: the transactional producer workload committed nothing");
         }
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(true)) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < s.partitions(); p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = deadline(s.consumeTimeoutSeconds());
+            long records = 0;
+            long bytes = 0;
+            long wrongSize = 0;
+            long start = System.nanoTime();
+            while (records < expected) {
+                checkDeadline(deadline, "read " + records + " of " + expected + " committed records");
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    records++;
+                    int len = r.value() == null ? 0 : r.value().length;
+                    bytes += len;
+                    if (len != TXN_VALUE_SIZE) {
+                        wrongSize++;
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            metrics.put(key("txn_consume_MBps"), bytes / MB / secs);
+            metrics.put(key("txn_consume_rps"), records / secs);
+            // Not timed: nothing beyond the committed records (the commit markers are the partitions' last batches).
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps, Duration.ofSeconds(20));
+            long endDeadline = deadline(15);
+            long extra = 0;
+            while (!atEnd(consumer, ends)) {
+                if (System.nanoTime() - endDeadline > 0) {
+                    errors.put(key("txn_consume_check"), "positions did not reach the read_committed end offsets "
+                            + ends + " in 15 s after the " + expected + " committed records");
+                    break;
+                }
+                extra += consumer.poll(Duration.ofMillis(100)).count();
+            }
+            records += extra;
+            if (records != expected) {
+                errors.put(key("txn_consume_check"), records + " records read with read_committed but " + expected
+                        + " were committed");
+            }
+            if (wrongSize > 0) {
+                errors.put(key("txn_consume_check"), wrongSize + " records read back with a value size other than "
+                        + TXN_VALUE_SIZE);
+            }
+        }
+    }
+
+    private static boolean atEnd(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+            if (consumer.position(e.getKey(), Duration.ofSeconds(20)) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The end-to-end latency workload (same rate, duration, record and consumer) with a transactional producer
+     * (acks=all, linger 0) and a read_committed consumer, so a record is seen only after its transaction's commit
+     * and markers. Each transaction holds 10 records sent at their due times, then commits (synchronously); a
+     * record already due when the 10th is sent (the producer fell behind during a commit) joins the same
+     * transaction, so a slow commit makes transactions larger rather than the schedule fall further behind.
+     * Latency is from each record's intended send time to the read_committed poll that returned it.
+     */
+    private void transactionalEndToEndLatency() throws Exception {
+        String topic = "bench-txn-e2e";
+        try (Admin admin = admin()) {
+            createTopics(admin, List.of(topic), s.partitions(), 30);
+        }
+        int rate = s.e2eRate();
+        long total = (long) (rate * (s.e2eWarmupSeconds() + s.e2eSeconds()));
+        long warm = (long) (rate * s.e2eWarmupSeconds());
+        LatencyReader reader = new LatencyReader(topic, total, warm, true, "txn-e2e-reader");
+        long transactions = 0;
+        try {
+            reader.start();
+            try (KafkaProducer<byte[], byte[]> producer = transactionalProducer("cairn-bench-txn-e2e", 0)) {
+                producer.initTransactions();
+                long start = System.nanoTime();
+                long sendDeadline = start + (long) ((s.e2eWarmupSeconds() + s.e2eSeconds() + 60) * 1e9);
+                double interval = 1e9 / rate;
+                long i = 0;
+                while (i < total) {
+                    producer.beginTransaction();
+                    int inTransaction = 0;
+                    do {
+                        long due = start + (long) (i * interval);
+                        waitUntil(due);
+                        if ((i & 255) == 0) {
+                            target.checkAlive();
+                            checkDeadline(sendDeadline, "sent " + i + " of " + total + " records at " + rate + "/s");
+                        }
+                        producer.send(new ProducerRecord<>(topic, latencyPayload(due, i))); // failures fail the commit
+                        i++;
+                        inTransaction++;
+                    } while (i < total && (inTransaction < TXN_E2E_RECORDS
+                            || start + (long) (i * interval) - System.nanoTime() <= 0));
+                    producer.commitTransaction();
+                    transactions++;
+                }
+            }
+            reader.awaitAll(total);
+        } finally {
+            reader.stop();
+        }
+        reader.report("txn_e2e", total);
+        metrics.put(key("txn_e2e_records_per_txn"), total / (double) transactions);
     }
 
     /**

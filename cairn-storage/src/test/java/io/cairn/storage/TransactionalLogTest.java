@@ -244,6 +244,25 @@ class TransactionalLogTest {
     }
 
     @Test
+    void pipelinedProduceRequestsOfOneTransactionShareTheVerification() {
+        // given two produce requests of one producer's new transaction here, both verifying before either appends
+        // (a client keeps up to 5 requests in flight per connection)
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        Object first = log.startTransactionVerification(P1);
+        Object second = log.startTransactionVerification(P1);
+        MemoryRecords a = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 0,
+                TestLogs.records(10L, "a"));
+        MemoryRecords b = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 1,
+                TestLogs.records(10L, "b"));
+
+        // then the second does not invalidate the first: both append, in order, in one open transaction
+        log.appendAsLeader(a, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(first));
+        log.appendAsLeader(b, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(second));
+        assertThat(log.logEndOffset()).isEqualTo(2);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(0);
+    }
+
+    @Test
     void openTransactionsAndAbortsSurviveACleanRestart() throws IOException {
         // given an abort and an open transaction, closed cleanly (a producer snapshot at the end)
         log = TestLogs.open(dir, TestLogs.config(), time);

@@ -148,20 +148,21 @@ public final class ProducerStateManager {
 
     /**
      * Starts a verification of {@code producerId}'s transaction before its first transactional batch here: returns
-     * a new guard to hand to the append once the coordinator confirmed the partition is in the transaction, or
-     * null when the producer's transaction is already open here (nothing to verify).
+     * the guard to hand to the append once the coordinator confirmed the partition is in the transaction, or
+     * null when the producer's transaction is already open here (nothing to verify). A verification already
+     * started and not ended by a marker is shared, as Kafka's verification state entry is: a producer pipelines
+     * up to 5 produce requests per connection, and a second request's verification must not invalidate the
+     * first's before that one appended (it would fail with InvalidTxnState).
      */
     public Object startVerification(long producerId) {
         ProducerEntry entry = producers.get(producerId);
         if (entry != null && entry.currentTxnFirstOffset() >= 0) {
             return null;
         }
-        Object guard = new Object();
-        verificationGuards.put(producerId, guard);
-        return guard;
+        return verificationGuards.computeIfAbsent(producerId, id -> new Object());
     }
 
-    /** Whether {@code guard} is the producer's live verification guard (no marker or newer start since). */
+    /** Whether {@code guard} is the producer's live verification guard (no marker since it was started). */
     public boolean isVerified(long producerId, Object guard) {
         return guard != null && verificationGuards.get(producerId) == guard;
     }
