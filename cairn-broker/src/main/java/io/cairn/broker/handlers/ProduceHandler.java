@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.broker.replica.ReplicaManager;
-import io.cairn.broker.txn.TxnVerifier;
+import io.cairn.broker.txn.TransactionVerifier;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
@@ -56,7 +57,9 @@ import org.apache.kafka.common.requests.ProduceRequest;
  * transaction coordinator confirmed the partition is in the producer's ongoing transaction (KIP-890 part 1,
  * {@link TxnVerifier}), and only if no marker ended the transaction meanwhile: a late produce cannot open a
  * transaction nobody will end. Coordinator errors are answered as Kafka does (NOT_ENOUGH_REPLICAS for the
- * retriable ones, which every client retries).
+ * retriable ones, which every client retries). A producer's transactional produces are appended in the order they
+ * arrived, one after the other: one that waits for its verification is not overtaken by the producer's next one
+ * (the client pipelines up to five), which would otherwise fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
  * <p>Thread-safe (stateless).
  */
@@ -64,9 +67,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
-    private final TxnVerifier verifier;
+    private final TransactionVerifier verifier;
+    /**
+     * Per producer id, the append of its latest transactional produce: the producer's next produce appends only
+     * after it. An entry is removed by the produce that put it, once appended, unless a later one replaced it.
+     */
+    private final Map<Long, CompletableFuture<Void>> transactionalAppends = new ConcurrentHashMap<>();
 
-    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas, TxnVerifier verifier) {
+    public ProduceHandler(Supplier<MetadataImage> image, ReplicaManager replicas, TransactionVerifier verifier) {
         this.image = image;
         this.replicas = replicas;
         this.verifier = verifier;
@@ -99,8 +107,38 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
                     () -> respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), null));
         }
-        return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
-                () -> verifyThenRespond(data, acks, internalTopicsAllowed, context.apiVersion()));
+        long producerId = transactionalProducerId(data);
+        if (producerId < 0) {
+            return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
+                    () -> respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), Map.of()));
+        }
+        // Requests of one connection reach here in arrival order, so the chain is the producer's order.
+        CompletableFuture<Void> appended = new CompletableFuture<>();
+        CompletableFuture<Void> previous = transactionalAppends.put(producerId, appended);
+        CompletableFuture<Void> turn = previous == null ? CompletableFuture.completedFuture(null) : previous;
+        CompletableFuture<ApiMessage> result = turn.thenCompose(v -> replicas.whenLeading(image.get(),
+                () -> partitionsOf(data, image.get()), data.timeoutMs(),
+                () -> verifyThenRespond(data, acks, internalTopicsAllowed, context.apiVersion(), appended)));
+        result.whenComplete((response, error) -> {
+            appended.complete(null);
+            transactionalAppends.remove(producerId, appended);
+        });
+        return result;
+    }
+
+    /** The producer id of the request's transactional batches, or -1 when it has none. */
+    private static long transactionalProducerId(ProduceRequestData data) {
+        for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
+            for (ProduceRequestData.PartitionProduceData partition : topic.partitionData()) {
+                if (partition.records() instanceof MemoryRecords records) {
+                    RecordBatch first = firstTransactional(records);
+                    if (first != null) {
+                        return first.producerId();
+                    }
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -108,7 +146,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
      * coordinator about those, and appends with the guards it confirmed; the others answer the coordinator's error.
      */
     private CompletableFuture<ApiMessage> verifyThenRespond(ProduceRequestData data, short acks,
-                                                            boolean internalTopicsAllowed, short version) {
+                                                            boolean internalTopicsAllowed, short version,
+                                                            CompletableFuture<Void> appended) {
         MetadataImage current = image.get();
         Map<TopicPartition, Object> guards = new HashMap<>();
         long producerId = -1;
@@ -136,7 +175,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
         }
         if (guards.isEmpty()) {
-            return respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), Map.of());
+            return respondThen(appended, data, acks, internalTopicsAllowed, Map.of(), Map.of());
         }
         return verifier.verify(data.transactionalId(), producerId, producerEpoch, guards.keySet())
                 .thenCompose(answers -> {
@@ -151,8 +190,20 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     });
                     guards.keySet().stream().filter(tp -> !answers.containsKey(tp)).forEach(tp -> refused.put(tp,
                             new NotEnoughReplicasException("The transaction coordinator did not answer for " + tp)));
-                    return respond(data, acks, image.get(), internalTopicsAllowed, refused, verified);
+                    return respondThen(appended, data, acks, internalTopicsAllowed, refused, verified);
                 });
+    }
+
+    /** Appends (see {@link #respond}) and then lets the producer's next transactional produce append. */
+    private CompletableFuture<ApiMessage> respondThen(CompletableFuture<Void> appended, ProduceRequestData data,
+                                                     short acks, boolean internalTopicsAllowed,
+                                                     Map<TopicPartition, RuntimeException> refused,
+                                                     Map<TopicPartition, Object> verified) {
+        try {
+            return respond(data, acks, image.get(), internalTopicsAllowed, refused, verified);
+        } finally {
+            appended.complete(null);
+        }
     }
 
     private static RecordBatch firstTransactional(MemoryRecords records) {

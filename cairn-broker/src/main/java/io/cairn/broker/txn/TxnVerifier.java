@@ -30,7 +30,7 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
  *
  * <p>Thread-safe.
  */
-public final class TxnVerifier implements AutoCloseable {
+public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     private final int nodeId;
     private final Supplier<MetadataImage> image;
@@ -44,6 +44,7 @@ public final class TxnVerifier implements AutoCloseable {
         this.channel = new ControllerChannel(nodeId);
     }
 
+    @Override
     public CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, long producerId,
                                                                short producerEpoch,
                                                                Collection<TopicPartition> partitions) {

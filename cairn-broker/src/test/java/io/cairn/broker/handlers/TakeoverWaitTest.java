@@ -24,6 +24,7 @@ import io.cairn.metadata.record.TopicRecord;
 import io.cairn.protocol.RequestContext;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -172,6 +173,52 @@ class TakeoverWaitTest {
         PartitionProduceResponse answer = only(produce(50).get(10, TimeUnit.SECONDS));
 
         assertThat(Errors.forCode(answer.errorCode())).isEqualTo(Errors.NOT_LEADER_OR_FOLLOWER);
+    }
+
+    @Test
+    void aProducersTransactionalProducesAppendInArrivalOrderWhileOneAwaitsItsVerification() throws Exception {
+        // given this node leads the partition, and a coordinator that answers verifications only when told to
+        MetadataImage led = withTopicLedBy(1);
+        image.set(led);
+        replicas.onImage(SERVING, led);
+        List<CompletableFuture<Map<TopicPartition, Errors>>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProduceHandler transactional = new ProduceHandler(image::get, replicas, (id, producerId, epoch, partitions) -> {
+            CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
+            asked.add(answer);
+            return answer;
+        });
+
+        // when a producer pipelines two produces of its transaction, the first one opening it on the partition
+        CompletableFuture<ApiMessage> first = transactional.handle(context(), transactionalProduce(0, "a"));
+        CompletableFuture<ApiMessage> second = transactional.handle(context(), transactionalProduce(1, "b"));
+
+        // then the second waits behind the first, which waits for its verification
+        assertThat(asked).hasSize(1);
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        asked.get(0).complete(Map.of(new TopicPartition("t", 0), Errors.NONE));
+        PartitionProduceResponse a = only(first.get(10, TimeUnit.SECONDS));
+        PartitionProduceResponse b = only(second.get(10, TimeUnit.SECONDS));
+        assertThat(Errors.forCode(a.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(Errors.forCode(b.errorCode())).isEqualTo(Errors.NONE);
+        assertThat(b.baseOffset()).isEqualTo(a.baseOffset() + 1);
+        assertThat(asked).hasSize(1); // the transaction was open by then: nothing more to verify
+    }
+
+    private static ProduceRequest transactionalProduce(int sequence, String value) {
+        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, sequence,
+                new SimpleRecord(value.getBytes()));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(30_000)
+                .setTransactionalId("pipelined");
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName("t")
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                        .setRecords(records))));
+        return new ProduceRequest(data, (short) 11);
+    }
+
+    private static RequestContext context() {
+        return new RequestContext(new RequestHeader(ApiKeys.PRODUCE, (short) 11, "test", 1),
+                new InetSocketAddress("127.0.0.1", 1), "c1", 0);
     }
 
     @Test
