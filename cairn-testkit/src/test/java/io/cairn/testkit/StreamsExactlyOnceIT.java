@@ -44,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Kafka Streams with {@code exactly_once_v2} on a 3-node Cairn cluster of real processes, bootstrapped through a
  * node that is not the controller: a running sum per key (3 partitions, replication factor 3, the store's changelog
  * and the output written in Streams' transactions) while nodes are killed with SIGKILL and restarted, in turn the
- * controller, the leader of the input's partition 0 and the transaction coordinator of the application's first
- * task. Exactly once means: for every key, the committed output is 1, 2, ..., n for the n input records of the key,
+ * controller, the leader of the input's partition 0 and the transaction coordinator of the application's
+ * transactional id, and paused with SIGSTOP for longer than the broker session (the coordinator, a leader).
+ * Exactly once means: for every key, the committed output is 1, 2, ..., n for the n input records of the key,
  * with no value missing or repeated, whatever was aborted and retried across the kills.
  */
 class StreamsExactlyOnceIT {
@@ -55,6 +56,18 @@ class StreamsExactlyOnceIT {
     private static final String APP = "sums-app";
     private static final int KEYS = 12;
     private static final int PER_BURST = 240;
+
+    /** SIGKILL (then restart) or SIGSTOP for a while (then SIGCONT), in turn. */
+    private static final List<Fault> FAULTS = List.of(new Fault("controller", 0), new Fault("leader", 0),
+            new Fault("coordinator", 0), new Fault("coordinator", 5_000), new Fault("controller", 0),
+            new Fault("leader", 4_000));
+
+    private record Fault(String victim, long pauseMs) {
+        @Override
+        public String toString() {
+            return pauseMs == 0 ? "kill -9 of the " + victim : pauseMs + " ms pause of the " + victim;
+        }
+    }
 
     @TempDir
     Path root;
@@ -81,13 +94,18 @@ class StreamsExactlyOnceIT {
                 try (KafkaStreams streams = startStreams(bootstrap);
                      KafkaProducer<String, Long> input = inputProducer(bootstrap)) {
                     burst(input, sent);
-                    for (String victim : List.of("controller", "leader", "coordinator", "controller")) {
-                        int node = pick(admin, health, victim, entry);
-                        cluster.kill(node);
-                        burst(input, sent);
-                        cluster.start(node);
-                        health.awaitHealthy(Duration.ofSeconds(90), "after restarting node " + node + " (" + victim
-                                + ")");
+                    for (Fault fault : FAULTS) {
+                        int node = pick(admin, health, fault.victim(), entry);
+                        if (fault.pauseMs() == 0) {
+                            cluster.kill(node);
+                            burst(input, sent);
+                            cluster.start(node);
+                        } else {
+                            cluster.pause(node);
+                            Thread.sleep(fault.pauseMs()); // the fault itself: how long the process stays frozen
+                            cluster.resume(node);
+                        }
+                        health.awaitHealthy(Duration.ofSeconds(90), "after " + fault + " (node " + node + ")");
                         burst(input, sent);
                     }
                     Map<String, List<Long>> committed = new HashMap<>();
@@ -110,7 +128,7 @@ class StreamsExactlyOnceIT {
                     }
                     long total = sent.values().stream().mapToLong(Long::longValue).sum();
                     System.out.printf("[figure] StreamsExactlyOnceIT: %d input records over %d keys, exact through "
-                            + "4 SIGKILLs%n", total, KEYS);
+                            + "%s%n", total, KEYS, FAULTS);
                 }
             }
         }
