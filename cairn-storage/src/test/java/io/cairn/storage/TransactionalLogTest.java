@@ -399,6 +399,59 @@ class TransactionalLogTest {
     }
 
     @Test
+    void compactionDropsMarkersWithNothingLeftToMarkOnceOlderThanDeleteRetention() {
+        // given: k1's committed value survives compaction, k2's committed value and k3's aborted one do not
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 400).withCompaction(true, 10_000, 0.01);
+        log = TestLogs.open0(dir, config, time);
+        keyed(P1, "k1", "kept");
+        end(log, P1, true);
+        keyed(P2, "k2", "overwritten");
+        end(log, P2, true);
+        keyed(P2, "k3", "aborted");
+        end(log, P2, false);
+        for (int i = 0; i < 40; i++) {
+            String key = i == 0 ? "k2" : "other-" + (i % 4);
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    key.getBytes(), ("v" + i).getBytes())), 0);
+        }
+
+        // when compacted before delete.retention.ms has passed, every marker stays
+        log.compact(log.logEndOffset());
+        assertThat(markers()).isEqualTo(3);
+
+        // when compacted again after it has passed, only the marker of k1's transaction (its data is kept) stays
+        time.sleep(11_000);
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    ("other-" + (i % 4)).getBytes(), ("w" + i).getBytes())), 0);
+        }
+        log.compact(log.logEndOffset());
+        assertThat(markers()).isEqualTo(1);
+        List<String> values = new ArrayList<>();
+        for (Record r : TestLogs.readAll(log, log.logStartOffset())) {
+            values.add(new String(bytes(r.value())));
+        }
+        assertThat(values).contains("kept").doesNotContain("overwritten", "aborted");
+    }
+
+    /** Control batches in the whole log (a read returns one segment's batches at most). */
+    private int markers() {
+        int markers = 0;
+        long next = log.logStartOffset();
+        while (next < log.logEndOffset()) {
+            long before = next;
+            for (RecordBatch batch : log.read(next, Integer.MAX_VALUE, Long.MAX_VALUE, true).records().batches()) {
+                markers += batch.isControlBatch() ? 1 : 0;
+                next = batch.nextOffset();
+            }
+            if (next == before) {
+                break;
+            }
+        }
+        return markers;
+    }
+
+    @Test
     void compactionStopsAtTheLastStableOffset() {
         // given an open transaction early in a compacted log
         LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 300).withCompaction(true, 60_000, 0.01);

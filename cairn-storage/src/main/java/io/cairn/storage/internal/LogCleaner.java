@@ -30,8 +30,10 @@ import io.cairn.storage.LogConfig;
 /**
  * Log compaction for cleanup.policy=compact: rewrites closed segments keeping only the latest record of
  * each key, and drops a key's tombstone (null value) once it is older than delete.retention.ms. Data of aborted
- * transactions is dropped and never counts as a key's latest record; transaction markers are kept, and so are
- * the segments' aborted-transaction index entries (offsets do not change). Runs when the uncleaned ("dirty")
+ * transactions is dropped and never counts as a key's latest record. A transaction marker is kept while any
+ * record of its transaction is, and until it is older than delete.retention.ms (so that a consumer that read the
+ * transaction's data sees it end); then it is dropped too. The segments' aborted-transaction index entries are
+ * kept (offsets do not change; an entry whose data is gone filters nothing). Runs when the uncleaned ("dirty")
  * share of the closed log reaches min.cleanable.dirty.ratio.
  *
  * <p>Cleaned segments are written into {@code .cleaner-swap/} beside the log, flushed, and marked ready;
@@ -119,6 +121,9 @@ public final class LogCleaner {
         long recordsBefore = 0;
         long recordsAfter = 0;
         long bytesBefore = 0;
+        // Per producer: whether a record of its transaction being read (since its previous marker) is kept. Every
+        // transaction below the cleaning bound has ended, and its data lies before its marker, in the plan.
+        Map<Long, Boolean> transactionDataKept = new HashMap<>();
         for (List<LogSegment> group : groups(plan.segments(), config.segmentBytes())) {
             LogSegment target = LogSegment.open(swap, group.get(0).baseOffset(), config.indexIntervalBytes(),
                     config.segmentIndexBytes());
@@ -129,6 +134,13 @@ public final class LogCleaner {
                     target.appendAborted(txn);
                 }
                 for (FileChannelRecordBatch batch : source.records().batches()) {
+                    if (batch.isControlBatch() && batch.hasProducerId()) {
+                        boolean dataKept = Boolean.TRUE.equals(transactionDataKept.remove(batch.producerId()));
+                        if (!dataKept && batch.maxTimestamp() <= deleteHorizonMs) {
+                            recordsBefore++; // a marker with nothing left to mark, past delete.retention.ms
+                            continue;
+                        }
+                    }
                     List<Record> kept = new ArrayList<>();
                     int count = 0;
                     boolean abortedData = isAborted(batch, abortedByProducer);
@@ -142,6 +154,9 @@ public final class LogCleaner {
                     recordsAfter += kept.size();
                     if (kept.isEmpty()) {
                         continue;
+                    }
+                    if (batch.isTransactional() && !batch.isControlBatch()) {
+                        transactionDataKept.put(batch.producerId(), true);
                     }
                     target.append(kept.size() == count ? whole(batch) : rebuild(batch, kept), nowMs);
                 }
