@@ -36,6 +36,9 @@ public final class CairnConfig extends AbstractConfig {
     public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -68,6 +71,14 @@ public final class CairnConfig extends AbstractConfig {
                     "The largest request accepted; a larger one closes the connection.")
             .define(CONNECTIONS_MAX_IDLE_MS, Type.LONG, 600_000L, Range.atLeast(1), Importance.MEDIUM,
                     "Idle connections are closed after this many milliseconds.")
+            .define(MAX_CONNECTIONS, Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "At this many open connections the listener stops accepting until one closes (new ones wait in "
+                            + "the kernel's accept queue), as Kafka's acceptor blocks.")
+            .define(MAX_CONNECTIONS_PER_IP, Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "A new connection from an address that already has this many is closed at once.")
+            .define(MAX_CONNECTIONS_PER_IP_OVERRIDES, Type.STRING, "", Importance.LOW,
+                    "Per-address exceptions to max.connections.per.ip, as host:count or address:count, comma "
+                            + "separated, e.g. 127.0.0.1:200,batch-host:5.")
             .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
                     "Threads reading and writing sockets.")
             .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.LOW,
@@ -105,6 +116,7 @@ public final class CairnConfig extends AbstractConfig {
 
     public CairnConfig(Map<String, ?> properties) {
         super(DEFINITION, aliases(properties), false);
+        perIpOverrides();
         // The coordinators' settings are read later by their own definitions; a bad value fails here, named.
         io.cairn.broker.group.GroupConfig.fromBrokerConfigs(originals());
         io.cairn.broker.txn.TransactionConfig.fromBrokerConfigs(originals());
@@ -158,6 +170,33 @@ public final class CairnConfig extends AbstractConfig {
     public String quorumVoters() {
         String voters = getString(CONTROLLER_QUORUM_VOTERS);
         return voters == null || voters.isBlank() ? nodeId() + "@127.0.0.1:0" : voters;
+    }
+
+    /**
+     * max.connections.per.ip.overrides as host -> limit.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException an entry that is not host:count with count >= 0
+     */
+    public Map<String, Integer> perIpOverrides() {
+        Map<String, Integer> overrides = new HashMap<>();
+        String value = getString(MAX_CONNECTIONS_PER_IP_OVERRIDES);
+        for (String entry : value == null ? new String[0] : value.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int colon = entry.lastIndexOf(':');
+            try {
+                int limit = Integer.parseInt(entry.substring(colon + 1).trim());
+                if (colon <= 0 || limit < 0) {
+                    throw new NumberFormatException();
+                }
+                overrides.put(entry.substring(0, colon).trim(), limit);
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new org.apache.kafka.common.config.ConfigException(MAX_CONNECTIONS_PER_IP_OVERRIDES, value,
+                        "each entry must be host:count with a count of at least 0, not '" + entry.trim() + "'");
+            }
+        }
+        return overrides;
     }
 
     public Optional<String> rack() {

@@ -278,7 +278,9 @@ public final class CairnNode implements AutoCloseable {
                 servingGate);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
-                config.getInt(CairnConfig.NUM_NETWORK_THREADS)), dispatcher, time, logPrefix);
+                config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
+                config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides()), dispatcher, time,
+                logPrefix);
         return server.start(listenSocket);
     }
 

@@ -36,6 +36,11 @@ class ClusterConfigTest {
         assertThatThrownBy(() -> new CairnConfig(Map.of("transaction.max.timeout.ms", "soon")))
                 .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
                 .hasMessageContaining("transaction.max.timeout.ms");
+        assertThatThrownBy(() -> new CairnConfig(Map.of("max.connections.per.ip.overrides", "10.0.0.1:many")))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("max.connections.per.ip.overrides").hasMessageContaining("host:count");
+        assertThat(new CairnConfig(Map.of("max.connections.per.ip.overrides", "10.0.0.1:5, batch-host:0"))
+                .perIpOverrides()).containsOnly(Map.entry("10.0.0.1", 5), Map.entry("batch-host", 0));
         assertThatThrownBy(() -> new CairnConfig(Map.of("offsets.topic.num.partitions", "0")))
                 .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
                 .hasMessageContaining("offsets.topic.num.partitions");

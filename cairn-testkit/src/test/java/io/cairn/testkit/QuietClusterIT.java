@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ARCHITECTURE invariant 8: a healthy idle cluster logs nothing at WARN or above and proposes no metadata
- * records except what time requires. Waits a real 60 s: lease checks, heartbeats (500 ms), Raft heartbeats
- * and the ISR-shrink check (every 15 s) all fire several times in it (LESSONS: cluster tests must run long
+ * records except what time requires. Waits a real 60 s: lease checks, heartbeats (500 ms), Raft heartbeats,
+ * the ISR-shrink check (every 15 s) and the transaction coordinators' timeout checks (every 10 s) all fire
+ * several times in it (LESSONS: cluster tests must run long
  * enough to see timers fire).
  */
 class QuietClusterIT {
@@ -41,9 +42,17 @@ class QuietClusterIT {
         events.start();
         rootLogger.addAppender(events);
         try (CairnCluster cluster = CairnCluster.start(root, 3)) {
-            // given: a replicated topic, settled on every node (leaders, full ISR, same offset everywhere)
+            // given: a replicated topic with a committed transaction in it (so that every node hosts transaction
+            // coordinator shards, whose periodic checks run while idle), settled on every node (leaders, full ISR,
+            // same offset everywhere)
             try (Admin admin = cluster.admin(1)) {
                 admin.createTopics(List.of(new NewTopic("idle", 3, (short) 3))).all().get();
+            }
+            try (var producer = TransactionsIT.producer(cluster.node(1).bootstrapServers(), "quiet")) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("idle", "committed")).get();
+                producer.commitTransaction();
             }
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> settled(cluster));
             Map<Integer, String> before = state(cluster);
@@ -70,9 +79,10 @@ class QuietClusterIT {
     private static boolean settled(CairnCluster cluster) {
         long offset = cluster.node(1).controller().current().offset();
         for (int id : cluster.runningNodes()) {
-            var topic = cluster.node(id).controller().current().topic("idle");
-            if (cluster.node(id).controller().current().offset() != offset || topic.isEmpty()
-                    || !topic.get().partitions().values().stream().allMatch(p -> p.leader() > 0 && p.isr().size() == 3)) {
+            var image = cluster.node(id).controller().current();
+            if (image.offset() != offset || image.topic("idle").isEmpty() || !image.topicsByName().values().stream()
+                    .flatMap(t -> t.partitions().values().stream())
+                    .allMatch(p -> p.leader() > 0 && p.isr().size() == p.replicas().size())) {
                 return false;
             }
         }

@@ -215,6 +215,34 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void anIdleTransactionalIdExpiresAfterTransactionalIdExpirationMs() throws Exception {
+        try (CairnCluster cluster = CairnCluster.start(root, 1, Map.of("transactional.id.expiration.ms", "500",
+                "transaction.remove.expired.transaction.cleanup.interval.ms", "100"))) {
+            String bootstrap = cluster.node(1).bootstrapServers();
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("expiring", 1, (short) 1))).all().get();
+                try (KafkaProducer<String, String> producer = producer(bootstrap, "short-lived")) {
+                    producer.initTransactions();
+                    producer.beginTransaction();
+                    producer.send(new ProducerRecord<>("expiring", "v")).get();
+                    producer.commitTransaction();
+                }
+                // then: once idle past the expiration, the coordinator has forgotten the id
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    try {
+                        admin.describeTransactions(List.of("short-lived")).all().get();
+                        return false;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        return e.getCause() instanceof org.apache.kafka.common.errors.TransactionalIdNotFoundException;
+                    }
+                });
+                assertThat(admin.listTransactions().all().get()).noneMatch(t -> t.transactionalId()
+                        .equals("short-lived"));
+            }
+        }
+    }
+
     /** Commits, aborts and commits again; read_committed sees only the committed values, in order. */
     private static void commitAbortCommit(String bootstrap, String topic, short replicationFactor) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

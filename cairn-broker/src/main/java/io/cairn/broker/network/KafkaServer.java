@@ -84,6 +84,8 @@ public final class KafkaServer implements AutoCloseable {
      * The connections queued since the bind are accepted now.
      */
     public InetSocketAddress start(ServerSocketChannel socket) throws InterruptedException {
+        ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
+                resolve(config.perIpOverrides()), logPrefix);
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -99,6 +101,7 @@ public final class KafkaServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline()
+                                .addLast("limits", limiter)
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("frame", new LengthFieldBasedFrameDecoder(
@@ -111,9 +114,26 @@ public final class KafkaServer implements AutoCloseable {
                 });
         // Registering an already bound channel makes it active at once: Netty starts accepting.
         serverChannel = bootstrap.register().sync().channel();
+        limiter.listener(serverChannel);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("{}Kafka listener serving {}:{}", logPrefix, bound.getHostString(), bound.getPort());
         return bound;
+    }
+
+    /** max.connections.per.ip.overrides names hosts or addresses; each resolves to its addresses at start. */
+    private java.util.Map<java.net.InetAddress, Integer> resolve(java.util.Map<String, Integer> overrides) {
+        java.util.Map<java.net.InetAddress, Integer> resolved = new java.util.HashMap<>();
+        overrides.forEach((host, limit) -> {
+            try {
+                for (java.net.InetAddress address : java.net.InetAddress.getAllByName(host)) {
+                    resolved.put(address, limit);
+                }
+            } catch (java.net.UnknownHostException e) {
+                log.warn("{}max.connections.per.ip.overrides names {}, which does not resolve; ignored", logPrefix,
+                        host);
+            }
+        });
+        return resolved;
     }
 
     @Override

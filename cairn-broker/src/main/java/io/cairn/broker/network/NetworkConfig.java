@@ -6,7 +6,18 @@ package io.cairn.broker.network;
  * @param socketRequestMaxBytes  socket.request.max.bytes: a larger request closes the connection
  * @param connectionsMaxIdleMs   connections.max.idle.ms: a connection idle this long is closed
  * @param networkThreads         num.network.threads: Netty event loops
+ * @param maxConnections         max.connections: at this many the listener stops accepting until one closes
+ * @param maxConnectionsPerIp    max.connections.per.ip: more from one address are closed at once
+ * @param perIpOverrides         max.connections.per.ip.overrides: host or address -> its own limit
  */
 public record NetworkConfig(String host, int port, int socketRequestMaxBytes, long connectionsMaxIdleMs,
-                            int networkThreads) {
+                            int networkThreads, int maxConnections, int maxConnectionsPerIp,
+                            java.util.Map<String, Integer> perIpOverrides) {
+
+    /** Without connection caps (Kafka's defaults). */
+    public NetworkConfig(String host, int port, int socketRequestMaxBytes, long connectionsMaxIdleMs,
+                         int networkThreads) {
+        this(host, port, socketRequestMaxBytes, connectionsMaxIdleMs, networkThreads, Integer.MAX_VALUE,
+                Integer.MAX_VALUE, java.util.Map.of());
+    }
 }

@@ -1,0 +1,106 @@
+package io.cairn.broker.network;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Kafka's connection caps: {@code max.connections.per.ip} (with {@code max.connections.per.ip.overrides}) closes a
+ * new connection from an address that already has that many, at once, as Kafka does; at {@code max.connections}
+ * the listener stops accepting until a connection closes (new ones wait in the kernel's accept queue), as Kafka's
+ * acceptor blocks. The first refusal of an address and every 1,000th after it are logged at INFO.
+ *
+ * <p>Thread-safe; one instance is shared by every connection of a listener.
+ */
+@ChannelHandler.Sharable
+final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
+    private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("cairn.connection.counted");
+
+    private final int maxConnections;
+    private final int maxPerIp;
+    private final Map<InetAddress, Integer> perIpOverrides;
+    private final String logPrefix;
+    private final AtomicInteger total = new AtomicInteger();
+    private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
+    private final Map<InetAddress, AtomicInteger> refused = new ConcurrentHashMap<>();
+    private volatile Channel listener;
+
+    ConnectionLimiter(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides, String logPrefix) {
+        this.maxConnections = maxConnections;
+        this.maxPerIp = maxPerIp;
+        this.perIpOverrides = Map.copyOf(perIpOverrides);
+        this.logPrefix = logPrefix;
+    }
+
+    /** The listening channel, whose accepting is paused at max.connections. */
+    void listener(Channel channel) {
+        this.listener = channel;
+        if (total.get() >= maxConnections) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        int limit = perIpOverrides.getOrDefault(address, maxPerIp);
+        AtomicInteger fromAddress = perIp.computeIfAbsent(address, a -> new AtomicInteger());
+        if (fromAddress.incrementAndGet() > limit) {
+            fromAddress.decrementAndGet();
+            refuse(ctx, address, "it has " + limit + " connections already (max.connections.per.ip)");
+            return;
+        }
+        int now = total.incrementAndGet();
+        if (now > maxConnections) {
+            // Accepted in the same batch as the one that reached the cap, before accepting paused.
+            fromAddress.decrementAndGet();
+            total.decrementAndGet();
+            refuse(ctx, address, "the node has " + maxConnections + " connections (max.connections)");
+            return;
+        }
+        ctx.channel().attr(COUNTED).set(address);
+        if (now >= maxConnections && listener != null) {
+            listener.config().setAutoRead(false);
+        }
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
+        if (address != null) {
+            perIp.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
+            if (total.decrementAndGet() < maxConnections && listener != null && !listener.config().isAutoRead()) {
+                listener.config().setAutoRead(true);
+                listener.read();
+            }
+        }
+        super.channelInactive(ctx);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, InetAddress address, String why) {
+        int count = refused.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        if (count == 1 || count % 1000 == 0) {
+            log.info("{}Closing a new connection from {}: {} ({} refused so far)", logPrefix,
+                    address.getHostAddress(), why, count);
+        }
+        ctx.close();
+    }
+
+    /** Open connections counted, for tests and metrics. */
+    int connections() {
+        return total.get();
+    }
+}
