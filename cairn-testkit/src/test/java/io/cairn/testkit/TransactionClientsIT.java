@@ -24,7 +24,6 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -196,22 +195,7 @@ class TransactionClientsIT {
 
     /** Every value of {@code topic} once {@code count} values have been read and every partition is at its end. */
     private static List<String> readAll(String topic, String isolation, int count) {
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = ReadCommittedIT.consumer(bootstrap, isolation)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                if (values.size() >= count && partitions.stream().allMatch(tp -> consumer.position(tp)
-                        >= consumer.endOffsets(List.of(tp)).get(tp))) {
-                    break;
-                }
-            }
-        }
-        return values;
+        return TransactionsIT.read(bootstrap, topic, isolation, values -> values.size() >= count);
     }
 
     private static Map<Integer, Long> parseOffsets(String output) {

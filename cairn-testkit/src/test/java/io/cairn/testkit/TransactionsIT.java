@@ -294,6 +294,12 @@ class TransactionsIT {
 
     /** Every value of every partition from the start, until {@code last} has been read; 30 s at most. */
     static List<String> read(String bootstrap, String topic, String isolation, String last) {
+        return read(bootstrap, topic, isolation, values -> values.contains(last));
+    }
+
+    /** Every value of every partition from the start, until {@code enough} holds and every partition is at its end. */
+    static List<String> read(String bootstrap, String topic, String isolation,
+                             java.util.function.Predicate<List<String>> enough) {
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = ReadCommittedIT.consumer(bootstrap, isolation)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -301,13 +307,11 @@ class TransactionsIT {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            boolean seenLast = false;
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     values.add(record.value());
-                    seenLast |= record.value().equals(last);
                 }
-                if (seenLast && partitions.stream().allMatch(tp -> consumer.position(tp)
+                if (enough.test(values) && partitions.stream().allMatch(tp -> consumer.position(tp)
                         >= consumer.endOffsets(List.of(tp)).get(tp))) {
                     break;
                 }

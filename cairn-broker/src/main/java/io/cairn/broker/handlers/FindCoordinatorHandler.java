@@ -80,25 +80,29 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         FindCoordinatorRequestData data = request.data();
         short version = context.apiVersion();
         List<String> keys = version >= 4 ? data.coordinatorKeys() : List.of(data.key());
-        CoordinatorType type;
-        try {
-            type = CoordinatorType.forId(data.keyType());
-        } catch (org.apache.kafka.common.errors.InvalidRequestException e) {
-            type = CoordinatorType.SHARE;
-        }
+        CoordinatorType type = typeOf(data.keyType());
         InternalTopic topic = topicOf(type);
         boolean needsTopic = topic != null && image.get().topic(topic.name()).isEmpty();
         CompletableFuture<?> ready = needsTopic ? create(topic) : CompletableFuture.completedFuture(null);
-        CoordinatorType known = type;
-        return ready.handle((created, error) -> respond(version, known, keys));
+        return ready.handle((created, error) -> respond(version, type, keys));
     }
 
+    /** The key type, or null for one kafka-clients does not know (answered INVALID_REQUEST). */
+    private static CoordinatorType typeOf(byte keyType) {
+        for (CoordinatorType type : CoordinatorType.values()) {
+            if (type.id() == keyType) {
+                return type;
+            }
+        }
+        return null;
+    }
+
+    /** The internal topic of the coordinators of {@code type}, or null when Cairn has none of that type. */
     private InternalTopic topicOf(CoordinatorType type) {
-        return switch (type) {
-            case GROUP -> offsets;
-            case TRANSACTION -> transactions;
-            default -> null;
-        };
+        if (type == CoordinatorType.GROUP) {
+            return offsets;
+        }
+        return type == CoordinatorType.TRANSACTION ? transactions : null;
     }
 
     private ApiMessage respond(short version, CoordinatorType type, List<String> keys) {
@@ -121,7 +125,8 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         InternalTopic internal = topicOf(type);
         if (internal == null) {
             return coordinator.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage("Coordinator type " + type + " is not supported");
+                    .setErrorMessage(type == null ? "Unknown coordinator key type"
+                            : "Coordinator type " + type + " is not supported");
         }
         if (key == null || key.isEmpty()) {
             return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(

@@ -1,11 +1,9 @@
 package io.cairn.broker.handlers;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -73,7 +71,7 @@ public final class TransactionHandlers {
                 for (AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction txn : data.transactions()) {
                     results.add(add(txns, image.get(), txn.transactionalId(), txn.producerId(), txn.producerEpoch(),
                             txn.topics(), txn.verifyOnly(), version)
-                            .exceptionally(error -> sameForAll(AddPartitionsToTxnRequest.getPartitions(txn.topics()),
+                            .exceptionally(error -> TxnErrors.sameForAll(AddPartitionsToTxnRequest.getPartitions(txn.topics()),
                                     Errors.forException(error)))
                             .thenApply(errors -> AddPartitionsToTxnResponse.resultForTransaction(
                                     txn.transactionalId(), errors)));
@@ -116,12 +114,6 @@ public final class TransactionHandlers {
                             version, e)));
                     return mapped;
                 });
-    }
-
-    private static Map<TopicPartition, Errors> sameForAll(List<TopicPartition> partitions, Errors error) {
-        Map<TopicPartition, Errors> errors = new HashMap<>();
-        partitions.forEach(tp -> errors.put(tp, error));
-        return errors;
     }
 
     public static ApiHandler<AddOffsetsToTxnRequest> addOffsetsToTxn(TransactionCoordinator txns) {

@@ -303,12 +303,12 @@ public final class TransactionCoordinatorShard {
             error = Errors.CONCURRENT_TRANSACTIONS;
         }
         if (error != Errors.NONE) {
-            return TxnResult.of(sameForAll(requested, error));
+            return TxnResult.of(TxnErrors.sameForAll(requested, error));
         }
         if (current.state() == TransactionState.ONGOING && current.topicPartitions().containsAll(requested)) {
-            return TxnResult.of(sameForAll(requested, Errors.NONE));
+            return TxnResult.of(TxnErrors.sameForAll(requested, Errors.NONE));
         }
-        return addPartitions(current, requested, sameForAll(requested, Errors.NONE));
+        return addPartitions(current, requested, TxnErrors.sameForAll(requested, Errors.NONE));
     }
 
     /**
@@ -353,12 +353,6 @@ public final class TransactionCoordinatorShard {
             return Errors.PRODUCER_FENCED;
         }
         return Errors.NONE;
-    }
-
-    private static Map<TopicPartition, Errors> sameForAll(Set<TopicPartition> partitions, Errors error) {
-        Map<TopicPartition, Errors> answers = new LinkedHashMap<>();
-        partitions.forEach(tp -> answers.put(tp, error));
-        return answers;
     }
 
     // ---- EndTxn and markers -----------------------------------------------------------------------------

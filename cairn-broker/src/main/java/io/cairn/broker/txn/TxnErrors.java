@@ -1,5 +1,10 @@
 package io.cairn.broker.txn;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -14,6 +19,13 @@ import org.apache.kafka.common.protocol.Errors;
 public final class TxnErrors {
 
     private TxnErrors() {
+    }
+
+    /** The same answer for every partition, in the order given. */
+    public static Map<TopicPartition, Errors> sameForAll(Collection<TopicPartition> partitions, Errors error) {
+        Map<TopicPartition, Errors> answers = new LinkedHashMap<>();
+        partitions.forEach(tp -> answers.put(tp, error));
+        return answers;
     }
 
     public static Errors forVersion(ApiKeys api, short version, Errors error) {

@@ -2,7 +2,6 @@ package io.cairn.broker.txn;
 
 import java.net.InetSocketAddress;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -53,15 +52,15 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
                 .map(t -> t.partitions().get(TransactionConfig.partitionFor(transactionalId, t.partitions().size())))
                 .orElse(null);
         if (coordinator == null) {
-            return CompletableFuture.completedFuture(sameForAll(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
+            return CompletableFuture.completedFuture(TxnErrors.sameForAll(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
         }
         if (coordinator.leader() == nodeId) {
             return local.addPartitions(transactionalId, producerId, producerEpoch, partitions, true)
-                    .exceptionally(error -> sameForAll(partitions, Errors.forException(error)));
+                    .exceptionally(error -> TxnErrors.sameForAll(partitions, Errors.forException(error)));
         }
         BrokerImage broker = current.brokers().get(coordinator.leader());
         if (broker == null || broker.fenced()) {
-            return CompletableFuture.completedFuture(sameForAll(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
+            return CompletableFuture.completedFuture(TxnErrors.sameForAll(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
         }
         AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection transactions =
                 new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection();
@@ -74,14 +73,14 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
                 .thenApply(response -> {
                     AddPartitionsToTxnResponseData data = (AddPartitionsToTxnResponseData) response.data();
                     if (data.errorCode() != Errors.NONE.code()) {
-                        return sameForAll(partitions, Errors.forCode(data.errorCode()));
+                        return TxnErrors.sameForAll(partitions, Errors.forCode(data.errorCode()));
                     }
                     AddPartitionsToTxnResponseData.AddPartitionsToTxnResult result =
                             data.resultsByTransaction().find(transactionalId);
-                    return result == null ? sameForAll(partitions, Errors.UNKNOWN_SERVER_ERROR)
+                    return result == null ? TxnErrors.sameForAll(partitions, Errors.UNKNOWN_SERVER_ERROR)
                             : AddPartitionsToTxnResponse.errorsForTransaction(result.topicResults());
                 })
-                .exceptionally(error -> sameForAll(partitions, Errors.forException(error)));
+                .exceptionally(error -> TxnErrors.sameForAll(partitions, Errors.forException(error)));
     }
 
     private static AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics(
@@ -97,12 +96,6 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
             topic.partitions().add(tp.partition());
         }
         return topics;
-    }
-
-    private static Map<TopicPartition, Errors> sameForAll(Collection<TopicPartition> partitions, Errors error) {
-        Map<TopicPartition, Errors> errors = new HashMap<>();
-        partitions.forEach(tp -> errors.put(tp, error));
-        return errors;
     }
 
     @Override

@@ -6,11 +6,11 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.utils.Time;
 
 /** A clock that moves only when the test says so. */
-final class ManualTime implements Time {
+public final class ManualTime implements Time {
 
     private long nowMs = 1_000_000;
 
-    void advance(long ms) {
+    public void advance(long ms) {
         nowMs += ms;
     }
 

@@ -21,6 +21,8 @@ import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.cairn.broker.replica.ManualTime;
+
 /**
  * A seeded simulation of one transaction shard as a runtime drives it: random InitProducerId (with and without
  * KIP-360 expected epochs), AddPartitionsToTxn (client and verification), AddOffsetsToTxn, EndTxn, markers
@@ -66,7 +68,7 @@ class TransactionCoordinatorShardSimulationTest {
 
     private static final class Simulation {
         final Random random;
-        final TxnShardContext.ManualTime time = new TxnShardContext.ManualTime();
+        final ManualTime time = new ManualTime();
         final TransactionConfig config = new TransactionConfig(120_000, 600_000, 50, (short) 3, 2, 1 << 20, 10_000,
                 60_000);
         final List<TransactionRecord> log = new ArrayList<>();
@@ -92,14 +94,14 @@ class TransactionCoordinatorShardSimulationTest {
             // an existing id whose epochs are exhausted, so that its next InitProducerId rotates the producer id
             append(TransactionRecord.of(new TransactionMetadata("t3", nextProducerId++, -1,
                     (short) (Short.MAX_VALUE - 1), (short) -1, 30_000, TransactionState.COMPLETE_COMMIT, Set.of(),
-                    time.now, time.now)));
+                    time.milliseconds(), time.milliseconds())));
             handles.computeIfAbsent("t3", k -> new ArrayList<>())
                     .add(new ProducerIdAndEpoch(5_000, (short) (Short.MAX_VALUE - 1)));
             load();
         }
 
         void note(String line) {
-            trace.addLast("[t=" + time.now + "] " + line);
+            trace.addLast("[t=" + time.milliseconds() + "] " + line);
             if (trace.size() > 40) {
                 trace.removeFirst();
             }

@@ -245,7 +245,7 @@ class TransactionCoordinatorShardTest {
     @Test
     void addPartitionsStartsTheTransactionAndAccumulates() {
         InitProducerIdResponse p = ctx.init("t", TIMEOUT);
-        long start = ctx.time.now;
+        long start = ctx.time.milliseconds();
 
         assertThat(add("t", p, FOO0)).containsExactly(Map.entry(FOO0, Errors.NONE));
         ctx.time.advance(100);
@@ -459,7 +459,7 @@ class TransactionCoordinatorShardTest {
     @Test
     void describeShowsTheTransaction() {
         InitProducerIdResponse p = ctx.init("t", TIMEOUT);
-        long start = ctx.time.now;
+        long start = ctx.time.milliseconds();
         add("t", p, FOO0, FOO1, BAR0);
 
         DescribeTransactionsResponseData.TransactionState d = ctx.shard.describeTransaction("t");

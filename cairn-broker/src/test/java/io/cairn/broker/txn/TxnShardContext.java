@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import org.apache.kafka.common.utils.ProducerIdAndEpoch;
-import org.apache.kafka.common.utils.Time;
+
+import io.cairn.broker.replica.ManualTime;
 
 /**
  * Drives one {@link TransactionCoordinatorShard} the way a runtime would, on a manual clock: runs an operation,
@@ -100,33 +100,5 @@ final class TxnShardContext {
     static TransactionRecord roundTrip(TransactionRecord record) {
         byte[] value = record.value();
         return TransactionRecord.parse(ByteBuffer.wrap(record.key()), value == null ? null : ByteBuffer.wrap(value));
-    }
-
-    static final class ManualTime implements Time {
-        long now = 1_000_000;
-
-        void advance(long ms) {
-            now += ms;
-        }
-
-        @Override
-        public long milliseconds() {
-            return now;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return now * 1_000_000;
-        }
-
-        @Override
-        public void sleep(long ms) {
-            now += ms;
-        }
-
-        @Override
-        public void waitObject(Object obj, Supplier<Boolean> condition, long deadlineMs) {
-            throw new UnsupportedOperationException();
-        }
     }
 }
