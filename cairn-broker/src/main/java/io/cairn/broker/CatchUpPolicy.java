@@ -17,8 +17,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * incarnation applied to its image), and what the others are answered if it has not caught up within the
  * {@link ServingGate}'s bound. Served at once: ApiVersions, DescribeQuorum (this node's Raft member, not its
  * image), and what the controller must decide whatever this node's image (registrations, heartbeats,
- * AlterPartition and every request another node forwards): a restarting controller must register the
- * others, and itself, before it has caught up. Everything answered from the image waits.
+ * AlterPartition and every request another node sends through its controller channel, forwarded metadata writes,
+ * transaction markers and KIP-890 verifications, which a partition's or coordinator's current role answers):
+ * a restarting controller must register the others, and itself, before it has caught up. Everything answered
+ * from the image waits. A coordinator request (transactions included) that waits past the bound gets
+ * COORDINATOR_NOT_AVAILABLE, which every client retries after looking the coordinator up again (a Java
+ * transactional producer would treat REQUEST_TIMED_OUT on EndTxn as fatal).
  */
 public final class CatchUpPolicy {
 
@@ -29,7 +33,8 @@ public final class CatchUpPolicy {
     private static final Set<ApiKeys> COORDINATOR_APIS = EnumSet.of(ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP,
             ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH,
             ApiKeys.DESCRIBE_GROUPS, ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.OFFSET_DELETE,
-            ApiKeys.INIT_PRODUCER_ID);
+            ApiKeys.INIT_PRODUCER_ID, ApiKeys.ADD_PARTITIONS_TO_TXN, ApiKeys.ADD_OFFSETS_TO_TXN, ApiKeys.END_TXN,
+            ApiKeys.TXN_OFFSET_COMMIT, ApiKeys.DESCRIBE_TRANSACTIONS, ApiKeys.LIST_TRANSACTIONS);
 
     private CatchUpPolicy() {
     }
