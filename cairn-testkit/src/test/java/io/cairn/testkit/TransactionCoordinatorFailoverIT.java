@@ -87,7 +87,17 @@ class TransactionCoordinatorFailoverIT {
                 System.out.printf("[figure] TransactionCoordinatorFailoverIT: coordinator %d killed with the commit "
                         + "decided and no marker written (leader %d frozen); finished by another node%n",
                         coordinator, leader);
+                // and the old coordinator, restarted, serves a transaction at once to a client that knows only it
                 cluster.start(coordinator);
+                String restarted = "127.0.0.1:" + cluster.kafkaPort(coordinator);
+                try (KafkaProducer<String, String> producer = TransactionsIT.producer(restarted, transactionalId)) {
+                    producer.initTransactions();
+                    producer.beginTransaction();
+                    producer.send(new ProducerRecord<>(TOPIC, "k", "after-restart")).get();
+                    producer.commitTransaction();
+                }
+                assertThat(TransactionsIT.read(restarted, TOPIC, "read_committed", "after-restart"))
+                        .hasSize(101).endsWith("after-restart");
                 health.awaitHealthy(Duration.ofSeconds(90), "after restarting the old coordinator");
             }
         }
