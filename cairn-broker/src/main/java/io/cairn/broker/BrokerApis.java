@@ -40,6 +40,7 @@ import io.cairn.broker.handlers.SyncGroupHandler;
 import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.handlers.TxnOffsetCommitHandler;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.broker.txn.TxnVerifier;
@@ -107,12 +108,15 @@ public final class BrokerApis {
                 .add(new HeartbeatHandler(groups))
                 .add(new LeaveGroupHandler(groups))
                 .add(new OffsetCommitHandler(groups))
-                .add(new TxnOffsetCommitHandler(groups))
+                .add(new TxnOffsetCommitHandler(groups, verifier))
                 .add(new OffsetFetchHandler(groups))
                 .add(new OffsetDeleteHandler(groups))
                 .add(new ListGroupsHandler(groups))
                 .add(new DescribeGroupsHandler(groups))
                 .add(new DeleteGroupsHandler(groups));
+        // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.
+        builder.feature(TransactionConfig.TRANSACTION_VERSION, new ApiRegistry.Feature((short) 0,
+                TransactionConfig.LATEST_TRANSACTION_VERSION, txns.config().transactionVersion()));
         if (quorum != null) {
             builder.add(new DescribeQuorumHandler(quorum, image));
         }

@@ -19,9 +19,29 @@ import org.apache.kafka.common.requests.AbstractRequest;
 public final class ApiRegistry {
 
     private final Map<ApiKeys, ApiHandler<?>> handlers;
+    private final Map<String, Feature> features;
 
-    private ApiRegistry(Map<ApiKeys, ApiHandler<?>> handlers) {
+    /**
+     * A feature flag ApiVersions advertises (KIP-584): the levels this node supports and the one finalized in the
+     * cluster, which clients act on (e.g. {@code transaction.version}).
+     */
+    public record Feature(short minLevel, short maxLevel, short finalizedLevel) {
+        public Feature {
+            if (minLevel > maxLevel || finalizedLevel < minLevel || finalizedLevel > maxLevel) {
+                throw new IllegalArgumentException("Feature levels " + minLevel + ".." + maxLevel + " do not hold "
+                        + finalizedLevel);
+            }
+        }
+    }
+
+    private ApiRegistry(Map<ApiKeys, ApiHandler<?>> handlers, Map<String, Feature> features) {
         this.handlers = Collections.unmodifiableMap(new EnumMap<>(handlers));
+        this.features = Map.copyOf(features);
+    }
+
+    /** The features ApiVersions advertises, by name. */
+    public Map<String, Feature> features() {
+        return features;
     }
 
     public static Builder builder() {
@@ -59,6 +79,15 @@ public final class ApiRegistry {
     /** Collects handlers; refuses two for one API and version ranges kafka-clients cannot parse. */
     public static final class Builder {
         private final Map<ApiKeys, ApiHandler<?>> handlers = new EnumMap<>(ApiKeys.class);
+        private final Map<String, Feature> features = new java.util.TreeMap<>();
+
+        /** Advertises a feature in ApiVersions. */
+        public Builder feature(String name, Feature feature) {
+            if (features.putIfAbsent(name, feature) != null) {
+                throw new IllegalArgumentException("Feature " + name + " declared twice");
+            }
+            return this;
+        }
 
         public Builder add(ApiHandler<?> handler) {
             ApiKeys key = handler.apiKey();
@@ -77,7 +106,7 @@ public final class ApiRegistry {
         public ApiRegistry build() {
             ApiRegistry[] built = new ApiRegistry[1];
             handlers.putIfAbsent(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> built[0]));
-            built[0] = new ApiRegistry(handlers);
+            built[0] = new ApiRegistry(handlers, features);
             return built[0];
         }
     }

@@ -10,7 +10,9 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 
 /**
- * ApiVersions: advertises exactly the registry's handlers and their version ranges.
+ * ApiVersions: advertises exactly the registry's handlers and their version ranges, and (v3+) its features: the
+ * levels supported and the level finalized. The finalized features never change while a node runs, so their epoch
+ * is a constant 0 (clients ignore finalized features at an epoch below 0).
  *
  * <p>Thread-safe (stateless).
  */
@@ -29,7 +31,17 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> 
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, ApiVersionsRequest request) {
-        ApiVersionsResponseData response = new ApiVersionsResponseData().setApiKeys(registry.get().apiVersions());
+        ApiRegistry current = registry.get();
+        ApiVersionsResponseData response = new ApiVersionsResponseData().setApiKeys(current.apiVersions());
+        if (!current.features().isEmpty()) {
+            response.setFinalizedFeaturesEpoch(0);
+            current.features().forEach((name, feature) -> {
+                response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey().setName(name)
+                        .setMinVersion(feature.minLevel()).setMaxVersion(feature.maxLevel()));
+                response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(name)
+                        .setMinVersionLevel(feature.finalizedLevel()).setMaxVersionLevel(feature.finalizedLevel()));
+            });
+        }
         if (request.version() >= 3 && !request.isValid()) {
             response.setErrorCode(Errors.INVALID_REQUEST.code());
         }

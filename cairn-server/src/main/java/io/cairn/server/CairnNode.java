@@ -194,9 +194,10 @@ public final class CairnNode implements AutoCloseable {
         txnMarkers = new TxnMarkerWriter(replicas, groupCoordinator, groupConfig.commitTimeoutMs());
         txnCoordinator = new TransactionCoordinator(nodeId, time, TransactionConfig.fromBrokerConfigs(brokerConfigs),
                 producerIds, controller::current, replicas, txnMarkers, scheduler,
-                Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)));
+                Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
+                groupConfig.offsetsTopicPartitions());
         controller.addListener(txnCoordinator);
-        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);

@@ -175,8 +175,18 @@ public final class PartitionLog implements AutoCloseable {
      *         null when its transaction is already open here
      */
     public synchronized Object startTransactionVerification(long producerId) {
+        return startTransactionVerification(producerId, (short) -1, false);
+    }
+
+    /**
+     * As above, for a produce at {@code producerEpoch}; {@code bumpsEpoch} for a client of transaction version 2,
+     * whose next transaction may start here at the epoch of its previous transaction's marker before that marker
+     * arrives (the marker then does not end this verification).
+     */
+    public synchronized Object startTransactionVerification(long producerId, short producerEpoch,
+                                                            boolean bumpsEpoch) {
         ensureOpen();
-        return producers.startVerification(producerId);
+        return producers.startVerification(producerId, producerEpoch, bumpsEpoch);
     }
 
     /**

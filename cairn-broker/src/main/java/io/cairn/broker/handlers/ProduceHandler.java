@@ -55,7 +55,8 @@ import org.apache.kafka.common.requests.ProduceRequest;
  *
  * <p>Under a transactional id, a producer's first transactional batch on a partition is appended only once its
  * transaction coordinator confirmed the partition is in the producer's ongoing transaction (KIP-890 part 1,
- * {@link TxnVerifier}), and only if no marker ended the transaction meanwhile: a late produce cannot open a
+ * {@link TxnVerifier}) or, for Produce v12+ (clients of transaction version 2, KIP-890 part 2), added it, and
+ * only if no marker ended the transaction meanwhile: a late produce cannot open a
  * transaction nobody will end. Coordinator errors are answered as Kafka does (NOT_ENOUGH_REPLICAS for the
  * retriable ones, which every client retries). A producer's transactional produces are appended in the order they
  * arrived, one after the other: one that waits for its verification is not overtaken by the producer's next one
@@ -150,6 +151,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                                                             CompletableFuture<Void> appended) {
         MetadataImage current = image.get();
         Map<TopicPartition, Object> guards = new HashMap<>();
+        // Produce v12+ comes from clients of transaction version 2 (KIP-890 part 2): the partition joins the
+        // transaction with this produce, so the coordinator is asked to add it rather than to confirm it.
+        boolean add = version >= 12;
         long producerId = -1;
         short producerEpoch = -1;
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
@@ -164,8 +168,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 producerEpoch = first.producerEpoch();
                 TopicPartition tp = new TopicPartition(topicImage.get().name(), partition.index());
                 try {
-                    Object guard = replicas.partition(tp).map(p -> p.startTransactionVerification(first.producerId()))
-                            .orElse(null);
+                    Object guard = replicas.partition(tp).map(p -> p.startTransactionVerification(first.producerId(),
+                            first.producerEpoch(), add)).orElse(null);
                     if (guard != null) {
                         guards.put(tp, guard);
                     }
@@ -177,7 +181,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         if (guards.isEmpty()) {
             return respondThen(appended, data, acks, internalTopicsAllowed, Map.of(), Map.of());
         }
-        return verifier.verify(data.transactionalId(), producerId, producerEpoch, guards.keySet())
+        return verifier.verify(data.transactionalId(), producerId, producerEpoch, guards.keySet(), add)
                 .thenCompose(answers -> {
                     Map<TopicPartition, Object> verified = new HashMap<>();
                     Map<TopicPartition, RuntimeException> refused = new HashMap<>();
@@ -219,7 +223,11 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     private static RuntimeException verificationError(Errors error, short version) {
         return switch (error) {
             case INVALID_TXN_STATE -> new InvalidTxnStateException("Partition was not added to the transaction");
-            case CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
+            // A version 2 client retries CONCURRENT_TRANSACTIONS itself (its previous transaction is completing).
+            case CONCURRENT_TRANSACTIONS -> version >= 12 ? error.exception()
+                    : new NotEnoughReplicasException("Unable to verify the partition has been added to the "
+                    + "transaction. Underlying error: " + error);
+            case NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE,
                  NOT_COORDINATOR -> new NotEnoughReplicasException("Unable to verify the partition has been added "
                     + "to the transaction. Underlying error: " + error);
             case TRANSACTION_ABORTABLE -> version > 10 ? error.exception("Partition was not added to the transaction")

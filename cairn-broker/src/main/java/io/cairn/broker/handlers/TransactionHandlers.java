@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import io.cairn.broker.txn.TransactionCoordinator;
+import io.cairn.broker.txn.TransactionMetadata;
 import io.cairn.broker.txn.TxnErrors;
 import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.metadata.MetadataImage;
@@ -107,7 +108,10 @@ public final class TransactionHandlers {
             partitions.forEach(tp -> unknown.putIfAbsent(tp, Errors.OPERATION_NOT_ATTEMPTED));
             return CompletableFuture.completedFuture(unknown);
         }
-        return txns.addPartitions(transactionalId, producerId, producerEpoch, partitions, verifyOnly)
+        // As Kafka: versions 4+ come from brokers acting for clients of transaction version 2.
+        byte transactionVersion = version > 3 ? TransactionMetadata.TV_2 : 0;
+        return txns.addPartitions(transactionalId, producerId, producerEpoch, partitions, verifyOnly,
+                        transactionVersion)
                 .thenApply(errors -> {
                     Map<TopicPartition, Errors> mapped = new LinkedHashMap<>();
                     errors.forEach((tp, e) -> mapped.put(tp, TxnErrors.forVersion(ApiKeys.ADD_PARTITIONS_TO_TXN,
@@ -143,7 +147,10 @@ public final class TransactionHandlers {
             @Override
             public CompletableFuture<ApiMessage> handle(RequestContext context, EndTxnRequest request) {
                 var data = request.data();
-                return txns.endTxn(data.transactionalId(), data.producerId(), data.producerEpoch(), data.committed())
+                // As Kafka: EndTxn v5+ comes from clients of transaction version 2, whose epoch every end bumps.
+                boolean bumpEpoch = context.apiVersion() >= 5;
+                return txns.endTxn(data.transactionalId(), data.producerId(), data.producerEpoch(), data.committed(),
+                                bumpEpoch)
                         .thenApply(answer -> new EndTxnResponseData()
                                 .setErrorCode(TxnErrors.forVersion(ApiKeys.END_TXN, context.apiVersion(),
                                         answer.error()).code())

@@ -1,11 +1,15 @@
 package io.cairn.broker.handlers;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
+import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.txn.TransactionVerifier;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -17,9 +21,10 @@ import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
  * TxnOffsetCommit (v0..v5): writes a group's offsets into the producer's transaction, as records of one
  * transactional batch of that producer in the group's {@code __consumer_offsets} partition, and answers once they
  * are replicated; the offsets stay pending (invisible to OffsetFetch) until the transaction coordinator writes the
- * transaction's marker to that partition. The partition must already be in the transaction (AddOffsetsToTxn): v5's
- * implicit add of transactions V2 (KIP-890) is not done here, so transaction.version 2 must not be advertised
- * while this is so.
+ * transaction's marker to that partition. Up to v4 the partition must already be in the transaction
+ * (AddOffsetsToTxn); v5 comes from clients of transaction version 2 (KIP-890 part 2), which send no
+ * AddOffsetsToTxn: the transaction coordinator is first asked to add the group's partition, as Kafka's group
+ * coordinator does.
  *
  * <p>Errors of the write are answered on every partition, mapped as Kafka's group coordinator does.
  *
@@ -30,9 +35,11 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TxnOffsetCommitHandler.class);
 
     private final GroupCoordinatorRuntime groups;
+    private final TransactionVerifier verifier;
 
-    public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups) {
+    public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups, TransactionVerifier verifier) {
         this.groups = groups;
+        this.verifier = verifier;
     }
 
     @Override
@@ -52,8 +59,21 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         if (data.groupId() == null || data.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(errorResponse(data, Errors.INVALID_GROUP_ID, version));
         }
-        return groups.write(groups.partitionFor(data.groupId()),
-                        shard -> shard.offsets().commitTransactionalOffsets(data))
+        int partition = groups.partitionFor(data.groupId());
+        if (version < 5) {
+            return commit(data, partition, version);
+        }
+        TopicPartition offsetsPartition = new TopicPartition(GroupConfig.OFFSETS_TOPIC, partition);
+        return verifier.verify(data.transactionalId(), data.producerId(), data.producerEpoch(),
+                List.of(offsetsPartition), true).thenCompose(answers -> {
+                    Errors error = answers.getOrDefault(offsetsPartition, Errors.UNKNOWN_SERVER_ERROR);
+                    return error == Errors.NONE ? commit(data, partition, version)
+                            : CompletableFuture.completedFuture(errorResponse(data, error, version));
+                });
+    }
+
+    private CompletableFuture<ApiMessage> commit(TxnOffsetCommitRequestData data, int partition, short version) {
+        return groups.write(partition, shard -> shard.offsets().commitTransactionalOffsets(data))
                 .<ApiMessage>thenApply(response -> response)
                 .exceptionally(error -> {
                     Throwable cause = unwrap(error);

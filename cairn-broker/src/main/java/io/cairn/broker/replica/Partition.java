@@ -156,9 +156,9 @@ public final class Partition {
     }
 
     /** As leader: see {@link PartitionLog#startTransactionVerification}. */
-    public Object startTransactionVerification(long producerId) {
+    public Object startTransactionVerification(long producerId, short producerEpoch, boolean bumpsEpoch) {
         requireLeader(Optional.empty());
-        return partitionLog.startTransactionVerification(producerId);
+        return partitionLog.startTransactionVerification(producerId, producerEpoch, bumpsEpoch);
     }
 
     /**

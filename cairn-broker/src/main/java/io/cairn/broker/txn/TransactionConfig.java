@@ -25,11 +25,16 @@ import org.apache.kafka.common.utils.Utils;
  * @param removeExpiredTransactionalIdsIntervalMs  transaction.remove.expired.transaction.cleanup.interval.ms: how
  *                                                 often {@link TransactionCoordinatorShard#expireTransactionalIds}
  *                                                 runs
+ * @param transactionVersion                       transaction.version: the level of Kafka's feature of that name
+ *                                                 that this node finalizes in ApiVersions (Kafka sets it with
+ *                                                 {@code kafka-storage format --feature} or {@code kafka-features.sh});
+ *                                                 2 makes Kafka 4.x clients use KIP-890 part 2, 1 keeps them on
+ *                                                 version 1. Every node of a cluster must have the same.
  */
 public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalIdExpirationMs,
                                 int stateLogNumPartitions, short stateLogReplicationFactor, int stateLogMinIsr,
                                 int stateLogSegmentBytes, long abortTimedOutTransactionsIntervalMs,
-                                long removeExpiredTransactionalIdsIntervalMs) {
+                                long removeExpiredTransactionalIdsIntervalMs, short transactionVersion) {
 
     public static final String TRANSACTION_STATE_TOPIC = "__transaction_state";
 
@@ -43,6 +48,9 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String REMOVE_EXPIRED_INTERVAL_MS =
             "transaction.remove.expired.transaction.cleanup.interval.ms";
+    public static final String TRANSACTION_VERSION = "transaction.version";
+    /** The newest transaction version Cairn implements (Kafka 4.x's too). */
+    public static final short LATEST_TRANSACTION_VERSION = 2;
 
     public TransactionConfig {
         if (transactionMaxTimeoutMs < 1 || transactionalIdExpirationMs < 1 || stateLogNumPartitions < 1
@@ -50,11 +58,29 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
                 || abortTimedOutTransactionsIntervalMs < 1 || removeExpiredTransactionalIdsIntervalMs < 1) {
             throw new IllegalArgumentException("Every transaction setting must be at least 1: " + this);
         }
+        if (transactionVersion < 1 || transactionVersion > LATEST_TRANSACTION_VERSION) {
+            throw new IllegalArgumentException("transaction.version must be 1 or 2, not " + transactionVersion);
+        }
+    }
+
+    /** The settings at the latest transaction version. */
+    public TransactionConfig(int transactionMaxTimeoutMs, long transactionalIdExpirationMs,
+                             int stateLogNumPartitions, short stateLogReplicationFactor, int stateLogMinIsr,
+                             int stateLogSegmentBytes, long abortTimedOutTransactionsIntervalMs,
+                             long removeExpiredTransactionalIdsIntervalMs) {
+        this(transactionMaxTimeoutMs, transactionalIdExpirationMs, stateLogNumPartitions, stateLogReplicationFactor,
+                stateLogMinIsr, stateLogSegmentBytes, abortTimedOutTransactionsIntervalMs,
+                removeExpiredTransactionalIdsIntervalMs, LATEST_TRANSACTION_VERSION);
     }
 
     public static TransactionConfig defaults() {
         return new TransactionConfig(900_000, 604_800_000L, 50, (short) 3, 2, 100 * 1024 * 1024, 10_000L,
                 3_600_000L);
+    }
+
+    /** Whether this node finalizes transaction version 2 (KIP-890 part 2). */
+    public boolean transactionVersion2() {
+        return transactionVersion >= 2;
     }
 
     /** The settings as broker configs: types, Kafka's defaults, bounds and documentation. */
@@ -75,7 +101,13 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
             .define(ABORT_TIMED_OUT_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.LOW,
                     "How often the coordinator aborts transactions open longer than their transaction.timeout.ms.")
             .define(REMOVE_EXPIRED_INTERVAL_MS, Type.LONG, 3_600_000L, Range.atLeast(1), Importance.LOW,
-                    "How often the coordinator forgets transactional ids past transactional.id.expiration.ms.");
+                    "How often the coordinator forgets transactional ids past transactional.id.expiration.ms.")
+            .define(TRANSACTION_VERSION, Type.SHORT, LATEST_TRANSACTION_VERSION, Range.between(1, 2),
+                    Importance.LOW, "The transaction.version feature level this node finalizes in ApiVersions "
+                            + "(Kafka sets it with kafka-storage format --feature or kafka-features.sh). At 2, Kafka "
+                            + "4.x clients use KIP-890 part 2: partitions join a transaction with its first produce, "
+                            + "and every commit or abort bumps the producer epoch. At 1 they add partitions "
+                            + "explicitly and keep their epoch. Every node of a cluster must have the same.");
 
     /**
      * Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults.
@@ -88,7 +120,7 @@ public record TransactionConfig(int transactionMaxTimeoutMs, long transactionalI
                 (long) v.get(TRANSACTIONAL_ID_EXPIRATION_MS), (int) v.get(STATE_LOG_NUM_PARTITIONS),
                 (short) v.get(STATE_LOG_REPLICATION_FACTOR), (int) v.get(STATE_LOG_MIN_ISR),
                 (int) v.get(STATE_LOG_SEGMENT_BYTES), (long) v.get(ABORT_TIMED_OUT_INTERVAL_MS),
-                (long) v.get(REMOVE_EXPIRED_INTERVAL_MS));
+                (long) v.get(REMOVE_EXPIRED_INTERVAL_MS), (short) v.get(TRANSACTION_VERSION));
     }
 
     /** The {@code __transaction_state} partition that coordinates a transactional id (Kafka's hashing). */

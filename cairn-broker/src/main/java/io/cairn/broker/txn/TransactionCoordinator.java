@@ -27,7 +27,6 @@ import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
@@ -59,6 +58,8 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
     private static final long COMPLETE_MAX_BACKOFF_MS = 1_000;
 
     private final int nodeId;
+    /** offsets.topic.num.partitions: the partitions of {@code __consumer_offsets} once it is created. */
+    private final int offsetsTopicPartitions;
     private final TransactionConfig config;
     private final ProducerIdManager producerIds;
     private final Supplier<MetadataImage> image;
@@ -103,8 +104,10 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
 
     public TransactionCoordinator(int nodeId, Time time, TransactionConfig config, ProducerIdManager producerIds,
                                   Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
-                                  ScheduledExecutorService scheduler, ExecutorService eventLoop) {
+                                  ScheduledExecutorService scheduler, ExecutorService eventLoop,
+                                  int offsetsTopicPartitions) {
         this.nodeId = nodeId;
+        this.offsetsTopicPartitions = offsetsTopicPartitions;
         this.config = config;
         this.producerIds = producerIds;
         this.image = image;
@@ -172,14 +175,7 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                                                                      Optional<ProducerIdAndEpoch> expected,
                                                                      OptionalLong fresh) {
         CompletableFuture<Optional<InitProducerIdResponse>> decided = runtime.write(partitionFor(transactionalId),
-                host -> {
-                    InitProducerIdDecision decision = host.shard.initProducerId(transactionalId, txnTimeoutMs,
-                            expected, fresh);
-                    if (decision instanceof InitProducerIdDecision.Decided done) {
-                        return write(host, done.result(), Optional::of);
-                    }
-                    return write(host, TxnResult.<Optional<InitProducerIdResponse>>of(Optional.empty()), r -> r);
-                });
+                host -> decide(host, host.shard.initProducerId(transactionalId, txnTimeoutMs, expected, fresh)));
         return decided.thenCompose(answer -> answer.map(CompletableFuture::completedFuture).orElseGet(() ->
                 producerIds.nextProducerId().thenCompose(id ->
                         initProducerId(transactionalId, txnTimeoutMs, expected, OptionalLong.of(id)))));
@@ -189,30 +185,58 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                                                                         short producerEpoch,
                                                                         Collection<TopicPartition> partitions,
                                                                         boolean verifyOnly) {
+        return addPartitions(transactionalId, producerId, producerEpoch, partitions, verifyOnly, (byte) 0);
+    }
+
+    /** AddPartitionsToTxn for a client of {@code transactionVersion} (2: an implicit add of KIP-890 part 2). */
+    public CompletableFuture<Map<TopicPartition, Errors>> addPartitions(String transactionalId, long producerId,
+                                                                        short producerEpoch,
+                                                                        Collection<TopicPartition> partitions,
+                                                                        boolean verifyOnly, byte transactionVersion) {
         return runtime.write(partitionFor(transactionalId), host -> write(host,
-                host.shard.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions, verifyOnly),
-                r -> r));
+                host.shard.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions, verifyOnly,
+                        transactionVersion), r -> r));
     }
 
     public CompletableFuture<Errors> addOffsets(String transactionalId, long producerId, short producerEpoch,
                                                 String groupId) {
+        // As Kafka: the group's partition by the topic's partition count, which is offsets.topic.num.partitions
+        // until the topic exists (the producer's TxnOffsetCommit then finds the group coordinator, creating it).
         int offsetsPartitions = image.get().topic(GroupConfig.OFFSETS_TOPIC).map(t -> t.partitions().size())
-                .orElse(0);
-        if (offsetsPartitions == 0) {
-            // The group's partition is not known until the offsets topic exists: FindCoordinator(GROUP) creates it.
-            return CompletableFuture.failedFuture(new CoordinatorNotAvailableException(GroupConfig.OFFSETS_TOPIC
-                    + " does not exist yet"));
-        }
+                .orElse(offsetsTopicPartitions);
         return runtime.write(partitionFor(transactionalId), host -> write(host,
                 host.shard.addOffsetsToTxn(transactionalId, producerId, producerEpoch, groupId, offsetsPartitions),
                 r -> r));
     }
 
+    /**
+     * EndTxn; {@code bumpEpoch} for a client of transaction version 2 (EndTxn v5+). A fresh producer id is
+     * allocated off the event loop when the shard asks for one (an epoch about to overflow), and the shard decides
+     * again with it.
+     */
     public CompletableFuture<EndTxnResponse> endTxn(String transactionalId, long producerId, short producerEpoch,
-                                                    boolean commit) {
-        TransactionResult result = commit ? TransactionResult.COMMIT : TransactionResult.ABORT;
-        return runtime.write(partitionFor(transactionalId), host -> write(host,
-                host.shard.endTxn(transactionalId, producerId, producerEpoch, result), r -> r));
+                                                    boolean commit, boolean bumpEpoch) {
+        return endTxn(transactionalId, producerId, producerEpoch, commit ? TransactionResult.COMMIT
+                : TransactionResult.ABORT, bumpEpoch, OptionalLong.empty());
+    }
+
+    private CompletableFuture<EndTxnResponse> endTxn(String transactionalId, long producerId, short producerEpoch,
+                                                     TransactionResult result, boolean bumpEpoch,
+                                                     OptionalLong fresh) {
+        CompletableFuture<Optional<EndTxnResponse>> decided = runtime.write(partitionFor(transactionalId), host ->
+                decide(host, host.shard.endTxn(transactionalId, producerId, producerEpoch, result, bumpEpoch,
+                        fresh)));
+        return decided.thenCompose(answer -> answer.map(CompletableFuture::completedFuture).orElseGet(() ->
+                producerIds.nextProducerId().thenCompose(id ->
+                        endTxn(transactionalId, producerId, producerEpoch, result, bumpEpoch, OptionalLong.of(id)))));
+    }
+
+    /** A shard decision for the runtime: its result, or (writing nothing) empty when it needs a fresh id. */
+    private <T> CoordinatorWrite<TransactionRecord, Optional<T>> decide(Host host, ProducerIdDecision<T> decision) {
+        if (decision instanceof ProducerIdDecision.Decided<T> done) {
+            return write(host, done.result(), Optional::of);
+        }
+        return write(host, TxnResult.<Optional<T>>of(Optional.empty()), r -> r);
     }
 
     public CompletableFuture<DescribeTransactionsResponseData.TransactionState> describe(String transactionalId) {

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The transaction coordinator of one {@code __transaction_state} partition: the decisions of Kafka's
- * transaction protocol (KIP-98 with KIP-360 and KIP-890 part 1 verification; transaction version 1, so EndTxn
- * does not bump the epoch) for the transactional ids that hash to this partition.
+ * transaction protocol (KIP-98 with KIP-360 and KIP-890: part 1's verification, and part 2's transaction version 2,
+ * where partitions join a transaction implicitly and every EndTxn bumps the epoch, beside version 1 for older
+ * clients) for the transactional ids that hash to this partition.
  *
  * <p>Every write operation returns a {@link TxnResult}: the records to write, the response to give once they
  * are committed, and the {@link TxnMarkerJob markers} to write after that. Each record holds the whole new
@@ -150,9 +151,9 @@ public final class TransactionCoordinatorShard {
      * @param expected        the request's producer id and epoch (KIP-360), or empty when it has none (-1/-1);
      *                        a null transactional id (an idempotent producer) never reaches the shard
      * @param freshProducerId a newly allocated producer id, or empty; when the decision needs one and none is
-     *                        given, the answer is {@link InitProducerIdDecision.NeedsFreshProducerId}
+     *                        given, the answer is {@link ProducerIdDecision.NeedsFreshProducerId}
      */
-    public InitProducerIdDecision initProducerId(String transactionalId, int txnTimeoutMs,
+    public ProducerIdDecision<InitProducerIdResponse> initProducerId(String transactionalId, int txnTimeoutMs,
                                                  Optional<ProducerIdAndEpoch> expected, OptionalLong freshProducerId) {
         requireLoaded();
         if (transactionalId == null || transactionalId.isEmpty()) {
@@ -171,7 +172,7 @@ public final class TransactionCoordinatorShard {
         TransactionMetadata current = transactions.get(transactionalId);
         if (current == null) {
             if (freshProducerId.isEmpty()) {
-                return new InitProducerIdDecision.NeedsFreshProducerId();
+                return new ProducerIdDecision.NeedsFreshProducerId<>();
             }
             TransactionMetadata created = TransactionMetadata.fresh(transactionalId, freshProducerId.getAsLong(),
                     txnTimeoutMs, now());
@@ -184,7 +185,7 @@ public final class TransactionCoordinatorShard {
             case PREPARE_COMMIT, PREPARE_ABORT -> initError(Errors.CONCURRENT_TRANSACTIONS);
             case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT ->
                     initIdle(current, txnTimeoutMs, expected, freshProducerId);
-            case ONGOING -> new InitProducerIdDecision.Decided(
+            case ONGOING -> new ProducerIdDecision.Decided<>(
                     fence(current, InitProducerIdResponse.error(Errors.CONCURRENT_TRANSACTIONS)));
             case DEAD, PREPARE_EPOCH_FENCE -> throw new IllegalStateException(current + " holds a transient state");
         };
@@ -201,13 +202,13 @@ public final class TransactionCoordinatorShard {
                 && TransactionMetadata.isEpochExhausted(expected.epoch));
     }
 
-    private InitProducerIdDecision initIdle(TransactionMetadata current, int txnTimeoutMs,
+    private ProducerIdDecision<InitProducerIdResponse> initIdle(TransactionMetadata current, int txnTimeoutMs,
                                             Optional<ProducerIdAndEpoch> expected, OptionalLong freshProducerId) {
         long nowMs = now();
         boolean expectsCurrentEpoch = expected.isEmpty() || expected.get().epoch == current.producerEpoch();
         if (current.isProducerEpochExhausted() && expectsCurrentEpoch) {
             if (freshProducerId.isEmpty()) {
-                return new InitProducerIdDecision.NeedsFreshProducerId();
+                return new ProducerIdDecision.NeedsFreshProducerId<>();
             }
             // Rotation: a new producer id at epoch 0; the old one is kept to recognise a retry of this call.
             short last = expected.isPresent() ? current.producerEpoch() : TransactionMetadata.NO_PRODUCER_EPOCH;
@@ -239,29 +240,32 @@ public final class TransactionCoordinatorShard {
         return initDecided(bumped, current);
     }
 
-    private InitProducerIdDecision initDecided(TransactionMetadata next, TransactionMetadata current) {
+    private ProducerIdDecision<InitProducerIdResponse> initDecided(TransactionMetadata next, TransactionMetadata current) {
         TxnResult<InitProducerIdResponse> result = write(current, next, next.state(),
                 new InitProducerIdResponse(Errors.NONE, next.producerId(), next.producerEpoch()), List.of());
-        return new InitProducerIdDecision.Decided(result);
+        return new ProducerIdDecision.Decided<>(result);
     }
 
-    private static InitProducerIdDecision initError(Errors error) {
-        return new InitProducerIdDecision.Decided(TxnResult.of(InitProducerIdResponse.error(error)));
+    private static ProducerIdDecision<InitProducerIdResponse> initError(Errors error) {
+        return new ProducerIdDecision.Decided<>(TxnResult.of(InitProducerIdResponse.error(error)));
     }
 
     /**
      * Aborts an ONGOING transaction with the epoch bumped, so that its producer (and every older one) is fenced
-     * from now on: a PREPARE_ABORT record and its markers, under the transient PREPARE_EPOCH_FENCE. Kafka sets
-     * lastProducerEpoch to -1 here, so no KIP-360 retry can claim the epoch it was never given.
+     * from now on: a PREPARE_ABORT record and its markers, under the transient PREPARE_EPOCH_FENCE. At transaction
+     * version 1 Kafka sets lastProducerEpoch to -1 here, so no KIP-360 retry can claim the epoch it was never given;
+     * at version 2 to the fenced epoch (a version 2 producer's retried EndTxn then learns the bumped one).
      */
     private <T> TxnResult<T> fence(TransactionMetadata current, T response) {
         if (current.producerEpoch() == Short.MAX_VALUE) {
             // Never handed out (epochs from Short.MAX_VALUE - 1 rotate the producer id), so never ONGOING.
             throw new IllegalStateException("Cannot fence " + current + ": its epoch would overflow");
         }
+        // At transaction version 2 Kafka fences as an EndTxn of version 2 would end the transaction: the bumped
+        // epoch remembers the fenced one, so that the fenced producer's retried abort is recognised.
+        short last = config.transactionVersion2() ? current.producerEpoch() : TransactionMetadata.NO_PRODUCER_EPOCH;
         TransactionMetadata aborting = current.with(TransactionState.PREPARE_ABORT, current.producerId(),
-                current.previousProducerId(), (short) (current.producerEpoch() + 1),
-                TransactionMetadata.NO_PRODUCER_EPOCH,
+                current.previousProducerId(), (short) (current.producerEpoch() + 1), last,
                 current.txnTimeoutMs(), current.topicPartitions(), current.txnStartTimestamp(), now());
         log.info("{}Fencing producer id {} epoch {} of {}: aborting its ongoing transaction at epoch {}", logPrefix,
                 current.producerId(), current.producerEpoch(), current.transactionalId(), aborting.producerEpoch());
@@ -283,6 +287,18 @@ public final class TransactionCoordinatorShard {
                                                                      short producerEpoch,
                                                                      Collection<TopicPartition> partitions,
                                                                      boolean verifyOnly) {
+        return addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions, verifyOnly, (byte) 0);
+    }
+
+    /**
+     * As above, for a client of {@code transactionVersion}: 2 when a partition leader or group coordinator adds a
+     * partition on the client's behalf (KIP-890 part 2: AddPartitionsToTxn v4+ with verifyOnly false), which the
+     * transaction then records so that its end bumps the epoch.
+     */
+    public TxnResult<Map<TopicPartition, Errors>> addPartitionsToTxn(String transactionalId, long producerId,
+                                                                     short producerEpoch,
+                                                                     Collection<TopicPartition> partitions,
+                                                                     boolean verifyOnly, byte transactionVersion) {
         requireLoaded();
         Set<TopicPartition> requested = new TreeSet<>(TransactionMetadata.ORDER);
         requested.addAll(partitions);
@@ -308,7 +324,7 @@ public final class TransactionCoordinatorShard {
         if (current.state() == TransactionState.ONGOING && current.topicPartitions().containsAll(requested)) {
             return TxnResult.of(TxnErrors.sameForAll(requested, Errors.NONE));
         }
-        return addPartitions(current, requested, TxnErrors.sameForAll(requested, Errors.NONE));
+        return addPartitions(current, requested, transactionVersion, TxnErrors.sameForAll(requested, Errors.NONE));
     }
 
     /**
@@ -329,14 +345,16 @@ public final class TransactionCoordinatorShard {
                 added.markers());
     }
 
-    private <T> TxnResult<T> addPartitions(TransactionMetadata current, Set<TopicPartition> requested, T response) {
+    private <T> TxnResult<T> addPartitions(TransactionMetadata current, Set<TopicPartition> requested,
+                                           byte transactionVersion, T response) {
         long nowMs = now();
         boolean starts = current.state() != TransactionState.ONGOING;
         Set<TopicPartition> all = new HashSet<>(current.topicPartitions());
         all.addAll(requested);
         TransactionMetadata ongoing = current.with(TransactionState.ONGOING, current.producerId(),
                 current.previousProducerId(), current.producerEpoch(), current.lastProducerEpoch(),
-                current.txnTimeoutMs(), all, starts ? nowMs : current.txnStartTimestamp(), nowMs);
+                current.txnTimeoutMs(), all, starts ? nowMs : current.txnStartTimestamp(), nowMs)
+                .withTransactionVersion(transactionVersion);
         return write(current, ongoing, ongoing.state(), response, List.of());
     }
 
@@ -358,34 +376,104 @@ public final class TransactionCoordinatorShard {
     // ---- EndTxn and markers -----------------------------------------------------------------------------
 
     /**
-     * EndTxn from the producer (transaction version 1: the epoch stays). Decides the outcome of the ONGOING
-     * transaction with a PREPARE_COMMIT or PREPARE_ABORT record; the result's markers are to be written once
-     * that record is committed. A retry of an EndTxn whose outcome is already complete answers NONE, one whose
-     * markers are still being written CONCURRENT_TRANSACTIONS; the opposite outcome, or EndTxn with no
-     * transaction open, INVALID_TXN_STATE.
+     * EndTxn of transaction version 1 (EndTxn up to v4), as {@link #endTxn(String, long, short, TransactionResult,
+     * boolean, OptionalLong)} answers it without a bump.
      */
     public TxnResult<EndTxnResponse> endTxn(String transactionalId, long producerId, short producerEpoch,
                                             TransactionResult result) {
+        ProducerIdDecision<EndTxnResponse> decision = endTxn(transactionalId, producerId, producerEpoch, result,
+                false, OptionalLong.empty());
+        return ((ProducerIdDecision.Decided<EndTxnResponse>) decision).result();
+    }
+
+    /**
+     * EndTxn from the producer. Decides the outcome of the ONGOING transaction with a PREPARE_COMMIT or
+     * PREPARE_ABORT record; the result's markers are to be written once that record is committed.
+     *
+     * <p>Transaction version 1 ({@code bumpEpoch} false): the epoch stays. A retry of an EndTxn whose outcome is
+     * already complete answers NONE, one whose markers are still being written CONCURRENT_TRANSACTIONS; the opposite
+     * outcome, or EndTxn with no transaction open, INVALID_TXN_STATE.
+     *
+     * <p>Transaction version 2 ({@code bumpEpoch}, EndTxn v5+, KIP-890 part 2): every end bumps the epoch; the
+     * PREPARE record and its markers carry the bumped epoch, and the answer names it, so that nothing the producer
+     * sent under the old epoch can join a later transaction. An epoch about to overflow hands over to a fresh
+     * producer id instead (at epoch 0 once complete; the answer is then {@link ProducerIdDecision.NeedsFreshProducerId}
+     * until one is given). A retry is recognised by its epoch, one below the bumped one (or the last epoch of the
+     * previous producer id after a hand-over): in PREPARE it answers CONCURRENT_TRANSACTIONS, once complete NONE
+     * for the same outcome. An abort with no transaction open (EMPTY, COMPLETE_*, the client cannot know whether its
+     * produces added partitions) bumps the epoch with an empty PREPARE_ABORT; a commit there is INVALID_TXN_STATE.
+     */
+    public ProducerIdDecision<EndTxnResponse> endTxn(String transactionalId, long producerId, short producerEpoch,
+                                                     TransactionResult result, boolean bumpEpoch,
+                                                     OptionalLong freshProducerId) {
         requireLoaded();
         Objects.requireNonNull(result, "result");
+        if (bumpEpoch) {
+            return endTxnBumpingEpoch(transactionalId, producerId, producerEpoch, result, freshProducerId);
+        }
         Errors error = checkProducer(transactionalId, producerId, producerEpoch);
         if (error == Errors.NONE && pendingWrites.containsKey(transactionalId)) {
             error = Errors.CONCURRENT_TRANSACTIONS;
         }
         if (error != Errors.NONE) {
-            return TxnResult.of(EndTxnResponse.error(error));
+            return endTxnError(error);
         }
         TransactionMetadata current = transactions.get(transactionalId);
         boolean commit = result == TransactionResult.COMMIT;
         return switch (current.state()) {
-            case ONGOING -> prepareEnd(current, result);
+            case ONGOING -> new ProducerIdDecision.Decided<>(prepareEnd(current, result));
             case COMPLETE_COMMIT, COMPLETE_ABORT -> (current.state() == TransactionState.COMPLETE_COMMIT) == commit
-                    ? TxnResult.of(new EndTxnResponse(Errors.NONE, current.producerId(), current.producerEpoch()))
-                    : TxnResult.of(EndTxnResponse.error(Errors.INVALID_TXN_STATE));
+                    ? endTxnDone(current) : endTxnError(Errors.INVALID_TXN_STATE);
             case PREPARE_COMMIT, PREPARE_ABORT -> (current.state() == TransactionState.PREPARE_COMMIT) == commit
-                    ? TxnResult.of(EndTxnResponse.error(Errors.CONCURRENT_TRANSACTIONS))
-                    : TxnResult.of(EndTxnResponse.error(Errors.INVALID_TXN_STATE));
-            case EMPTY -> TxnResult.of(EndTxnResponse.error(Errors.INVALID_TXN_STATE));
+                    ? endTxnError(Errors.CONCURRENT_TRANSACTIONS) : endTxnError(Errors.INVALID_TXN_STATE);
+            case EMPTY -> endTxnError(Errors.INVALID_TXN_STATE);
+            case DEAD, PREPARE_EPOCH_FENCE -> throw new IllegalStateException(current + " holds a transient state");
+        };
+    }
+
+    /** Transaction version 2's EndTxn: Kafka's rules, in its order of checks (see {@link #endTxn}). */
+    private ProducerIdDecision<EndTxnResponse> endTxnBumpingEpoch(String transactionalId, long producerId,
+                                                                  short producerEpoch, TransactionResult result,
+                                                                  OptionalLong freshProducerId) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return endTxnError(Errors.INVALID_REQUEST);
+        }
+        TransactionMetadata current = transactions.get(transactionalId);
+        if (current == null) {
+            return endTxnError(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        if (pendingWrites.containsKey(transactionalId)) {
+            return endTxnError(Errors.CONCURRENT_TRANSACTIONS);
+        }
+        boolean retryAfterHandOver = current.previousProducerId() == producerId
+                && producerEpoch == Short.MAX_VALUE - 1 && current.producerEpoch() == 0;
+        boolean retryAfterBump = current.producerId() == producerId && current.producerEpoch() == producerEpoch + 1;
+        boolean retry = retryAfterBump || retryAfterHandOver;
+        boolean currentEpoch = producerEpoch == current.producerEpoch();
+        boolean validEpoch = switch (current.state()) {
+            case ONGOING, EMPTY -> currentEpoch;
+            case PREPARE_COMMIT, PREPARE_ABORT -> retryAfterBump;
+            case COMPLETE_COMMIT, COMPLETE_ABORT -> retry || currentEpoch;
+            case DEAD, PREPARE_EPOCH_FENCE -> throw new IllegalStateException(current + " holds a transient state");
+        };
+        if (current.producerId() != producerId && !retryAfterHandOver) {
+            return endTxnError(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        if (!validEpoch) {
+            return endTxnError(Errors.PRODUCER_FENCED);
+        }
+        boolean commit = result == TransactionResult.COMMIT;
+        return switch (current.state()) {
+            case ONGOING -> prepareEndBumpingEpoch(current, result, freshProducerId);
+            case COMPLETE_COMMIT -> commit ? (retry ? endTxnDone(current) : endTxnError(Errors.INVALID_TXN_STATE))
+                    : (retry ? endTxnError(Errors.INVALID_TXN_STATE)
+                    : prepareEndBumpingEpoch(current, result, freshProducerId));
+            case COMPLETE_ABORT -> commit ? endTxnError(Errors.INVALID_TXN_STATE)
+                    : (retry ? endTxnDone(current) : prepareEndBumpingEpoch(current, result, freshProducerId));
+            case PREPARE_COMMIT -> endTxnError(commit ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
+            case PREPARE_ABORT -> endTxnError(commit ? Errors.INVALID_TXN_STATE : Errors.CONCURRENT_TRANSACTIONS);
+            case EMPTY -> commit ? endTxnError(Errors.INVALID_TXN_STATE)
+                    : prepareEndBumpingEpoch(current, result, freshProducerId);
             case DEAD, PREPARE_EPOCH_FENCE -> throw new IllegalStateException(current + " holds a transient state");
         };
     }
@@ -399,6 +487,52 @@ public final class TransactionCoordinatorShard {
         return write(current, preparing, next,
                 new EndTxnResponse(Errors.NONE, preparing.producerId(), preparing.producerEpoch()),
                 List.of(markerJob(preparing)));
+    }
+
+    /**
+     * Transaction version 2's PREPARE record: the epoch bumped (the old one kept as the last epoch), or, when the
+     * bump would exhaust it, the fresh producer id the COMPLETE record will hand over. An abort with no transaction
+     * open has no partitions and starts now. The answer names what the producer holds once the transaction is
+     * complete.
+     */
+    private ProducerIdDecision<EndTxnResponse> prepareEndBumpingEpoch(TransactionMetadata current,
+                                                                      TransactionResult result,
+                                                                      OptionalLong freshProducerId) {
+        boolean handOver = current.isProducerEpochExhausted();
+        if (handOver && freshProducerId.isEmpty()) {
+            return new ProducerIdDecision.NeedsFreshProducerId<>();
+        }
+        TransactionState next = result == TransactionResult.COMMIT ? TransactionState.PREPARE_COMMIT
+                : TransactionState.PREPARE_ABORT;
+        long nowMs = now();
+        boolean open = current.state() == TransactionState.ONGOING;
+        // Never past Short.MAX_VALUE: only a fence reaches it, and the hand-over below starts afresh at 0.
+        short bumped = current.producerEpoch() == Short.MAX_VALUE ? Short.MAX_VALUE
+                : (short) (current.producerEpoch() + 1);
+        TransactionMetadata preparing = current.with(next, current.producerId(), current.previousProducerId(),
+                        bumped, current.producerEpoch(), current.txnTimeoutMs(),
+                        open ? current.topicPartitions() : Set.of(), open ? current.txnStartTimestamp() : nowMs,
+                        nowMs)
+                .withNextProducerId(handOver ? freshProducerId.getAsLong() : TransactionMetadata.NO_PRODUCER_ID)
+                .withTransactionVersion(TransactionMetadata.TV_2);
+        EndTxnResponse response = handOver ? new EndTxnResponse(Errors.NONE, freshProducerId.getAsLong(), (short) 0)
+                : new EndTxnResponse(Errors.NONE, preparing.producerId(), bumped);
+        if (handOver) {
+            log.info("{}Producer epoch of {} exhausted: producer id {} replaces {} once its transaction ends",
+                    logPrefix, current.transactionalId(), freshProducerId.getAsLong(), current.producerId());
+        }
+        return new ProducerIdDecision.Decided<>(write(current, preparing, next, response,
+                List.of(markerJob(preparing))));
+    }
+
+    /** A retried EndTxn of a complete transaction: NONE with the producer id and epoch the producer now holds. */
+    private static ProducerIdDecision<EndTxnResponse> endTxnDone(TransactionMetadata current) {
+        return new ProducerIdDecision.Decided<>(TxnResult.of(
+                new EndTxnResponse(Errors.NONE, current.producerId(), current.producerEpoch())));
+    }
+
+    private static ProducerIdDecision<EndTxnResponse> endTxnError(Errors error) {
+        return new ProducerIdDecision.Decided<>(TxnResult.of(EndTxnResponse.error(error)));
     }
 
     /**
@@ -424,9 +558,16 @@ public final class TransactionCoordinatorShard {
         }
         TransactionState next = current.state() == TransactionState.PREPARE_COMMIT
                 ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
-        TransactionMetadata complete = current.with(next, current.producerId(), current.previousProducerId(),
-                current.producerEpoch(), current.lastProducerEpoch(), current.txnTimeoutMs(), Set.of(),
-                current.txnStartTimestamp(), now());
+        boolean handOver = current.nextProducerId() != TransactionMetadata.NO_PRODUCER_ID;
+        // Transaction version 2 at an exhausted epoch: the next producer id takes over at epoch 0; the last epoch
+        // stays the one the producer last held, so that its retried EndTxn is recognised.
+        TransactionMetadata complete = handOver
+                ? current.with(next, current.nextProducerId(), current.producerId(), (short) 0,
+                        current.lastProducerEpoch(), current.txnTimeoutMs(), Set.of(), current.txnStartTimestamp(),
+                        now())
+                : current.with(next, current.producerId(), current.previousProducerId(), current.producerEpoch(),
+                        current.lastProducerEpoch(), current.txnTimeoutMs(), Set.of(), current.txnStartTimestamp(),
+                        now());
         return write(current, complete, next, Errors.NONE, List.of());
     }
 

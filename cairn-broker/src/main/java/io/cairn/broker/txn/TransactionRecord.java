@@ -26,8 +26,12 @@ import org.apache.kafka.common.TopicPartition;
  *          [int16 lastProducerEpoch][int32 txnTimeoutMs][int8 state][int64 txnStartTimestamp]
  *          [int64 txnLastUpdateTimestamp][int32 topicCount] topicCount x ([string topic][int32 partitionCount]
  *          partitionCount x [int32 partition])
+ *          version 1 then adds [int64 nextProducerId][int8 transactionVersion]
  * string = [int16 length][UTF-8 bytes], never null
  * </pre>
+ *
+ * <p>Version 1 is written only for metadata that version 0 cannot hold (a client of transaction version 2), so a
+ * cluster whose clients all use version 1 keeps writing records an older Cairn reads.
  *
  * <p>Immutable and thread-safe.
  *
@@ -39,6 +43,8 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
 
     public static final short KEY_VERSION = 0;
     public static final short VALUE_VERSION = 0;
+    /** Adds the next producer id and the client's transaction version (KIP-890 part 2). */
+    public static final short VALUE_VERSION_TV2 = 1;
 
     public TransactionRecord {
         Objects.requireNonNull(transactionalId, "transactionalId");
@@ -78,12 +84,14 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
         for (TopicPartition tp : metadata.topicPartitions()) {
             byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition());
         }
-        int size = 2 + 8 + 8 + 2 + 2 + 4 + 1 + 8 + 8 + 4;
+        boolean v1 = metadata.nextProducerId() != TransactionMetadata.NO_PRODUCER_ID
+                || metadata.transactionVersion() != 0;
+        int size = 2 + 8 + 8 + 2 + 2 + 4 + 1 + 8 + 8 + 4 + (v1 ? 8 + 1 : 0);
         for (Map.Entry<String, List<Integer>> e : byTopic.entrySet()) {
             size += stringSize(e.getKey()) + 4 + 4 * e.getValue().size();
         }
         ByteBuffer buf = ByteBuffer.allocate(size);
-        buf.putShort(VALUE_VERSION).putLong(metadata.producerId()).putLong(metadata.previousProducerId())
+        buf.putShort(v1 ? VALUE_VERSION_TV2 : VALUE_VERSION).putLong(metadata.producerId()).putLong(metadata.previousProducerId())
                 .putShort(metadata.producerEpoch()).putShort(metadata.lastProducerEpoch())
                 .putInt(metadata.txnTimeoutMs()).put(metadata.state().id()).putLong(metadata.txnStartTimestamp())
                 .putLong(metadata.txnLastUpdateTimestamp()).putInt(byTopic.size());
@@ -91,6 +99,9 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
             putString(buf, e.getKey());
             buf.putInt(e.getValue().size());
             e.getValue().forEach(buf::putInt);
+        }
+        if (v1) {
+            buf.putLong(metadata.nextProducerId()).put(metadata.transactionVersion());
         }
         return buf.array();
     }
@@ -127,7 +138,7 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
         ByteBuffer v = value.duplicate();
         try {
             short valueVersion = v.getShort();
-            if (valueVersion != VALUE_VERSION) {
+            if (valueVersion != VALUE_VERSION && valueVersion != VALUE_VERSION_TV2) {
                 throw new IllegalArgumentException("Unknown __transaction_state value version " + valueVersion
                         + " for " + transactionalId);
             }
@@ -151,9 +162,12 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
                     partitions.add(new TopicPartition(topic, v.getInt()));
                 }
             }
+            long nextProducerId = valueVersion >= VALUE_VERSION_TV2 ? v.getLong() : TransactionMetadata.NO_PRODUCER_ID;
+            byte transactionVersion = valueVersion >= VALUE_VERSION_TV2 ? v.get() : 0;
             requireFullyRead(v, "value of " + transactionalId);
             return of(new TransactionMetadata(transactionalId, producerId, previousProducerId, epoch, lastEpoch,
-                    timeoutMs, state, Set.copyOf(partitions), startTs, updateTs));
+                    timeoutMs, state, Set.copyOf(partitions), startTs, updateTs, nextProducerId,
+                    transactionVersion));
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("Truncated __transaction_state value for " + transactionalId, e);
         }

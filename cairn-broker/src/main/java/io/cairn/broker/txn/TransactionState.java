@@ -13,6 +13,7 @@ import java.util.Set;
  *   ▲              │  └──EndTxn(abort), timeout──▶ PREPARE_ABORT ──markers──▶ COMPLETE_ABORT
  *   │              └──InitProducerId──▶ PREPARE_EPOCH_FENCE ──▶ PREPARE_ABORT
  *   └──InitProducerId── COMPLETE_*, EMPTY;   EMPTY, COMPLETE_* ──expiration──▶ DEAD
+ *                       EMPTY, COMPLETE_* ──EndTxn(abort), transaction version 2──▶ PREPARE_ABORT
  * </pre>
  *
  * <p>PREPARE_EPOCH_FENCE and DEAD are transient, as in Kafka: they name an operation in flight (a fence whose
@@ -55,7 +56,9 @@ public enum TransactionState {
             case EMPTY -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case ONGOING -> EnumSet.of(ONGOING, EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case PREPARE_COMMIT -> EnumSet.of(ONGOING);
-            case PREPARE_ABORT -> EnumSet.of(ONGOING, PREPARE_EPOCH_FENCE);
+            // Transaction version 2 aborts with no transaction open too (the client cannot know whether its
+            // partitions were added implicitly), to bump the epoch.
+            case PREPARE_ABORT -> EnumSet.of(ONGOING, PREPARE_EPOCH_FENCE, EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case COMPLETE_COMMIT -> EnumSet.of(PREPARE_COMMIT);
             case COMPLETE_ABORT -> EnumSet.of(PREPARE_ABORT);
             case DEAD -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);

@@ -8,13 +8,18 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * KIP-890 part 1, as the produce path needs it: are these partitions in the ongoing transaction of this producer
- * id and epoch? {@link TxnVerifier} asks the transactional id's coordinator.
+ * KIP-890, as the produce and transactional offset commit paths need it: are these partitions in the ongoing
+ * transaction of this producer id and epoch (part 1, clients of transaction version 1, which add partitions
+ * themselves), or add them to it (part 2, clients of version 2, whose first write to a partition adds it)?
+ * {@link TxnVerifier} asks the transactional id's coordinator.
  */
 @FunctionalInterface
 public interface TransactionVerifier {
 
-    /** Answers per partition: NONE when it is in the transaction, else the coordinator's error. Never fails. */
+    /**
+     * Answers per partition: NONE when it is in the transaction (added, with {@code add}), else the coordinator's
+     * error. Never fails.
+     */
     CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, long producerId, short producerEpoch,
-                                                        Collection<TopicPartition> partitions);
+                                                        Collection<TopicPartition> partitions, boolean add);
 }

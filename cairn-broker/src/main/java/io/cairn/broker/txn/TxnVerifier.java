@@ -4,6 +4,9 @@ import java.net.InetSocketAddress;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.cairn.broker.controller.ControllerChannel;
@@ -21,7 +24,8 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 /**
  * A partition leader's question to a transaction coordinator (KIP-890 part 1): are these partitions in the ongoing
  * transaction of this producer id and epoch? Asked before a producer's first transactional batch on a partition,
- * so that a produce arriving after its transaction ended cannot open a hanging one. The coordinator is the leader
+ * so that a produce arriving after its transaction ended cannot open a hanging one. For a client of transaction
+ * version 2 (KIP-890 part 2) the question is a request: add them (AddPartitionsToTxn v5 with verifyOnly false). The coordinator is the leader
  * of the transactional id's {@code __transaction_state} partition in the committed image: this node's own
  * {@link TransactionCoordinator} when it leads it, else AddPartitionsToTxn (v4+, verifyOnly) over this verifier's
  * own connections. Answers per partition, with Kafka's coordinator errors (NOT_COORDINATOR,
@@ -31,22 +35,66 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
  */
 public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
+    static final long ADD_RETRY_BACKOFF_MS = 20;
+    static final long ADD_RETRY_MAX_MS = 100;
+
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final TransactionCoordinator local;
+    private final ScheduledExecutorService scheduler;
     private final ControllerChannel channel;
 
-    public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local) {
+    public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
+                       ScheduledExecutorService scheduler) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
+        this.scheduler = scheduler;
         this.channel = new ControllerChannel(nodeId);
     }
 
+    /**
+     * With {@code add} (transaction version 2), CONCURRENT_TRANSACTIONS is asked again every
+     * {@value #ADD_RETRY_BACKOFF_MS} ms for up to {@value #ADD_RETRY_MAX_MS} ms, as Kafka's partition leader does
+     * (add.partitions.to.txn.retry.backoff.ms and .max.ms): it is the common answer while the producer's previous
+     * transaction writes its markers, which a version 2 producer does not wait for, and a produce is expensive for
+     * the client to retry.
+     */
     @Override
     public CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, long producerId,
                                                                short producerEpoch,
-                                                               Collection<TopicPartition> partitions) {
+                                                               Collection<TopicPartition> partitions, boolean add) {
+        if (!add) {
+            return ask(transactionalId, producerId, producerEpoch, partitions, false);
+        }
+        return askRetrying(transactionalId, producerId, producerEpoch, partitions, System.nanoTime());
+    }
+
+    private CompletableFuture<Map<TopicPartition, Errors>> askRetrying(String transactionalId, long producerId,
+                                                                     short producerEpoch,
+                                                                     Collection<TopicPartition> partitions,
+                                                                     long startNanos) {
+        return ask(transactionalId, producerId, producerEpoch, partitions, true).thenCompose(answers -> {
+            boolean concurrent = answers.containsValue(Errors.CONCURRENT_TRANSACTIONS);
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            if (!concurrent || elapsedMs + ADD_RETRY_BACKOFF_MS > ADD_RETRY_MAX_MS) {
+                return CompletableFuture.completedFuture(answers);
+            }
+            CompletableFuture<Map<TopicPartition, Errors>> retried = new CompletableFuture<>();
+            try {
+                scheduler.schedule(() -> askRetrying(transactionalId, producerId, producerEpoch, partitions,
+                        startNanos).whenComplete((r, e) -> retried.complete(r)), ADD_RETRY_BACKOFF_MS,
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(answers);
+            }
+            return retried;
+        });
+    }
+
+    private CompletableFuture<Map<TopicPartition, Errors>> ask(String transactionalId, long producerId,
+                                                             short producerEpoch,
+                                                             Collection<TopicPartition> partitions, boolean add) {
         MetadataImage current = image.get();
         PartitionImage coordinator = current.topic(TransactionConfig.TRANSACTION_STATE_TOPIC)
                 .map(t -> t.partitions().get(TransactionConfig.partitionFor(transactionalId, t.partitions().size())))
@@ -55,7 +103,8 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
             return CompletableFuture.completedFuture(TxnErrors.sameForAll(partitions, Errors.COORDINATOR_NOT_AVAILABLE));
         }
         if (coordinator.leader() == nodeId) {
-            return local.addPartitions(transactionalId, producerId, producerEpoch, partitions, true)
+            return local.addPartitions(transactionalId, producerId, producerEpoch, partitions, !add,
+                            add ? TransactionMetadata.TV_2 : 0)
                     .exceptionally(error -> TxnErrors.sameForAll(partitions, Errors.forException(error)));
         }
         BrokerImage broker = current.brokers().get(coordinator.leader());
@@ -66,7 +115,7 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
                 new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection();
         transactions.add(new AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction()
                 .setTransactionalId(transactionalId).setProducerId(producerId).setProducerEpoch(producerEpoch)
-                .setVerifyOnly(true).setTopics(topics(partitions)));
+                .setVerifyOnly(!add).setTopics(topics(partitions)));
         return channel.send(new InetSocketAddress(broker.host(), broker.port()),
                         new DataRequestBuilder(ApiKeys.ADD_PARTITIONS_TO_TXN,
                                 new AddPartitionsToTxnRequestData().setTransactions(transactions)))

@@ -182,7 +182,7 @@ class TakeoverWaitTest {
         image.set(led);
         replicas.onImage(SERVING, led);
         List<CompletableFuture<Map<TopicPartition, Errors>>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ProduceHandler transactional = new ProduceHandler(image::get, replicas, (id, producerId, epoch, partitions) -> {
+        ProduceHandler transactional = new ProduceHandler(image::get, replicas, (id, producerId, epoch, partitions, add) -> {
             CompletableFuture<Map<TopicPartition, Errors>> answer = new CompletableFuture<>();
             asked.add(answer);
             return answer;

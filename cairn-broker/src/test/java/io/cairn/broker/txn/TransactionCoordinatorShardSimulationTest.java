@@ -152,11 +152,11 @@ class TransactionCoordinatorShardSimulationTest {
             Optional<ProducerIdAndEpoch> expected = random.nextInt(3) == 0 ? Optional.of(pickHandle(id))
                     : Optional.empty();
             int timeoutMs = 10_000 + random.nextInt(50_000);
-            InitProducerIdDecision d = shard.initProducerId(id, timeoutMs, expected, OptionalLong.empty());
-            if (d instanceof InitProducerIdDecision.NeedsFreshProducerId) {
+            ProducerIdDecision<InitProducerIdResponse> d = shard.initProducerId(id, timeoutMs, expected, OptionalLong.empty());
+            if (d instanceof ProducerIdDecision.NeedsFreshProducerId) {
                 d = shard.initProducerId(id, timeoutMs, expected, OptionalLong.of(nextProducerId++));
             }
-            TxnResult<InitProducerIdResponse> result = ((InitProducerIdDecision.Decided) d).result();
+            TxnResult<InitProducerIdResponse> result = ((ProducerIdDecision.Decided<InitProducerIdResponse>) d).result();
             if (result.response().error() == Errors.CONCURRENT_TRANSACTIONS && !result.records().isEmpty()) {
                 fences++;
             }

@@ -72,11 +72,11 @@ class TransactionCoordinatorShardTest {
     @Test
     void aNewIdAsksForAFreshProducerIdThenGetsEpochZero() {
         // when
-        InitProducerIdDecision first = ctx.shard.initProducerId("t", TIMEOUT, Optional.empty(), OptionalLong.empty());
+        ProducerIdDecision<InitProducerIdResponse> first = ctx.shard.initProducerId("t", TIMEOUT, Optional.empty(), OptionalLong.empty());
         InitProducerIdResponse p = ctx.init("t", TIMEOUT);
 
         // then
-        assertThat(first).isInstanceOf(InitProducerIdDecision.NeedsFreshProducerId.class);
+        assertThat(first).isInstanceOf(ProducerIdDecision.NeedsFreshProducerId.class);
         assertThat(p).isEqualTo(new InitProducerIdResponse(Errors.NONE, 1000, (short) 0));
         assertThat(meta("t").state()).isEqualTo(TransactionState.EMPTY);
         assertThat(meta("t").txnTimeoutMs()).isEqualTo(TIMEOUT);
@@ -88,10 +88,10 @@ class TransactionCoordinatorShardTest {
     void anIdleIdGetsTheNextEpochOfTheSameProducerIdWithoutAskingForOne() {
         ctx.init("t", TIMEOUT);
 
-        InitProducerIdDecision again = ctx.shard.initProducerId("t", 30_000, Optional.empty(), OptionalLong.empty());
+        ProducerIdDecision<InitProducerIdResponse> again = ctx.shard.initProducerId("t", 30_000, Optional.empty(), OptionalLong.empty());
 
-        assertThat(again).isInstanceOf(InitProducerIdDecision.Decided.class);
-        InitProducerIdResponse p = ctx.complete(((InitProducerIdDecision.Decided) again).result());
+        assertThat(again).isInstanceOf(ProducerIdDecision.Decided.class);
+        InitProducerIdResponse p = ctx.complete(((ProducerIdDecision.Decided<InitProducerIdResponse>) again).result());
         assertThat(p).isEqualTo(new InitProducerIdResponse(Errors.NONE, 1000, (short) 1));
         assertThat(meta("t").txnTimeoutMs()).isEqualTo(30_000);
     }

@@ -41,6 +41,25 @@ class TransactionRecordTest {
     }
 
     @Test
+    void transactionVersion2MetadataIsWrittenAsValueVersion1AndVersion1MetadataStaysAtVersion0() {
+        // given a version 2 transaction handing over to a fresh producer id, and a version 1 one
+        TransactionMetadata v2 = new TransactionMetadata("t", 42L, -1L, Short.MAX_VALUE, (short) (Short.MAX_VALUE - 1),
+                60_000, TransactionState.PREPARE_COMMIT, Set.of(new TopicPartition("a", 0)), 1_000L, 2_000L, 77L,
+                TransactionMetadata.TV_2);
+        TransactionRecord record = TransactionRecord.of(v2);
+
+        // when read back
+        TransactionRecord parsed = TransactionRecord.parse(ByteBuffer.wrap(record.key()),
+                ByteBuffer.wrap(record.value()));
+
+        // then everything survives, under value version 1; version 1 metadata keeps the format older nodes read
+        assertThat(parsed).isEqualTo(record);
+        assertThat(ByteBuffer.wrap(record.value()).getShort()).isEqualTo(TransactionRecord.VALUE_VERSION_TV2);
+        assertThat(ByteBuffer.wrap(TransactionRecord.of(ONGOING).value()).getShort())
+                .isEqualTo(TransactionRecord.VALUE_VERSION);
+    }
+
+    @Test
     void roundTripsATombstone() {
         TransactionRecord tombstone = TransactionRecord.tombstone("gone");
 

@@ -75,13 +75,28 @@ final class TxnShardContext {
     /** InitProducerId as the runtime runs it: again with a fresh producer id when the shard asks for one. */
     TxnResult<InitProducerIdResponse> decideInit(String transactionalId, int timeoutMs,
                                                  Optional<ProducerIdAndEpoch> expected) {
-        InitProducerIdDecision decision = shard.initProducerId(transactionalId, timeoutMs, expected,
+        ProducerIdDecision<InitProducerIdResponse> decision = shard.initProducerId(transactionalId, timeoutMs, expected,
                 OptionalLong.empty());
-        if (decision instanceof InitProducerIdDecision.NeedsFreshProducerId) {
+        if (decision instanceof ProducerIdDecision.NeedsFreshProducerId) {
             decision = shard.initProducerId(transactionalId, timeoutMs, expected, OptionalLong.of(nextProducerId++));
         }
-        if (decision instanceof InitProducerIdDecision.Decided decided) {
+        if (decision instanceof ProducerIdDecision.Decided<InitProducerIdResponse> decided) {
             return decided.result();
+        }
+        throw new AssertionError("Asked twice for a fresh producer id: " + decision);
+    }
+
+    /** EndTxn of transaction version 2 as the runtime runs it: again with a fresh producer id when asked. */
+    EndTxnResponse endTxnV2(String transactionalId, long producerId, short producerEpoch,
+                            org.apache.kafka.common.requests.TransactionResult result) {
+        ProducerIdDecision<EndTxnResponse> decision = shard.endTxn(transactionalId, producerId, producerEpoch, result,
+                true, OptionalLong.empty());
+        if (decision instanceof ProducerIdDecision.NeedsFreshProducerId) {
+            decision = shard.endTxn(transactionalId, producerId, producerEpoch, result, true,
+                    OptionalLong.of(nextProducerId++));
+        }
+        if (decision instanceof ProducerIdDecision.Decided<EndTxnResponse> decided) {
+            return complete(decided.result());
         }
         throw new AssertionError("Asked twice for a fresh producer id: " + decision);
     }

@@ -66,7 +66,7 @@ public final class ProducerStateManager {
      * KIP-890 part 1: per producer, the guard of a transaction verification started here and not yet used up
      * (soft state: a restart or leader change only makes producers verify again).
      */
-    private final Map<Long, Object> verificationGuards = new HashMap<>();
+    private final Map<Long, VerificationGuard> verificationGuards = new HashMap<>();
     /** The highest high watermark a reader asked about; ended transactions below it are pruned at the next change. */
     private volatile long highWatermarkSeen = -1;
 
@@ -155,11 +155,39 @@ public final class ProducerStateManager {
      * first's before that one appended (it would fail with InvalidTxnState).
      */
     public Object startVerification(long producerId) {
+        return startVerification(producerId, (short) -1, false);
+    }
+
+    /**
+     * As above, for a produce at {@code epoch}. A client of transaction version 2 ({@code bumpsEpoch}) starts its
+     * next transaction at the epoch its previous one's markers carry, and may do so before such a marker reaches
+     * this partition; that marker then leaves the verification alone (Kafka's rule), while any other marker ends it.
+     */
+    public Object startVerification(long producerId, short epoch, boolean bumpsEpoch) {
         ProducerEntry entry = producers.get(producerId);
         if (entry != null && entry.currentTxnFirstOffset() >= 0) {
             return null;
         }
-        return verificationGuards.computeIfAbsent(producerId, id -> new Object());
+        VerificationGuard guard = verificationGuards.computeIfAbsent(producerId,
+                id -> new VerificationGuard(epoch, bumpsEpoch));
+        guard.epoch = (short) Math.max(guard.epoch, epoch);
+        return guard;
+    }
+
+    /** A verification in progress: the newest epoch it was started at, and whether its client bumps epochs. */
+    private static final class VerificationGuard {
+        private short epoch;
+        private final boolean bumpsEpoch;
+
+        private VerificationGuard(short epoch, boolean bumpsEpoch) {
+            this.epoch = epoch;
+            this.bumpsEpoch = bumpsEpoch;
+        }
+
+        /** Whether a marker at {@code markerEpoch} ends the transaction this verification is for. */
+        private boolean endedBy(short markerEpoch) {
+            return !(bumpsEpoch && markerEpoch == epoch);
+        }
     }
 
     /** Whether {@code guard} is the producer's live verification guard (no marker since it was started). */
@@ -179,6 +207,8 @@ public final class ProducerStateManager {
     public final class Staged {
         private final long logStartOffset;
         private final Map<Long, ProducerEntry> updates = new HashMap<>();
+        /** The epoch of the last marker this append wrote for each producer. */
+        private final Map<Long, Short> markerEpochs = new HashMap<>();
         /** {@link Started} and {@link CompletedTxn}: the transactions this append opened and ended, in order. */
         private final List<Object> events = new ArrayList<>();
 
@@ -278,6 +308,7 @@ public final class ProducerStateManager {
             updates.put(batch.producerId(), updated);
             updated.lastTimestamp(batch.maxTimestamp());
             if (batch.isControlBatch()) {
+                markerEpochs.put(batch.producerId(), batch.producerEpoch());
                 endTransaction(batch, updated);
                 return;
             }
@@ -326,7 +357,10 @@ public final class ProducerStateManager {
             for (Object event : events) {
                 if (event instanceof CompletedTxn done) {
                     ongoing.remove(done.firstOffset());
-                    verificationGuards.remove(done.producerId());
+                    VerificationGuard guard = verificationGuards.get(done.producerId());
+                    if (guard != null && guard.endedBy(markerEpochs.getOrDefault(done.producerId(), (short) -1))) {
+                        verificationGuards.remove(done.producerId());
+                    }
                     unreplicated.put(done.firstOffset(), done.lastOffset());
                     if (done.aborted()) {
                         aborted.add(new AbortedTxn(done.producerId(), done.firstOffset(), done.lastOffset(),
