@@ -91,12 +91,16 @@ class TransactionCoordinatorShardSimulationTest {
 
         Simulation(long seed) {
             random = new Random(seed);
-            // an existing id whose epochs are exhausted, so that its next InitProducerId rotates the producer id
-            append(TransactionRecord.of(new TransactionMetadata("t3", nextProducerId++, -1,
-                    (short) (Short.MAX_VALUE - 1), (short) -1, 30_000, TransactionState.COMPLETE_COMMIT, Set.of(),
-                    time.milliseconds(), time.milliseconds())));
-            handles.computeIfAbsent("t3", k -> new ArrayList<>())
-                    .add(new ProducerIdAndEpoch(5_000, (short) (Short.MAX_VALUE - 1)));
+            // existing ids whose epochs are exhausted, so that their next InitProducerId rotates the producer id,
+            // or their next end of transaction version 2 hands over to a fresh one
+            for (String exhausted : List.of("t2", "t3")) {
+                long pid = nextProducerId++;
+                append(TransactionRecord.of(new TransactionMetadata(exhausted, pid, -1,
+                        (short) (Short.MAX_VALUE - 1), (short) -1, 30_000, TransactionState.COMPLETE_COMMIT,
+                        Set.of(), time.milliseconds(), time.milliseconds())));
+                handles.computeIfAbsent(exhausted, k -> new ArrayList<>())
+                        .add(new ProducerIdAndEpoch(pid, (short) (Short.MAX_VALUE - 1)));
+            }
             load();
         }
 
@@ -205,13 +209,38 @@ class TransactionCoordinatorShardSimulationTest {
             decide("addOffsets " + id + " " + h + " -> " + r.response(), id, r);
         }
 
+        /** EndTxn of transaction version 1 or, half the time, 2 (KIP-890 part 2: the epoch bumped per end). */
         void endTxn(String id) {
             ProducerIdAndEpoch h = pickHandle(id);
             TransactionResult outcome = random.nextBoolean() ? TransactionResult.COMMIT : TransactionResult.ABORT;
             Optional<TransactionMetadata> before = shard.metadata(id);
-            TxnResult<EndTxnResponse> r = shard.endTxn(id, h.producerId, h.epoch, outcome);
-            checkFenced(id, h, before, r, r.response().error() == Errors.NONE);
-            decide("end " + id + " " + h + " " + outcome + " -> " + r.response(), id, r);
+            boolean v2 = random.nextBoolean();
+            ProducerIdDecision<EndTxnResponse> d = shard.endTxn(id, h.producerId, h.epoch, outcome, v2,
+                    OptionalLong.empty());
+            if (d instanceof ProducerIdDecision.NeedsFreshProducerId) {
+                assertThat(v2).as("only version 2 needs a fresh producer id to end").isTrue();
+                d = shard.endTxn(id, h.producerId, h.epoch, outcome, true, OptionalLong.of(nextProducerId++));
+            }
+            TxnResult<EndTxnResponse> r = ((ProducerIdDecision.Decided<EndTxnResponse>) d).result();
+            EndTxnResponse answer = r.response();
+            if (v2 && answer.error() == Errors.NONE && r.records().isEmpty()) {
+                // a retry of a completed end, recognised by its epoch: it changes nothing and names the current state
+                TransactionMetadata m = before.orElseThrow();
+                assertThat(m.state()).isIn(TransactionState.COMPLETE_COMMIT, TransactionState.COMPLETE_ABORT);
+                assertThat(new ProducerIdAndEpoch(answer.producerId(), answer.producerEpoch()))
+                        .isEqualTo(new ProducerIdAndEpoch(m.producerId(), m.producerEpoch()));
+            } else {
+                checkFenced(id, h, before, r, answer.error() == Errors.NONE);
+            }
+            boolean appended = decide("end" + (v2 ? "(v2) " : " ") + id + " " + h + " " + outcome + " -> " + answer,
+                    id, r);
+            if (v2 && appended && answer.error() == Errors.NONE && !r.records().isEmpty()) {
+                // the producer continues at the bumped epoch (or the fresh producer id) it was answered
+                TransactionMetadata prepared = r.records().get(0).metadata();
+                assertThat(prepared.producerEpoch()).isGreaterThan(h.epoch);
+                handles.computeIfAbsent(id, k -> new ArrayList<>())
+                        .add(new ProducerIdAndEpoch(answer.producerId(), answer.producerEpoch()));
+            }
         }
 
         /** An operation of a producer id and epoch that is not the id's current one must be refused. */
@@ -317,7 +346,14 @@ class TransactionCoordinatorShardSimulationTest {
                         ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
                 assertThat(record.isTombstone()).as("%s in %s expired", id, prepared).isFalse();
                 assertThat(record.metadata().state()).as("%s after %s", id, prepared).isEqualTo(expected);
-                assertThat(record.metadata().producerEpoch()).isEqualTo(previous.metadata().producerEpoch());
+                long handedOver = previous.metadata().nextProducerId();
+                if (handedOver == TransactionMetadata.NO_PRODUCER_ID) {
+                    assertThat(record.metadata().producerEpoch()).isEqualTo(previous.metadata().producerEpoch());
+                } else {
+                    // transaction version 2 at an exhausted epoch: the next producer id takes over at epoch 0
+                    assertThat(record.metadata().producerId()).isEqualTo(handedOver);
+                    assertThat(record.metadata().producerEpoch()).isZero();
+                }
             }
             if (!record.isTombstone()) {
                 TransactionMetadata m = record.metadata();
