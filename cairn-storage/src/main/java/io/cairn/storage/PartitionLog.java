@@ -277,11 +277,22 @@ public final class PartitionLog implements AutoCloseable {
      */
     public synchronized AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
                                                              int coordinatorEpoch, int leaderEpoch) {
+        return appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch, leaderEpoch, (byte) 0);
+    }
+
+    /**
+     * As above, for a transaction of {@code transactionVersion} (WriteTxnMarkers v2). At version 2 the coordinator
+     * bumped the epoch for the marker, so one at or below the producer's epoch here is refused unless it repeats a
+     * marker already written (no transaction of that epoch open): a stale marker must not end the next transaction.
+     */
+    public synchronized AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
+                                                             int coordinatorEpoch, int leaderEpoch,
+                                                             byte transactionVersion) {
         ensureOpen();
         View current = view;
         long now = time.milliseconds();
         ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
-        staged.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+        staged.checkMarker(producerId, producerEpoch, coordinatorEpoch, transactionVersion);
         long offset = current.logEndOffset();
         MemoryRecords records = MemoryRecords.withEndTransactionMarker(offset, now, leaderEpoch, producerId,
                 producerEpoch, new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,

@@ -244,6 +244,53 @@ class TransactionalLogTest {
     }
 
     @Test
+    void aVersion2MarkerMustBeAboveTheProducersEpochUnlessItRepeatsOne() {
+        // given a transaction of version 2 open at EPOCH
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        short bumped = EPOCH + 1;
+        txn(log, P1, "first");
+
+        // when its coordinator ends it at the bumped epoch, and repeats the marker (a lost answer, a failover)
+        log.appendTransactionMarker(P1, bumped, true, 7, 0, (byte) 2);
+        log.appendTransactionMarker(P1, bumped, true, 7, 0, (byte) 2);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(log.logEndOffset());
+
+        // and the producer's next transaction opens at the bumped epoch
+        log.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, P1, bumped, 0,
+                TestLogs.records(10L, "second")), 0);
+        long open = log.logEndOffset() - 1;
+
+        // then a stale marker of the previous transaction cannot end it, while one of version 1 at that epoch would
+        assertThatThrownBy(() -> log.appendTransactionMarker(P1, bumped, false, 7, 0, (byte) 2))
+                .isInstanceOf(InvalidProducerEpochException.class);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(open);
+        log.appendTransactionMarker(P1, (short) (bumped + 1), false, 7, 0, (byte) 2);
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(log.logEndOffset());
+    }
+
+    @Test
+    void aVersion2VerificationSurvivesThePreviousTransactionsMarkerAtItsEpoch() {
+        // given a version 2 producer whose next transaction verifies here at the bumped epoch before its previous
+        // transaction's marker (which carries that epoch) arrives
+        log = TestLogs.open0(dir, TestLogs.config(), time);
+        short bumped = EPOCH + 1;
+        txn(log, P1, "first");
+        Object next = log.startTransactionVerification(P1, bumped, true);
+        Object otherProducer = log.startTransactionVerification(P2, EPOCH, false);
+        log.appendTransactionMarker(P1, bumped, true, 7, 0, (byte) 2);
+        log.appendTransactionMarker(P2, EPOCH, false, 7, 0, (byte) 0);
+
+        // then the next transaction still opens with that verification; a version 1 verification is ended
+        log.appendAsLeader(MemoryRecords.withTransactionalRecords(Compression.NONE, P1, bumped, 0,
+                TestLogs.records(10L, "second")), 0, AppendOrigin.CLIENT, new PartitionLog.Verification(next));
+        assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(log.logEndOffset() - 1);
+        MemoryRecords late = MemoryRecords.withTransactionalRecords(Compression.NONE, P2, EPOCH, 0,
+                TestLogs.records(10L, "late"));
+        assertThatThrownBy(() -> log.appendAsLeader(late, 0, AppendOrigin.CLIENT,
+                new PartitionLog.Verification(otherProducer))).isInstanceOf(InvalidTxnStateException.class);
+    }
+
+    @Test
     void pipelinedProduceRequestsOfOneTransactionShareTheVerification() {
         // given two produce requests of one producer's new transaction here, both verifying before either appends
         // (a client keeps up to 5 requests in flight per connection)

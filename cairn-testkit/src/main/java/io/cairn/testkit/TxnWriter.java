@@ -63,7 +63,7 @@ public final class TxnWriter {
 
     /** The coordinator's marker ending {@code producerId}'s transaction. */
     public void end(long producerId, boolean commit) {
-        leader.appendTransactionMarker(producerId, EPOCH, commit, 0);
+        leader.appendTransactionMarker(producerId, EPOCH, commit, 0, (byte) 0);
     }
 
     private static SimpleRecord record(String value) {

@@ -150,7 +150,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
      * loads (the sender retries), or the append's error.
      */
     public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
-                                                      int coordinatorEpoch, boolean commit) {
+                                                      int coordinatorEpoch, boolean commit,
+                                                      byte transactionVersion) {
         CompletableFuture<Void> out = new CompletableFuture<>();
         execute(out, () -> {
             ShardRole role = roles.get(partition);
@@ -165,7 +166,8 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             Active<S> active = (Active<S>) role;
             Partition p = replicas.partition(tp).orElseThrow(() -> new NotLeaderOrFollowerException("No partition "
                     + tp));
-            long endOffset = p.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch)
+            long endOffset = p.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
+                            transactionVersion)
                     .lastOffset() + 1;
             active.shard().replayEndTransaction(producerId, commit);
             awaitCommitted(tp, p, endOffset, () -> out.complete(null), out::completeExceptionally);

@@ -111,8 +111,10 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
      * producer's pending transactional offset commits. @see CoordinatorRuntime#completeTransaction
      */
     public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
-                                                      int coordinatorEpoch, boolean commit) {
-        return runtime.completeTransaction(partition, producerId, producerEpoch, coordinatorEpoch, commit);
+                                                      int coordinatorEpoch, boolean commit,
+                                                      byte transactionVersion) {
+        return runtime.completeTransaction(partition, producerId, producerEpoch, coordinatorEpoch, commit,
+                transactionVersion);
     }
 
     @Override

@@ -177,7 +177,8 @@ public final class TransactionHandlers {
                     marker.topics().forEach(t -> t.partitionIndexes().forEach(
                             p -> partitions.add(new TopicPartition(t.name(), p))));
                     results.add(writer.write(marker.producerId(), marker.producerEpoch(), marker.transactionResult(),
-                            marker.coordinatorEpoch(), partitions).thenApply(errors -> result(marker.producerId(),
+                            marker.coordinatorEpoch(), marker.transactionVersion(), partitions)
+                            .thenApply(errors -> result(marker.producerId(),
                                     errors)));
                 }
                 return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v ->

@@ -188,11 +188,11 @@ public final class Partition {
      * @see io.cairn.storage.PartitionLog#appendTransactionMarker
      */
     public AppendResult appendTransactionMarker(long producerId, short producerEpoch, boolean commit,
-                                                int coordinatorEpoch) {
+                                                int coordinatorEpoch, byte transactionVersion) {
         ReplicaRole.Leader leader = requireLeader(Optional.empty());
         requireMinInsync();
         AppendResult result = partitionLog.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
-                leader.leaderEpoch());
+                leader.leaderEpoch(), transactionVersion);
         maybeAdvanceHighWatermark();
         return result;
     }

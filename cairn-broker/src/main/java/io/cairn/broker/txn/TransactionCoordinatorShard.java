@@ -575,7 +575,7 @@ public final class TransactionCoordinatorShard {
         TransactionResult result = m.state() == TransactionState.PREPARE_COMMIT ? TransactionResult.COMMIT
                 : TransactionResult.ABORT;
         return new TxnMarkerJob(m.transactionalId(), m.producerId(), m.producerEpoch(), result, coordinatorEpoch,
-                m.topicPartitions());
+                m.topicPartitions(), m.transactionVersion());
     }
 
     // ---- periodic operations ----------------------------------------------------------------------------

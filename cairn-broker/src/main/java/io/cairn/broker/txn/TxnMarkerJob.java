@@ -16,11 +16,20 @@ import org.apache.kafka.common.requests.TransactionResult;
  *
  * <p>Immutable and thread-safe.
  *
- * @param coordinatorEpoch the leader epoch of the {@code __transaction_state} partition that decided; partition
- *                         leaders refuse markers of an older coordinator epoch
+ * @param coordinatorEpoch   the leader epoch of the {@code __transaction_state} partition that decided; partition
+ *                           leaders refuse markers of an older coordinator epoch
+ * @param transactionVersion the client's transaction version (WriteTxnMarkers v2): at 2 the marker's epoch was
+ *                           bumped for it, and partition leaders refuse one that is not above the producer's epoch
+ *                           there (unless it repeats a marker already written)
  */
 public record TxnMarkerJob(String transactionalId, long producerId, short producerEpoch, TransactionResult result,
-                           int coordinatorEpoch, Set<TopicPartition> partitions) {
+                           int coordinatorEpoch, Set<TopicPartition> partitions, byte transactionVersion) {
+
+    /** A job of transaction version 0/1. */
+    public TxnMarkerJob(String transactionalId, long producerId, short producerEpoch, TransactionResult result,
+                        int coordinatorEpoch, Set<TopicPartition> partitions) {
+        this(transactionalId, producerId, producerEpoch, result, coordinatorEpoch, partitions, (byte) 0);
+    }
 
     public TxnMarkerJob {
         Objects.requireNonNull(transactionalId, "transactionalId");

@@ -134,7 +134,7 @@ public final class TxnMarkerSender implements AutoCloseable {
                                                                    Collection<TopicPartition> partitions) {
         if (leader == nodeId) {
             return local.write(job.producerId(), job.producerEpoch(), job.commit(), job.coordinatorEpoch(),
-                    partitions);
+                    job.transactionVersion(), partitions);
         }
         BrokerImage broker = current.brokers().get(leader);
         if (broker == null || broker.fenced()) {
@@ -148,6 +148,7 @@ public final class TxnMarkerSender implements AutoCloseable {
         WriteTxnMarkersRequestData request = new WriteTxnMarkersRequestData().setMarkers(List.of(
                 new WritableTxnMarker().setProducerId(job.producerId()).setProducerEpoch(job.producerEpoch())
                         .setTransactionResult(job.commit()).setCoordinatorEpoch(job.coordinatorEpoch())
+                        .setTransactionVersion(job.transactionVersion())
                         .setTopics(new ArrayList<>(topics.values()))));
         return channel.send(new InetSocketAddress(broker.host(), broker.port()),
                 new DataRequestBuilder(ApiKeys.WRITE_TXN_MARKERS, request)).thenApply(response -> {

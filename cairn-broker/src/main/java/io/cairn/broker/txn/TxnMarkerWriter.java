@@ -39,11 +39,11 @@ public final class TxnMarkerWriter {
 
     /** Writes one producer's COMMIT or ABORT marker to each partition; the answer has an error per partition. */
     public CompletableFuture<Map<TopicPartition, Errors>> write(long producerId, short producerEpoch, boolean commit,
-                                                             int coordinatorEpoch,
+                                                             int coordinatorEpoch, byte transactionVersion,
                                                              Collection<TopicPartition> partitions) {
         Map<TopicPartition, CompletableFuture<Errors>> pending = new LinkedHashMap<>();
         for (TopicPartition tp : partitions) {
-            pending.put(tp, writeOne(tp, producerId, producerEpoch, commit, coordinatorEpoch)
+            pending.put(tp, writeOne(tp, producerId, producerEpoch, commit, coordinatorEpoch, transactionVersion)
                     .exceptionally(Errors::forException));
         }
         return CompletableFuture.allOf(pending.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -54,15 +54,17 @@ public final class TxnMarkerWriter {
     }
 
     private CompletableFuture<Errors> writeOne(TopicPartition tp, long producerId, short producerEpoch,
-                                               boolean commit, int coordinatorEpoch) {
+                                               boolean commit, int coordinatorEpoch, byte transactionVersion) {
         try {
             if (tp.topic().equals(GroupConfig.OFFSETS_TOPIC)) {
-                return groups.completeTransaction(tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit)
+                return groups.completeTransaction(tp.partition(), producerId, producerEpoch, coordinatorEpoch, commit,
+                                transactionVersion)
                         .thenApply(v -> Errors.NONE);
             }
             Partition partition = replicas.partition(tp).orElseThrow(
                     () -> new NotLeaderOrFollowerException("This node does not host " + tp));
-            long required = partition.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch)
+            long required = partition.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
+                            transactionVersion)
                     .lastOffset() + 1;
             replicas.onAppended(tp);
             CompletableFuture<Errors> replicated = new CompletableFuture<>();

@@ -400,7 +400,8 @@ class TransactionCoordinatorShardSimulationTest {
                     TransactionResult result = m.state() == TransactionState.PREPARE_COMMIT ? TransactionResult.COMMIT
                             : TransactionResult.ABORT;
                     assertThat(resumed).as("markers resumed for %s", id).contains(new TxnMarkerJob(id,
-                            m.producerId(), m.producerEpoch(), result, coordinatorEpoch, m.topicPartitions()));
+                            m.producerId(), m.producerEpoch(), result, coordinatorEpoch, m.topicPartitions(),
+                            m.transactionVersion()));
                 }
             });
             assertThat(resumed).hasSize(prepared.size());

@@ -149,7 +149,7 @@ public final class ProducerStateManager {
     /**
      * Starts a verification of {@code producerId}'s transaction before its first transactional batch here: returns
      * the guard to hand to the append once the coordinator confirmed the partition is in the transaction, or
-     * null when the producer's transaction is already open here (nothing to verify). A verification already
+     * null when the producer's transaction is already open here at that epoch (nothing to verify). A verification already
      * started and not ended by a marker is shared, as Kafka's verification state entry is: a producer pipelines
      * up to 5 produce requests per connection, and a second request's verification must not invalidate the
      * first's before that one appended (it would fail with InvalidTxnState).
@@ -165,7 +165,7 @@ public final class ProducerStateManager {
      */
     public Object startVerification(long producerId, short epoch, boolean bumpsEpoch) {
         ProducerEntry entry = producers.get(producerId);
-        if (entry != null && entry.currentTxnFirstOffset() >= 0) {
+        if (entry != null && entry.currentTxnFirstOffset() >= 0 && (epoch < 0 || entry.epoch() == epoch)) {
             return null;
         }
         VerificationGuard guard = verificationGuards.computeIfAbsent(producerId,
@@ -265,10 +265,15 @@ public final class ProducerStateManager {
             return Optional.empty();
         }
 
-        /** Whether the batch would open a transaction of its producer here (none is open, staged or committed). */
+        /**
+         * Whether the batch would open a transaction of its producer here: none is open (staged or committed) at the
+         * batch's epoch. A batch of a higher epoch than the open transaction's is a version 2 producer's next
+         * transaction, arriving before its previous one's marker: it needs its own verification, as in Kafka.
+         */
         public boolean opensTransaction(RecordBatch batch) {
             ProducerEntry current = current(batch.producerId());
-            return batch.isTransactional() && (current == null || current.currentTxnFirstOffset() < 0);
+            return batch.isTransactional() && (current == null || current.currentTxnFirstOffset() < 0
+                    || current.epoch() != batch.producerEpoch());
         }
 
         /**
@@ -278,6 +283,15 @@ public final class ProducerStateManager {
          * @throws TransactionCoordinatorFencedException the marker comes from an older coordinator epoch
          */
         public void checkMarker(long producerId, short producerEpoch, int coordinatorEpoch) {
+            checkMarker(producerId, producerEpoch, coordinatorEpoch, (byte) 0);
+        }
+
+        /**
+         * As above, for a marker of {@code transactionVersion}: at 2 (KIP-890 part 2) its epoch was bumped for it,
+         * so it must be above the producer's epoch, or equal to it with no transaction open (a repeated marker,
+         * written again after a coordinator failover or a lost answer), as Kafka checks (KAFKA-19999).
+         */
+        public void checkMarker(long producerId, short producerEpoch, int coordinatorEpoch, byte transactionVersion) {
             ProducerEntry current = current(producerId);
             if (current == null) {
                 return;
@@ -285,6 +299,12 @@ public final class ProducerStateManager {
             if (producerEpoch < current.epoch()) {
                 throw new InvalidProducerEpochException("Marker for producer " + producerId + " at epoch "
                         + producerEpoch + " is older than the current epoch " + current.epoch());
+            }
+            boolean repeated = current.currentTxnFirstOffset() < 0 || producerEpoch == Short.MAX_VALUE;
+            if (transactionVersion >= 2 && producerEpoch == current.epoch() && !repeated) {
+                throw new InvalidProducerEpochException("Transaction version 2 marker for producer " + producerId
+                        + " at epoch " + producerEpoch + " would end the transaction open at that epoch, which its "
+                        + "bumped epoch cannot belong to");
             }
             if (coordinatorEpoch < current.coordinatorEpoch()) {
                 throw new TransactionCoordinatorFencedException("Marker for producer " + producerId
