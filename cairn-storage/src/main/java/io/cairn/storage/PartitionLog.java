@@ -10,8 +10,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -77,6 +79,8 @@ public final class PartitionLog implements AutoCloseable {
      * its scheduler.
      */
     private volatile java.util.concurrent.Executor rollFlusher;
+    /** Set when compaction met a batch it cannot read: compaction of this log stops (cleaner thread only). */
+    private volatile boolean uncleanable;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
                          ProducerStateManager producers, LogLoader.Loaded loaded, LeaderEpochCache epochCache) {
@@ -150,11 +154,14 @@ public final class PartitionLog implements AutoCloseable {
      * a retried duplicate returns its original offsets with {@code duplicate=true}.
      * An empty request appends nothing and returns firstOffset = log end offset, lastOffset = one below.
      *
-     * @throws org.apache.kafka.common.errors.CorruptRecordException        bad CRC or malformed batch
+     * @throws org.apache.kafka.common.errors.CorruptRecordException        bad CRC, trailing bytes, a record over
+     *                                                                      the decompression bound
      * @throws org.apache.kafka.common.errors.RecordTooLargeException       batch over max.message.bytes
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException  batch over segment.bytes
      * @throws org.apache.kafka.common.errors.UnsupportedForMessageFormatException magic below 2
-     * @throws org.apache.kafka.common.InvalidRecordException               e.g. a keyless record in a compacted log
+     * @throws org.apache.kafka.common.InvalidRecordException               a malformed batch or record
+     * @throws RecordValidationException                                    records refused one by one (KIP-467),
+     *                                                                      e.g. a keyless record in a compacted log
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   sequence gap for a known producer
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's current
      * @throws KafkaStorageException                                        I/O failure
@@ -483,7 +490,7 @@ public final class PartitionLog implements AutoCloseable {
                 continue;
             }
             Optional<TimestampAndOffset> found = segment.firstAtOrAfter(timestamp, current.logStartOffset(),
-                    current.logEndOffset());
+                    current.logEndOffset(), config.maxMessageBytes());
             if (found.isPresent()) {
                 return found;
             }
@@ -504,7 +511,8 @@ public final class PartitionLog implements AutoCloseable {
         if (best == null) {
             return Optional.empty();
         }
-        return best.firstAtOrAfter(best.maxTimestamp(), current.logStartOffset(), current.logEndOffset());
+        return best.firstAtOrAfter(best.maxTimestamp(), current.logStartOffset(), current.logEndOffset(),
+                config.maxMessageBytes());
     }
 
     /**
@@ -853,7 +861,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public LogCleaner.Cleaned compact(long highWatermark) {
         LogConfig cfg = config;
-        if (!cfg.compact()) {
+        if (!cfg.compact() || uncleanable) {
             return null;
         }
         LogCleaner.Plan plan;
@@ -884,8 +892,19 @@ public final class PartitionLog implements AutoCloseable {
         if (plan == null) {
             return null;
         }
+        LogCleaner.Cleaned cleaned;
         try {
-            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, aborted, cfg, time.milliseconds());
+            cleaned = LogCleaner.clean(dir, plan, aborted, cfg, time.milliseconds());
+        } catch (InvalidRecordException | CorruptRecordException e) {
+            // As Kafka marks such a partition uncleanable: one ERROR, and no more attempts until a restart.
+            uncleanable = true;
+            log.error("Compaction of {} stopped: a batch below offset {} cannot be read ({}); the log is kept as it "
+                    + "is and not compacted until the broker restarts", topicPartition, plan.endOffset(), e.toString());
+            return null;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Compaction of " + topicPartition + " failed", e);
+        }
+        try {
             synchronized (this) {
                 View current = view;
                 if (closed || !current.segments().containsAll(plan.segments())) {
