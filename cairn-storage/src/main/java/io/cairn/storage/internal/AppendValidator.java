@@ -1,5 +1,6 @@
 package io.cairn.storage.internal;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,12 +12,11 @@ import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.BufferSupplier;
-import org.apache.kafka.common.utils.CloseableIterator;
 
 import io.cairn.storage.AppendOrigin;
 import io.cairn.storage.BoundedRecords;
@@ -27,10 +27,11 @@ import io.cairn.storage.RecordValidationException.RecordError;
 /**
  * Checks the batches of a produce request before anything is written, as Kafka's LogValidator does: the batch
  * header (format, size, CRC, record count, producer fields), then every record, read once (a compressed batch is
- * streamed, under {@link BoundedRecords}' decompression bound): its offset delta is its position, it parses within
- * the batch, and, for the record-level checks Kafka reports per record (KIP-467), a compacted log's records have
- * keys and CreateTime timestamps are within bounds. The record-level failures of a batch are gathered and thrown
- * together as a {@link RecordValidationException}; any other fault throws the Kafka exception at once.
+ * streamed, under {@link BoundedRecords}' decompression bound; an uncompressed one walked in place, see
+ * {@link RecordCursor}): its offset delta is its position, it parses within the batch, and, for the record-level
+ * checks Kafka reports per record (KIP-467), a compacted log's records have keys and CreateTime timestamps are
+ * within bounds. The record-level failures of a batch are gathered and thrown together as a
+ * {@link RecordValidationException}; any other fault throws the Kafka exception at once.
  *
  * <p>Cairn stores batches as produced, never rewritten or recompressed, so what Kafka repairs by rebuilding a
  * batch (inner offsets not 0..n-1 in a compressed batch) is refused here. A CreateTime batch's max timestamp is
@@ -67,7 +68,7 @@ public final class AppendValidator {
         long totalBytes = 0;
         for (MutableRecordBatch batch : records.batches()) {
             validateBatch(batch, config, origin);
-            validateRecords(batch, config, nowMs);
+            validateRecords(batch, records.buffer(), (int) totalBytes, config, nowMs);
             totalBytes += batch.sizeInBytes();
             batches.add(batch);
         }
@@ -112,32 +113,36 @@ public final class AppendValidator {
     }
 
     /**
-     * The one pass over the batch's records: structure (the iterator fails records that run past the batch, a
-     * count that does not match), offset deltas, then the record-level checks, gathered per record.
+     * The one pass over the batch's records: structure (the cursor fails records that run past the batch, a
+     * count that does not match), offset deltas, then the record-level checks, gathered per record. An
+     * uncompressed batch is walked in place ({@link RecordCursor}), a compressed one decompressed under the bound.
+     *
+     * @param buffer the request's records, holding this batch {@code offset} bytes after its position
      */
-    private static void validateRecords(MutableRecordBatch batch, LogConfig config, long nowMs) {
+    private static void validateRecords(MutableRecordBatch batch, ByteBuffer buffer, int offset, LogConfig config,
+                                        long nowMs) {
         List<RecordError> errors = new ArrayList<>(0);
         boolean badTimestamp = false;
         long maxTimestamp = RecordBatch.NO_TIMESTAMP;
-        long decompressedLimit = BoundedRecords.decompressedLimit(config.maxMessageBytes());
-        try (CloseableIterator<Record> records = BoundedRecords.iterator(batch, decompressedLimit, BUFFERS.get())) {
-            for (int index = 0; records.hasNext(); index++) {
-                Record record = records.next();
-                if (record.offset() != batch.baseOffset() + index) {
+        try (RecordCursor records = batch.isCompressed()
+                ? RecordCursor.decompressing(batch, BoundedRecords.decompressedLimit(config.maxMessageBytes()),
+                        BUFFERS.get())
+                : RecordCursor.inPlace((DefaultRecordBatch) batch, RecordCursor.recordsOf(buffer, offset, batch))) {
+            for (int index = 0; records.next(); index++) {
+                if (records.offsetDelta() != index) {
                     throw new InvalidRecordException("Inner record " + index + " of the batch has offset delta "
-                            + (record.offset() - batch.baseOffset()) + "; a record's offset delta must be its "
-                            + "position in the batch");
+                            + records.offsetDelta() + "; a record's offset delta must be its position in the batch");
                 }
-                if (config.compact() && !record.hasKey()) {
+                if (config.compact() && !records.hasKey()) {
                     errors.add(new RecordError(index, "Compacted topics accept only records with a key"));
                     continue;
                 }
-                String timestampError = timestampError(batch, record, config, nowMs);
+                String timestampError = timestampError(batch, records.timestamp(), config, nowMs);
                 if (timestampError != null) {
                     errors.add(new RecordError(index, timestampError));
                     badTimestamp = true;
                 }
-                maxTimestamp = Math.max(maxTimestamp, record.timestamp());
+                maxTimestamp = Math.max(maxTimestamp, records.timestamp());
             }
         }
         if (!errors.isEmpty()) {
@@ -156,8 +161,7 @@ public final class AppendValidator {
      *
      * @return why the record's timestamp is refused, or null
      */
-    private static String timestampError(RecordBatch batch, Record record, LogConfig config, long nowMs) {
-        long timestamp = record.timestamp();
+    private static String timestampError(RecordBatch batch, long timestamp, LogConfig config, long nowMs) {
         if (config.timestampType() == TimestampType.CREATE_TIME && timestamp != RecordBatch.NO_TIMESTAMP) {
             if (nowMs - timestamp > config.timestampBeforeMaxMs()) {
                 return "Timestamp " + timestamp + " of the record is more than message.timestamp.before.max.ms ("
