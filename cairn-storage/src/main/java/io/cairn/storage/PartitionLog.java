@@ -1,6 +1,7 @@
 package io.cairn.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,8 +11,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InconsistentTopicIdException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -21,6 +24,7 @@ import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +81,8 @@ public final class PartitionLog implements AutoCloseable {
      * its scheduler.
      */
     private volatile java.util.concurrent.Executor rollFlusher;
+    /** Set when compaction met a batch it cannot read: compaction of this log stops (cleaner thread only). */
+    private volatile boolean uncleanable;
 
     private PartitionLog(Path dir, TopicPartition topicPartition, Uuid topicId, LogConfig config, Time time,
                          ProducerStateManager producers, LogLoader.Loaded loaded, LeaderEpochCache epochCache) {
@@ -147,14 +153,19 @@ public final class PartitionLog implements AutoCloseable {
      * Only magic v2 batches are accepted. Each batch's CRC is checked, offsets are assigned by
      * rewriting the base offset, the partition leader epoch is stamped, and for LogAppendTime logs
      * the max timestamp is set. Idempotent producers' batches are checked against producer state:
-     * a retried duplicate returns its original offsets with {@code duplicate=true}.
+     * a retried duplicate is not written again and answers its original offsets; a request of only duplicates
+     * returns {@code duplicate=true}. The request's other batches are written (the result's first offset is then
+     * that of the request's first batch, original or new; its last offset the highest of them).
      * An empty request appends nothing and returns firstOffset = log end offset, lastOffset = one below.
      *
-     * @throws org.apache.kafka.common.errors.CorruptRecordException        bad CRC or malformed batch
+     * @throws org.apache.kafka.common.errors.CorruptRecordException        bad CRC, trailing bytes, a record over
+     *                                                                      the decompression bound
      * @throws org.apache.kafka.common.errors.RecordTooLargeException       batch over max.message.bytes
      * @throws org.apache.kafka.common.errors.RecordBatchTooLargeException  batch over segment.bytes
      * @throws org.apache.kafka.common.errors.UnsupportedForMessageFormatException magic below 2
-     * @throws org.apache.kafka.common.InvalidRecordException               e.g. a keyless record in a compacted log
+     * @throws org.apache.kafka.common.InvalidRecordException               a malformed batch or record
+     * @throws RecordValidationException                                    records refused one by one (KIP-467),
+     *                                                                      e.g. a keyless record in a compacted log
      * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   sequence gap for a known producer
      * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's current
      * @throws KafkaStorageException                                        I/O failure
@@ -221,6 +232,9 @@ public final class PartitionLog implements AutoCloseable {
         boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
         ProducerStateManager.Staged staged = producers.stage(current.logStartOffset());
         long nextOffset = current.logEndOffset();
+        List<MutableRecordBatch> toWrite = new ArrayList<>(batches.size());
+        long firstOffset = -1;
+        long lastOffset = -1;
         for (MutableRecordBatch batch : batches) {
             if (batch.hasProducerId() && origin == AppendOrigin.CLIENT) {
                 if (verification != null && staged.opensTransaction(batch)
@@ -231,10 +245,14 @@ public final class PartitionLog implements AutoCloseable {
                 }
                 Optional<BatchMetadata> duplicate = staged.check(batch);
                 if (duplicate.isPresent()) {
-                    return new AppendResult(duplicate.get().firstOffset(), duplicate.get().lastOffset(), -1,
-                            current.logStartOffset(), true);
+                    // A retry of a batch already in the log: it answers its original offsets and is not written
+                    // again; the request's other batches still are (none is silently dropped).
+                    firstOffset = firstOffset < 0 ? duplicate.get().firstOffset() : firstOffset;
+                    lastOffset = Math.max(lastOffset, duplicate.get().lastOffset());
+                    continue;
                 }
             }
+            firstOffset = firstOffset < 0 ? nextOffset : firstOffset;
             long count = batch.lastOffset() - batch.baseOffset() + 1;
             batch.setLastOffset(nextOffset + count - 1);
             batch.setPartitionLeaderEpoch(leaderEpoch);
@@ -245,10 +263,16 @@ public final class PartitionLog implements AutoCloseable {
                 staged.update(batch);
             }
             nextOffset += count;
+            lastOffset = Math.max(lastOffset, nextOffset - 1);
+            toWrite.add(batch);
         }
+        if (toWrite.isEmpty()) {
+            return new AppendResult(firstOffset, lastOffset, -1, current.logStartOffset(), true);
+        }
+        MemoryRecords kept = toWrite.size() == batches.size() ? records : concat(toWrite);
         try {
-            LogSegment segment = maybeRoll(records.sizeInBytes(), nextOffset - 1, now);
-            segment.append(records, now);
+            LogSegment segment = maybeRoll(kept.sizeInBytes(), nextOffset - 1, now);
+            segment.append(kept, now);
             indexAborted(segment, staged.commit());
         } catch (IOException e) {
             throw new KafkaStorageException("Append to " + topicPartition + " failed", e);
@@ -260,8 +284,14 @@ public final class PartitionLog implements AutoCloseable {
         if (unflushedMessages >= cfg.flushIntervalMessages()) {
             flush();
         }
-        return new AppendResult(current.logEndOffset(), nextOffset - 1, logAppendTime ? now : -1,
-                current.logStartOffset(), false);
+        return new AppendResult(firstOffset, lastOffset, logAppendTime ? now : -1, current.logStartOffset(), false);
+    }
+
+    /** The batches of a request that are written, without its duplicates: a copy, only in that rare case. */
+    private static MemoryRecords concat(List<MutableRecordBatch> batches) {
+        ByteBuffer buffer = ByteBuffer.allocate(batches.stream().mapToInt(RecordBatch::sizeInBytes).sum());
+        batches.forEach(batch -> batch.writeTo(buffer));
+        return MemoryRecords.readableRecords(buffer.flip());
     }
 
     /**
@@ -504,7 +534,7 @@ public final class PartitionLog implements AutoCloseable {
                 continue;
             }
             Optional<TimestampAndOffset> found = segment.firstAtOrAfter(timestamp, current.logStartOffset(),
-                    current.logEndOffset());
+                    current.logEndOffset(), config.maxMessageBytes());
             if (found.isPresent()) {
                 return found;
             }
@@ -525,7 +555,8 @@ public final class PartitionLog implements AutoCloseable {
         if (best == null) {
             return Optional.empty();
         }
-        return best.firstAtOrAfter(best.maxTimestamp(), current.logStartOffset(), current.logEndOffset());
+        return best.firstAtOrAfter(best.maxTimestamp(), current.logStartOffset(), current.logEndOffset(),
+                config.maxMessageBytes());
     }
 
     /**
@@ -874,7 +905,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public LogCleaner.Cleaned compact(long highWatermark) {
         LogConfig cfg = config;
-        if (!cfg.compact()) {
+        if (!cfg.compact() || uncleanable) {
             return null;
         }
         LogCleaner.Plan plan;
@@ -905,8 +936,19 @@ public final class PartitionLog implements AutoCloseable {
         if (plan == null) {
             return null;
         }
+        LogCleaner.Cleaned cleaned;
         try {
-            LogCleaner.Cleaned cleaned = LogCleaner.clean(dir, plan, aborted, cfg, time.milliseconds());
+            cleaned = LogCleaner.clean(dir, plan, aborted, cfg, time.milliseconds());
+        } catch (InvalidRecordException | CorruptRecordException e) {
+            // As Kafka marks such a partition uncleanable: one ERROR, and no more attempts until a restart.
+            uncleanable = true;
+            log.error("Compaction of {} stopped: a batch below offset {} cannot be read ({}); the log is kept as it "
+                    + "is and not compacted until the broker restarts", topicPartition, plan.endOffset(), e.toString());
+            return null;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Compaction of " + topicPartition + " failed", e);
+        }
+        try {
             synchronized (this) {
                 View current = view;
                 if (closed || !current.segments().containsAll(plan.segments())) {

@@ -146,4 +146,32 @@ class LogCleanerTest {
         assertThat(log.compact(0)).isNull();
         assertThat(TestLogs.readAll(log, 0)).hasSize(100);
     }
+
+    @Test
+    void aStoredCompressedRecordClaimingGigabytesStopsCompactionWithoutAllocatingThem() throws Exception {
+        // given: a replicated (not leader-validated) gzip batch whose one record declares 1.5 GB, then keyed
+        // updates over several segments
+        log = TestLogs.open(dir, compactedConfig(60_000, 0.1), time);
+        log.appendAsFollower(CraftedBatches.compressedClaiming(Compression.gzip().build(), 1_500_000_000));
+        for (int i = 0; i < 40; i++) {
+            SimpleRecord record = new SimpleRecord(time.milliseconds(), "k".getBytes(StandardCharsets.UTF_8),
+                    ("v" + i).getBytes(StandardCharsets.UTF_8));
+            log.appendAsFollower(MemoryRecords.withRecords(log.logEndOffset(), Compression.NONE, record));
+        }
+        long sizeBefore = log.sizeInBytes();
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
+
+        // when
+        LogCleaner.Cleaned first = log.compact(log.logEndOffset());
+        LogCleaner.Cleaned second = log.compact(log.logEndOffset());
+
+        // then: nothing cleaned, nothing lost, no gigabytes asked for, and no retry
+        assertThat(first).isNull();
+        assertThat(second).isNull();
+        assertThat(threads.getCurrentThreadAllocatedBytes() - allocatedBefore).isLessThan(16L << 20);
+        assertThat(log.sizeInBytes()).isEqualTo(sizeBefore);
+        assertThat(Files.exists(dir.resolve(LogCleaner.SWAP_DIR))).isFalse();
+    }
 }

@@ -193,7 +193,8 @@ class PartitionLogTest {
         log = TestLogs.open(dir, TestLogs.compacted(config()), time);
         MemoryRecords keyless = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(10L, "v".getBytes()));
         // when / then
-        assertThatThrownBy(() -> log.appendAsLeader(keyless, 0)).isInstanceOf(InvalidRecordException.class);
+        assertThatThrownBy(() -> log.appendAsLeader(keyless, 0)).isInstanceOf(RecordValidationException.class)
+                .hasCauseInstanceOf(InvalidRecordException.class);
         assertThat(log.appendAsLeader(batch(10L, "keyed"), 0).lastOffset()).isZero();
     }
 
@@ -338,9 +339,11 @@ class PartitionLogTest {
         long now = time.milliseconds();
         // when, then
         assertThatThrownBy(() -> log.appendAsLeader(batch(now + 60 * 60 * 1000 + 1, "far future"), 0))
-                .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("after.max.ms");
+                .isInstanceOf(RecordValidationException.class).hasCauseInstanceOf(InvalidTimestampException.class)
+                .hasMessageContaining("after.max.ms");
         assertThatThrownBy(() -> log.appendAsLeader(batch(Compression.gzip().build(), now - 10_001, "long ago"), 0))
-                .isInstanceOf(InvalidTimestampException.class).hasMessageContaining("before.max.ms");
+                .isInstanceOf(RecordValidationException.class).hasCauseInstanceOf(InvalidTimestampException.class)
+                .hasMessageContaining("before.max.ms");
         assertThat(log.logEndOffset()).isZero();
         log.appendAsLeader(batch(now + 60 * 60 * 1000, "an hour ahead"), 0);
         log.appendAsLeader(batch(now - 10_000, "ten seconds ago"), 0);

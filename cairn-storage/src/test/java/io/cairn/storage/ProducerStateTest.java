@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,26 @@ class ProducerStateTest {
             assertThat(retry.lastOffset()).isEqualTo(2);
             assertThat(log.logEndOffset()).isEqualTo(4);
             assertThat(log.sizeInBytes()).isEqualTo(size);
+        }
+    }
+
+    @Test
+    void aDuplicateInARequestAnswersItsOriginalOffsetsAndTheRequestsNewBatchesAreWritten() throws IOException {
+        try (PartitionLog log = TestLogs.open(dir, config(), time)) {
+            // given: batch 0 of the producer is in the log; a request carries it again with the next batch
+            log.appendAsLeader(TestLogs.batch(10L, "plain"), 0);
+            log.appendAsLeader(idempotent(PID, EPOCH, 0, "a", "b"), 0);
+            MemoryRecords retryAndNext = CraftedBatches.concat(idempotent(PID, EPOCH, 0, "a", "b"),
+                    idempotent(PID, EPOCH, 2, "c"));
+            // when
+            AppendResult result = log.appendAsLeader(retryAndNext, 0);
+            // then: the duplicate is not written again, the new batch is
+            assertThat(result.duplicate()).isFalse();
+            assertThat(result.firstOffset()).isEqualTo(1);
+            assertThat(result.lastOffset()).isEqualTo(3);
+            assertThat(TestLogs.values(log.read(0, 1 << 20, Long.MAX_VALUE, false).records()))
+                    .containsExactly("plain", "a", "b", "c");
+            assertThat(log.appendAsLeader(idempotent(PID, EPOCH, 3, "d"), 0).firstOffset()).isEqualTo(4);
         }
     }
 

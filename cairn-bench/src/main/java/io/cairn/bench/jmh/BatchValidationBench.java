@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link AppendValidator#validate}: the checks every produced batch passes before it is appended (magic, size
- * limits, CRC over the whole batch, record count, idempotence fields; keys for compacted logs). One call
+ * limits, CRC over the whole batch, record count, idempotence fields; then every record, read once: framing,
+ * offset delta, timestamps, and keys for compacted logs). One call
  * validates a request's records for one partition: {@code batches} batches of 100 records of {@code size} bytes.
  */
 @State(Scope.Thread)

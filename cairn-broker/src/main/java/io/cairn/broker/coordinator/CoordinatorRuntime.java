@@ -23,10 +23,13 @@ import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.storage.AppendResult;
+import io.cairn.storage.BoundedRecords;
 import io.cairn.storage.ReadResult;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.CoordinatorLoadInProgressException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.NotCoordinatorException;
@@ -38,6 +41,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.CloseableIterator;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -418,14 +422,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                     next = batch.nextOffset();
                     continue;
                 }
-                for (Record record : batch) {
-                    if (record.offset() < offset || !record.hasKey()) {
-                        continue;
-                    }
-                    replayStored(partition, loading.shard(), batch, record.key(),
-                            record.hasValue() ? record.value() : null);
-                    loading.replayed()[0]++;
-                }
+                replayBatch(partition, loading, batch, offset, p.log().config().maxMessageBytes());
                 next = batch.nextOffset();
             }
         }
@@ -446,6 +443,27 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         kind.onActive(partition, loading.shard());
     }
 
+    /**
+     * Replays a stored batch's records from {@code offset} on, read under the decompression bound
+     * ({@link BoundedRecords#stored}); a batch whose records cannot be read is skipped from there with a WARN, as
+     * an unreadable record is.
+     */
+    private void replayBatch(int partition, Loading<S> loading, RecordBatch batch, long offset, int maxMessageBytes) {
+        try (CloseableIterator<Record> records = BoundedRecords.stored(batch, maxMessageBytes)) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                if (record.offset() < offset || !record.hasKey()) {
+                    continue;
+                }
+                replayStored(partition, loading.shard(), batch, record.key(), record.hasValue() ? record.value() : null);
+                loading.replayed()[0]++;
+            }
+        } catch (InvalidRecordException | CorruptRecordException e) {
+            log.warn("{}Skipping the rest of an unreadable batch of {}-{} at offset {}: {}", logPrefix, kind.topic(),
+                    partition, batch.baseOffset(), e.toString());
+        }
+    }
+
     private void replayStored(int partition, S shard, RecordBatch batch, ByteBuffer key, ByteBuffer value) {
         R record;
         try {
@@ -463,11 +481,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
     }
 
     private void replayMarker(S shard, RecordBatch batch) {
-        java.util.Iterator<Record> records = batch.iterator();
-        if (!records.hasNext()) {
-            return;
+        ControlRecordType type;
+        try (CloseableIterator<Record> records = BoundedRecords.stored(batch, 0)) {
+            if (!records.hasNext()) {
+                return;
+            }
+            type = ControlRecordType.parse(records.next().key());
         }
-        ControlRecordType type = ControlRecordType.parse(records.next().key());
         if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
             shard.replayEndTransaction(batch.producerId(), type == ControlRecordType.COMMIT);
         }

@@ -3,6 +3,7 @@ package io.cairn.broker.handlers;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,9 +22,10 @@ import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import io.cairn.storage.AppendResult;
 import io.cairn.storage.PartitionLog;
+import io.cairn.storage.RecordValidationException;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -34,12 +36,14 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.ProduceRequest;
 
@@ -356,8 +360,9 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             Partition partition = replicas.partition(tp)
                     .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
             if (!(partitionData.records() instanceof MemoryRecords records)) {
-                throw new CorruptRecordException("Produce request for " + tp + " carries no record batches");
+                throw new InvalidRecordException("Produce request for " + tp + " carries no record batches");
             }
+            requireOneBatch(records);
             if (refused.containsKey(tp)) {
                 throw refused.get(tp);
             }
@@ -371,6 +376,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 awaiting.add(new AwaitingReplication(partition, appended.lastOffset() + 1, result));
             }
             return result;
+        } catch (RecordValidationException e) {
+            return result
+                    .setErrorCode(e.error().code())
+                    .setErrorMessage(e.getMessage())
+                    .setRecordErrors(recordErrors(e))
+                    .setBaseOffset(-1)
+                    .setLogAppendTimeMs(-1)
+                    .setLogStartOffset(-1);
         } catch (RuntimeException e) {
             Errors error = Errors.forException(e);
             return result
@@ -380,5 +393,30 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setLogAppendTimeMs(-1)
                     .setLogStartOffset(-1);
         }
+    }
+
+    /**
+     * Kafka's rule for produce v3 and later, which is every version Cairn serves (3 to 13): exactly one record
+     * batch per partition, of magic 2 ({@code ProduceRequest.validateRecords}, applied by Kafka's KafkaApis),
+     * else INVALID_RECORD. So a client's request holds one producer batch per partition, and idempotence and
+     * KIP-467 record errors refer to that batch.
+     */
+    private static void requireOneBatch(MemoryRecords records) {
+        Iterator<MutableRecordBatch> batches = records.batches().iterator();
+        if (!batches.hasNext()) {
+            throw new InvalidRecordException("Produce requests must have at least one record batch per partition");
+        }
+        if (batches.next().magic() != RecordBatch.MAGIC_VALUE_V2) {
+            throw new InvalidRecordException("Produce requests may only contain record batches with magic 2");
+        }
+        if (batches.hasNext()) {
+            throw new InvalidRecordException("Produce requests may contain exactly one record batch per partition");
+        }
+    }
+
+    /** KIP-467: the failed records of the batch, by index, so that the client fails exactly those. */
+    private static List<BatchIndexAndErrorMessage> recordErrors(RecordValidationException e) {
+        return e.recordErrors().stream().map(r -> new BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
+                .setBatchIndexErrorMessage(r.message())).toList();
     }
 }

@@ -21,10 +21,12 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
 import io.cairn.storage.LogConfig;
 
 /**
@@ -105,9 +107,12 @@ public final class LogCleaner {
                 if (batch.isControlBatch() || isAborted(batch, abortedByProducer)) {
                     continue;
                 }
-                for (Record record : batch) {
-                    if (record.hasKey()) {
-                        latest.put(copy(record.key()), record.offset());
+                try (CloseableIterator<Record> records = records(batch, config)) {
+                    while (records.hasNext()) {
+                        Record record = records.next();
+                        if (record.hasKey()) {
+                            latest.put(copy(record.key()), record.offset());
+                        }
                     }
                 }
             }
@@ -124,52 +129,69 @@ public final class LogCleaner {
         // Per producer: whether a record of its transaction being read (since its previous marker) is kept. Every
         // transaction below the cleaning bound has ended, and its data lies before its marker, in the plan.
         Map<Long, Boolean> transactionDataKept = new HashMap<>();
-        for (List<LogSegment> group : groups(plan.segments(), config.segmentBytes())) {
-            LogSegment target = LogSegment.open(swap, group.get(0).baseOffset(), config.indexIntervalBytes(),
-                    config.segmentIndexBytes());
-            for (LogSegment source : group) {
-                oldBases.add(source.baseOffset());
-                bytesBefore += source.sizeInBytes();
-                for (AbortedTxn txn : source.abortedTxns()) {
-                    target.appendAborted(txn);
-                }
-                for (FileChannelRecordBatch batch : source.records().batches()) {
-                    if (batch.isControlBatch() && batch.hasProducerId()) {
-                        boolean dataKept = Boolean.TRUE.equals(transactionDataKept.remove(batch.producerId()));
-                        if (!dataKept && batch.maxTimestamp() <= deleteHorizonMs) {
-                            recordsBefore++; // a marker with nothing left to mark, past delete.retention.ms
+        try {
+            for (List<LogSegment> group : groups(plan.segments(), config.segmentBytes())) {
+                LogSegment target = LogSegment.open(swap, group.get(0).baseOffset(), config.indexIntervalBytes(),
+                        config.segmentIndexBytes());
+                replacements.add(target);
+                for (LogSegment source : group) {
+                    oldBases.add(source.baseOffset());
+                    bytesBefore += source.sizeInBytes();
+                    for (AbortedTxn txn : source.abortedTxns()) {
+                        target.appendAborted(txn);
+                    }
+                    for (FileChannelRecordBatch batch : source.records().batches()) {
+                        if (batch.isControlBatch() && batch.hasProducerId()) {
+                            boolean dataKept = Boolean.TRUE.equals(transactionDataKept.remove(batch.producerId()));
+                            if (!dataKept && batch.maxTimestamp() <= deleteHorizonMs) {
+                                recordsBefore++; // a marker with nothing left to mark, past delete.retention.ms
+                                continue;
+                            }
+                        }
+                        List<Record> kept = new ArrayList<>();
+                        int count = 0;
+                        boolean abortedData = isAborted(batch, abortedByProducer);
+                        try (CloseableIterator<Record> records = records(batch, config)) {
+                            while (records.hasNext()) {
+                                Record record = records.next();
+                                count++;
+                                if (!abortedData && keep(record, latest, deleteHorizonMs, batch)) {
+                                    kept.add(record);
+                                }
+                            }
+                        }
+                        recordsBefore += count;
+                        recordsAfter += kept.size();
+                        if (kept.isEmpty()) {
                             continue;
                         }
-                    }
-                    List<Record> kept = new ArrayList<>();
-                    int count = 0;
-                    boolean abortedData = isAborted(batch, abortedByProducer);
-                    for (Record record : batch) {
-                        count++;
-                        if (!abortedData && keep(record, latest, deleteHorizonMs, batch)) {
-                            kept.add(record);
+                        if (batch.isTransactional() && !batch.isControlBatch()) {
+                            transactionDataKept.put(batch.producerId(), true);
                         }
+                        target.append(kept.size() == count ? whole(batch) : rebuild(batch, kept), nowMs);
                     }
-                    recordsBefore += count;
-                    recordsAfter += kept.size();
-                    if (kept.isEmpty()) {
-                        continue;
-                    }
-                    if (batch.isTransactional() && !batch.isControlBatch()) {
-                        transactionDataKept.put(batch.producerId(), true);
-                    }
-                    target.append(kept.size() == count ? whole(batch) : rebuild(batch, kept), nowMs);
                 }
+                target.onRolled();
+                target.flush();
             }
-            target.onRolled();
-            target.flush();
-            replacements.add(target);
+        } catch (RuntimeException e) {
+            // An unreadable batch: nothing is swapped in, the log stays as it was.
+            for (LogSegment replacement : replacements) {
+                replacement.closeHandlers();
+            }
+            deleteRecursively(swap);
+            throw e;
         }
         StringBuilder marker = new StringBuilder();
         oldBases.forEach(base -> marker.append(base).append('\n'));
         Checkpoints.writeAtomically(swap.resolve(READY_MARKER), marker.toString().getBytes(StandardCharsets.UTF_8));
         long bytesAfter = replacements.stream().mapToLong(LogSegment::sizeInBytes).sum();
         return new Cleaned(plan.segments(), replacements, recordsBefore, recordsAfter, bytesBefore, bytesAfter);
+    }
+
+    /** A stored batch's records, read under the decompression bound ({@link BoundedRecords#stored}). */
+    private static CloseableIterator<Record> records(RecordBatch batch, LogConfig config) {
+        return BoundedRecords.stored(batch, config.maxMessageBytes());
     }
 
     /** Whether a batch is data of a transaction its producer aborted. */

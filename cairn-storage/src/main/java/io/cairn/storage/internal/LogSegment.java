@@ -13,11 +13,13 @@ import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.CloseableIterator;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
 import io.cairn.storage.TimestampAndOffset;
 
 /**
@@ -214,9 +216,14 @@ public final class LogSegment {
 
     /**
      * The first record with a timestamp at or above {@code target} and an offset in
-     * [{@code minOffset}, {@code maxOffsetExclusive}), using the time index to skip ahead.
+     * [{@code minOffset}, {@code maxOffsetExclusive}), using the time index to skip ahead. A compressed batch's
+     * records are read under the decompression bound of {@code maxMessageBytes} ({@link BoundedRecords#stored}).
+     *
+     * @throws org.apache.kafka.common.InvalidRecordException        a batch's records are malformed
+     * @throws org.apache.kafka.common.errors.CorruptRecordException a record is over the decompression bound
      */
-    public Optional<TimestampAndOffset> firstAtOrAfter(long target, long minOffset, long maxOffsetExclusive) {
+    public Optional<TimestampAndOffset> firstAtOrAfter(long target, long minOffset, long maxOffsetExclusive,
+                                                       int maxMessageBytes) {
         long afterOffset = target == Long.MIN_VALUE ? baseOffset - 1 : timeIndex.offsetBefore(target);
         afterOffset = Math.max(afterOffset, minOffset - 1);
         int position = offsetIndex.lookup(afterOffset + 1);
@@ -227,11 +234,14 @@ public final class LogSegment {
             if (batch.lastOffset() <= afterOffset || batch.maxTimestamp() < target) {
                 continue;
             }
-            for (Record record : batch) {
-                if (record.offset() > afterOffset && record.offset() < maxOffsetExclusive
-                        && record.timestamp() >= target) {
-                    return Optional.of(new TimestampAndOffset(record.timestamp(), record.offset(),
-                            batch.partitionLeaderEpoch()));
+            try (CloseableIterator<Record> records = BoundedRecords.stored(batch, maxMessageBytes)) {
+                while (records.hasNext()) {
+                    Record record = records.next();
+                    if (record.offset() > afterOffset && record.offset() < maxOffsetExclusive
+                            && record.timestamp() >= target) {
+                        return Optional.of(new TimestampAndOffset(record.timestamp(), record.offset(),
+                                batch.partitionLeaderEpoch()));
+                    }
                 }
             }
         }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,10 +26,12 @@ import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
 import io.cairn.storage.ProducerSnapshot;
 
 /**
@@ -340,11 +341,13 @@ public final class ProducerStateManager {
         }
 
         private void endTransaction(RecordBatch batch, ProducerEntry entry) {
-            Iterator<Record> records = batch.iterator();
-            if (!records.hasNext()) {
-                return;
+            Record record;
+            try (CloseableIterator<Record> records = BoundedRecords.stored(batch, 0)) {
+                if (!records.hasNext()) {
+                    return;
+                }
+                record = records.next();
             }
-            Record record = records.next();
             ControlRecordType type = ControlRecordType.parse(record.key());
             if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
                 return;
