@@ -481,6 +481,38 @@ class TransactionalLogTest {
         assertThat(values).contains("kept").doesNotContain("overwritten", "aborted");
     }
 
+    @Test
+    void aMarkerOlderThanDeleteRetentionIsKeptThatLongAfterItsDataIsCleanedAway() {
+        // given a committed transaction whose marker is already older than delete.retention.ms when its only
+        // record is overwritten
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 400).withCompaction(true, 10_000, 0.01);
+        log = TestLogs.open0(dir, config, time);
+        keyed(P1, "k1", "old");
+        end(log, P1, true);
+        time.sleep(20_000);
+        for (int i = 0; i < 40; i++) {
+            String key = i == 0 ? "k1" : "other-" + (i % 4);
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    key.getBytes(), ("v" + i).getBytes())), 0);
+        }
+
+        // when compacted, the record goes but the marker stays, stamped with its delete horizon (Kafka's KIP-534)
+        log.compact(log.logEndOffset());
+        assertThat(markers()).isEqualTo(1);
+
+        // when compacted again before that horizon the marker stays; after it, the marker goes
+        time.sleep(5_000);
+        log.compact(log.logEndOffset());
+        assertThat(markers()).isEqualTo(1);
+        time.sleep(6_000);
+        for (int i = 0; i < 40; i++) {
+            log.appendAsLeader(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(time.milliseconds(),
+                    ("other-" + (i % 4)).getBytes(), ("w" + i).getBytes())), 0);
+        }
+        log.compact(log.logEndOffset());
+        assertThat(markers()).isZero();
+    }
+
     /** Control batches in the whole log (a read returns one segment's batches at most). */
     private int markers() {
         int markers = 0;

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -21,6 +22,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +36,9 @@ import io.cairn.storage.LogConfig;
  * Log compaction for cleanup.policy=compact: rewrites closed segments keeping only the latest record of
  * each key, and drops a key's tombstone (null value) once it is older than delete.retention.ms. Data of aborted
  * transactions is dropped and never counts as a key's latest record. A transaction marker is kept while any
- * record of its transaction is, and until it is older than delete.retention.ms (so that a consumer that read the
- * transaction's data sees it end); then it is dropped too. The segments' aborted-transaction index entries are
+ * record of its transaction is; the cleaning that finds none left stamps the marker's batch with a delete horizon
+ * of delete.retention.ms from then (so that a consumer that read the transaction's data sees it end), and a
+ * cleaning after the horizon drops it, as Kafka does (KIP-534). The segments' aborted-transaction index entries are
  * kept (offsets do not change; an entry whose data is gone filters nothing). Runs when the uncleaned ("dirty")
  * share of the closed log reaches min.cleanable.dirty.ratio.
  *
@@ -143,8 +147,19 @@ public final class LogCleaner {
                     for (FileChannelRecordBatch batch : source.records().batches()) {
                         if (batch.isControlBatch() && batch.hasProducerId()) {
                             boolean dataKept = Boolean.TRUE.equals(transactionDataKept.remove(batch.producerId()));
-                            if (!dataKept && batch.maxTimestamp() <= deleteHorizonMs) {
-                                recordsBefore++; // a marker with nothing left to mark, past delete.retention.ms
+                            if (!dataKept) {
+                                // A marker with nothing left to mark: Kafka's rule (KIP-534), kept for
+                                // delete.retention.ms from the cleaning that first finds it so, then dropped.
+                                recordsBefore++;
+                                OptionalLong horizon = batch.deleteHorizonMs();
+                                if (horizon.isEmpty()) {
+                                    recordsAfter++;
+                                    target.append(withDeleteHorizon(batch, config, nowMs + config.deleteRetentionMs()),
+                                            nowMs);
+                                } else if (horizon.getAsLong() > nowMs) {
+                                    recordsAfter++;
+                                    target.append(whole(batch), nowMs);
+                                }
                                 continue;
                             }
                         }
@@ -255,6 +270,23 @@ public final class LogCleaner {
         batch.writeTo(buffer);
         buffer.flip();
         return MemoryRecords.readableRecords(buffer);
+    }
+
+    /** A control batch rewritten with its delete horizon set (the batch header's, as Kafka's cleaner sets it). */
+    private static MemoryRecords withDeleteHorizon(RecordBatch batch, LogConfig config, long deleteHorizonMs) {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.max(64, batch.sizeInBytes() + 16));
+        MemoryRecordsBuilder builder = new MemoryRecordsBuilder(new ByteBufferOutputStream(buffer),
+                RecordBatch.MAGIC_VALUE_V2,
+                Compression.NONE, batch.timestampType(), batch.baseOffset(), batch.maxTimestamp(),
+                batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.isTransactional(), true,
+                batch.partitionLeaderEpoch(), buffer.capacity(), deleteHorizonMs);
+        try (CloseableIterator<Record> records = records(batch, config)) {
+            while (records.hasNext()) {
+                Record record = records.next();
+                builder.appendControlRecordWithOffset(record.offset(), new SimpleRecord(record));
+            }
+        }
+        return builder.build();
     }
 
     private static MemoryRecords rebuild(RecordBatch batch, List<Record> kept) {
