@@ -36,7 +36,13 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     static final long ADD_RETRY_BACKOFF_MS = 20;
-    static final long ADD_RETRY_MAX_MS = 100;
+    /**
+     * Kafka's default is 100 ms (add.partitions.to.txn.retry.backoff.max.ms), after which the client's produce
+     * retries with its own backoff (retry.backoff.ms, 100 ms growing to 1 s): on a 3-node cluster completing the
+     * previous transaction often takes longer than 100 ms, and that backoff tripled the transactional end-to-end
+     * p99 (docs/benchmarks.md). Asking here for longer costs one small request per 20 ms instead.
+     */
+    static final long ADD_RETRY_MAX_MS = 1_000;
 
     private final int nodeId;
     private final Supplier<MetadataImage> image;
@@ -56,9 +62,9 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
     /**
      * With {@code add} (transaction version 2), CONCURRENT_TRANSACTIONS is asked again every
      * {@value #ADD_RETRY_BACKOFF_MS} ms for up to {@value #ADD_RETRY_MAX_MS} ms, as Kafka's partition leader does
-     * (add.partitions.to.txn.retry.backoff.ms and .max.ms): it is the common answer while the producer's previous
-     * transaction writes its markers, which a version 2 producer does not wait for, and a produce is expensive for
-     * the client to retry.
+     * (add.partitions.to.txn.retry.backoff.ms and .max.ms, with a longer bound): it is the common answer while the
+     * producer's previous transaction writes its markers, which a version 2 producer does not wait for, and a
+     * produce is expensive for the client to retry.
      */
     @Override
     public CompletableFuture<Map<TopicPartition, Errors>> verify(String transactionalId, long producerId,
