@@ -9,21 +9,13 @@ import java.util.List;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,14 +42,7 @@ class TransactionVerificationIT {
             try (Admin admin = node.admin()) {
                 admin.createTopics(List.of(new NewTopic(TP.topic(), 1, (short) 1))).all().get();
             }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ((FindCoordinatorResponseData) client.call(
-                    ApiKeys.FIND_COORDINATOR, new FindCoordinatorRequestData().setKeyType((byte) 1)
-                            .setCoordinatorKeys(List.of(TXN_ID)), (short) 4)).coordinators().get(0).errorCode() == 0);
-            InitProducerIdResponseData init = Awaitility.await().atMost(Duration.ofSeconds(30)).until(
-                    () -> (InitProducerIdResponseData) client.call(ApiKeys.INIT_PRODUCER_ID,
-                            new InitProducerIdRequestData().setTransactionalId(TXN_ID).setTransactionTimeoutMs(60_000)
-                                    .setProducerId(-1).setProducerEpoch((short) -1), (short) 4),
-                    r -> r.errorCode() == 0);
+            InitProducerIdResponseData init = RawTransactions.init(client, TXN_ID, (short) 4);
             long pid = init.producerId();
             short epoch = init.producerEpoch();
             Partition partition = node.node().replicas().partition(TP).orElseThrow();
@@ -98,13 +83,6 @@ class TransactionVerificationIT {
 
     private static Errors produce(RawClient client, long pid, short epoch, int sequence, String value)
             throws Exception {
-        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence,
-                new SimpleRecord(value.getBytes()));
-        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5_000)
-                .setTransactionalId(TXN_ID);
-        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(TP.topic()).setPartitionData(List.of(
-                new ProduceRequestData.PartitionProduceData().setIndex(TP.partition()).setRecords(records))));
-        ProduceResponseData response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 11);
-        return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+        return RawTransactions.produce(client, TXN_ID, TP, pid, epoch, sequence, value, (short) 11);
     }
 }

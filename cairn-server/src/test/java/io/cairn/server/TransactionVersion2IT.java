@@ -15,26 +15,17 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.EndTxnResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
-import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -142,14 +133,7 @@ class TransactionVersion2IT {
             try (Admin admin = node.admin()) {
                 admin.createTopics(List.of(new NewTopic(tp.topic(), 1, (short) 1))).all().get();
             }
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> ((FindCoordinatorResponseData) client.call(
-                    ApiKeys.FIND_COORDINATOR, new FindCoordinatorRequestData().setKeyType((byte) 1)
-                            .setCoordinatorKeys(List.of(txnId)), (short) 4)).coordinators().get(0).errorCode() == 0);
-            InitProducerIdResponseData init = Awaitility.await().atMost(Duration.ofSeconds(30)).until(
-                    () -> (InitProducerIdResponseData) client.call(ApiKeys.INIT_PRODUCER_ID,
-                            new InitProducerIdRequestData().setTransactionalId(txnId).setTransactionTimeoutMs(60_000)
-                                    .setProducerId(-1).setProducerEpoch((short) -1), (short) 5),
-                    r -> r.errorCode() == 0);
+            InitProducerIdResponseData init = RawTransactions.init(client, txnId, (short) 5);
             long pid = init.producerId();
             short epoch = init.producerEpoch();
             Partition partition = node.node().replicas().partition(tp).orElseThrow();
@@ -189,13 +173,6 @@ class TransactionVersion2IT {
 
     private static Errors produce(RawClient client, String txnId, TopicPartition tp, long pid, short epoch,
                                   int sequence, String value) throws Exception {
-        MemoryRecords records = MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence,
-                new SimpleRecord(value.getBytes()));
-        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5_000)
-                .setTransactionalId(txnId);
-        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(tp.topic()).setPartitionData(List.of(
-                new ProduceRequestData.PartitionProduceData().setIndex(tp.partition()).setRecords(records))));
-        ProduceResponseData response = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 12);
-        return Errors.forCode(response.responses().iterator().next().partitionResponses().get(0).errorCode());
+        return RawTransactions.produce(client, txnId, tp, pid, epoch, sequence, value, (short) 12);
     }
 }
