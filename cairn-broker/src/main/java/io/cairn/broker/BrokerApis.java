@@ -107,7 +107,7 @@ public final class BrokerApis {
                 .add(new SyncGroupHandler(groups))
                 .add(new HeartbeatHandler(groups))
                 .add(new LeaveGroupHandler(groups))
-                .add(new OffsetCommitHandler(groups))
+                .add(new OffsetCommitHandler(groups, image))
                 .add(new TxnOffsetCommitHandler(groups, verifier))
                 .add(new OffsetFetchHandler(groups))
                 .add(new OffsetDeleteHandler(groups))
