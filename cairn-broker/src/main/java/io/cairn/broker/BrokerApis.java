@@ -108,7 +108,7 @@ public final class BrokerApis {
                 .add(new HeartbeatHandler(groups))
                 .add(new LeaveGroupHandler(groups))
                 .add(new OffsetCommitHandler(groups, image))
-                .add(new TxnOffsetCommitHandler(groups, verifier))
+                .add(new TxnOffsetCommitHandler(groups, verifier, image))
                 .add(new OffsetFetchHandler(groups))
                 .add(new OffsetDeleteHandler(groups))
                 .add(new ListGroupsHandler(groups))

@@ -14,12 +14,16 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * OffsetCommit (here through the Admin API's AlterConsumerGroupOffsets) for partitions that do not exist: Kafka
- * answers UNKNOWN_TOPIC_OR_PARTITION for those and stores the others (issue 20, point 1).
+ * answers UNKNOWN_TOPIC_OR_PARTITION for those and stores the others (issue 20, point 1); TxnOffsetCommit too.
  */
 class OffsetCommitUnknownTopicIT {
 
@@ -55,6 +59,26 @@ class OffsetCommitUnknownTopicIT {
                     Map.of(missing, new OffsetAndMetadata(1))).all().get())
                     .hasCauseInstanceOf(UnknownTopicOrPartitionException.class);
             assertThat(admin.listConsumerGroupOffsets("h").partitionsToOffsetAndMetadata().get()).isEmpty();
+        }
+    }
+
+    @Test
+    void transactionalOffsetsOfPartitionsThatDoNotExistAreRefused() throws Exception {
+        try (TestNode node = TestNode.start(dataDir); RawClient client = new RawClient(node.node().port())) {
+            // when a producer commits offsets in its transaction for a topic that does not exist
+            TxnOffsetCommitRequestData request = new TxnOffsetCommitRequestData().setTransactionalId("t")
+                    .setGroupId("g").setProducerId(1).setProducerEpoch((short) 0)
+                    .setTopics(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic()
+                            .setName("missing").setPartitions(List.of(
+                                    new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                                            .setPartitionIndex(0).setCommittedOffset(3)))));
+            TxnOffsetCommitResponseData response = (TxnOffsetCommitResponseData) client.call(
+                    ApiKeys.TXN_OFFSET_COMMIT, request, (short) 3);
+
+            // then the partition is answered UNKNOWN_TOPIC_OR_PARTITION, as Kafka answers
+            assertThat(response.topics()).singleElement().satisfies(topic -> assertThat(topic.partitions())
+                    .singleElement().satisfies(p -> assertThat(Errors.forCode(p.errorCode()))
+                            .isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION)));
         }
     }
 }

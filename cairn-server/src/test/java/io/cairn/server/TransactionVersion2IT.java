@@ -75,7 +75,9 @@ class TransactionVersion2IT {
      */
     private static List<Short> runTransactions(TestNode node, Admin admin, String transactionalId)
             throws Exception {
-        admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get();
+        // the topic the offsets are for must exist (Kafka refuses offsets of partitions that do not)
+        admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1), new NewTopic("input", 1, (short) 1)))
+                .all().get();
         List<Short> epochs = new ArrayList<>();
         TopicPartition consumed = new TopicPartition("input", 0);
         try (KafkaProducer<String, String> producer = node.producer(Map.of(

@@ -1,12 +1,17 @@
 package io.cairn.broker.handlers;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.txn.TransactionVerifier;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.TopicImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import org.apache.kafka.common.TopicPartition;
@@ -36,10 +41,13 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
 
     private final GroupCoordinatorRuntime groups;
     private final TransactionVerifier verifier;
+    private final Supplier<MetadataImage> image;
 
-    public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups, TransactionVerifier verifier) {
+    public TxnOffsetCommitHandler(GroupCoordinatorRuntime groups, TransactionVerifier verifier,
+                                  Supplier<MetadataImage> image) {
         this.groups = groups;
         this.verifier = verifier;
+        this.image = image;
     }
 
     @Override
@@ -54,11 +62,47 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, TxnOffsetCommitRequest request) {
-        TxnOffsetCommitRequestData data = request.data();
+        TxnOffsetCommitRequestData requested = request.data();
         short version = context.apiVersion();
-        if (data.groupId() == null || data.groupId().isEmpty()) {
-            return CompletableFuture.completedFuture(errorResponse(data, Errors.INVALID_GROUP_ID, version));
+        if (requested.groupId() == null || requested.groupId().isEmpty()) {
+            return CompletableFuture.completedFuture(errorResponse(requested, Errors.INVALID_GROUP_ID, version));
         }
+        // As Kafka: partitions that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION, the others committed.
+        TxnOffsetCommitRequestData data = requested.duplicate().setTopics(new ArrayList<>());
+        TxnOffsetCommitRequestData missing = requested.duplicate().setTopics(new ArrayList<>());
+        MetadataImage current = image.get();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : requested.topics()) {
+            Optional<TopicImage> topicImage = current.topic(topic.name());
+            TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic known = topic.duplicate()
+                    .setPartitions(new ArrayList<>());
+            TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic unknown = topic.duplicate()
+                    .setPartitions(new ArrayList<>());
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : topic.partitions()) {
+                boolean exists = topicImage.isPresent() && topicImage.get().partitions().containsKey(p.partitionIndex());
+                (exists ? known : unknown).partitions().add(p);
+            }
+            if (!known.partitions().isEmpty()) {
+                data.topics().add(known);
+            }
+            if (!unknown.partitions().isEmpty()) {
+                missing.topics().add(unknown);
+            }
+        }
+        if (missing.topics().isEmpty()) {
+            return commitToGroup(data, version);
+        }
+        TxnOffsetCommitResponseData unknownAnswer = response(missing, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        if (data.topics().isEmpty()) {
+            return CompletableFuture.completedFuture(unknownAnswer);
+        }
+        return commitToGroup(data, version).thenApply(response -> {
+            ((TxnOffsetCommitResponseData) response).topics().addAll(unknownAnswer.topics());
+            return response;
+        });
+    }
+
+    /** The commit of partitions that exist: v5+ first adds the group's partition to the transaction. */
+    private CompletableFuture<ApiMessage> commitToGroup(TxnOffsetCommitRequestData data, short version) {
         int partition = groups.partitionFor(data.groupId());
         if (version < 5) {
             return commit(data, partition, version);
@@ -88,7 +132,11 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
     /** Every partition of the request with {@code error}, mapped for the client as Kafka does. */
     static TxnOffsetCommitResponseData errorResponse(TxnOffsetCommitRequestData request, Errors error,
                                                      short version) {
-        Errors mapped = clientError(error, version);
+        return response(request, clientError(error, version));
+    }
+
+    /** Every partition of the request with {@code error}, as it is. */
+    private static TxnOffsetCommitResponseData response(TxnOffsetCommitRequestData request, Errors mapped) {
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
         for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic topic : request.topics()) {
             TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic topicResponse =
