@@ -65,17 +65,56 @@ public final class CairnCluster implements AutoCloseable {
         return start(root, size, Map.of());
     }
 
+    /**
+     * As above, with node overrides. A Raft port is chosen free and bound only when its node starts, so another
+     * process (on CI, another test JVM) can take it in between: a fresh cluster that finds one taken starts again
+     * from an empty root on new ports, up to {@value #START_ATTEMPTS} times.
+     */
     public static CairnCluster start(Path root, int size, Map<String, Object> overrides) throws Exception {
-        CairnCluster cluster = new CairnCluster(root, size, overrides);
-        try {
-            for (int id = 1; id <= size; id++) {
-                cluster.startNode(id);
+        for (int attempt = 1; ; attempt++) {
+            CairnCluster cluster = new CairnCluster(root, size, overrides);
+            try {
+                for (int id = 1; id <= size; id++) {
+                    cluster.startNode(id);
+                }
+                cluster.awaitAllRegistered(Duration.ofSeconds(60));
+                return cluster;
+            } catch (Exception | Error e) {
+                cluster.close();
+                if (attempt >= START_ATTEMPTS || !portTaken(e)) {
+                    throw e;
+                }
+                deleteRecursively(root);
             }
-            cluster.awaitAllRegistered(Duration.ofSeconds(60));
-            return cluster;
-        } catch (Exception | Error e) {
-            cluster.close();
-            throw e;
+        }
+    }
+
+    private static final int START_ATTEMPTS = 3;
+
+    /** Whether a start failed because a port it was given is bound by someone else. */
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (portTaken(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
         }
     }
 
