@@ -179,20 +179,14 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * KIP-890 part 1: starts verifying {@code producerId}'s transaction before its first transactional batch here.
+     * KIP-890: starts verifying {@code producerId}'s transaction before its first transactional batch here.
+     * {@code bumpsEpoch} for a client of transaction version 2, whose next transaction may start here at the epoch
+     * of its previous transaction's marker before that marker arrives (the marker then does not end this
+     * verification).
      *
      * @return the guard to pass to {@link #appendAsLeader(MemoryRecords, int, AppendOrigin, Verification)} once
      *         the transaction coordinator confirmed this partition is in the producer's ongoing transaction, or
-     *         null when its transaction is already open here
-     */
-    public synchronized Object startTransactionVerification(long producerId) {
-        return startTransactionVerification(producerId, (short) -1, false);
-    }
-
-    /**
-     * As above, for a produce at {@code producerEpoch}; {@code bumpsEpoch} for a client of transaction version 2,
-     * whose next transaction may start here at the epoch of its previous transaction's marker before that marker
-     * arrives (the marker then does not end this verification).
+     *         null when its transaction is already open here at {@code producerEpoch}
      */
     public synchronized Object startTransactionVerification(long producerId, short producerEpoch,
                                                             boolean bumpsEpoch) {

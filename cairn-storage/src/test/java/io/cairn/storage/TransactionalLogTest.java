@@ -224,7 +224,7 @@ class TransactionalLogTest {
     void aVerificationEndedByAMarkerCannotOpenATransaction() {
         // given a producer verified (KIP-890) for its next transaction here, and an abort marker written meanwhile
         log = TestLogs.open0(dir, TestLogs.config(), time);
-        Object guard = log.startTransactionVerification(P1);
+        Object guard = log.startTransactionVerification(P1, EPOCH, false);
         log.appendTransactionMarker(P1, EPOCH, false, 7, 0);
         MemoryRecords late = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 0,
                 TestLogs.records(10L, "late"));
@@ -237,9 +237,9 @@ class TransactionalLogTest {
         assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(log.logEndOffset());
 
         // and a fresh verification lets it open its transaction, after which no guard is needed
-        Object fresh = log.startTransactionVerification(P1);
+        Object fresh = log.startTransactionVerification(P1, EPOCH, false);
         log.appendAsLeader(late, 0, AppendOrigin.CLIENT, new PartitionLog.Verification(fresh));
-        assertThat(log.startTransactionVerification(P1)).isNull();
+        assertThat(log.startTransactionVerification(P1, EPOCH, false)).isNull();
         assertThat(log.lastStableOffset(log.logEndOffset())).isEqualTo(1);
     }
 
@@ -295,8 +295,8 @@ class TransactionalLogTest {
         // given two produce requests of one producer's new transaction here, both verifying before either appends
         // (a client keeps up to 5 requests in flight per connection)
         log = TestLogs.open0(dir, TestLogs.config(), time);
-        Object first = log.startTransactionVerification(P1);
-        Object second = log.startTransactionVerification(P1);
+        Object first = log.startTransactionVerification(P1, EPOCH, false);
+        Object second = log.startTransactionVerification(P1, EPOCH, false);
         MemoryRecords a = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 0,
                 TestLogs.records(10L, "a"));
         MemoryRecords b = MemoryRecords.withTransactionalRecords(Compression.NONE, P1, EPOCH, 1,

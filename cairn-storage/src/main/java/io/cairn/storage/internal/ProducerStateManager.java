@@ -149,24 +149,18 @@ public final class ProducerStateManager {
 
     /**
      * Starts a verification of {@code producerId}'s transaction before its first transactional batch here: returns
-     * the guard to hand to the append once the coordinator confirmed the partition is in the transaction, or
-     * null when the producer's transaction is already open here at that epoch (nothing to verify). A verification already
-     * started and not ended by a marker is shared, as Kafka's verification state entry is: a producer pipelines
-     * up to 5 produce requests per connection, and a second request's verification must not invalidate the
-     * first's before that one appended (it would fail with InvalidTxnState).
-     */
-    public Object startVerification(long producerId) {
-        return startVerification(producerId, (short) -1, false);
-    }
-
-    /**
-     * As above, for a produce at {@code epoch}. A client of transaction version 2 ({@code bumpsEpoch}) starts its
-     * next transaction at the epoch its previous one's markers carry, and may do so before such a marker reaches
-     * this partition; that marker then leaves the verification alone (Kafka's rule), while any other marker ends it.
+     * the guard to hand to the append once the coordinator confirmed the partition is in the transaction, or null
+     * when the producer's transaction is already open here at {@code epoch} (nothing to verify). A verification
+     * already started and not ended by a marker is shared, as Kafka's verification state entry is: a producer
+     * pipelines up to 5 produce requests per connection, and a second request's verification must not invalidate
+     * the first's before that one appended (it would fail with InvalidTxnState). A client of transaction version 2
+     * ({@code bumpsEpoch}) starts its next transaction at the epoch its previous one's markers carry, and may do so
+     * before such a marker reaches this partition; that marker then leaves the verification alone (Kafka's rule),
+     * while any other marker ends it.
      */
     public Object startVerification(long producerId, short epoch, boolean bumpsEpoch) {
         ProducerEntry entry = producers.get(producerId);
-        if (entry != null && entry.currentTxnFirstOffset() >= 0 && (epoch < 0 || entry.epoch() == epoch)) {
+        if (entry != null && entry.currentTxnFirstOffset() >= 0 && entry.epoch() == epoch) {
             return null;
         }
         VerificationGuard guard = verificationGuards.computeIfAbsent(producerId,
