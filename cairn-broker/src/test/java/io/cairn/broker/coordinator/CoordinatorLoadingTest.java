@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -162,6 +163,29 @@ class CoordinatorLoadingTest {
                 .anyMatch(m -> m.contains("at offset 1 ")).anyMatch(m -> m.contains("at offset 2 "))
                 .anyMatch(m -> m.contains("at offset 3 ")).anyMatch(m -> m.contains("at offset 4 "))
                 .anyMatch(m -> m.contains("at offset 5 "));
+    }
+
+    @Test
+    void aWriteWithAStringTheRecordCannotHoldIsRefusedAndNothingIsWritten() throws Exception {
+        // given an active group coordinator
+        MetadataImage image = withTopicLedHere(GroupConfig.OFFSETS_TOPIC);
+        replicas.onImage(SERVING, image);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                scheduler, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        String tooLong = "\uFFFD".repeat(11_000); // what 11,000 bytes that are not UTF-8 decode to: 33,000 bytes
+
+        // when a commit names a group whose id does not fit an int16 length
+        CompletableFuture<OffsetCommitResponseData> committed =
+                groups.write(0, shard -> shard.offsets().commit(commit(tooLong)));
+
+        // then it fails as Kafka's does (UNKNOWN_SERVER_ERROR) and nothing reaches the log
+        assertThat(committed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .satisfies(e -> assertThat(Errors.forException(e.getCause())).isEqualTo(Errors.UNKNOWN_SERVER_ERROR))
+                .withCauseInstanceOf(StringTooLongException.class);
+        assertThat(partition(GroupConfig.OFFSETS_TOPIC).log().logEndOffset()).isZero();
+        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isZero();
     }
 
     @Test
