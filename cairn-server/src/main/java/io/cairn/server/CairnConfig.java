@@ -120,6 +120,8 @@ public final class CairnConfig extends AbstractConfig {
         // The coordinators' settings are read later by their own definitions; a bad value fails here, named.
         io.cairn.broker.group.GroupConfig.fromBrokerConfigs(originals());
         io.cairn.broker.txn.TransactionConfig.fromBrokerConfigs(originals());
+        // So are the topic defaults (log.segment.bytes, ...): Kafka refuses to start with a bad one.
+        io.cairn.metadata.config.TopicConfigs.validateNodeSettings(allAsStrings());
         this.listener = Listener.parse(LISTENERS, getString(LISTENERS));
         if (getInt(BROKER_SESSION_TIMEOUT_MS) <= 2 * getInt(BROKER_HEARTBEAT_INTERVAL_MS)) {
             throw new org.apache.kafka.common.config.ConfigException(BROKER_SESSION_TIMEOUT_MS + " ("

@@ -41,6 +41,11 @@ class ClusterConfigTest {
                 .hasMessageContaining("max.connections.per.ip.overrides").hasMessageContaining("host:count");
         assertThat(new CairnConfig(Map.of("max.connections.per.ip.overrides", "10.0.0.1:5, batch-host:0"))
                 .perIpOverrides()).containsOnly(Map.entry("10.0.0.1", 5), Map.entry("batch-host", 0));
+        assertThatThrownBy(() -> new CairnConfig(Map.of("log.segment.bytes", "4096")))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("log.segment.bytes").hasMessageContaining("at least 1048576");
+        assertThat(new CairnConfig(Map.of("cairn.internal.segment.bytes", "4096")).allAsStrings())
+                .containsEntry("cairn.internal.segment.bytes", "4096");
         assertThatThrownBy(() -> new CairnConfig(Map.of("offsets.topic.num.partitions", "0")))
                 .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
                 .hasMessageContaining("offsets.topic.num.partitions");

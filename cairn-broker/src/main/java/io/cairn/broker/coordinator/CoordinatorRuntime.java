@@ -1,6 +1,5 @@
 package io.cairn.broker.coordinator;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -455,8 +454,9 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                 if (record.offset() < offset || !record.hasKey()) {
                     continue;
                 }
-                replayStored(partition, loading.shard(), batch, record.key(), record.hasValue() ? record.value() : null);
-                loading.replayed()[0]++;
+                if (replayStored(partition, loading.shard(), batch, record)) {
+                    loading.replayed()[0]++;
+                }
             }
         } catch (InvalidRecordException | CorruptRecordException e) {
             log.warn("{}Skipping the rest of an unreadable batch of {}-{} at offset {}: {}", logPrefix, kind.topic(),
@@ -464,19 +464,34 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         }
     }
 
-    private void replayStored(int partition, S shard, RecordBatch batch, ByteBuffer key, ByteBuffer value) {
+    /**
+     * Parses and replays one stored record. A record that cannot be read (an unknown version or type, a truncated
+     * key or value, a length past its end) is skipped with one WARN naming its partition and offset, so that the
+     * rest of the partition loads and the shard becomes active; Kafka's loader skips only unknown record types and
+     * fails the load on anything else, which leaves every group of the partition without a coordinator.
+     *
+     * @return whether the record was replayed
+     */
+    private boolean replayStored(int partition, S shard, RecordBatch batch, Record stored) {
         R record;
         try {
-            record = kind.parse(key, value);
+            record = kind.parse(stored.key(), stored.hasValue() ? stored.value() : null);
         } catch (RuntimeException e) {
-            log.warn("{}Skipping an unreadable record of {}-{}: {}", logPrefix, kind.topic(), partition,
-                    e.toString());
-            return;
+            log.warn("{}Skipping the unreadable record at offset {} of {}-{}: {}", logPrefix, stored.offset(),
+                    kind.topic(), partition, e.toString());
+            return false;
         }
-        if (batch.isTransactional()) {
-            shard.replayTransactional(record, batch.producerId(), batch.producerEpoch());
-        } else {
-            shard.replay(record);
+        try {
+            if (batch.isTransactional()) {
+                shard.replayTransactional(record, batch.producerId(), batch.producerEpoch());
+            } else {
+                shard.replay(record);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            log.error("{}Skipping the record at offset {} of {}-{}, which could not be replayed", logPrefix,
+                    stored.offset(), kind.topic(), partition, e);
+            return false;
         }
     }
 

@@ -1,11 +1,13 @@
 package io.cairn.broker.group;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 import io.cairn.broker.coordinator.StoredRecord;
+import io.cairn.broker.coordinator.StringTooLongException;
 
 /**
  * One record of {@code __consumer_offsets}, in Cairn's own versioned binary format. The key names what the
@@ -28,6 +30,10 @@ public sealed interface CoordinatorRecord extends StoredRecord {
     short VALUE_VERSION = 0;
     byte OFFSET_TYPE = 0;
     byte GROUP_TYPE = 1;
+    /** The longest string the format holds: its length is an int16. */
+    int MAX_STRING_BYTES = Short.MAX_VALUE;
+    /** The fewest bytes a member of a group value takes: four null strings, two int32s, two null byte arrays. */
+    int MIN_MEMBER_BYTES = 4 * 2 + 2 * 4 + 2 * 4;
 
     String groupId();
 
@@ -96,11 +102,22 @@ public sealed interface CoordinatorRecord extends StoredRecord {
     }
 
     /**
-     * Parses a record read from the log.
+     * Parses a record read from the log. Every length and count is checked against the bytes left before anything
+     * is allocated, so a record with absurd lengths (produced by a client before produce to internal topics was
+     * refused, or damaged on disk) is refused, never an OutOfMemoryError.
      *
-     * @throws IllegalArgumentException an unknown version or type (written by a newer Cairn)
+     * @throws IllegalArgumentException an unknown version or type (written by a newer Cairn), or a key or value
+     *                                  that is truncated, has a length or count past its end, or trailing bytes
      */
     static CoordinatorRecord parse(ByteBuffer key, ByteBuffer value) {
+        try {
+            return parseUnchecked(key, value);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("Truncated __consumer_offsets record", e);
+        }
+    }
+
+    private static CoordinatorRecord parseUnchecked(ByteBuffer key, ByteBuffer value) {
         Reader k = new Reader(key);
         short keyVersion = k.int16();
         if (keyVersion != KEY_VERSION) {
@@ -119,11 +136,16 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             case OFFSET_TYPE: {
                 String topic = k.string();
                 int partition = k.int32();
+                k.requireFullyRead("key");
                 OffsetValue offset = v == null ? null
                         : new OffsetValue(v.int64(), v.int32(), v.string(), v.int64());
+                if (v != null) {
+                    v.requireFullyRead("value");
+                }
                 return new Offset(group, topic, partition, offset);
             }
             case GROUP_TYPE: {
+                k.requireFullyRead("key");
                 if (v == null) {
                     return new Group(group, null);
                 }
@@ -132,12 +154,13 @@ public sealed interface CoordinatorRecord extends StoredRecord {
                 String protocolName = v.string();
                 String leader = v.string();
                 long stateTs = v.int64();
-                int count = v.int32();
+                int count = v.count(MIN_MEMBER_BYTES);
                 List<MemberValue> members = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
                     members.add(new MemberValue(v.string(), v.string(), v.string(), v.string(), v.int32(), v.int32(),
                             v.bytes(), v.bytes()));
                 }
+                v.requireFullyRead("value");
                 return new Group(group, new GroupValue(protocolType, generation, protocolName, leader, stateTs,
                         members));
             }
@@ -183,11 +206,19 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             return this;
         }
 
+        /**
+         * @throws StringTooLongException a string of more than {@link #MAX_STRING_BYTES} UTF-8 bytes: its length would
+         *                                not fit, and a cut string would be another id
+         */
         Writer string(String s) {
             if (s == null) {
                 return int16((short) -1);
             }
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            if (b.length > MAX_STRING_BYTES) {
+                throw new StringTooLongException("A string of " + b.length + " bytes does not fit a "
+                        + "__consumer_offsets record (at most " + MAX_STRING_BYTES + ")");
+            }
             int16((short) b.length);
             ensure(b.length);
             buf.put(b);
@@ -241,7 +272,7 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             if (len < 0) {
                 return null;
             }
-            byte[] b = new byte[len];
+            byte[] b = new byte[within(len)];
             buf.get(b);
             return new String(b, StandardCharsets.UTF_8);
         }
@@ -251,9 +282,34 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             if (len < 0) {
                 return null;
             }
-            byte[] b = new byte[len];
+            byte[] b = new byte[within(len)];
             buf.get(b);
             return b;
+        }
+
+        /** A count of items of at least {@code minItemBytes} each, checked against the bytes left. */
+        int count(int minItemBytes) {
+            int count = buf.getInt();
+            if (count < 0 || count > buf.remaining() / minItemBytes) {
+                throw new IllegalArgumentException("A count of " + count + " in a __consumer_offsets record with "
+                        + buf.remaining() + " bytes left");
+            }
+            return count;
+        }
+
+        void requireFullyRead(String what) {
+            if (buf.hasRemaining()) {
+                throw new IllegalArgumentException(buf.remaining() + " unexpected trailing bytes in a "
+                        + "__consumer_offsets " + what);
+            }
+        }
+
+        private int within(int len) {
+            if (len > buf.remaining()) {
+                throw new IllegalArgumentException("A length of " + len + " in a __consumer_offsets record with "
+                        + buf.remaining() + " bytes left");
+            }
+            return len;
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import io.cairn.broker.coordinator.StringTooLongException;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -190,7 +191,8 @@ public record TransactionRecord(String transactionalId, TransactionMetadata meta
     private static int stringSize(String s) {
         int n = s.getBytes(StandardCharsets.UTF_8).length;
         if (n > Short.MAX_VALUE) {
-            throw new IllegalArgumentException("String of " + n + " bytes is too long for __transaction_state");
+            throw new StringTooLongException("A string of " + n + " bytes does not fit a __transaction_state record "
+                    + "(at most " + Short.MAX_VALUE + ")");
         }
         return 2 + n;
     }

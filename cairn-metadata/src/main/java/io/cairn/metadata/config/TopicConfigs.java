@@ -32,8 +32,24 @@ import org.apache.kafka.common.record.TimestampType;
  */
 public final class TopicConfigs {
 
+    /** Kafka 4's minimum of {@code segment.bytes} and {@code log.segment.bytes}: 1 MiB. */
+    public static final int MIN_SEGMENT_BYTES = 1024 * 1024;
+
+    /**
+     * A static node property for tests only, Cairn's counterpart of Kafka's {@code internal.segment.bytes}: when
+     * set, every partition log of the node rolls its segments at this size, below {@link #MIN_SEGMENT_BYTES}.
+     * Unlike Kafka's, it is not a topic config: a client can set it neither on a topic (CreateTopics,
+     * AlterConfigs answer "Unknown topic config name") nor as a dynamic broker config, so the bound holds for
+     * everything a client sends.
+     */
+    public static final String INTERNAL_SEGMENT_BYTES = "cairn.internal.segment.bytes";
+
     /** The topic config definitions. */
     public static final ConfigDef DEF = define();
+
+    private static final ConfigDef NODE_INTERNAL = new ConfigDef()
+            .defineInternal(INTERNAL_SEGMENT_BYTES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.atLeast(1),
+                    Importance.LOW, "Tests only: the segment size of every log of the node.");
 
     /** Topic config name -> the broker settings that give its default, highest priority first. */
     private static final Map<String, List<BrokerKey>> BROKER_KEYS = brokerKeys();
@@ -51,9 +67,9 @@ public final class TopicConfigs {
                         TopicConfig.RETENTION_MS_DOC)
                 .define(TopicConfig.RETENTION_BYTES_CONFIG, Type.LONG, -1L, Importance.MEDIUM,
                         TopicConfig.RETENTION_BYTES_DOC)
-                // Kafka 4 requires 1 MiB; Cairn keeps the 3.x floor so tests can roll small segments.
-                .define(TopicConfig.SEGMENT_BYTES_CONFIG, Type.INT, 1024 * 1024 * 1024, Range.atLeast(14),
-                        Importance.MEDIUM, TopicConfig.SEGMENT_BYTES_DOC)
+                // Kafka 4's floor; tests that need small segments use the node-only INTERNAL_SEGMENT_BYTES.
+                .define(TopicConfig.SEGMENT_BYTES_CONFIG, Type.INT, 1024 * 1024 * 1024,
+                        Range.atLeast(MIN_SEGMENT_BYTES), Importance.MEDIUM, TopicConfig.SEGMENT_BYTES_DOC)
                 .define(TopicConfig.SEGMENT_MS_CONFIG, Type.LONG, week, Range.atLeast(1), Importance.MEDIUM,
                         TopicConfig.SEGMENT_MS_DOC)
                 .define(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Type.INT, 1024 * 1024 + 12, Range.atLeast(0),
@@ -199,6 +215,35 @@ public final class TopicConfigs {
     }
 
     /**
+     * Validates a node's static settings that give topic defaults ({@code log.segment.bytes}, ...) and
+     * {@link #INTERNAL_SEGMENT_BYTES}, so that a bad value fails the node's start, named, as Kafka's does, rather
+     * than the first log created with it.
+     *
+     * @throws ConfigException naming the first invalid property
+     */
+    public static void validateNodeSettings(Map<String, String> staticBroker) {
+        for (Map.Entry<String, String> e : new TreeMap<>(staticBroker).entrySet()) {
+            if (topicConfigForBrokerKey(e.getKey()).isPresent()) {
+                Optional<String> error = validateBrokerConfig(e.getKey(), e.getValue());
+                if (error.isPresent()) {
+                    throw new ConfigException(e.getKey(), e.getValue(), error.get());
+                }
+            }
+        }
+        internalSegmentBytes(staticBroker);
+    }
+
+    /** The test-only segment size of the node's logs, if set. @throws ConfigException a value that is not >= 1 */
+    private static Optional<Integer> internalSegmentBytes(Map<String, String> staticBroker) {
+        String value = staticBroker.get(INTERNAL_SEGMENT_BYTES);
+        if (value == null) {
+            return Optional.empty();
+        }
+        return Optional.of((Integer) NODE_INTERNAL.parse(Map.of(INTERNAL_SEGMENT_BYTES, value))
+                .get(INTERNAL_SEGMENT_BYTES));
+    }
+
+    /**
      * The topic defaults the broker settings give, as topic config name -> value, for the settings present.
      * {@code log.retention.ms} beats {@code log.retention.minutes} beats {@code log.retention.hours}.
      */
@@ -266,14 +311,17 @@ public final class TopicConfigs {
         return DEF.parse(merged);
     }
 
-    /** The partition-log settings for a topic. Invalid broker settings throw ConfigException. */
+    /**
+     * The partition-log settings for a topic; {@link #INTERNAL_SEGMENT_BYTES} in the node's static settings
+     * replaces its segment size. Invalid broker settings throw ConfigException.
+     */
     public static LogConfig logConfig(Map<String, String> staticBroker, Map<String, String> dynamicBrokerDefault,
                                       Map<String, String> topicOverrides) {
         Map<String, Object> v = effective(staticBroker, dynamicBrokerDefault, topicOverrides);
         @SuppressWarnings("unchecked")
         List<String> policy = (List<String>) v.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         return new LogConfig(
-                (Integer) v.get(TopicConfig.SEGMENT_BYTES_CONFIG),
+                internalSegmentBytes(staticBroker).orElse((Integer) v.get(TopicConfig.SEGMENT_BYTES_CONFIG)),
                 (Long) v.get(TopicConfig.SEGMENT_MS_CONFIG),
                 (Long) v.get(TopicConfig.RETENTION_MS_CONFIG),
                 (Long) v.get(TopicConfig.RETENTION_BYTES_CONFIG),

@@ -1,12 +1,14 @@
 package io.cairn.metadata.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
 
 import io.cairn.storage.LogConfig;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +63,36 @@ class TopicConfigsTest {
     }
 
     @Test
+    void segmentBytesBelowKafkasMinimumIsRefusedWithKafkasMessage() {
+        // then
+        assertThat(TopicConfigs.validate(Map.of("segment.bytes", "1048575"))).get().asString()
+                .isEqualTo("Invalid value 1048575 for configuration segment.bytes: Value must be at least 1048576");
+        assertThat(TopicConfigs.validate(Map.of("segment.bytes", "14"))).isPresent();
+        assertThat(TopicConfigs.validate(Map.of("segment.bytes", "1048576"))).isEmpty();
+        assertThat(TopicConfigs.validateBrokerConfig("log.segment.bytes", "4096")).get().asString()
+                .contains("Value must be at least 1048576");
+        assertThatThrownBy(() -> TopicConfigs.validateNodeSettings(Map.of("log.segment.bytes", "4096")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("log.segment.bytes")
+                .hasMessageContaining("Value must be at least 1048576");
+    }
+
+    @Test
+    void onlyTheNodesOwnSettingsCanMakeSegmentsSmallerThanTheMinimum() {
+        // given
+        Map<String, String> node = Map.of(TopicConfigs.INTERNAL_SEGMENT_BYTES, "2048");
+        // when
+        TopicConfigs.validateNodeSettings(node);
+        LogConfig config = TopicConfigs.logConfig(node, Map.of(), Map.of("segment.bytes", "2097152"));
+        // then
+        assertThat(config.segmentBytes()).isEqualTo(2048);
+        assertThat(TopicConfigs.validate(Map.of(TopicConfigs.INTERNAL_SEGMENT_BYTES, "2048"))).get().asString()
+                .contains("Unknown topic config name");
+        assertThat(TopicConfigs.validateBrokerConfig(TopicConfigs.INTERNAL_SEGMENT_BYTES, "2048")).isPresent();
+        assertThatThrownBy(() -> TopicConfigs.validateNodeSettings(Map.of(TopicConfigs.INTERNAL_SEGMENT_BYTES, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(TopicConfigs.INTERNAL_SEGMENT_BYTES);
+    }
+
+    @Test
     void logConfigDefaultsEqualKafkasAndStorages() {
         // then
         assertThat(TopicConfigs.logConfig(Map.of(), Map.of(), Map.of())).isEqualTo(LogConfig.defaults());
@@ -69,12 +101,12 @@ class TopicConfigsTest {
     @Test
     void logConfigLayersBrokerDynamicAndTopicOverrides() {
         // when
-        LogConfig config = TopicConfigs.logConfig(Map.of("log.retention.hours", "1", "log.segment.bytes", "2048"),
-                Map.of("log.segment.bytes", "4096"),
+        LogConfig config = TopicConfigs.logConfig(Map.of("log.retention.hours", "1", "log.segment.bytes", "2097152"),
+                Map.of("log.segment.bytes", "4194304"),
                 Map.of("cleanup.policy", "compact", "message.timestamp.type", "LogAppendTime"));
         // then
         assertThat(config.retentionMs()).isEqualTo(3_600_000L);
-        assertThat(config.segmentBytes()).isEqualTo(4096);
+        assertThat(config.segmentBytes()).isEqualTo(4_194_304);
         assertThat(config.compact()).isTrue();
         assertThat(config.delete()).isFalse();
         assertThat(config.timestampType()).isEqualTo(TimestampType.LOG_APPEND_TIME);

@@ -1,0 +1,261 @@
+package io.cairn.broker.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.cairn.broker.group.CoordinatorRecord;
+import io.cairn.broker.group.GroupConfig;
+import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.txn.TransactionConfig;
+import io.cairn.broker.txn.TransactionCoordinator;
+import io.cairn.broker.txn.TransactionMetadata;
+import io.cairn.broker.txn.TransactionRecord;
+import io.cairn.broker.txn.TransactionState;
+import io.cairn.broker.txn.TxnMarkerWriter;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.TopicRecord;
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.LogManager;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.Time;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A coordinator whose partition holds records it cannot read (absurd lengths, unknown versions, cut short, or
+ * readable but impossible to replay) skips each with one log line naming its partition and offset, loads the rest
+ * and serves. The records are written straight to the partition's log, as a produce to an internal topic is
+ * refused.
+ */
+class CoordinatorLoadingTest {
+
+    private static final MetadataImage SERVING = MetadataImage.EMPTY.apply(new MetadataBatch(1, 1, 1, List.of(
+            new ClusterIdRecord("c", (short) 1),
+            new RegisterBrokerRecord(1, "h", 9092, null, 1, false),
+            new BrokerFencingChange(1, 1, false))));
+
+    @TempDir
+    Path dir;
+
+    private ScheduledExecutorService scheduler;
+    private ExecutorService loop;
+    private LogManager logManager;
+    private ReplicaManager replicas;
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    @BeforeEach
+    void startNode() {
+        scheduler = Executors.newScheduledThreadPool(1);
+        loop = Executors.newSingleThreadExecutor();
+        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager.startup();
+        ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
+            @Override
+            public LogConfig logConfig(Map<String, String> topicOverrides) {
+                return LogConfig.defaults();
+            }
+
+            @Override
+            public int minInsyncReplicas(Map<String, String> topicOverrides) {
+                return 1;
+            }
+        };
+        replicas = new ReplicaManager(1, logManager, settings, scheduler,
+                new Partition.Settings(1, Time.SYSTEM, (topicId, tp, epoch, partitionEpoch, isr) ->
+                        new CompletableFuture<>(), 30_000, broker -> true),
+                (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
+        replicas.onImage(MetadataImage.EMPTY, SERVING);
+        events.start();
+        ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).addAppender(events);
+    }
+
+    @AfterEach
+    void stopNode() {
+        ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).detachAppender(events);
+        replicas.shutdown();
+        logManager.close();
+        loop.shutdownNow();
+        scheduler.shutdownNow();
+    }
+
+    @Test
+    void theGroupCoordinatorSkipsWhatItCannotReadAndLoadsTheRest() throws Exception {
+        // given a __consumer_offsets partition led here whose one batch holds bad records between good ones
+        MetadataImage image = withTopicLedHere(GroupConfig.OFFSETS_TOPIC);
+        replicas.onImage(SERVING, image);
+        byte[] groupKey = new CoordinatorRecord.Group("bad", null).key();
+        Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
+        CoordinatorRecord.Group stable = new CoordinatorRecord.Group("g3", new CoordinatorRecord.GroupValue(
+                "consumer", 1, "range", "m1", 0L, List.of(new CoordinatorRecord.MemberValue("m1", null, "c", "/h",
+                30_000, 10_000, new byte[0], new byte[0]))));
+        partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE,
+                offset("g1", 5),
+                // offset 1: a group of 2^31-1 members in a few bytes (an OutOfMemoryError when believed)
+                new SimpleRecord(0L, groupKey, groupValue("consumer", Integer.MAX_VALUE)),
+                // offset 2: an offset's metadata string of 30,000 bytes in a 20-byte value
+                new SimpleRecord(0L, new CoordinatorRecord.Offset("bad", "t", 0, null).key(),
+                        ByteBuffer.allocate(2 + 8 + 4 + 2 + 4).putShort((short) 0).putLong(1).putInt(0)
+                                .putShort((short) 30_000).array()),
+                // offset 3: a key of an unknown version
+                new SimpleRecord(0L, new byte[] {0, 9, 1}, new byte[] {0, 0}),
+                // offset 4: a key cut short
+                new SimpleRecord(0L, new byte[] {0}, null),
+                // offset 5: readable, but no Cairn writes a group without a protocol type: its replay fails
+                new SimpleRecord(0L, groupKey, groupValue(null, 0)),
+                offset("g2", 7),
+                new SimpleRecord(0L, stable.key(), stable.value())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 8);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                scheduler, loop, new Random(1));
+
+        // when the coordinator takes the partition over
+        groups.onImage(MetadataImage.EMPTY, image);
+
+        // then the good records are loaded and the coordinator serves
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(groups.read(0, shard -> shard.groupCount()).get(5, TimeUnit.SECONDS)).isEqualTo(3);
+        assertThat(groups.read(0, shard -> shard.offsets().fetch("g2", null).topics().get(0).partitions().get(0)
+                .committedOffset()).get(5, TimeUnit.SECONDS)).isEqualTo(7);
+        OffsetCommitResponseData committed = groups.write(0, shard -> shard.offsets().commit(commit("g4")))
+                .get(10, TimeUnit.SECONDS);
+        assertThat(Errors.forCode(committed.topics().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
+        // and each bad record was logged once, with its partition and offset
+        assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .hasSize(5)
+                .allMatch(m -> m.contains("__consumer_offsets-0"))
+                .anyMatch(m -> m.contains("at offset 1 ")).anyMatch(m -> m.contains("at offset 2 "))
+                .anyMatch(m -> m.contains("at offset 3 ")).anyMatch(m -> m.contains("at offset 4 "))
+                .anyMatch(m -> m.contains("at offset 5 "));
+    }
+
+    @Test
+    void aWriteWithAStringTheRecordCannotHoldIsRefusedAndNothingIsWritten() throws Exception {
+        // given an active group coordinator
+        MetadataImage image = withTopicLedHere(GroupConfig.OFFSETS_TOPIC);
+        replicas.onImage(SERVING, image);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                scheduler, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        String tooLong = "\uFFFD".repeat(11_000); // what 11,000 bytes that are not UTF-8 decode to: 33,000 bytes
+
+        // when a commit names a group whose id does not fit an int16 length
+        CompletableFuture<OffsetCommitResponseData> committed =
+                groups.write(0, shard -> shard.offsets().commit(commit(tooLong)));
+
+        // then it fails as Kafka's does (UNKNOWN_SERVER_ERROR) and nothing reaches the log
+        assertThat(committed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .satisfies(e -> assertThat(Errors.forException(e.getCause())).isEqualTo(Errors.UNKNOWN_SERVER_ERROR))
+                .withCauseInstanceOf(StringTooLongException.class);
+        assertThat(partition(GroupConfig.OFFSETS_TOPIC).log().logEndOffset()).isZero();
+        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void theTransactionCoordinatorSkipsWhatItCannotReadAndLoadsTheRest() throws Exception {
+        // given a __transaction_state partition led here holding bad records between good ones
+        MetadataImage image = withTopicLedHere(TransactionConfig.TRANSACTION_STATE_TOPIC);
+        replicas.onImage(SERVING, image);
+        Partition partition = partition(TransactionConfig.TRANSACTION_STATE_TOPIC);
+        TransactionRecord good = TransactionRecord.of(new TransactionMetadata("t1", 10, -1, (short) 0, (short) -1,
+                60_000, TransactionState.EMPTY, java.util.Set.of(), -1, 0));
+        byte[] absurd = ByteBuffer.allocate(2 + 8 + 8 + 2 + 2 + 4 + 1 + 8 + 8 + 4).putShort((short) 0).putLong(11)
+                .putLong(-1).putShort((short) 0).putShort((short) -1).putInt(60_000).put((byte) 0).putLong(-1)
+                .putLong(0).putInt(Integer.MAX_VALUE).array();
+        partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(0L, good.key(), good.value()),
+                new SimpleRecord(0L, TransactionRecord.tombstone("bad").key(), absurd),
+                new SimpleRecord(0L, new byte[] {0, 0, 0x7f, (byte) 0xff, 'x'}, null)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 3);
+        TransactionCoordinator txns = new TransactionCoordinator(1, Time.SYSTEM, TransactionConfig.defaults(), null,
+                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), scheduler, loop, 1);
+
+        // when the coordinator takes the partition over
+        txns.onImage(MetadataImage.EMPTY, image);
+
+        // then the good record is loaded and the coordinator serves
+        await().atMost(Duration.ofSeconds(10)).until(() -> !txns.anyLoading().get(5, TimeUnit.SECONDS)
+                && txns.describe("t1").handle((s, e) -> e == null).get(5, TimeUnit.SECONDS));
+        assertThat(txns.describe("t1").get(5, TimeUnit.SECONDS).producerId()).isEqualTo(10);
+        assertThat(events.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .hasSize(2)
+                .allMatch(m -> m.contains("__transaction_state-0"))
+                .anyMatch(m -> m.contains("at offset 1 ")).anyMatch(m -> m.contains("at offset 2 "));
+    }
+
+    private static MetadataImage withTopicLedHere(String topic) {
+        Uuid id = Uuid.randomUuid();
+        return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(new TopicRecord(topic, id),
+                new PartitionRecord(id, 0, List.of(1), List.of(1), 1, 0, 0, null, null))));
+    }
+
+    private Partition partition(String topic) {
+        return replicas.partition(new TopicPartition(topic, 0)).orElseThrow();
+    }
+
+    private static SimpleRecord offset(String group, long offset) {
+        CoordinatorRecord.Offset record = new CoordinatorRecord.Offset(group, "t", 0,
+                new CoordinatorRecord.OffsetValue(offset, -1, "", 0L));
+        return new SimpleRecord(0L, record.key(), record.value());
+    }
+
+    /** A group value with {@code members} claimed and none present. */
+    private static byte[] groupValue(String protocolType, int members) {
+        byte[] type = protocolType == null ? null : protocolType.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer v = ByteBuffer.allocate(64).putShort((short) 0);
+        if (type == null) {
+            v.putShort((short) -1);
+        } else {
+            v.putShort((short) type.length).put(type);
+        }
+        v.putInt(1).putShort((short) -1).putShort((short) -1).putLong(0L).putInt(members);
+        byte[] out = new byte[v.position()];
+        v.flip().get(out);
+        return out;
+    }
+
+    private static OffsetCommitRequestData commit(String group) {
+        return new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+                .setTopics(List.of(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t")
+                        .setPartitions(List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                .setPartitionIndex(0).setCommittedOffset(3)))));
+    }
+}
