@@ -14,6 +14,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeCluster: the cluster id, the controller and the registered brokers, from the committed image
@@ -55,6 +56,9 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
             return CompletableFuture.completedFuture(response
                     .setErrorCode(Errors.UNSUPPORTED_ENDPOINT_TYPE.code())
                     .setErrorMessage("Cairn nodes serve the broker endpoint type only"));
+        }
+        if (request.data().includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(AuthorizedOperations.all(ResourceType.CLUSTER));
         }
         boolean includeFenced = request.data().includeFencedBrokers();
         for (BrokerImage broker : current.brokers().values()) {

@@ -13,6 +13,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * DescribeGroups: state, protocol and members (with subscriptions and assignments once Stable) of each
@@ -44,9 +45,16 @@ public final class DescribeGroupsHandler implements ApiHandler<DescribeGroupsReq
                             .setErrorCode(Errors.forException(error.getCause() != null ? error.getCause() : error)
                                     .code())));
         }
+        boolean withOperations = version >= 3 && request.data().includeAuthorizedOperations();
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
             DescribeGroupsResponseData response = new DescribeGroupsResponseData();
-            futures.forEach(f -> response.groups().add(f.join()));
+            for (CompletableFuture<DescribedGroup> future : futures) {
+                DescribedGroup group = future.join();
+                if (withOperations && group.errorCode() == Errors.NONE.code()) {
+                    group.setAuthorizedOperations(AuthorizedOperations.all(ResourceType.GROUP));
+                }
+                response.groups().add(group);
+            }
             return response;
         });
     }

@@ -28,6 +28,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * Metadata: brokers, controller and topics, all read from one committed image. Unknown topics are
@@ -103,6 +104,11 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
                 .setControllerId(ControllerIds.reachable(image, controllerId));
+        // Versions 8 to 10 carry the cluster's operations (later ones moved them to DescribeCluster).
+        if (request.version() >= 8 && request.version() <= 10 && data.includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(AuthorizedOperations.all(ResourceType.CLUSTER));
+        }
+        boolean topicOperations = request.version() >= 8 && data.includeTopicAuthorizedOperations();
         for (BrokerImage broker : image.brokers().values()) {
             if (!broker.fenced()) {
                 response.brokers().add(new MetadataResponseBroker()
@@ -113,14 +119,14 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             }
         }
         if (request.isAllTopics()) {
-            image.topicsByName().values().forEach(topic -> response.topics().add(describe(topic)));
+            image.topicsByName().values().forEach(topic -> response.topics().add(describe(topic, topicOperations)));
             return response;
         }
         for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
             Optional<TopicImage> topic = requested.name() != null
                     ? image.topic(requested.name())
                     : image.topic(requested.topicId());
-            response.topics().add(topic.map(MetadataHandler::describe).orElseGet(() -> missing(requested)));
+            response.topics().add(topic.map(t -> describe(t, topicOperations)).orElseGet(() -> missing(requested)));
         }
         return response;
     }
@@ -140,11 +146,15 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
     }
 
-    private static MetadataResponseTopic describe(TopicImage topic) {
+    /** @param withOperations whether to report the operations allowed on it (unknown topics never get them) */
+    private static MetadataResponseTopic describe(TopicImage topic, boolean withOperations) {
         MetadataResponseTopic described = new MetadataResponseTopic()
                 .setName(topic.name())
                 .setTopicId(topic.id())
                 .setIsInternal(Topic.isInternal(topic.name()));
+        if (withOperations) {
+            described.setTopicAuthorizedOperations(AuthorizedOperations.all(ResourceType.TOPIC));
+        }
         for (PartitionImage partition : topic.partitions().values()) {
             described.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(partition.partition())
