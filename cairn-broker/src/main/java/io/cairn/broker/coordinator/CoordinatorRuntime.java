@@ -409,10 +409,14 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         if (roles.get(partition) != loading) {
             return;
         }
-        long hw = p.highWatermark();
+        // Up to the log's end, not the high watermark: a new leader's high watermark can lag records its old
+        // leader committed and answered (learned only on the follower's next fetch), and this log is the
+        // partition's now, so all of it will be committed unless leadership moves on, which unloads the shard.
+        // Kafka's loaders read to the log end too.
+        long end = p.log().logEndOffset();
         long next = offset;
-        if (offset < hw) {
-            ReadResult read = p.log().read(Math.max(offset, p.log().logStartOffset()), LOAD_CHUNK_BYTES, hw, true);
+        if (offset < end) {
+            ReadResult read = p.log().read(Math.max(offset, p.log().logStartOffset()), LOAD_CHUNK_BYTES, end, true);
             for (RecordBatch batch : read.records().batches()) {
                 if (batch.isControlBatch()) {
                     if (batch.baseOffset() >= offset) {
@@ -425,7 +429,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                 next = batch.nextOffset();
             }
         }
-        if (next > offset && next < hw) {
+        if (next > offset && next < end) {
             long from = next;
             loop.execute(() -> loadChunk(partition, loading, p, from));
             return;

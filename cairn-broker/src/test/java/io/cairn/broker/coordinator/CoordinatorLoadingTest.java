@@ -165,6 +165,39 @@ class CoordinatorLoadingTest {
                 .anyMatch(m -> m.contains("at offset 5 "));
     }
 
+    /**
+     * A follower elected leader may hold the last records its old leader wrote, committed there and answered to
+     * their clients, with its own high watermark not yet past them (it learns the old leader's on its next fetch,
+     * which a killed or paused leader never answers). Loading only up to that high watermark left the coordinator
+     * without those records: a transaction coordinator then answered PRODUCER_FENCED to the producer whose end it
+     * had missed, and aborted a transaction with markers at an epoch the partitions refused, leaving it hanging.
+     * The new leader's log is the partition's from now on, so, as Kafka's loaders do, it loads up to its end.
+     */
+    @Test
+    void aNewLeaderLoadsTheRecordsItsHighWatermarkHasNotReachedYet() throws Exception {
+        // given a __consumer_offsets partition led here with a follower in the ISR that has fetched nothing yet
+        Uuid id = Uuid.randomUuid();
+        MetadataImage image = SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
+                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
+                new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
+                new PartitionRecord(id, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null))));
+        replicas.onImage(SERVING, image);
+        Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
+        partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g1", 5), offset("g2", 7)));
+        assertThat(partition.highWatermark()).isZero();
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                scheduler, loop, new Random(1));
+
+        // when the coordinator takes the partition over
+        groups.onImage(MetadataImage.EMPTY, image);
+
+        // then it has loaded both records, not only the committed prefix its high watermark names
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(groups.read(0, shard -> shard.offsets().fetch("g2", null).topics().get(0).partitions().get(0)
+                .committedOffset()).get(5, TimeUnit.SECONDS)).isEqualTo(7);
+    }
+
     @Test
     void aWriteWithAStringTheRecordCannotHoldIsRefusedAndNothingIsWritten() throws Exception {
         // given an active group coordinator
