@@ -51,7 +51,18 @@ public final class TestNode implements AutoCloseable {
 
     /** Stops the node cleanly and starts it again on the same data (on a new port). */
     public void restart() throws Exception {
+        restart(() -> { });
+    }
+
+    /** Work on the data directory while the node is stopped. */
+    public interface WhileStopped {
+        void run() throws Exception;
+    }
+
+    /** As {@link #restart()}, doing {@code whileStopped} (e.g. damaging a file) between the stop and the start. */
+    public void restart(WhileStopped whileStopped) throws Exception {
         node.close();
+        whileStopped.run();
         startNode();
     }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -48,6 +49,8 @@ public final class LogManager implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final long retentionCheckIntervalMs;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    /** Partitions whose log could not be loaded or created, and why: offline until the node restarts. */
+    private final ConcurrentHashMap<TopicPartition, KafkaStorageException> offline = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
     /** The metadata log's directory lives beside the partition logs, as in Kafka; it is not a partition log. */
     public static final String METADATA_DIR_PREFIX = "__cluster_metadata";
@@ -92,7 +95,9 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Loads every log found on disk (with default settings until {@link #getOrCreate} gives the real
-     * ones). Logs whose directory names no valid partition are skipped with a warning.
+     * ones). Logs whose directory names no valid partition are skipped with a warning. A log that cannot be
+     * loaded (a corrupt segment below its recovery point, an I/O error) does not stop the others: its partition
+     * is offline ({@link #offline}) with one ERROR line naming it, its directory and the reason.
      */
     public synchronized void startup() {
         try (Stream<Path> dirs = Files.list(dataDir)) {
@@ -105,10 +110,15 @@ public final class LogManager implements AutoCloseable {
                     log.warn("Skipping {}: its name is not <topic>-<partition>", dir);
                     continue;
                 }
-                Uuid topicId = Checkpoints.readTopicId(dir).orElse(Uuid.ZERO_UUID);
-                PartitionLog opened = PartitionLog.open(dir, tp.get(), topicId, LogConfig.defaults(), time);
-                opened.setRollFlusher(rollFlusher);
-                logs.put(tp.get(), opened);
+                try {
+                    // The topic id comes from the directory's partition.metadata (PartitionLog.open reads it).
+                    PartitionLog opened = PartitionLog.open(dir, tp.get(), Uuid.ZERO_UUID, LogConfig.defaults(),
+                            time);
+                    opened.setRollFlusher(rollFlusher);
+                    logs.put(tp.get(), opened);
+                } catch (IOException | RuntimeException e) {
+                    takeOffline(tp.get(), dir, e);
+                }
             }
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot load logs from " + dataDir, e);
@@ -122,7 +132,38 @@ public final class LogManager implements AutoCloseable {
                 FLUSH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS));
         tasks.add(scheduler.scheduleAtFixedRate(this::checkpointHighWatermarksFromSource, HW_CHECKPOINT_INTERVAL_MS,
                 HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS));
-        log.info("Loaded {} logs from {}", logs.size(), dataDir);
+        log.info("Loaded {} logs from {}{}", logs.size(), dataDir,
+                offline.isEmpty() ? "" : "; " + offline.size() + " partitions offline: " + offline.keySet());
+    }
+
+    /**
+     * Records that {@code topicPartition}'s log cannot be used until the node restarts, and says so once at
+     * ERROR. Kafka takes the whole log directory offline (and a broker whose only one fails stops); Cairn takes
+     * only the partition offline.
+     */
+    private KafkaStorageException takeOffline(TopicPartition topicPartition, Path dir, Exception cause) {
+        String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        KafkaStorageException error = new KafkaStorageException("The log of " + topicPartition + " in " + dir
+                + " is offline: " + reason, cause);
+        offline.put(topicPartition, error);
+        log.error("Partition {} is offline until the node restarts: its log in {} cannot be loaded: {} ({}); every "
+                + "request for it answers KAFKA_STORAGE_ERROR", topicPartition, dir, reason,
+                cause.getClass().getSimpleName());
+        log.debug("Why {} is offline", topicPartition, cause);
+        return error;
+    }
+
+    /**
+     * Why this partition's log is offline (it could not be loaded or created), or empty if it is not: a request
+     * for it then answers KAFKA_STORAGE_ERROR with this error. Thread-safe.
+     */
+    public Optional<KafkaStorageException> offline(TopicPartition topicPartition) {
+        return Optional.ofNullable(offline.get(topicPartition));
+    }
+
+    /** The partitions whose logs are offline. Thread-safe. */
+    public Set<TopicPartition> offlinePartitions() {
+        return Set.copyOf(offline.keySet());
     }
 
     /** Kafka's directory naming: the partition follows the last '-'. */
@@ -143,10 +184,21 @@ public final class LogManager implements AutoCloseable {
      * The log of this partition, created with {@code config} if absent. If a log exists for the same
      * name but another topic id (the topic was deleted and re-created while this node was down), the
      * old one is deleted first. An existing log whose settings differ from {@code config} is updated.
+     *
+     * @throws KafkaStorageException the partition is {@link #offline}, or its log cannot be opened or created
+     *                               now (it is then offline from now on)
      */
     public synchronized PartitionLog getOrCreate(TopicPartition topicPartition, Uuid topicId, LogConfig config) {
         PartitionLog existing = logs.get(topicPartition);
         Path dir = dirOf(topicPartition);
+        KafkaStorageException offlineError = offline.get(topicPartition);
+        if (offlineError != null) {
+            if (!ofOtherTopic(dir, topicId)) {
+                throw offlineError;
+            }
+            log.info("Deleting offline log {}: its topic was deleted and re-created as {}", dir, topicId);
+            offline.remove(topicPartition);
+        }
         try {
             if (existing != null && !sameTopic(existing.topicId(), topicId)) {
                 log.info("Deleting log {} of old topic id {} (now {})", dir, existing.topicId(), topicId);
@@ -173,8 +225,17 @@ public final class LogManager implements AutoCloseable {
             created.setRollFlusher(rollFlusher);
             logs.put(topicPartition, created);
             return created;
+        } catch (IOException | RuntimeException e) {
+            throw takeOffline(topicPartition, dir, e);
+        }
+    }
+
+    /** Whether the log in {@code dir} belongs to another topic than {@code topicId} (as far as both are known). */
+    private static boolean ofOtherTopic(Path dir, Uuid topicId) {
+        try {
+            return Checkpoints.readTopicId(dir).map(onDisk -> !sameTopic(onDisk, topicId)).orElse(false);
         } catch (IOException e) {
-            throw new KafkaStorageException("Cannot open log " + dir, e);
+            return false;
         }
     }
 
@@ -194,8 +255,9 @@ public final class LogManager implements AutoCloseable {
         return List.copyOf(logs.values());
     }
 
-    /** Deletes the partition's log and its directory, if present. */
+    /** Deletes the partition's log and its directory, if present (an offline one too). */
     public synchronized void delete(TopicPartition topicPartition) {
+        offline.remove(topicPartition);
         PartitionLog existing = logs.remove(topicPartition);
         if (existing != null) {
             existing.delete();
@@ -293,10 +355,13 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * The high watermarks in {@code replication-offset-checkpoint}; empty if the file does not exist.
-     * Thread-safe.
+     * The high watermarks in {@code replication-offset-checkpoint}; empty if the file does not exist or is
+     * malformed (a bad version line, count or entry, a negative partition or offset, bytes that are not text):
+     * a malformed file is logged once at WARN and removed, and every partition starts without a checkpointed
+     * high watermark (a follower learns it from its leader, a leader from its in-sync followers), as Kafka
+     * starts a partition missing from the file. Thread-safe.
      *
-     * @throws KafkaStorageException the file cannot be read or is malformed
+     * @throws KafkaStorageException the file exists but cannot be read
      */
     public Map<TopicPartition, Long> readHighWatermarks() {
         Path file = dataDir.resolve(HW_CHECKPOINT);
@@ -304,29 +369,46 @@ public final class LogManager implements AutoCloseable {
             if (!Files.exists(file)) {
                 return Map.of();
             }
+            List<String> lines;
             try {
-                List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
-                if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != 0) {
-                    throw new KafkaStorageException("Malformed " + file + ": bad version line");
-                }
-                int count = Integer.parseInt(lines.get(1).trim());
-                if (count < 0 || lines.size() < 2 + count) {
-                    throw new KafkaStorageException("Malformed " + file + ": expected " + count + " entries");
-                }
-                Map<TopicPartition, Long> out = new LinkedHashMap<>();
-                for (int i = 0; i < count; i++) {
-                    String[] parts = lines.get(2 + i).trim().split("\\s+");
-                    if (parts.length != 3) {
-                        throw new KafkaStorageException("Malformed " + file + " line: " + lines.get(2 + i));
-                    }
-                    out.put(new TopicPartition(parts[0], Integer.parseInt(parts[1])), Long.parseLong(parts[2]));
-                }
-                return out;
+                lines = Checkpoints.readLines(file);
             } catch (IOException e) {
                 throw new KafkaStorageException("Cannot read " + file, e);
-            } catch (NumberFormatException e) {
-                throw new KafkaStorageException("Malformed " + file + ": " + e.getMessage(), e);
             }
+            Optional<Map<TopicPartition, Long>> parsed = parseHighWatermarks(lines);
+            if (parsed.isEmpty()) {
+                Checkpoints.ignoreMalformed(file);
+            }
+            return parsed.orElse(Map.of());
+        }
+    }
+
+    /** Kafka's offset checkpoint format, or empty if {@code lines} are not one. */
+    private static Optional<Map<TopicPartition, Long>> parseHighWatermarks(List<String> lines) {
+        try {
+            if (lines.size() < 2 || Integer.parseInt(lines.get(0).trim()) != 0) {
+                return Optional.empty();
+            }
+            int count = Integer.parseInt(lines.get(1).trim());
+            if (count < 0 || lines.size() < 2 + count) {
+                return Optional.empty();
+            }
+            Map<TopicPartition, Long> out = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                String[] parts = lines.get(2 + i).trim().split("\\s+");
+                if (parts.length != 3) {
+                    return Optional.empty();
+                }
+                int partition = Integer.parseInt(parts[1]);
+                long offset = Long.parseLong(parts[2]);
+                if (partition < 0 || offset < 0) {
+                    return Optional.empty();
+                }
+                out.put(new TopicPartition(parts[0], partition), offset);
+            }
+            return Optional.of(out);
+        } catch (NumberFormatException e) {
+            return Optional.empty();
         }
     }
 

@@ -1,7 +1,6 @@
 package io.cairn.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,9 +10,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.KafkaStorageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import ch.qos.logback.classic.Level;
 
 class HighWatermarkCheckpointTest {
 
@@ -49,11 +51,39 @@ class HighWatermarkCheckpointTest {
     }
 
     @Test
-    void aMissingFileReadsAsEmptyAndAMalformedOneFails() throws IOException {
+    void aMissingFileReadsAsEmpty() {
         try (LogManager manager = manager()) {
             assertThat(manager.readHighWatermarks()).isEmpty();
-            Files.writeString(dataDir.resolve("replication-offset-checkpoint"), "0\n2\norders-eu 3 42\n");
-            assertThatThrownBy(manager::readHighWatermarks).isInstanceOf(KafkaStorageException.class);
+        }
+    }
+
+    /** Unreadable means absent: every partition starts without a checkpointed high watermark, none fails. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0\n2\norders-eu 3 42\n", "1\n1\norders-eu 3 42\n", "0\n1\norders-eu three 42\n",
+        "0\n1\norders-eu 3 42 7\n", "0\n1\norders-eu 3 -42\n", "0\n-1\n", "0\nx\n", "0\n", "", "\u0000\u0001garbage"})
+    void aMalformedFileReadsAsEmptyWithOneWarning(String content) throws IOException {
+        // given
+        Path file = dataDir.resolve("replication-offset-checkpoint");
+        try (LogManager manager = manager(); LogEvents events = LogEvents.capture()) {
+            Files.writeString(file, content);
+            // when
+            Map<TopicPartition, Long> read = manager.readHighWatermarks();
+            // then
+            assertThat(read).isEmpty();
+            assertThat(events.at(Level.WARN)).singleElement().asString().contains(file.toString());
+            assertThat(manager.readHighWatermarks()).isEmpty();
+            assertThat(events.at(Level.WARN)).hasSize(1);
+            manager.checkpointHighWatermarks(Map.of(orders, 5L));
+            assertThat(manager.readHighWatermarks()).isEqualTo(Map.of(orders, 5L));
+        }
+    }
+
+    @Test
+    void bytesThatAreNotTextReadAsEmpty() throws IOException {
+        try (LogManager manager = manager()) {
+            Files.write(dataDir.resolve("replication-offset-checkpoint"),
+                    new byte[] {'0', '\n', '1', '\n', 'a', ' ', '0', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
+            assertThat(manager.readHighWatermarks()).isEmpty();
         }
     }
 

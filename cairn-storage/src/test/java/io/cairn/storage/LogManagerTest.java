@@ -2,6 +2,7 @@ package io.cairn.storage;
 
 import static io.cairn.storage.TestLogs.batch;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,9 +14,12 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import ch.qos.logback.classic.Level;
 
 class LogManagerTest {
 
@@ -177,5 +181,56 @@ class LogManagerTest {
         manager.close();
         // then
         assertThat(Files.exists(dataDir.resolve("my-dashed-topic-12").resolve(".clean-shutdown"))).isTrue();
+    }
+
+    @Test
+    void aLogThatCannotLoadTakesOnlyItsPartitionOffline() throws Exception {
+        // given: two partitions closed cleanly, then the first batch of one has its length field overwritten
+        TopicPartition broken = new TopicPartition("orders", 0);
+        TopicPartition healthy = new TopicPartition("orders", 1);
+        Uuid topicId = Uuid.randomUuid();
+        try (LogManager manager = manager()) {
+            for (TopicPartition p : List.of(broken, healthy)) {
+                PartitionLog log = manager.getOrCreate(p, topicId, LogConfig.defaults());
+                log.appendAsLeader(batch(10L, "a", "b"), 0);
+                log.appendAsLeader(batch(10L, "c"), 0);
+            }
+        }
+        Path segment = dataDir.resolve("orders-0").resolve("00000000000000000000.log");
+        RecoveryTest.writeInt(segment, 8, 3);
+
+        // when
+        try (LogEvents events = LogEvents.capture(); LogManager manager = manager()) {
+            // then: the node's logs load, the broken one is offline and says why, once
+            assertThat(manager.get(healthy)).isPresent();
+            assertThat(manager.getOrCreate(healthy, topicId, LogConfig.defaults()).logEndOffset()).isEqualTo(3);
+            assertThat(manager.get(broken)).isEmpty();
+            assertThat(manager.offlinePartitions()).containsExactly(broken);
+            assertThat(manager.offline(broken)).get().extracting(Throwable::getMessage).asString()
+                    .contains("orders-0", segment.toString());
+            assertThatThrownBy(() -> manager.getOrCreate(broken, topicId, LogConfig.defaults()))
+                    .isInstanceOf(KafkaStorageException.class).hasMessageContaining(segment.toString());
+            assertThat(events.at(Level.ERROR)).singleElement().asString()
+                    .contains("orders-0", segment.toString(), "KAFKA_STORAGE_ERROR");
+            assertThat(segment).exists();
+        }
+    }
+
+    @Test
+    void anOfflineLogOfADeletedTopicMakesWayForItsSuccessor() throws Exception {
+        // given
+        Uuid oldId = Uuid.randomUuid();
+        try (LogManager manager = manager()) {
+            manager.getOrCreate(tp, oldId, LogConfig.defaults()).appendAsLeader(batch(10L, "old"), 0);
+        }
+        RecoveryTest.writeInt(dataDir.resolve("my-dashed-topic-12").resolve("00000000000000000000.log"), 8, 3);
+        try (LogManager manager = manager()) {
+            assertThat(manager.offlinePartitions()).containsExactly(tp);
+            // when: the topic was deleted and created again while the node was down
+            PartitionLog log = manager.getOrCreate(tp, Uuid.randomUuid(), LogConfig.defaults());
+            // then
+            assertThat(log.logEndOffset()).isZero();
+            assertThat(manager.offlinePartitions()).isEmpty();
+        }
     }
 }

@@ -4,6 +4,7 @@ import static io.cairn.storage.TestLogs.batch;
 import static io.cairn.storage.TestLogs.config;
 import static io.cairn.storage.TestLogs.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.junit.jupiter.api.Test;
@@ -108,6 +110,70 @@ class RecoveryTest {
     }
 
     @Test
+    void aCorruptBatchBelowTheRecoveryPointIsNeverTruncated() throws IOException {
+        // given: a cleanly closed log of three segments whose first has a bad index and a bad CRC in its middle
+        int batchSize = batch(10L, "value-0").sizeInBytes();
+        LogConfig config = TestLogs.withSegmentBytes(config(), batchSize * 3);
+        PartitionLog closed = TestLogs.open(dir, config, time);
+        for (int i = 0; i < 8; i++) {
+            closed.appendAsLeader(batch(10L, "value-" + i), 0);
+        }
+        closed.close();
+        Path first = dir.resolve("00000000000000000000.log");
+        Files.write(dir.resolve("00000000000000000000.index"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        flipByte(first, batchSize + batchSize - 3);
+        long[] sizes = {Files.size(first), Files.size(dir.resolve("00000000000000000003.log"))};
+
+        // when / then: the log cannot load, and nothing of it is gone
+        assertThatThrownBy(() -> TestLogs.open(dir, config, time))
+                .isInstanceOf(KafkaStorageException.class)
+                .hasMessageContaining(first.toString())
+                .hasMessageContaining("position " + batchSize);
+        assertThat(Files.size(first)).isEqualTo(sizes[0]);
+        assertThat(Files.size(dir.resolve("00000000000000000003.log"))).isEqualTo(sizes[1]);
+        assertThat(dir.resolve("00000000000000000006.log")).exists();
+    }
+
+    @Test
+    void aBatchLengthRunningPastTheEndOfATrustedSegmentIsNotTakenForItsEnd() throws IOException {
+        // given: a cleanly closed log whose last batch claims to be longer than the file
+        PartitionLog closed = TestLogs.open(dir, config(), time);
+        for (int i = 0; i < 3; i++) {
+            closed.appendAsLeader(batch(10L, "value-" + i), 0);
+        }
+        closed.close();
+        int batchSize = batch(10L, "value-0").sizeInBytes();
+        writeInt(dir.resolve("00000000000000000000.log"), 2L * batchSize + 8, 1_000_000);
+
+        // when / then: not a log of two records, silently
+        assertThatThrownBy(() -> TestLogs.open(dir, config(), time))
+                .isInstanceOf(KafkaStorageException.class)
+                .hasMessageContaining("00000000000000000000.log");
+    }
+
+    @Test
+    void aTrustedSegmentWithBadIndexesAndGoodDataHasItsIndexesRebuilt() throws IOException {
+        // given
+        int batchSize = batch(10L, "value-0").sizeInBytes();
+        LogConfig config = TestLogs.withIndexInterval(TestLogs.withSegmentBytes(config(), batchSize * 3), 1);
+        PartitionLog closed = TestLogs.open(dir, config, time);
+        for (int i = 0; i < 8; i++) {
+            closed.appendAsLeader(batch(1000L + i, "value-" + i), 0);
+        }
+        closed.close();
+        Files.write(dir.resolve("00000000000000000003.index"), new byte[] {9, 9, 9, 9, 9, 9, 9, 9});
+        Files.write(dir.resolve("00000000000000000003.timeindex"), new byte[] {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});
+
+        // when
+        try (PartitionLog log = TestLogs.open(dir, config, time)) {
+            // then
+            assertThat(readAll(log, 0)).extracting(Record::offset).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L);
+            assertThat(TestLogs.values(log.read(4, 1, Long.MAX_VALUE, true).records())).containsExactly("value-4");
+            assertThat(log.offsetForTimestamp(1004)).contains(new TimestampAndOffset(1004, 4, 0));
+        }
+    }
+
+    @Test
     void cleanCloseNeedsNoRecoveryAndWritesTheMarker() throws IOException {
         // given
         PartitionLog log = TestLogs.open(dir, config(), time);
@@ -129,6 +195,12 @@ class RecoveryTest {
             ByteBuffer slice = bytes.duplicate();
             slice.limit(slice.position() + length);
             channel.write(slice);
+        }
+    }
+
+    static void writeInt(Path file, long position, int value) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(4).putInt(0, value), position);
         }
     }
 

@@ -363,6 +363,53 @@ class TransactionalLogTest {
         assertThat(log.lastStableOffset(end)).isEqualTo(end - 1);
     }
 
+    /** A log over several segments with an abort in each, closed cleanly (every segment below the recovery point). */
+    private List<AbortedTxn> abortInEverySegmentAndClose(LogConfig config) {
+        PartitionLog closed = TestLogs.open0(dir, config, time);
+        for (int i = 0; i < 6; i++) {
+            txn(closed, P1, "value-" + i);
+            end(closed, P1, false);
+            txn(closed, P2, "other-" + i);
+            end(closed, P2, true);
+        }
+        List<AbortedTxn> expected = closed.abortedTransactions(0, closed.logEndOffset());
+        assertThat(expected).hasSize(6);
+        assertThat(closed.segmentCount()).isGreaterThan(3);
+        closed.close();
+        return expected;
+    }
+
+    @Test
+    void aMalformedTransactionIndexBelowTheRecoveryPointIsRebuiltFromTheLog() throws IOException {
+        // given
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 300);
+        List<AbortedTxn> expected = abortInEverySegmentAndClose(config);
+        Path index = dir.resolve("00000000000000000000" + TransactionIndex.SUFFIX);
+        byte[] content = Files.readAllBytes(index);
+        content[1] = 7;
+        Files.write(index, content);
+
+        // when
+        log = TestLogs.open(dir, config, time);
+
+        // then
+        assertThat(log.abortedTransactions(0, log.logEndOffset())).isEqualTo(expected);
+    }
+
+    @Test
+    void rebuildingTheIndexesOfOneSegmentLeavesTheLaterSegmentsAbortsAsTheyWere() throws IOException {
+        // given: the first segment's offset index is garbage
+        LogConfig config = TestLogs.withSegmentBytes(TestLogs.config(), 300);
+        List<AbortedTxn> expected = abortInEverySegmentAndClose(config);
+        Files.write(dir.resolve("00000000000000000000.index"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+
+        // when
+        log = TestLogs.open(dir, config, time);
+
+        // then: no abort indexed twice
+        assertThat(log.abortedTransactions(0, log.logEndOffset())).isEqualTo(expected);
+    }
+
     @Test
     void aFollowerCopiesTransactionsAndMarkersAndIndexesTheSameAborts() throws IOException {
         // given a leader with an aborted and an open transaction

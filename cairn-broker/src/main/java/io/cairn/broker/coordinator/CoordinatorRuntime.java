@@ -167,7 +167,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             }
             @SuppressWarnings("unchecked")
             Active<S> active = (Active<S>) role;
-            Partition p = replicas.partition(tp).orElseThrow(() -> new NotLeaderOrFollowerException("No partition "
+            Partition p = replicas.partitionOrThrow(tp, () -> new NotLeaderOrFollowerException("No partition "
                     + tp));
             long endOffset = p.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
                             transactionVersion)
@@ -254,7 +254,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         long endOffset;
         Partition p;
         try {
-            p = replicas.partition(tp).orElseThrow(() -> new NotLeaderOrFollowerException("No partition " + tp));
+            p = replicas.partitionOrThrow(tp, () -> new NotLeaderOrFollowerException("No partition " + tp));
             AppendResult appended = p.appendAsCoordinator(toRecords(result.records(), producer));
             endOffset = appended.lastOffset() + 1;
         } catch (RuntimeException e) {

@@ -55,8 +55,8 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
     private DeleteRecordsPartitionResult delete(TopicPartition tp, long offset) {
         DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult().setPartitionIndex(tp.partition());
         try {
-            Partition partition = replicas.partition(tp)
-                    .orElseThrow(() -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
+            Partition partition = replicas.partitionOrThrow(tp,
+                    () -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
             partition.requireLeader(Optional.empty());
             // Never into an unfinished transaction: up to the last stable offset (the high watermark when none is
             // open), and -1 ("up to the high watermark") means up to there.

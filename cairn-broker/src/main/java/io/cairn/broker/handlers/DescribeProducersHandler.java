@@ -65,7 +65,7 @@ public final class DescribeProducersHandler implements ApiHandler<DescribeProduc
     private PartitionResponse describe(MetadataImage current, TopicPartition tp) {
         PartitionResponse result = new PartitionResponse().setPartitionIndex(tp.partition());
         try {
-            Partition partition = replicas.partition(tp).orElseThrow(() -> {
+            Partition partition = replicas.partitionOrThrow(tp, () -> {
                 boolean known = current.topic(tp.topic()).map(t -> t.partitions().containsKey(tp.partition()))
                         .orElse(false);
                 return known ? new NotLeaderOrFollowerException("This node does not host " + tp)

@@ -193,8 +193,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                             : new UnknownTopicOrPartitionException("Unknown topic " + topic.topic());
                 }
                 TopicPartition tp = new TopicPartition(topicImage.get().name(), request.partition());
-                Partition partition = replicas.partition(tp)
-                        .orElseThrow(() -> topicImage.get().partitions().containsKey(tp.partition())
+                Partition partition = replicas.partitionOrThrow(tp,
+                        () -> topicImage.get().partitions().containsKey(tp.partition())
                                 ? new NotLeaderOrFollowerException("This node does not host " + tp)
                                 : new UnknownTopicOrPartitionException("Unknown partition " + tp));
                 Optional<Integer> epoch = Optional.of(request.currentLeaderEpoch());

@@ -72,8 +72,8 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
             if (!known) {
                 throw new UnknownTopicOrPartitionException("Unknown partition " + tp);
             }
-            Partition partition = replicas.partition(tp)
-                    .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
+            Partition partition = replicas.partitionOrThrow(tp,
+                    () -> new NotLeaderOrFollowerException("This node does not host " + tp));
             ReplicaRole.Leader leader = partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
             TimestampAndOffset found = find(partition, request.timestamp(), leader.leaderEpoch(), isolation);
             result.setTimestamp(found.timestamp()).setOffset(found.offset());

@@ -59,8 +59,8 @@ public final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetsForL
     private OffsetForLeaderEpochResponseData.EpochEndOffset endOffset(
             TopicPartition tp, OffsetForLeaderEpochRequestData.OffsetForLeaderPartition request) {
         try {
-            Partition partition = replicas.partition(tp)
-                    .orElseThrow(() -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
+            Partition partition = replicas.partitionOrThrow(tp,
+                    () -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
             partition.requireLeader(Optional.of(request.currentLeaderEpoch()));
             EpochEndOffset end = partition.log().endOffsetForEpoch(request.leaderEpoch());
             return result(tp.partition()).setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());

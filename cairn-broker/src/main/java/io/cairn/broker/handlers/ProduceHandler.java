@@ -357,8 +357,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             if (!topicImage.get().partitions().containsKey(tp.partition())) {
                 throw new UnknownTopicOrPartitionException("Unknown partition " + tp);
             }
-            Partition partition = replicas.partition(tp)
-                    .orElseThrow(() -> new NotLeaderOrFollowerException("This node does not host " + tp));
+            Partition partition = replicas.partitionOrThrow(tp,
+                    () -> new NotLeaderOrFollowerException("This node does not host " + tp));
             if (!(partitionData.records() instanceof MemoryRecords records)) {
                 throw new InvalidRecordException("Produce request for " + tp + " carries no record batches");
             }

@@ -18,6 +18,7 @@ import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,25 @@ public final class ReplicaManager implements MetadataListener {
         return Optional.ofNullable(partitions.get(topicPartition));
     }
 
+    /**
+     * The hosted partition, for a request about it.
+     *
+     * @param notHosted the error when this node does not host it
+     * @throws KafkaStorageException its log is offline (could not be loaded): KAFKA_STORAGE_ERROR, as Kafka
+     *                               answers for a partition in an offline log directory
+     */
+    public Partition partitionOrThrow(TopicPartition topicPartition, Supplier<? extends RuntimeException> notHosted) {
+        Partition partition = partitions.get(topicPartition);
+        if (partition != null) {
+            return partition;
+        }
+        Optional<KafkaStorageException> offline = logManager.offline(topicPartition);
+        if (offline.isPresent()) {
+            throw new KafkaStorageException("The log of " + topicPartition + " on this node is offline");
+        }
+        throw notHosted.get();
+    }
+
     public Collection<Partition> partitions() {
         return partitions.values();
     }
@@ -93,6 +113,16 @@ public final class ReplicaManager implements MetadataListener {
      * this node was down). Call once the metadata log has been replayed, never during replay.
      */
     public void deleteStrayLogs(MetadataImage image) {
+        for (TopicPartition tp : logManager.offlinePartitions()) {
+            boolean assigned = image.topic(tp.topic())
+                    .map(topic -> topic.partitions().get(tp.partition()))
+                    .filter(partition -> partition.replicas().contains(nodeId))
+                    .isPresent();
+            if (!assigned) {
+                log.info("{}Deleting stray offline log {}: the metadata no longer assigns it here", logPrefix, tp);
+                logManager.delete(tp);
+            }
+        }
         for (PartitionLog partitionLog : logManager.all()) {
             TopicPartition tp = partitionLog.topicPartition();
             boolean assigned = image.topic(tp.topic())
@@ -188,7 +218,13 @@ public final class ReplicaManager implements MetadataListener {
                 int minIsr = settings.minInsyncReplicas(topic.configs());
                 for (PartitionImage partition : topic.partitions().values()) {
                     if (partition.replicas().contains(nodeId)) {
-                        applyPartition(topic, partition, logConfig, minIsr);
+                        try {
+                            applyPartition(topic, partition, logConfig, minIsr);
+                        } catch (KafkaStorageException e) {
+                            // Its log is offline (LogManager said why): the node's other partitions go on.
+                            log.debug("{}Not hosting {}-{}: {}", logPrefix, topic.name(), partition.partition(),
+                                    e.getMessage());
+                        }
                     } else if (before.isPresent()) {
                         PartitionImage was = before.get().partitions().get(partition.partition());
                         if (was != null && was.replicas().contains(nodeId)) {

@@ -61,7 +61,7 @@ public final class TxnMarkerWriter {
                                 transactionVersion)
                         .thenApply(v -> Errors.NONE);
             }
-            Partition partition = replicas.partition(tp).orElseThrow(
+            Partition partition = replicas.partitionOrThrow(tp,
                     () -> new NotLeaderOrFollowerException("This node does not host " + tp));
             long required = partition.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
                             transactionVersion)

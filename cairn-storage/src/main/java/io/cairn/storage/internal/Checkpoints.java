@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Small files of a partition directory, written atomically (temp file, fsync, rename): offset
@@ -23,6 +25,8 @@ import org.apache.kafka.common.Uuid;
  * <p>Stateless and thread-safe; callers serialize writes to the same file.
  */
 public final class Checkpoints {
+
+    private static final Logger log = LoggerFactory.getLogger(Checkpoints.class);
 
     public static final String PARTITION_METADATA = "partition.metadata";
     private static final int VERSION = 0;
@@ -63,7 +67,13 @@ public final class Checkpoints {
         writeAtomically(file, (VERSION + "\n" + offset + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The offset in the checkpoint, or empty if it is absent or unreadable. */
+    /**
+     * The offset in the checkpoint, or empty if it is absent or malformed (not {@code 0\n<offset>\n} with a
+     * non-negative offset): a malformed one is logged at WARN, and the caller's fallback for a missing file
+     * applies (recovery from the first segment, the log start at the first segment's base).
+     *
+     * @throws IOException the file exists but cannot be read
+     */
     public static OptionalLong readOffset(Path file) throws IOException {
         if (!Files.exists(file)) {
             return OptionalLong.empty();
@@ -71,11 +81,15 @@ public final class Checkpoints {
         List<String> lines = readLines(file);
         try {
             if (lines.size() >= 2 && Integer.parseInt(lines.get(0).trim()) == VERSION) {
-                return OptionalLong.of(Long.parseLong(lines.get(1).trim()));
+                long offset = Long.parseLong(lines.get(1).trim());
+                if (offset >= 0) {
+                    return OptionalLong.of(offset);
+                }
             }
         } catch (NumberFormatException e) {
-            // fall through: treated as absent
+            // malformed: treated as absent
         }
+        ignoreMalformed(file);
         return OptionalLong.empty();
     }
 
@@ -102,7 +116,10 @@ public final class Checkpoints {
         return ("version: 0\ntopic_id: " + topicId + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The topic id in {@code partition.metadata}, or empty if the file is absent or malformed. */
+    /**
+     * The topic id in {@code partition.metadata}, or empty if the file is absent or malformed (logged at WARN:
+     * the id is then taken from the metadata and the file written again).
+     */
     public static Optional<Uuid> readTopicId(Path dir) throws IOException {
         Path file = dir.resolve(PARTITION_METADATA);
         if (!Files.exists(file)) {
@@ -113,18 +130,33 @@ public final class Checkpoints {
                 try {
                     return Optional.of(Uuid.fromString(line.substring("topic_id:".length()).trim()));
                 } catch (IllegalArgumentException e) {
-                    return Optional.empty();
+                    break;
                 }
             }
         }
+        ignoreMalformed(file);
         return Optional.empty();
+    }
+
+    /**
+     * Logs a malformed checkpoint once at WARN and removes it: from then on it is absent, as its readers
+     * already treat it, and the next write puts a good one in its place (until then a re-read, e.g. the
+     * cleaner's on every pass, does not warn again).
+     */
+    public static void ignoreMalformed(Path file) {
+        log.warn("Ignoring malformed {}: read as absent", file);
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.debug("Cannot remove malformed {}: {}", file, e.toString());
+        }
     }
 
     /**
      * The file's lines, bytes that are not UTF-8 read as replacement characters: a file with bad bytes is
      * then malformed (absent, to the readers above) instead of failing the whole log's opening.
      */
-    static List<String> readLines(Path file) throws IOException {
+    public static List<String> readLines(Path file) throws IOException {
         return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
     }
 }

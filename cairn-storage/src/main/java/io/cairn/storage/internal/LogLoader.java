@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,16 @@ public final class LogLoader {
     private LogLoader() {
     }
 
+    /**
+     * Loads the log in {@code dir}. Segments below the recovery point (all of them after a clean shutdown) are
+     * trusted: only the batches after their last index entry are read; one that does not read cleanly has its
+     * indexes rebuilt from a validation of every batch, but invalid data there is never truncated (it was
+     * flushed, and may hold acknowledged records): the log then cannot be loaded. Segments after the recovery
+     * point are validated and truncated at the first invalid batch, later segments deleted.
+     *
+     * @throws KafkaStorageException a segment below the recovery point is corrupt (the message names the file)
+     * @throws IOException           a file cannot be read or written
+     */
     public static Loaded load(Path dir, LogConfig config, ProducerStateManager producers) throws IOException {
         Files.createDirectories(dir);
         LogCleaner.completeInterruptedSwap(dir);
@@ -45,23 +58,36 @@ public final class LogLoader {
         long recoveryPoint = clean ? Long.MAX_VALUE
                 : Checkpoints.readOffset(dir.resolve(RECOVERY_CHECKPOINT)).orElse(0L);
         long checkpointedStart = Checkpoints.readOffset(dir.resolve(LOG_START_CHECKPOINT)).orElse(0L);
-        long[] firstRecovered = {Long.MAX_VALUE};
-        List<LogSegment> segments = loadSegments(dir, config, recoveryPoint, firstRecovered);
-        boolean fresh = segments.isEmpty();
-        if (fresh) {
-            segments.add(LogSegment.open(dir, checkpointedStart, config.indexIntervalBytes(),
-                    config.segmentIndexBytes()));
+        Set<Long> recovered = new HashSet<>();
+        List<LogSegment> segments = new ArrayList<>();
+        try {
+            loadSegments(dir, config, recoveryPoint, segments, recovered);
+            boolean fresh = segments.isEmpty();
+            if (fresh) {
+                segments.add(LogSegment.open(dir, checkpointedStart, config.indexIntervalBytes(),
+                        config.segmentIndexBytes()));
+            }
+            LogSegment active = segments.get(segments.size() - 1);
+            active.onActive(config.segmentIndexBytes());
+            long logEndOffset = active.nextOffset();
+            long logStartOffset = Math.max(segments.get(0).baseOffset(), Math.min(checkpointedStart, logEndOffset));
+            rebuildProducerState(producers, segments, logStartOffset, logEndOffset, recovered);
+            Files.deleteIfExists(marker);
+            if (!clean && !fresh) {
+                log.info("Recovered log {} after an unclean shutdown: offsets [{}, {})", dir, logStartOffset,
+                        logEndOffset);
+            }
+            return new Loaded(segments, logStartOffset, logEndOffset, Math.min(recoveryPoint, logEndOffset));
+        } catch (IOException | RuntimeException e) {
+            for (LogSegment segment : segments) {
+                try {
+                    segment.closeHandlers();
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
         }
-        LogSegment active = segments.get(segments.size() - 1);
-        active.onActive(config.segmentIndexBytes());
-        long logEndOffset = active.nextOffset();
-        long logStartOffset = Math.max(segments.get(0).baseOffset(), Math.min(checkpointedStart, logEndOffset));
-        rebuildProducerState(producers, segments, logStartOffset, logEndOffset, firstRecovered[0]);
-        Files.deleteIfExists(marker);
-        if (!clean && !fresh) {
-            log.info("Recovered log {} after an unclean shutdown: offsets [{}, {})", dir, logStartOffset, logEndOffset);
-        }
-        return new Loaded(segments, logStartOffset, logEndOffset, Math.min(recoveryPoint, logEndOffset));
     }
 
     private static void removeLeftovers(Path dir) throws IOException {
@@ -75,25 +101,29 @@ public final class LogLoader {
         }
     }
 
-    /** Loads the segments; {@code firstRecovered[0]} becomes the base of the first one recovered, if any. */
-    private static List<LogSegment> loadSegments(Path dir, LogConfig config, long recoveryPoint,
-                                                 long[] firstRecovered) throws IOException {
+    /** Loads the segments into {@code segments}; the base offsets of those recovered go to {@code recovered}. */
+    private static void loadSegments(Path dir, LogConfig config, long recoveryPoint, List<LogSegment> segments,
+                                     Set<Long> recovered) throws IOException {
         List<Long> baseOffsets = segmentBaseOffsets(dir);
-        List<LogSegment> segments = new ArrayList<>();
         for (int i = 0; i < baseOffsets.size(); i++) {
             long base = baseOffsets.get(i);
             LogSegment segment = LogSegment.open(dir, base, config.indexIntervalBytes(), config.segmentIndexBytes());
             segments.add(segment);
             boolean last = i == baseOffsets.size() - 1;
-            boolean needsRecovery = last || baseOffsets.get(i + 1) > recoveryPoint;
-            if (recoveryPoint == Long.MAX_VALUE) {
-                needsRecovery = false;
-            }
-            if (!needsRecovery && segment.loadTrusted()) {
+            boolean trusted = recoveryPoint == Long.MAX_VALUE || (!last && baseOffsets.get(i + 1) <= recoveryPoint);
+            if (trusted) {
+                if (!segment.loadTrusted()) {
+                    segment.rebuildIndexes(config.segmentIndexBytes());
+                    recovered.add(base);
+                    if (!last) {
+                        segment.onRolled();
+                    }
+                    log.warn("Rebuilt the indexes of segment {} of {}", base, dir);
+                }
                 continue;
             }
             int truncated = segment.recover(config.segmentIndexBytes());
-            firstRecovered[0] = Math.min(firstRecovered[0], base);
+            recovered.add(base);
             if (!last) {
                 segment.onRolled();
             }
@@ -109,7 +139,6 @@ public final class LogLoader {
                 log.info("Truncated {} bytes of a torn or corrupt tail of {}", truncated, segment);
             }
         }
-        return segments;
     }
 
     private static List<Long> segmentBaseOffsets(Path dir) throws IOException {
@@ -117,7 +146,7 @@ public final class LogLoader {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(LogSegment.LOG_SUFFIX))
                     .map(n -> n.substring(0, n.length() - LogSegment.LOG_SUFFIX.length()))
-                    .filter(n -> n.matches("\\d{20}"))
+                    .filter(LogSegment::isOffsetName)
                     .map(Long::parseLong)
                     .sorted()
                     .toList();
@@ -140,28 +169,29 @@ public final class LogLoader {
      */
     public static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
                                              long logStartOffset, long logEndOffset) throws IOException {
-        rebuildProducerState(producers, segments, logStartOffset, logEndOffset, Long.MAX_VALUE);
+        rebuildProducerState(producers, segments, logStartOffset, logEndOffset, Set.of());
     }
 
     /**
-     * As above, and rebuilds the aborted-transaction indexes of the segments from {@code reindexFrom} on (they
-     * were recovered and their indexes emptied): the replay starts at a snapshot at or below that offset, and
-     * every abort it meets from there is indexed in its marker's segment.
+     * As above, and rebuilds the aborted-transaction indexes of the segments in {@code reindex} (they were
+     * recovered and their indexes emptied): the replay starts at a snapshot at or below the first of them, and
+     * every abort it meets is indexed in its marker's segment if that is one of them.
      */
     private static void rebuildProducerState(ProducerStateManager producers, List<LogSegment> segments,
-                                             long logStartOffset, long logEndOffset, long reindexFrom)
+                                             long logStartOffset, long logEndOffset, Set<Long> reindex)
             throws IOException {
+        long reindexFrom = reindex.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
         Optional<Long> snapshot = producers.loadLatestSnapshot(Math.min(logEndOffset, reindexFrom));
         long from = snapshot.orElse(segments.get(0).baseOffset());
         for (LogSegment segment : segments) {
             if (segment.nextOffset() <= from) {
                 continue;
             }
-            boolean reindex = segment.baseOffset() >= reindexFrom;
+            boolean rebuild = reindex.contains(segment.baseOffset());
             for (FileChannelRecordBatch batch : segment.records().batches()) {
                 if (batch.lastOffset() >= from) {
                     List<AbortedTxn> aborted = producers.replay(batch);
-                    if (reindex) {
+                    if (rebuild) {
                         for (AbortedTxn txn : aborted) {
                             segment.appendAborted(txn);
                         }

@@ -81,6 +81,12 @@ public final class LogSegment {
         return String.format("%020d", offset);
     }
 
+    /** Whether {@code stem} is a {@link #fileName} (20 digits, at most Long.MAX_VALUE); other files are not ours. */
+    static boolean isOffsetName(String stem) {
+        return stem.length() == 20 && stem.chars().allMatch(c -> c >= '0' && c <= '9')
+                && stem.compareTo(fileName(Long.MAX_VALUE)) <= 0;
+    }
+
     /**
      * Appends batches whose offsets are already assigned, adding index entries every
      * index.interval.bytes. {@code nowMs} is the wall clock, used to start the segment.ms clock.
@@ -115,20 +121,34 @@ public final class LogSegment {
      * Loads in-memory state of a segment that needs no recovery: the next offset and largest timestamp,
      * reading the batches after the last index entry.
      *
-     * @return false if the indexes look corrupt (the caller should {@link #recover} instead)
+     * @return false if the indexes look corrupt or the batches after the last index entry do not read as whole
+     *         batches up to the end of the file (the caller should {@link #recover} instead)
      */
     public boolean loadTrusted() {
-        if (!offsetIndex.isSane(records.sizeInBytes()) || !timeIndex.isSane()) {
+        if (!offsetIndex.isSane(records.sizeInBytes()) || !timeIndex.isSane() || txnIndex.wasMalformed()) {
             return false;
         }
         maxTimestamp = timeIndex.lastTimestamp();
         lastOffsetOfMaxTimestamp = timeIndex.lastOffset();
-        for (FileChannelRecordBatch batch : records.batchesFrom(offsetIndex.lastPosition())) {
-            if (batch.maxTimestamp() > maxTimestamp) {
-                maxTimestamp = batch.maxTimestamp();
-                lastOffsetOfMaxTimestamp = batch.lastOffset();
+        long position = offsetIndex.lastPosition();
+        try {
+            for (FileChannelRecordBatch batch : records.batchesFrom(offsetIndex.lastPosition())) {
+                if (batch.maxTimestamp() > maxTimestamp) {
+                    maxTimestamp = batch.maxTimestamp();
+                    lastOffsetOfMaxTimestamp = batch.lastOffset();
+                }
+                nextOffset = batch.nextOffset();
+                position += batch.sizeInBytes();
             }
-            nextOffset = batch.nextOffset();
+        } catch (CorruptRecordException | KafkaStorageException | IllegalStateException e) {
+            log.warn("Segment {} has an unreadable batch after position {}: {}; validating it whole",
+                    records.file(), position, e.getMessage());
+            return false;
+        }
+        if (position != records.sizeInBytes()) {
+            log.warn("Segment {} has {} bytes after its last whole batch; validating it whole", records.file(),
+                    records.sizeInBytes() - position);
+            return false;
         }
         loadRollingBase();
         return true;
@@ -149,6 +169,38 @@ public final class LogSegment {
      * @return the number of bytes truncated
      */
     public int recover(int maxIndexSize) throws IOException {
+        Validated validated = validateAndIndex(maxIndexSize);
+        int truncated = records.sizeInBytes() - validated.validBytes();
+        if (truncated > 0) {
+            log.info("Segment {} has a corrupt batch at position {}: {}", records.file(), validated.validBytes(),
+                    validated.problem());
+            records.truncateTo(validated.validBytes());
+        }
+        loadRollingBase();
+        return truncated;
+    }
+
+    /**
+     * As {@link #recover}, for a segment whose data was flushed (below the recovery point): the indexes are
+     * rebuilt, but invalid data is never truncated, since it may hold acknowledged records.
+     *
+     * @throws KafkaStorageException a batch is invalid (the file is left as it is); the message names the file,
+     *                               the position and the problem
+     */
+    public void rebuildIndexes(int maxIndexSize) throws IOException {
+        Validated validated = validateAndIndex(maxIndexSize);
+        if (validated.validBytes() < records.sizeInBytes()) {
+            throw new KafkaStorageException("Segment " + records.file() + " is corrupt at position "
+                    + validated.validBytes() + " of " + records.sizeInBytes() + " (" + validated.problem()
+                    + "); it is below the recovery point, so it is not truncated");
+        }
+        loadRollingBase();
+    }
+
+    private record Validated(int validBytes, String problem) {
+    }
+
+    private Validated validateAndIndex(int maxIndexSize) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
         txnIndex.reset();
@@ -159,33 +211,35 @@ public final class LogSegment {
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         lastOffsetOfMaxTimestamp = -1;
         int validBytes = 0;
+        String problem = "bytes after the last whole batch";
         try {
             for (FileChannelRecordBatch batch : records.batches()) {
-                if (!isValidNext(batch)) {
+                problem = invalidNext(batch);
+                if (problem != null) {
                     break;
                 }
                 onBatchAppended(batch, validBytes);
                 validBytes += batch.sizeInBytes();
             }
         } catch (CorruptRecordException | KafkaStorageException | IllegalStateException e) {
-            log.info("Segment {} has a corrupt batch at position {}: {}", records.file(), validBytes, e.getMessage());
+            problem = e.getMessage();
         }
-        int truncated = records.sizeInBytes() - validBytes;
-        if (truncated > 0) {
-            records.truncateTo(validBytes);
-        }
-        loadRollingBase();
-        return truncated;
+        return new Validated(validBytes, problem);
     }
 
-    private boolean isValidNext(FileChannelRecordBatch batch) {
-        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.baseOffset() < nextOffset
-                || !batch.isValid() || batch.lastOffset() < batch.baseOffset()
-                || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
-            log.info("Segment {} has an invalid batch at offset {}", records.file(), batch.baseOffset());
-            return false;
+    /** What is wrong with {@code batch} as the next one of this segment, or null if nothing. */
+    private String invalidNext(FileChannelRecordBatch batch) {
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            return "magic " + batch.magic() + " at offset " + batch.baseOffset();
         }
-        return true;
+        if (batch.baseOffset() < nextOffset || batch.lastOffset() < batch.baseOffset()
+                || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
+            return "offsets " + batch.baseOffset() + "-" + batch.lastOffset() + " out of order";
+        }
+        if (!batch.isValid()) {
+            return "bad CRC of the batch at offset " + batch.baseOffset();
+        }
+        return null;
     }
 
     /**

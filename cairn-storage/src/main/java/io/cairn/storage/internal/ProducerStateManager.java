@@ -504,7 +504,7 @@ public final class ProducerStateManager {
         Collections.reverse(offsets);
         for (long offset : offsets) {
             Path file = snapshotFile(offset);
-            if (offset > logEndOffset || !tryLoad(file)) {
+            if (offset > logEndOffset || !tryLoad(file, offset)) {
                 Files.deleteIfExists(file);
                 continue;
             }
@@ -513,27 +513,58 @@ public final class ProducerStateManager {
         return Optional.empty();
     }
 
-    private boolean tryLoad(Path file) throws IOException {
+    /**
+     * Loads the snapshot of {@code offset} if it is well formed: CRC, magic, a version this code reads, its own
+     * offset, non-negative counts, at most {@link ProducerEntry#MAX_BATCHES} batches per producer, offsets below
+     * its own, nothing after the last entry. A malformed one is logged at WARN and leaves the state empty.
+     *
+     * @throws IOException the file cannot be read
+     */
+    private boolean tryLoad(Path file, long offset) throws IOException {
         byte[] content = Files.readAllBytes(file);
-        if (content.length < 4) {
+        Map<Long, ProducerEntry> loaded = new HashMap<>();
+        String malformed = parseSnapshot(content, offset, loaded);
+        if (malformed != null) {
+            log.warn("Ignoring malformed producer snapshot {} ({}): producer state is rebuilt from the log", file,
+                    malformed);
             return false;
+        }
+        producers.putAll(loaded);
+        loaded.forEach((producerId, entry) -> {
+            if (entry.currentTxnFirstOffset() >= 0) {
+                ongoing.put(entry.currentTxnFirstOffset(), producerId);
+            }
+        });
+        publish();
+        return true;
+    }
+
+    /** Reads a snapshot's producers into {@code out}; returns what is wrong with it, or null if nothing. */
+    private static String parseSnapshot(byte[] content, long offset, Map<Long, ProducerEntry> out) {
+        if (content.length < 4) {
+            return "shorter than its CRC";
         }
         CRC32C crc = new CRC32C();
         crc.update(content, 0, content.length - 4);
         if ((int) crc.getValue() != ByteBuffer.wrap(content, content.length - 4, 4).getInt()) {
-            log.info("Ignoring producer snapshot {} with a bad CRC", file);
-            return false;
+            return "bad CRC";
         }
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content))) {
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(content, 0,
+                content.length - 4))) {
             if (in.readInt() != MAGIC) {
-                return false;
+                return "bad magic";
             }
             short version = in.readShort();
             if (version < 1 || version > VERSION) {
-                return false;
+                return "unknown version " + version;
             }
-            in.readLong();
+            if (in.readLong() != offset) {
+                return "not the snapshot of offset " + offset;
+            }
             int count = in.readInt();
+            if (count < 0) {
+                return "negative producer count";
+            }
             for (int i = 0; i < count; i++) {
                 long producerId = in.readLong();
                 short epoch = in.readShort();
@@ -541,23 +572,29 @@ public final class ProducerStateManager {
                 long txnFirstOffset = version >= 2 ? in.readLong() : -1;
                 long lastTimestamp = version >= 3 ? in.readLong() : -1;
                 int batchCount = in.readInt();
+                if (producerId < 0 || txnFirstOffset < -1 || txnFirstOffset >= offset || batchCount < 0
+                        || batchCount > ProducerEntry.MAX_BATCHES) {
+                    return "bad entry for producer " + producerId;
+                }
                 List<BatchMetadata> batches = new ArrayList<>();
                 for (int j = 0; j < batchCount; j++) {
-                    batches.add(new BatchMetadata(in.readInt(), in.readInt(), in.readLong(), in.readLong()));
+                    BatchMetadata batch = new BatchMetadata(in.readInt(), in.readInt(), in.readLong(), in.readLong());
+                    if (batch.firstOffset() < 0 || batch.lastOffset() < batch.firstOffset()
+                            || batch.lastOffset() >= offset) {
+                        return "bad batch of producer " + producerId;
+                    }
+                    batches.add(batch);
                 }
-                producers.put(producerId, new ProducerEntry(epoch, batches, txnFirstOffset, coordinatorEpoch,
+                out.put(producerId, new ProducerEntry(epoch, batches, txnFirstOffset, coordinatorEpoch,
                         lastTimestamp));
-                if (txnFirstOffset >= 0) {
-                    ongoing.put(txnFirstOffset, producerId);
-                }
+            }
+            if (in.available() > 0) {
+                return "bytes after the last entry";
             }
         } catch (IOException e) {
-            clear();
-            log.info("Ignoring producer snapshot {} that ends early: {}", file, e.toString());
-            return false;
+            return "ends early";
         }
-        publish();
-        return true;
+        return null;
     }
 
     private List<Long> snapshotOffsets() throws IOException {
@@ -565,7 +602,7 @@ public final class ProducerStateManager {
             return files.map(p -> p.getFileName().toString())
                     .filter(n -> n.endsWith(SNAPSHOT_SUFFIX))
                     .map(n -> n.substring(0, n.length() - SNAPSHOT_SUFFIX.length()))
-                    .filter(n -> n.matches("\\d{1,20}"))
+                    .filter(LogSegment::isOffsetName)
                     .map(Long::parseLong)
                     .sorted()
                     .collect(java.util.stream.Collectors.toCollection(ArrayList::new));

@@ -10,6 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.cairn.storage.AbortedTxn;
 
 /**
@@ -24,6 +27,8 @@ import io.cairn.storage.AbortedTxn;
  */
 public final class TransactionIndex {
 
+    private static final Logger log = LoggerFactory.getLogger(TransactionIndex.class);
+
     public static final String SUFFIX = ".txnindex";
     static final int ENTRY_SIZE = 34;
     private static final short VERSION = 0;
@@ -32,32 +37,56 @@ public final class TransactionIndex {
     private volatile List<AbortedTxn> entries;
     private FileChannel channel;
 
-    private TransactionIndex(File file, List<AbortedTxn> entries) {
+    /** The file was malformed when opened: it was emptied, and the owner must rebuild it from the log. */
+    private final boolean malformed;
+
+    private TransactionIndex(File file, List<AbortedTxn> entries, boolean malformed) {
         this.file = file;
         this.entries = entries;
+        this.malformed = malformed;
     }
 
-    /** Reads the index at {@code file} if it exists; an entry cut short by a crash is dropped from the file. */
+    /**
+     * Reads the index at {@code file} if it exists; an entry cut short by a crash is dropped from the file. A
+     * malformed file (an entry of unknown version, a transaction ending before it starts, markers out of order)
+     * is logged at WARN and emptied, and {@link #wasMalformed} tells the segment to rebuild it.
+     */
     public static TransactionIndex open(File file) throws IOException {
         List<AbortedTxn> entries = new ArrayList<>();
         if (file.exists()) {
             ByteBuffer content = ByteBuffer.wrap(Files.readAllBytes(file.toPath()));
-            while (content.remaining() >= ENTRY_SIZE) {
+            String malformed = null;
+            while (malformed == null && content.remaining() >= ENTRY_SIZE) {
                 short version = content.getShort();
                 AbortedTxn txn = new AbortedTxn(content.getLong(), content.getLong(), content.getLong(),
                         content.getLong());
-                if (version != VERSION) {
-                    throw new IOException("Transaction index " + file + " has an entry of unknown version " + version);
-                }
+                malformed = version != VERSION ? "an entry of unknown version " + version
+                        : txn.firstOffset() < 0 || txn.lastOffset() < txn.firstOffset() ? "an entry ending before it starts"
+                        : !entries.isEmpty() && txn.lastOffset() <= entries.get(entries.size() - 1).lastOffset()
+                        ? "entries out of order" : null;
                 entries.add(txn);
             }
+            if (malformed != null) {
+                log.warn("Transaction index {} is malformed ({}): rebuilding it from the log", file, malformed);
+                truncate(file, 0);
+                return new TransactionIndex(file, List.of(), true);
+            }
             if (content.remaining() > 0) {
-                try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
-                    ch.truncate((long) entries.size() * ENTRY_SIZE);
-                }
+                truncate(file, (long) entries.size() * ENTRY_SIZE);
             }
         }
-        return new TransactionIndex(file, List.copyOf(entries));
+        return new TransactionIndex(file, List.copyOf(entries), false);
+    }
+
+    private static void truncate(File file, long size) throws IOException {
+        try (FileChannel ch = FileChannel.open(file.toPath(), StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        }
+    }
+
+    /** Whether the file was malformed when opened (and is now empty): the segment must rebuild it. */
+    public boolean wasMalformed() {
+        return malformed;
     }
 
     /** Adds an aborted transaction; its marker must come after every entry's. */
