@@ -1,7 +1,6 @@
 package io.cairn.testkit;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +50,7 @@ public final class CairnCluster implements AutoCloseable {
             }
         } else {
             for (int i = 0; i < size; i++) {
-                raftPorts.add(freePort());
+                raftPorts.add(TestPorts.unused());
             }
             Files.createDirectories(root);
             Files.writeString(ports, raftPorts.stream().map(String::valueOf).collect(Collectors.joining(",")));
@@ -264,10 +263,4 @@ public final class CairnCluster implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,7 +1,6 @@
 package io.cairn.testkit;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +33,8 @@ final class ProcessCluster implements AutoCloseable {
         this.size = size;
         this.extraArgs = extraArgs;
         for (int id = 1; id <= size; id++) {
-            kafkaPorts.put(id, freePort());
-            raftPorts.put(id, freePort());
+            kafkaPorts.put(id, TestPorts.unused());
+            raftPorts.put(id, TestPorts.unused());
         }
     }
 
@@ -142,9 +141,4 @@ final class ProcessCluster implements AutoCloseable {
         processes.clear();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
