@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Optional;
 
+import io.cairn.protocol.ConnectionLifetime;
 import io.cairn.protocol.KafkaRequest;
 import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDecoder;
@@ -45,6 +46,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Requests in arrival order; the head is sent as soon as its response is ready. */
     private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
     private final SerialExecutor handlerExecutor;
+    private final ConnectionLifetime lifetime = new ConnectionLifetime();
     private String connectionId = "?";
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes) {
@@ -71,7 +73,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         ByteBuffer buffer;
         // Produce requests are parsed in place: their records are slices of the pooled frame, which is
-        // released only once the response is built (the handler has appended or rejected them by then).
+        // released once the handler has appended them (RequestContext.releaseRequestBytes), else with the response.
         // That saves a heap copy of every produced byte (the bulk of the broker's garbage while ingesting)
         // and the JDK's copy into a temporary direct buffer when the records are written to the log.
         // Other requests are small; they get one copy onto the heap, as their parsed form may keep
@@ -108,13 +110,12 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         KafkaRequest request = ((RequestDecoder.Decoded.Request) decoded).request();
+        Runnable releaseFrame = retained == null ? () -> { } : new ReleaseOnce(retained);
         RequestContext context = new RequestContext(request.header(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
-        ByteBuf frameToRelease = retained;
+                (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
+                releaseFrame);
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
-            if (frameToRelease != null) {
-                frameToRelease.release();
-            }
+            releaseFrame.run();
             if (error != null) {
                 log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
                         ctx.channel().remoteAddress(), request, error);
@@ -127,6 +128,23 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    /** Releases a produce's frame once, whichever comes first: the handler done with its records, or the response. */
+    private static final class ReleaseOnce implements Runnable {
+        private final java.util.concurrent.atomic.AtomicReference<ByteBuf> frame;
+
+        ReleaseOnce(ByteBuf frame) {
+            this.frame = new java.util.concurrent.atomic.AtomicReference<>(frame);
+        }
+
+        @Override
+        public void run() {
+            ByteBuf held = frame.getAndSet(null);
+            if (held != null) {
+                held.release();
+            }
+        }
     }
 
     private static boolean isProduce(ByteBuf frame) {
@@ -148,6 +166,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
         }
         updateReading(ctx);
+    }
+
+    /**
+     * Ends the work parked for this connection's requests (long polls, acks=all produces) now rather than at their
+     * timeouts, which frees their requests' bytes. On the request threads: ending a long poll reads the log.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        dispatcher.executor().execute(lifetime::close);
+        super.channelInactive(ctx);
     }
 
     @Override
