@@ -40,6 +40,9 @@ public final class ConnectionLifetime {
 
     /** The network layer's call: the connection closed. Runs the registered actions on this thread. */
     public void close() {
+        if (this == NEVER_CLOSES) {
+            return;
+        }
         closed = true;
         for (Runnable action : onClose) {
             if (onClose.remove(action)) {

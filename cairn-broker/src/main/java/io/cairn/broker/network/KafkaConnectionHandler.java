@@ -188,7 +188,11 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        dispatcher.executor().execute(lifetime::close);
+        try {
+            dispatcher.executor().execute(lifetime::close);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the node is stopping: its parked work goes with it
+        }
         super.channelInactive(ctx);
     }
 
