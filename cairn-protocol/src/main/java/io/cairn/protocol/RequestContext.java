@@ -5,13 +5,25 @@ import java.net.InetSocketAddress;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * What a handler may know about the request beyond its body: who sent it and when it arrived.
- * Immutable; carries no network types, so handlers never touch the connection.
+ * What a handler may know about the request beyond its body: who sent it, when it arrived, when its connection
+ * closes, and a way to say it no longer reads the request's bytes. Immutable; carries no network types, so handlers
+ * never touch the connection.
  *
- * @param receivedAtMs when the frame was decoded, on the broker's clock
+ * @param receivedAtMs        when the frame was decoded, on the broker's clock
+ * @param connection          closes when the client's connection does; parked work listens to it
+ * @param releaseRequestBytes a handler that keeps slices of the request's bytes (Produce: its records) calls it once
+ *                            it no longer reads them (the records are appended), so that they go back to the network
+ *                            layer's pool (queued.max.request.bytes) before the response, which acks=all may delay.
+ *                            Called or not, they go back with the response. Idempotent, any thread
  */
 public record RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
-                             long receivedAtMs) {
+                             long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes) {
+
+    /** A request on a connection that never closes and whose bytes need no release (tests, internal callers). */
+    public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
+                          long receivedAtMs) {
+        this(header, clientAddress, connectionId, receivedAtMs, ConnectionLifetime.neverCloses(), () -> { });
+    }
 
     public String clientId() {
         return header.clientId();

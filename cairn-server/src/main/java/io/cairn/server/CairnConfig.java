@@ -39,6 +39,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -79,6 +80,12 @@ public final class CairnConfig extends AbstractConfig {
             .define(MAX_CONNECTIONS_PER_IP_OVERRIDES, Type.STRING, "", Importance.LOW,
                     "Per-address exceptions to max.connections.per.ip, as host:count or address:count, comma "
                             + "separated, e.g. 127.0.0.1:200,batch-host:5.")
+            .define(QUEUED_MAX_REQUEST_BYTES, Type.LONG, -1L, Importance.MEDIUM,
+                    "The bytes of requests the node holds, across all connections, before it stops reading more. A "
+                            + "connection sets aside a request's size when it has read the size, and gets it back "
+                            + "once the request is parsed (a produce: once its records are appended, not when "
+                            + "acks=all is answered); while nothing is left, connections stop reading until some is. "
+                            + "-1 (or 0): no bound. At least socket.request.max.bytes when set.")
             .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
                     "Threads reading and writing sockets.")
             .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.LOW,
@@ -127,6 +134,12 @@ public final class CairnConfig extends AbstractConfig {
             throw new org.apache.kafka.common.config.ConfigException(BROKER_SESSION_TIMEOUT_MS + " ("
                     + getInt(BROKER_SESSION_TIMEOUT_MS) + ") must exceed twice " + BROKER_HEARTBEAT_INTERVAL_MS + " ("
                     + getInt(BROKER_HEARTBEAT_INTERVAL_MS) + "): a single late heartbeat would fence a healthy broker");
+        }
+        long queuedMaxRequestBytes = getLong(QUEUED_MAX_REQUEST_BYTES);
+        if (queuedMaxRequestBytes > 0 && queuedMaxRequestBytes < getInt(SOCKET_REQUEST_MAX_BYTES)) {
+            // As Kafka: else one request of the largest size could never be read.
+            throw new ConfigException(QUEUED_MAX_REQUEST_BYTES + " (" + queuedMaxRequestBytes + ") must be at least "
+                    + SOCKET_REQUEST_MAX_BYTES + " (" + getInt(SOCKET_REQUEST_MAX_BYTES) + ")");
         }
         String advertisedValue = getString(ADVERTISED_LISTENERS);
         this.advertised = advertisedValue == null

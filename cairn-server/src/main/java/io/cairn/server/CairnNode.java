@@ -31,6 +31,7 @@ import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
+import io.cairn.broker.network.RequestMemoryPool;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
@@ -264,8 +265,9 @@ public final class CairnNode implements AutoCloseable {
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
         int metricsPort = config.getInt(CairnConfig.METRICS_PORT);
+        PrometheusMeterRegistry meterRegistry = null;
         if (metricsPort >= 0) {
-            PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             meterRegistry.config().commonTags("node", Integer.toString(nodeId));
             metrics = new BrokerMetrics(meterRegistry, replicas);
             Gauge.builder("cairn.metadata.raft.leaderless.seconds", metadataLog, l -> l.leaderlessMillis() / 1000.0)
@@ -280,8 +282,18 @@ public final class CairnNode implements AutoCloseable {
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
-                config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides()), dispatcher, time,
-                logPrefix);
+                config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides(),
+                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)), dispatcher, time, logPrefix);
+        if (meterRegistry != null) {
+            // Kafka's MemoryPoolAvailable and MemoryPoolUsed (available is huge when queued.max.request.bytes is unset)
+            Gauge.builder("cairn.request.memory.pool.available.bytes", server.memoryPool(),
+                            pool -> pool.availableBytes())
+                    .description("What is left of queued.max.request.bytes for requests to be read").baseUnit("bytes")
+                    .register(meterRegistry);
+            Gauge.builder("cairn.request.memory.pool.used.bytes", server.memoryPool(), pool -> pool.usedBytes())
+                    .description("The bytes of requests read and not yet released (parsed, or a produce's records "
+                            + "appended)").baseUnit("bytes").register(meterRegistry);
+        }
         return server.start(listenSocket);
     }
 
@@ -400,6 +412,11 @@ public final class CairnNode implements AutoCloseable {
 
     public GroupCoordinatorRuntime groupCoordinator() {
         return groupCoordinator;
+    }
+
+    /** queued.max.request.bytes: the bytes of requests the Kafka listener's connections hold. */
+    public RequestMemoryPool requestMemoryPool() {
+        return server.memoryPool();
     }
 
     public ReplicaManager replicas() {

@@ -52,6 +52,16 @@ class ClusterConfigTest {
     }
 
     @Test
+    void aMemoryPoolSmallerThanTheLargestRequestIsRefusedAsByKafka() {
+        assertThatThrownBy(() -> new CairnConfig(Map.of("queued.max.request.bytes", "1000")))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("queued.max.request.bytes").hasMessageContaining("socket.request.max.bytes");
+        assertThat(new CairnConfig(Map.of("queued.max.request.bytes", "1000", "socket.request.max.bytes", "1000"))
+                .getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)).isEqualTo(1000L);
+        assertThat(new CairnConfig(Map.of()).getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)).isEqualTo(-1L);
+    }
+
+    @Test
     void environmentVariablesBecomeProperties() {
         Map<String, Object> props = CairnMain.fromEnvironment(Map.of(
                 "CAIRN_NODE_ID", "2",

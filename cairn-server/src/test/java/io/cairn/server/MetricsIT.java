@@ -38,6 +38,10 @@ class MetricsIT {
             assertThat(response.body())
                     .containsPattern("cairn_requests_seconds_count\\{api=\"Produce\",node=\"1\"\\} [1-9]")
                     .containsPattern("cairn_partitions\\{node=\"1\"\\} 1")
+                    .containsPattern("cairn_delayed_operations\\{node=\"1\",operation=\"fetch\"\\} \\d")
+                    .containsPattern("cairn_delayed_operations\\{node=\"1\",operation=\"produce\"\\} \\d")
+                    .containsPattern("cairn_request_memory_pool_used_bytes\\{node=\"1\"\\} \\d")
+                    .contains("cairn_request_memory_pool_available_bytes")
                     .contains("jvm_memory_used_bytes");
         }
     }

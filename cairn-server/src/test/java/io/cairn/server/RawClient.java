@@ -31,6 +31,15 @@ final class RawClient implements AutoCloseable {
         return AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(buffer)).request;
     }
 
+    /** A request as it goes on the wire: its size, its header, its body. */
+    static ByteBuffer frame(AbstractRequest request, String clientId, int correlationId) {
+        ByteBuffer body = request.serializeWithHeader(
+                new RequestHeader(request.apiKey(), request.version(), clientId, correlationId));
+        ByteBuffer frame = ByteBuffer.allocate(4 + body.remaining());
+        frame.putInt(body.remaining()).put(body).flip();
+        return frame;
+    }
+
     ApiMessage call(ApiKeys key, ApiMessage data, short version) throws IOException {
         return call(request(key, data, version));
     }

@@ -78,17 +78,19 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         }
         MetadataImage current = image.get();
         return replicas.whenLeading(current, () -> partitionsOf(data, current), data.maxWaitMs(),
-                () -> serve(data, request.replicaId(), data.replicaState().replicaEpoch()));
+                () -> serve(context, data, request.replicaId(), data.replicaState().replicaEpoch()));
     }
 
-    private CompletableFuture<ApiMessage> serve(FetchRequestData data, int replicaId, long replicaEpoch) {
+    private CompletableFuture<ApiMessage> serve(RequestContext context, FetchRequestData data, int replicaId,
+                                                long replicaEpoch) {
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
         PendingFetch pending = new PendingFetch(data, replicaId, replicaEpoch, result);
         if (data.maxWaitMs() <= 0 || data.minBytes() <= 0) {
             pending.forceComplete();
             return result;
         }
-        replicas.fetchWaiters().tryCompleteElseWatch(pending, partitionsOf(data, image.get()), data.maxWaitMs());
+        replicas.fetchWaiters().tryCompleteElseWatch(pending, partitionsOf(data, image.get()), data.maxWaitMs(),
+                context.connection());
         return result;
     }
 

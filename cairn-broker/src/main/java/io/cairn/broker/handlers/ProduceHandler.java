@@ -110,12 +110,12 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         boolean internalTopicsAllowed = ADMIN_CLIENT_ID.equals(context.clientId());
         if (data.transactionalId() == null) {
             return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
-                    () -> respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), null));
+                    () -> respond(context, data, acks, image.get(), internalTopicsAllowed, Map.of(), null));
         }
         long producerId = transactionalProducerId(data);
         if (producerId < 0) {
             return replicas.whenLeading(current, () -> partitionsOf(data, current), data.timeoutMs(),
-                    () -> respond(data, acks, image.get(), internalTopicsAllowed, Map.of(), Map.of()));
+                    () -> respond(context, data, acks, image.get(), internalTopicsAllowed, Map.of(), Map.of()));
         }
         // Requests of one connection reach here in arrival order, so the chain is the producer's order.
         CompletableFuture<Void> appended = new CompletableFuture<>();
@@ -123,7 +123,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         CompletableFuture<Void> turn = previous == null ? CompletableFuture.completedFuture(null) : previous;
         CompletableFuture<ApiMessage> result = turn.thenCompose(v -> replicas.whenLeading(image.get(),
                 () -> partitionsOf(data, image.get()), data.timeoutMs(),
-                () -> verifyThenRespond(data, acks, internalTopicsAllowed, context.apiVersion(), appended)));
+                () -> verifyThenRespond(context, data, acks, internalTopicsAllowed, appended)));
         result.whenComplete((response, error) -> {
             appended.complete(null);
             transactionalAppends.remove(producerId, appended);
@@ -150,9 +150,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
      * Starts a verification on every partition where the request's producer has no open transaction yet, asks the
      * coordinator about those, and appends with the guards it confirmed; the others answer the coordinator's error.
      */
-    private CompletableFuture<ApiMessage> verifyThenRespond(ProduceRequestData data, short acks,
-                                                            boolean internalTopicsAllowed, short version,
+    private CompletableFuture<ApiMessage> verifyThenRespond(RequestContext context, ProduceRequestData data,
+                                                            short acks, boolean internalTopicsAllowed,
                                                             CompletableFuture<Void> appended) {
+        short version = context.apiVersion();
         MetadataImage current = image.get();
         Map<TopicPartition, Object> guards = new HashMap<>();
         // Produce v12+ comes from clients of transaction version 2 (KIP-890 part 2): the partition joins the
@@ -183,7 +184,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
         }
         if (guards.isEmpty()) {
-            return respondThen(appended, data, acks, internalTopicsAllowed, Map.of(), Map.of());
+            return respondThen(context, appended, data, acks, internalTopicsAllowed, Map.of(), Map.of());
         }
         return verifier.verify(data.transactionalId(), producerId, producerEpoch, guards.keySet(), add)
                 .thenCompose(answers -> {
@@ -198,17 +199,18 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     });
                     guards.keySet().stream().filter(tp -> !answers.containsKey(tp)).forEach(tp -> refused.put(tp,
                             new NotEnoughReplicasException("The transaction coordinator did not answer for " + tp)));
-                    return respondThen(appended, data, acks, internalTopicsAllowed, refused, verified);
+                    return respondThen(context, appended, data, acks, internalTopicsAllowed, refused, verified);
                 });
     }
 
     /** Appends (see {@link #respond}) and then lets the producer's next transactional produce append. */
-    private CompletableFuture<ApiMessage> respondThen(CompletableFuture<Void> appended, ProduceRequestData data,
-                                                     short acks, boolean internalTopicsAllowed,
+    private CompletableFuture<ApiMessage> respondThen(RequestContext context, CompletableFuture<Void> appended,
+                                                     ProduceRequestData data, short acks,
+                                                     boolean internalTopicsAllowed,
                                                      Map<TopicPartition, RuntimeException> refused,
                                                      Map<TopicPartition, Object> verified) {
         try {
-            return respond(data, acks, image.get(), internalTopicsAllowed, refused, verified);
+            return respond(context, data, acks, image.get(), internalTopicsAllowed, refused, verified);
         } finally {
             appended.complete(null);
         }
@@ -256,10 +258,14 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
     }
 
     /**
+     * Appends every partition's batch, then gives the request's bytes back (the records are in the logs now, and
+     * an acks=all wait must not hold them, as in Kafka), then answers, at once or once replicated.
+     *
      * @param refused  partitions whose verification failed, with the error to answer
      * @param verified null outside transactions; else the live verification guard of each verified partition
      */
-    private CompletableFuture<ApiMessage> respond(ProduceRequestData data, short acks, MetadataImage current,
+    private CompletableFuture<ApiMessage> respond(RequestContext context, ProduceRequestData data, short acks,
+                                                  MetadataImage current,
                                                   boolean internalTopicsAllowed,
                                                   Map<TopicPartition, RuntimeException> refused,
                                                   Map<TopicPartition, Object> verified) {
@@ -276,6 +282,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             response.responses().add(topicResponse);
         }
+        context.releaseRequestBytes().run();
         if (acks == 0) {
             return CompletableFuture.completedFuture(null);
         }
@@ -285,7 +292,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         CompletableFuture<ApiMessage> result = new CompletableFuture<>();
         AcksAll pending = new AcksAll(awaiting, response, result);
         replicas.produceWaiters().tryCompleteElseWatch(pending,
-                awaiting.stream().map(a -> a.partition().topicPartition()).toList(), data.timeoutMs());
+                awaiting.stream().map(a -> a.partition().topicPartition()).toList(), data.timeoutMs(),
+                context.connection());
         return result;
     }
 

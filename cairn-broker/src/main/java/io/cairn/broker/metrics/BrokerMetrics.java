@@ -49,6 +49,14 @@ public final class BrokerMetrics implements RequestObserver {
         Gauge.builder("cairn.log.size.bytes", replicas, r -> r.partitions().stream()
                         .mapToLong(p -> p.log().sizeInBytes()).sum())
                 .description("Bytes in all partition logs on this node").baseUnit("bytes").register(registry);
+        // Kafka's NumDelayedOperations of its Fetch and Produce purgatories
+        Gauge.builder("cairn.delayed.operations", replicas, r -> r.fetchWaiters().pending()).tag("operation", "fetch")
+                .description("Fetches parked until data arrives or max.wait.ms passes (long polls, follower fetches)")
+                .register(registry);
+        Gauge.builder("cairn.delayed.operations", replicas, r -> r.produceWaiters().pending())
+                .tag("operation", "produce")
+                .description("acks=all produces (and transaction markers) parked until replicated or timed out")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Optional;
 
+import io.cairn.protocol.ConnectionLifetime;
 import io.cairn.protocol.KafkaRequest;
 import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDecoder;
@@ -12,7 +13,6 @@ import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.SendFileRegion;
 import io.cairn.protocol.SerialExecutor;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -45,14 +45,20 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Requests in arrival order; the head is sent as soon as its response is ready. */
     private final ArrayDeque<Slot> inFlight = new ArrayDeque<>();
     private final SerialExecutor handlerExecutor;
+    private final RequestMemoryPool pool;
+    private final ReadGate gate;
+    private final ConnectionLifetime lifetime = new ConnectionLifetime();
     private String connectionId = "?";
 
-    KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes) {
+    KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
+                           RequestMemoryPool pool, ReadGate gate) {
         this.dispatcher = dispatcher;
         this.time = time;
         this.logPrefix = logPrefix;
         this.socketRequestMaxBytes = socketRequestMaxBytes;
         this.handlerExecutor = new SerialExecutor(dispatcher.executor());
+        this.pool = pool;
+        this.gate = gate;
     }
 
     private static final class Slot {
@@ -69,9 +75,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        RequestBytes bytes = new RequestBytes(RequestFrameDecoder.frameSize(frame));
         ByteBuffer buffer;
         // Produce requests are parsed in place: their records are slices of the pooled frame, which is
-        // released only once the response is built (the handler has appended or rejected them by then).
+        // released once the handler has appended them (RequestContext.releaseRequestBytes), else with the response.
         // That saves a heap copy of every produced byte (the bulk of the broker's garbage while ingesting)
         // and the JDK's copy into a temporary direct buffer when the records are written to the log.
         // Other requests are small; they get one copy onto the heap, as their parsed form may keep
@@ -80,6 +87,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (isProduce(frame) && frame.nioBufferCount() == 1) {
             buffer = frame.nioBuffer();
             retained = frame;
+            bytes.frame = frame;
         } else {
             try {
                 buffer = ByteBuffer.allocate(frame.readableBytes());
@@ -93,9 +101,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             decoded = RequestDecoder.decode(buffer);
         } catch (InvalidRequestException e) {
-            if (retained != null) {
-                retained.release();
-            }
+            bytes.release();
             log.info("{}Closing connection from {}: {}", logPrefix, ctx.channel().remoteAddress(), e.getMessage());
             ctx.close();
             return;
@@ -104,17 +110,19 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         inFlight.add(slot);
         updateReading(ctx);
         if (decoded instanceof RequestDecoder.Decoded.UnsupportedApiVersions unsupported) {
+            bytes.release();
             complete(ctx, slot, Optional.of(dispatcher.unsupportedApiVersions(unsupported.correlationId())));
             return;
         }
         KafkaRequest request = ((RequestDecoder.Decoded.Request) decoded).request();
+        if (retained == null) {
+            bytes.release(); // parsed into objects: as Kafka, the pool has its bytes back at once
+        }
         RequestContext context = new RequestContext(request.header(),
-                (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds());
-        ByteBuf frameToRelease = retained;
+                (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
+                bytes::release);
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
-            if (frameToRelease != null) {
-                frameToRelease.release();
-            }
+            bytes.release();
             if (error != null) {
                 log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
                         ctx.channel().remoteAddress(), request, error);
@@ -127,6 +135,30 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    /**
+     * A request's share of the {@link RequestMemoryPool}, and the pooled frame a produce's records are read from:
+     * both are given back once, by whichever comes first of the handler being done with the records and the
+     * response. Thread-safe.
+     */
+    private final class RequestBytes {
+        private final int reserved;
+        private ByteBuf frame;
+        private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+
+        RequestBytes(int reserved) {
+            this.reserved = reserved;
+        }
+
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                if (frame != null) {
+                    frame.release();
+                }
+                pool.release(reserved);
+            }
+        }
     }
 
     private static boolean isProduce(ByteBuf frame) {
@@ -150,6 +182,20 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         updateReading(ctx);
     }
 
+    /**
+     * Ends the work parked for this connection's requests (long polls, acks=all produces) now rather than at their
+     * timeouts, which frees their requests' bytes. On the request threads: ending a long poll reads the log.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        try {
+            dispatcher.executor().execute(lifetime::close);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the node is stopping: its parked work goes with it
+        }
+        super.channelInactive(ctx);
+    }
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         updateReading(ctx);
@@ -163,12 +209,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      * write buffer of responses, like Kafka's muting of such a connection, instead of a heap of them.
      */
     private void updateReading(ChannelHandlerContext ctx) {
-        ChannelConfig config = ctx.channel().config();
-        int limit = config.isAutoRead() ? MAX_IN_FLIGHT : MAX_IN_FLIGHT / 2;
-        boolean read = ctx.channel().isWritable() && inFlight.size() < limit;
-        if (read != config.isAutoRead()) {
-            config.setAutoRead(read);
-        }
+        int limit = gate.holds(ReadGate.Reason.IN_FLIGHT) ? MAX_IN_FLIGHT / 2 : MAX_IN_FLIGHT;
+        gate.set(ReadGate.Reason.IN_FLIGHT, inFlight.size() >= limit);
+        gate.set(ReadGate.Reason.UNWRITABLE, !ctx.channel().isWritable());
     }
 
     @Override

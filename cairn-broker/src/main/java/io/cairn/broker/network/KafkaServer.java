@@ -19,7 +19,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -50,6 +49,7 @@ public final class KafkaServer implements AutoCloseable {
     private final RequestDispatcher dispatcher;
     private final Time time;
     private final String logPrefix;
+    private final RequestMemoryPool memoryPool;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
@@ -59,6 +59,12 @@ public final class KafkaServer implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.time = time;
         this.logPrefix = logPrefix;
+        this.memoryPool = new RequestMemoryPool(config.queuedMaxRequestBytes());
+    }
+
+    /** queued.max.request.bytes: the bytes of requests this listener's connections hold now, and the bound. */
+    public RequestMemoryPool memoryPool() {
+        return memoryPool;
     }
 
     /**
@@ -100,16 +106,17 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        ReadGate gate = new ReadGate();
                         channel.pipeline()
+                                // first, so that it sees (and may hold) every handler's read calls
+                                .addLast("gate", gate)
                                 .addLast("limits", limiter)
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
-                                .addLast("frame", new LengthFieldBasedFrameDecoder(
-                                        // the prefix counts too; near 2^31 the sum must not wrap negative
-                                        (int) Math.min(Integer.MAX_VALUE, config.socketRequestMaxBytes() + 4L),
-                                        0, 4, 0, 4, true))
+                                .addLast("frame", new RequestFrameDecoder(config.socketRequestMaxBytes(), memoryPool,
+                                        gate))
                                 .addLast("kafka", new KafkaConnectionHandler(dispatcher, time, logPrefix,
-                                        config.socketRequestMaxBytes()));
+                                        config.socketRequestMaxBytes(), memoryPool, gate));
                     }
                 });
         // Registering an already bound channel makes it active at once: Netty starts accepting.

@@ -9,15 +9,17 @@ package io.cairn.broker.network;
  * @param maxConnections         max.connections: at this many the listener stops accepting until one closes
  * @param maxConnectionsPerIp    max.connections.per.ip: more from one address are closed at once
  * @param perIpOverrides         max.connections.per.ip.overrides: host or address -> its own limit
+ * @param queuedMaxRequestBytes  queued.max.request.bytes: the bytes of requests all connections may hold before
+ *                               they stop reading; at most 0 for no bound
  */
 public record NetworkConfig(String host, int port, int socketRequestMaxBytes, long connectionsMaxIdleMs,
                             int networkThreads, int maxConnections, int maxConnectionsPerIp,
-                            java.util.Map<String, Integer> perIpOverrides) {
+                            java.util.Map<String, Integer> perIpOverrides, long queuedMaxRequestBytes) {
 
-    /** Without connection caps (Kafka's defaults). */
+    /** Without connection caps or a memory pool (Kafka's defaults). */
     public NetworkConfig(String host, int port, int socketRequestMaxBytes, long connectionsMaxIdleMs,
                          int networkThreads) {
         this(host, port, socketRequestMaxBytes, connectionsMaxIdleMs, networkThreads, Integer.MAX_VALUE,
-                Integer.MAX_VALUE, java.util.Map.of());
+                Integer.MAX_VALUE, java.util.Map.of(), -1);
     }
 }

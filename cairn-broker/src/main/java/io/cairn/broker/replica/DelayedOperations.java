@@ -6,6 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.cairn.protocol.ConnectionLifetime;
 
 /**
  * Parked operations watched by key (a partition): {@link #checkAndComplete} on a key retries the
@@ -17,6 +20,7 @@ public final class DelayedOperations<K> {
 
     private final ConcurrentHashMap<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
+    private final AtomicInteger pending = new AtomicInteger();
 
     public DelayedOperations(ScheduledExecutorService scheduler) {
         this.scheduler = scheduler;
@@ -29,16 +33,30 @@ public final class DelayedOperations<K> {
      * client's deadline, which may be days away.
      */
     public void tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys, long timeoutMs) {
+        tryCompleteElseWatch(operation, keys, timeoutMs, ConnectionLifetime.neverCloses());
+    }
+
+    /**
+     * As above, for a client's request: the operation is also completed when the client's connection closes, so a
+     * client that leaves does not leave its long polls or acks=all produces (and their requests) behind until their
+     * timeouts.
+     */
+    public void tryCompleteElseWatch(DelayedOperation operation, Collection<K> keys, long timeoutMs,
+                                     ConnectionLifetime connection) {
         if (operation.tryComplete()) {
             return;
         }
+        pending.incrementAndGet();
         for (K key : keys) {
             watchers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(operation);
         }
         ScheduledFuture<?> timeout = scheduler.schedule(operation::forceComplete, timeoutMs, TimeUnit.MILLISECONDS);
+        Runnable forgetConnection = connection.onClose(operation::forceComplete);
         operation.whenCompleted(() -> {
             timeout.cancel(false);
+            forgetConnection.run();
             unwatch(operation, keys);
+            pending.decrementAndGet();
         });
         // Data may have arrived between the first check and the registration.
         operation.tryComplete();
@@ -51,6 +69,11 @@ public final class DelayedOperations<K> {
             return;
         }
         watching.removeIf(DelayedOperation::tryComplete);
+    }
+
+    /** The operations parked now (Kafka's NumDelayedOperations), for metrics and tests. */
+    public int pending() {
+        return pending.get();
     }
 
     /** The number of distinct watch entries, for metrics and tests. */
