@@ -28,6 +28,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
@@ -154,6 +156,20 @@ class AdminIT {
         // then
         assertThat(low).isEqualTo(6);
         assertThat(offset(tp, OffsetSpec.earliest())).isEqualTo(6);
+    }
+
+    @Test
+    void recordsOfAnInternalTopicAreNotDeleted() throws Exception {
+        // given __consumer_offsets, created by a group's first commit
+        admin.createTopics(List.of(new NewTopic("committed", 1, (short) 1))).all().get();
+        admin.alterConsumerGroupOffsets("deleter", Map.of(new TopicPartition("committed", 0),
+                new OffsetAndMetadata(0))).all().get();
+        TopicPartition offsets = new TopicPartition("__consumer_offsets", 0);
+
+        // when / then: refused as Kafka refuses it, whatever the offset
+        assertThatThrownBy(() -> admin.deleteRecords(Map.of(offsets, RecordsToDelete.beforeOffset(0)))
+                .lowWatermarks().get(offsets).get())
+                .hasCauseInstanceOf(InvalidTopicException.class);
     }
 
     @Test

@@ -8,6 +8,8 @@ import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
@@ -21,7 +23,8 @@ import org.apache.kafka.common.requests.DeleteRecordsRequest;
 
 /**
  * DeleteRecords: moves a partition's log start offset forward (offset -1 means the high watermark).
- * Offsets above the high watermark are refused with OFFSET_OUT_OF_RANGE.
+ * Offsets above the high watermark are refused with OFFSET_OUT_OF_RANGE, internal topics with
+ * INVALID_TOPIC_EXCEPTION (as Kafka).
  *
  * <p>Thread-safe (stateless).
  */
@@ -57,6 +60,10 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
         try {
             Partition partition = replicas.partitionOrThrow(tp,
                     () -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
+            if (Topic.isInternal(tp.topic())) {
+                // As Kafka: a coordinator's state is not the user's to cut.
+                throw new InvalidTopicException("Cannot delete records of internal topic " + tp.topic());
+            }
             partition.requireLeader(Optional.empty());
             // Never into an unfinished transaction: up to the last stable offset (the high watermark when none is
             // open), and -1 ("up to the high watermark") means up to there.
