@@ -25,6 +25,7 @@ import io.cairn.broker.group.CoordinatorRecord;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.LoneReplicas;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
@@ -84,21 +85,7 @@ class CoordinatorLoadingTest {
         loop = Executors.newSingleThreadExecutor();
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
-            @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
-                return LogConfig.defaults();
-            }
-
-            @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
-                return 1;
-            }
-        };
-        replicas = new ReplicaManager(1, logManager, settings, scheduler,
-                new Partition.Settings(1, Time.SYSTEM, (topicId, tp, epoch, partitionEpoch, isr) ->
-                        new CompletableFuture<>(), 30_000, broker -> true),
-                (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
+        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         events.start();
         ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).addAppender(events);

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.LoneReplicas;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
@@ -78,21 +79,7 @@ class ParkedRequestsTest {
         scheduler = Executors.newScheduledThreadPool(1);
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
-            @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
-                return LogConfig.defaults();
-            }
-
-            @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
-                return 1;
-            }
-        };
-        replicas = new ReplicaManager(1, logManager, settings, scheduler,
-                new Partition.Settings(1, Time.SYSTEM, (topicId, tp, epoch, partitionEpoch, isr) ->
-                        new CompletableFuture<>(), TEN_MINUTES_MS, broker -> true),
-                (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
+        replicas = LoneReplicas.start(logManager, scheduler, TEN_MINUTES_MS);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         replicas.onImage(SERVING, LED);
         produceHandler = new ProduceHandler(() -> LED, replicas, null);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.LoneReplicas;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
@@ -75,21 +76,7 @@ class TakeoverWaitTest {
         scheduler = Executors.newScheduledThreadPool(1);
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
-            @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
-                return LogConfig.defaults();
-            }
-
-            @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
-                return 1;
-            }
-        };
-        replicas = new ReplicaManager(1, logManager, settings, scheduler,
-                new Partition.Settings(1, Time.SYSTEM, (topicId, tp, epoch, partitionEpoch, isr) ->
-                        new CompletableFuture<>(), 30_000, broker -> true),
-                (leaderId, request) -> new CompletableFuture<>(), () -> 1L);
+        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         handler = new ProduceHandler(image::get, replicas, null);
         fetchHandler = new FetchHandler(image::get, replicas);
