@@ -48,8 +48,11 @@ final class FrameGenerator {
         this.seed = seed;
         this.maxRequestBytes = maxRequestBytes;
         for (ApiMessageType api : ApiMessageType.values()) {
-            short[] range = advertised.get(api.apiKey());
             short highestKnown = api.highestSupportedVersion(true);
+            if (highestKnown < api.lowestSupportedVersion()) {
+                continue; // an API kafka-clients keeps only by name (ControlledShutdown, ...): no version to write
+            }
+            short[] range = advertised.get(api.apiKey());
             if (range == null) {
                 unadvertised.add(new short[] {api.apiKey(), highestKnown});
                 continue;
