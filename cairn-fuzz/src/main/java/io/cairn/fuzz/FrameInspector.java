@@ -45,10 +45,9 @@ final class FrameInspector {
                 return Optional.empty();
             }
             Struct header = RequestHeaderData.SCHEMAS[api.requestHeaderVersion(version)].read(buffer);
+            // Bytes left over are not a reason to refuse: the node reads the request and ignores them, and may
+            // then hold it as long as it asks (a mutated Fetch with a max wait of days).
             Struct request = api.requestSchemas()[version].read(buffer);
-            if (buffer.hasRemaining()) {
-                return Optional.empty();
-            }
             short acks = api == ApiMessageType.PRODUCE ? request.getShort("acks") : -1;
             return Optional.of(new Inspection(api, version, header.getInt("correlation_id"), acks,
                     allowedWait(request)));

@@ -173,8 +173,8 @@ final class RequestWriter {
                 tags.add(tag);
             }
         }
-        int unknown = values.chance(5) ? (known.isEmpty() ? 0 : java.util.Collections.max(known.keySet())) + 1
-                + values.random().nextInt(100) : -1;
+        // Far above any real tag: kafka-clients refuses a tag that another version of the message defines.
+        int unknown = values.chance(5) ? 10_000 + values.random().nextInt(100) : -1;
         if (unknown >= 0) {
             tags.add(unknown);
         }

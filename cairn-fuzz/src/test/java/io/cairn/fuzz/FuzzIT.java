@@ -28,7 +28,8 @@ class FuzzIT {
     private static final List<String> KNOWN_OPEN = List.of(
             "TxnOffsetCommitHandler: Unexpected error committing transactional offsets",
             "Cannot encode the response to METADATA",
-            "DescribeUserScramCredentialsRequestData.users()\" is null");
+            "DescribeUserScramCredentialsRequestData.users()\" is null",
+            "Unexpected error serving PRODUCE");
 
     @TempDir
     Path dataDir;
