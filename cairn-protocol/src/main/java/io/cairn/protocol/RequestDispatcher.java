@@ -8,10 +8,12 @@ import java.util.concurrent.Executor;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ResponseHeader;
@@ -61,7 +63,7 @@ public final class RequestDispatcher {
         if (handler.isEmpty()) {
             UnsupportedVersionException e = new UnsupportedVersionException(
                     request.header().apiKey() + " v" + request.apiVersion() + " is not supported by Cairn");
-            return CompletableFuture.completedFuture(Optional.of(encode(request, errorResponse(request, e))));
+            return CompletableFuture.completedFuture(errorAnswer(request, e));
         }
         if (gate.holds(request)) {
             return gate.awaitOpen().thenCompose(open -> open
@@ -80,7 +82,7 @@ public final class RequestDispatcher {
                 .handle((response, error) -> {
                     observer.onResponse(request.header().apiKey(), System.nanoTime() - startNanos, error != null);
                     if (error != null) {
-                        return Optional.of(encode(request, errorResponse(request, unwrap(error))));
+                        return errorAnswer(request, unwrap(error));
                     }
                     if (response == null) {
                         return Optional.<Send>empty();
@@ -97,10 +99,7 @@ public final class RequestDispatcher {
 
     /** The answer to a request the gate held past its bound: the API's retriable error; none for acks=0. */
     private Optional<Send> notServed(KafkaRequest request) {
-        if (request.body() instanceof ProduceRequest produce && produce.acks() == 0) {
-            return Optional.empty();
-        }
-        return Optional.of(encode(request, errorResponse(request, gate.notReadyError(request))));
+        return errorAnswer(request, gate.notReadyError(request));
     }
 
     /** The shared request-handler pool; wrap it in a {@link SerialExecutor} per connection. */
@@ -116,11 +115,34 @@ public final class RequestDispatcher {
         return SendBuilder.buildResponseSend(new ResponseHeader(correlationId, (short) 0), data, (short) 0);
     }
 
-    private ApiMessage errorResponse(KafkaRequest request, Throwable error) {
+    /** The API's error answer to a request that failed whole; none to a Produce with acks=0, as to any of them. */
+    private Optional<Send> errorAnswer(KafkaRequest request, Throwable error) {
         if (!(error instanceof ApiException)) {
             log.error("{}Unexpected error serving {} from {}", logPrefix, request, request.header().clientId(), error);
         }
-        return request.body().getErrorResponse(0, error).data();
+        if (request.body() instanceof ProduceRequest produce && produce.acks() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(encode(request, errorResponse(request, error)));
+    }
+
+    private ApiMessage errorResponse(KafkaRequest request, Throwable error) {
+        AbstractRequest body = request.body();
+        if (body instanceof ProduceRequest produce && hasNullRecords(produce.data())) {
+            // kafka-clients' error answer counts each partition's records: give it empty ones where a client sent null
+            ProduceRequestData copy = produce.data().duplicate();
+            copy.topicData().forEach(t -> t.partitionData().forEach(p -> {
+                if (p.records() == null) {
+                    p.setRecords(MemoryRecords.EMPTY);
+                }
+            }));
+            body = new ProduceRequest(copy, produce.version());
+        }
+        return body.getErrorResponse(0, error).data();
+    }
+
+    private static boolean hasNullRecords(ProduceRequestData data) {
+        return data.topicData().stream().anyMatch(t -> t.partitionData().stream().anyMatch(p -> p.records() == null));
     }
 
     private static Send encode(KafkaRequest request, ApiMessage response) {

@@ -274,6 +274,80 @@ class BadInputIT {
         assertNodeStillServesAndDataIsIntact();
     }
 
+    @Test
+    void anUnknownIsolationLevelIsAnInvalidRequest() throws Exception {
+        // given: isolation levels other than 0 and 1 (found by cairn-fuzz: an ERROR line per request)
+        FetchRequestData fetch = new FetchRequestData().setIsolationLevel((byte) 7).setMaxWaitMs(0).setMinBytes(0)
+                .setMaxBytes(1 << 20).setSessionId(0).setSessionEpoch(-1);
+        org.apache.kafka.common.message.ListOffsetsRequestData listOffsets =
+                new org.apache.kafka.common.message.ListOffsetsRequestData().setIsolationLevel((byte) -3)
+                        .setReplicaId(-1);
+        listOffsets.topics().add(new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic()
+                .setName("victim").setPartitions(List.of(
+                        new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition()
+                                .setPartitionIndex(0).setTimestamp(-1))));
+
+        try (RawClient client = new RawClient(node.node().port())) {
+            // when
+            FetchResponseData fetched = (FetchResponseData) client.call(ApiKeys.FETCH, fetch, (short) 12);
+            org.apache.kafka.common.message.ListOffsetsResponseData listed =
+                    (org.apache.kafka.common.message.ListOffsetsResponseData) client.call(ApiKeys.LIST_OFFSETS,
+                            listOffsets, (short) 7);
+
+            // then
+            assertThat(Errors.forCode(fetched.errorCode())).isEqualTo(Errors.INVALID_REQUEST);
+            assertThat(Errors.forCode(listed.topics().get(0).partitions().get(0).errorCode()))
+                    .isEqualTo(Errors.INVALID_REQUEST);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aProduceWithoutRecordsIsRefusedEvenWhenTheWholeRequestIs() throws Exception {
+        // given: a partition with null records, and acks=5 refusing the whole request (found by cairn-fuzz: the
+        // error answer could not be built and the connection was closed with an ERROR line)
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 5).setTimeoutMs(5000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("victim");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(null));
+        data.topicData().add(topic);
+
+        try (RawClient client = new RawClient(node.node().port())) {
+            // when
+            ProduceResponseData produce = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 9);
+
+            // then
+            assertThat(Errors.forCode(produce.responses().iterator().next().partitionResponses().get(0).errorCode()))
+                    .isEqualTo(Errors.INVALID_REQUIRED_ACKS);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aRefusedAcksZeroProduceGetsNoAnswerAndTheConnectionGoesOn() throws Exception {
+        // given: acks=0 and transactional records without a transactional id, refused whole (found by cairn-fuzz:
+        // an ERROR line and a closed connection, as kafka-clients builds no error answer for acks=0)
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 0).setTimeoutMs(5000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("victim");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                .setRecords(MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
+                        new SimpleRecord("k".getBytes(), "v".getBytes()))));
+        data.topicData().add(topic);
+        short version = 9;
+        ByteBuffer frame = new ProduceRequest(data, version)
+                .serializeWithHeader(new RequestHeader(ApiKeys.PRODUCE, version, "acks-zero", 5));
+
+        try (Socket socket = connect()) {
+            // when
+            sendFrame(socket, frame);
+            sendFrame(socket, ByteBuffer.allocate(10).putShort(ApiKeys.API_VERSIONS.id).putShort((short) 0)
+                    .putInt(6).putShort((short) -1).flip());
+
+            // then: the next answer is the ApiVersions one
+            assertThat(ResponseHeader.parse(readFrame(socket), (short) 0).correlationId()).isEqualTo(6);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
     private static Socket connect() throws IOException {
         Socket socket = new Socket("127.0.0.1", node.node().port());
         socket.setSoTimeout(10_000);

@@ -119,7 +119,7 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
 
         PendingFetch(FetchRequestData request, int replicaId, long replicaEpoch, CompletableFuture<ApiMessage> result) {
             this.request = request;
-            this.isolation = IsolationLevel.forId(request.isolationLevel());
+            this.isolation = IsolationLevels.of(request.isolationLevel());
             this.replicaId = replicaId;
             this.replicaEpoch = replicaEpoch;
             this.result = result;

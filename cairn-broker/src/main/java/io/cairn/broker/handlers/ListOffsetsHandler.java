@@ -54,7 +54,7 @@ public final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> 
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
                 topicResponse.partitions().add(listOffset(current, topic.name(), partition, request.version(),
-                        IsolationLevel.forId(request.data().isolationLevel())));
+                        IsolationLevels.of(request.data().isolationLevel())));
             }
             response.topics().add(topicResponse);
         }

@@ -100,8 +100,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         if (acks != 0 && acks != 1 && acks != -1) {
             throw new InvalidRequiredAcksException("acks must be -1, 0 or 1, not " + acks);
         }
-        if (data.transactionalId() == null
-                && org.apache.kafka.common.requests.RequestUtils.hasTransactionalRecords(request)) {
+        if (data.transactionalId() == null && transactionalProducerId(data) >= 0) {
             // As Kafka: transactional batches only under a transactional id (which a coordinator then ends).
             throw new org.apache.kafka.common.errors.TransactionalIdAuthorizationException(
                     "Transactional records need the request's transactional id");
