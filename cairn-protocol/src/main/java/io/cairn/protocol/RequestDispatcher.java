@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -63,7 +64,13 @@ public final class RequestDispatcher {
         if (handler.isEmpty()) {
             UnsupportedVersionException e = new UnsupportedVersionException(
                     request.header().apiKey() + " v" + request.apiVersion() + " is not supported by Cairn");
-            return CompletableFuture.completedFuture(errorAnswer(request, e));
+            try {
+                return CompletableFuture.completedFuture(errorAnswer(request, e));
+            } catch (RuntimeException malformed) {
+                // kafka-clients builds an API's error answer from the request's fields; some null ones break it.
+                return CompletableFuture.failedFuture(new InvalidRequestException("Malformed " + request
+                        + ": its error answer cannot be built (" + malformed + ")"));
+            }
         }
         if (gate.holds(request)) {
             return gate.awaitOpen().thenCompose(open -> open

@@ -31,7 +31,11 @@ import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
@@ -344,6 +348,93 @@ class BadInputIT {
 
             // then: the next answer is the ApiVersions one
             assertThat(ResponseHeader.parse(readFrame(socket), (short) 0).correlationId()).isEqualTo(6);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aBatchLengthNearTwoToTheThirtyOneIsACorruptMessage() throws Exception {
+        // given: a batch whose length field overflows kafka-clients' batch iterator (found by cairn-fuzz: an ERROR
+        // line and UNKNOWN_SERVER_ERROR), in a plain and in a transactional produce
+        ByteBuffer lying = ByteBuffer.allocate(80);
+        lying.putLong(0L).putInt(Integer.MAX_VALUE - 10).putInt(0).put((byte) 2);
+        lying.position(0);
+        for (String transactionalId : java.util.Arrays.asList(null, "fuzzed")) {
+            ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000)
+                    .setTransactionalId(transactionalId);
+            ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("victim");
+            topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                    .setRecords(MemoryRecords.readableRecords(lying.duplicate())));
+            data.topicData().add(topic);
+
+            try (RawClient client = new RawClient(node.node().port())) {
+                // when
+                ProduceResponseData produce = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 7);
+
+                // then
+                assertThat(Errors.forCode(produce.responses().iterator().next().partitionResponses().get(0)
+                        .errorCode())).isEqualTo(Errors.CORRUPT_MESSAGE);
+            }
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aTxnOffsetCommitWithoutAProducerIsRefused() throws Exception {
+        // given: no producer id, then a negative epoch (found by cairn-fuzz: an ERROR line each)
+        for (long[] producer : new long[][] {{-1, 0}, {7, -3}}) {
+            TxnOffsetCommitRequestData data = new TxnOffsetCommitRequestData().setTransactionalId("t")
+                    .setGroupId("g").setProducerId(producer[0]).setProducerEpoch((short) producer[1])
+                    .setTopics(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName("victim")
+                            .setPartitions(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                                    .setPartitionIndex(0).setCommittedOffset(1)))));
+            try (RawClient client = new RawClient(node.node().port())) {
+                // when
+                TxnOffsetCommitResponseData answer = (TxnOffsetCommitResponseData) client.call(
+                        ApiKeys.TXN_OFFSET_COMMIT, data, (short) 3);
+
+                // then
+                assertThat(Errors.forCode(answer.topics().get(0).partitions().get(0).errorCode()))
+                        .isEqualTo(producer[0] < 0 ? Errors.INVALID_PRODUCER_ID_MAPPING : Errors.INVALID_PRODUCER_EPOCH);
+            }
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void aMetadataRequestOfVersionTenOrElevenWithoutATopicNameIsAnInvalidRequest() throws Exception {
+        // given: a null name, which requests of v10 and v11 may carry but their answers cannot (found by cairn-fuzz:
+        // an ERROR "Cannot encode the response")
+        MetadataRequestData data = new MetadataRequestData().setTopics(List.of(
+                new MetadataRequestData.MetadataRequestTopic().setName(null).setTopicId(Uuid.randomUuid())));
+        try (RawClient client = new RawClient(node.node().port())) {
+            for (short version : new short[] {10, 11}) {
+                // when
+                MetadataResponseData answer = (MetadataResponseData) client.call(ApiKeys.METADATA, data, version);
+
+                // then
+                assertThat(Errors.forCode(answer.topics().iterator().next().errorCode()))
+                        .isEqualTo(Errors.INVALID_REQUEST);
+            }
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
+    void anUnservedApiWhoseErrorAnswerCannotBeBuiltClosesTheConnectionQuietly() throws Exception {
+        // given: DescribeUserScramCredentials (not served) with a null user list (found by cairn-fuzz: kafka-clients'
+        // error answer throws on it; a WARN with a stack trace)
+        short version = 0;
+        ByteBuffer frame = RawClient.request(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS,
+                new org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData().setUsers(null), version)
+                .serializeWithHeader(new RequestHeader(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, version, "scram", 9));
+
+        try (Socket socket = connect()) {
+            // when
+            sendFrame(socket, frame);
+
+            // then
+            assertClosed(socket);
         }
         assertNodeStillServesAndDataIsIntact();
     }

@@ -123,6 +123,12 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             return response;
         }
         for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
+            if (requested.name() == null && request.version() < 12) {
+                // v10 and v11 requests may carry a null name, their answers cannot: Kafka refuses it so.
+                response.topics().add(new MetadataResponseTopic().setName("")
+                        .setErrorCode(Errors.INVALID_REQUEST.code()));
+                continue;
+            }
             Optional<TopicImage> topic = requested.name() != null
                     ? image.topic(requested.name())
                     : image.topic(requested.topicId());

@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
-import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.broker.txn.TransactionVerifier;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
@@ -22,10 +22,12 @@ import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import io.cairn.storage.AppendResult;
 import io.cairn.storage.PartitionLog;
+import io.cairn.storage.RecordBatches;
 import io.cairn.storage.RecordValidationException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -35,10 +37,10 @@ import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -215,11 +217,17 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
     }
 
+    /** The first transactional batch, or null when there is none or the bytes are too malformed to tell. */
     private static RecordBatch firstTransactional(MemoryRecords records) {
-        for (RecordBatch batch : records.batches()) {
-            if (batch.isTransactional()) {
-                return batch;
+        try {
+            for (RecordBatch batch : RecordBatches.of(records)) {
+                if (batch.isTransactional()) {
+                    batch.producerId(); // reads the header: a batch cut short fails here, not later
+                    return batch;
+                }
             }
+        } catch (CorruptRecordException e) {
+            // the partition's validation refuses it with CORRUPT_MESSAGE
         }
         return null;
     }
@@ -409,7 +417,7 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
      * KIP-467 record errors refer to that batch.
      */
     private static void requireOneBatch(MemoryRecords records) {
-        Iterator<MutableRecordBatch> batches = records.batches().iterator();
+        Iterator<MutableRecordBatch> batches = RecordBatches.of(records).iterator();
         if (!batches.hasNext()) {
             throw new InvalidRecordException("Produce requests must have at least one record batch per partition");
         }

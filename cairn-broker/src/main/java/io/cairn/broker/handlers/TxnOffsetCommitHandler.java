@@ -67,6 +67,15 @@ public final class TxnOffsetCommitHandler implements ApiHandler<TxnOffsetCommitR
         if (requested.groupId() == null || requested.groupId().isEmpty()) {
             return CompletableFuture.completedFuture(errorResponse(requested, Errors.INVALID_GROUP_ID, version));
         }
+        // Offsets join a producer's transaction: without a producer id or epoch there is none to join (kafka-clients
+        // cannot even build the transactional batch).
+        if (requested.producerId() < 0) {
+            return CompletableFuture.completedFuture(errorResponse(requested, Errors.INVALID_PRODUCER_ID_MAPPING,
+                    version));
+        }
+        if (requested.producerEpoch() < 0) {
+            return CompletableFuture.completedFuture(errorResponse(requested, Errors.INVALID_PRODUCER_EPOCH, version));
+        }
         // As Kafka: partitions that do not exist are answered UNKNOWN_TOPIC_OR_PARTITION, the others committed.
         TxnOffsetCommitRequestData data = requested.duplicate().setTopics(new ArrayList<>());
         TxnOffsetCommitRequestData missing = requested.duplicate().setTopics(new ArrayList<>());

@@ -124,8 +124,15 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             bytes.release();
             if (error != null) {
-                log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
-                        ctx.channel().remoteAddress(), request, error);
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof InvalidRequestException) {
+                    log.info("{}Closing connection from {}: {}", logPrefix, ctx.channel().remoteAddress(),
+                            cause.getMessage());
+                } else {
+                    log.error("{}Closing connection from {}: no response could be built for {}", logPrefix,
+                            ctx.channel().remoteAddress(), request, error);
+                }
                 ctx.close();
                 return;
             }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.RecordBatches;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -21,8 +22,8 @@ import org.apache.kafka.common.utils.BufferSupplier;
 import io.cairn.storage.AppendOrigin;
 import io.cairn.storage.BoundedRecords;
 import io.cairn.storage.LogConfig;
-import io.cairn.storage.RecordValidationException;
 import io.cairn.storage.RecordValidationException.RecordError;
+import io.cairn.storage.RecordValidationException;
 
 /**
  * Checks the batches of a produce request before anything is written, as Kafka's LogValidator does: the batch
@@ -66,7 +67,7 @@ public final class AppendValidator {
                                                     AppendOrigin origin) {
         List<MutableRecordBatch> batches = new ArrayList<>();
         long totalBytes = 0;
-        for (MutableRecordBatch batch : records.batches()) {
+        for (MutableRecordBatch batch : RecordBatches.of(records)) {
             validateBatch(batch, config, origin);
             validateRecords(batch, records.buffer(), (int) totalBytes, config, nowMs);
             totalBytes += batch.sizeInBytes();

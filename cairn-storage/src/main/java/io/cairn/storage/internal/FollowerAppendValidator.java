@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.RecordBatches;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -36,7 +37,7 @@ public final class FollowerAppendValidator {
         List<MutableRecordBatch> batches = new ArrayList<>();
         long totalBytes = 0;
         long expectedBase = logEndOffset;
-        for (MutableRecordBatch batch : records.batches()) {
+        for (MutableRecordBatch batch : RecordBatches.of(records)) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
                 throw new UnsupportedForMessageFormatException("Only record batches of magic 2 are accepted, got "
                         + batch.magic());
