@@ -307,6 +307,29 @@ class BadInputIT {
     }
 
     @Test
+    void oldFetchVersionsWithOddFieldsAreAnswered() throws Exception {
+        // given: what the fuzzer's long run reported once each: Fetch v4/v5 with isolation level 2, v10 naming a topic
+        try (RawClient client = new RawClient(node.node().port())) {
+            for (short version : new short[] {4, 5}) {
+                FetchRequestData fetch = new FetchRequestData().setIsolationLevel((byte) 2).setMaxWaitMs(0)
+                        .setMinBytes(0).setMaxBytes(1 << 20).setReplicaId(-1);
+                // when
+                FetchResponseData fetched = (FetchResponseData) client.call(ApiKeys.FETCH, fetch, version);
+                // then
+                assertThat(Errors.forCode(fetched.errorCode())).isIn(Errors.INVALID_REQUEST, Errors.NONE);
+            }
+            FetchRequestData v10 = new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                    .setReplicaId(-1).setSessionEpoch(-1);
+            v10.topics().add(new FetchRequestData.FetchTopic().setTopic("victim").setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                            .setPartitionMaxBytes(1 << 20))));
+            FetchResponseData fetched = (FetchResponseData) client.call(ApiKeys.FETCH, v10, (short) 10);
+            assertThat(fetched.responses()).hasSize(1);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
     void aProduceWithoutRecordsIsRefusedEvenWhenTheWholeRequestIs() throws Exception {
         // given: a partition with null records, and acks=5 refusing the whole request (found by cairn-fuzz: the
         // error answer could not be built and the connection was closed with an ERROR line)
