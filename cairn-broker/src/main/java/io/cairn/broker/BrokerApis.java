@@ -15,6 +15,7 @@ import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
+import io.cairn.broker.handlers.AlterConfigsHandlers;
 import io.cairn.broker.handlers.DescribeConfigsHandler;
 import io.cairn.broker.handlers.DescribeGroupsHandler;
 import io.cairn.broker.handlers.DescribeLogDirsHandler;
@@ -86,8 +87,8 @@ public final class BrokerApis {
                 .add(ForwardingHandlers.createTopics(routed))
                 .add(ForwardingHandlers.deleteTopics(routed))
                 .add(ForwardingHandlers.createPartitions(routed))
-                .add(ForwardingHandlers.alterConfigs(routed))
-                .add(ForwardingHandlers.incrementalAlterConfigs(routed))
+                .add(AlterConfigsHandlers.legacy(nodeId, routed))
+                .add(AlterConfigsHandlers.incremental(nodeId, routed))
                 .add(ClusterApiHandlers.brokerRegistration(routed))
                 .add(ClusterApiHandlers.brokerHeartbeat(routed))
                 .add(ClusterApiHandlers.alterPartition(routed))
