@@ -463,13 +463,13 @@ public final class CairnNode implements AutoCloseable {
     private static ReplicaManager.TopicSettings topicSettings(Map<String, String> brokerConfigs) {
         return new ReplicaManager.TopicSettings() {
             @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
-                return TopicConfigs.logConfig(brokerConfigs, Map.of(), topicOverrides);
+            public LogConfig logConfig(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
+                return TopicConfigs.logConfig(brokerConfigs, dynamicBrokerConfigs, topicOverrides);
             }
 
             @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
-                return (Integer) TopicConfigs.effective(brokerConfigs, Map.of(), topicOverrides)
+            public int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
+                return (Integer) TopicConfigs.effective(brokerConfigs, dynamicBrokerConfigs, topicOverrides)
                         .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
             }
         };

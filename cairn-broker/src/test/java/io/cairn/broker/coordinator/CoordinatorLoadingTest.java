@@ -86,12 +86,12 @@ class CoordinatorLoadingTest {
         logManager.startup();
         ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
             @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
+            public LogConfig logConfig(Map<String, String> dynamic, Map<String, String> topicOverrides) {
                 return LogConfig.defaults();
             }
 
             @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
+            public int minInsyncReplicas(Map<String, String> dynamic, Map<String, String> topicOverrides) {
                 return 1;
             }
         };

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 
+import io.cairn.metadata.MetadataImage;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.protocol.Errors;
@@ -79,6 +80,16 @@ public final class DynamicBrokerConfigs {
                 result.put(name, value);
             }
         });
+        return result;
+    }
+
+    /**
+     * The dynamic configs that apply to a broker: the cluster-wide defaults overlaid with the broker's own, as
+     * Kafka merges them (only the ones Kafka would read back, see {@link #effectiveStored}).
+     */
+    public static Map<String, String> forBroker(MetadataImage image, int brokerId) {
+        Map<String, String> result = new TreeMap<>(effectiveStored(image.brokerConfigs(""), false));
+        result.putAll(effectiveStored(image.brokerConfigs(Integer.toString(brokerId)), true));
         return result;
     }
 

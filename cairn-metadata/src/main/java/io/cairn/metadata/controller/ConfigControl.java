@@ -215,6 +215,16 @@ public final class ConfigControl {
         if (invalid.isFailure()) {
             return Outcome.fail(invalid.error(), invalid.message());
         }
+        // Stricter than Kafka: a topic default (log.retention.ms, message.max.bytes...) must also be a value the
+        // topic config it gives accepts, or every log of the cluster would refuse it when applying it.
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            if (TopicConfigs.topicConfigForBrokerKey(e.getKey()).isPresent()) {
+                Optional<String> error = TopicConfigs.validateBrokerConfig(e.getKey(), e.getValue());
+                if (error.isPresent()) {
+                    return Outcome.fail(Errors.INVALID_REQUEST, error.get());
+                }
+            }
+        }
         if (!name.isEmpty() && !image.brokers().containsKey(Integer.parseInt(name))) {
             return Outcome.fail(Errors.BROKER_ID_NOT_REGISTERED, "No node with id " + name + " found.");
         }
