@@ -201,6 +201,9 @@ public final class CairnNode implements AutoCloseable {
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
+        // Dynamic max.connections & co. (also those replayed at start) apply once the listener serves.
+        CompletableFuture<KafkaServer> serving = new CompletableFuture<>();
+        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving, scheduler));
         // Until this incarnation's registration is in the local image, the image may be one replayed only in
         // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
         servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
@@ -239,6 +242,7 @@ public final class CairnNode implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
+        serving.complete(server);
 
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();

@@ -294,4 +294,30 @@ public final class KafkaBrokerConfigs {
         }
         return List.of(name);
     }
+
+    /**
+     * max.connections.per.ip.overrides as host -> limit (comma-separated host:count entries).
+     *
+     * @throws ConfigException an entry that is not host:count with count >= 0
+     */
+    public static Map<String, Integer> parsePerIpOverrides(String value) {
+        Map<String, Integer> overrides = new HashMap<>();
+        for (String entry : value == null ? new String[0] : value.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int colon = entry.lastIndexOf(':');
+            try {
+                int limit = Integer.parseInt(entry.substring(colon + 1).trim());
+                if (colon <= 0 || limit < 0) {
+                    throw new NumberFormatException();
+                }
+                overrides.put(entry.substring(0, colon).trim(), limit);
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new ConfigException("max.connections.per.ip.overrides", value,
+                        "each entry must be host:count with a count of at least 0, not '" + entry.trim() + "'");
+            }
+        }
+        return overrides;
+    }
 }

@@ -14,10 +14,12 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DescribedConfig;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.KafkaBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
@@ -224,6 +226,11 @@ public final class ConfigControl {
                     return Outcome.fail(Errors.INVALID_REQUEST, error.get());
                 }
             }
+        }
+        try {
+            KafkaBrokerConfigs.parsePerIpOverrides(configs.get("max.connections.per.ip.overrides"));
+        } catch (ConfigException e) {
+            return Outcome.fail(Errors.INVALID_REQUEST, e.getMessage());
         }
         if (!name.isEmpty() && !image.brokers().containsKey(Integer.parseInt(name))) {
             return Outcome.fail(Errors.BROKER_ID_NOT_REGISTERED, "No node with id " + name + " found.");
