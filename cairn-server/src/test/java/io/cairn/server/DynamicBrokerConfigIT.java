@@ -171,9 +171,24 @@ class DynamicBrokerConfigIT {
                     "sized"))).all().get().values().iterator().next().get("max.message.bytes");
             assertThat(topicView.value()).isEqualTo("2000");
             assertThat(topicView.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG);
+            assertThatThrownBy(() -> producer.send(new ProducerRecord<>("sized", "x".repeat(2500))).get())
+                    .hasCauseInstanceOf(RecordTooLargeException.class);
+
+            // when: this broker's own value beats the cluster default
+            set(BROKER_1, "message.max.bytes", "3000");
+
+            // then
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    producer.send(new ProducerRecord<>("sized", "x".repeat(2500))).get());
+            ConfigEntry perBroker = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
+                    "sized"))).all().get().values().iterator().next().get("max.message.bytes");
+            assertThat(perBroker.value()).isEqualTo("3000");
+            assertThat(perBroker.source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG);
         } finally {
-            admin.incrementalAlterConfigs(Map.of(CLUSTER_DEFAULT, List.of(new AlterConfigOp(
-                    new ConfigEntry("message.max.bytes", null), AlterConfigOp.OpType.DELETE)))).all().get();
+            for (ConfigResource resource : List.of(CLUSTER_DEFAULT, BROKER_1)) {
+                admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                        new ConfigEntry("message.max.bytes", null), AlterConfigOp.OpType.DELETE)))).all().get();
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.BrokerConfigDescriptions;
 import io.cairn.metadata.config.DescribedConfig;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
@@ -109,7 +110,9 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
     }
 
     private List<DescribedConfig> describeTopic(MetadataImage current, TopicImage topic) {
-        return TopicConfigs.describe(staticBrokerConfigs, current.brokerConfigs(""), topic.configs());
+        return TopicConfigs.describe(staticBrokerConfigs, DynamicBrokerConfigs.clusterDefaults(current),
+                DynamicBrokerConfigs.effectiveStored(current.brokerConfigs(Integer.toString(nodeId)), true),
+                topic.configs());
     }
 
     private static DescribeConfigsResourceResult toResult(DescribedConfig config, boolean synonyms,

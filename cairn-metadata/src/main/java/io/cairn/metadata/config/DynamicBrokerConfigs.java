@@ -83,6 +83,11 @@ public final class DynamicBrokerConfigs {
         return result;
     }
 
+    /** The cluster-wide dynamic broker configs in force (see {@link #effectiveStored}). */
+    public static Map<String, String> clusterDefaults(MetadataImage image) {
+        return effectiveStored(image.brokerConfigs(""), false);
+    }
+
     /**
      * The dynamic configs that apply to a broker: the cluster-wide defaults overlaid with the broker's own, as
      * Kafka merges them (only the ones Kafka would read back, see {@link #effectiveStored}).

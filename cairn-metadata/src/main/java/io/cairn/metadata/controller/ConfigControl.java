@@ -282,7 +282,7 @@ public final class ConfigControl {
     private static String currentValue(MetadataImage image, ControllerSettings settings,
                                        ConfigRecord.ResourceType type, String resourceName, String key) {
         Map<String, String> overrides = image.topic(resourceName).map(TopicImage::configs).orElse(Map.of());
-        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), image.brokerConfigs(""),
+        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), DynamicBrokerConfigs.clusterDefaults(image),
                 overrides)) {
             if (c.name().equals(key)) {
                 return c.value();
