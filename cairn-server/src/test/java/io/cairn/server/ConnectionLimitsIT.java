@@ -97,12 +97,23 @@ class ConnectionLimitsIT {
                 }
             });
 
-            // when: the dynamic config is deleted, the node's property (no cap) is back
-            assertThat(alterBrokerConfig(control, CairnConfig.MAX_CONNECTIONS_PER_IP, null,
-                    AlterConfigOp.OpType.DELETE)).isEqualTo(Errors.NONE);
+            // when: the node restarts, the stored cap is read back from the metadata log
+            node.restart();
+            try (RawClient again = awaitServed(node)) {
+                // then
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                    try (RawClient another = new RawClient(node.node().port())) {
+                        assertThatThrownBy(() -> apiVersions(another)).isInstanceOf(IOException.class);
+                    }
+                });
 
-            // then
-            awaitServed(node).close();
+                // when: the dynamic config is deleted, the node's property (no cap) is back
+                assertThat(alterBrokerConfig(again, CairnConfig.MAX_CONNECTIONS_PER_IP, null,
+                        AlterConfigOp.OpType.DELETE)).isEqualTo(Errors.NONE);
+
+                // then
+                awaitServed(node).close();
+            }
         }
     }
 
