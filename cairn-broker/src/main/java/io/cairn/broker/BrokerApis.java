@@ -62,9 +62,11 @@ public final class BrokerApis {
      * @param quorum the metadata quorum (controller id for Metadata/DescribeCluster, DescribeQuorum); null
      *               when there is none (unit tests over a bare controller)
      * @param brokerWait holds Metadata requests while the cluster has no broker to name
+     * @param nodeDefaults the defaults of the node's own properties, which DescribeConfigs shows as DEFAULT_CONFIG
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      Map<String, String> nodeDefaults,
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
                       ServingBrokerWait brokerWait) {
@@ -81,7 +83,7 @@ public final class BrokerApis {
                 .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(producerIds, txns))
                 .add(new DescribeClusterHandler(image, controllerId))
-                .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs))
+                .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs, nodeDefaults))
                 .add(new DeleteRecordsHandler(replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
                 .add(ForwardingHandlers.createTopics(routed))

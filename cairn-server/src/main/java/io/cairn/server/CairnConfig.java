@@ -188,6 +188,17 @@ public final class CairnConfig extends AbstractConfig {
         return Optional.ofNullable(getString(BROKER_RACK));
     }
 
+    /** The defaults of the properties defined here (those with one), as strings, for DescribeConfigs. */
+    public static Map<String, String> defaults() {
+        Map<String, String> defaults = new HashMap<>();
+        DEFINITION.configKeys().values().forEach(key -> {
+            if (key.hasDefault() && key.defaultValue != null) {
+                defaults.put(key.name, ConfigDef.convertToString(key.defaultValue, key.type));
+            }
+        });
+        return defaults;
+    }
+
     /** Every property given, as strings: broker-level topic defaults are read from here. */
     public Map<String, String> allAsStrings() {
         Map<String, String> all = new HashMap<>();

@@ -262,8 +262,8 @@ public final class CairnNode implements AutoCloseable {
                                             Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator,
-                txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
+                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;

@@ -84,6 +84,20 @@ class DynamicBrokerConfigIT {
     }
 
     @Test
+    void aBrokerIdDescribesTheNodesPropertiesAndDefaultsToo() throws Exception {
+        // when
+        Config config = describe(BROKER_1);
+
+        // then
+        assertThat(config.get("listeners").source()).isEqualTo(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
+        assertThat(config.get("listeners").isReadOnly()).isFalse();
+        assertThat(config.get("num.partitions").source()).isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+        assertThat(config.get("num.partitions").value()).isEqualTo("1");
+        assertThat(config.get("num.partitions").isReadOnly()).isTrue();
+        assertThat(config.get("log.dirs").source()).isEqualTo(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG);
+    }
+
+    @Test
     void aClusterWideConfigIsStoredAsTheDefaultAndPerBrokerOnesAreRefusedThere() throws Exception {
         // when
         set(CLUSTER_DEFAULT, "log.cleaner.threads", "2");

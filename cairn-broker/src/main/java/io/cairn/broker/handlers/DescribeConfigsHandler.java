@@ -38,11 +38,18 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final Map<String, String> staticBrokerConfigs;
+    private final Map<String, String> nodeDefaults;
 
-    public DescribeConfigsHandler(int nodeId, Supplier<MetadataImage> image, Map<String, String> staticBrokerConfigs) {
+    /**
+     * @param staticBrokerConfigs the node's properties as given
+     * @param nodeDefaults        the defaults of the properties the node defines, where they are not Kafka's
+     */
+    public DescribeConfigsHandler(int nodeId, Supplier<MetadataImage> image, Map<String, String> staticBrokerConfigs,
+                                  Map<String, String> nodeDefaults) {
         this.nodeId = nodeId;
         this.image = image;
         this.staticBrokerConfigs = Map.copyOf(staticBrokerConfigs);
+        this.nodeDefaults = Map.copyOf(nodeDefaults);
     }
 
     @Override
@@ -70,7 +77,7 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
             Optional<List<DescribedConfig>> configs = switch (type) {
                 case TOPIC -> current.topic(resource.resourceName()).map(topic -> describeTopic(current, topic));
                 case BROKER -> Optional.of(BrokerConfigDescriptions.describe(resource.resourceName(),
-                        staticBrokerConfigs, current.brokerConfigs(""),
+                        staticBrokerConfigs, nodeDefaults, current.brokerConfigs(""),
                         current.brokerConfigs(Integer.toString(nodeId))));
                 default -> Optional.empty();
             };

@@ -12,7 +12,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * DescribeConfigs of a BROKER resource, as Kafka's {@code ConfigHelper} answers it. For a broker id: every
- * config the node knows (Kafka's dynamic configs, the node's properties, the stored dynamic ones) with its value
+ * config the node knows (Kafka's dynamic configs, the properties the node defines or was given, the stored dynamic
+ * ones) with its value
  * and source, the first of: DYNAMIC_BROKER_CONFIG (set on this broker), DYNAMIC_DEFAULT_BROKER_CONFIG (the
  * cluster-wide default), STATIC_BROKER_CONFIG (the node's properties), DEFAULT_CONFIG. For "": only the stored
  * cluster-wide defaults. Synonyms follow Kafka's order: by source in that order, within a source by Kafka's synonym
@@ -32,10 +33,12 @@ public final class BrokerConfigDescriptions {
     /**
      * @param resourceName     a broker id (the describing broker's) or "" for the cluster-wide defaults
      * @param staticConfigs    the node's properties
+     * @param nodeDefaults     the defaults of the properties the node defines (they beat Kafka's defaults)
      * @param dynamicDefault   the stored cluster-wide dynamic configs (image broker configs for "")
      * @param dynamicPerBroker the stored dynamic configs of this broker
      */
     public static List<DescribedConfig> describe(String resourceName, Map<String, String> staticConfigs,
+                                                 Map<String, String> nodeDefaults,
                                                  Map<String, String> dynamicDefault,
                                                  Map<String, String> dynamicPerBroker) {
         boolean perBroker = !resourceName.isEmpty();
@@ -46,12 +49,14 @@ public final class BrokerConfigDescriptions {
         if (perBroker) {
             names.addAll(KafkaBrokerConfigs.dynamicDef().names());
             names.addAll(staticConfigs.keySet());
+            names.addAll(nodeDefaults.keySet());
             names.addAll(thisBroker.keySet());
         }
         List<Level> levels = List.of(new Level(thisBroker::get, ConfigSource.DYNAMIC_BROKER_CONFIG),
                 new Level(clusterWide::get, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG),
                 new Level(staticConfigs::get, ConfigSource.STATIC_BROKER_CONFIG),
-                new Level(n -> KafkaBrokerConfigs.dynamicDefault(n).orElse(null), ConfigSource.DEFAULT_CONFIG));
+                new Level(n -> nodeDefaults.containsKey(n) ? nodeDefaults.get(n)
+                        : KafkaBrokerConfigs.dynamicDefault(n).orElse(null), ConfigSource.DEFAULT_CONFIG));
         List<DescribedConfig> result = new ArrayList<>();
         for (String name : names) {
             Optional<Type> type = name.startsWith(CAIRN_PREFIX) ? Optional.of(Type.STRING)

@@ -23,8 +23,8 @@ class BrokerConfigDescriptionsTest {
         Map<String, String> thisBroker = Map.of("log.retention.ms", "3000",
                 "sasl.kerberos.min.time.before.relogin", "61000");
         // when
-        Map<String, DescribedConfig> configs = byName(BrokerConfigDescriptions.describe("1", node, clusterWide,
-                thisBroker));
+        Map<String, DescribedConfig> configs = byName(BrokerConfigDescriptions.describe("1", node,
+                Map.of("num.partitions", "1"), clusterWide, thisBroker));
         // then
         DescribedConfig retention = configs.get("log.retention.ms");
         assertThat(retention.value()).isEqualTo("3000");
@@ -41,13 +41,16 @@ class BrokerConfigDescriptionsTest {
         assertThat(configs.get("num.io.threads").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
         assertThat(configs.get("num.io.threads").value()).isEqualTo("8");
         assertThat(configs.get("num.io.threads").readOnly()).isFalse();
+        assertThat(configs.get("num.partitions").source()).isEqualTo(ConfigSource.DEFAULT_CONFIG);
+        assertThat(configs.get("num.partitions").value()).isEqualTo("1");
+        assertThat(configs.get("num.partitions").readOnly()).isTrue();
     }
 
     @Test
     void theClusterDefaultResourceShowsOnlyTheStoredDefaults() {
         // when
         List<DescribedConfig> configs = BrokerConfigDescriptions.describe("", Map.of("log.retention.ms", "1000"),
-                Map.of("log.retention.ms", "2000"), Map.of("log.retention.ms", "3000"));
+                Map.of(), Map.of("log.retention.ms", "2000"), Map.of("log.retention.ms", "3000"));
         // then
         assertThat(configs).singleElement().satisfies(c -> {
             assertThat(c.value()).isEqualTo("2000");
@@ -60,7 +63,7 @@ class BrokerConfigDescriptionsTest {
     @Test
     void passwordsAndCustomConfigsAreSensitive() {
         // when
-        Map<String, DescribedConfig> configs = byName(BrokerConfigDescriptions.describe("1", Map.of(), Map.of(),
+        Map<String, DescribedConfig> configs = byName(BrokerConfigDescriptions.describe("1", Map.of(), Map.of(), Map.of(),
                 Map.of("listener.name.external.ssl.keystore.password", "secret", "my.plugin.key", "x",
                         "listener.name.external.sasl.kerberos.service.name", "kafka")));
         // then
@@ -79,7 +82,7 @@ class BrokerConfigDescriptionsTest {
     void aBaseConfigDoesNotListItsListenerOverrides() {
         // when
         Map<String, DescribedConfig> configs = byName(BrokerConfigDescriptions.describe("1",
-                Map.of("sasl.kerberos.service.name", "base"), Map.of(),
+                Map.of("sasl.kerberos.service.name", "base"), Map.of(), Map.of(),
                 Map.of("listener.name.external.sasl.kerberos.service.name", "kafka")));
         // then
         assertThat(configs.get("listener.name.external.sasl.kerberos.service.name").synonyms()).containsExactly(
