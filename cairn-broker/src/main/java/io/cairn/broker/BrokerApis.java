@@ -15,6 +15,7 @@ import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
+import io.cairn.broker.handlers.AlterConfigsHandlers;
 import io.cairn.broker.handlers.DescribeConfigsHandler;
 import io.cairn.broker.handlers.DescribeGroupsHandler;
 import io.cairn.broker.handlers.DescribeLogDirsHandler;
@@ -61,9 +62,11 @@ public final class BrokerApis {
      * @param quorum the metadata quorum (controller id for Metadata/DescribeCluster, DescribeQuorum); null
      *               when there is none (unit tests over a bare controller)
      * @param brokerWait holds Metadata requests while the cluster has no broker to name
+     * @param nodeDefaults the defaults of the node's own properties, which DescribeConfigs shows as DEFAULT_CONFIG
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      Map<String, String> nodeDefaults,
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
                       ServingBrokerWait brokerWait) {
@@ -80,14 +83,14 @@ public final class BrokerApis {
                 .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(producerIds, txns))
                 .add(new DescribeClusterHandler(image, controllerId))
-                .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs))
+                .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs, nodeDefaults))
                 .add(new DeleteRecordsHandler(replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
                 .add(ForwardingHandlers.createTopics(routed))
                 .add(ForwardingHandlers.deleteTopics(routed))
                 .add(ForwardingHandlers.createPartitions(routed))
-                .add(ForwardingHandlers.alterConfigs(routed))
-                .add(ForwardingHandlers.incrementalAlterConfigs(routed))
+                .add(AlterConfigsHandlers.legacy(nodeId, routed))
+                .add(AlterConfigsHandlers.incremental(nodeId, routed))
                 .add(ClusterApiHandlers.brokerRegistration(routed))
                 .add(ClusterApiHandlers.brokerHeartbeat(routed))
                 .add(ClusterApiHandlers.alterPartition(routed))

@@ -193,29 +193,23 @@ public final class CairnConfig extends AbstractConfig {
      * @throws org.apache.kafka.common.config.ConfigException an entry that is not host:count with count >= 0
      */
     public Map<String, Integer> perIpOverrides() {
-        Map<String, Integer> overrides = new HashMap<>();
-        String value = getString(MAX_CONNECTIONS_PER_IP_OVERRIDES);
-        for (String entry : value == null ? new String[0] : value.split(",")) {
-            if (entry.isBlank()) {
-                continue;
-            }
-            int colon = entry.lastIndexOf(':');
-            try {
-                int limit = Integer.parseInt(entry.substring(colon + 1).trim());
-                if (colon <= 0 || limit < 0) {
-                    throw new NumberFormatException();
-                }
-                overrides.put(entry.substring(0, colon).trim(), limit);
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                throw new org.apache.kafka.common.config.ConfigException(MAX_CONNECTIONS_PER_IP_OVERRIDES, value,
-                        "each entry must be host:count with a count of at least 0, not '" + entry.trim() + "'");
-            }
-        }
-        return overrides;
+        return io.cairn.metadata.config.KafkaBrokerConfigs.parsePerIpOverrides(
+                getString(MAX_CONNECTIONS_PER_IP_OVERRIDES));
     }
 
     public Optional<String> rack() {
         return Optional.ofNullable(getString(BROKER_RACK));
+    }
+
+    /** The defaults of the properties defined here (those with one), as strings, for DescribeConfigs. */
+    public static Map<String, String> defaults() {
+        Map<String, String> defaults = new HashMap<>();
+        DEFINITION.configKeys().values().forEach(key -> {
+            if (key.hasDefault() && key.defaultValue != null) {
+                defaults.put(key.name, ConfigDef.convertToString(key.defaultValue, key.type));
+            }
+        });
+        return defaults;
     }
 
     /** Every property given, as strings: broker-level topic defaults are read from here. */

@@ -202,6 +202,9 @@ public final class CairnNode implements AutoCloseable {
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
+        // Dynamic max.connections & co. (also those replayed at start) apply once the listener serves.
+        CompletableFuture<KafkaServer> serving = new CompletableFuture<>();
+        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving, scheduler));
         // Until this incarnation's registration is in the local image, the image may be one replayed only in
         // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
         servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
@@ -240,6 +243,7 @@ public final class CairnNode implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
+        serving.complete(server);
 
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
@@ -259,8 +263,8 @@ public final class CairnNode implements AutoCloseable {
                                             Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, groupCoordinator,
-                txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
+                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -480,13 +484,13 @@ public final class CairnNode implements AutoCloseable {
     private static ReplicaManager.TopicSettings topicSettings(Map<String, String> brokerConfigs) {
         return new ReplicaManager.TopicSettings() {
             @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
-                return TopicConfigs.logConfig(brokerConfigs, Map.of(), topicOverrides);
+            public LogConfig logConfig(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
+                return TopicConfigs.logConfig(brokerConfigs, dynamicBrokerConfigs, topicOverrides);
             }
 
             @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
-                return (Integer) TopicConfigs.effective(brokerConfigs, Map.of(), topicOverrides)
+            public int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
+                return (Integer) TopicConfigs.effective(brokerConfigs, dynamicBrokerConfigs, topicOverrides)
                         .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
             }
         };

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.cairn.metadata.config.KafkaBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import org.apache.kafka.common.config.ConfigDef;
 
@@ -44,7 +45,42 @@ public final class ConfigDocs {
                 .append("Set per topic (CreateTopics, `kafka-configs --alter`, IncrementalAlterConfigs). ")
                 .append("The broker-level `log.*` property named in the last column sets the default for all topics.\n\n");
         topicTable(md);
+        md.append("\n## Dynamic broker configs\n\n")
+                .append("Kafka's dynamic broker configs (KIP-226), set without restart with AlterConfigs or ")
+                .append("IncrementalAlterConfigs (`kafka-configs --entity-type brokers --entity-name 1 --alter`, ")
+                .append("or `--entity-default` for the cluster-wide default) and stored in the metadata log. ")
+                .append("Cairn accepts exactly the configs Apache Kafka 4.3.1 accepts, with Kafka's types, validators ")
+                .append("and errors; a per-broker config is refused at the cluster-wide level, security configs ")
+                .append("marked so only with a listener prefix (`listener.name.NAME.ssl.keystore.location`); names ")
+                .append("Kafka does not know are kept as custom configs; the others (`broker.id`, `log.dirs`, ")
+                .append("`log.retention.hours`, ...) are refused: \"Cannot update these configs dynamically\". ")
+                .append("A broker id's value beats the cluster-wide default, which beats the node's property. ")
+                .append("DescribeConfigs shows each with its source (DYNAMIC_BROKER_CONFIG, ")
+                .append("DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG); passwords are never ")
+                .append("returned. *applied*: takes effect on every node at once; *stored*: accepted, stored and ")
+                .append("described, but Cairn has no such setting or does not change it while running.\n\n");
+        dynamicTable(md);
         return md.toString();
+    }
+
+    /** Whether Cairn changes its behaviour when this dynamic broker config changes, without a restart. */
+    static boolean appliedLive(String name) {
+        return TopicConfigs.topicConfigForBrokerKey(name).isPresent()
+                || name.equals(DynamicConnectionLimits.MAX) || name.equals(DynamicConnectionLimits.PER_IP)
+                || name.equals(DynamicConnectionLimits.OVERRIDES);
+    }
+
+    private static void dynamicTable(StringBuilder md) {
+        md.append("| config | type | Kafka default | settable on | in Cairn |\n|---|---|---|---|---|\n");
+        ConfigDef def = KafkaBrokerConfigs.dynamicDef();
+        for (ConfigDef.ConfigKey key : new TreeMap<>(def.configKeys()).values()) {
+            md.append("| `").append(key.name).append("` | ").append(key.type.name().toLowerCase())
+                    .append(" | ").append(defaultOf(key)).append(" | ")
+                    .append(KafkaBrokerConfigs.isPerBrokerOnly(key.name) ? "broker id"
+                            : "broker id or cluster default")
+                    .append(KafkaBrokerConfigs.isListenerOnlySecurity(key.name) ? " (listener prefix only)" : "")
+                    .append(" | ").append(appliedLive(key.name) ? "applied" : "stored").append(" |\n");
+        }
     }
 
     private static void table(StringBuilder md, ConfigDef def) {

@@ -10,9 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +81,54 @@ class ConnectionLimitsIT {
                 assertThat(readResponseOfPendingRequest(waiting)).isTrue();
             }
         }
+    }
+
+    @Test
+    void aDynamicPerAddressCapAppliesToNewConnectionsWithoutRestart() throws Exception {
+        try (TestNode node = TestNode.start(dataDir); RawClient control = served(node)) {
+            // when: this broker's max.connections.per.ip becomes 1, which the control connection already uses
+            assertThat(alterBrokerConfig(control, CairnConfig.MAX_CONNECTIONS_PER_IP, "1", AlterConfigOp.OpType.SET))
+                    .isEqualTo(Errors.NONE);
+
+            // then: a new connection from 127.0.0.1 is closed at once; the open one keeps working
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                try (RawClient another = new RawClient(node.node().port())) {
+                    assertThatThrownBy(() -> apiVersions(another)).isInstanceOf(IOException.class);
+                }
+            });
+
+            // when: the node restarts, the stored cap is read back from the metadata log
+            node.restart();
+            try (RawClient again = awaitServed(node)) {
+                // then
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+                    try (RawClient another = new RawClient(node.node().port())) {
+                        assertThatThrownBy(() -> apiVersions(another)).isInstanceOf(IOException.class);
+                    }
+                });
+
+                // when: the dynamic config is deleted, the node's property (no cap) is back
+                assertThat(alterBrokerConfig(again, CairnConfig.MAX_CONNECTIONS_PER_IP, null,
+                        AlterConfigOp.OpType.DELETE)).isEqualTo(Errors.NONE);
+
+                // then
+                awaitServed(node).close();
+            }
+        }
+    }
+
+    private static Errors alterBrokerConfig(RawClient client, String name, String value, AlterConfigOp.OpType op)
+            throws IOException {
+        IncrementalAlterConfigsRequestData request = new IncrementalAlterConfigsRequestData();
+        IncrementalAlterConfigsRequestData.AlterConfigsResource resource =
+                new IncrementalAlterConfigsRequestData.AlterConfigsResource()
+                        .setResourceType(ConfigResource.Type.BROKER.id()).setResourceName("1");
+        resource.configs().add(new IncrementalAlterConfigsRequestData.AlterableConfig()
+                .setName(name).setValue(value).setConfigOperation(op.id()));
+        request.resources().add(resource);
+        IncrementalAlterConfigsResponseData response = (IncrementalAlterConfigsResponseData) client.call(
+                ApiKeys.INCREMENTAL_ALTER_CONFIGS, request, ApiKeys.INCREMENTAL_ALTER_CONFIGS.latestVersion());
+        return Errors.forCode(response.responses().get(0).errorCode());
     }
 
     private static RawClient served(TestNode node) throws IOException {

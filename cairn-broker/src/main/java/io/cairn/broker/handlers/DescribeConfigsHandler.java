@@ -1,21 +1,19 @@
 package io.cairn.broker.handlers;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
-import io.cairn.metadata.config.ConfigSource;
+import io.cairn.metadata.config.BrokerConfigDescriptions;
 import io.cairn.metadata.config.DescribedConfig;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -25,11 +23,13 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 
 /**
- * DescribeConfigs for topics (every topic config with its effective value and source) and brokers (the
- * node's static settings and the dynamic ones in the metadata image).
+ * DescribeConfigs for topics (every topic config with its effective value and source) and brokers (this broker's
+ * id: its configs with Kafka's sources and synonyms; "": the cluster-wide dynamic defaults; see
+ * {@link BrokerConfigDescriptions}).
  *
  * <p>Thread-safe (stateless).
  */
@@ -38,11 +38,18 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final Map<String, String> staticBrokerConfigs;
+    private final Map<String, String> nodeDefaults;
 
-    public DescribeConfigsHandler(int nodeId, Supplier<MetadataImage> image, Map<String, String> staticBrokerConfigs) {
+    /**
+     * @param staticBrokerConfigs the node's properties as given
+     * @param nodeDefaults        the defaults of the properties the node defines, where they are not Kafka's
+     */
+    public DescribeConfigsHandler(int nodeId, Supplier<MetadataImage> image, Map<String, String> staticBrokerConfigs,
+                                  Map<String, String> nodeDefaults) {
         this.nodeId = nodeId;
         this.image = image;
         this.staticBrokerConfigs = Map.copyOf(staticBrokerConfigs);
+        this.nodeDefaults = Map.copyOf(nodeDefaults);
     }
 
     @Override
@@ -59,11 +66,19 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+            if (type == ConfigResource.Type.BROKER) {
+                Optional<ApiError> badName = brokerNameError(resource.resourceName());
+                if (badName.isPresent()) {
+                    response.results().add(result.setErrorCode(badName.get().error().code())
+                            .setErrorMessage(badName.get().message()));
+                    continue;
+                }
+            }
             Optional<List<DescribedConfig>> configs = switch (type) {
                 case TOPIC -> current.topic(resource.resourceName()).map(topic -> describeTopic(current, topic));
-                case BROKER -> isThisBroker(resource.resourceName())
-                        ? Optional.of(describeBroker(current, resource.resourceName()))
-                        : Optional.empty();
+                case BROKER -> Optional.of(BrokerConfigDescriptions.describe(resource.resourceName(),
+                        staticBrokerConfigs, nodeDefaults, current.brokerConfigs(""),
+                        current.brokerConfigs(Integer.toString(nodeId))));
                 default -> Optional.empty();
             };
             if (configs.isEmpty()) {
@@ -74,7 +89,8 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                 continue;
             }
             for (DescribedConfig config : configs.get()) {
-                if (resource.configurationKeys() == null || resource.configurationKeys().contains(config.name())) {
+                if (resource.configurationKeys() == null || resource.configurationKeys().isEmpty()
+                        || resource.configurationKeys().contains(config.name())) {
                     result.configs().add(toResult(config, request.data().includeSynonyms(),
                             request.data().includeDocumentation()));
                 }
@@ -84,25 +100,26 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         return CompletableFuture.completedFuture(response);
     }
 
-    private boolean isThisBroker(String name) {
-        return name.isEmpty() || name.equals(Integer.toString(nodeId));
+    /** Kafka's answer to a broker resource that is neither "" nor this broker's id. */
+    private Optional<ApiError> brokerNameError(String name) {
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            if (Integer.parseInt(name) == nodeId) {
+                return Optional.empty();
+            }
+        } catch (NumberFormatException e) {
+            return Optional.of(new ApiError(Errors.INVALID_REQUEST, "Broker id must be an integer, but it is: " + name));
+        }
+        return Optional.of(new ApiError(Errors.INVALID_REQUEST, "Unexpected broker id, expected " + nodeId
+                + " or empty string, but received " + name));
     }
 
     private List<DescribedConfig> describeTopic(MetadataImage current, TopicImage topic) {
-        return TopicConfigs.describe(staticBrokerConfigs, current.brokerConfigs(""), topic.configs());
-    }
-
-    private List<DescribedConfig> describeBroker(MetadataImage current, String name) {
-        Map<String, DescribedConfig> configs = new TreeMap<>();
-        staticBrokerConfigs.forEach((key, value) -> configs.put(key, new DescribedConfig(key, value,
-                ConfigSource.STATIC_BROKER_CONFIG, ConfigDef.Type.STRING, true, false, null)));
-        current.brokerConfigs("").forEach((key, value) -> configs.put(key, new DescribedConfig(key, value,
-                ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, ConfigDef.Type.STRING, false, false, null)));
-        if (!name.isEmpty()) {
-            current.brokerConfigs(name).forEach((key, value) -> configs.put(key, new DescribedConfig(key, value,
-                    ConfigSource.DYNAMIC_BROKER_CONFIG, ConfigDef.Type.STRING, false, false, null)));
-        }
-        return new ArrayList<>(configs.values());
+        return TopicConfigs.describe(staticBrokerConfigs, DynamicBrokerConfigs.clusterDefaults(current),
+                DynamicBrokerConfigs.effectiveStored(current.brokerConfigs(Integer.toString(nodeId)), true),
+                topic.configs());
     }
 
     private static DescribeConfigsResourceResult toResult(DescribedConfig config, boolean synonyms,
@@ -116,8 +133,10 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                 .setConfigType(config.typeId())
                 .setDocumentation(documentation ? config.documentation() : null);
         if (synonyms) {
-            result.synonyms().add(new DescribeConfigsSynonym()
-                    .setName(config.name()).setValue(config.value()).setSource(config.source().id()));
+            for (DescribedConfig.Synonym synonym : config.synonyms()) {
+                result.synonyms().add(new DescribeConfigsSynonym()
+                        .setName(synonym.name()).setValue(synonym.value()).setSource(synonym.source().id()));
+            }
         }
         return result;
     }

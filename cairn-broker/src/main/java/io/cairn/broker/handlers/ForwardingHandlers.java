@@ -10,11 +10,9 @@ import io.cairn.protocol.RequestContext;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
-import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 
 /**
  * The metadata mutations: each one is handed whole to the single metadata write path, which decides it
@@ -38,14 +36,6 @@ public final class ForwardingHandlers {
         return createPartitions(context -> writer);
     }
 
-    public static ApiHandler<AlterConfigsRequest> alterConfigs(MetadataWriter writer) {
-        return alterConfigs(context -> writer);
-    }
-
-    public static ApiHandler<IncrementalAlterConfigsRequest> incrementalAlterConfigs(MetadataWriter writer) {
-        return incrementalAlterConfigs(context -> writer);
-    }
-
     // With a writer per request: a request another node already forwarded is decided by the local
     // controller only (see io.cairn.broker.controller.ClusterApiHandlers#routing).
 
@@ -60,16 +50,6 @@ public final class ForwardingHandlers {
     public static ApiHandler<CreatePartitionsRequest> createPartitions(
             Function<RequestContext, MetadataWriter> writer) {
         return new Forwarding<>(ApiKeys.CREATE_PARTITIONS, (c, r) -> writer.apply(c).createPartitions(r.data()));
-    }
-
-    public static ApiHandler<AlterConfigsRequest> alterConfigs(Function<RequestContext, MetadataWriter> writer) {
-        return new Forwarding<>(ApiKeys.ALTER_CONFIGS, (c, r) -> writer.apply(c).alterConfigs(r.data()));
-    }
-
-    public static ApiHandler<IncrementalAlterConfigsRequest> incrementalAlterConfigs(
-            Function<RequestContext, MetadataWriter> writer) {
-        return new Forwarding<>(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
-                (c, r) -> writer.apply(c).incrementalAlterConfigs(r.data()));
     }
 
     /** Thread-safe (stateless). */

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * Kafka's connection caps: {@code max.connections.per.ip} (with {@code max.connections.per.ip.overrides}) closes a
  * new connection from an address that already has that many, at once, as Kafka does; at {@code max.connections}
  * the listener stops accepting until a connection closes (new ones wait in the kernel's accept queue), as Kafka's
- * acceptor blocks. The first refusal of an address and every 1,000th after it are logged at INFO.
+ * acceptor blocks. The first refusal of an address and every 1,000th after it are logged at INFO. The limits can
+ * change while it runs (dynamic broker configs): they apply to the connections accepted from then on; open ones
+ * are kept, as in Kafka.
  *
  * <p>Thread-safe; one instance is shared by every connection of a listener.
  */
@@ -28,9 +30,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
     private static final AttributeKey<InetAddress> COUNTED = AttributeKey.valueOf("cairn.connection.counted");
 
-    private final int maxConnections;
-    private final int maxPerIp;
-    private final Map<InetAddress, Integer> perIpOverrides;
+    /** The caps in force; replaced whole when they change. */
+    private record Limits(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides) {
+    }
+
+    private volatile Limits limits;
     private final String logPrefix;
     private final AtomicInteger total = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
@@ -38,16 +42,28 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private volatile Channel listener;
 
     ConnectionLimiter(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides, String logPrefix) {
-        this.maxConnections = maxConnections;
-        this.maxPerIp = maxPerIp;
-        this.perIpOverrides = Map.copyOf(perIpOverrides);
+        this.limits = new Limits(maxConnections, maxPerIp, Map.copyOf(perIpOverrides));
         this.logPrefix = logPrefix;
+    }
+
+    /** New caps, for connections accepted from now on; accepting pauses or resumes at the new max.connections. */
+    void update(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides) {
+        this.limits = new Limits(maxConnections, maxPerIp, Map.copyOf(perIpOverrides));
+        Channel current = listener;
+        if (current != null) {
+            if (total.get() >= maxConnections) {
+                current.config().setAutoRead(false);
+            } else if (!current.config().isAutoRead()) {
+                current.config().setAutoRead(true);
+                current.read();
+            }
+        }
     }
 
     /** The listening channel, whose accepting is paused at max.connections. */
     void listener(Channel channel) {
         this.listener = channel;
-        if (total.get() >= maxConnections) {
+        if (total.get() >= limits.maxConnections()) {
             channel.config().setAutoRead(false);
         }
     }
@@ -55,7 +71,9 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-        int limit = perIpOverrides.getOrDefault(address, maxPerIp);
+        Limits current = limits;
+        int maxConnections = current.maxConnections();
+        int limit = current.perIpOverrides().getOrDefault(address, current.maxPerIp());
         AtomicInteger fromAddress = perIp.computeIfAbsent(address, a -> new AtomicInteger());
         if (fromAddress.incrementAndGet() > limit) {
             fromAddress.decrementAndGet();
@@ -82,7 +100,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
         if (address != null) {
             perIp.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
-            if (total.decrementAndGet() < maxConnections && listener != null && !listener.config().isAutoRead()) {
+            if (total.decrementAndGet() < limits.maxConnections() && listener != null && !listener.config().isAutoRead()) {
                 listener.config().setAutoRead(true);
                 listener.read();
             }

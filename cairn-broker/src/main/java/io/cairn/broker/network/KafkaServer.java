@@ -52,6 +52,7 @@ public final class KafkaServer implements AutoCloseable {
     private final RequestMemoryPool memoryPool;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
+    private volatile ConnectionLimiter limiter;
     private Channel serverChannel;
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, Time time, String logPrefix) {
@@ -90,7 +91,7 @@ public final class KafkaServer implements AutoCloseable {
      * The connections queued since the bind are accepted now.
      */
     public InetSocketAddress start(ServerSocketChannel socket) throws InterruptedException {
-        ConnectionLimiter limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
+        limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
                 resolve(config.perIpOverrides()), logPrefix);
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
@@ -127,7 +128,21 @@ public final class KafkaServer implements AutoCloseable {
         return bound;
     }
 
-    /** max.connections.per.ip.overrides names hosts or addresses; each resolves to its addresses at start. */
+    /**
+     * New connection caps (max.connections, max.connections.per.ip and its overrides changed dynamically): they
+     * apply to connections accepted from now on. Resolves the overrides' host names, so not for an event loop.
+     */
+    public void updateConnectionLimits(int maxConnections, int maxConnectionsPerIp,
+                                       java.util.Map<String, Integer> perIpOverrides) {
+        ConnectionLimiter current = limiter;
+        if (current != null) {
+            current.update(maxConnections, maxConnectionsPerIp, resolve(perIpOverrides));
+            log.info("{}Connection limits now max.connections={}, max.connections.per.ip={}, overrides {}",
+                    logPrefix, maxConnections, maxConnectionsPerIp, perIpOverrides);
+        }
+    }
+
+    /** max.connections.per.ip.overrides names hosts or addresses; each resolves to its addresses when set. */
     private java.util.Map<java.net.InetAddress, Integer> resolve(java.util.Map<String, Integer> overrides) {
         java.util.Map<java.net.InetAddress, Integer> resolved = new java.util.HashMap<>();
         overrides.forEach((host, limit) -> {

@@ -109,6 +109,11 @@ public final class Partition {
         return minInsyncReplicas;
     }
 
+    /** A new min.insync.replicas (a dynamic broker config changed); the role stays. */
+    void setMinInsyncReplicas(int newMinInsyncReplicas) {
+        this.minInsyncReplicas = newMinInsyncReplicas;
+    }
+
     /** Takes the role the committed metadata gives; a new leader epoch starts fresh follower tracking. */
     synchronized void becomeRole(ReplicaRole newRole, int newMinInsyncReplicas) {
         this.minInsyncReplicas = newMinInsyncReplicas;

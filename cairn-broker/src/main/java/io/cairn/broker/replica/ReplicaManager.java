@@ -13,6 +13,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.OffsetWaiters;
 import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.TopicImage;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
@@ -34,11 +35,14 @@ public final class ReplicaManager implements MetadataListener {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
 
-    /** How the broker turns a topic's config overrides into log settings. */
+    /**
+     * How the broker turns a topic's config overrides into log settings, given the dynamic broker configs that
+     * apply to this broker (the cluster-wide defaults overlaid with this broker's own, from the metadata image).
+     */
     public interface TopicSettings {
-        LogConfig logConfig(Map<String, String> topicOverrides);
+        LogConfig logConfig(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides);
 
-        int minInsyncReplicas(Map<String, String> topicOverrides);
+        int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides);
     }
 
     private final int nodeId;
@@ -209,13 +213,20 @@ public final class ReplicaManager implements MetadataListener {
     @Override
     public void onImage(MetadataImage previous, MetadataImage next) {
         try {
+            Map<String, String> dynamic = DynamicBrokerConfigs.forBroker(next, nodeId);
+            // A changed dynamic broker config (log.retention.ms, min.insync.replicas...) applies to every log now.
+            boolean brokerConfigsChanged = !dynamic.equals(DynamicBrokerConfigs.forBroker(previous, nodeId));
             for (TopicImage topic : next.topicsByName().values()) {
                 Optional<TopicImage> before = previous.topic(topic.id());
                 if (before.isPresent() && before.get().equals(topic)) {
+                    if (brokerConfigsChanged) {
+                        reconfigure(topic, settings.logConfig(dynamic, topic.configs()),
+                                settings.minInsyncReplicas(dynamic, topic.configs()));
+                    }
                     continue;
                 }
-                LogConfig logConfig = settings.logConfig(topic.configs());
-                int minIsr = settings.minInsyncReplicas(topic.configs());
+                LogConfig logConfig = settings.logConfig(dynamic, topic.configs());
+                int minIsr = settings.minInsyncReplicas(dynamic, topic.configs());
                 for (PartitionImage partition : topic.partitions().values()) {
                     if (partition.replicas().contains(nodeId)) {
                         try {
@@ -242,6 +253,19 @@ public final class ReplicaManager implements MetadataListener {
             // Even when acting on the image failed (logged by the publisher): requests waiting for it then
             // get the answer the partitions' state gives, instead of waiting for their timeout.
             actedOn.advanceTo(next.offset());
+        }
+    }
+
+    /** New log settings and min ISR for the hosted partitions of a topic whose own metadata did not change. */
+    private void reconfigure(TopicImage topic, LogConfig logConfig, int minIsr) {
+        for (PartitionImage image : topic.partitions().values()) {
+            Partition existing = partitions.get(new TopicPartition(topic.name(), image.partition()));
+            if (existing != null && existing.topicId().equals(topic.id())) {
+                if (!existing.log().config().equals(logConfig)) {
+                    existing.log().updateConfig(logConfig);
+                }
+                existing.setMinInsyncReplicas(minIsr);
+            }
         }
     }
 

@@ -12,7 +12,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.LoneReplicas;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.metadata.MetadataImage;
@@ -23,7 +22,6 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.TopicRecord;
 import io.cairn.protocol.RequestContext;
-import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;

@@ -22,12 +22,12 @@ public final class LoneReplicas {
                                        long replicaLagTimeMaxMs) {
         ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
             @Override
-            public LogConfig logConfig(Map<String, String> topicOverrides) {
+            public LogConfig logConfig(Map<String, String> dynamic, Map<String, String> topicOverrides) {
                 return LogConfig.defaults();
             }
 
             @Override
-            public int minInsyncReplicas(Map<String, String> topicOverrides) {
+            public int minInsyncReplicas(Map<String, String> dynamic, Map<String, String> topicOverrides) {
                 return 1;
             }
         };

@@ -277,8 +277,20 @@ public final class TopicConfigs {
     public static List<DescribedConfig> describe(Map<String, String> staticBroker,
                                                  Map<String, String> dynamicBrokerDefault,
                                                  Map<String, String> topicOverrides) {
+        return describe(staticBroker, dynamicBrokerDefault, Map.of(), topicOverrides);
+    }
+
+    /**
+     * The effective topic configs on one broker, whose own dynamic broker configs ({@code dynamicThisBroker})
+     * beat the cluster-wide ones (source DYNAMIC_BROKER_CONFIG), as its logs use them.
+     */
+    public static List<DescribedConfig> describe(Map<String, String> staticBroker,
+                                                 Map<String, String> dynamicBrokerDefault,
+                                                 Map<String, String> dynamicThisBroker,
+                                                 Map<String, String> topicOverrides) {
         Map<String, String> fromStatic = topicDefaultsFromBroker(staticBroker);
         Map<String, String> fromDynamic = topicDefaultsFromBroker(dynamicBrokerDefault);
+        Map<String, String> fromThisBroker = topicDefaultsFromBroker(dynamicThisBroker);
         List<DescribedConfig> result = new ArrayList<>();
         for (ConfigDef.ConfigKey key : new TreeMap<>(DEF.configKeys()).values()) {
             String value;
@@ -286,6 +298,9 @@ public final class TopicConfigs {
             if (topicOverrides.containsKey(key.name)) {
                 value = topicOverrides.get(key.name);
                 source = ConfigSource.DYNAMIC_TOPIC_CONFIG;
+            } else if (fromThisBroker.containsKey(key.name)) {
+                value = fromThisBroker.get(key.name);
+                source = ConfigSource.DYNAMIC_BROKER_CONFIG;
             } else if (fromDynamic.containsKey(key.name)) {
                 value = fromDynamic.get(key.name);
                 source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;

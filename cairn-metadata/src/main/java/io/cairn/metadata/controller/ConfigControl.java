@@ -13,10 +13,13 @@ import java.util.TreeSet;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DescribedConfig;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.KafkaBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
@@ -25,11 +28,12 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.Altera
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
 
 /**
  * Decides IncrementalAlterConfigs and AlterConfigs for TOPIC resources (the topic's overrides) and BROKER
- * resources (a broker id, or "" for the cluster-wide default; only the settings that give topic defaults are
- * dynamic). Writes one ConfigRecord per changed key; validation-only requests write nothing.
+ * resources (a broker id, or "" for the cluster-wide default), the latter with Kafka's dynamic broker config rules
+ * ({@link DynamicBrokerConfigs}). Writes one ConfigRecord per changed key; validation-only requests write nothing.
  *
  * <p>Thread-safe (stateless, pure).
  */
@@ -56,12 +60,17 @@ public final class ConfigControl {
         IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
         List<MetadataRecord> records = new ArrayList<>();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : request.resources()) {
-            Outcome outcome = resolve(image, resource.resourceType(), resource.resourceName());
-            if (outcome.error() == Errors.NONE) {
-                outcome = applyOps(image, settings, outcome, resource.resourceName(), resource.configs());
-            }
-            if (outcome.error() == Errors.NONE) {
-                outcome = validate(outcome);
+            Outcome outcome;
+            if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
+                outcome = incrementalBroker(image, resource);
+            } else {
+                outcome = resolve(image, resource.resourceType(), resource.resourceName());
+                if (outcome.error() == Errors.NONE) {
+                    outcome = applyOps(image, settings, outcome, resource.resourceName(), resource.configs());
+                }
+                if (outcome.error() == Errors.NONE) {
+                    outcome = validate(outcome);
+                }
             }
             response.responses().add(new AlterConfigsResourceResponse()
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
@@ -79,6 +88,16 @@ public final class ConfigControl {
         AlterConfigsResponseData response = new AlterConfigsResponseData();
         List<MetadataRecord> records = new ArrayList<>();
         for (AlterConfigsRequestData.AlterConfigsResource resource : request.resources()) {
+            if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
+                Outcome outcome = legacyBroker(image, resource);
+                response.responses().add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
+                        .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                        .setErrorCode(outcome.error().code()).setErrorMessage(outcome.message()));
+                if (outcome.error() == Errors.NONE && !request.validateOnly()) {
+                    records.addAll(diff(outcome, resource.resourceName()));
+                }
+                continue;
+            }
             Outcome outcome = resolve(image, resource.resourceType(), resource.resourceName());
             if (outcome.error() == Errors.NONE) {
                 Map<String, String> after = new TreeMap<>();
@@ -113,18 +132,116 @@ public final class ConfigControl {
             return new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.TOPIC, topic.get().configs(),
                     topic.get().configs());
         }
-        if (type == ConfigResource.Type.BROKER) {
-            if (!name.isEmpty()) {
-                try {
-                    Integer.parseInt(name);
-                } catch (NumberFormatException e) {
-                    return Outcome.fail(Errors.INVALID_REQUEST, "Broker id must be an integer or empty: " + name);
+        return Outcome.fail(Errors.INVALID_REQUEST, "Unsupported resource type " + type);
+    }
+
+    /**
+     * A BROKER resource, as Kafka's receiving broker and controller check it together (ConfigAdminManager
+     * .preprocess, DynamicBrokerConfig.validate, the controller's existence check): duplicate keys and null values,
+     * the broker id, the operations on the stored configs, Kafka's dynamic-config rules, a registered broker.
+     * The receiving node has already checked that a broker id is its own.
+     */
+    private static Outcome incrementalBroker(MetadataImage image,
+                                             IncrementalAlterConfigsRequestData.AlterConfigsResource resource) {
+        Set<String> names = new HashSet<>();
+        List<String> nulls = new ArrayList<>();
+        List<DynamicBrokerConfigs.Op> ops = new ArrayList<>();
+        for (AlterableConfig op : resource.configs()) {
+            if (!names.add(op.name())) {
+                return Outcome.fail(Errors.INVALID_REQUEST, "Error due to duplicate config keys");
+            }
+            if (op.configOperation() != DELETE && op.value() == null) {
+                nulls.add(op.name());
+            }
+            ops.add(new DynamicBrokerConfigs.Op(op.name(), op.configOperation(), op.value()));
+        }
+        if (!nulls.isEmpty()) {
+            return Outcome.fail(Errors.INVALID_REQUEST, "Null value not supported for : " + String.join(", ", nulls));
+        }
+        String name = resource.resourceName();
+        Optional<ApiError> badName = DynamicBrokerConfigs.parseError(name);
+        if (badName.isPresent()) {
+            return Outcome.fail(badName.get().error(), badName.get().message());
+        }
+        Map<String, String> stored = image.brokerConfigs(name);
+        DynamicBrokerConfigs.Change change = DynamicBrokerConfigs.applyOps(
+                DynamicBrokerConfigs.effectiveStored(stored, !name.isEmpty()), ops);
+        if (change.error().isFailure()) {
+            return Outcome.fail(change.error().error(), change.error().message());
+        }
+        Outcome checked = checkBroker(image, name, change.configs());
+        if (checked != null) {
+            return checked;
+        }
+        // Only the keys the request names change; stored configs Kafka ignores are left as they are.
+        Map<String, String> after = new TreeMap<>(stored);
+        for (String key : names) {
+            if (change.configs().containsKey(key)) {
+                after.put(key, change.configs().get(key));
+            } else {
+                after.remove(key);
+            }
+        }
+        return new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.BROKER, stored, after);
+    }
+
+    /** Legacy AlterConfigs on a BROKER resource: the given configs replace every stored one. */
+    private static Outcome legacyBroker(MetadataImage image, AlterConfigsRequestData.AlterConfigsResource resource) {
+        Map<String, String> after = new TreeMap<>();
+        List<String> nulls = new ArrayList<>();
+        for (AlterConfigsRequestData.AlterableConfig c : resource.configs()) {
+            if (after.containsKey(c.name())) {
+                return Outcome.fail(Errors.INVALID_REQUEST, "Error due to duplicate config keys");
+            }
+            if (c.value() == null) {
+                nulls.add(c.name());
+            }
+            after.put(c.name(), c.value());
+        }
+        if (!nulls.isEmpty()) {
+            return Outcome.fail(Errors.INVALID_REQUEST, "Null value not supported for : " + String.join(", ", nulls));
+        }
+        String name = resource.resourceName();
+        Optional<ApiError> badName = DynamicBrokerConfigs.parseError(name);
+        if (badName.isPresent()) {
+            return Outcome.fail(badName.get().error(), badName.get().message());
+        }
+        Outcome checked = checkBroker(image, name, after);
+        return checked != null ? checked
+                : new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.BROKER, image.brokerConfigs(name), after);
+    }
+
+    /** Kafka's dynamic-config rules, a registered broker id, Kafka's value size limit; null when all pass. */
+    private static Outcome checkBroker(MetadataImage image, String name, Map<String, String> configs) {
+        ApiError invalid = DynamicBrokerConfigs.validate(configs, !name.isEmpty());
+        if (invalid.isFailure()) {
+            return Outcome.fail(invalid.error(), invalid.message());
+        }
+        // Stricter than Kafka: a topic default (log.retention.ms, message.max.bytes...) must also be a value the
+        // topic config it gives accepts, or every log of the cluster would refuse it when applying it.
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            if (TopicConfigs.topicConfigForBrokerKey(e.getKey()).isPresent()) {
+                Optional<String> error = TopicConfigs.validateBrokerConfig(e.getKey(), e.getValue());
+                if (error.isPresent()) {
+                    return Outcome.fail(Errors.INVALID_REQUEST, error.get());
                 }
             }
-            Map<String, String> current = image.brokerConfigs(name);
-            return new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.BROKER, current, current);
         }
-        return Outcome.fail(Errors.INVALID_REQUEST, "Unsupported resource type " + type);
+        try {
+            KafkaBrokerConfigs.parsePerIpOverrides(configs.get("max.connections.per.ip.overrides"));
+        } catch (ConfigException e) {
+            return Outcome.fail(Errors.INVALID_REQUEST, e.getMessage());
+        }
+        if (!name.isEmpty() && !image.brokers().containsKey(Integer.parseInt(name))) {
+            return Outcome.fail(Errors.BROKER_ID_NOT_REGISTERED, "No node with id " + name + " found.");
+        }
+        for (String value : configs.values()) {
+            if (value.length() > Short.MAX_VALUE) {
+                return Outcome.fail(Errors.INVALID_CONFIG, "The configuration value cannot be added because it "
+                        + "exceeds the maximum value size of " + Short.MAX_VALUE + " bytes.");
+            }
+        }
+        return null;
     }
 
     private static Outcome applyOps(MetadataImage image, ControllerSettings settings, Outcome resolved,
@@ -158,19 +275,14 @@ public final class ConfigControl {
     }
 
     private static Optional<ConfigDef.Type> listType(ConfigRecord.ResourceType type, String name) {
-        String topicKey = type == ConfigRecord.ResourceType.TOPIC ? name
-                : TopicConfigs.topicConfigForBrokerKey(name).orElse(null);
-        return topicKey == null ? Optional.empty() : TopicConfigs.type(topicKey);
+        return TopicConfigs.type(name);
     }
 
     /** The effective value before the change, for APPEND/SUBTRACT on a key without an override. */
     private static String currentValue(MetadataImage image, ControllerSettings settings,
                                        ConfigRecord.ResourceType type, String resourceName, String key) {
-        if (type == ConfigRecord.ResourceType.BROKER) {
-            return settings.brokerConfigs().getOrDefault(key, "");
-        }
         Map<String, String> overrides = image.topic(resourceName).map(TopicImage::configs).orElse(Map.of());
-        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), image.brokerConfigs(""),
+        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), DynamicBrokerConfigs.clusterDefaults(image),
                 overrides)) {
             if (c.name().equals(key)) {
                 return c.value();
@@ -199,22 +311,8 @@ public final class ConfigControl {
     }
 
     private static Outcome validate(Outcome outcome) {
-        if (outcome.type() == ConfigRecord.ResourceType.TOPIC) {
-            Optional<String> error = TopicConfigs.validate(outcome.after());
-            return error.isPresent() ? Outcome.fail(Errors.INVALID_CONFIG, error.get()) : outcome;
-        }
-        for (Map.Entry<String, String> e : outcome.after().entrySet()) {
-            if (e.getValue() == null) {
-                return Outcome.fail(Errors.INVALID_CONFIG, "Null value for broker config " + e.getKey());
-            }
-            if (!e.getValue().equals(outcome.before().get(e.getKey()))) {
-                Optional<String> error = TopicConfigs.validateBrokerConfig(e.getKey(), e.getValue());
-                if (error.isPresent()) {
-                    return Outcome.fail(Errors.INVALID_CONFIG, error.get());
-                }
-            }
-        }
-        return outcome;
+        Optional<String> error = TopicConfigs.validate(outcome.after());
+        return error.isPresent() ? Outcome.fail(Errors.INVALID_CONFIG, error.get()) : outcome;
     }
 
     private static List<MetadataRecord> diff(Outcome outcome, String resourceName) {

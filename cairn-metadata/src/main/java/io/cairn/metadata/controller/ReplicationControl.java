@@ -11,6 +11,7 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.MetadataRecord;
@@ -170,7 +171,7 @@ public final class ReplicationControl {
     /** Whether unclean leader election is enabled for a topic: its override, else the broker settings. */
     static boolean uncleanElectionEnabled(MetadataImage image, ControllerSettings settings, TopicImage topic) {
         try {
-            Object v = TopicConfigs.effective(settings.brokerConfigs(), image.brokerConfigs(""), topic.configs())
+            Object v = TopicConfigs.effective(settings.brokerConfigs(), DynamicBrokerConfigs.clusterDefaults(image), topic.configs())
                     .get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
             return Boolean.TRUE.equals(v);
         } catch (RuntimeException e) {

@@ -13,6 +13,7 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DescribedConfig;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
@@ -251,7 +252,7 @@ public final class TopicControl {
                 .setNumPartitions(topic.assignment().size())
                 .setReplicationFactor((short) topic.assignment().get(0).size());
         List<CreatableTopicConfigs> configs = new ArrayList<>();
-        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), image.brokerConfigs(""),
+        for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), DynamicBrokerConfigs.clusterDefaults(image),
                 topic.configs())) {
             configs.add(new CreatableTopicConfigs().setName(c.name()).setValue(c.value())
                     .setReadOnly(c.readOnly()).setConfigSource(c.source().id()).setIsSensitive(c.sensitive()));

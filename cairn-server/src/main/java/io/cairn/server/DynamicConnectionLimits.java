@@ -1,0 +1,78 @@
+package io.cairn.server;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.cairn.broker.network.KafkaServer;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.MetadataListener;
+import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.KafkaBrokerConfigs;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies max.connections, max.connections.per.ip and max.connections.per.ip.overrides set as dynamic broker
+ * configs (this broker's, else the cluster-wide default, else the node's property) to the Kafka listener when the
+ * metadata image changes them, as Kafka's SocketServer reconfigures its connection quotas.
+ *
+ * <p>Thread-safe: {@link #onImage} runs on the metadata thread and hands the update (which resolves host names)
+ * to {@code executor}.
+ */
+final class DynamicConnectionLimits implements MetadataListener {
+
+    private static final Logger log = LoggerFactory.getLogger(DynamicConnectionLimits.class);
+    static final String MAX = CairnConfig.MAX_CONNECTIONS;
+    static final String PER_IP = CairnConfig.MAX_CONNECTIONS_PER_IP;
+    static final String OVERRIDES = CairnConfig.MAX_CONNECTIONS_PER_IP_OVERRIDES;
+
+    private final int nodeId;
+    private final CairnConfig config;
+    private final CompletableFuture<KafkaServer> server;
+    private final Executor executor;
+    private final String logPrefix;
+    /** The limits the last image gives; whichever update runs last applies these. */
+    private final AtomicReference<Limits> latest = new AtomicReference<>();
+
+    private record Limits(int max, int perIp, Map<String, Integer> overrides) {
+    }
+
+    /** @param server completes when the listener is serving: limits from the image before that wait for it */
+    DynamicConnectionLimits(int nodeId, CairnConfig config, CompletableFuture<KafkaServer> server, Executor executor) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.server = server;
+        this.executor = executor;
+        this.logPrefix = "[node " + nodeId + "] ";
+    }
+
+    @Override
+    public void onImage(MetadataImage previous, MetadataImage next) {
+        Map<String, String> before = DynamicBrokerConfigs.forBroker(previous, nodeId);
+        Map<String, String> after = DynamicBrokerConfigs.forBroker(next, nodeId);
+        if (Objects.equals(before.get(MAX), after.get(MAX)) && Objects.equals(before.get(PER_IP), after.get(PER_IP))
+                && Objects.equals(before.get(OVERRIDES), after.get(OVERRIDES))) {
+            return;
+        }
+        try {
+            int max = after.containsKey(MAX) ? Integer.parseInt(after.get(MAX).trim()) : config.getInt(MAX);
+            int perIp = after.containsKey(PER_IP) ? Integer.parseInt(after.get(PER_IP).trim()) : config.getInt(PER_IP);
+            Map<String, Integer> overrides = after.containsKey(OVERRIDES)
+                    ? KafkaBrokerConfigs.parsePerIpOverrides(after.get(OVERRIDES)) : config.perIpOverrides();
+            latest.set(new Limits(max, perIp, overrides));
+            server.thenRunAsync(this::applyLatest, executor);
+        } catch (NumberFormatException | ConfigException e) {
+            // The controller validated them; a value stored by another version is kept out, not fatal.
+            log.warn("{}Dynamic connection limits not applied: {}", logPrefix, e.getMessage());
+        }
+    }
+
+    private void applyLatest() {
+        Limits limits = latest.get();
+        server.join().updateConnectionLimits(limits.max(), limits.perIp(), limits.overrides());
+    }
+}
