@@ -3,11 +3,15 @@ package io.cairn.metadata.controller;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 
@@ -16,6 +20,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.MetadataPublisher;
 import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.PartitionId;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.log.MetadataLog;
 import io.cairn.metadata.record.ClusterIdRecord;
@@ -235,7 +240,7 @@ public final class Controller implements MetadataWriter {
 
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
-        return write("alterPartition", image -> ReassignmentControl.thenComplete(image,
+        return write("alterPartition", (image, offline) -> ReassignmentControl.thenComplete(image, offline,
                 AlterPartitionControl.alterPartition(image, request)));
     }
 
@@ -244,12 +249,13 @@ public final class Controller implements MetadataWriter {
     public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
             AlterPartitionReassignmentsRequestData request) {
         return write("alterPartitionReassignments",
-                image -> ReassignmentControl.alterPartitionReassignments(image, request));
+                (image, offline) -> ReassignmentControl.alterPartitionReassignments(image, offline, request));
     }
 
     @Override
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
-        return write("electLeaders", image -> ElectLeadersControl.electLeaders(image, request));
+        return write("electLeaders",
+                (image, offline) -> ElectLeadersControl.electLeaders(image, offline, request));
     }
 
     @Override
@@ -286,6 +292,12 @@ public final class Controller implements MetadataWriter {
     }
 
     private <T> CompletableFuture<T> write(String name, Function<MetadataImage, ControllerResult<T>> decider) {
+        return write(name, (image, offline) -> decider.apply(image));
+    }
+
+    /** A write whose decider also sees which replicas the brokers report offline (leadership decisions). */
+    private <T> CompletableFuture<T> write(String name,
+                                           BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider) {
         CompletableFuture<T> future = new CompletableFuture<>();
         eventLoop.execute(() -> role.write(name, decider, future));
         return future;
@@ -297,7 +309,8 @@ public final class Controller implements MetadataWriter {
 
     /** The controller's role. Confined to the event loop. */
     private sealed interface ControllerRole permits Standby, Active {
-        <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider, CompletableFuture<T> f);
+        <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
+                       CompletableFuture<T> f);
 
         void registerInProcess(Registration registration);
 
@@ -315,7 +328,7 @@ public final class Controller implements MetadataWriter {
         private final List<Registration> parked = new ArrayList<>();
 
         @Override
-        public <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider,
+        public <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
                               CompletableFuture<T> future) {
             future.completeExceptionally(notController());
         }
@@ -354,6 +367,11 @@ public final class Controller implements MetadataWriter {
         volatile long registrationOffset;
         /** The offset of the batch that fenced it for shutdown; MAX until known, -1 when none was written. */
         volatile long shutdownOffset = -1;
+        /**
+         * The partitions its last heartbeat to this controller reported offline ({@link OfflinePartitionsField});
+         * null until its first heartbeat of this term (unheard: see {@link OfflineReplicas}).
+         */
+        Set<PartitionId> offline;
 
         Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
             this.lastContactMs = lastContactMs;
@@ -396,12 +414,27 @@ public final class Controller implements MetadataWriter {
             }
         }
 
+        /** What the brokers' heartbeats to this controller report offline, as the deciders take it. */
+        OfflineReplicas offlineReplicas() {
+            Map<Integer, Set<PartitionId>> reported = new HashMap<>();
+            Set<Integer> unheard = new HashSet<>();
+            for (int id : working.brokers().keySet()) {
+                Lease lease = leases.get(id);
+                if (lease == null || lease.offline == null) {
+                    unheard.add(id);
+                } else if (!lease.offline.isEmpty()) {
+                    reported.put(id, lease.offline);
+                }
+            }
+            return OfflineReplicas.of(reported, unheard);
+        }
+
         @Override
-        public <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider,
+        public <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
                               CompletableFuture<T> future) {
             ControllerResult<T> result;
             try {
-                result = decider.apply(working);
+                result = decider.apply(working, offlineReplicas());
             } catch (RuntimeException e) {
                 LOG.debug("{}{} failed: {}", logPrefix, name, e.toString());
                 future.completeExceptionally(e);
@@ -517,10 +550,10 @@ public final class Controller implements MetadataWriter {
                     true);
             List<MetadataRecord> records = new ArrayList<>();
             records.add(record);
-            records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
-                    id));
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
             leases.put(id, fresh);
+            records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
+                    offlineReplicas(), id));
             LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {})", logPrefix, id, epoch, listener.host(),
                     listener.port(), rack);
             submit("registerBroker", ControllerResult.of(records, response.setBrokerEpoch(epoch)), future,
@@ -544,6 +577,7 @@ public final class Controller implements MetadataWriter {
             long now = time.milliseconds();
             Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
             lease.lastContactMs = now;
+            boolean reportChanged = updateOfflineReport(lease, broker, request);
             boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
             response.setIsCaughtUp(caughtUp);
             List<MetadataRecord> records = List.of();
@@ -552,7 +586,7 @@ public final class Controller implements MetadataWriter {
             if (request.wantShutDown()) {
                 if (!broker.fenced()) {
                     LOG.info("{}controlled shutdown of broker {}: moving its leadership away", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
                     lease.shutdownOffset = Long.MAX_VALUE;
                     onAppended = offset -> lease.shutdownOffset = offset;
                 } else {
@@ -562,15 +596,25 @@ public final class Controller implements MetadataWriter {
             } else if (request.wantFence()) {
                 if (!broker.fenced()) {
                     LOG.info("{}fencing broker {} at its request", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
                 }
                 response.setIsFenced(true);
             } else if (broker.fenced() && caughtUp) {
                 LOG.info("{}unfencing broker {} (epoch {}): caught up at offset {}", logPrefix, id, broker.epoch(),
                         request.currentMetadataOffset());
-                records = ReplicationControl.unfenceBroker(working, settings, id);
+                records = ReplicationControl.unfenceBroker(working, settings, offlineReplicas(), id);
                 response.setIsFenced(false);
-            } else {
+            } else if (reportChanged && !broker.fenced()) {
+                // What it reports offline changed (or this is its first heartbeat to this controller): it leaves
+                // the ISR of, and stops leading, what it cannot serve, and may lead what it serves again.
+                records = ReplicationControl.afterOfflineReport(working, settings, offlineReplicas(), id);
+                if (!records.isEmpty()) {
+                    LOG.info("{}{} partition changes after the offline report of broker {}", logPrefix,
+                            records.size(), id);
+                }
+                response.setIsFenced(false);
+            }
+            if (records.isEmpty() && !request.wantShutDown() && !request.wantFence()) {
                 // Nothing to write: answer at once, from the committed image. Waiting for unrelated writes still
                 // in flight (a storm of ISR changes after a restart, a large CreateTopics) would hold back the
                 // broker's next heartbeat and could expire the lease of every broker, this node's included.
@@ -581,6 +625,44 @@ public final class Controller implements MetadataWriter {
             submit("brokerHeartbeat", ControllerResult.of(records, response), future, onAppended);
         }
 
+        /**
+         * Takes the offline partitions a heartbeat reports as the broker's current report (a heartbeat without
+         * the field reports none). Returns whether the report changed, its first one of this term included.
+         */
+        private boolean updateOfflineReport(Lease lease, BrokerImage broker, BrokerHeartbeatRequestData request) {
+            Set<PartitionId> reported;
+            try {
+                reported = OfflinePartitionsField.read(request);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}ignoring the offline partitions in a heartbeat of broker {}: {}", logPrefix, broker.id(),
+                        e.getMessage());
+                return false;
+            }
+            if (Objects.equals(lease.offline, reported)) {
+                return false;
+            }
+            if (!reported.isEmpty() || (lease.offline != null && !lease.offline.isEmpty())) {
+                LOG.info("{}broker {} reports {} partitions offline{}", logPrefix, broker.id(), reported.size(),
+                        reported.isEmpty() ? "" : " (their logs cannot be loaded): " + describe(reported));
+            }
+            lease.offline = reported;
+            return true;
+        }
+
+        /** Topic-partition names of the first reported partitions, for the log. */
+        private String describe(Set<PartitionId> partitions) {
+            List<String> named = new ArrayList<>();
+            for (PartitionId p : partitions) {
+                if (named.size() == OFFLINE_NAMED) {
+                    named.add("...");
+                    break;
+                }
+                named.add(working.topic(p.topicId()).map(t -> t.name() + "-" + p.partition())
+                        .orElse(p.toString()));
+            }
+            return String.join(", ", named);
+        }
+
         /** Activation: upgrade the format, reconcile the image, start the timers. */
         void start() {
             if (working.clusterId() != null && working.metadataFormatFeatureLevel() < METADATA_FORMAT_LEVEL) {
@@ -588,13 +670,14 @@ public final class Controller implements MetadataWriter {
                         working.metadataFormatFeatureLevel(), METADATA_FORMAT_LEVEL);
                 writeInternal("upgradeFormat", List.of(new FeatureLevelRecord(METADATA_FORMAT_LEVEL)));
             }
-            ReplicationControl.Reconciliation reconciliation = ReplicationControl.reconcile(working, settings);
+            ReplicationControl.Reconciliation reconciliation = ReplicationControl.reconcile(working, settings,
+                    offlineReplicas());
             if (!reconciliation.records().isEmpty()) {
                 LOG.info("{}reconciling the image: {} partition changes", logPrefix,
                         reconciliation.records().size());
                 writeInternal("reconcile", reconciliation.records());
             }
-            List<MetadataRecord> completions = ReassignmentControl.completions(working);
+            List<MetadataRecord> completions = ReassignmentControl.completions(working, offlineReplicas());
             if (!completions.isEmpty()) {
                 LOG.info("{}completing {} partition reassignments", logPrefix, completions.size());
                 writeInternal("completeReassignments", completions);
@@ -652,7 +735,8 @@ public final class Controller implements MetadataWriter {
                 if (age >= timeout) {
                     LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
                             broker.epoch(), age);
-                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, broker.id()));
+                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, offlineReplicas(),
+                            broker.id()));
                 } else {
                     next = Math.min(next, timeout - age);
                 }
@@ -664,7 +748,7 @@ public final class Controller implements MetadataWriter {
             rebalanceCheck = scheduler.schedule(settings.leaderImbalanceCheckIntervalMs(),
                     () -> eventLoop.execute(() -> {
                         if (role == this) {
-                            List<MetadataRecord> moves = ReplicationControl.rebalance(working);
+                            List<MetadataRecord> moves = ReplicationControl.rebalance(working, offlineReplicas());
                             if (!moves.isEmpty()) {
                                 LOG.info("{}moving leadership of {} partitions back to their preferred replicas",
                                         logPrefix, moves.size());
