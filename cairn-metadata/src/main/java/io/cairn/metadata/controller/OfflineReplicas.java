@@ -14,9 +14,12 @@ import org.apache.kafka.common.Uuid;
  * partition it reports offline.
  *
  * <p>A new controller has heard nothing yet: until a broker's first heartbeat of the term it does not know which
- * partitions that broker can serve, so such a broker is not elected leader of a partition that has none (the
- * one way an offline replica keeps a claim: it was the last ISR member); its first heartbeat elects those
- * partitions. Partitions that have a leader are not affected by this.
+ * partitions that broker can serve. Such a broker is still elected from the ISR of a partition that has a leader
+ * (its membership shows it serves the partition: an earlier report would have removed it, and a new incarnation
+ * leaves every ISR at registration and rejoins only by fetching), but not where an offline replica can still be a
+ * candidate: a partition without leader (it may be the last ISR member, kept there by an earlier report) and an
+ * unclean election (any live replica). Its first heartbeat, due within one heartbeat interval, elects the
+ * partitions without leader it can lead.
  *
  * <p>Immutable, thread-safe.
  */
@@ -55,12 +58,15 @@ public final class OfflineReplicas {
     }
 
     /**
-     * Whether {@code brokerId} may be elected leader of {@code p} as far as its reports go (liveness and ISR
-     * membership are the election rule's business): not if it reported the partition offline, nor, when the
-     * partition has no leader, before it has reported at all.
+     * Whether {@code brokerId} may lead {@code p} as far as its reports go (liveness is the election rule's
+     * business): not if it reported the partition offline; and before it has reported at all, only from the ISR
+     * of a partition that has a leader.
      */
     public boolean mayLead(int brokerId, Uuid topicId, PartitionImage p) {
-        return !isOffline(brokerId, topicId, p.partition()) && !(p.leader() == -1 && unheard.contains(brokerId));
+        if (isOffline(brokerId, topicId, p.partition())) {
+            return false;
+        }
+        return !unheard.contains(brokerId) || (p.leader() != -1 && p.isr().contains(brokerId));
     }
 
     /** The partitions {@code brokerId} reported offline (empty if none). */
