@@ -643,7 +643,7 @@ public final class Controller implements MetadataWriter {
             }
             if (!reported.isEmpty() || (lease.offline != null && !lease.offline.isEmpty())) {
                 LOG.info("{}broker {} reports {} partitions offline{}", logPrefix, broker.id(), reported.size(),
-                        reported.isEmpty() ? "" : " (their logs cannot be loaded): " + describe(reported));
+                        reported.isEmpty() ? "" : " (their logs cannot be used): " + describe(reported));
             }
             lease.offline = reported;
             return true;
