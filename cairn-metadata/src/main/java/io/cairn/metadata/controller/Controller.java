@@ -241,7 +241,7 @@ public final class Controller implements MetadataWriter {
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
         return write("alterPartition", (image, offline) -> ReassignmentControl.thenComplete(image, offline,
-                AlterPartitionControl.alterPartition(image, request)));
+                AlterPartitionControl.alterPartition(image, offline, request)));
     }
 
     /** AlterPartitionReassignments: see {@link ReassignmentControl}. */
