@@ -80,6 +80,12 @@ import org.slf4j.LoggerFactory;
  * removes it from every ISR and elects new leaders ({@link ReplicationControl}). A new Active controller gives
  * every registered broker a fresh lease, so a failover fences nobody.
  *
+ * <p>Every heartbeat of a Cairn broker also names the partitions whose logs it cannot serve
+ * ({@link OfflinePartitionsField}). The Active role keeps the last report with the lease (soft state: a new
+ * controller learns it from the next heartbeat) and gives it to every leadership decision as
+ * {@link OfflineReplicas}: the broker leaves the ISR of those partitions and leads none of them, by the fencing
+ * rule limited to them; a report that changed writes one change per affected partition, a repeated one nothing.
+ *
  * <h2>Activation</h2>
  * The Active role first bootstraps an empty log, or upgrades the metadata format of an older one (a
  * {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
