@@ -3,12 +3,9 @@ package io.cairn.metadata.controller;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
@@ -20,7 +17,6 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.MetadataPublisher;
 import io.cairn.metadata.MetadataWriter;
-import io.cairn.metadata.PartitionId;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.log.MetadataLog;
 import io.cairn.metadata.record.ClusterIdRecord;
@@ -81,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * every registered broker a fresh lease, so a failover fences nobody.
  *
  * <p>Every heartbeat of a Cairn broker also names the partitions whose logs it cannot serve
- * ({@link OfflinePartitionsField}). The Active role keeps the last report with the lease (soft state: a new
+ * ({@link OfflinePartitionsField}). The Active role keeps the last report ({@link OfflineReports}; soft state: a new
  * controller learns it from the next heartbeat) and gives it to every leadership decision as
  * {@link OfflineReplicas}: the broker leaves the ISR of those partitions and leads none of them, by the fencing
  * rule limited to them; a report that changed writes one change per affected partition, a repeated one nothing.
@@ -373,11 +369,6 @@ public final class Controller implements MetadataWriter {
         volatile long registrationOffset;
         /** The offset of the batch that fenced it for shutdown; MAX until known, -1 when none was written. */
         volatile long shutdownOffset = -1;
-        /**
-         * The partitions its last heartbeat to this controller reported offline ({@link OfflinePartitionsField});
-         * null until its first heartbeat of this term (unheard: see {@link OfflineReplicas}).
-         */
-        Set<PartitionId> offline;
 
         Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
             this.lastContactMs = lastContactMs;
@@ -397,6 +388,7 @@ public final class Controller implements MetadataWriter {
         /** The newest append: writes that record nothing wait for it, so callers read their own writes. */
         private CompletableFuture<Long> lastAppend;
         private final Map<Integer, Lease> leases = new HashMap<>();
+        private final OfflineReports offlineReports = new OfflineReports(logPrefix);
         private ControllerScheduler.Cancellable leaseCheck;
         private ControllerScheduler.Cancellable rebalanceCheck;
 
@@ -422,17 +414,7 @@ public final class Controller implements MetadataWriter {
 
         /** What the brokers' heartbeats to this controller report offline, as the deciders take it. */
         OfflineReplicas offlineReplicas() {
-            Map<Integer, Set<PartitionId>> reported = new HashMap<>();
-            Set<Integer> unheard = new HashSet<>();
-            for (int id : working.brokers().keySet()) {
-                Lease lease = leases.get(id);
-                if (lease == null || lease.offline == null) {
-                    unheard.add(id);
-                } else if (!lease.offline.isEmpty()) {
-                    reported.put(id, lease.offline);
-                }
-            }
-            return OfflineReplicas.of(reported, unheard);
+            return offlineReports.view(working);
         }
 
         @Override
@@ -558,6 +540,7 @@ public final class Controller implements MetadataWriter {
             records.add(record);
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
             leases.put(id, fresh);
+            offlineReports.forget(id);
             records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
                     offlineReplicas(), id));
             LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {})", logPrefix, id, epoch, listener.host(),
@@ -583,7 +566,7 @@ public final class Controller implements MetadataWriter {
             long now = time.milliseconds();
             Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
             lease.lastContactMs = now;
-            boolean reportChanged = updateOfflineReport(lease, broker, request);
+            boolean reportChanged = offlineReports.update(working, request);
             boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
             response.setIsCaughtUp(caughtUp);
             List<MetadataRecord> records = List.of();
@@ -629,44 +612,6 @@ public final class Controller implements MetadataWriter {
                 return;
             }
             submit("brokerHeartbeat", ControllerResult.of(records, response), future, onAppended);
-        }
-
-        /**
-         * Takes the offline partitions a heartbeat reports as the broker's current report (a heartbeat without
-         * the field reports none). Returns whether the report changed, its first one of this term included.
-         */
-        private boolean updateOfflineReport(Lease lease, BrokerImage broker, BrokerHeartbeatRequestData request) {
-            Set<PartitionId> reported;
-            try {
-                reported = OfflinePartitionsField.read(request);
-            } catch (IllegalArgumentException e) {
-                LOG.warn("{}ignoring the offline partitions in a heartbeat of broker {}: {}", logPrefix, broker.id(),
-                        e.getMessage());
-                return false;
-            }
-            if (Objects.equals(lease.offline, reported)) {
-                return false;
-            }
-            if (!reported.isEmpty() || (lease.offline != null && !lease.offline.isEmpty())) {
-                LOG.info("{}broker {} reports {} partitions offline{}", logPrefix, broker.id(), reported.size(),
-                        reported.isEmpty() ? "" : " (their logs cannot be used): " + describe(reported));
-            }
-            lease.offline = reported;
-            return true;
-        }
-
-        /** Topic-partition names of the first reported partitions, for the log. */
-        private String describe(Set<PartitionId> partitions) {
-            List<String> named = new ArrayList<>();
-            for (PartitionId p : partitions) {
-                if (named.size() == OFFLINE_NAMED) {
-                    named.add("...");
-                    break;
-                }
-                named.add(working.topic(p.topicId()).map(t -> t.name() + "-" + p.partition())
-                        .orElse(p.toString()));
-            }
-            return String.join(", ", named);
         }
 
         /** Activation: upgrade the format, reconcile the image, start the timers. */
