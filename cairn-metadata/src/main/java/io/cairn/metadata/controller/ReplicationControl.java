@@ -212,9 +212,16 @@ public final class ReplicationControl {
             return Optional.empty();
         }
         StringJoiner members = new StringJoiner(", ");
+        boolean liveMember = false;
         for (int b : p.isr()) {
             BrokerImage broker = image.brokers().get(b);
             members.add(b + (broker == null ? " never registered" : broker.fenced() ? " fenced" : " live"));
+            liveMember |= broker != null && !broker.fenced();
+        }
+        if (liveMember) {
+            return Optional.of("no in-sync replica can lead (ISR [" + members + "], replicas " + p.replicas()
+                    + "): a live member reports the partition's log offline (it cannot be loaded or created there), "
+                    + "or has not heartbeated to the active controller yet; it leads again once it serves the log");
         }
         return Optional.of("no live in-sync replica (ISR [" + members + "], replicas " + p.replicas()
                 + "); it gets a leader when an ISR member is unfenced, or a live replica if "

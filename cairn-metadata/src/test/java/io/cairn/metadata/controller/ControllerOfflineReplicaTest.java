@@ -109,6 +109,9 @@ class ControllerOfflineReplicaTest {
         assertThat(recordsAfter(end)).singleElement().isInstanceOf(PartitionChangeRecord.class);
         assertThat(now(topic, led.partition()).leader()).isEqualTo(-1);
         assertThat(now(topic, led.partition()).isr()).containsExactly(1);
+        assertThat(cluster.target().offlinePartitions()).as("the admin view says why")
+                .hasEntrySatisfying("single-" + led.partition(), why -> assertThat(why)
+                        .contains("reports the partition's log offline"));
         long offline = cluster.raft.endOffset();
         cluster.queue.advance(60_000);
         assertThat(cluster.raft.endOffset()).as("a repeated report writes nothing").isEqualTo(offline);
