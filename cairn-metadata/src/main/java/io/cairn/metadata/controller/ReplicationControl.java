@@ -31,9 +31,9 @@ import org.apache.kafka.common.config.TopicConfig;
  * otherwise -1 (offline). A partition whose leader is live and in an ISR of live brokers never changes, so
  * idle, healthy partitions never cause elections.
  *
- * <p>A replica whose broker reports the partition offline ({@link OfflineReplicas}: its log cannot be loaded)
- * counts as not live <em>for that partition only</em>: it leaves the ISR unless it is the last member, and it is
- * not elected. So a broker that reports a partition offline is handled as if it were fenced, limited to that
+ * <p>A replica whose broker reports the partition offline ({@link OfflineReplicas}: its log cannot be loaded or
+ * created) counts as not live <em>for that partition only</em>: it leaves the ISR unless it is the last member,
+ * and it is not elected. So a broker that reports a partition offline is handled as if it were fenced, limited to that
  * partition; once it no longer reports it, it is eligible again. Every function below takes the controller's
  * current {@link OfflineReplicas}; the overloads without one assume {@link OfflineReplicas#NONE}.
  *
@@ -72,7 +72,7 @@ public final class ReplicationControl {
         records.add(fence);
         MetadataImage fenced = image.apply(image.offset(), fence);
         records.addAll(changes(fenced, settings, offline,
-                (t, p) -> p.leader() == brokerId || p.isr().contains(brokerId)));
+                p -> p.leader() == brokerId || p.isr().contains(brokerId)));
         return records;
     }
 
@@ -97,7 +97,7 @@ public final class ReplicationControl {
         records.add(unfence);
         MetadataImage unfenced = image.apply(image.offset(), unfence);
         records.addAll(changes(unfenced, settings, offline,
-                (t, p) -> p.leader() == -1 && p.replicas().contains(brokerId)));
+                p -> p.leader() == -1 && p.replicas().contains(brokerId)));
         return records;
     }
 
@@ -113,7 +113,7 @@ public final class ReplicationControl {
     public static List<MetadataRecord> afterRegistration(MetadataImage registered, ControllerSettings settings,
                                                          OfflineReplicas offline, int brokerId) {
         return changes(registered, settings, offline,
-                (t, p) -> p.leader() == brokerId || p.isr().contains(brokerId));
+                p -> p.leader() == brokerId || p.isr().contains(brokerId));
     }
 
     /**
@@ -129,7 +129,7 @@ public final class ReplicationControl {
         if (!isLive(image, brokerId)) {
             return List.of();
         }
-        return changes(image, settings, offline, (t, p) -> p.replicas().contains(brokerId)
+        return changes(image, settings, offline, p -> p.replicas().contains(brokerId)
                 && (p.leader() == brokerId || p.leader() == -1 || p.isr().contains(brokerId)));
     }
 
@@ -148,7 +148,7 @@ public final class ReplicationControl {
 
     public static Reconciliation reconcile(MetadataImage image, ControllerSettings settings,
                                            OfflineReplicas offline) {
-        List<MetadataRecord> records = changes(image, settings, offline, (t, p) -> true);
+        List<MetadataRecord> records = changes(image, settings, offline, p -> true);
         MetadataImage after = image;
         for (MetadataRecord r : records) {
             after = after.apply(after.offset(), r);
@@ -242,12 +242,12 @@ public final class ReplicationControl {
     /** The election rule applied to every partition {@code affected} selects; one record per changed one. */
     private static List<MetadataRecord> changes(MetadataImage image, ControllerSettings settings,
                                                 OfflineReplicas offline,
-                                                java.util.function.BiPredicate<TopicImage, PartitionImage> affected) {
+                                                java.util.function.Predicate<PartitionImage> affected) {
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : image.topicsByName().values()) {
             Boolean unclean = null;
             for (PartitionImage p : topic.partitions().values()) {
-                if (!affected.test(topic, p)) {
+                if (!affected.test(p)) {
                     continue;
                 }
                 if (unclean == null) {
