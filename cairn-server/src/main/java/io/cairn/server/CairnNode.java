@@ -248,8 +248,9 @@ public final class CairnNode implements AutoCloseable {
         CairnConfig.Listener advertised = config.advertisedListener();
         int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
         String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
-        lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, scheduler,
-                config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort, config.rack());
+        lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
+                scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort,
+                config.rack());
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
         writer.gateClientWritesOn(lifecycle.ready());

@@ -1,6 +1,8 @@
 package io.cairn.broker.controller;
 
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -11,6 +13,9 @@ import java.util.function.Supplier;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.PartitionId;
+import io.cairn.metadata.controller.OfflinePartitionsField;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -25,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * This node's life as a broker of the cluster: it registers itself through the metadata write path
  * (forwarded to the controller; retried until committed, never blocking the listener), then heartbeats
  * every interval with the metadata offset it has applied, and on a graceful stop asks to shut down and
- * waits (bounded) for the controller's consent.
+ * waits (bounded) for the controller's consent. Every heartbeat names the partitions whose logs this node
+ * cannot serve ({@link OfflinePartitionsField}), so that the controller moves their leadership and ISR
+ * membership elsewhere; sent every time, the report reaches a new controller within one interval.
  *
  * <p>A controller that does not implement heartbeats yet answers UNSUPPORTED_VERSION: tolerated quietly.
  *
@@ -40,6 +47,7 @@ public final class BrokerLifecycle {
     private final String logPrefix;
     private final MetadataWriter writer;
     private final Supplier<MetadataImage> image;
+    private final Supplier<Set<TopicPartition>> offlineLogs;
     private final ScheduledExecutorService scheduler;
     private final long heartbeatIntervalMs;
     private final String host;
@@ -56,13 +64,17 @@ public final class BrokerLifecycle {
     private volatile boolean unsupportedLogged;
     private final CompletableFuture<Void> shutdownGranted = new CompletableFuture<>();
 
+    /**
+     * @param offlineLogs the partitions whose logs this node cannot serve (could not be loaded or created)
+     */
     public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
-                           ScheduledExecutorService scheduler, long heartbeatIntervalMs, String host, int port,
-                           Optional<String> rack) {
+                           Supplier<Set<TopicPartition>> offlineLogs, ScheduledExecutorService scheduler,
+                           long heartbeatIntervalMs, String host, int port, Optional<String> rack) {
         this.nodeId = nodeId;
         this.logPrefix = "[node " + nodeId + "] ";
         this.writer = writer;
         this.image = image;
+        this.offlineLogs = offlineLogs;
         this.scheduler = scheduler;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.host = host;
@@ -144,6 +156,7 @@ public final class BrokerLifecycle {
                 .setCurrentMetadataOffset(image.get().offset())
                 .setWantFence(false)
                 .setWantShutDown(wantShutDown);
+        OfflinePartitionsField.write(request, offlinePartitions());
         return writer.brokerHeartbeat(request).whenComplete((response, error) -> {
             Throwable cause = unwrap(error);
             if (cause == null && response.errorCode() == Errors.UNSUPPORTED_VERSION.code()) {
@@ -168,6 +181,20 @@ public final class BrokerLifecycle {
                 shutdownGranted.complete(null);
             }
         });
+    }
+
+    /** The offline logs by topic id, from the current image (a topic it does not know is left out). */
+    private Set<PartitionId> offlinePartitions() {
+        Set<TopicPartition> offline = offlineLogs.get();
+        if (offline.isEmpty()) {
+            return Set.of();
+        }
+        MetadataImage current = image.get();
+        Set<PartitionId> ids = new HashSet<>();
+        for (TopicPartition tp : offline) {
+            current.topic(tp.topic()).ifPresent(t -> ids.add(new PartitionId(t.id(), tp.partition())));
+        }
+        return ids;
     }
 
     /**

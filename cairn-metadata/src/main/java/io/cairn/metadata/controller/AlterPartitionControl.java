@@ -26,8 +26,9 @@ import org.apache.kafka.common.protocol.Errors;
  *   <li>sender not the leader - INVALID_REQUEST (NOT_LEADER_OR_FOLLOWER would tell it to wait);</li>
  *   <li>partition epoch older - INVALID_UPDATE_VERSION; newer - NOT_CONTROLLER;</li>
  *   <li>a new ISR without the leader, with duplicates, or a RECOVERING leader state - INVALID_REQUEST;</li>
- *   <li>a new ISR member that is not a replica, not registered, fenced, or at another broker epoch than
- *   the request says - INELIGIBLE_REPLICA.</li>
+ *   <li>a new ISR member that is not a replica, not registered, fenced, at another broker epoch than
+ *   the request says, or that reports the partition offline ({@link OfflineReplicas}) -
+ *   INELIGIBLE_REPLICA.</li>
  * </ul>
  * An accepted change is one PartitionChangeRecord (partition epoch + 1); an unchanged ISR writes nothing.
  * The response carries the partition's state after the change.
@@ -41,6 +42,11 @@ public final class AlterPartitionControl {
 
     public static ControllerResult<AlterPartitionResponseData> alterPartition(MetadataImage image,
                                                                               AlterPartitionRequestData request) {
+        return alterPartition(image, OfflineReplicas.NONE, request);
+    }
+
+    public static ControllerResult<AlterPartitionResponseData> alterPartition(MetadataImage image,
+            OfflineReplicas offline, AlterPartitionRequestData request) {
         AlterPartitionResponseData response = new AlterPartitionResponseData();
         BrokerImage sender = image.brokers().get(request.brokerId());
         if (sender == null || (request.brokerEpoch() != -1 && sender.epoch() != request.brokerEpoch())) {
@@ -66,7 +72,7 @@ public final class AlterPartitionControl {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;
                 }
-                Errors error = validate(working, request.brokerId(), p, pd);
+                Errors error = validate(working, offline, topic, request.brokerId(), p, pd);
                 if (error != Errors.NONE) {
                     result.setErrorCode(error.code());
                     continue;
@@ -94,8 +100,8 @@ public final class AlterPartitionControl {
         return List.copyOf(pd.newIsr());
     }
 
-    private static Errors validate(MetadataImage image, int brokerId, PartitionImage p,
-                                   AlterPartitionRequestData.PartitionData pd) {
+    private static Errors validate(MetadataImage image, OfflineReplicas offline, TopicImage topic, int brokerId,
+                                   PartitionImage p, AlterPartitionRequestData.PartitionData pd) {
         if (pd.leaderEpoch() > p.leaderEpoch()) {
             return Errors.NOT_CONTROLLER;
         }
@@ -121,7 +127,8 @@ public final class AlterPartitionControl {
         for (BrokerState member : memberStates(pd)) {
             BrokerImage b = image.brokers().get(member.brokerId());
             if (!p.replicas().contains(member.brokerId()) || b == null || b.fenced()
-                    || (member.brokerEpoch() != -1 && member.brokerEpoch() != b.epoch())) {
+                    || (member.brokerEpoch() != -1 && member.brokerEpoch() != b.epoch())
+                    || offline.isOffline(member.brokerId(), topic.id(), p.partition())) {
                 return Errors.INELIGIBLE_REPLICA;
             }
         }

@@ -8,6 +8,7 @@ import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 
@@ -74,6 +75,12 @@ import org.slf4j.LoggerFactory;
  * that. A broker whose lease is older than {@code broker.session.timeout.ms} is fenced by one batch that also
  * removes it from every ISR and elects new leaders ({@link ReplicationControl}). A new Active controller gives
  * every registered broker a fresh lease, so a failover fences nobody.
+ *
+ * <p>Every heartbeat of a Cairn broker also names the partitions whose logs it cannot serve
+ * ({@link OfflinePartitionsField}). The Active role keeps the last report ({@link OfflineReports}; soft state: a new
+ * controller learns it from the next heartbeat) and gives it to every leadership decision as
+ * {@link OfflineReplicas}: the broker leaves the ISR of those partitions and leads none of them, by the fencing
+ * rule limited to them; a report that changed writes one change per affected partition, a repeated one nothing.
  *
  * <h2>Activation</h2>
  * The Active role first bootstraps an empty log, or upgrades the metadata format of an older one (a
@@ -235,8 +242,8 @@ public final class Controller implements MetadataWriter {
 
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
-        return write("alterPartition", image -> ReassignmentControl.thenComplete(image,
-                AlterPartitionControl.alterPartition(image, request)));
+        return write("alterPartition", (image, offline) -> ReassignmentControl.thenComplete(image, offline,
+                AlterPartitionControl.alterPartition(image, offline, request)));
     }
 
     /** AlterPartitionReassignments: see {@link ReassignmentControl}. */
@@ -244,12 +251,13 @@ public final class Controller implements MetadataWriter {
     public CompletableFuture<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
             AlterPartitionReassignmentsRequestData request) {
         return write("alterPartitionReassignments",
-                image -> ReassignmentControl.alterPartitionReassignments(image, request));
+                (image, offline) -> ReassignmentControl.alterPartitionReassignments(image, offline, request));
     }
 
     @Override
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
-        return write("electLeaders", image -> ElectLeadersControl.electLeaders(image, request));
+        return write("electLeaders",
+                (image, offline) -> ElectLeadersControl.electLeaders(image, offline, request));
     }
 
     @Override
@@ -286,6 +294,12 @@ public final class Controller implements MetadataWriter {
     }
 
     private <T> CompletableFuture<T> write(String name, Function<MetadataImage, ControllerResult<T>> decider) {
+        return write(name, (image, offline) -> decider.apply(image));
+    }
+
+    /** A write whose decider also sees which replicas the brokers report offline (leadership decisions). */
+    private <T> CompletableFuture<T> write(String name,
+                                           BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider) {
         CompletableFuture<T> future = new CompletableFuture<>();
         eventLoop.execute(() -> role.write(name, decider, future));
         return future;
@@ -297,7 +311,8 @@ public final class Controller implements MetadataWriter {
 
     /** The controller's role. Confined to the event loop. */
     private sealed interface ControllerRole permits Standby, Active {
-        <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider, CompletableFuture<T> f);
+        <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
+                       CompletableFuture<T> f);
 
         void registerInProcess(Registration registration);
 
@@ -315,7 +330,7 @@ public final class Controller implements MetadataWriter {
         private final List<Registration> parked = new ArrayList<>();
 
         @Override
-        public <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider,
+        public <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
                               CompletableFuture<T> future) {
             future.completeExceptionally(notController());
         }
@@ -373,6 +388,7 @@ public final class Controller implements MetadataWriter {
         /** The newest append: writes that record nothing wait for it, so callers read their own writes. */
         private CompletableFuture<Long> lastAppend;
         private final Map<Integer, Lease> leases = new HashMap<>();
+        private final OfflineReports offlineReports = new OfflineReports(logPrefix);
         private ControllerScheduler.Cancellable leaseCheck;
         private ControllerScheduler.Cancellable rebalanceCheck;
 
@@ -396,12 +412,17 @@ public final class Controller implements MetadataWriter {
             }
         }
 
+        /** What the brokers' heartbeats to this controller report offline, as the deciders take it. */
+        OfflineReplicas offlineReplicas() {
+            return offlineReports.view(working);
+        }
+
         @Override
-        public <T> void write(String name, Function<MetadataImage, ControllerResult<T>> decider,
+        public <T> void write(String name, BiFunction<MetadataImage, OfflineReplicas, ControllerResult<T>> decider,
                               CompletableFuture<T> future) {
             ControllerResult<T> result;
             try {
-                result = decider.apply(working);
+                result = decider.apply(working, offlineReplicas());
             } catch (RuntimeException e) {
                 LOG.debug("{}{} failed: {}", logPrefix, name, e.toString());
                 future.completeExceptionally(e);
@@ -517,10 +538,11 @@ public final class Controller implements MetadataWriter {
                     true);
             List<MetadataRecord> records = new ArrayList<>();
             records.add(record);
-            records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
-                    id));
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
             leases.put(id, fresh);
+            offlineReports.forget(id);
+            records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
+                    offlineReplicas(), id));
             LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {})", logPrefix, id, epoch, listener.host(),
                     listener.port(), rack);
             submit("registerBroker", ControllerResult.of(records, response.setBrokerEpoch(epoch)), future,
@@ -544,6 +566,7 @@ public final class Controller implements MetadataWriter {
             long now = time.milliseconds();
             Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
             lease.lastContactMs = now;
+            boolean reportChanged = offlineReports.update(working, request);
             boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
             response.setIsCaughtUp(caughtUp);
             List<MetadataRecord> records = List.of();
@@ -552,7 +575,7 @@ public final class Controller implements MetadataWriter {
             if (request.wantShutDown()) {
                 if (!broker.fenced()) {
                     LOG.info("{}controlled shutdown of broker {}: moving its leadership away", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
                     lease.shutdownOffset = Long.MAX_VALUE;
                     onAppended = offset -> lease.shutdownOffset = offset;
                 } else {
@@ -562,15 +585,25 @@ public final class Controller implements MetadataWriter {
             } else if (request.wantFence()) {
                 if (!broker.fenced()) {
                     LOG.info("{}fencing broker {} at its request", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
                 }
                 response.setIsFenced(true);
             } else if (broker.fenced() && caughtUp) {
                 LOG.info("{}unfencing broker {} (epoch {}): caught up at offset {}", logPrefix, id, broker.epoch(),
                         request.currentMetadataOffset());
-                records = ReplicationControl.unfenceBroker(working, settings, id);
+                records = ReplicationControl.unfenceBroker(working, settings, offlineReplicas(), id);
                 response.setIsFenced(false);
-            } else {
+            } else if (reportChanged && !broker.fenced()) {
+                // What it reports offline changed (or this is its first heartbeat to this controller): it leaves
+                // the ISR of, and stops leading, what it cannot serve, and may lead what it serves again.
+                records = ReplicationControl.afterOfflineReport(working, settings, offlineReplicas(), id);
+                if (!records.isEmpty()) {
+                    LOG.info("{}{} partition changes after the offline report of broker {}", logPrefix,
+                            records.size(), id);
+                }
+                response.setIsFenced(false);
+            }
+            if (records.isEmpty() && !request.wantShutDown() && !request.wantFence()) {
                 // Nothing to write: answer at once, from the committed image. Waiting for unrelated writes still
                 // in flight (a storm of ISR changes after a restart, a large CreateTopics) would hold back the
                 // broker's next heartbeat and could expire the lease of every broker, this node's included.
@@ -588,13 +621,14 @@ public final class Controller implements MetadataWriter {
                         working.metadataFormatFeatureLevel(), METADATA_FORMAT_LEVEL);
                 writeInternal("upgradeFormat", List.of(new FeatureLevelRecord(METADATA_FORMAT_LEVEL)));
             }
-            ReplicationControl.Reconciliation reconciliation = ReplicationControl.reconcile(working, settings);
+            ReplicationControl.Reconciliation reconciliation = ReplicationControl.reconcile(working, settings,
+                    offlineReplicas());
             if (!reconciliation.records().isEmpty()) {
                 LOG.info("{}reconciling the image: {} partition changes", logPrefix,
                         reconciliation.records().size());
                 writeInternal("reconcile", reconciliation.records());
             }
-            List<MetadataRecord> completions = ReassignmentControl.completions(working);
+            List<MetadataRecord> completions = ReassignmentControl.completions(working, offlineReplicas());
             if (!completions.isEmpty()) {
                 LOG.info("{}completing {} partition reassignments", logPrefix, completions.size());
                 writeInternal("completeReassignments", completions);
@@ -652,7 +686,8 @@ public final class Controller implements MetadataWriter {
                 if (age >= timeout) {
                     LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
                             broker.epoch(), age);
-                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, broker.id()));
+                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, offlineReplicas(),
+                            broker.id()));
                 } else {
                     next = Math.min(next, timeout - age);
                 }
@@ -664,7 +699,7 @@ public final class Controller implements MetadataWriter {
             rebalanceCheck = scheduler.schedule(settings.leaderImbalanceCheckIntervalMs(),
                     () -> eventLoop.execute(() -> {
                         if (role == this) {
-                            List<MetadataRecord> moves = ReplicationControl.rebalance(working);
+                            List<MetadataRecord> moves = ReplicationControl.rebalance(working, offlineReplicas());
                             if (!moves.isEmpty()) {
                                 LOG.info("{}moving leadership of {} partitions back to their preferred replicas",
                                         logPrefix, moves.size());

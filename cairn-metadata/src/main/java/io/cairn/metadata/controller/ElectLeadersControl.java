@@ -22,7 +22,8 @@ import org.apache.kafka.common.protocol.Errors;
  * only for a partition without a leader: the election rule with unclean election allowed for this request
  * (ELECTION_NOT_NEEDED when it has a leader, ELIGIBLE_LEADERS_NOT_AVAILABLE when no replica is live). With
  * no partitions named, every partition is considered and those needing nothing are left out of the response.
- * All elections of one request are one batch.
+ * All elections of one request are one batch. A replica whose broker reports the partition offline
+ * ({@link OfflineReplicas}) is not elected.
  *
  * <p>Thread-safe (stateless, pure).
  */
@@ -33,6 +34,11 @@ public final class ElectLeadersControl {
 
     public static ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image,
                                                                           ElectLeadersRequestData request) {
+        return electLeaders(image, OfflineReplicas.NONE, request);
+    }
+
+    public static ControllerResult<ElectLeadersResponseData> electLeaders(MetadataImage image,
+            OfflineReplicas offline, ElectLeadersRequestData request) {
         ElectionType type;
         try {
             type = ElectionType.valueOf(request.electionType());
@@ -46,7 +52,7 @@ public final class ElectLeadersControl {
             for (TopicImage topic : image.topicsByName().values()) {
                 ReplicaElectionResult topicResult = new ReplicaElectionResult().setTopic(topic.name());
                 for (PartitionImage p : topic.partitions().values()) {
-                    PartitionResult r = electOne(image, type, topic, p, records);
+                    PartitionResult r = electOne(image, offline, type, topic, p, records);
                     if (r.errorCode() != Errors.ELECTION_NOT_NEEDED.code()) {
                         topicResult.partitionResult().add(r);
                     }
@@ -67,22 +73,22 @@ public final class ElectLeadersControl {
                     topicResult.partitionResult().add(result(partition, Errors.UNKNOWN_TOPIC_OR_PARTITION,
                             "The partition does not exist."));
                 } else {
-                    topicResult.partitionResult().add(electOne(image, type, topic.get(), p, records));
+                    topicResult.partitionResult().add(electOne(image, offline, type, topic.get(), p, records));
                 }
             }
         }
         return ControllerResult.of(records, response);
     }
 
-    private static PartitionResult electOne(MetadataImage image, ElectionType type, TopicImage topic,
-                                            PartitionImage p, List<MetadataRecord> records) {
+    private static PartitionResult electOne(MetadataImage image, OfflineReplicas offline, ElectionType type,
+                                            TopicImage topic, PartitionImage p, List<MetadataRecord> records) {
         int partition = p.partition();
         if (type == ElectionType.PREFERRED) {
             int preferred = p.replicas().isEmpty() ? -1 : p.replicas().get(0);
             if (p.leader() == preferred) {
                 return result(partition, Errors.ELECTION_NOT_NEEDED, "The preferred replica leads already.");
             }
-            Optional<PartitionChangeRecord> change = ReplicationControl.preferredElection(image, topic, p);
+            Optional<PartitionChangeRecord> change = ReplicationControl.preferredElection(image, offline, topic, p);
             if (change.isEmpty()) {
                 return result(partition, Errors.PREFERRED_LEADER_NOT_AVAILABLE, "The preferred replica "
                         + preferred + " is not live and in the ISR " + p.isr() + ".");
@@ -93,7 +99,7 @@ public final class ElectLeadersControl {
         if (p.leader() != -1) {
             return result(partition, Errors.ELECTION_NOT_NEEDED, "The partition has a leader.");
         }
-        Optional<PartitionChangeRecord> change = ReplicationControl.elect(image, topic, p, true);
+        Optional<PartitionChangeRecord> change = ReplicationControl.elect(image, offline, topic, p, true);
         if (change.isEmpty() || change.get().leader() == -1 || change.get().leader()
                 == PartitionChangeRecord.NO_CHANGE) {
             return result(partition, Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + p.replicas()

@@ -39,7 +39,8 @@ import org.apache.kafka.common.protocol.Errors;
  * <h2>Completion (the one rule)</h2>
  * A reassignment completes when every adding replica is in the ISR, the ISR restricted to the target is not
  * empty, and a leader is available: the current leader if it is in the target and in that ISR, otherwise the
- * first target replica (target order) that is live and in that ISR. One record then sets replicas = target,
+ * first target replica (target order) that is live, in that ISR and does not report the partition offline
+ * ({@link OfflineReplicas}). One record then sets replicas = target,
  * ISR = ISR &cap; target, that leader, adding = removing = []. It is checked right after every change that can
  * satisfy it (the start itself, an AlterPartition, controller activation).
  *
@@ -63,6 +64,11 @@ public final class ReassignmentControl {
 
     public static ControllerResult<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
             MetadataImage image, AlterPartitionReassignmentsRequestData request) {
+        return alterPartitionReassignments(image, OfflineReplicas.NONE, request);
+    }
+
+    public static ControllerResult<AlterPartitionReassignmentsResponseData> alterPartitionReassignments(
+            MetadataImage image, OfflineReplicas offline, AlterPartitionReassignmentsRequestData request) {
         AlterPartitionReassignmentsResponseData response = new AlterPartitionReassignmentsResponseData()
                 .setAllowReplicationFactorChange(request.allowReplicationFactorChange());
         List<MetadataRecord> records = new ArrayList<>();
@@ -82,8 +88,9 @@ public final class ReassignmentControl {
                     continue;
                 }
                 Decision decision = pd.replicas() == null
-                        ? cancel(working, topic.get(), p)
-                        : reassign(working, topic.get(), p, pd.replicas(), request.allowReplicationFactorChange());
+                        ? cancel(working, offline, topic.get(), p)
+                        : reassign(working, offline, topic.get(), p, pd.replicas(),
+                                request.allowReplicationFactorChange());
                 if (decision.error != Errors.NONE) {
                     fail(result, decision.error, decision.message);
                     continue;
@@ -117,10 +124,14 @@ public final class ReassignmentControl {
      * The records completing every reassignment the completion rule allows in {@code image} (for activation).
      */
     public static List<MetadataRecord> completions(MetadataImage image) {
+        return completions(image, OfflineReplicas.NONE);
+    }
+
+    public static List<MetadataRecord> completions(MetadataImage image, OfflineReplicas offline) {
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : image.topicsByName().values()) {
             for (PartitionImage p : topic.partitions().values()) {
-                complete(image, topic, p).ifPresent(records::add);
+                complete(image, offline, topic, p).ifPresent(records::add);
             }
         }
         return records;
@@ -131,6 +142,11 @@ public final class ReassignmentControl {
      * records, then one completion record per partition the rule now completes, in the same batch.
      */
     public static <T> ControllerResult<T> thenComplete(MetadataImage image, ControllerResult<T> result) {
+        return thenComplete(image, OfflineReplicas.NONE, result);
+    }
+
+    public static <T> ControllerResult<T> thenComplete(MetadataImage image, OfflineReplicas offline,
+                                                       ControllerResult<T> result) {
         if (result.records().isEmpty()) {
             return result;
         }
@@ -138,7 +154,7 @@ public final class ReassignmentControl {
         for (MetadataRecord r : result.records()) {
             after = after.apply(after.offset(), r);
         }
-        List<MetadataRecord> completions = completions(after);
+        List<MetadataRecord> completions = completions(after, offline);
         if (completions.isEmpty()) {
             return result;
         }
@@ -148,7 +164,8 @@ public final class ReassignmentControl {
     }
 
     /** The completion record for one partition, when the completion rule allows it. */
-    static Optional<PartitionReassignmentRecord> complete(MetadataImage image, TopicImage topic, PartitionImage p) {
+    static Optional<PartitionReassignmentRecord> complete(MetadataImage image, OfflineReplicas offline,
+                                                          TopicImage topic, PartitionImage p) {
         if (!p.isReassigning() || !p.isr().containsAll(p.addingReplicas())) {
             return Optional.empty();
         }
@@ -157,8 +174,8 @@ public final class ReassignmentControl {
         if (isr.isEmpty()) {
             return Optional.empty();
         }
-        int leader = isr.contains(p.leader()) && ReplicationControl.isLive(image, p.leader())
-                ? p.leader() : firstLiveIn(image, target, isr);
+        int leader = isr.contains(p.leader()) && ReplicationControl.canLead(image, offline, topic, p, p.leader())
+                ? p.leader() : firstLiveIn(image, offline, topic, p, target, isr);
         if (leader == -1) {
             return Optional.empty();
         }
@@ -166,8 +183,8 @@ public final class ReassignmentControl {
                 isr, leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, List.of(), List.of()));
     }
 
-    private static Decision reassign(MetadataImage image, TopicImage topic, PartitionImage p, List<Integer> target,
-                                     boolean allowReplicationFactorChange) {
+    private static Decision reassign(MetadataImage image, OfflineReplicas offline, TopicImage topic,
+                                     PartitionImage p, List<Integer> target, boolean allowReplicationFactorChange) {
         if (target.isEmpty()) {
             return Decision.error(Errors.INVALID_REPLICA_ASSIGNMENT, "The target replica list is empty");
         }
@@ -205,11 +222,12 @@ public final class ReassignmentControl {
             return Decision.error(Errors.INVALID_REPLICA_ASSIGNMENT, "The reassignment of " + topic.name() + "-"
                     + p.partition() + " to " + target + " is inconsistent with its state");
         }
-        complete(started, startedTopic, startedPartition).ifPresent(records::add);
+        complete(started, offline, startedTopic, startedPartition).ifPresent(records::add);
         return Decision.records(records);
     }
 
-    private static Decision cancel(MetadataImage image, TopicImage topic, PartitionImage p) {
+    private static Decision cancel(MetadataImage image, OfflineReplicas offline, TopicImage topic,
+                                   PartitionImage p) {
         if (!p.isReassigning()) {
             return Decision.error(Errors.NO_REASSIGNMENT_IN_PROGRESS,
                     "No reassignment of " + topic.name() + "-" + p.partition() + " is in progress");
@@ -222,17 +240,18 @@ public final class ReassignmentControl {
         }
         int leader = p.leader();
         if (leader == -1 || !isr.contains(leader)) {
-            leader = firstLiveIn(image, replicas, isr);
+            leader = firstLiveIn(image, offline, topic, p, replicas, isr);
         }
         return Decision.records(List.of(new PartitionReassignmentRecord(topic.id(), p.partition(),
                 p.partitionEpoch(), replicas, isr, leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader,
                 List.of(), List.of())));
     }
 
-    /** The first of {@code order} that is live and in {@code isr}, or -1. */
-    private static int firstLiveIn(MetadataImage image, List<Integer> order, List<Integer> isr) {
+    /** The first of {@code order} that is in {@code isr} and may lead {@code p}, or -1. */
+    private static int firstLiveIn(MetadataImage image, OfflineReplicas offline, TopicImage topic, PartitionImage p,
+                                   List<Integer> order, List<Integer> isr) {
         for (int r : order) {
-            if (isr.contains(r) && ReplicationControl.isLive(image, r)) {
+            if (isr.contains(r) && ReplicationControl.canLead(image, offline, topic, p, r)) {
                 return r;
             }
         }

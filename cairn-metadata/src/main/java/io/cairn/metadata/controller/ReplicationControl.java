@@ -32,6 +32,12 @@ import org.apache.kafka.common.config.TopicConfig;
  * otherwise -1 (offline). A partition whose leader is live and in an ISR of live brokers never changes, so
  * idle, healthy partitions never cause elections.
  *
+ * <p>A replica whose broker reports the partition offline ({@link OfflineReplicas}: its log cannot be loaded or
+ * created) counts as not live <em>for that partition only</em>: it leaves the ISR unless it is the last member,
+ * and it is not elected. So a broker that reports a partition offline is handled as if it were fenced, limited to that
+ * partition; once it no longer reports it, it is eligible again. Every function below takes the controller's
+ * current {@link OfflineReplicas}; the overloads without one assume {@link OfflineReplicas#NONE}.
+ *
  * <p>Thread-safe (stateless, pure).
  */
 public final class ReplicationControl {
@@ -53,6 +59,11 @@ public final class ReplicationControl {
      * the ISR of (removed from the ISR, a new leader elected). Empty when it is unknown or already fenced.
      */
     public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings, int brokerId) {
+        return fenceBroker(image, settings, OfflineReplicas.NONE, brokerId);
+    }
+
+    public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings,
+                                                   OfflineReplicas offline, int brokerId) {
         BrokerImage broker = image.brokers().get(brokerId);
         if (broker == null || broker.fenced()) {
             return List.of();
@@ -61,7 +72,8 @@ public final class ReplicationControl {
         BrokerFencingChange fence = new BrokerFencingChange(brokerId, broker.epoch(), true);
         records.add(fence);
         MetadataImage fenced = image.apply(image.offset(), fence);
-        records.addAll(changes(fenced, settings, p -> p.leader() == brokerId || p.isr().contains(brokerId)));
+        records.addAll(changes(fenced, settings, offline,
+                p -> p.leader() == brokerId || p.isr().contains(brokerId)));
         return records;
     }
 
@@ -72,6 +84,11 @@ public final class ReplicationControl {
      */
     public static List<MetadataRecord> unfenceBroker(MetadataImage image, ControllerSettings settings,
                                                      int brokerId) {
+        return unfenceBroker(image, settings, OfflineReplicas.NONE, brokerId);
+    }
+
+    public static List<MetadataRecord> unfenceBroker(MetadataImage image, ControllerSettings settings,
+                                                     OfflineReplicas offline, int brokerId) {
         BrokerImage broker = image.brokers().get(brokerId);
         if (broker == null || !broker.fenced()) {
             return List.of();
@@ -80,7 +97,8 @@ public final class ReplicationControl {
         BrokerFencingChange unfence = new BrokerFencingChange(brokerId, broker.epoch(), false);
         records.add(unfence);
         MetadataImage unfenced = image.apply(image.offset(), unfence);
-        records.addAll(changes(unfenced, settings, p -> p.leader() == -1 && p.replicas().contains(brokerId)));
+        records.addAll(changes(unfenced, settings, offline,
+                p -> p.leader() == -1 && p.replicas().contains(brokerId)));
         return records;
     }
 
@@ -90,7 +108,30 @@ public final class ReplicationControl {
      */
     public static List<MetadataRecord> afterRegistration(MetadataImage registered, ControllerSettings settings,
                                                          int brokerId) {
-        return changes(registered, settings, p -> p.leader() == brokerId || p.isr().contains(brokerId));
+        return afterRegistration(registered, settings, OfflineReplicas.NONE, brokerId);
+    }
+
+    public static List<MetadataRecord> afterRegistration(MetadataImage registered, ControllerSettings settings,
+                                                         OfflineReplicas offline, int brokerId) {
+        return changes(registered, settings, offline,
+                p -> p.leader() == brokerId || p.isr().contains(brokerId));
+    }
+
+    /**
+     * After a heartbeat that changed what {@code brokerId} reports offline (or its first heartbeat to this
+     * controller), {@code offline} holding the new report: the election rule for every partition of which it
+     * is a replica and the leader, an ISR member, or that has no leader. A partition it now reports offline
+     * loses it from the ISR (unless it is the last member) and gets another leader if it led; a partition
+     * without a leader that it can lead again gets it as leader. One record per changed partition; empty when
+     * nothing changes (a repeated report, a broker that is fenced).
+     */
+    public static List<MetadataRecord> afterOfflineReport(MetadataImage image, ControllerSettings settings,
+                                                          OfflineReplicas offline, int brokerId) {
+        if (!isLive(image, brokerId)) {
+            return List.of();
+        }
+        return changes(image, settings, offline, p -> p.replicas().contains(brokerId)
+                && (p.leader() == brokerId || p.leader() == -1 || p.isr().contains(brokerId)));
     }
 
     /** What reconciling a whole image gives: the records to write and the partitions left offline, with why. */
@@ -103,7 +144,12 @@ public final class ReplicationControl {
      * that are not live; a partition that still has no leader is reported offline with the reason.
      */
     public static Reconciliation reconcile(MetadataImage image, ControllerSettings settings) {
-        List<MetadataRecord> records = changes(image, settings, p -> true);
+        return reconcile(image, settings, OfflineReplicas.NONE);
+    }
+
+    public static Reconciliation reconcile(MetadataImage image, ControllerSettings settings,
+                                           OfflineReplicas offline) {
+        List<MetadataRecord> records = changes(image, settings, offline, p -> true);
         MetadataImage after = image;
         for (MetadataRecord r : records) {
             after = after.apply(after.offset(), r);
@@ -116,26 +162,34 @@ public final class ReplicationControl {
      * live and in the ISR but does not lead. Empty when leadership is balanced.
      */
     public static List<MetadataRecord> rebalance(MetadataImage image) {
+        return rebalance(image, OfflineReplicas.NONE);
+    }
+
+    public static List<MetadataRecord> rebalance(MetadataImage image, OfflineReplicas offline) {
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : image.topicsByName().values()) {
             for (PartitionImage p : topic.partitions().values()) {
                 if (records.size() >= MAX_REBALANCE_MOVES) {
                     return records;
                 }
-                preferredElection(image, topic, p).ifPresent(records::add);
+                preferredElection(image, offline, topic, p).ifPresent(records::add);
             }
         }
         return records;
     }
 
-    /** The change electing the preferred replica, if it is live, in the ISR and not the leader already. */
-    static Optional<PartitionChangeRecord> preferredElection(MetadataImage image, TopicImage topic,
-                                                             PartitionImage p) {
+    /**
+     * The change electing the preferred replica, if it is live, in the ISR, may lead ({@link OfflineReplicas})
+     * and is not the leader already.
+     */
+    static Optional<PartitionChangeRecord> preferredElection(MetadataImage image, OfflineReplicas offline,
+                                                             TopicImage topic, PartitionImage p) {
         if (p.replicas().isEmpty()) {
             return Optional.empty();
         }
         int preferred = p.replicas().get(0);
-        if (p.leader() == preferred || !p.isr().contains(preferred) || !isLive(image, preferred)) {
+        if (p.leader() == preferred || !p.isr().contains(preferred) || !isLive(image, preferred)
+                || !offline.mayLead(preferred, topic.id(), p)) {
             return Optional.empty();
         }
         return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(), preferred,
@@ -159,9 +213,16 @@ public final class ReplicationControl {
             return Optional.empty();
         }
         StringJoiner members = new StringJoiner(", ");
+        boolean liveMember = false;
         for (int b : p.isr()) {
             BrokerImage broker = image.brokers().get(b);
             members.add(b + (broker == null ? " never registered" : broker.fenced() ? " fenced" : " live"));
+            liveMember |= broker != null && !broker.fenced();
+        }
+        if (liveMember) {
+            return Optional.of("no in-sync replica can lead (ISR [" + members + "], replicas " + p.replicas()
+                    + "): a live member reports the partition's log offline (it cannot be loaded or created there), "
+                    + "or has not heartbeated to the active controller yet; it leads again once it serves the log");
         }
         return Optional.of("no live in-sync replica (ISR [" + members + "], replicas " + p.replicas()
                 + "); it gets a leader when an ISR member is unfenced, or a live replica if "
@@ -181,6 +242,7 @@ public final class ReplicationControl {
 
     /** The election rule applied to every partition {@code affected} selects; one record per changed one. */
     private static List<MetadataRecord> changes(MetadataImage image, ControllerSettings settings,
+                                                OfflineReplicas offline,
                                                 java.util.function.Predicate<PartitionImage> affected) {
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : image.topicsByName().values()) {
@@ -192,18 +254,18 @@ public final class ReplicationControl {
                 if (unclean == null) {
                     unclean = uncleanElectionEnabled(image, settings, topic);
                 }
-                elect(image, topic, p, unclean).ifPresent(records::add);
+                elect(image, offline, topic, p, unclean).ifPresent(records::add);
             }
         }
         return records;
     }
 
     /** The election rule for one partition; empty when nothing changes. */
-    static Optional<PartitionChangeRecord> elect(MetadataImage image, TopicImage topic, PartitionImage p,
-                                                 boolean unclean) {
+    static Optional<PartitionChangeRecord> elect(MetadataImage image, OfflineReplicas offline, TopicImage topic,
+                                                 PartitionImage p, boolean unclean) {
         List<Integer> isr = new ArrayList<>();
         for (int b : p.isr()) {
-            if (isLive(image, b)) {
+            if (inSync(image, offline, topic, p, b)) {
                 isr.add(b);
             }
         }
@@ -211,11 +273,11 @@ public final class ReplicationControl {
             isr = new ArrayList<>(p.isr());
         }
         int leader = -1;
-        if (p.leader() != -1 && isLive(image, p.leader()) && isr.contains(p.leader())) {
+        if (p.leader() != -1 && inSync(image, offline, topic, p, p.leader()) && isr.contains(p.leader())) {
             leader = p.leader();
         } else {
             for (int r : p.replicas()) {
-                if (isLive(image, r) && isr.contains(r)) {
+                if (canLead(image, offline, topic, p, r) && isr.contains(r)) {
                     leader = r;
                     break;
                 }
@@ -223,7 +285,7 @@ public final class ReplicationControl {
         }
         if (leader == -1 && unclean) {
             for (int r : p.replicas()) {
-                if (isLive(image, r)) {
+                if (canLead(image, offline, topic, p, r)) {
                     leader = r;
                     isr = List.of(r);
                     break;
@@ -236,5 +298,17 @@ public final class ReplicationControl {
         }
         return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(),
                 leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, isrChanges ? isr : null, null));
+    }
+
+    /** Whether replica {@code b} of {@code p} may stay in its ISR: live, and not reporting it offline. */
+    private static boolean inSync(MetadataImage image, OfflineReplicas offline, TopicImage topic, PartitionImage p,
+                                  int b) {
+        return isLive(image, b) && !offline.isOffline(b, topic.id(), p.partition());
+    }
+
+    /** Whether replica {@code b} of {@code p} may be elected its leader (ISR membership aside). */
+    static boolean canLead(MetadataImage image, OfflineReplicas offline, TopicImage topic, PartitionImage p,
+                           int b) {
+        return isLive(image, b) && offline.mayLead(b, topic.id(), p);
     }
 }

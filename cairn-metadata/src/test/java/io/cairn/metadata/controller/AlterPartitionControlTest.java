@@ -90,6 +90,18 @@ class AlterPartitionControlTest {
     }
 
     @Test
+    void aMemberThatReportsThePartitionOfflineIsIneligible() {
+        // given broker 3 reports t-0 offline
+        OfflineReplicas offline = OfflineReplicas.of(
+                java.util.Map.of(3, java.util.Set.of(new io.cairn.metadata.PartitionId(T, 0))), java.util.Set.of());
+        // then the leader cannot take it into the ISR, and can still change the ISR without it
+        assertThat(only(AlterPartitionControl.alterPartition(image(), offline, request(1, 4, 7, List.of(1, 2, 3)))
+                .response()).errorCode()).isEqualTo(Errors.INELIGIBLE_REPLICA.code());
+        assertThat(only(AlterPartitionControl.alterPartition(image(), offline, request(1, 4, 7, List.of(1)))
+                .response()).errorCode()).isEqualTo(Errors.NONE.code());
+    }
+
+    @Test
     void memberAtAnotherBrokerEpochIsIneligible() {
         // given (v3 request with epochs)
         AlterPartitionRequestData request = request(1, 4, 7, List.of());

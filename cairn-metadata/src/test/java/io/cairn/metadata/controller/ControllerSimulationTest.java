@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import ch.qos.logback.classic.Level;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionId;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * A seeded, deterministic simulation of the controller: 3 controllers over a {@link SimRaft} and 5 brokers
  * heartbeating through a network that loses and delays messages, driven by random steps (broker crash,
  * restart and graceful shutdown, controller failover and restart, topic creation, ISR changes, preferred
- * elections, time passing). After every step the leadership invariants are checked; every 100 steps (and at
+ * elections, time passing). A broker may restart with some of its partitions' logs damaged, which it then reports
+ * offline in every heartbeat. After every step the leadership invariants are checked; every 100 steps (and at
  * the end) the cluster is healed and must then stay quiet: no metadata records while idle. A failure names
  * its seed; {@code -Dsim.seed=N} replays one seed, {@code -Dsim.seeds} and {@code -Dsim.steps} scale the run.
  */
@@ -98,6 +100,8 @@ class ControllerSimulationTest {
         private final Map<Long, MetadataImage> imageAt = new HashMap<>();
         private final List<String> divergences = new ArrayList<>();
         private int topics;
+        /** Broker restarts with damaged logs. */
+        private int damagedRestarts;
 
         Simulation(long seed) {
             ControllerSettings settings = ControllerSettings.defaults(0)
@@ -135,8 +139,9 @@ class ControllerSimulationTest {
                 b.crash();
             } else if (dice < 18 && !dead.isEmpty()) {
                 SimCluster.SimBroker b = dead.get(cluster.random.nextInt(dead.size()));
-                note("restart broker " + b.id);
                 b.start();
+                damageSomeLogs(b);
+                note("restart broker " + b.id + (b.offline.isEmpty() ? "" : " with offline logs " + b.offline));
             } else if (dice < 21 && alive.size() > 1) {
                 SimCluster.SimBroker b = alive.get(cluster.random.nextInt(alive.size()));
                 note("graceful shutdown of broker " + b.id);
@@ -167,6 +172,32 @@ class ControllerSimulationTest {
                 cluster.queue.advance(ms);
             }
             cluster.queue.runDue();
+        }
+
+        /** One restart in three finds one or two of the broker's partition logs damaged (they stay offline). */
+        private void damageSomeLogs(SimCluster.SimBroker b) {
+            if (cluster.random.nextInt(3) != 0) {
+                return;
+            }
+            List<PartitionId> hosted = new ArrayList<>();
+            for (TopicImage topic : cluster.imageOf(b.id).topicsByName().values()) {
+                for (PartitionImage p : topic.partitions().values()) {
+                    if (p.replicas().contains(b.id)) {
+                        hosted.add(new PartitionId(topic.id(), p.partition()));
+                    }
+                }
+            }
+            java.util.Collections.shuffle(hosted, cluster.random);
+            b.offline = Set.copyOf(hosted.subList(0, Math.min(hosted.size(), 1 + cluster.random.nextInt(2))));
+            if (!b.offline.isEmpty()) {
+                damagedRestarts++;
+            }
+        }
+
+        /** Whether broker {@code id} runs and cannot serve this partition (a follower never fetches it). */
+        private boolean reportsOffline(int id, TopicImage topic, PartitionImage p) {
+            SimCluster.SimBroker b = cluster.brokers.get(id);
+            return b != null && b.alive && b.offline.contains(new PartitionId(topic.id(), p.partition()));
         }
 
         private void note(String event) {
@@ -235,7 +266,7 @@ class ControllerSimulationTest {
                     List<Integer> isr = new ArrayList<>(p.isr());
                     List<Integer> outside = new ArrayList<>(p.replicas());
                     outside.removeAll(isr);
-                    outside.removeIf(r -> !ReplicationControl.isLive(image, r));
+                    outside.removeIf(r -> !ReplicationControl.isLive(image, r) || reportsOffline(r, topic, p));
                     if (!outside.isEmpty() && cluster.random.nextBoolean()) {
                         isr.add(outside.get(0));
                     } else if (isr.size() > 1) {
@@ -276,6 +307,29 @@ class ControllerSimulationTest {
             for (int n = 0; n < NODES; n++) {
                 checkImage(cluster.controllers.get(n).current(),
                         highestEpochs.computeIfAbsent(n, k -> new HashMap<>()));
+                checkOfflineReplicasDoNotLead(cluster.controllers.get(n).current());
+            }
+        }
+
+        /**
+         * No broker leads a partition it reports offline, in any image where its current incarnation is
+         * registered: that registration moved its leadership away, and from then on every election knows the
+         * report (it travels in the heartbeat that unfences the broker) or, for a new controller that has not
+         * heard from it yet, does not give it a partition without leader.
+         */
+        private void checkOfflineReplicasDoNotLead(MetadataImage image) {
+            for (SimCluster.SimBroker b : cluster.brokers.values()) {
+                BrokerImage registered = image.brokers().get(b.id);
+                if (!b.alive || b.offline.isEmpty() || registered == null || registered.epoch() != b.epoch) {
+                    continue;
+                }
+                for (PartitionId offline : b.offline) {
+                    image.topic(offline.topicId()).ifPresent(topic -> {
+                        PartitionImage p = topic.partitions().get(offline.partition());
+                        check(p == null || p.leader() != b.id, "no broker leads a partition it reports offline ("
+                                + b.id + ")", image, topic, p);
+                    });
+                }
             }
         }
 
@@ -369,6 +423,7 @@ class ControllerSimulationTest {
         int fencings = 0;
         int reassignmentsStarted = 0;
         int reassignmentsEnded = 0;
+        int damagedRestarts = 0;
         for (long seed = 100; seed < 105; seed++) {
             Simulation sim = new Simulation(seed);
             sim.boot();
@@ -378,6 +433,7 @@ class ControllerSimulationTest {
                 sim.checkInvariants();
             }
             staleCommits += sim.cluster.raft.staleCommits;
+            damagedRestarts += sim.damagedRestarts;
             terms += sim.cluster.raft.committed.stream().map(b -> b.term()).distinct().count();
             fencings += (int) sim.cluster.raft.committed.stream().flatMap(b -> b.records().stream())
                     .filter(r -> r instanceof io.cairn.metadata.record.BrokerFencingChange f && f.fenced()).count();
@@ -397,5 +453,6 @@ class ControllerSimulationTest {
         assertThat(fencings).as("brokers fenced").isGreaterThan(10);
         assertThat(reassignmentsStarted).as("reassignments started").isGreaterThan(5);
         assertThat(reassignmentsEnded).as("reassignments completed or cancelled").isGreaterThan(5);
+        assertThat(damagedRestarts).as("brokers restarted with offline logs").isGreaterThan(5);
     }
 }

@@ -102,6 +102,8 @@ final class SimCluster {
         long epoch = -1;
         boolean wantShutDown;
         boolean fenced = true;
+        /** The partitions whose logs this incarnation cannot serve; reported in every heartbeat. */
+        java.util.Set<io.cairn.metadata.PartitionId> offline = java.util.Set.of();
         private int generation;
 
         SimBroker(int id) {
@@ -114,6 +116,7 @@ final class SimCluster {
             wantShutDown = false;
             epoch = -1;
             fenced = true;
+            offline = java.util.Set.of();
             incarnation = new Uuid(random.nextLong(), random.nextLong());
             int gen = ++generation;
             queue.at(random.nextInt(100), () -> tick(gen));
@@ -159,6 +162,7 @@ final class SimCluster {
             BrokerHeartbeatRequestData request = new BrokerHeartbeatRequestData().setBrokerId(id)
                     .setBrokerEpoch(sentEpoch).setCurrentMetadataOffset(imageOf(id).offset())
                     .setWantShutDown(wantShutDown);
+            OfflinePartitionsField.write(request, offline);
             Controller c = target();
             call(() -> c.brokerHeartbeat(request), (BrokerHeartbeatResponseData r) -> {
                 if (gen != generation || sentEpoch != epoch) {
