@@ -103,6 +103,11 @@ public final class ReplicaManager implements MetadataListener {
         return partitions.values();
     }
 
+    /** The offset of the last image this node has acted on (roles taken, logs created): -1 before any. */
+    public long actedOnOffset() {
+        return actedOn.reached();
+    }
+
     public DelayedOperations<TopicPartition> fetchWaiters() {
         return fetchWaiters;
     }
