@@ -289,6 +289,19 @@ public final class RatisMetadataLog implements MetadataLog {
         }
     }
 
+    /** The last index this node's Raft member knows committed, or -1 before it knows one. */
+    public long committedIndex() {
+        RaftServer s = server;
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return s.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     /** The quorum as this node sees it, for DescribeQuorum. */
     public QuorumStatus quorumStatus() {
         DivisionInfo info = info();

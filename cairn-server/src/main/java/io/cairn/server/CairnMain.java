@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnMain.Version.class,
         description = "Cairn, a Kafka-compatible streaming broker.",
-        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, AuditCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CairnMain implements Runnable {
 
     private static final String NETTY_JFR = "io.netty.jfr.enabled";

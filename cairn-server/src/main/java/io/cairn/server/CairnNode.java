@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.cairn.broker.BrokerApis;
 import io.cairn.broker.ProducerIdManager;
 import io.cairn.broker.CatchUpPolicy;
+import io.cairn.broker.audit.InvariantAuditor;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
@@ -85,6 +86,13 @@ public final class CairnNode implements AutoCloseable {
      * registration applied, normally 1-4 s), before a retriable error: well under clients' request timeouts.
      */
     private static final long CATCH_UP_WAIT_MS = 10_000;
+    /** How often the node audits its own roles and how far its image is behind the committed metadata. */
+    private static final long AUDIT_INTERVAL_MS = 5_000;
+    /**
+     * How many entries the image may be behind what was committed one audit earlier. The commit index also
+     * counts Raft's own entries (a no-op per term, configuration changes) that never reach the image.
+     */
+    private static final long AUDIT_MAX_IMAGE_LAG = 1_000;
 
     private final CairnConfig config;
     private final Time time;
@@ -108,6 +116,7 @@ public final class CairnNode implements AutoCloseable {
     private ServerSocketChannel listenSocket;
     private KafkaServer server;
     private ReplicaManager replicas;
+    private InvariantAuditor auditor;
     private MetricsHttpServer metricsServer;
     private InetSocketAddress boundAddress;
     private boolean closed;
@@ -186,6 +195,11 @@ public final class CairnNode implements AutoCloseable {
         long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);
         scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs, TimeUnit.MILLISECONDS);
         controller.addListener(replicas);
+        // After the replica manager: the roles it audits on each image are those taken for that image.
+        auditor = new InvariantAuditor(nodeId, controller::current, InvariantAuditor.LocalRoles.of(replicas),
+                metadataLog::committedIndex, AUDIT_MAX_IMAGE_LAG);
+        controller.addListener(auditor);
+        scheduler.scheduleWithFixedDelay(this::audit, AUDIT_INTERVAL_MS, AUDIT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
@@ -275,6 +289,7 @@ public final class CairnNode implements AutoCloseable {
             meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             meterRegistry.config().commonTags("node", Integer.toString(nodeId));
             metrics = new BrokerMetrics(meterRegistry, replicas);
+            auditor.bindTo(meterRegistry);
             Gauge.builder("cairn.metadata.raft.leaderless.seconds", metadataLog, l -> l.leaderlessMillis() / 1000.0)
                     .description("How long this node's metadata Raft member has known no leader (0 while it knows one)")
                     .register(meterRegistry);
@@ -316,6 +331,15 @@ public final class CairnNode implements AutoCloseable {
     /** Completes exceptionally if the node stopped itself after start (its data belongs to another cluster). */
     public CompletableFuture<Void> failure() {
         return failure;
+    }
+
+    /** The periodic invariant audit; a failure of the audit itself is logged and the next round runs. */
+    private void audit() {
+        try {
+            auditor.checkNow();
+        } catch (RuntimeException e) {
+            log.error("{}invariant audit failed", logPrefix, e);
+        }
     }
 
     private QuorumView quorumView() {
@@ -426,6 +450,11 @@ public final class CairnNode implements AutoCloseable {
 
     public ReplicaManager replicas() {
         return replicas;
+    }
+
+    /** This node's live invariant audit (its violations now, what it has detected). */
+    public InvariantAuditor auditor() {
+        return auditor;
     }
 
     public Controller controller() {

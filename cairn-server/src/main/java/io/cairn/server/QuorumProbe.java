@@ -24,6 +24,10 @@ public final class QuorumProbe {
         }
     }
 
+    /** The node's view with the metadata offset it applied; {@code leaderId} -1 when it knows no leader. */
+    public record Status(int leaderId, int term, long appliedOffset) {
+    }
+
     private static final TopicPartition METADATA_PARTITION = new TopicPartition("__cluster_metadata", 0);
 
     private QuorumProbe() {
@@ -31,6 +35,12 @@ public final class QuorumProbe {
 
     /** One DescribeQuorum to {@code host:port}; throws IOException when the node does not answer in time. */
     public static View ask(String host, int port, Duration timeout) throws IOException {
+        Status status = status(host, port, timeout);
+        return new View(status.leaderId(), status.term());
+    }
+
+    /** One DescribeQuorum to {@code host:port}: the leader its Raft member follows and what it has applied. */
+    public static Status status(String host, int port, Duration timeout) throws IOException {
         DescribeQuorumResponse response = (DescribeQuorumResponse) OneRequest.send(host, port,
                 new DescribeQuorumRequest.Builder(DescribeQuorumRequest.singletonRequest(METADATA_PARTITION))
                         .build(ApiKeys.DESCRIBE_QUORUM.latestVersion(false)), timeout);
@@ -40,8 +50,8 @@ public final class QuorumProbe {
         }
         PartitionData partition = response.data().topics().get(0).partitions().get(0);
         if (partition.errorCode() != Errors.NONE.code()) {
-            return new View(-1, -1);
+            return new Status(-1, -1, -1);
         }
-        return new View(partition.leaderId(), partition.leaderEpoch());
+        return new Status(partition.leaderId(), partition.leaderEpoch(), partition.highWatermark());
     }
 }
