@@ -70,19 +70,30 @@ public final class BrokerApis {
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
                       ServingBrokerWait brokerWait) {
+        this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, nodeDefaults, groups,
+                txns, markers, producerIds, verifier, quorum, brokerWait, AdvertisedEndpoints.REGISTERED);
+    }
+
+    /** @param endpoints the brokers' endpoints on each listener, told to clients by the listener they use */
+    public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
+                      Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
+                      Map<String, String> nodeDefaults,
+                      GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
+                      ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
+                      ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
             return leader >= 0 ? leader : image.get().controllerId();
         };
         ApiRegistry.Builder builder = ApiRegistry.builder()
-                .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId, brokerWait))
+                .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId, brokerWait, endpoints))
                 .add(new ProduceHandler(image, replicas, verifier))
                 .add(new FetchHandler(image, replicas))
                 .add(new ListOffsetsHandler(image, replicas))
                 .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(producerIds, txns))
-                .add(new DescribeClusterHandler(image, controllerId))
+                .add(new DescribeClusterHandler(image, controllerId, endpoints))
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs, nodeDefaults))
                 .add(new DeleteRecordsHandler(replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
@@ -98,7 +109,7 @@ public final class BrokerApis {
                 .add(ClusterApiHandlers.allocateProducerIds(routed))
                 .add(new AlterPartitionReassignmentsHandler(routed))
                 .add(new ListPartitionReassignmentsHandler(image))
-                .add(new FindCoordinatorHandler(image, writer, groups.config(), txns.config()))
+                .add(new FindCoordinatorHandler(image, writer, groups.config(), txns.config(), endpoints))
                 .add(TransactionHandlers.addPartitionsToTxn(txns, image))
                 .add(TransactionHandlers.addOffsetsToTxn(txns))
                 .add(TransactionHandlers.endTxn(txns))

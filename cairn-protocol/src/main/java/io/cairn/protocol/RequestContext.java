@@ -15,9 +15,19 @@ import org.apache.kafka.common.requests.RequestHeader;
  *                            it no longer reads them (the records are appended), so that they go back to the network
  *                            layer's pool (queued.max.request.bytes) before the response, which acks=all may delay.
  *                            Called or not, they go back with the response. Idempotent, any thread
+ * @param listenerName        the name of the listener the request came through (PLAINTEXT, SSL, ...), which decides
+ *                            the broker endpoints a client is told; null for the one brokers register (tests, internal
+ *                            callers)
  */
 public record RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
-                             long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes) {
+                             long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes,
+                             String listenerName) {
+
+    /** A request on the registered listener. */
+    public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
+                          long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes) {
+        this(header, clientAddress, connectionId, receivedAtMs, connection, releaseRequestBytes, null);
+    }
 
     /** A request on a connection that never closes and whose bytes need no release (tests, internal callers). */
     public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,

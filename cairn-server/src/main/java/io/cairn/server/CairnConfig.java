@@ -1,6 +1,5 @@
 package io.cairn.server;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,6 +26,8 @@ public final class CairnConfig extends AbstractConfig {
     public static final String BROKER_ID = "broker.id";
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String BROKER_RACK = "broker.rack";
@@ -56,9 +57,22 @@ public final class CairnConfig extends AbstractConfig {
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.HIGH,
                     "The id of this node; unique in a cluster. broker.id is accepted as an alias.")
             .define(LISTENERS, Type.STRING, "PLAINTEXT://localhost:9092", Importance.HIGH,
-                    "The Kafka listener, as PLAINTEXT://host:port. Port 0 picks a free port.")
+                    "The Kafka listeners, as NAME://host:port, comma separated, e.g. "
+                            + "PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093; each binds its own port (0 picks a "
+                            + "free one), an empty host binds every interface. The name's protocol comes from "
+                            + "listener.security.protocol.map; PLAINTEXT and SSL are served. A client is told the "
+                            + "endpoints of the listener it connected through.")
             .define(ADVERTISED_LISTENERS, Type.STRING, null, Importance.HIGH,
-                    "The address clients are told to use, as PLAINTEXT://host:port. Defaults to listeners.")
+                    "The addresses clients are told to use, as NAME://host:port, comma separated, each naming one "
+                            + "of listeners. A listener not named here advertises its own address (Kafka leaves it "
+                            + "out); port 0 advertises the bound port.")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, Type.STRING, Listeners.DEFAULT_PROTOCOL_MAP, Importance.LOW,
+                    "The security protocol of each listener name, as NAME:PROTOCOL, comma separated, e.g. "
+                            + "INTERNAL:PLAINTEXT,EXTERNAL:SSL.")
+            .define(INTER_BROKER_LISTENER_NAME, Type.STRING, null, Importance.MEDIUM,
+                    "The listener whose advertised endpoint the broker registers in the metadata, which the "
+                            + "other brokers use; it must be a PLAINTEXT one (docs/adr/0017). Unset: the listener "
+                            + "named PLAINTEXT, else the first.")
             .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
                     "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")
@@ -118,8 +132,7 @@ public final class CairnConfig extends AbstractConfig {
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
                     "On a graceful stop, how long to wait for the controller to move leadership away.");
 
-    private final Listener listener;
-    private final Listener advertised;
+    private final Listeners listeners;
 
     public CairnConfig(Map<String, ?> properties) {
         super(DEFINITION, aliases(properties), false);
@@ -129,7 +142,9 @@ public final class CairnConfig extends AbstractConfig {
         io.cairn.broker.txn.TransactionConfig.fromBrokerConfigs(originals());
         // So are the topic defaults (log.segment.bytes, ...): Kafka refuses to start with a bad one.
         io.cairn.metadata.config.TopicConfigs.validateNodeSettings(allAsStrings());
-        this.listener = Listener.parse(LISTENERS, getString(LISTENERS));
+        this.listeners = Listeners.parse(getString(LISTENERS), getString(ADVERTISED_LISTENERS),
+                getString(LISTENER_SECURITY_PROTOCOL_MAP), getString(INTER_BROKER_LISTENER_NAME),
+                java.util.Objects.toString(originals().get("controller.listener.names"), null));
         if (getInt(BROKER_SESSION_TIMEOUT_MS) <= 2 * getInt(BROKER_HEARTBEAT_INTERVAL_MS)) {
             throw new org.apache.kafka.common.config.ConfigException(BROKER_SESSION_TIMEOUT_MS + " ("
                     + getInt(BROKER_SESSION_TIMEOUT_MS) + ") must exceed twice " + BROKER_HEARTBEAT_INTERVAL_MS + " ("
@@ -141,10 +156,6 @@ public final class CairnConfig extends AbstractConfig {
             throw new ConfigException(QUEUED_MAX_REQUEST_BYTES + " (" + queuedMaxRequestBytes + ") must be at least "
                     + SOCKET_REQUEST_MAX_BYTES + " (" + getInt(SOCKET_REQUEST_MAX_BYTES) + ")");
         }
-        String advertisedValue = getString(ADVERTISED_LISTENERS);
-        this.advertised = advertisedValue == null
-                ? listener
-                : Listener.parse(ADVERTISED_LISTENERS, advertisedValue);
     }
 
     private static Map<String, Object> aliases(Map<String, ?> properties) {
@@ -166,12 +177,15 @@ public final class CairnConfig extends AbstractConfig {
         return getInt(NODE_ID);
     }
 
+    /** The inter-broker listener's address to bind. */
     public Listener listener() {
-        return listener;
+        Listeners.Endpoint bound = listeners.bound(listeners.interBroker().name());
+        return new Listener(bound.host(), bound.port());
     }
 
-    public Listener advertisedListener() {
-        return advertised;
+    /** Every listener: to bind, to advertise, the inter-broker one. */
+    public Listeners listeners() {
+        return listeners;
     }
 
     public Path dataDir() {
@@ -219,23 +233,7 @@ public final class CairnConfig extends AbstractConfig {
         return all;
     }
 
-    /** A host and port, from a PLAINTEXT://host:port listener. */
+    /** A host and port. */
     public record Listener(String host, int port) {
-        static Listener parse(String property, String value) {
-            String first = value.split(",")[0].trim();
-            try {
-                URI uri = new URI(first);
-                if (!"PLAINTEXT".equalsIgnoreCase(uri.getScheme())) {
-                    throw new ConfigException(property, value, "only PLAINTEXT listeners are supported");
-                }
-                if (uri.getPort() < 0 || uri.getPort() > 65535) {
-                    throw new ConfigException(property, value, "expected PLAINTEXT://host:port");
-                }
-                String host = uri.getHost() == null || uri.getHost().isEmpty() ? "0.0.0.0" : uri.getHost();
-                return new Listener(host, uri.getPort());
-            } catch (java.net.URISyntaxException e) {
-                throw new ConfigException(property, value, "expected PLAINTEXT://host:port");
-            }
-        }
     }
 }

@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +21,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.broker.BrokerApis;
 import io.cairn.broker.ProducerIdManager;
 import io.cairn.broker.CatchUpPolicy;
@@ -33,6 +37,7 @@ import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
+import io.cairn.broker.network.ServedListener;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
@@ -61,6 +66,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.security.ssl.SslFactory;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,12 +120,15 @@ public final class CairnNode implements AutoCloseable {
     /** Completes exceptionally when the node stopped itself (its data belongs to another cluster). */
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
     private LogManager logManager;
-    private ServerSocketChannel listenSocket;
+    /** The listeners' sockets, by name, bound early in start; each server-owned once the server serves them. */
+    private final Map<String, ServerSocketChannel> listenSockets = new LinkedHashMap<>();
+    /** The engine sources of the SSL listeners, by name. */
+    private final Map<String, SslFactory> tlsFactories = new LinkedHashMap<>();
     private KafkaServer server;
     private ReplicaManager replicas;
     private InvariantAuditor auditor;
     private MetricsHttpServer metricsServer;
-    private InetSocketAddress boundAddress;
+    private Map<String, InetSocketAddress> boundAddresses = Map.of();
     private boolean closed;
     private ChannelLeaderClient leaderClient;
 
@@ -147,9 +157,17 @@ public final class CairnNode implements AutoCloseable {
             throw new IllegalStateException("The data directory " + dataDir + " belongs to node "
                     + meta.get().nodeId() + " (" + MetaProperties.FILE_NAME + "), but this node is " + nodeId);
         }
+        // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
+        for (Listeners.Endpoint endpoint : config.listeners().bound()) {
+            if (endpoint.protocol() == SecurityProtocol.SSL) {
+                tlsFactories.put(endpoint.name(), ListenerTls.factory(config.originals(), endpoint.name()));
+            }
+        }
         // Listening from now on, served once the handlers are built: a client that connects while the node
         // starts waits for its first answer instead of being refused and backing off (see KafkaServer).
-        listenSocket = KafkaServer.bind(config.listener().host(), config.listener().port(), logPrefix);
+        for (Listeners.Endpoint endpoint : config.listeners().bound()) {
+            listenSockets.put(endpoint.name(), KafkaServer.bind(endpoint.host(), endpoint.port(), logPrefix));
+        }
         ScheduledThreadPoolExecutor schedulerPool = new ScheduledThreadPoolExecutor(2,
                 daemonThreads("cairn-scheduler-" + nodeId));
         // The timeout of a parked fetch or produce is cancelled when it completes early: let it leave the queue.
@@ -226,7 +244,7 @@ public final class CairnNode implements AutoCloseable {
         // this one starts Raft and the controller: each loads and initialises a large part of the classes the
         // node needs (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than
         // in turn. Until the broker is registered the listener answers retriable errors, as it always did.
-        CompletableFuture<InetSocketAddress> listener = new CompletableFuture<>();
+        CompletableFuture<Map<String, InetSocketAddress>> listener = new CompletableFuture<>();
         Thread listenerStarter = new Thread(() -> {
             try {
                 listener.complete(startListener(nodeId, writer, dataDir, brokerConfigs, brokerWait));
@@ -245,7 +263,7 @@ public final class CairnNode implements AutoCloseable {
         }
         // Whatever happened, the listener thread is done before start returns (close() then sees the server).
         try {
-            boundAddress = listener.join();
+            boundAddresses = listener.join();
         } catch (CompletionException e) {
             Exception cause = e.getCause() instanceof Exception c ? c : e;
             if (failed == null) {
@@ -259,9 +277,9 @@ public final class CairnNode implements AutoCloseable {
         }
         serving.complete(server);
 
-        CairnConfig.Listener advertised = config.advertisedListener();
-        int advertisedPort = advertised.port() == 0 ? boundAddress.getPort() : advertised.port();
-        String advertisedHost = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
+        AdvertisedEndpoints.HostPort registered = advertised(config.listeners().interBroker().name());
+        String advertisedHost = registered.host();
+        int advertisedPort = registered.port();
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
                 scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort,
                 config.rack());
@@ -273,13 +291,39 @@ public final class CairnNode implements AutoCloseable {
                 time.milliseconds() - startMs, advertisedHost, advertisedPort, config.quorumVoters(), dataDir);
     }
 
+    /** The endpoint a listener advertises: advertised.listeners' (port 0: the bound one), 0.0.0.0 as localhost. */
+    private AdvertisedEndpoints.HostPort advertised(String listenerName) {
+        Listeners.Endpoint advertised = config.listeners().advertised(listenerName);
+        int port = advertised.port() == 0
+                ? ((InetSocketAddress) boundSocketAddress(listenerName)).getPort() : advertised.port();
+        String host = advertised.host().equals("0.0.0.0") ? "localhost" : advertised.host();
+        return new AdvertisedEndpoints.HostPort(host, port);
+    }
+
+    private java.net.SocketAddress boundSocketAddress(String listenerName) {
+        InetSocketAddress served = boundAddresses.get(listenerName);
+        if (served != null) {
+            return served;
+        }
+        try {
+            return listenSockets.get(listenerName).getLocalAddress();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Builds the request handlers, the metrics and the Kafka server; serves the bound socket; returns its address. */
-    private InetSocketAddress startListener(int nodeId, ForwardingMetadataWriter writer, Path dataDir,
-                                            Map<String, String> brokerConfigs, ServingBrokerWait brokerWait)
+    private Map<String, InetSocketAddress> startListener(int nodeId, ForwardingMetadataWriter writer, Path dataDir,
+                                                         Map<String, String> brokerConfigs,
+                                                         ServingBrokerWait brokerWait)
             throws IOException, InterruptedException {
+        Map<String, AdvertisedEndpoints.HostPort> own = new LinkedHashMap<>();
+        listenSockets.keySet().forEach(name -> own.put(name, advertised(name)));
+        AdvertisedEndpoints endpoints = new AdvertisedEndpoints(nodeId, config.listeners().interBroker().name(), own);
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
-                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait);
+                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
+                endpoints);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -314,7 +358,15 @@ public final class CairnNode implements AutoCloseable {
                     .description("The bytes of requests read and not yet released (parsed, or a produce's records "
                             + "appended)").baseUnit("bytes").register(meterRegistry);
         }
-        return server.start(listenSocket);
+        List<ServedListener> served = new ArrayList<>();
+        listenSockets.forEach((name, socket) -> {
+            SslFactory tls = tlsFactories.get(name);
+            served.add(new ServedListener(name, socket, Optional.ofNullable(tls)
+                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort()))));
+        });
+        Map<String, InetSocketAddress> bound = server.start(served);
+        listenSockets.clear(); // the server owns them now
+        return bound;
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
@@ -421,9 +473,14 @@ public final class CairnNode implements AutoCloseable {
         }
     }
 
-    /** The port the Kafka listener is bound to. */
+    /** The port the inter-broker listener is bound to (the only one of a node with one listener). */
     public int port() {
-        return boundAddress.getPort();
+        return port(config.listeners().interBroker().name());
+    }
+
+    /** The port a listener is bound to, by its name (PLAINTEXT, SSL, ...). */
+    public int port(String listenerName) {
+        return boundAddresses.get(listenerName.toUpperCase(java.util.Locale.ROOT)).getPort();
     }
 
     public String bootstrapServers() {
@@ -493,7 +550,8 @@ public final class CairnNode implements AutoCloseable {
             lifecycle.shutdown(config.getLong(CairnConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS));
         }
         closeQuietly(server);
-        closeQuietly(listenSocket); // when start failed before a server took it over
+        listenSockets.values().forEach(this::closeQuietly); // when start failed before a server took them over
+        tlsFactories.values().forEach(this::closeQuietly);
         closeQuietly(metricsServer);
         if (replicas != null) {
             replicas.shutdown();

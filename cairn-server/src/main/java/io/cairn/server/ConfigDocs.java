@@ -34,6 +34,15 @@ public final class ConfigDocs {
                 .append("(for example `log.retention.hours`).\n\n")
                 .append("## Node\n\n");
         table(md, CairnConfig.DEFINITION);
+        md.append("\n## TLS listeners\n\n")
+                .append("Kafka's names, types and defaults, read by kafka-clients' own SslFactory (JKS, PKCS12 and PEM ")
+                .append("stores, KIP-651) for every listener whose protocol is SSL. Each may be set for one listener ")
+                .append("as `listener.name.<name>.<property>` (the name in lower case, e.g. ")
+                .append("`listener.name.ssl.ssl.client.auth=required`), which overrides the unprefixed one, as in ")
+                .append("Kafka. An SSL listener needs a keystore; one that cannot be read stops the node's start with ")
+                .append("an error naming the property. Read at start only (Kafka's dynamic keystore update is not ")
+                .append("served).\n\n");
+        table(md, ListenerTls.DEFINITION);
         md.append("\n## Group and transaction coordinators\n\n")
                 .append("Kafka's names and defaults. The internal topics are created on first use with these ")
                 .append("settings; their replication factor and min.insync.replicas are capped by the brokers ")

@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
+import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.protocol.ApiHandler;
@@ -29,6 +30,7 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
 
     private final Supplier<MetadataImage> image;
     private final IntSupplier controllerId;
+    private final AdvertisedEndpoints endpoints;
 
     public DescribeClusterHandler(Supplier<MetadataImage> image) {
         this(image, () -> image.get().controllerId());
@@ -36,6 +38,16 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
 
     /** @param controllerId the node hosting the active controller now (the metadata Raft leader) */
     public DescribeClusterHandler(Supplier<MetadataImage> image, IntSupplier controllerId) {
+        this(image, controllerId, AdvertisedEndpoints.REGISTERED);
+    }
+
+    /**
+     * @param controllerId the node hosting the active controller now (the metadata Raft leader)
+     * @param endpoints    the brokers' endpoints on the listener a request came through
+     */
+    public DescribeClusterHandler(Supplier<MetadataImage> image, IntSupplier controllerId,
+                                  AdvertisedEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.image = image;
         this.controllerId = controllerId;
     }
@@ -63,12 +75,13 @@ public final class DescribeClusterHandler implements ApiHandler<DescribeClusterR
         boolean includeFenced = request.data().includeFencedBrokers();
         for (BrokerImage broker : current.brokers().values()) {
             if (!broker.fenced() || includeFenced) {
-                response.brokers().add(new DescribeClusterBroker()
-                        .setBrokerId(broker.id())
-                        .setHost(broker.host())
-                        .setPort(broker.port())
-                        .setRack(broker.rack().orElse(null))
-                        .setIsFenced(broker.fenced()));
+                endpoints.of(broker, context.listenerName()).ifPresent(endpoint -> response.brokers().add(
+                        new DescribeClusterBroker()
+                                .setBrokerId(broker.id())
+                                .setHost(endpoint.host())
+                                .setPort(endpoint.port())
+                                .setRack(broker.rack().orElse(null))
+                                .setIsFenced(broker.fenced())));
             }
         }
         return CompletableFuture.completedFuture(response);

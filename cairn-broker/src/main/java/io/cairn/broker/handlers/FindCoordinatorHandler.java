@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.txn.TransactionConfig;
@@ -53,6 +54,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
     }
 
     private final Supplier<MetadataImage> image;
+    private final AdvertisedEndpoints endpoints;
     private final MetadataWriter writer;
     private final InternalTopic offsets;
     private final InternalTopic transactions;
@@ -62,6 +64,13 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
 
     public FindCoordinatorHandler(Supplier<MetadataImage> image, MetadataWriter writer, GroupConfig groups,
                                   TransactionConfig txns) {
+        this(image, writer, groups, txns, AdvertisedEndpoints.REGISTERED);
+    }
+
+    /** @param endpoints the brokers' endpoints on the listener a request came through */
+    public FindCoordinatorHandler(Supplier<MetadataImage> image, MetadataWriter writer, GroupConfig groups,
+                                  TransactionConfig txns, AdvertisedEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.image = image;
         this.writer = writer;
         this.offsets = new InternalTopic(GroupConfig.OFFSETS_TOPIC, groups.offsetsTopicPartitions(),
@@ -84,7 +93,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         InternalTopic topic = topicOf(type);
         boolean needsTopic = topic != null && image.get().topic(topic.name()).isEmpty();
         CompletableFuture<?> ready = needsTopic ? create(topic) : CompletableFuture.completedFuture(null);
-        return ready.handle((created, error) -> respond(version, type, keys));
+        return ready.handle((created, error) -> respond(version, type, keys, context.listenerName()));
     }
 
     /** The key type, or null for one kafka-clients does not know (answered INVALID_REQUEST). */
@@ -105,11 +114,11 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         return type == CoordinatorType.TRANSACTION ? transactions : null;
     }
 
-    private ApiMessage respond(short version, CoordinatorType type, List<String> keys) {
+    private ApiMessage respond(short version, CoordinatorType type, List<String> keys, String listenerName) {
         MetadataImage current = image.get();
         List<Coordinator> coordinators = new ArrayList<>();
         for (String key : keys) {
-            coordinators.add(find(current, type, key));
+            coordinators.add(find(current, type, key, listenerName));
         }
         FindCoordinatorResponseData response = new FindCoordinatorResponseData();
         if (version >= 4) {
@@ -120,7 +129,7 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 .setNodeId(only.nodeId()).setHost(only.host()).setPort(only.port());
     }
 
-    private Coordinator find(MetadataImage current, CoordinatorType type, String key) {
+    private Coordinator find(MetadataImage current, CoordinatorType type, String key, String listenerName) {
         Coordinator coordinator = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
         InternalTopic internal = topicOf(type);
         if (internal == null) {
@@ -144,7 +153,12 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
         if (broker == null || broker.fenced()) {
             return notAvailable(coordinator, internal.name() + "-" + partition + " has no leader");
         }
-        return coordinator.setNodeId(broker.id()).setHost(broker.host()).setPort(broker.port())
+        Optional<AdvertisedEndpoints.HostPort> endpoint = endpoints.of(broker, listenerName);
+        if (endpoint.isEmpty()) {
+            // As Kafka, when the coordinator has no endpoint on the client's listener.
+            return notAvailable(coordinator, "the coordinator has no endpoint on listener " + listenerName);
+        }
+        return coordinator.setNodeId(broker.id()).setHost(endpoint.get().host()).setPort(endpoint.get().port())
                 .setErrorCode(Errors.NONE.code());
     }
 

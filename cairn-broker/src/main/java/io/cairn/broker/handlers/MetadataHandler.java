@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
+import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -44,13 +45,21 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private final boolean autoCreateTopics;
     private final IntSupplier controllerId;
     private final ServingBrokerWait brokerWait;
+    private final AdvertisedEndpoints endpoints;
+
+    public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
+                           IntSupplier controllerId, ServingBrokerWait brokerWait) {
+        this(image, writer, autoCreateTopics, controllerId, brokerWait, AdvertisedEndpoints.REGISTERED);
+    }
 
     /**
      * @param controllerId the node hosting the active controller now (the metadata Raft leader)
      * @param brokerWait   holds a request while the cluster has no broker to name (a node starting)
+     * @param endpoints    the brokers' endpoints on the listener a request came through
      */
     public MetadataHandler(Supplier<MetadataImage> image, MetadataWriter writer, boolean autoCreateTopics,
-                           IntSupplier controllerId, ServingBrokerWait brokerWait) {
+                           IntSupplier controllerId, ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints) {
+        this.endpoints = endpoints;
         this.image = image;
         this.writer = writer;
         this.autoCreateTopics = autoCreateTopics;
@@ -65,10 +74,10 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequest request) {
-        return brokerWait.await().thenCompose(v -> answer(request));
+        return brokerWait.await().thenCompose(v -> answer(request, context.listenerName()));
     }
 
-    private CompletableFuture<ApiMessage> answer(MetadataRequest request) {
+    private CompletableFuture<ApiMessage> answer(MetadataRequest request, String listenerName) {
         MetadataRequestData data = request.data();
         MetadataImage current = image.get();
         List<String> toCreate = new ArrayList<>();
@@ -80,14 +89,14 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
             }
         }
         if (toCreate.isEmpty()) {
-            return CompletableFuture.completedFuture(respond(request, current, controllerId.getAsInt()));
+            return CompletableFuture.completedFuture(respond(request, current, controllerId.getAsInt(), listenerName));
         }
         CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
         toCreate.forEach(name -> create.topics().add(new CreatableTopic()
                 .setName(name).setNumPartitions(-1).setReplicationFactor((short) -1)));
         // Whatever the outcome (created, or created meanwhile by someone else), answer from the image.
         return writer.createTopics(create).handle((response, error) -> respond(request, image.get(),
-                controllerId.getAsInt()));
+                controllerId.getAsInt(), listenerName));
     }
 
     private static boolean isValidName(String name) {
@@ -99,7 +108,8 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         }
     }
 
-    private static MetadataResponseData respond(MetadataRequest request, MetadataImage image, int controllerId) {
+    private MetadataResponseData respond(MetadataRequest request, MetadataImage image, int controllerId,
+                                         String listenerName) {
         MetadataRequestData data = request.data();
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(image.clusterId())
@@ -111,11 +121,12 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
         boolean topicOperations = request.version() >= 8 && data.includeTopicAuthorizedOperations();
         for (BrokerImage broker : image.brokers().values()) {
             if (!broker.fenced()) {
-                response.brokers().add(new MetadataResponseBroker()
-                        .setNodeId(broker.id())
-                        .setHost(broker.host())
-                        .setPort(broker.port())
-                        .setRack(broker.rack().orElse(null)));
+                endpoints.of(broker, listenerName).ifPresent(endpoint -> response.brokers().add(
+                        new MetadataResponseBroker()
+                                .setNodeId(broker.id())
+                                .setHost(endpoint.host())
+                                .setPort(endpoint.port())
+                                .setRack(broker.rack().orElse(null))));
             }
         }
         if (request.isAllTopics()) {

@@ -2,6 +2,7 @@ package io.cairn.broker.network;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +40,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final AtomicInteger total = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> refused = new ConcurrentHashMap<>();
-    private volatile Channel listener;
+    private volatile List<Channel> listeners = List.of();
 
     ConnectionLimiter(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides, String logPrefix) {
         this.limits = new Limits(maxConnections, maxPerIp, Map.copyOf(perIpOverrides));
@@ -49,8 +50,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     /** New caps, for connections accepted from now on; accepting pauses or resumes at the new max.connections. */
     void update(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides) {
         this.limits = new Limits(maxConnections, maxPerIp, Map.copyOf(perIpOverrides));
-        Channel current = listener;
-        if (current != null) {
+        for (Channel current : listeners) {
             if (total.get() >= maxConnections) {
                 current.config().setAutoRead(false);
             } else if (!current.config().isAutoRead()) {
@@ -60,11 +60,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The listening channel, whose accepting is paused at max.connections. */
-    void listener(Channel channel) {
-        this.listener = channel;
+    /** The listening channels, whose accepting is paused at max.connections (a cap for all of them, as Kafka's). */
+    void listeners(List<Channel> channels) {
+        this.listeners = channels;
         if (total.get() >= limits.maxConnections()) {
-            channel.config().setAutoRead(false);
+            channels.forEach(channel -> channel.config().setAutoRead(false));
         }
     }
 
@@ -89,8 +89,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.channel().attr(COUNTED).set(address);
-        if (now >= maxConnections && listener != null) {
-            listener.config().setAutoRead(false);
+        if (now >= maxConnections) {
+            listeners.forEach(listener -> listener.config().setAutoRead(false));
         }
         super.channelActive(ctx);
     }
@@ -100,9 +100,13 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         InetAddress address = ctx.channel().attr(COUNTED).getAndSet(null);
         if (address != null) {
             perIp.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
-            if (total.decrementAndGet() < limits.maxConnections() && listener != null && !listener.config().isAutoRead()) {
-                listener.config().setAutoRead(true);
-                listener.read();
+            if (total.decrementAndGet() < limits.maxConnections()) {
+                for (Channel listener : listeners) {
+                    if (!listener.config().isAutoRead()) {
+                        listener.config().setAutoRead(true);
+                        listener.read();
+                    }
+                }
             }
         }
         super.channelInactive(ctx);

@@ -10,6 +10,7 @@ import io.cairn.protocol.KafkaRequest;
 import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDecoder;
 import io.cairn.protocol.RequestDispatcher;
+import io.cairn.protocol.SendChunks;
 import io.cairn.protocol.SendFileRegion;
 import io.cairn.protocol.SerialExecutor;
 import io.netty.buffer.ByteBuf;
@@ -48,10 +49,15 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestMemoryPool pool;
     private final ReadGate gate;
     private final ConnectionLifetime lifetime = new ConnectionLifetime();
+    private final String listenerName;
+    /** TLS connections copy responses through SendChunks: an SslHandler cannot encrypt a FileRegion. */
+    private final boolean tls;
     private String connectionId = "?";
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
-                           RequestMemoryPool pool, ReadGate gate) {
+                           RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls) {
+        this.listenerName = listenerName;
+        this.tls = tls;
         this.dispatcher = dispatcher;
         this.time = time;
         this.logPrefix = logPrefix;
@@ -120,7 +126,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
-                bytes::release);
+                bytes::release, listenerName);
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             bytes.release();
             if (error != null) {
@@ -179,7 +185,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!inFlight.isEmpty() && inFlight.peek().done) {
             Optional<Send> send = inFlight.poll().response;
             if (send.isPresent() && ctx.channel().isActive()) {
-                ctx.write(new SendFileRegion(send.get()), ctx.voidPromise());
+                ctx.write(tls ? new SendChunks(send.get()) : new SendFileRegion(send.get()), ctx.voidPromise());
                 wrote = true;
             }
         }
@@ -236,7 +242,12 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException tlsFailure) {
+            // A failed handshake (no or an untrusted client certificate, no common protocol) or a non-TLS client on
+            // a TLS listener: the client's doing, as Kafka's failed authentication logs at INFO.
+            log.info("{}Closing connection from {} on listener {}: TLS failed: {}", logPrefix,
+                    ctx.channel().remoteAddress(), listenerName, tlsFailure.getMessage());
+        } else if (cause instanceof TooLongFrameException) {
             log.info("{}Closing connection from {}: request larger than socket.request.max.bytes ({})",
                     logPrefix, ctx.channel().remoteAddress(), socketRequestMaxBytes);
         } else if (cause instanceof DecoderException) {

@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.cairn.protocol.RequestDispatcher;
@@ -19,14 +23,19 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Kafka listener: a Netty server speaking Kafka's size-prefixed framing. NIO transport, so that
- * fetch responses go out with sendfile through {@link io.cairn.protocol.SendFileRegion}.
+ * The Kafka listeners: a Netty server speaking Kafka's size-prefixed framing on one or more sockets (PLAINTEXT,
+ * SSL, ...), which share its event loops, connection caps and request memory. NIO transport, so that fetch
+ * responses go out with sendfile through {@link io.cairn.protocol.SendFileRegion} on plaintext connections; a TLS
+ * connection (Netty's {@link SslHandler} over an engine of {@link ServedListener.Tls}) copies them through
+ * {@link io.cairn.protocol.SendChunks} instead, as the bytes must be encrypted.
  *
  * <p>The listening socket is bound first, on its own ({@link #bind}), as early in a node's start as its
  * configuration is known, and served later ({@link #start}) once the handlers are built: meanwhile the kernel
@@ -53,7 +62,7 @@ public final class KafkaServer implements AutoCloseable {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private volatile ConnectionLimiter limiter;
-    private Channel serverChannel;
+    private final List<Channel> serverChannels = new ArrayList<>();
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, Time time, String logPrefix) {
         this.config = config;
@@ -87,17 +96,31 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /**
-     * Serves a socket bound by {@link #bind}, which this server then owns (and closes); returns its address.
-     * The connections queued since the bind are accepted now.
+     * Serves sockets bound by {@link #bind}, which this server then owns (and closes); returns their addresses by
+     * listener name. The connections queued since the bind are accepted now.
      */
-    public InetSocketAddress start(ServerSocketChannel socket) throws InterruptedException {
+    public Map<String, InetSocketAddress> start(List<ServedListener> listeners) throws InterruptedException {
         limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
                 resolve(config.perIpOverrides()), logPrefix);
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
+        Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+        for (ServedListener listener : listeners) {
+            Channel channel = serve(listener);
+            serverChannels.add(channel);
+            InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+            bound.put(listener.name(), address);
+            log.info("{}Kafka listener {} serving {}:{}{}", logPrefix, listener.name(), address.getHostString(),
+                    address.getPort(), listener.tls().isPresent() ? " (TLS)" : "");
+        }
+        limiter.listeners(List.copyOf(serverChannels));
+        return bound;
+    }
+
+    private Channel serve(ServedListener listener) throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channelFactory(() -> new NioServerSocketChannel(socket))
+                .channelFactory(() -> new NioServerSocketChannel(listener.socket()))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Responses are FileRegions, which Netty's default estimator counts as 0 bytes: count what they
@@ -111,21 +134,26 @@ public final class KafkaServer implements AutoCloseable {
                         channel.pipeline()
                                 // first, so that it sees (and may hold) every handler's read calls
                                 .addLast("gate", gate)
-                                .addLast("limits", limiter)
+                                .addLast("limits", limiter);
+                        if (listener.tls().isPresent()) {
+                            // after the limits, so that a refused connection costs no handshake
+                            channel.pipeline()
+                                    .addLast("tls", new SslHandler(listener.tls().get().newEngine(
+                                            channel.remoteAddress())))
+                                    .addLast("chunks", new ChunkedWriteHandler());
+                        }
+                        channel.pipeline()
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("frame", new RequestFrameDecoder(config.socketRequestMaxBytes(), memoryPool,
                                         gate))
                                 .addLast("kafka", new KafkaConnectionHandler(dispatcher, time, logPrefix,
-                                        config.socketRequestMaxBytes(), memoryPool, gate));
+                                        config.socketRequestMaxBytes(), memoryPool, gate, listener.name(),
+                                        listener.tls().isPresent()));
                     }
                 });
         // Registering an already bound channel makes it active at once: Netty starts accepting.
-        serverChannel = bootstrap.register().sync().channel();
-        limiter.listener(serverChannel);
-        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("{}Kafka listener serving {}:{}", logPrefix, bound.getHostString(), bound.getPort());
-        return bound;
+        return bootstrap.register().sync().channel();
     }
 
     /**
@@ -160,9 +188,7 @@ public final class KafkaServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
-        }
+        serverChannels.forEach(channel -> channel.close().syncUninterruptibly());
         if (bossGroup != null) {
             bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

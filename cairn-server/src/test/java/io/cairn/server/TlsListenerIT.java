@@ -1,0 +1,278 @@
+package io.cairn.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS listeners: a node listening on PLAINTEXT and SSL (Kafka's property names, a keystore made here by the JDK's
+ * keytool), real kafka-clients over both, client certificates, and a node that refuses a bad keystore.
+ */
+class TlsListenerIT {
+
+    private static final String PASSWORD = "test-secret";
+
+    @TempDir
+    static Path dir;
+    static Path certs;
+    static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        certs = Files.createDirectories(dir.resolve("certs"));
+        // the node's key and self-signed certificate (valid for 127.0.0.1), trusted by the clients' truststore
+        keytool("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
+                "-keystore", store("node.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "node", "-keystore", store("node.p12"), "-storepass", PASSWORD,
+                "-file", store("node.pem"));
+        keytool("-importcert", "-noprompt", "-alias", "node", "-file", store("node.pem"),
+                "-keystore", store("client-trust.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
+        // a client's key and certificate, trusted by the node's truststore
+        keytool("-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=test-client", "-keystore", store("client.p12"), "-storetype", "PKCS12",
+                "-storepass", PASSWORD);
+        keytool("-exportcert", "-rfc", "-alias", "client", "-keystore", store("client.p12"), "-storepass", PASSWORD,
+                "-file", store("client.pem"));
+        keytool("-importcert", "-noprompt", "-alias", "client", "-file", store("client.pem"),
+                "-keystore", store("node-trust.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
+
+        node = TestNode.start(dir.resolve("data"), nodeTls(Map.of(
+                CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0",
+                CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL",
+                // per listener, as Kafka: MTLS asks for a client certificate, SSL does not
+                "listener.name.mtls.ssl.client.auth", "required",
+                "listener.name.mtls.ssl.truststore.location", store("node-trust.p12"),
+                "listener.name.mtls.ssl.truststore.password", PASSWORD,
+                "listener.name.mtls.ssl.truststore.type", "PKCS12")));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void javaClientsProduceAndConsumeOverTls() throws Exception {
+        // given: records large enough that Fetch answers with segment file data, over many 64 KiB chunks
+        String topic = "tls-records";
+        Map<String, Object> tls = clientTls(node.node().port("SSL"), false);
+        try (Admin admin = Admin.create(tls)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        String payload = "x".repeat(20_000);
+        int count = 300;
+
+        // when
+        try (KafkaProducer<String, String> producer = node.producer(tls)) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, i + payload));
+            }
+            producer.flush();
+        }
+
+        // then: a TLS consumer and a plaintext one read the same records
+        assertThat(consumeAll(node.consumer(tls), topic, count)).hasSize(count).allSatisfy(value ->
+                assertThat(value).endsWith(payload));
+        List<String> overPlaintext = consumeAll(node.consumer(Map.of()), topic, count);
+        assertThat(overPlaintext).hasSize(count);
+        assertThat(overPlaintext.get(count - 1)).isEqualTo((count - 1) + payload);
+    }
+
+    @Test
+    void metadataNamesTheListenerTheClientUses() throws Exception {
+        // when
+        Node overTls;
+        Node overPlaintext;
+        try (Admin admin = Admin.create(clientTls(node.node().port("SSL"), false))) {
+            overTls = single(admin.describeCluster(new DescribeClusterOptions()).nodes().get(30, TimeUnit.SECONDS));
+        }
+        try (Admin admin = node.admin()) {
+            overPlaintext = single(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS));
+        }
+
+        // then
+        assertThat(overTls.port()).isEqualTo(node.node().port("SSL"));
+        assertThat(overTls.host()).isEqualTo("127.0.0.1");
+        assertThat(overPlaintext.port()).isEqualTo(node.node().port());
+        assertThat(node.node().port("SSL")).isNotEqualTo(node.node().port());
+    }
+
+    @Test
+    void aRequiredClientCertificateRefusesClientsWithoutOne() throws Exception {
+        int port = node.node().port("MTLS");
+
+        // when: without a certificate
+        Map<String, Object> anonymous = clientTls(port, false);
+        anonymous.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        anonymous.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 4_000);
+        try (Admin admin = Admin.create(anonymous)) {
+            // then
+            assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(SslAuthenticationException.class);
+        }
+
+        // when: with one
+        try (Admin admin = Admin.create(clientTls(port, true))) {
+            // then
+            assertThat(single(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).port()).isEqualTo(port);
+        }
+    }
+
+    @Test
+    void aBadKeystorePasswordStopsTheStartNamingTheProperty() throws Exception {
+        // given
+        Map<String, Object> properties = new HashMap<>(nodeTls(Map.of()));
+        properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0");
+        properties.put(CairnConfig.LOG_DIRS, dir.resolve("bad-password").toString());
+        properties.put("ssl.keystore.password", "wrong");
+        CairnNode bad = new CairnNode(new CairnConfig(properties));
+        try {
+            // when / then
+            assertThatThrownBy(bad::start)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("Listener SSL")
+                    .hasMessageContaining("ssl.keystore.password")
+                    .hasMessageContaining(store("node.p12"));
+        } finally {
+            bad.close();
+        }
+    }
+
+    @Test
+    void anSslListenerWithoutKeystoreStopsTheStart() throws Exception {
+        // given
+        Map<String, Object> properties = new HashMap<>();
+        properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0");
+        properties.put(CairnConfig.LOG_DIRS, dir.resolve("no-keystore").toString());
+        CairnNode bad = new CairnNode(new CairnConfig(properties));
+        try {
+            // when / then
+            assertThatThrownBy(bad::start)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("ssl.keystore.location");
+        } finally {
+            bad.close();
+        }
+    }
+
+    @Test
+    void kcatConsumesOverTls() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (.ci/run installs it)");
+        // given
+        String topic = "tls-kcat";
+        try (KafkaProducer<String, String> producer = node.producer(Map.of())) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>(topic, "value-" + i));
+            }
+            producer.flush();
+        }
+
+        // when
+        Process kcat = new ProcessBuilder("kcat", "-b", "127.0.0.1:" + node.node().port("SSL"),
+                "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + store("node.pem"),
+                "-t", topic, "-C", "-e", "-o", "beginning", "-q")
+                .redirectErrorStream(true).start();
+        String output = new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kcat.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        // then
+        assertThat(kcat.exitValue()).as(output).isZero();
+        assertThat(output.lines().toList()).hasSize(50).contains("value-0", "value-49");
+    }
+
+    /** The node's keystore, under the unprefixed names (every SSL listener's default). */
+    private static Map<String, Object> nodeTls(Map<String, Object> more) {
+        Map<String, Object> properties = new HashMap<>(more);
+        properties.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, store("node.p12"));
+        properties.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, PASSWORD);
+        properties.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
+        return properties;
+    }
+
+    private static Map<String, Object> clientTls(int port, boolean withCertificate) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
+        props.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, store("client-trust.p12"));
+        props.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD);
+        props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+        if (withCertificate) {
+            props.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, store("client.p12"));
+            props.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, PASSWORD);
+            props.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
+        }
+        return props;
+    }
+
+    private static List<String> consumeAll(KafkaConsumer<String, String> consumer, String topic, int count) {
+        List<String> values = new ArrayList<>();
+        try (consumer) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (values.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+
+    private static Node single(java.util.Collection<Node> nodes) {
+        assertThat(nodes).hasSize(1);
+        return nodes.iterator().next();
+    }
+
+    private static String store(String name) {
+        return certs.resolve(name).toString();
+    }
+
+    private static void keytool(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("keytool " + String.join(" ", args) + " failed: " + output);
+        }
+    }
+}
