@@ -6,9 +6,9 @@ import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
-import io.cairn.broker.controller.ClusterApiHandlers;
-import io.cairn.broker.controller.DescribeQuorumHandler;
-import io.cairn.broker.controller.QuorumView;
+import io.cairn.broker.handlers.ClusterApiHandlers;
+import io.cairn.broker.handlers.DescribeQuorumHandler;
+import io.cairn.broker.cluster.QuorumView;
 
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;

@@ -3,7 +3,7 @@ package io.cairn.broker;
 import java.util.EnumSet;
 import java.util.Set;
 
-import io.cairn.broker.controller.ControllerChannel;
+import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.protocol.KafkaRequest;
 import io.cairn.protocol.ServingGate;
 import org.apache.kafka.common.errors.ApiException;
@@ -46,7 +46,7 @@ public final class CatchUpPolicy {
 
     static boolean servedBeforeCatchUp(KafkaRequest request) {
         return SERVED_BEFORE_CATCH_UP.contains(request.header().apiKey())
-                || ControllerChannel.isForwarded(request.header().clientId());
+                || InterBrokerChannel.isForwarded(request.header().clientId());
     }
 
     /** A retriable error that sends the client elsewhere or back later: never a wrong answer. */

@@ -50,11 +50,11 @@ import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
 import io.cairn.protocol.ServingGate;
-import io.cairn.broker.controller.BrokerLifecycle;
-import io.cairn.broker.controller.ChannelLeaderClient;
-import io.cairn.broker.controller.ControllerChannel;
-import io.cairn.broker.controller.ForwardingMetadataWriter;
-import io.cairn.broker.controller.QuorumView;
+import io.cairn.broker.cluster.BrokerLifecycle;
+import io.cairn.broker.cluster.ChannelLeaderClient;
+import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.ForwardingMetadataWriter;
+import io.cairn.broker.cluster.QuorumView;
 import io.cairn.raft.QuorumStatus;
 import io.cairn.raft.RaftSettings;
 import io.cairn.raft.RatisMetadataLog;
@@ -115,7 +115,7 @@ public final class CairnNode implements AutoCloseable {
     private RatisMetadataLog metadataLog;
     private ServingGate servingGate;
     private Controller controller;
-    private ControllerChannel controllerChannel;
+    private InterBrokerChannel controllerChannel;
     private volatile BrokerLifecycle lifecycle;
     /** Completes exceptionally when the node stopped itself (its data belongs to another cluster). */
     private final CompletableFuture<Void> failure = new CompletableFuture<>();
@@ -195,7 +195,7 @@ public final class CairnNode implements AutoCloseable {
         logManager = new LogManager(dataDir, time, scheduler,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
-        controllerChannel = new ControllerChannel(nodeId);
+        controllerChannel = new InterBrokerChannel(nodeId);
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
-import io.cairn.broker.controller.ControllerChannel;
+import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.protocol.ApiHandler;
@@ -62,7 +62,7 @@ public final class AlterConfigsHandlers {
         public CompletableFuture<ApiMessage> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
             IncrementalAlterConfigsRequestData data = request.data();
             Map<IncrementalAlterConfigsRequestData.AlterConfigsResource, ApiError> refused = new IdentityHashMap<>();
-            if (!ControllerChannel.isForwarded(context.clientId())) {
+            if (!InterBrokerChannel.isForwarded(context.clientId())) {
                 for (IncrementalAlterConfigsRequestData.AlterConfigsResource r : data.resources()) {
                     ApiError error = check(nodeId, r.resourceType(), r.resourceName());
                     if (error.isFailure()) {
@@ -112,7 +112,7 @@ public final class AlterConfigsHandlers {
         public CompletableFuture<ApiMessage> handle(RequestContext context, AlterConfigsRequest request) {
             AlterConfigsRequestData data = request.data();
             Map<AlterConfigsRequestData.AlterConfigsResource, ApiError> refused = new IdentityHashMap<>();
-            if (!ControllerChannel.isForwarded(context.clientId())) {
+            if (!InterBrokerChannel.isForwarded(context.clientId())) {
                 for (AlterConfigsRequestData.AlterConfigsResource r : data.resources()) {
                     ApiError error = check(nodeId, r.resourceType(), r.resourceName());
                     if (error.isFailure()) {

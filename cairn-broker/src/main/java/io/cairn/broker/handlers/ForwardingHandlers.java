@@ -37,7 +37,7 @@ public final class ForwardingHandlers {
     }
 
     // With a writer per request: a request another node already forwarded is decided by the local
-    // controller only (see io.cairn.broker.controller.ClusterApiHandlers#routing).
+    // controller only (see io.cairn.broker.handlers.ClusterApiHandlers#routing).
 
     public static ApiHandler<CreateTopicsRequest> createTopics(Function<RequestContext, MetadataWriter> writer) {
         return new Forwarding<>(ApiKeys.CREATE_TOPICS, (c, r) -> writer.apply(c).createTopics(r.data()));

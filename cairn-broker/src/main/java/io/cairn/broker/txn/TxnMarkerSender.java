@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-import io.cairn.broker.controller.ControllerChannel;
-import io.cairn.broker.controller.DataRequestBuilder;
+import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -51,7 +51,7 @@ public final class TxnMarkerSender implements AutoCloseable {
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final TxnMarkerWriter local;
-    private final ControllerChannel channel;
+    private final InterBrokerChannel channel;
     private final ScheduledExecutorService scheduler;
 
     public TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local,
@@ -59,7 +59,7 @@ public final class TxnMarkerSender implements AutoCloseable {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
-        this.channel = new ControllerChannel(nodeId);
+        this.channel = new InterBrokerChannel(nodeId);
         this.scheduler = scheduler;
     }
 

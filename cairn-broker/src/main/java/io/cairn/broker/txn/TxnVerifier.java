@@ -9,8 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import io.cairn.broker.controller.ControllerChannel;
-import io.cairn.broker.controller.DataRequestBuilder;
+import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -48,7 +48,7 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final TransactionCoordinator local;
     private final ScheduledExecutorService scheduler;
-    private final ControllerChannel channel;
+    private final InterBrokerChannel channel;
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
                        ScheduledExecutorService scheduler) {
@@ -56,7 +56,7 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
         this.image = image;
         this.local = local;
         this.scheduler = scheduler;
-        this.channel = new ControllerChannel(nodeId);
+        this.channel = new InterBrokerChannel(nodeId);
     }
 
     /**

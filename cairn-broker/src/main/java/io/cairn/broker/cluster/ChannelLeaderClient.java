@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -14,17 +14,17 @@ import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
  * Sends followers' fetches to the leader broker's Kafka listener, found in the committed image. Uses its
- * own {@link ControllerChannel} (own connections), so a parked fetch never delays forwarded metadata writes.
+ * own {@link InterBrokerChannel} (own connections), so a parked fetch never delays forwarded metadata writes.
  *
  * <p>Thread-safe.
  */
 public final class ChannelLeaderClient implements LeaderClient, AutoCloseable {
 
-    private final ControllerChannel channel;
+    private final InterBrokerChannel channel;
     private final Supplier<MetadataImage> image;
 
     public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image) {
-        this.channel = new ControllerChannel(nodeId);
+        this.channel = new InterBrokerChannel(nodeId);
         this.image = image;
     }
 

@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -20,18 +20,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small Kafka-protocol client used by a node to send metadata operations to the active controller's Kafka
- * listener: kafka-clients' own request classes, serialized with their header, pipelined on a TCP connection
- * per controller address (responses matched by correlation id). Broker heartbeats have a connection of
+ * A small Kafka-protocol client a node uses to talk to other nodes' Kafka listeners: metadata operations and
+ * heartbeats to the active controller, follower fetches, transaction markers and verifications to partition
+ * leaders and coordinators. kafka-clients' own request classes, serialized with their header, pipelined on a
+ * TCP connection per address (responses matched by correlation id). Broker heartbeats have a connection of
  * their own, as in Kafka: the listener answers a connection's requests in order, and a heartbeat must not
  * queue behind other operations (hundreds of ISR changes after a restart) while the broker's lease runs.
  *
  * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
  * requests with the retriable {@link NetworkException} and is replaced on the next send.
  */
-public final class ControllerChannel implements AutoCloseable {
+public final class InterBrokerChannel implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ControllerChannel.class);
+    private static final Logger LOG = LoggerFactory.getLogger(InterBrokerChannel.class);
     /** Requests from this client id are forwarded operations: the receiver decides them locally. */
     public static final String CLIENT_ID_PREFIX = "cairn-forward-";
     private static final int CONNECT_TIMEOUT_MS = 2000;
@@ -42,7 +43,7 @@ public final class ControllerChannel implements AutoCloseable {
     private final AtomicInteger correlationIds = new AtomicInteger();
     private volatile boolean closed;
 
-    public ControllerChannel(int nodeId) {
+    public InterBrokerChannel(int nodeId) {
         this.clientId = CLIENT_ID_PREFIX + nodeId;
         this.logPrefix = "[node " + nodeId + "] ";
     }
@@ -55,7 +56,7 @@ public final class ControllerChannel implements AutoCloseable {
     /** Sends a request at the newest version this build knows; completes with the parsed response. */
     public CompletableFuture<AbstractResponse> send(InetSocketAddress address, AbstractRequest.Builder<?> builder) {
         if (closed) {
-            return CompletableFuture.failedFuture(new NetworkException("controller channel closed"));
+            return CompletableFuture.failedFuture(new NetworkException("inter-broker channel closed"));
         }
         Connection connection;
         try {
@@ -117,7 +118,7 @@ public final class ControllerChannel implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.connect(address, CONNECT_TIMEOUT_MS);
             this.out = socket.getOutputStream();
-            Thread reader = new Thread(this::readLoop, "cairn-controller-channel-" + address.getPort());
+            Thread reader = new Thread(this::readLoop, "cairn-inter-broker-" + address.getPort());
             reader.setDaemon(true);
             reader.start();
         }
@@ -175,7 +176,7 @@ public final class ControllerChannel implements AutoCloseable {
         private void fail(IOException e) {
             broken = true;
             pending.values().removeIf(p -> {
-                p.future.completeExceptionally(new NetworkException("connection to controller " + address
+                p.future.completeExceptionally(new NetworkException("connection to " + address
                         + " failed: " + e.getMessage()));
                 return true;
             });
@@ -195,7 +196,7 @@ public final class ControllerChannel implements AutoCloseable {
     private record Pending(RequestHeader header, CompletableFuture<AbstractResponse> future) {
     }
 
-    /** One connection per controller address and kind of traffic. */
+    /** One connection per address and kind of traffic. */
     private record Lane(InetSocketAddress address, boolean heartbeats) {
     }
 }

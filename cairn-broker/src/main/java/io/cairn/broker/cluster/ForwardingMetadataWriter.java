@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -81,7 +81,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     private final MetadataWriter local;
     private final IntSupplier controllerId;
     private final Supplier<MetadataImage> image;
-    private final ControllerChannel channel;
+    private final InterBrokerChannel channel;
     private final ScheduledExecutorService scheduler;
     private final Time time;
     private final long defaultTimeoutMs;
@@ -93,7 +93,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
      * @param controllerId the current metadata Raft leader's node id, -1 when unknown
      */
     public ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
-                                    Supplier<MetadataImage> image, ControllerChannel channel,
+                                    Supplier<MetadataImage> image, InterBrokerChannel channel,
                                     ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs) {
         this(nodeId, local, controllerId, image, channel, scheduler, time, defaultTimeoutMs,
                 DEFAULT_ATTEMPT_TIMEOUT_MS);
@@ -101,7 +101,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
 
     /** @param attemptTimeoutMs the longest one attempt at one controller may take before it is tried again */
     ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
-                             Supplier<MetadataImage> image, ControllerChannel channel,
+                             Supplier<MetadataImage> image, InterBrokerChannel channel,
                              ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs,
                              long attemptTimeoutMs) {
         this.attemptTimeoutMs = attemptTimeoutMs;

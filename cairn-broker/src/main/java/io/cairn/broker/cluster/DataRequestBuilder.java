@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;

@@ -1,9 +1,10 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.handlers;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
+import io.cairn.broker.cluster.QuorumView;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.protocol.ApiHandler;

@@ -1,8 +1,10 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.handlers;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
+import io.cairn.broker.cluster.ForwardingMetadataWriter;
+import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
@@ -20,7 +22,7 @@ import org.apache.kafka.common.requests.ElectLeadersRequest;
  * The broker-to-controller APIs (BrokerRegistration, BrokerHeartbeat, AlterPartition, AllocateProducerIds)
  * and ElectLeaders, served on every node: each is handed to the node's metadata write path, which decides it
  * on the local active controller or forwards it. A request another node already forwarded (see
- * {@link ControllerChannel#isForwarded}) goes to the local controller only, so a request is forwarded at most
+ * {@link InterBrokerChannel#isForwarded}) goes to the local controller only, so a request is forwarded at most
  * once; a controller that is not active answers the retriable NOT_CONTROLLER and the forwarder retries.
  *
  * <p>Stateless, thread-safe.
@@ -33,7 +35,7 @@ public final class ClusterApiHandlers {
     /** Chooses the writer for a request: the local controller for forwarded requests, else {@code writer}. */
     public static Function<RequestContext, MetadataWriter> routing(MetadataWriter writer) {
         return context -> writer instanceof ForwardingMetadataWriter forwarding
-                && ControllerChannel.isForwarded(context.clientId()) ? forwarding.local() : writer;
+                && InterBrokerChannel.isForwarded(context.clientId()) ? forwarding.local() : writer;
     }
 
     public static ApiHandler<BrokerRegistrationRequest> brokerRegistration(Function<RequestContext, MetadataWriter> w) {

@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import java.util.List;
 

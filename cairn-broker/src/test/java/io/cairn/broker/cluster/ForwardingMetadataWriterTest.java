@@ -1,4 +1,4 @@
-package io.cairn.broker.controller;
+package io.cairn.broker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,7 +28,7 @@ class ForwardingMetadataWriterTest {
     private static final int OTHER = 2;
 
     private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-    private final ControllerChannel channel = new ControllerChannel(SELF);
+    private final InterBrokerChannel channel = new InterBrokerChannel(SELF);
 
     @AfterEach
     void tearDown() {
