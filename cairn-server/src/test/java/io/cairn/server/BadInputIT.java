@@ -403,6 +403,31 @@ class BadInputIT {
     }
 
     @Test
+    void aTransactionalBatchCutShortIsACorruptMessage() throws Exception {
+        // given: 30 bytes framed as a whole batch, transactional flag set, header ending before the producer id
+        // (found by cairn-fuzz: IndexOutOfBoundsException, an ERROR line and UNKNOWN_SERVER_ERROR)
+        ByteBuffer cut = ByteBuffer.allocate(30);
+        cut.putLong(0L).putInt(18).putInt(0).put((byte) 2).putInt(0).putShort((short) 0x10);
+        cut.position(0);
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000)
+                .setTransactionalId("cut");
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("victim");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
+                .setRecords(MemoryRecords.readableRecords(cut)));
+        data.topicData().add(topic);
+
+        try (RawClient client = new RawClient(node.node().port())) {
+            // when
+            ProduceResponseData produce = (ProduceResponseData) client.call(ApiKeys.PRODUCE, data, (short) 8);
+
+            // then
+            assertThat(Errors.forCode(produce.responses().iterator().next().partitionResponses().get(0)
+                    .errorCode())).isEqualTo(Errors.CORRUPT_MESSAGE);
+        }
+        assertNodeStillServesAndDataIsIntact();
+    }
+
+    @Test
     void aTxnOffsetCommitWithoutAProducerIsRefused() throws Exception {
         // given: no producer id, then a negative epoch (found by cairn-fuzz: an ERROR line each)
         for (long[] producer : new long[][] {{-1, 0}, {7, -3}}) {

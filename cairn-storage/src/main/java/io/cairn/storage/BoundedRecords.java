@@ -202,6 +202,12 @@ public final class BoundedRecords {
             throw e;
         } catch (KafkaException e) {
             throw new InvalidRecordException("The records of a compressed batch do not decompress: " + e, e);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // Codec libraries report malformed input their own way: snappy-java with an Error (SnappyError on a
+            // negative chunk length), others with unchecked exceptions. Both mean the client's payload is bad.
+            throw new InvalidRecordException("The records of a compressed batch do not decompress: " + e, e);
         }
     }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -53,6 +54,22 @@ class RecordValidationTest {
         assertThatThrownBy(() -> log.appendAsLeader(bad, 0)).isInstanceOf(InvalidRecordException.class);
         assertThat(log.logEndOffset()).isZero();
         assertThat(log.sizeInBytes()).isZero();
+    }
+
+    @Test
+    void aSnappyChunkOfNegativeLengthIsAnInvalidRecord() throws IOException {
+        // given: a snappy batch whose first chunk claims a negative length (found by cairn-fuzz: snappy-java throws
+        // an Error, which escaped validation as an ERROR line and UNKNOWN_SERVER_ERROR)
+        log = TestLogs.open(dir, config(), time);
+        ByteBuffer buffer = CraftedBatches.copy(MemoryRecords.withRecords(Compression.snappy().build(),
+                new SimpleRecord(10L, bytes("k"), bytes("v"))));
+        // xerial framing: 8 bytes of magic, 4 of version, 4 of compatible version, then the first chunk's length
+        buffer.putInt(CraftedBatches.RECORDS_OFFSET + 16, -32_313_891);
+        MemoryRecords bad = CraftedBatches.resealed(buffer);
+        // when / then
+        assertThatThrownBy(() -> log.appendAsLeader(bad, 0)).isInstanceOf(InvalidRecordException.class)
+                .hasMessageContaining("do not decompress");
+        assertThat(log.logEndOffset()).isZero();
     }
 
     @Test

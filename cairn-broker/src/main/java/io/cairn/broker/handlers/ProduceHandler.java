@@ -226,8 +226,8 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     return batch;
                 }
             }
-        } catch (CorruptRecordException e) {
-            // the partition's validation refuses it with CORRUPT_MESSAGE
+        } catch (CorruptRecordException | IndexOutOfBoundsException e) {
+            // a header cut short or lying framing: the partition's validation refuses it with CORRUPT_MESSAGE
         }
         return null;
     }
