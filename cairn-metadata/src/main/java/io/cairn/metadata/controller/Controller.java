@@ -215,7 +215,8 @@ public final class Controller implements MetadataWriter {
     /**
      * BrokerRegistration: a new broker epoch; the broker starts fenced and what its previous incarnation led
      * moves away in the same batch. Errors in the response: INCONSISTENT_CLUSTER_ID, DUPLICATE_BROKER_REGISTRATION
-     * (another incarnation holds a live lease on this id), INVALID_REGISTRATION (no listener). A retry by the
+     * (another incarnation holds a live lease on this id), INVALID_REGISTRATION (no listener, a negative id, an
+     * endpoint without a host or port). A retry by the
      * same incarnation returns the same epoch and writes nothing.
      */
     @Override
@@ -516,7 +517,7 @@ public final class Controller implements MetadataWriter {
             if (request.clusterId() != null && !request.clusterId().isEmpty() && working.clusterId() != null
                     && !request.clusterId().equals(working.clusterId())) {
                 error = Errors.INCONSISTENT_CLUSTER_ID;
-            } else if (request.listeners().isEmpty()) {
+            } else if (request.listeners().isEmpty() || !isPossible(id, request.listeners().iterator().next())) {
                 error = Errors.INVALID_REGISTRATION;
             } else if (existing != null && lease != null && incarnation != null && lease.incarnationId != null) {
                 if (incarnation.equals(lease.incarnationId)) {
@@ -791,5 +792,14 @@ public final class Controller implements MetadataWriter {
         public void onResign(int term) {
             eventLoop.execute(() -> resign(term));
         }
+    }
+
+    /**
+     * A broker id no node can have (negative) or an endpoint no client can reach (no host, port 0) is refused:
+     * such a registration can only come from a broken or hostile client, and replicas placed on it would never
+     * be served.
+     */
+    private static boolean isPossible(int id, BrokerRegistrationRequestData.Listener listener) {
+        return id >= 0 && listener.host() != null && !listener.host().isBlank() && listener.port() > 0;
     }
 }

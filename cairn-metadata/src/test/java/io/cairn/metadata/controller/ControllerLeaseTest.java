@@ -2,6 +2,7 @@ package io.cairn.metadata.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.cairn.metadata.MetadataImage;
@@ -149,6 +150,31 @@ class ControllerLeaseTest {
         assertThat(registration.join().errorCode()).isEqualTo(Errors.DUPLICATE_BROKER_REGISTRATION.code());
         assertThat(stale.join().errorCode()).isEqualTo(Errors.STALE_BROKER_EPOCH.code());
         assertThat(image().brokers().get(0).epoch()).isEqualTo(b0.epoch);
+    }
+
+    @Test
+    void aRegistrationWithANegativeIdOrAnImpossibleEndpointIsRefused() {
+        // given (found by cairn-fuzz: a client registered brokers -1 and 0 at ports 0 and 65164 with garbage hosts)
+        startAll();
+        int brokersBefore = image().brokers().size();
+        List<BrokerRegistrationRequestData> bad = List.of(registration(-1, "h", 9092), registration(7, "h", 0),
+                registration(7, "", 9092));
+        // when
+        List<CompletableFuture<BrokerRegistrationResponseData>> answers = bad.stream()
+                .map(r -> cluster.target().registerBroker(r)).toList();
+        cluster.queue.advance(100);
+        // then
+        assertThat(answers).allSatisfy(a -> assertThat(a.join().errorCode())
+                .isEqualTo(Errors.INVALID_REGISTRATION.code()));
+        assertThat(image().brokers()).hasSize(brokersBefore);
+    }
+
+    private static BrokerRegistrationRequestData registration(int id, String host, int port) {
+        BrokerRegistrationRequestData request = new BrokerRegistrationRequestData().setBrokerId(id)
+                .setIncarnationId(Uuid.randomUuid());
+        request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost(host)
+                .setPort(port));
+        return request;
     }
 
     @Test
