@@ -12,6 +12,7 @@ import io.cairn.broker.cluster.QuorumView;
 
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
+import io.cairn.broker.handlers.ConsumerGroupHandlers;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
@@ -128,6 +129,12 @@ public final class BrokerApis {
                 .add(new ListGroupsHandler(groups))
                 .add(new DescribeGroupsHandler(groups))
                 .add(new DeleteGroupsHandler(groups));
+        if (groups.config().consumer().enabled()) {
+            builder.add(ConsumerGroupHandlers.heartbeat(groups)).add(ConsumerGroupHandlers.describe(groups));
+        }
+        // Kafka's group.version feature: 1 when the consumer group protocol (KIP-848) is served.
+        builder.feature("group.version", new ApiRegistry.Feature((short) 0, (short) 1,
+                (short) (groups.config().consumer().enabled() ? 1 : 0)));
         // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.
         builder.feature(TransactionConfig.TRANSACTION_VERSION, new ApiRegistry.Feature((short) 0,
                 TransactionConfig.LATEST_TRANSACTION_VERSION, txns.config().transactionVersion()));

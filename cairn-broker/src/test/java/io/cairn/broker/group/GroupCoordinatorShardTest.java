@@ -166,7 +166,7 @@ class GroupCoordinatorShardTest {
         request.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(
                 List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0)
                         .setCommittedOffset(42))));
-        OffsetCommitResponseData response = ctx.run(s -> s.offsets().commit(request));
+        OffsetCommitResponseData response = ctx.run(s -> s.offsets().commit(request, (short) 9));
         return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
     }
 }
