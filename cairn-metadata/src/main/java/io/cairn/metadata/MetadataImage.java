@@ -39,7 +39,7 @@ public final class MetadataImage {
 
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
-            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), 0L);
+            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L);
 
     private final long offset;
     private final String clusterId;
@@ -50,12 +50,14 @@ public final class MetadataImage {
     private final SortedMap<String, TopicImage> topicsByName;
     private final Map<Uuid, TopicImage> topicsById;
     private final SortedMap<String, Map<String, String>> brokerConfigs;
+    private final SortedMap<String, Map<String, String>> groupConfigs;
     private final long nextProducerId;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
                           SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
-                          SortedMap<String, Map<String, String>> brokerConfigs, long nextProducerId) {
+                          SortedMap<String, Map<String, String>> brokerConfigs,
+                          SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -65,6 +67,7 @@ public final class MetadataImage {
         this.topicsByName = Collections.unmodifiableSortedMap(topicsByName);
         this.topicsById = Collections.unmodifiableMap(topicsById);
         this.brokerConfigs = Collections.unmodifiableSortedMap(brokerConfigs);
+        this.groupConfigs = Collections.unmodifiableSortedMap(groupConfigs);
         this.nextProducerId = nextProducerId;
     }
 
@@ -131,6 +134,16 @@ public final class MetadataImage {
         return brokerConfigs.getOrDefault(brokerIdOrEmpty, Map.of());
     }
 
+    /** Config overrides set on a consumer group (Kafka's GROUP config resource). */
+    public Map<String, String> groupConfigs(String groupId) {
+        return groupConfigs.getOrDefault(groupId, Map.of());
+    }
+
+    /** Every group with config overrides, by group id. */
+    public SortedMap<String, Map<String, String>> groupConfigs() {
+        return groupConfigs;
+    }
+
     /** The first producer id not yet handed out in any block. */
     public long nextProducerId() {
         return nextProducerId;
@@ -183,13 +196,14 @@ public final class MetadataImage {
                 && controllerId == other.controllerId && controllerEpoch == other.controllerEpoch
                 && nextProducerId == other.nextProducerId && Objects.equals(clusterId, other.clusterId)
                 && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
-                && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs);
+                && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
+                && groupConfigs.equals(other.groupConfigs);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                nextProducerId);
+                groupConfigs, nextProducerId);
     }
 
     @Override
@@ -210,6 +224,7 @@ public final class MetadataImage {
         private final SortedMap<String, TopicImage> topicsByName;
         private final Map<Uuid, TopicImage> topicsById;
         private final SortedMap<String, Map<String, String>> brokerConfigs;
+        private final SortedMap<String, Map<String, String>> groupConfigs;
         private long nextProducerId;
 
         Builder(MetadataImage image) {
@@ -222,13 +237,14 @@ public final class MetadataImage {
             this.topicsByName = new TreeMap<>(image.topicsByName);
             this.topicsById = new HashMap<>(image.topicsById);
             this.brokerConfigs = new TreeMap<>(image.brokerConfigs);
+            this.groupConfigs = new TreeMap<>(image.groupConfigs);
             this.nextProducerId = image.nextProducerId;
         }
 
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
-                    brokers, topicsByName, topicsById, brokerConfigs, nextProducerId);
+                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId);
         }
 
         void apply(MetadataRecord record) {
@@ -365,12 +381,14 @@ public final class MetadataImage {
                             withEntry(topic.configs(), r.key(), r.value())));
                 }
             } else {
-                Map<String, String> updated = withEntry(brokerConfigs.getOrDefault(r.resourceName(), Map.of()),
+                SortedMap<String, Map<String, String>> configs =
+                        r.resourceType() == ConfigRecord.ResourceType.GROUP ? groupConfigs : brokerConfigs;
+                Map<String, String> updated = withEntry(configs.getOrDefault(r.resourceName(), Map.of()),
                         r.key(), r.value());
                 if (updated.isEmpty()) {
-                    brokerConfigs.remove(r.resourceName());
+                    configs.remove(r.resourceName());
                 } else {
-                    brokerConfigs.put(r.resourceName(), updated);
+                    configs.put(r.resourceName(), updated);
                 }
             }
         }

@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.Set;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
@@ -26,6 +29,7 @@ import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,6 +178,34 @@ class ConsumerProtocolIT {
             try (Admin admin = node.admin()) {
                 assertThat(admin.describeConsumerGroups(List.of("mover")).all().get().get("mover").type())
                         .isEqualTo(GroupType.CLASSIC);
+            }
+        }
+    }
+
+    @Test
+    void aGroupsOwnSessionTimeoutAndHeartbeatIntervalAreStoredAndDescribed() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, NODE)) {
+            ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, "configured-group");
+            try (Admin admin = node.admin()) {
+                admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(
+                        new ConfigEntry("consumer.session.timeout.ms", "50000"), AlterConfigOp.OpType.SET))))
+                        .all().get();
+                // Kafka's bounds: group.consumer.max.heartbeat.interval.ms is 15 s
+                assertThat(org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(
+                                new ConfigEntry("consumer.heartbeat.interval.ms", "60000"),
+                                AlterConfigOp.OpType.SET)))).all().get()).getCause())
+                        .isInstanceOf(org.apache.kafka.common.errors.InvalidConfigurationException.class);
+            }
+            node.restart();
+            try (Admin admin = node.admin()) {
+                Config described = admin.describeConfigs(List.of(group)).all().get().get(group);
+                assertThat(described.get("consumer.session.timeout.ms").value()).isEqualTo("50000");
+                assertThat(described.get("consumer.session.timeout.ms").source())
+                        .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG);
+                assertThat(described.get("consumer.heartbeat.interval.ms").value()).isEqualTo("500");
+                assertThat(described.get("consumer.heartbeat.interval.ms").source())
+                        .isEqualTo(ConfigEntry.ConfigSource.DEFAULT_CONFIG);
             }
         }
     }

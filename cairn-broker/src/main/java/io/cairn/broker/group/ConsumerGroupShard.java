@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cairn.broker.coordinator.ShardTimer;
 import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.config.GroupConfigs;
 
 /**
  * The consumer groups (KIP-848 protocol) of one {@code __consumer_offsets} partition: ConsumerGroupHeartbeat with
@@ -329,7 +330,7 @@ final class ConsumerGroupShard {
         ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
                 .setMemberId(memberId)
                 .setMemberEpoch(reconciled.memberEpoch())
-                .setHeartbeatIntervalMs(config.heartbeatIntervalMs());
+                .setHeartbeatIntervalMs(heartbeatIntervalMs(groupId));
         boolean fullRequest = request.rebalanceTimeoutMs() != -1
                 && (request.subscribedTopicNames() != null || request.subscribedTopicRegex() != null)
                 && request.topicPartitions() != null;
@@ -459,15 +460,28 @@ final class ConsumerGroupShard {
                         group.groupEpoch + 1, group.assignmentEpoch, hash)));
     }
 
+    /** The group's consumer.session.timeout.ms (a GROUP config), else group.consumer.session.timeout.ms. */
+    private int sessionTimeoutMs(String groupId) {
+        return GroupConfigs.value(topics.image().groupConfigs(groupId), GroupConfigs.CONSUMER_SESSION_TIMEOUT_MS,
+                config.sessionTimeoutMs());
+    }
+
+    /** The group's consumer.heartbeat.interval.ms (a GROUP config), else group.consumer.heartbeat.interval.ms. */
+    private int heartbeatIntervalMs(String groupId) {
+        return GroupConfigs.value(topics.image().groupConfigs(groupId), GroupConfigs.CONSUMER_HEARTBEAT_INTERVAL_MS,
+                config.heartbeatIntervalMs());
+    }
+
     private void scheduleSessionTimeout(String groupId, String memberId) {
-        timer.schedule(sessionKey(groupId, memberId), config.sessionTimeoutMs(), () -> {
+        int sessionTimeoutMs = sessionTimeoutMs(groupId);
+        timer.schedule(sessionKey(groupId, memberId), sessionTimeoutMs, () -> {
             ConsumerGroup group = groups.get(groupId);
             ConsumerMember member = group == null ? null : group.member(memberId);
             if (member == null) {
                 return CoordinatorResult.of(null);
             }
-            log.info("{}Member {} of consumer group {} sent no heartbeat for {} ms (group.consumer.session.timeout.ms):"
-                    + " removed.", logPrefix, memberId, groupId, config.sessionTimeoutMs());
+            log.info("{}Member {} of consumer group {} sent no heartbeat for {} ms (its session timeout): removed.",
+                    logPrefix, memberId, groupId, sessionTimeoutMs);
             return CoordinatorResult.of(remove(group, member), null);
         });
     }

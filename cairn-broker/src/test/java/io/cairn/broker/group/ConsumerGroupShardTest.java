@@ -204,6 +204,21 @@ class ConsumerGroupShardTest {
         assertThat(a.ownedTopics).containsEntry(AUDIT, Set.of(0, 1));
     }
 
+    @Test
+    void aGroupsOwnConfigsGiveItsMembersTheirHeartbeatIntervalAndSession() {
+        ctx.image = ctx.image.apply(new MetadataBatch(imageOffset++, 1, 1, List.of(
+                new io.cairn.metadata.record.ConfigRecord(io.cairn.metadata.record.ConfigRecord.ResourceType.GROUP,
+                        "g", "consumer.heartbeat.interval.ms", "7000"),
+                new io.cairn.metadata.record.ConfigRecord(io.cairn.metadata.record.ConfigRecord.ResourceType.GROUP,
+                        "g", "consumer.session.timeout.ms", "50000"))));
+        assertThat(heartbeat(join("a", "orders")).heartbeatIntervalMs()).isEqualTo(7000);
+
+        ctx.advance(45_001);
+        assertThat(member("g", "a")).as("still within its group's 50 s session").isNotNull();
+        ctx.advance(5_000);
+        assertThat(member("g", "a")).isNull();
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
     void compliantClientsNeverShareAPartitionAndSettle(int seed) {
