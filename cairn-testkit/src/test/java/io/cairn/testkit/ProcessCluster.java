@@ -25,7 +25,7 @@ import org.awaitility.Awaitility;
  */
 final class ProcessCluster implements AutoCloseable {
 
-    /** What a node logs once its listeners are bound and it has joined the metadata quorum's start-up. */
+    /** What a node logs once its Kafka listener and its Raft server are bound (CairnNode.start). */
     private static final String STARTED = "Cairn started in";
     private static final int START_ATTEMPTS = 3;
 
