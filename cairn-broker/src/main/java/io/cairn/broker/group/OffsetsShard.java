@@ -190,23 +190,30 @@ public final class OffsetsShard {
             return shard.consumerGroups.validateCommit(request.groupId(), request.memberId(),
                     request.groupInstanceId(), request.generationIdOrMemberEpoch(), version, false);
         }
+        // Kafka's order of checks (its OffsetMetadataManager and ClassicGroup.validateOffsetCommit).
         ClassicGroup group = shard.group(request.groupId());
-        boolean simple = request.generationIdOrMemberEpoch() < 0
-                && (request.memberId() == null || request.memberId().isEmpty());
-        if (group == null || group.is(GroupState.DEAD)) {
-            if (simple) {
-                // A commit from outside any generation (assign() consumers, admin tools): the group is created
-                // by replaying the offsets.
+        int generation = request.generationIdOrMemberEpoch();
+        String memberId = request.memberId() == null ? "" : request.memberId();
+        if (group == null) {
+            // A commit without a generation (assign() consumers, admin tools, a KIP-848 client's assign() naming its
+            // own member id) creates a simple group by replaying its offsets.
+            if (generation < 0) {
                 return Errors.NONE;
             }
-            return Errors.ILLEGAL_GENERATION;
+            return version >= 9 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
         }
-        if (simple) {
-            return group.is(GroupState.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
         }
-        GroupMember member = group.members.get(request.memberId());
-        Errors error = shard.validateMember(group, member, request.memberId(), request.groupInstanceId(),
-                request.generationIdOrMemberEpoch());
+        if (generation < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        if (generation < 0 && memberId.isEmpty() && request.groupInstanceId() == null) {
+            // No member and no generation: only while the group is empty.
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        GroupMember member = group.members.get(memberId);
+        Errors error = shard.validateMember(group, member, memberId, request.groupInstanceId(), generation);
         if (error != Errors.NONE) {
             return error;
         }
