@@ -243,7 +243,9 @@ final class ConsumerGroupShard {
         }
 
         // 1. The member's new fields; a new subscription bumps the group epoch, as does a change of the topics.
-        ConsumerMember updated = member.withRequest(request.instanceId(),
+        // Fields a heartbeat leaves null are unchanged (librdkafka sends the instance id only when joining).
+        ConsumerMember updated = member.withRequest(
+                request.instanceId() != null ? request.instanceId() : member.instanceId(),
                 request.rackId() != null ? request.rackId() : member.rackId(), clientId, clientHost,
                 request.rebalanceTimeoutMs() != -1 ? request.rebalanceTimeoutMs() : member.rebalanceTimeoutMs(),
                 request.subscribedTopicNames() != null ? request.subscribedTopicNames()

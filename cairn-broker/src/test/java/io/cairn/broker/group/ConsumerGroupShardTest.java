@@ -176,6 +176,18 @@ class ConsumerGroupShardTest {
     }
 
     @Test
+    void aStaticMemberStaysStaticWhenItsHeartbeatsLeaveTheInstanceIdOut() {
+        Client s = new Client("s1");
+        s.heartbeat(join("s1", "orders").setInstanceId("instance-1"));
+        // librdkafka sends the instance id only when joining
+        s.heartbeat(s.request());
+
+        assertThat(member("g", "s1").instanceId()).isEqualTo("instance-1");
+        assertThat(heartbeat(join("s2", "orders").setInstanceId("instance-1")).errorCode())
+                .isEqualTo(Errors.UNRELEASED_INSTANCE_ID.code());
+    }
+
+    @Test
     void aNewLeaderLoadsTheGroupsMembersAndAssignmentsFromTheLog() {
         Client a = new Client("a");
         a.heartbeat(join("a", "orders"));
