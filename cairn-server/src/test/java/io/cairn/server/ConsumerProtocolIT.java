@@ -29,6 +29,9 @@ import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +126,59 @@ class ConsumerProtocolIT {
             pollUntil(List.of(c4), after, () -> after.size() >= 10);
             c4.close();
             assertThat(after).hasSize(10).allMatch(v -> Integer.parseInt(v) >= 60);
+        }
+    }
+
+    @Test
+    void aMemberThatDiesIsRemovedAfterItsSessionAndItsPartitionsGoToTheOthers() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, NODE)) {
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic("dying", 4, (short) 1))).all().get();
+            }
+            KafkaConsumer<String, String> survivor = node.consumer(props("dying-group", null));
+            survivor.subscribe(List.of("dying"));
+            Set<String> seen = new HashSet<>();
+            pollUntil(List.of(survivor), seen, () -> survivor.assignment().size() == 4);
+
+            // given a second member, speaking the protocol by hand, that gets half of the partitions
+            int port = Integer.parseInt(node.bootstrapServers().substring(node.bootstrapServers().lastIndexOf(':') + 1));
+            try (RawClient raw = new RawClient(port)) {
+                String memberId = org.apache.kafka.common.Uuid.randomUuid().toString();
+                ConsumerGroupHeartbeatResponseData joined = (ConsumerGroupHeartbeatResponseData) raw.call(
+                        ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatRequestData()
+                                .setGroupId("dying-group").setMemberId(memberId).setMemberEpoch(0)
+                                .setRebalanceTimeoutMs(30_000).setSubscribedTopicNames(List.of("dying"))
+                                .setTopicPartitions(List.of()), (short) 1);
+                assertThat(joined.errorCode()).isEqualTo((short) 0);
+                int[] epoch = {joined.memberEpoch()};
+                List<ConsumerGroupHeartbeatRequestData.TopicPartitions> owned = new ArrayList<>();
+                pollUntil(List.of(survivor), seen, () -> {
+                    ConsumerGroupHeartbeatResponseData response;
+                    try {
+                        response = (ConsumerGroupHeartbeatResponseData) raw.call(ApiKeys.CONSUMER_GROUP_HEARTBEAT,
+                                new ConsumerGroupHeartbeatRequestData().setGroupId("dying-group")
+                                        .setMemberId(memberId).setMemberEpoch(epoch[0]).setTopicPartitions(owned),
+                                (short) 1);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    epoch[0] = response.memberEpoch();
+                    if (response.assignment() != null) {
+                        owned.clear();
+                        response.assignment().topicPartitions().forEach(tp -> owned.add(
+                                new ConsumerGroupHeartbeatRequestData.TopicPartitions().setTopicId(tp.topicId())
+                                        .setPartitions(tp.partitions())));
+                    }
+                    return survivor.assignment().size() == 2
+                            && owned.stream().mapToInt(tp -> tp.partitions().size()).sum() == 2;
+                });
+            }
+
+            // when it dies (no leave, no more heartbeats), its partitions wait for its session (6 s), then move
+            long diedAt = System.nanoTime();
+            pollUntil(List.of(survivor), seen, () -> survivor.assignment().size() == 4);
+            assertThat(Duration.ofNanos(System.nanoTime() - diedAt)).isGreaterThan(Duration.ofSeconds(4));
+            survivor.close();
         }
     }
 
