@@ -266,6 +266,67 @@ class ConsumerProtocolIT {
         }
     }
 
+    @Test
+    void aGroupWithMembersIsUpgradedOnlineAndDowngradedBackAsMembersSwitchProtocols() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, NODE)) {
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic("rolling", 6, (short) 1))).all().get();
+            }
+            Map<String, Object> classic = new HashMap<>(props("rolling-group", null));
+            classic.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+            classic.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6000);
+            classic.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+            classic.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+            Set<String> seen = new HashSet<>();
+
+            // given a classic group of two members sharing the topic
+            KafkaConsumer<String, String> old1 = node.consumer(classic);
+            KafkaConsumer<String, String> old2 = node.consumer(classic);
+            List<KafkaConsumer<String, String>> all = new ArrayList<>(List.of(old1, old2));
+            all.forEach(c -> c.subscribe(List.of("rolling")));
+            pollUntil(all, seen, () -> old1.assignment().size() == 3 && old2.assignment().size() == 3);
+
+            // when a consumer-protocol member joins, the group becomes a consumer group with all three in it, and the
+            // server's assignment spreads the partitions over them without any partition owned twice
+            KafkaConsumer<String, String> upgraded = node.consumer(props("rolling-group", null));
+            upgraded.subscribe(List.of("rolling"));
+            all.add(upgraded);
+            pollUntil(all, seen, () -> all.stream().allMatch(c -> c.assignment().size() == 2)
+                    && disjoint(all));
+            try (Admin admin = node.admin()) {
+                ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("rolling-group")).all().get()
+                        .get("rolling-group");
+                assertThat(group.type()).isEqualTo(GroupType.CONSUMER);
+                assertThat(group.members()).hasSize(3);
+            }
+            produce(node, "rolling", 0, 30);
+            pollUntil(all, seen, () -> seen.size() == 30);
+
+            // when a classic member leaves, the other two share its partitions
+            old1.close();
+            all.remove(old1);
+            pollUntil(all, seen, () -> all.stream().allMatch(c -> c.assignment().size() == 3) && disjoint(all));
+
+            // when the consumer-protocol member leaves, only a classic member remains: the group is classic again
+            // and that member rebalances to all six partitions
+            upgraded.close();
+            all.remove(upgraded);
+            pollUntil(all, seen, () -> old2.assignment().size() == 6);
+            try (Admin admin = node.admin()) {
+                assertThat(admin.describeConsumerGroups(List.of("rolling-group")).all().get().get("rolling-group")
+                        .type()).isEqualTo(GroupType.CLASSIC);
+            }
+            old2.close();
+        }
+    }
+
+    /** Whether no partition is in two consumers' assignments. */
+    private static boolean disjoint(List<KafkaConsumer<String, String>> consumers) {
+        Set<TopicPartition> owned = new HashSet<>();
+        return consumers.stream().allMatch(c -> c.assignment().stream().allMatch(owned::add));
+    }
+
     private static long positions(KafkaConsumer<String, String> consumer) {
         return consumer.assignment().stream().mapToLong(tp -> consumer.position(tp, Duration.ofSeconds(10))).sum();
     }

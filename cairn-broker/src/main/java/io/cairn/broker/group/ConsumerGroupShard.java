@@ -14,6 +14,9 @@ import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.FencedMemberEpochException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
+import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
@@ -21,7 +24,15 @@ import org.apache.kafka.common.errors.UnsupportedAssignorException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,8 +126,8 @@ final class ConsumerGroupShard {
     void onLoaded() {
         for (ConsumerGroup group : groups.values()) {
             for (ConsumerMember member : group.members().values()) {
-                scheduleSessionTimeout(group.groupId, member.memberId());
-                if (member.state() == ConsumerMember.State.UNREVOKED_PARTITIONS) {
+                scheduleSessionTimeout(group.groupId, member);
+                if (member.state() == ConsumerMember.State.UNREVOKED_PARTITIONS && !member.usesClassicProtocol()) {
                     scheduleRebalanceTimeout(group.groupId, member);
                 }
             }
@@ -253,6 +264,38 @@ final class ConsumerGroupShard {
                 request.subscribedTopicRegex() != null ? request.subscribedTopicRegex()
                         : member.subscribedTopicRegex(),
                 request.serverAssignor() != null ? request.serverAssignor() : member.serverAssignor());
+        ConsumerMember reconciled = advance(group, member, replaced, updated, isNew, owned, records);
+
+        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
+                .setMemberId(memberId)
+                .setMemberEpoch(reconciled.memberEpoch())
+                .setHeartbeatIntervalMs(heartbeatIntervalMs(groupId));
+        boolean fullRequest = request.rebalanceTimeoutMs() != -1
+                && (request.subscribedTopicNames() != null || request.subscribedTopicRegex() != null)
+                && request.topicPartitions() != null;
+        if (epoch == 0 || fullRequest || !reconciled.assigned().equals(member.assigned())) {
+            response.setAssignment(responseAssignment(reconciled.assigned()));
+        }
+        return CoordinatorResult.of(records, response);
+    }
+
+    /**
+     * Steps 1 to 3 of a member's request (a heartbeat, or a classic member's JoinGroup): the group epoch is bumped when
+     * what the group subscribes to changed, a new target assignment is computed when the group epoch is ahead of it,
+     * and the member takes one reconciliation step. Adds the records of all of it and (re)schedules the member's
+     * timers.
+     *
+     * @param member   the member before the request (a new member is {@link ConsumerMember#joining})
+     * @param replaced the static member that {@code updated} replaces, or null
+     * @param updated  the member with the request's fields applied
+     * @param owned    the partitions the request says the member owns, or null when it did not say
+     * @return the member after its reconciliation step
+     */
+    private ConsumerMember advance(ConsumerGroup group, ConsumerMember member, ConsumerMember replaced,
+                                   ConsumerMember updated, boolean isNew, Assignment owned,
+                                   List<CoordinatorRecord> records) {
+        String groupId = group.groupId;
+        String memberId = updated.memberId();
         boolean subscriptionChanged = !updated.subscribedTopicNames().equals(member.subscribedTopicNames())
                 || !Objects.equals(updated.subscribedTopicRegex(), member.subscribedTopicRegex());
         Map<String, ConsumerMember> members = new TreeMap<>(group.members());
@@ -319,8 +362,11 @@ final class ConsumerGroupShard {
         }
         checkedAtImageOffset.put(groupId, imageOffset);
 
-        scheduleSessionTimeout(groupId, memberId);
-        if (reconciled.state() == ConsumerMember.State.UNREVOKED_PARTITIONS) {
+        scheduleSessionTimeout(groupId, reconciled);
+        if (reconciled.usesClassicProtocol()) {
+            // A classic member revokes by rejoining; its session bounds that, as in Kafka's join timeout.
+            timer.cancel(rebalanceKey(groupId, memberId));
+        } else if (reconciled.state() == ConsumerMember.State.UNREVOKED_PARTITIONS) {
             if (member.state() != ConsumerMember.State.UNREVOKED_PARTITIONS
                     || member.memberEpoch() != reconciled.memberEpoch()) {
                 scheduleRebalanceTimeout(groupId, reconciled);
@@ -329,17 +375,7 @@ final class ConsumerGroupShard {
             timer.cancel(rebalanceKey(groupId, memberId));
         }
 
-        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
-                .setMemberId(memberId)
-                .setMemberEpoch(reconciled.memberEpoch())
-                .setHeartbeatIntervalMs(heartbeatIntervalMs(groupId));
-        boolean fullRequest = request.rebalanceTimeoutMs() != -1
-                && (request.subscribedTopicNames() != null || request.subscribedTopicRegex() != null)
-                && request.topicPartitions() != null;
-        if (epoch == 0 || fullRequest || !reconciled.assigned().equals(member.assigned())) {
-            response.setAssignment(responseAssignment(reconciled.assigned()));
-        }
-        return CoordinatorResult.of(records, response);
+        return reconciled;
     }
 
     /**
@@ -357,14 +393,74 @@ final class ConsumerGroupShard {
         ClassicGroup classic = shard.group(groupId);
         if (classic != null && !classic.is(GroupState.DEAD)) {
             if (!classic.is(GroupState.EMPTY)) {
-                throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer group "
-                        + "because it has members: Cairn converts a classic group to the consumer protocol once it "
-                        + "is empty.");
+                return upgrade(classic, records);
             }
             records.add(new CoordinatorRecord.Group(groupId, null));
             log.info("{}Converted the empty classic group {} to a consumer group.", logPrefix, groupId);
         }
         return new ConsumerGroup(groupId);
+    }
+
+    /**
+     * Kafka's online upgrade: a classic group with members becomes a consumer group when a consumer-protocol member
+     * joins it. Each classic member keeps its generation as its epoch, its assignment as both its partitions and its
+     * target, and goes on speaking the classic protocol inside the consumer group; parked joins and syncs learn that a
+     * rebalance is under way. The joining member then bumps the group epoch as any new member does.
+     */
+    private ConsumerGroup upgrade(ClassicGroup classic, List<CoordinatorRecord> records) {
+        String groupId = classic.groupId;
+        if (!config.upgradeEnabled()) {
+            throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer group because "
+                    + "online upgrade is disabled.");
+        }
+        if (!"consumer".equals(classic.protocolType)) {
+            throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer group because "
+                    + "the group does not use the consumer embedded protocol.");
+        }
+        if (classic.members.size() > config.maxSize()) {
+            throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer group because "
+                    + "the group size exceeds the consumer group maximum size.");
+        }
+        MetadataImage image = topics.image();
+        ConsumerGroup converted = new ConsumerGroup(groupId);
+        converted.groupEpoch = classic.generation;
+        converted.assignmentEpoch = classic.generation;
+        for (GroupMember m : classic.members.values()) {
+            ConsumerMember member;
+            try {
+                byte[] metadata = classic.protocolName != null ? m.metadata(classic.protocolName)
+                        : m.protocols.values().iterator().next();
+                ClassicMembers.Subscription subscription = ClassicMembers.subscription(metadata, image);
+                Assignment assigned = ClassicMembers.assignment(m.assignment, image);
+                if (assigned == null) {
+                    throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer "
+                            + "group because an unsupported custom assignor is in use. Please refer to the "
+                            + "documentation or switch to a default assignor before re-attempting the upgrade.");
+                }
+                List<ConsumerMember.Protocol> protocols = new ArrayList<>();
+                m.protocols.forEach((name, bytes) -> protocols.add(new ConsumerMember.Protocol(name, bytes)));
+                member = new ConsumerMember(m.memberId, m.groupInstanceId, subscription.rackId(), m.clientId,
+                        m.clientHost, m.rebalanceTimeoutMs, subscription.topics(), null, null, classic.generation,
+                        classic.generation, ConsumerMember.State.STABLE, assigned, Assignment.EMPTY, assigned,
+                        new ConsumerMember.Classic(m.sessionTimeoutMs, protocols));
+            } catch (org.apache.kafka.common.protocol.types.SchemaException | java.util.NoSuchElementException e) {
+                throw new GroupIdNotFoundException("Cannot upgrade classic group " + groupId + " to consumer group "
+                        + "because the embedded consumer protocol is malformed.");
+            }
+            converted.put(member);
+        }
+        converted.subscriptionHash = topics.hash(converted.members().values());
+        records.add(new CoordinatorRecord.Group(groupId, null));
+        records.add(new CoordinatorRecord.ConsumerGroupRecord(groupId, new CoordinatorRecord.ConsumerGroupValue(
+                converted.groupEpoch, converted.assignmentEpoch, converted.subscriptionHash)));
+        for (ConsumerMember member : converted.members().values()) {
+            records.add(new CoordinatorRecord.ConsumerMemberRecord(groupId, member.memberId(), member));
+            scheduleSessionTimeout(groupId, member);
+        }
+        shard.releaseParkedRequests(classic, Errors.REBALANCE_IN_PROGRESS);
+        log.info("{}Converted classic group {} with {} members to a consumer group (online upgrade).", logPrefix,
+                groupId, converted.members().size());
+        return converted;
     }
 
     /**
@@ -448,18 +544,73 @@ final class ConsumerGroupShard {
             log.info("{}Static member {} with instance id {} left consumer group {}.", logPrefix, member.memberId(),
                     member.instanceId(), groupId);
         }
-        return CoordinatorResult.of(remove(group, member), response);
+        return removal(group, member, response);
     }
 
-    /** The records removing a member: its tombstone and a new group epoch, so that the others are reassigned. */
-    private List<CoordinatorRecord> remove(ConsumerGroup group, ConsumerMember member) {
+    /**
+     * Removing a member: its tombstone and a new group epoch, so that the others are reassigned. When only classic
+     * members remain and the policy allows it, the group becomes a classic group instead (Kafka's online downgrade),
+     * which rebalances once written.
+     */
+    private <T> CoordinatorResult<T> removal(ConsumerGroup group, ConsumerMember member, T response) {
         cancelTimers(group.groupId, member.memberId());
         Map<String, ConsumerMember> remaining = new TreeMap<>(group.members());
         remaining.remove(member.memberId());
+        if (!member.usesClassicProtocol() && !remaining.isEmpty() && config.downgradeEnabled()
+                && remaining.values().stream().allMatch(ConsumerMember::usesClassicProtocol)) {
+            CoordinatorRecord.Group classic = classicGroupOf(group, remaining.values());
+            if (classic != null) {
+                List<CoordinatorRecord> records = new ArrayList<>();
+                group.members().keySet().forEach(id -> records.add(
+                        new CoordinatorRecord.ConsumerMemberRecord(group.groupId, id, null)));
+                records.add(new CoordinatorRecord.ConsumerGroupRecord(group.groupId, null));
+                records.add(classic);
+                remaining.keySet().forEach(id -> cancelTimers(group.groupId, id));
+                log.info("{}Converted consumer group {} to a classic group: its last consumer-protocol member left.",
+                        logPrefix, group.groupId);
+                String groupId = group.groupId;
+                return new CoordinatorResult<>(records, response, error -> {
+                    if (error == null) {
+                        shard.rebalanceAfterDowngrade(groupId);
+                    }
+                });
+            }
+        }
         long hash = topics.hash(remaining.values());
-        return List.of(new CoordinatorRecord.ConsumerMemberRecord(group.groupId, member.memberId(), null),
+        return CoordinatorResult.of(List.of(new CoordinatorRecord.ConsumerMemberRecord(group.groupId,
+                        member.memberId(), null),
                 new CoordinatorRecord.ConsumerGroupRecord(group.groupId, new CoordinatorRecord.ConsumerGroupValue(
-                        group.groupEpoch + 1, group.assignmentEpoch, hash)));
+                        group.groupEpoch + 1, group.assignmentEpoch, hash))), response);
+    }
+
+    /**
+     * The classic group the classic members of a consumer group form: the group epoch as generation, the first
+     * protocol every member supports, each member's subscription for it and its current assignment; null when the
+     * members share no protocol.
+     */
+    private CoordinatorRecord.Group classicGroupOf(ConsumerGroup group, java.util.Collection<ConsumerMember> members) {
+        String protocol = null;
+        for (ConsumerMember.Protocol candidate : members.iterator().next().classic().protocols()) {
+            if (members.stream().allMatch(m -> m.classic().protocols().stream()
+                    .anyMatch(p -> p.name().equals(candidate.name())))) {
+                protocol = candidate.name();
+                break;
+            }
+        }
+        if (protocol == null) {
+            return null;
+        }
+        String name = protocol;
+        List<CoordinatorRecord.MemberValue> values = new ArrayList<>();
+        for (ConsumerMember m : members) {
+            byte[] subscription = m.classic().protocols().stream().filter(p -> p.name().equals(name))
+                    .findFirst().orElseThrow().metadata();
+            values.add(new CoordinatorRecord.MemberValue(m.memberId(), m.instanceId(), m.clientId(), m.clientHost(),
+                    m.rebalanceTimeoutMs(), m.classic().sessionTimeoutMs(), subscription,
+                    ClassicMembers.serializeAssignment(m.assigned(), subscription, topics.image())));
+        }
+        return new CoordinatorRecord.Group(group.groupId, new CoordinatorRecord.GroupValue("consumer",
+                group.groupEpoch + 1, name, members.iterator().next().memberId(), shard.now(), values));
     }
 
     /** The group's consumer.session.timeout.ms (a GROUP config), else group.consumer.session.timeout.ms. */
@@ -474,8 +625,11 @@ final class ConsumerGroupShard {
                 config.heartbeatIntervalMs());
     }
 
-    private void scheduleSessionTimeout(String groupId, String memberId) {
-        int sessionTimeoutMs = sessionTimeoutMs(groupId);
+    /** A consumer-protocol member's session is its group's; a classic member's is the one it joined with. */
+    private void scheduleSessionTimeout(String groupId, ConsumerMember joined) {
+        String memberId = joined.memberId();
+        int sessionTimeoutMs = joined.usesClassicProtocol() ? joined.classic().sessionTimeoutMs()
+                : sessionTimeoutMs(groupId);
         timer.schedule(sessionKey(groupId, memberId), sessionTimeoutMs, () -> {
             ConsumerGroup group = groups.get(groupId);
             ConsumerMember member = group == null ? null : group.member(memberId);
@@ -484,7 +638,7 @@ final class ConsumerGroupShard {
             }
             log.info("{}Member {} of consumer group {} sent no heartbeat for {} ms (its session timeout): removed.",
                     logPrefix, memberId, groupId, sessionTimeoutMs);
-            return CoordinatorResult.of(remove(group, member), null);
+            return removal(group, member, null);
         });
     }
 
@@ -501,7 +655,7 @@ final class ConsumerGroupShard {
             }
             log.info("{}Member {} of consumer group {} did not revoke its partitions within its rebalance timeout of "
                     + "{} ms: removed.", logPrefix, memberId, groupId, member.rebalanceTimeoutMs());
-            return CoordinatorResult.of(remove(group, member), null);
+            return removal(group, member, null);
         });
     }
 
@@ -516,6 +670,225 @@ final class ConsumerGroupShard {
 
     private static String rebalanceKey(String groupId, String memberId) {
         return "consumer-rebalance:" + groupId + ":" + memberId;
+    }
+
+    // ---- classic members of a consumer group (Kafka's online migration) ---------------------------------
+
+    /**
+     * JoinGroup from a classic member of a consumer group: its subscription comes from the embedded consumer protocol,
+     * it takes the same steps as a heartbeat, and it is answered at once with its member epoch as the generation (no
+     * leader: the assignment is the server's). It then syncs to collect its partitions.
+     */
+    CoordinatorResult<java.util.concurrent.CompletableFuture<JoinGroupResponseData>> classicJoin(
+            String clientId, String clientHost, short version, JoinGroupRequestData request) {
+        String groupId = request.groupId();
+        String memberId = request.memberId() == null ? "" : request.memberId();
+        try {
+            ConsumerGroup group = groups.get(groupId);
+            if (!config.migrationEnabled()) {
+                throw new InconsistentGroupProtocolException("Cannot join the consumer group " + groupId
+                        + " with the classic protocol because the group migration is disabled.");
+            }
+            if (!"consumer".equals(request.protocolType()) || request.protocols().isEmpty()) {
+                throw new InconsistentGroupProtocolException("The group " + groupId + " uses the consumer embedded "
+                        + "protocol; a member of protocol type " + request.protocolType() + " cannot join it.");
+            }
+            boolean unknown = memberId.isEmpty();
+            if (unknown) {
+                memberId = Uuid.randomUuid().toString();
+                if (request.groupInstanceId() == null && version >= 4) {
+                    return joined(new JoinGroupResponseData().setMemberId(memberId)
+                            .setErrorCode(Errors.MEMBER_ID_REQUIRED.code()));
+                }
+            }
+            ConsumerMember replaced = null;
+            ConsumerMember member;
+            String instanceId = request.groupInstanceId();
+            if (instanceId == null) {
+                // As Kafka, a classic JoinGroup creates its member (with the id MEMBER_ID_REQUIRED gave it, or one
+                // whose member was removed meanwhile).
+                member = group.member(memberId);
+                if (member == null) {
+                    member = ConsumerMember.joining(memberId);
+                }
+            } else {
+                ConsumerMember existing = group.staticMember(instanceId);
+                if (existing == null) {
+                    member = ConsumerMember.joining(memberId);
+                } else if (unknown) {
+                    replaced = existing;
+                    member = existing.replacedBy(memberId);
+                } else if (!existing.memberId().equals(memberId)) {
+                    throw new FencedInstanceIdException("The static member " + memberId + " with instance id "
+                            + instanceId + " is fenced by existing member " + existing.memberId() + ".");
+                } else {
+                    member = existing;
+                }
+            }
+            boolean isNew = group.member(memberId) == null;
+            if (isNew && replaced == null && group.members().size() >= config.maxSize()) {
+                throw new GroupMaxSizeReachedException("The consumer group has reached its maximum capacity of "
+                        + config.maxSize() + " members.");
+            }
+            List<ConsumerMember.Protocol> protocols = new ArrayList<>();
+            request.protocols().forEach(p -> protocols.add(new ConsumerMember.Protocol(p.name(), p.metadata())));
+            ClassicMembers.Subscription subscription;
+            try {
+                subscription = ClassicMembers.subscription(protocols.get(0).metadata(), topics.image());
+            } catch (org.apache.kafka.common.protocol.types.SchemaException e) {
+                throw new InconsistentGroupProtocolException("Malformed embedded consumer protocol in JoinGroup.");
+            }
+            int rebalanceTimeoutMs = request.rebalanceTimeoutMs() < 0 ? request.sessionTimeoutMs()
+                    : request.rebalanceTimeoutMs();
+            ConsumerMember updated = member.withRequest(instanceId,
+                            subscription.rackId() != null ? subscription.rackId() : member.rackId(), clientId,
+                            clientHost, rebalanceTimeoutMs, subscription.topics(), null, member.serverAssignor())
+                    .withClassic(new ConsumerMember.Classic(request.sessionTimeoutMs(), protocols));
+            List<CoordinatorRecord> records = new ArrayList<>();
+            ConsumerMember reconciled = advance(group, member, replaced, updated, isNew, subscription.owned(), records);
+            return new CoordinatorResult<>(records, java.util.concurrent.CompletableFuture.completedFuture(
+                    new JoinGroupResponseData().setMemberId(memberId).setGenerationId(reconciled.memberEpoch())
+                            .setProtocolType("consumer").setProtocolName(protocols.get(0).name()).setLeader("")
+                            .setSkipAssignment(false)), null);
+        } catch (ApiException e) {
+            return joined(new JoinGroupResponseData().setMemberId(memberId)
+                    .setErrorCode(Errors.forException(e).code()));
+        }
+    }
+
+    private static CoordinatorResult<java.util.concurrent.CompletableFuture<JoinGroupResponseData>> joined(
+            JoinGroupResponseData response) {
+        return CoordinatorResult.of(java.util.concurrent.CompletableFuture.completedFuture(response));
+    }
+
+    /** SyncGroup from a classic member of a consumer group: its assigned partitions, unless it must rejoin first. */
+    CoordinatorResult<java.util.concurrent.CompletableFuture<SyncGroupResponseData>> classicSync(
+            SyncGroupRequestData request) {
+        SyncGroupResponseData response = new SyncGroupResponseData();
+        try {
+            ConsumerGroup group = groups.get(request.groupId());
+            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId());
+            if (request.generationId() != member.memberEpoch()) {
+                throw new IllegalGenerationException("The request generation " + request.generationId()
+                        + " does not match the member epoch " + member.memberEpoch() + ".");
+            }
+            ConsumerMember.Protocol protocol = member.classic().protocols().stream()
+                    .filter(p -> p.name().equals(request.protocolName())).findFirst().orElse(null);
+            if ((request.protocolType() != null && !"consumer".equals(request.protocolType()))
+                    || (request.protocolName() != null && protocol == null)) {
+                throw new InconsistentGroupProtocolException("The protocol of the SyncGroup does not match the "
+                        + "member's.");
+            }
+            rejoinIfRebalancing(group, member);
+            scheduleSessionTimeout(group.groupId, member);
+            byte[] subscription = (protocol != null ? protocol : member.classic().protocols().get(0)).metadata();
+            response.setProtocolType("consumer").setProtocolName(request.protocolName())
+                    .setAssignment(ClassicMembers.serializeAssignment(member.assigned(), subscription,
+                            topics.image()));
+        } catch (ApiException e) {
+            response.setErrorCode(Errors.forException(e).code()).setAssignment(new byte[0]);
+        }
+        return CoordinatorResult.of(java.util.concurrent.CompletableFuture.completedFuture(response));
+    }
+
+    /**
+     * Heartbeat from a classic member of a consumer group: REBALANCE_IN_PROGRESS whenever it must rejoin to move on
+     * (a newer target, partitions to revoke, or partitions it waited for now free).
+     */
+    CoordinatorResult<HeartbeatResponseData> classicHeartbeat(HeartbeatRequestData request) {
+        HeartbeatResponseData response = new HeartbeatResponseData();
+        try {
+            ConsumerGroup group = groups.get(request.groupId());
+            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId());
+            if (request.generationId() != member.memberEpoch()) {
+                throw new IllegalGenerationException("The request generation " + request.generationId()
+                        + " does not match the member epoch " + member.memberEpoch() + ".");
+            }
+            scheduleSessionTimeout(group.groupId, member);
+            boolean waitedForFree = member.state() == ConsumerMember.State.UNRELEASED_PARTITIONS
+                    && member.target().minus(member.assigned()).filter((topicId, p) -> {
+                        String owner = group.owner(topicId, p);
+                        return owner != null && !owner.equals(member.memberId());
+                    }).isEmpty();
+            if (member.memberEpoch() < group.assignmentEpoch
+                    || member.state() == ConsumerMember.State.UNREVOKED_PARTITIONS || waitedForFree) {
+                response.setErrorCode(Errors.REBALANCE_IN_PROGRESS.code());
+            }
+        } catch (ApiException e) {
+            response.setErrorCode(Errors.forException(e).code());
+        }
+        return CoordinatorResult.of(response);
+    }
+
+    /** LeaveGroup from classic members of a consumer group: each named member is removed. */
+    CoordinatorResult<LeaveGroupResponseData> classicLeave(LeaveGroupRequestData request) {
+        ConsumerGroup group = groups.get(request.groupId());
+        LeaveGroupResponseData response = new LeaveGroupResponseData();
+        List<LeaveGroupRequestData.MemberIdentity> identities = request.members().isEmpty()
+                ? List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(request.memberId()))
+                : request.members();
+        List<CoordinatorRecord> records = new ArrayList<>();
+        java.util.function.Consumer<Throwable> onWritten = null;
+        for (LeaveGroupRequestData.MemberIdentity identity : identities) {
+            LeaveGroupResponseData.MemberResponse answer = new LeaveGroupResponseData.MemberResponse()
+                    .setMemberId(identity.memberId()).setGroupInstanceId(identity.groupInstanceId());
+            try {
+                ConsumerMember member = identity.groupInstanceId() != null
+                        ? group.staticMember(identity.groupInstanceId()) : group.member(identity.memberId());
+                if (member == null) {
+                    throw new UnknownMemberIdException("Member " + identity.memberId() + " is not a member of group "
+                            + group.groupId + ".");
+                }
+                if (identity.groupInstanceId() != null && identity.memberId() != null
+                        && !identity.memberId().isEmpty() && !identity.memberId().equals(member.memberId())) {
+                    throw new FencedInstanceIdException("The static member " + identity.memberId()
+                            + " with instance id " + identity.groupInstanceId() + " is fenced by existing member "
+                            + member.memberId() + ".");
+                }
+                log.info("{}Classic member {} left consumer group {}.", logPrefix, member.memberId(), group.groupId);
+                CoordinatorResult<Void> removal = removal(group, member, null);
+                records.addAll(removal.records());
+                onWritten = removal.onWritten() != null ? removal.onWritten() : onWritten;
+            } catch (ApiException e) {
+                answer.setErrorCode(Errors.forException(e).code());
+            }
+            response.members().add(answer);
+        }
+        if (request.members().isEmpty()) {
+            response.setErrorCode(response.members().get(0).errorCode()).setMembers(new ArrayList<>());
+        }
+        return new CoordinatorResult<>(records, response, onWritten);
+    }
+
+    /** A classic member by member id (and instance id), or UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID as Kafka answers. */
+    private static ConsumerMember classicMember(ConsumerGroup group, String memberId, String instanceId) {
+        ConsumerMember member;
+        if (instanceId == null) {
+            member = group.member(memberId);
+        } else {
+            member = group.staticMember(instanceId);
+            if (member != null && !member.memberId().equals(memberId)) {
+                throw new FencedInstanceIdException("The static member " + memberId + " with instance id "
+                        + instanceId + " is fenced by existing member " + member.memberId() + ".");
+            }
+        }
+        if (member == null) {
+            throw new UnknownMemberIdException("Member " + memberId + " is not a member of group " + group.groupId
+                    + ".");
+        }
+        if (!member.usesClassicProtocol()) {
+            throw new UnknownMemberIdException("Member " + memberId + " does not use the classic protocol.");
+        }
+        return member;
+    }
+
+    /** Kafka's check before a classic member syncs: a newer target means it must rejoin first. */
+    private static void rejoinIfRebalancing(ConsumerGroup group, ConsumerMember member) {
+        if (group.assignmentEpoch > member.memberEpoch()
+                && member.state() != ConsumerMember.State.UNREVOKED_PARTITIONS) {
+            throw new RebalanceInProgressException("A new rebalance is triggered in group " + group.groupId
+                    + " and member " + member.memberId() + " should rejoin to catch up.");
+        }
     }
 
     // ---- describe, list, delete, offsets -----------------------------------------------------------------
@@ -604,6 +977,9 @@ final class ConsumerGroupShard {
         ConsumerMember member = memberId == null ? null : group.member(memberId);
         if (member == null) {
             return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (member.usesClassicProtocol()) {
+            return memberEpoch == member.memberEpoch() ? Errors.NONE : Errors.ILLEGAL_GENERATION;
         }
         if (!transactional && version < 9) {
             return Errors.UNSUPPORTED_VERSION;

@@ -19,16 +19,31 @@ import java.util.TreeSet;
  * @param assigned             partitions the member owns
  * @param pendingRevocation    partitions the member still owns but must revoke before it moves on
  * @param target               the member's share of the group's target assignment
+ * @param classic              for a member that speaks the classic protocol inside a consumer group (Kafka's online
+ *                             migration): its session timeout and JoinGroup protocols; null for a consumer-protocol
+ *                             member
  *
  * <p>Immutable and thread-safe.
  */
 public record ConsumerMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,
                              int rebalanceTimeoutMs, List<String> subscribedTopicNames, String subscribedTopicRegex,
                              String serverAssignor, int memberEpoch, int previousMemberEpoch, State state,
-                             Assignment assigned, Assignment pendingRevocation, Assignment target) {
+                             Assignment assigned, Assignment pendingRevocation, Assignment target,
+                             Classic classic) {
 
     /** The epoch a static member has while it is away. */
     public static final int LEFT_STATIC_EPOCH = -2;
+
+    /** A classic member's JoinGroup settings: its session timeout and protocols (name, subscription), in order. */
+    public record Classic(int sessionTimeoutMs, List<Protocol> protocols) {
+        public Classic {
+            protocols = List.copyOf(protocols);
+        }
+    }
+
+    /** One JoinGroup protocol of a classic member: the assignor's name and the member's subscription for it. */
+    public record Protocol(String name, byte[] metadata) {
+    }
 
     /** Where a member is in reconciling to its target; Kafka's names and stored values. */
     public enum State {
@@ -66,7 +81,7 @@ public record ConsumerMember(String memberId, String instanceId, String rackId, 
     /** A member that has just joined: epoch 0, nothing owned, no target yet. */
     static ConsumerMember joining(String memberId) {
         return new ConsumerMember(memberId, null, null, "", "", -1, List.of(), null, null, 0, 0, State.STABLE,
-                Assignment.EMPTY, Assignment.EMPTY, Assignment.EMPTY);
+                Assignment.EMPTY, Assignment.EMPTY, Assignment.EMPTY, null);
     }
 
     public boolean isStatic() {
@@ -83,13 +98,24 @@ public record ConsumerMember(String memberId, String instanceId, String rackId, 
                                       String subscribedTopicRegex, String serverAssignor) {
         return new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 subscribedTopicNames, subscribedTopicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state,
-                assigned, pendingRevocation, target);
+                assigned, pendingRevocation, target, classic);
+    }
+
+    public ConsumerMember withClassic(Classic newClassic) {
+        return new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
+                subscribedTopicNames, subscribedTopicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state,
+                assigned, pendingRevocation, target, newClassic);
+    }
+
+    /** Whether the member speaks the classic protocol (JoinGroup, SyncGroup, Heartbeat) inside the consumer group. */
+    public boolean usesClassicProtocol() {
+        return classic != null;
     }
 
     public ConsumerMember withTarget(Assignment newTarget) {
         return new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 subscribedTopicNames, subscribedTopicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state,
-                assigned, pendingRevocation, newTarget);
+                assigned, pendingRevocation, newTarget, classic);
     }
 
     /** The member at {@code epoch} (its previous epoch becomes the current one when the epoch changes). */
@@ -97,20 +123,20 @@ public record ConsumerMember(String memberId, String instanceId, String rackId, 
         int previous = epoch == memberEpoch ? previousMemberEpoch : memberEpoch;
         return new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 subscribedTopicNames, subscribedTopicRegex, serverAssignor, epoch, previous, newState, newAssigned,
-                newPending, target);
+                newPending, target, classic);
     }
 
     /** This member under another id at epoch 0 (a static member that came back with a new member id). */
     public ConsumerMember replacedBy(String newMemberId) {
         return new ConsumerMember(newMemberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 subscribedTopicNames, subscribedTopicRegex, serverAssignor, 0, 0, state, assigned, Assignment.EMPTY,
-                target);
+                target, classic);
     }
 
     /** A static member leaving for a while: epoch -2, keeping its partitions so that nobody else gets them. */
     public ConsumerMember leftTemporarily() {
         return new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 subscribedTopicNames, subscribedTopicRegex, serverAssignor, LEFT_STATIC_EPOCH, memberEpoch,
-                State.STABLE, assigned, Assignment.EMPTY, target);
+                State.STABLE, assigned, Assignment.EMPTY, target, classic);
     }
 }

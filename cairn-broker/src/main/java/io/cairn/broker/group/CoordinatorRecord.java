@@ -26,6 +26,8 @@ import io.cairn.broker.coordinator.StringTooLongException;
  *       = [int16 version=0][int8 type][string group][string topic][int32 partition]  type 0: offset
  *       = [int16 version=0][int8 type][string group]                       type 2: consumer group (KIP-848)
  *       = [int16 version=0][int8 type][string group][string member]        type 3: consumer group member
+ *         (its value ends with [int8 classic] and, when 1, [int32 session][int32 n][string name][bytes metadata]*n;
+ *         a value without it is a consumer-protocol member)
  * value = [int16 version=0] then the fields of {@link OffsetValue}, {@link GroupValue}, {@link ConsumerGroupValue}
  *         or {@link ConsumerMember}
  * assignment = [int32 topics] then per topic [int64 id msb][int64 id lsb][int32 n][int32 partition]*n
@@ -143,6 +145,12 @@ public sealed interface CoordinatorRecord extends StoredRecord {
                     .int32(member.previousMemberEpoch()).int8(member.state().value)
                     .assignment(member.assigned()).assignment(member.pendingRevocation())
                     .assignment(member.target());
+            ConsumerMember.Classic classic = member.classic();
+            w.int8((byte) (classic == null ? 0 : 1));
+            if (classic != null) {
+                w.int32(classic.sessionTimeoutMs()).int32(classic.protocols().size());
+                classic.protocols().forEach(p -> w.string(p.name()).bytes(p.metadata()));
+            }
             return w.bytes();
         }
     }
@@ -252,9 +260,27 @@ public sealed interface CoordinatorRecord extends StoredRecord {
                 for (int i = 0; i < names; i++) {
                     topics.add(v.string());
                 }
+                String regex = v.string();
+                String assignor = v.string();
+                int epoch = v.int32();
+                int previousEpoch = v.int32();
+                ConsumerMember.State state = ConsumerMember.State.of(v.int8());
+                Assignment assigned = v.assignment();
+                Assignment pending = v.assignment();
+                Assignment target = v.assignment();
+                ConsumerMember.Classic classic = null;
+                if (v.hasRemaining() && v.int8() == 1) {
+                    int sessionTimeoutMs = v.int32();
+                    int count = v.count(2 + 4);
+                    List<ConsumerMember.Protocol> protocols = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                        protocols.add(new ConsumerMember.Protocol(v.string(), v.bytes()));
+                    }
+                    classic = new ConsumerMember.Classic(sessionTimeoutMs, protocols);
+                }
                 ConsumerMember member = new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost,
-                        rebalanceTimeoutMs, topics, v.string(), v.string(), v.int32(), v.int32(),
-                        ConsumerMember.State.of(v.int8()), v.assignment(), v.assignment(), v.assignment());
+                        rebalanceTimeoutMs, topics, regex, assignor, epoch, previousEpoch, state, assigned, pending,
+                        target, classic);
                 v.requireFullyRead("value");
                 return new ConsumerMemberRecord(group, memberId, member);
             }
@@ -414,6 +440,10 @@ public sealed interface CoordinatorRecord extends StoredRecord {
                         + buf.remaining() + " bytes left");
             }
             return count;
+        }
+
+        boolean hasRemaining() {
+            return buf.hasRemaining();
         }
 
         void requireFullyRead(String what) {

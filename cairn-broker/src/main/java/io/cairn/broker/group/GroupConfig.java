@@ -35,12 +35,29 @@ public record GroupConfig(int offsetsTopicPartitions, short offsetsTopicReplicat
      * @param heartbeatIntervalMs group.consumer.heartbeat.interval.ms
      * @param maxSize             group.consumer.max.size
      * @param assignors           group.consumer.assignors, the default first
+     * @param migrationPolicy     group.consumer.migration.policy: disabled, upgrade, downgrade or bidirectional
      */
     public record ConsumerGroupConfig(boolean enabled, int sessionTimeoutMs, int heartbeatIntervalMs, int maxSize,
-                                      List<String> assignors) {
+                                      List<String> assignors, String migrationPolicy) {
 
         public static ConsumerGroupConfig defaults() {
-            return new ConsumerGroupConfig(true, 45_000, 5_000, Integer.MAX_VALUE, List.of("uniform", "range"));
+            return new ConsumerGroupConfig(true, 45_000, 5_000, Integer.MAX_VALUE, List.of("uniform", "range"),
+                    "bidirectional");
+        }
+
+        /** Whether a classic group with members may become a consumer group. */
+        public boolean upgradeEnabled() {
+            return migrationPolicy.equalsIgnoreCase("upgrade") || migrationPolicy.equalsIgnoreCase("bidirectional");
+        }
+
+        /** Whether a consumer group left with classic members only becomes a classic group. */
+        public boolean downgradeEnabled() {
+            return migrationPolicy.equalsIgnoreCase("downgrade") || migrationPolicy.equalsIgnoreCase("bidirectional");
+        }
+
+        /** Whether classic members may join a consumer group at all. */
+        public boolean migrationEnabled() {
+            return !migrationPolicy.equalsIgnoreCase("disabled");
         }
     }
 
@@ -97,8 +114,10 @@ public record GroupConfig(int offsetsTopicPartitions, short offsetsTopicReplicat
                             + "names of org.apache.kafka.coordinator.group.api.assignor.ConsumerGroupPartitionAssignor.")
             .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
                     ConfigDef.CaseInsensitiveValidString.in("disabled", "upgrade", "downgrade", "bidirectional"),
-                    Importance.MEDIUM, "Kafka's conversion between classic and consumer groups. Cairn converts an "
-                            + "empty group either way, and not yet a group with members (docs/adr/0103).");
+                    Importance.MEDIUM, "Kafka's online migration between the classic and the consumer protocol: "
+                            + "upgrade lets a consumer-protocol member join a classic group with members, downgrade "
+                            + "turns a consumer group left with classic members only into a classic group; "
+                            + "disabled also refuses classic members in a consumer group.");
 
     /**
      * Reads the settings from broker configs (Kafka names); missing ones keep Kafka's defaults.
@@ -116,7 +135,8 @@ public record GroupConfig(int offsetsTopicPartitions, short offsetsTopicReplicat
                         ((List<?>) v.get("group.coordinator.rebalance.protocols")).contains("consumer"),
                         (int) v.get("group.consumer.session.timeout.ms"),
                         (int) v.get("group.consumer.heartbeat.interval.ms"), (int) v.get("group.consumer.max.size"),
-                        ((List<?>) v.get("group.consumer.assignors")).stream().map(String::valueOf).toList()));
+                        ((List<?>) v.get("group.consumer.assignors")).stream().map(String::valueOf).toList(),
+                        (String) v.get("group.consumer.migration.policy")));
         ServerAssignors.of(config.consumer().assignors());
         return config;
     }

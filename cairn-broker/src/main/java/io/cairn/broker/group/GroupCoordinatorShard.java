@@ -186,6 +186,43 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         return offsets;
     }
 
+    /**
+     * A classic group becomes a consumer group (online upgrade): its parked joins and syncs are answered with
+     * {@code error} so that the members rejoin, and its timers stop.
+     */
+    void releaseParkedRequests(ClassicGroup group, Errors error) {
+        for (GroupMember member : group.members.values()) {
+            if (member.awaitingJoin != null) {
+                member.awaitingJoin.complete(joinError(member.memberId, error));
+                member.awaitingJoin = null;
+            }
+            if (member.awaitingSync != null) {
+                member.awaitingSync.complete(syncError(error));
+                member.awaitingSync = null;
+            }
+            timer.cancel(heartbeatKey(group.groupId, member.memberId));
+            timer.cancel(pendingKey(group.groupId, member.memberId));
+        }
+        timer.cancel(joinKey(group.groupId));
+    }
+
+    /**
+     * A consumer group left with classic members only has become this classic group (online downgrade, written):
+     * its members get sessions and must rejoin, so that the partitions of the member that left are assigned.
+     */
+    void rebalanceAfterDowngrade(String groupId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null || group.members.isEmpty()) {
+            return;
+        }
+        group.members.values().forEach(member -> scheduleHeartbeat(group, member));
+        List<CoordinatorRecord> none = new ArrayList<>();
+        prepareRebalance(group, "converted from a consumer group", none);
+        if (!none.isEmpty()) {
+            throw new IllegalStateException("A rebalance with no member rejoined yet wrote records");
+        }
+    }
+
     /** ConsumerGroupHeartbeat (KIP-848). @see ConsumerGroupShard */
     public CoordinatorResult<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
             String clientId, String clientHost, short version, ConsumerGroupHeartbeatRequestData request) {
@@ -223,10 +260,10 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         List<CoordinatorRecord> records = new ArrayList<>();
         ConsumerGroup consumerGroup = consumerGroups.group(groupId);
         if (consumerGroup != null) {
-            // Kafka serves classic members of a consumer group only with online migration, which Cairn does not
-            // do yet (docs/adr/0103): an empty consumer group becomes a classic one, keeping its offsets.
+            // A consumer group with members serves classic members too (online migration); an empty one becomes a
+            // classic group, keeping its offsets.
             if (!consumerGroup.isEmpty()) {
-                return joinDone(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
+                return consumerGroups.classicJoin(clientId, clientHost, version, request);
             }
             records.add(new CoordinatorRecord.ConsumerGroupRecord(groupId, null));
             log.info("{}Converted the empty consumer group {} to a classic group.", logPrefix, groupId);
@@ -539,6 +576,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
     // ---- SyncGroup ------------------------------------------------------------------------------------
 
     public CoordinatorResult<CompletableFuture<SyncGroupResponseData>> syncGroup(SyncGroupRequestData request) {
+        if (consumerGroups.group(request.groupId()) != null) {
+            return consumerGroups.classicSync(request);
+        }
         ClassicGroup group = groups.get(request.groupId());
         GroupMember member = group == null ? null : group.members.get(request.memberId());
         Errors error = validateMember(group, member, request.memberId(), request.groupInstanceId(),
@@ -625,6 +665,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
     // ---- Heartbeat, LeaveGroup, session timeouts -------------------------------------------------------
 
     public CoordinatorResult<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
+        if (consumerGroups.group(request.groupId()) != null) {
+            return consumerGroups.classicHeartbeat(request);
+        }
         ClassicGroup group = groups.get(request.groupId());
         GroupMember member = group == null ? null : group.members.get(request.memberId());
         if (group == null || member == null || group.is(GroupState.EMPTY) || group.is(GroupState.DEAD)) {
@@ -646,6 +689,10 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
     }
 
     public CoordinatorResult<LeaveGroupResponseData> leaveGroup(short version, LeaveGroupRequestData request) {
+        if (consumerGroups.group(request.groupId()) != null) {
+            return consumerGroups.classicLeave(version >= 3 ? request
+                    : request.duplicate().setMembers(new ArrayList<>()));
+        }
         List<LeaveGroupRequestData.MemberIdentity> leaving = version >= 3 ? request.members()
                 : List.of(new LeaveGroupRequestData.MemberIdentity().setMemberId(request.memberId()));
         ClassicGroup group = groups.get(request.groupId());

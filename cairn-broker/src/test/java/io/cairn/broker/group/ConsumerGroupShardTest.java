@@ -33,7 +33,8 @@ import io.cairn.metadata.record.TopicRecord;
 class ConsumerGroupShardTest {
 
     private static final GroupConfig CONFIG = GroupCoordinatorShardTest.CONFIG.withConsumer(
-            new GroupConfig.ConsumerGroupConfig(true, 45_000, 5_000, Integer.MAX_VALUE, List.of("uniform", "range")));
+            new GroupConfig.ConsumerGroupConfig(true, 45_000, 5_000, Integer.MAX_VALUE, List.of("uniform", "range"),
+                    "bidirectional"));
     private static final Uuid ORDERS = Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAQ");
     private static final Uuid AUDIT = Uuid.fromString("AAAAAAAAAAAAAAAAAAAAAg");
 
@@ -229,6 +230,59 @@ class ConsumerGroupShardTest {
         assertThat(member("g", "a")).as("still within its group's 50 s session").isNotNull();
         ctx.advance(5_000);
         assertThat(member("g", "a")).isNull();
+    }
+
+    @Test
+    void aClassicMemberJoinsAConsumerGroupSyncsItsPartitionsAndSurvivesAReload() {
+        Client a = new Client("a");
+        a.heartbeat(join("a", "orders"));
+
+        // a classic member (the consumer protocol embedded in JoinGroup) joins the consumer group
+        byte[] subscription = org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
+                new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of("orders")))
+                .array();
+        org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol()
+                .setName("range").setMetadata(subscription));
+        org.apache.kafka.common.message.JoinGroupResponseData required = ctx.run(s -> s.joinGroup("classic-client",
+                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
+                        .setMemberId("").setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
+                        .setProtocolType("consumer").setProtocols(protocols.duplicate()))).join();
+        assertThat(required.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
+        String classicId = required.memberId();
+        org.apache.kafka.common.message.JoinGroupResponseData joined = ctx.run(s -> s.joinGroup("classic-client",
+                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
+                        .setMemberId(classicId).setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
+                        .setProtocolType("consumer").setProtocols(protocols))).join();
+        assertThat(joined.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(joined.protocolName()).isEqualTo("range");
+        assertThat(member("g", classicId).usesClassicProtocol()).isTrue();
+
+        // once a revokes, the classic member's heartbeat asks it to rejoin, and its sync gets two partitions
+        a.heartbeat(a.request());
+        a.heartbeat(a.request());
+        assertThat(ctx.run(s -> s.heartbeat(new org.apache.kafka.common.message.HeartbeatRequestData()
+                .setGroupId("g").setMemberId(classicId).setGenerationId(joined.generationId()))).errorCode())
+                .isEqualTo(Errors.REBALANCE_IN_PROGRESS.code());
+        org.apache.kafka.common.message.JoinGroupResponseData rejoined = ctx.run(s -> s.joinGroup("classic-client",
+                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
+                        .setMemberId(classicId).setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
+                        .setProtocolType("consumer").setProtocols(protocols.duplicate()))).join();
+        org.apache.kafka.common.message.SyncGroupResponseData synced = ctx.run(s -> s.syncGroup(
+                new org.apache.kafka.common.message.SyncGroupRequestData().setGroupId("g").setMemberId(classicId)
+                        .setGenerationId(rejoined.generationId()).setProtocolType("consumer")
+                        .setProtocolName("range"))).join();
+        assertThat(synced.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(org.apache.kafka.clients.consumer.internals.ConsumerProtocol.deserializeAssignment(
+                java.nio.ByteBuffer.wrap(synced.assignment())).partitions()).hasSize(2);
+        assertThat(a.owned).hasSize(2);
+
+        // and a new leader loads both kinds of member as they were
+        GroupCoordinatorShard reloaded = ctx.reload(CONFIG);
+        assertThat(reloaded.describeConsumerGroup("g")).isEqualTo(ctx.shard.describeConsumerGroup("g"));
+        assertThat(reloaded.consumerGroups.group("g").member(classicId).classic().sessionTimeoutMs())
+                .isEqualTo(10_000);
     }
 
     @ParameterizedTest
