@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import io.cairn.broker.handlers.ClusterApiHandlers;
 import io.cairn.broker.handlers.SaslHandlers;
+import io.cairn.broker.handlers.ScramCredentialsHandlers;
 import io.cairn.broker.handlers.DescribeQuorumHandler;
 import io.cairn.broker.cluster.QuorumView;
 
@@ -129,6 +130,8 @@ public final class BrokerApis {
                 .add(new ListGroupsHandler(groups))
                 .add(new DescribeGroupsHandler(groups))
                 .add(new DeleteGroupsHandler(groups))
+                .add(ScramCredentialsHandlers.alter(routed))
+                .add(ScramCredentialsHandlers.describe(image))
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
         // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.

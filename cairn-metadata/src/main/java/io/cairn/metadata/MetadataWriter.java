@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
@@ -45,6 +47,12 @@ public interface MetadataWriter {
             IncrementalAlterConfigsRequestData request);
 
     CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request);
+
+    /**
+     * Sets and deletes users' SCRAM credentials (AlterUserScramCredentials): per user, the result of its change.
+     */
+    CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request);
 
     /** Hands the broker a new block of producer ids. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);

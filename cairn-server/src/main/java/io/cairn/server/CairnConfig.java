@@ -31,6 +31,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String BROKER_RACK = "broker.rack";
@@ -91,6 +92,13 @@ public final class CairnConfig extends AbstractConfig {
             .define(SASL_SERVER_MAX_RECEIVE_SIZE, Type.INT, 524288, Importance.LOW,
                     "The largest request read from a SASL client before it has authenticated; a larger one "
                             + "closes the connection.")
+            .define(BOOTSTRAP_SCRAM_CREDENTIALS, Type.PASSWORD, null, Importance.MEDIUM,
+                    "SCRAM credentials a new cluster starts with, as Kafka's kafka-storage format --add-scram: "
+                            + "SCRAM-SHA-256=[name=admin,password=admin-secret], optionally with iterations=N "
+                            + "(default 4096), entries comma separated (cairn start --add-scram sets one per flag). "
+                            + "The controller that creates the cluster writes them to the metadata log with the "
+                            + "cluster id; later they are changed with AlterUserScramCredentials (kafka-configs "
+                            + "--entity-type users). Give every node the same value.")
             .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
                     "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")

@@ -189,8 +189,11 @@ public final class CairnNode implements AutoCloseable {
         // The controller reads its lease from the broker settings; give it Cairn's default, not Kafka's 9 s.
         brokerConfigs.put(CairnConfig.BROKER_SESSION_TIMEOUT_MS,
                 Integer.toString(config.getInt(CairnConfig.BROKER_SESSION_TIMEOUT_MS)));
+        org.apache.kafka.common.config.types.Password bootstrapScram =
+                config.getPassword(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
-                config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs);
+                config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs,
+                BootstrapScram.parse(bootstrapScram == null ? null : bootstrapScram.value()));
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
@@ -381,7 +384,10 @@ public final class CairnNode implements AutoCloseable {
     /** A user's SCRAM credential for a mechanism, from the committed metadata image (none before it is loaded). */
     private Optional<org.apache.kafka.common.security.scram.ScramCredential> scramCredential(String user,
             org.apache.kafka.common.security.scram.internals.ScramMechanism mechanism) {
-        return Optional.empty();
+        Controller current = controller;
+        return current == null ? Optional.empty() : current.current().scramCredential(user, mechanism.mechanismName())
+                .map(c -> new org.apache.kafka.common.security.scram.ScramCredential(c.salt(), c.storedKey(),
+                        c.serverKey(), c.iterations()));
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */
