@@ -223,6 +223,7 @@ final class SaslAuthenticator {
                     // not the SaslException's own text: it may tell whether the user exists
                     : "Authentication failed during " + (reauthenticating ? "re-authentication" : "authentication")
                     + " due to invalid credentials with SASL mechanism " + mechanism;
+            log.debug("{}SASL exchange with {} failed", logPrefix, peer, e);
             failed(message);
             return new Verdict.Answer(respond(request, data.setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code())
                     .setErrorMessage(message)), true);
