@@ -191,6 +191,8 @@ public final class CairnNode implements AutoCloseable {
                 Integer.toString(config.getInt(CairnConfig.BROKER_SESSION_TIMEOUT_MS)));
         org.apache.kafka.common.config.types.Password bootstrapScram =
                 config.getPassword(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
+        // Its passwords are read here once; DescribeConfigs, which shows the node's cairn.* properties, never sees it.
+        brokerConfigs.remove(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
                 config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs,
                 BootstrapScram.parse(bootstrapScram == null ? null : bootstrapScram.value()));

@@ -261,6 +261,25 @@ class SaslListenerIT {
     }
 
     @Test
+    void describeConfigsNeverShowsAJaasConfigOrABootstrapPassword() throws Exception {
+        try (Admin admin = node.admin()) {
+            // when
+            org.apache.kafka.clients.admin.Config config = admin.describeConfigs(List.of(
+                    new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.BROKER, "1")))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+
+            // then
+            assertThat(config.get("listener.name.sasl_plaintext.plain.sasl.jaas.config")).satisfies(entry -> {
+                assertThat(entry.isSensitive()).isTrue();
+                assertThat(entry.value()).isNull();
+            });
+            assertThat(config.entries()).allSatisfy(entry -> assertThat(String.valueOf(entry.value()))
+                    .doesNotContain("secret"));
+        }
+    }
+
+    @Test
     void aRequestBeforeAuthenticationClosesTheConnection() throws Exception {
         try (Socket socket = connect("SASL_PLAINTEXT")) {
             // when
