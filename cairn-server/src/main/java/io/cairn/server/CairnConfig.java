@@ -31,6 +31,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
@@ -89,6 +90,9 @@ public final class CairnConfig extends AbstractConfig {
                             + "before (KIP-368), else the connection is closed at its next request. 0: sessions do "
                             + "not end. listener.name.<listener>.[<mechanism>.]connections.max.reauth.ms overrides "
                             + "it.")
+            .define(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, Range.atLeast(0), Importance.LOW,
+                    "A failed SASL authentication is answered, and its connection closed, this many milliseconds "
+                            + "late (KIP-306), which slows password guessing. 0: at once.")
             .define(SASL_SERVER_MAX_RECEIVE_SIZE, Type.INT, 524288, Importance.LOW,
                     "The largest request read from a SASL client before it has authenticated; a larger one "
                             + "closes the connection.")

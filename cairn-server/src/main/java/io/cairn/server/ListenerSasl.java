@@ -37,7 +37,8 @@ import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
  *       accepted and not needed; kafka-clients' {@link ScramSaslServer} runs the exchange;
  *   <li>{@code connections.max.reauth.ms}, overridden by {@code listener.name.<name>.connections.max.reauth.ms} and
  *       {@code listener.name.<name>.<mechanism>.connections.max.reauth.ms};
- *   <li>{@code sasl.server.max.receive.size}, overridden by {@code listener.name.<name>.sasl.server.max.receive.size}.
+ *   <li>{@code sasl.server.max.receive.size}, overridden by {@code listener.name.<name>.sasl.server.max.receive.size};
+ *   <li>{@code connection.failed.authentication.delay.ms} (KIP-306), likewise.
  * </ul>
  * Names are in lower case in the prefixes, as Kafka's.
  *
@@ -87,8 +88,11 @@ final class ListenerSasl {
         String receiveKey = setting(properties, prefix, BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
         int maxReceive = receiveKey == null ? SaslListener.DEFAULT_MAX_RECEIVE_BYTES
                 : (int) parseLong(receiveKey, properties.get(receiveKey));
+        String delayKey = setting(properties, prefix, CairnConfig.CONNECTION_FAILED_AUTHENTICATION_DELAY_MS);
+        long failureDelayMs = delayKey == null ? SaslListener.DEFAULT_FAILURE_DELAY_MS
+                : parseLong(delayKey, properties.get(delayKey));
         return new SaslListener(mechanisms, mechanism -> factories.get(mechanism).create(mechanism), maxReauthMs,
-                maxReceive);
+                maxReceive, failureDelayMs);
     }
 
     private static SaslListener.ServerFactory factory(Map<String, ?> properties, String listenerName,

@@ -261,6 +261,29 @@ class SaslListenerIT {
     }
 
     @Test
+    void aSaslListenerWithoutServedMechanismsOrPlainUsersStopsTheStartNamingTheProperty() throws Exception {
+        Map<String, Map<String, Object>> bad = Map.of(
+                // Kafka's default mechanism, GSSAPI, is not served
+                "sasl.enabled.mechanisms", Map.of(),
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                Map.of("sasl.enabled.mechanisms", "PLAIN"));
+        for (Map.Entry<String, Map<String, Object>> config : bad.entrySet()) {
+            // given
+            Map<String, Object> properties = new HashMap<>(config.getValue());
+            properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0");
+            properties.put(CairnConfig.LOG_DIRS, dir.resolve("bad-" + config.getKey()).toString());
+            CairnNode refused = new CairnNode(new CairnConfig(properties));
+            try {
+                // when / then
+                assertThatThrownBy(refused::start).isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                        .hasMessageContaining(config.getKey());
+            } finally {
+                refused.close();
+            }
+        }
+    }
+
+    @Test
     void describeConfigsNeverShowsAJaasConfigOrABootstrapPassword() throws Exception {
         try (Admin admin = node.admin()) {
             // when
@@ -343,6 +366,26 @@ class SaslListenerIT {
             }
         }
         assertNoWarnings();
+    }
+
+    @Test
+    void aFailedAuthenticationIsAnsweredAfterConnectionFailedAuthenticationDelayMs() throws Exception {
+        try (Socket socket = connect("SASL_PLAINTEXT")) {
+            // given
+            handshake(socket, "PLAIN");
+            long start = System.nanoTime();
+
+            // when
+            send(socket, ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                    .setAuthBytes("\0alice\0wrong".getBytes(StandardCharsets.UTF_8)), (short) 2, 2);
+            SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) receive(socket,
+                    ApiKeys.SASL_AUTHENTICATE, (short) 2, 2).data();
+
+            // then: Kafka's default delay, 100 ms (KIP-306)
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(100);
+            assertThat(response.errorMessage()).isEqualTo("Authentication failed: Invalid username or password");
+            assertClosed(socket);
+        }
     }
 
     @Test

@@ -233,11 +233,22 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             Slot next = inFlight.poll();
             Optional<Send> send = next.response;
             if (next.closeAfter) {
-                if (send.isPresent() && ctx.channel().isActive()) {
-                    ctx.writeAndFlush(tls ? new SendChunks(send.get()) : new SendFileRegion(send.get()))
-                            .addListener(ChannelFutureListener.CLOSE);
+                if (wrote) {
+                    ctx.flush();
+                }
+                long delayMs = sasl == null ? 0 : sasl.failureDelayMs();
+                Runnable answerAndClose = () -> {
+                    if (send.isPresent() && ctx.channel().isActive()) {
+                        ctx.writeAndFlush(tls ? new SendChunks(send.get()) : new SendFileRegion(send.get()))
+                                .addListener(ChannelFutureListener.CLOSE);
+                    } else {
+                        ctx.close();
+                    }
+                };
+                if (delayMs > 0) {
+                    ctx.executor().schedule(answerAndClose, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
                 } else {
-                    ctx.close();
+                    answerAndClose.run();
                 }
                 return;
             }

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *       re-authenticates on the same connection with a new SaslHandshake (same mechanism and principal, at most once a
  *       second), and a request other than that after the end of the session closes the connection.
  * </ol>
- * Frames before authentication may not exceed {@code sasl.server.max.receive.size} ({@link #maxReceiveBytes}).
+ * Frames before authentication may not exceed {@code sasl.server.max.receive.size} ({@link #maxReceiveBytes}). A
+ * refusal that is answered is sent {@code connection.failed.authentication.delay.ms} late ({@link #failureDelayMs}),
+ * as Kafka delays it.
  *
  * <p>The exchange runs on the event loop: PLAIN compares a password, SCRAM computes a few HMACs, both from memory.
  *
@@ -108,6 +110,11 @@ final class SaslAuthenticator {
     /** The largest frame to read now: {@code sasl.server.max.receive.size} until authenticated, else no bound. */
     int maxReceiveBytes() {
         return state == State.COMPLETE ? Integer.MAX_VALUE : listener.maxReceiveBytes();
+    }
+
+    /** How long after a failed authentication its answer is sent and the connection closed. */
+    long failureDelayMs() {
+        return listener.failureDelayMs();
     }
 
     /** Whether the connection is authenticated (and not re-authenticating). */

@@ -15,14 +15,18 @@ import javax.security.sasl.SaslServer;
  *                            the client must re-authenticate before it ends; 0 or absent for sessions without end
  * @param maxReceiveBytes     {@code sasl.server.max.receive.size}: the largest frame read before authentication
  *                            completes; a larger one closes the connection
+ * @param failureDelayMs      {@code connection.failed.authentication.delay.ms} (KIP-306): a failed authentication is
+ *                            answered, and its connection closed, this much later, which slows password guessing
  *
  * <p>Immutable; thread-safe when {@code servers} is.
  */
 public record SaslListener(List<String> mechanisms, ServerFactory servers, Map<String, Long> maxReauthMs,
-                           int maxReceiveBytes) {
+                           int maxReceiveBytes, long failureDelayMs) {
 
     /** Kafka's default {@code sasl.server.max.receive.size}. */
     public static final int DEFAULT_MAX_RECEIVE_BYTES = 524288;
+    /** Kafka's default {@code connection.failed.authentication.delay.ms}. */
+    public static final long DEFAULT_FAILURE_DELAY_MS = 100;
 
     public SaslListener {
         mechanisms = List.copyOf(mechanisms);

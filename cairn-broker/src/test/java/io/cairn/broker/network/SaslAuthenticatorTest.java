@@ -45,7 +45,7 @@ class SaslAuthenticatorTest {
     private final ManualTime time = new ManualTime();
     private final SaslAuthenticator authenticator = new SaslAuthenticator(new SaslListener(
             List.of("PLAIN", "SCRAM-SHA-256"), mechanism -> new PlainSaslServer(SaslAuthenticatorTest::users),
-            Map.of("PLAIN", 10_000L), 1000), time, "", "SASL_PLAINTEXT", new InetSocketAddress("127.0.0.1", 1));
+            Map.of("PLAIN", 10_000L), 1000, 0), time, "", "SASL_PLAINTEXT", new InetSocketAddress("127.0.0.1", 1));
     private int correlationId;
 
     @Test
