@@ -77,7 +77,8 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
     public ControllerSettings withBrokerConfig(String key, String value) {
         Map<String, String> configs = new HashMap<>(brokerConfigs);
         configs.put(key, value);
-        return new ControllerSettings(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, configs);
+        return new ControllerSettings(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, configs,
+                bootstrapCredentials);
     }
 
     private long longSetting(String key, long defaultValue) {
