@@ -346,26 +346,44 @@ class SaslListenerIT {
 
     @Test
     void malformedTokensAreFailedAuthenticationsNotErrors() throws Exception {
-        byte[][] tokens = {new byte[0], new byte[] {0}, "\0alice".getBytes(StandardCharsets.UTF_8),
-            "a\0b\0c\0d".getBytes(StandardCharsets.UTF_8), new byte[300_000]};
-        for (byte[] token : tokens) {
-            try (Socket socket = connect("SASL_PLAINTEXT")) {
-                // given
-                handshake(socket, "PLAIN");
+        List<List<byte[]>> exchanges = List.of(
+                List.of(new byte[0]), List.of(new byte[] {0}), List.of(bytes("\0alice")),
+                List.of(bytes("a\0b\0c\0d")), List.of(new byte[300_000]));
+        List<List<byte[]>> scram = List.of(
+                List.of(new byte[0]), List.of(bytes("n,,n=admin")), List.of(bytes("y,,n=admin,r=abc,x=1")),
+                List.of(new byte[] {(byte) 0xff, (byte) 0xfe}), List.of(bytes("n,,n=" + "a".repeat(200_000) + ",r=1")),
+                // a good first message, then a final one that is not SCRAM, or proves nothing
+                List.of(bytes("n,,n=admin,r=abc"), bytes("c=biws,r=abc")),
+                List.of(bytes("n,,n=admin,r=abc"), bytes("garbage")));
+        for (Map.Entry<String, List<List<byte[]>>> mechanism : Map.of("PLAIN", exchanges, "SCRAM-SHA-256", scram)
+                .entrySet()) {
+            for (List<byte[]> tokens : mechanism.getValue()) {
+                try (Socket socket = connect("SASL_PLAINTEXT")) {
+                    // given
+                    handshake(socket, mechanism.getKey());
 
-                // when
-                send(socket, ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData().setAuthBytes(token),
-                        (short) 2, 2);
+                    // when
+                    SaslAuthenticateResponseData response = null;
+                    for (int i = 0; i < tokens.size(); i++) {
+                        send(socket, ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                                .setAuthBytes(tokens.get(i)), (short) 2, 2 + i);
+                        response = (SaslAuthenticateResponseData) receive(socket, ApiKeys.SASL_AUTHENTICATE,
+                                (short) 2, 2 + i).data();
+                    }
 
-                // then
-                SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) receive(socket,
-                        ApiKeys.SASL_AUTHENTICATE, (short) 2, 2).data();
-                assertThat(response.errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
-                assertThat(response.errorMessage()).isNotBlank();
-                assertClosed(socket);
+                    // then
+                    assertThat(response.errorCode()).as(mechanism.getKey() + " " + new String(tokens.get(0),
+                            StandardCharsets.UTF_8)).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+                    assertThat(response.errorMessage()).isNotBlank();
+                    assertClosed(socket);
+                }
             }
         }
         assertNoWarnings();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test

@@ -266,6 +266,11 @@ final class SaslAuthenticator {
             throw e;
         } catch (RuntimeException e) {
             throw new SaslException("Malformed " + mechanism + " token", e);
+        } catch (StackOverflowError e) {
+            // kafka-clients parses SCRAM messages with regular expressions that recurse once per character: a user
+            // name of some 100,000 characters overflows the stack. The parse holds no lock and the stack is unwound
+            // by now, so this is one more malformed token.
+            throw new SaslException("Malformed " + mechanism + " token of " + clientToken.length + " bytes");
         }
         if (server.isComplete() && reauthenticating) {
             KafkaPrincipal now = userOf(server);
