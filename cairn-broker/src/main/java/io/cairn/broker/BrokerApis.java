@@ -14,6 +14,7 @@ import io.cairn.broker.cluster.QuorumView;
 
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
+import io.cairn.broker.handlers.ConsumerGroupHandlers;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
@@ -134,6 +135,12 @@ public final class BrokerApis {
                 .add(ScramCredentialsHandlers.describe(image))
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
+        if (groups.config().consumer().enabled()) {
+            builder.add(ConsumerGroupHandlers.heartbeat(groups)).add(ConsumerGroupHandlers.describe(groups));
+        }
+        // Kafka's group.version feature: 1 when the consumer group protocol (KIP-848) is served.
+        builder.feature("group.version", new ApiRegistry.Feature((short) 0, (short) 1,
+                (short) (groups.config().consumer().enabled() ? 1 : 0)));
         // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.
         builder.feature(TransactionConfig.TRANSACTION_VERSION, new ApiRegistry.Feature((short) 0,
                 TransactionConfig.LATEST_TRANSACTION_VERSION, txns.config().transactionVersion()));

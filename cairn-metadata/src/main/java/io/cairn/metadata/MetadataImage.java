@@ -42,7 +42,7 @@ public final class MetadataImage {
 
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
-            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), 0L, new TreeMap<>());
+            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>());
 
     private final long offset;
     private final String clusterId;
@@ -53,6 +53,7 @@ public final class MetadataImage {
     private final SortedMap<String, TopicImage> topicsByName;
     private final Map<Uuid, TopicImage> topicsById;
     private final SortedMap<String, Map<String, String>> brokerConfigs;
+    private final SortedMap<String, Map<String, String>> groupConfigs;
     private final long nextProducerId;
     /** SCRAM credentials by user, then by mechanism name; a user without any has no entry. */
     private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
@@ -60,7 +61,8 @@ public final class MetadataImage {
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
                           SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
-                          SortedMap<String, Map<String, String>> brokerConfigs, long nextProducerId,
+                          SortedMap<String, Map<String, String>> brokerConfigs,
+                          SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
                           SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials) {
         this.offset = offset;
         this.clusterId = clusterId;
@@ -71,6 +73,7 @@ public final class MetadataImage {
         this.topicsByName = Collections.unmodifiableSortedMap(topicsByName);
         this.topicsById = Collections.unmodifiableMap(topicsById);
         this.brokerConfigs = Collections.unmodifiableSortedMap(brokerConfigs);
+        this.groupConfigs = Collections.unmodifiableSortedMap(groupConfigs);
         this.nextProducerId = nextProducerId;
         this.scramCredentials = Collections.unmodifiableSortedMap(scramCredentials);
     }
@@ -138,6 +141,16 @@ public final class MetadataImage {
         return brokerConfigs.getOrDefault(brokerIdOrEmpty, Map.of());
     }
 
+    /** Config overrides set on a consumer group (Kafka's GROUP config resource). */
+    public Map<String, String> groupConfigs(String groupId) {
+        return groupConfigs.getOrDefault(groupId, Map.of());
+    }
+
+    /** Every group with config overrides, by group id. */
+    public SortedMap<String, Map<String, String>> groupConfigs() {
+        return groupConfigs;
+    }
+
     /** The first producer id not yet handed out in any block. */
     public long nextProducerId() {
         return nextProducerId;
@@ -201,13 +214,13 @@ public final class MetadataImage {
                 && nextProducerId == other.nextProducerId && Objects.equals(clusterId, other.clusterId)
                 && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-                && scramCredentials.equals(other.scramCredentials);
+                && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                nextProducerId, scramCredentials);
+                groupConfigs, nextProducerId, scramCredentials);
     }
 
     @Override
@@ -228,6 +241,7 @@ public final class MetadataImage {
         private final SortedMap<String, TopicImage> topicsByName;
         private final Map<Uuid, TopicImage> topicsById;
         private final SortedMap<String, Map<String, String>> brokerConfigs;
+        private final SortedMap<String, Map<String, String>> groupConfigs;
         private long nextProducerId;
         private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
 
@@ -241,6 +255,7 @@ public final class MetadataImage {
             this.topicsByName = new TreeMap<>(image.topicsByName);
             this.topicsById = new HashMap<>(image.topicsById);
             this.brokerConfigs = new TreeMap<>(image.brokerConfigs);
+            this.groupConfigs = new TreeMap<>(image.groupConfigs);
             this.nextProducerId = image.nextProducerId;
             this.scramCredentials = new TreeMap<>(image.scramCredentials);
         }
@@ -248,7 +263,7 @@ public final class MetadataImage {
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
-                    brokers, topicsByName, topicsById, brokerConfigs, nextProducerId, scramCredentials);
+                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials);
         }
 
         void apply(MetadataRecord record) {
@@ -389,12 +404,14 @@ public final class MetadataImage {
                             withEntry(topic.configs(), r.key(), r.value())));
                 }
             } else {
-                Map<String, String> updated = withEntry(brokerConfigs.getOrDefault(r.resourceName(), Map.of()),
+                SortedMap<String, Map<String, String>> configs =
+                        r.resourceType() == ConfigRecord.ResourceType.GROUP ? groupConfigs : brokerConfigs;
+                Map<String, String> updated = withEntry(configs.getOrDefault(r.resourceName(), Map.of()),
                         r.key(), r.value());
                 if (updated.isEmpty()) {
-                    brokerConfigs.remove(r.resourceName());
+                    configs.remove(r.resourceName());
                 } else {
-                    brokerConfigs.put(r.resourceName(), updated);
+                    configs.put(r.resourceName(), updated);
                 }
             }
         }

@@ -56,6 +56,9 @@ public final class ImageRecords {
                     records.add(new ConfigRecord(ConfigRecord.ResourceType.BROKER, resource, e.getKey(),
                             e.getValue())));
         }
+        image.groupConfigs().forEach((group, configs) -> configs.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey()).forEach(e -> records.add(
+                        new ConfigRecord(ConfigRecord.ResourceType.GROUP, group, e.getKey(), e.getValue()))));
         if (image.nextProducerId() > 0) {
             records.add(new ProducerIdsRecord(-1, image.nextProducerId()));
         }
@@ -82,6 +85,11 @@ public final class ImageRecords {
                 }
             }
         }
+        current.groupConfigs().forEach((group, configs) -> configs.keySet().forEach(key -> {
+            if (!target.groupConfigs(group).containsKey(key)) {
+                records.add(new ConfigRecord(ConfigRecord.ResourceType.GROUP, group, key, null));
+            }
+        }));
         records.addAll(toRecords(target));
         for (BrokerImage b : target.brokers().values()) {
             records.add(new BrokerFencingChange(b.id(), b.epoch(), b.fenced()));

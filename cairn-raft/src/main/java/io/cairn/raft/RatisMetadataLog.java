@@ -142,7 +142,7 @@ public final class RatisMetadataLog implements MetadataLog {
             server.start();
         } catch (IOException e) {
             throw new UncheckedIOException(logPrefix + "cannot start the metadata Raft server on "
-                    + settings.self().address() + " with data in " + settings.dir(), e);
+                    + settings.self().address() + " with data in " + settings.dir() + ": " + rootCause(e), e);
         }
         LOG.info("{}metadata Raft server started on {} with voters {}", logPrefix, settings.self().address(),
                 settings.voters());
@@ -153,6 +153,15 @@ public final class RatisMetadataLog implements MetadataLog {
             return t;
         });
         watchThread.scheduleWithFixedDelay(this::watchLeadership, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The innermost message of a failure: what an operator acts on (a port in use, a directory not writable). */
+    private static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage();
     }
 
     private static long watchPeriodMs(RaftSettings settings) {

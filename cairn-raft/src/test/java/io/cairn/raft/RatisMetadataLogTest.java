@@ -1,7 +1,9 @@
 package io.cairn.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,9 +57,8 @@ class RatisMetadataLogTest {
 
     @Test
     void aLoneVoterElectsItselfDecidesAndRestartsFromItsSnapshot() throws Exception {
-        // given: a one-voter group with a tiny snapshot threshold
-        int port = freePort();
-        start(port);
+        // given: a one-voter group with a tiny snapshot threshold (on any free port: a lone voter is never dialled)
+        start(0);
         controller.registerBroker(1, "localhost", 9092, null).get(20, TimeUnit.SECONDS);
 
         // when: enough topics to pass the snapshot threshold several times
@@ -74,7 +75,7 @@ class RatisMetadataLogTest {
         eventLoop.shutdownNow();
 
         // then: a restart rebuilds the same topics and brokers (from the snapshot plus the log after it)
-        start(port);
+        start(0);
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> controller.current().offset() >= before.offset());
         MetadataImage after = controller.current();
         assertThat(after.clusterId()).isEqualTo(before.clusterId());
@@ -86,7 +87,7 @@ class RatisMetadataLogTest {
     @Test
     void imageRecordsRebuildTheImage() throws Exception {
         // given: an image with brokers and topics, built by a controller
-        start(freePort());
+        start(0);
         controller.registerBroker(1, "localhost", 9092, "r1").get(20, TimeUnit.SECONDS);
         controller.createTopics(new CreateTopicsRequestData().setTopics(
                 new CreateTopicsRequestData.CreatableTopicCollection(List.of(new CreatableTopic()
@@ -115,9 +116,18 @@ class RatisMetadataLogTest {
         }
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    @Test
+    void aRaftPortInUseIsNamedInTheFailure() throws Exception {
+        // given: the Raft port is held by someone else
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            RatisMetadataLog taker = new RatisMetadataLog(new RaftSettings(1,
+                    List.of(new Voter(1, "127.0.0.1", taken.getLocalPort())), dir, Duration.ofMillis(500), 10));
+            try {
+                // when / then: the failure says why, not only where (a node prints only this message when it exits)
+                assertThatThrownBy(taker::start).hasMessageContaining("Address already in use");
+            } finally {
+                taker.close();
+            }
         }
     }
 }

@@ -243,7 +243,7 @@ public final class CairnNode implements AutoCloseable {
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
                 groupConfig.offsetsTopicPartitions());
         controller.addListener(txnCoordinator);
-        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler, time);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);

@@ -92,6 +92,33 @@ class ConsumerGroupToolsIT {
     private static String currentBootstrap;
 
     @Test
+    void consumerGroupsToolDescribesAConsumerProtocolGroup() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, ConsumerProtocolIT.NODE)) {
+            currentBootstrap = node.bootstrapServers();
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic("kip848", 2, (short) 1))).all().get();
+            }
+            ConsumerGroupIT.produce(node, "kip848", 0, 20);
+            Set<String> seen = new HashSet<>();
+            try (KafkaConsumer<String, String> consumer = node.consumer(ConsumerProtocolIT.props("new-proto", null))) {
+                consumer.subscribe(List.of("kip848"));
+                ConsumerGroupIT.pollUntil(List.of(consumer), seen, () -> seen.size() == 20);
+                consumer.commitSync();
+
+                // the tool shows the offsets, the members with their epochs and assignments, and the group's state
+                String offsets = tool("--describe", "--group", "new-proto");
+                assertThat(offsets.lines().filter(l -> l.startsWith("new-proto") && l.contains("kip848")))
+                        .hasSize(2);
+                String members = tool("--describe", "--group", "new-proto", "--members", "--verbose");
+                assertThat(members).contains("CURRENT-EPOCH").contains("TARGET-ASSIGNMENT").contains("kip848:0,1");
+                String state = tool("--describe", "--group", "new-proto", "--state");
+                assertThat(state).contains("Stable").contains("uniform");
+                assertThat(tool("--list", "--type")).containsPattern("new-proto\\s+Consumer");
+            }
+        }
+    }
+
+    @Test
     void twoKcatBalancedConsumersShareATopic() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed");
         try (TestNode node = TestNode.start(dataDir, Map.of("offsets.topic.num.partitions", "3",

@@ -34,14 +34,14 @@ public final class CairnCluster implements AutoCloseable {
     private final List<Integer> raftPorts = new ArrayList<>();
     private final Map<Integer, CairnNode> nodes = new HashMap<>();
 
-    private CairnCluster(Path root, int size, Map<String, Object> overrides) throws IOException {
+    private CairnCluster(Path root, int size, Map<String, Object> overrides, PortSource ports) throws IOException {
         this.root = root;
         this.size = size;
         this.overrides = overrides;
         // Ratis keeps the voters' addresses in its log: a cluster reopened on the same root must reuse them.
-        Path ports = root.resolve(RAFT_PORTS_FILE);
-        if (Files.exists(ports)) {
-            for (String port : Files.readString(ports).trim().split(",")) {
+        Path portsFile = root.resolve(RAFT_PORTS_FILE);
+        if (Files.exists(portsFile)) {
+            for (String port : Files.readString(portsFile).trim().split(",")) {
                 raftPorts.add(Integer.parseInt(port));
             }
             if (raftPorts.size() != size) {
@@ -50,10 +50,10 @@ public final class CairnCluster implements AutoCloseable {
             }
         } else {
             for (int i = 0; i < size; i++) {
-                raftPorts.add(TestPorts.unused());
+                raftPorts.add(ports.next());
             }
             Files.createDirectories(root);
-            Files.writeString(ports, raftPorts.stream().map(String::valueOf).collect(Collectors.joining(",")));
+            Files.writeString(portsFile, raftPorts.stream().map(String::valueOf).collect(Collectors.joining(",")));
         }
     }
 
@@ -64,14 +64,21 @@ public final class CairnCluster implements AutoCloseable {
         return start(root, size, Map.of());
     }
 
-    /**
-     * As above, with node overrides. A Raft port is chosen free and bound only when its node starts, so another
-     * process (on CI, another test JVM) can take it in between: a fresh cluster that finds one taken starts again
-     * from an empty root on new ports, up to {@value #START_ATTEMPTS} times.
-     */
+    /** As above, with node overrides. */
     public static CairnCluster start(Path root, int size, Map<String, Object> overrides) throws Exception {
+        return start(root, size, overrides, TestPorts::unused);
+    }
+
+    /**
+     * As above, with the Raft ports from {@code ports}. A Raft port is chosen free and bound only when its node
+     * starts (every voter must know the others' before any starts), so another process (on CI, another test JVM)
+     * can take it in between: a fresh cluster that finds one taken starts again from an empty root on new ports,
+     * up to {@value #START_ATTEMPTS} times. The Kafka listeners bind port 0 and cannot collide.
+     */
+    public static CairnCluster start(Path root, int size, Map<String, Object> overrides, PortSource ports)
+            throws Exception {
         for (int attempt = 1; ; attempt++) {
-            CairnCluster cluster = new CairnCluster(root, size, overrides);
+            CairnCluster cluster = new CairnCluster(root, size, overrides, ports);
             try {
                 for (int id = 1; id <= size; id++) {
                     cluster.startNode(id);
@@ -80,7 +87,7 @@ public final class CairnCluster implements AutoCloseable {
                 return cluster;
             } catch (Exception | Error e) {
                 cluster.close();
-                if (attempt >= START_ATTEMPTS || !portTaken(e)) {
+                if (attempt >= START_ATTEMPTS || !TestPorts.taken(e)) {
                     throw e;
                 }
                 deleteRecursively(root);
@@ -89,22 +96,6 @@ public final class CairnCluster implements AutoCloseable {
     }
 
     private static final int START_ATTEMPTS = 3;
-
-    /** Whether a start failed because a port it was given is bound by someone else. */
-    private static boolean portTaken(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException
-                    || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
-                return true;
-            }
-            for (Throwable suppressed : t.getSuppressed()) {
-                if (portTaken(suppressed)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
 
     private static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
@@ -124,7 +115,7 @@ public final class CairnCluster implements AutoCloseable {
      */
     public static CairnCluster reopen(Path root, int size, List<Integer> running, Map<String, Object> overrides)
             throws Exception {
-        CairnCluster cluster = new CairnCluster(root, size, overrides);
+        CairnCluster cluster = new CairnCluster(root, size, overrides, TestPorts::unused);
         try {
             for (int id : running) {
                 cluster.startNode(id);

@@ -1,6 +1,7 @@
 package io.cairn.testkit;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * node comes back on its Kafka port). A port from the kernel's ephemeral range ({@code new ServerSocket(0)}) can
  * be handed to any outgoing connection while its node is down, a client's included, and the restart then fails
  * with "Address already in use". These come from below that range, where the kernel never assigns ports on its
- * own, each checked free on 127.0.0.1 when chosen.
+ * own, each checked free on 127.0.0.1 when chosen. A port can still be taken between that check and its node's
+ * bind, so a harness that picks ports starts again on fresh ones when a start fails {@link #taken}.
  */
 public final class TestPorts {
 
@@ -38,6 +40,24 @@ public final class TestPorts {
         }
         return anyFree();
     }
+
+    /** Whether a start failed because a port it was given is bound by someone else. */
+    public static boolean taken(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BindException || (t.getMessage() != null && t.getMessage().contains(ADDRESS_IN_USE))) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (taken(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The operating system's words for a bind to a port someone else holds, as Java and Netty report it. */
+    static final String ADDRESS_IN_USE = "Address already in use";
 
     private static int ephemeralRangeStart() {
         try {

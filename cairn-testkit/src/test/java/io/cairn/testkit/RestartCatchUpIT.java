@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node restarted after kill -9 must not answer from metadata it has not replayed yet (ARCHITECTURE
- * invariant 9). The first requests after the restart are sent the moment its port accepts connections: a
+ * invariant 9). The first requests after the restart are sent the moment it says it started: a
  * Metadata request that would auto-create the topic, and a ListOffsets. Before the node held client
  * requests until its own registration was in its image, the Metadata answer could say
  * UNKNOWN_TOPIC_OR_PARTITION (or auto-create the topic anew) for a topic holding 5,000 records.
@@ -54,7 +54,7 @@ class RestartCatchUpIT {
             produce(cluster); // auto-creates the topic
             for (int restart = 1; restart <= 3; restart++) {
                 cluster.kill(1);
-                cluster.start(1); // returns as soon as the port accepts connections
+                cluster.start(1); // returns as soon as the node says it started, before it has registered
 
                 MetadataResponse metadata = (MetadataResponse) OneRequest.send("127.0.0.1", cluster.kafkaPort(1),
                         new MetadataRequest.Builder(List.of(TOPIC), true).build(), Duration.ofSeconds(30));

@@ -4,7 +4,13 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.kafka.common.Uuid;
 
 import io.cairn.broker.coordinator.StoredRecord;
 import io.cairn.broker.coordinator.StringTooLongException;
@@ -16,9 +22,13 @@ import io.cairn.broker.coordinator.StringTooLongException;
  * deleted).
  *
  * <pre>
- * key   = [int16 version=0][int8 type][string group]                       type 1: group metadata
+ * key   = [int16 version=0][int8 type][string group]                       type 1: classic group metadata
  *       = [int16 version=0][int8 type][string group][string topic][int32 partition]  type 0: offset
- * value = [int16 version=0] then the fields of {@link OffsetValue} or {@link GroupValue}
+ *       = [int16 version=0][int8 type][string group]                       type 2: consumer group (KIP-848)
+ *       = [int16 version=0][int8 type][string group][string member]        type 3: consumer group member
+ * value = [int16 version=0] then the fields of {@link OffsetValue}, {@link GroupValue}, {@link ConsumerGroupValue}
+ *         or {@link ConsumerMember}
+ * assignment = [int32 topics] then per topic [int64 id msb][int64 id lsb][int32 n][int32 partition]*n
  * string = [int16 length or -1 for null][UTF-8 bytes]; bytes = [int32 length or -1][bytes]
  * </pre>
  *
@@ -30,10 +40,14 @@ public sealed interface CoordinatorRecord extends StoredRecord {
     short VALUE_VERSION = 0;
     byte OFFSET_TYPE = 0;
     byte GROUP_TYPE = 1;
+    byte CONSUMER_GROUP_TYPE = 2;
+    byte CONSUMER_MEMBER_TYPE = 3;
     /** The longest string the format holds: its length is an int16. */
     int MAX_STRING_BYTES = Short.MAX_VALUE;
     /** The fewest bytes a member of a group value takes: four null strings, two int32s, two null byte arrays. */
     int MIN_MEMBER_BYTES = 4 * 2 + 2 * 4 + 2 * 4;
+    /** The fewest bytes a topic of an assignment takes: its id and an empty partition list. */
+    int MIN_ASSIGNED_TOPIC_BYTES = 8 + 8 + 4;
 
     String groupId();
 
@@ -88,6 +102,52 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             }
             return w.bytes();
         }
+    }
+
+    /** A consumer group's epochs; {@code group} null deletes the group (its members have tombstones of their own). */
+    record ConsumerGroupRecord(String groupId, ConsumerGroupValue group) implements CoordinatorRecord {
+        @Override
+        public byte[] key() {
+            return new Writer().int16(KEY_VERSION).int8(CONSUMER_GROUP_TYPE).string(groupId).bytes();
+        }
+
+        @Override
+        public byte[] value() {
+            if (group == null) {
+                return null;
+            }
+            return new Writer().int16(VALUE_VERSION).int32(group.groupEpoch()).int32(group.assignmentEpoch())
+                    .int64(group.subscriptionHash()).bytes();
+        }
+    }
+
+    /** One member of a consumer group; {@code member} null removes it. */
+    record ConsumerMemberRecord(String groupId, String memberId, ConsumerMember member) implements CoordinatorRecord {
+        @Override
+        public byte[] key() {
+            return new Writer().int16(KEY_VERSION).int8(CONSUMER_MEMBER_TYPE).string(groupId).string(memberId)
+                    .bytes();
+        }
+
+        @Override
+        public byte[] value() {
+            if (member == null) {
+                return null;
+            }
+            Writer w = new Writer();
+            w.int16(VALUE_VERSION).string(member.instanceId()).string(member.rackId()).string(member.clientId())
+                    .string(member.clientHost()).int32(member.rebalanceTimeoutMs())
+                    .int32(member.subscribedTopicNames().size());
+            member.subscribedTopicNames().forEach(w::string);
+            w.string(member.subscribedTopicRegex()).string(member.serverAssignor()).int32(member.memberEpoch())
+                    .int32(member.previousMemberEpoch()).int8(member.state().value)
+                    .assignment(member.assigned()).assignment(member.pendingRevocation())
+                    .assignment(member.target());
+            return w.bytes();
+        }
+    }
+
+    record ConsumerGroupValue(int groupEpoch, int assignmentEpoch, long subscriptionHash) {
     }
 
     record OffsetValue(long offset, int leaderEpoch, String metadata, long commitTimestampMs) {
@@ -164,6 +224,40 @@ public sealed interface CoordinatorRecord extends StoredRecord {
                 return new Group(group, new GroupValue(protocolType, generation, protocolName, leader, stateTs,
                         members));
             }
+            case CONSUMER_GROUP_TYPE: {
+                k.requireFullyRead("key");
+                if (v == null) {
+                    return new ConsumerGroupRecord(group, null);
+                }
+                ConsumerGroupValue epochs = new ConsumerGroupValue(v.int32(), v.int32(), v.int64());
+                v.requireFullyRead("value");
+                return new ConsumerGroupRecord(group, epochs);
+            }
+            case CONSUMER_MEMBER_TYPE: {
+                String memberId = k.string();
+                k.requireFullyRead("key");
+                if (memberId == null) {
+                    throw new IllegalArgumentException("A consumer group member record without a member id");
+                }
+                if (v == null) {
+                    return new ConsumerMemberRecord(group, memberId, null);
+                }
+                String instanceId = v.string();
+                String rackId = v.string();
+                String clientId = v.string();
+                String clientHost = v.string();
+                int rebalanceTimeoutMs = v.int32();
+                int names = v.count(2);
+                List<String> topics = new ArrayList<>(names);
+                for (int i = 0; i < names; i++) {
+                    topics.add(v.string());
+                }
+                ConsumerMember member = new ConsumerMember(memberId, instanceId, rackId, clientId, clientHost,
+                        rebalanceTimeoutMs, topics, v.string(), v.string(), v.int32(), v.int32(),
+                        ConsumerMember.State.of(v.int8()), v.assignment(), v.assignment(), v.assignment());
+                v.requireFullyRead("value");
+                return new ConsumerMemberRecord(group, memberId, member);
+            }
             default:
                 throw new IllegalArgumentException("Unknown __consumer_offsets record type " + type);
         }
@@ -235,6 +329,16 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             return this;
         }
 
+        Writer assignment(Assignment assignment) {
+            int32(assignment.partitions().size());
+            assignment.partitions().forEach((topicId, partitions) -> {
+                int64(topicId.getMostSignificantBits()).int64(topicId.getLeastSignificantBits())
+                        .int32(partitions.size());
+                partitions.forEach(this::int32);
+            });
+            return this;
+        }
+
         byte[] bytes() {
             byte[] out = new byte[buf.position()];
             buf.flip();
@@ -285,6 +389,21 @@ public sealed interface CoordinatorRecord extends StoredRecord {
             byte[] b = new byte[within(len)];
             buf.get(b);
             return b;
+        }
+
+        Assignment assignment() {
+            int topics = count(MIN_ASSIGNED_TOPIC_BYTES);
+            Map<Uuid, Set<Integer>> partitions = new HashMap<>();
+            for (int i = 0; i < topics; i++) {
+                Uuid topicId = new Uuid(int64(), int64());
+                int n = count(4);
+                Set<Integer> set = new HashSet<>(n);
+                for (int j = 0; j < n; j++) {
+                    set.add(int32());
+                }
+                partitions.put(topicId, set);
+            }
+            return new Assignment(partitions);
         }
 
         /** A count of items of at least {@code minItemBytes} each, checked against the bytes left. */

@@ -29,6 +29,8 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
 
     private final GroupConfig config;
     private final CoordinatorRuntime<GroupCoordinatorShard, CoordinatorRecord> runtime;
+    /** The latest committed image, for the shards' consumer groups to resolve their subscriptions against. */
+    private volatile MetadataImage image = MetadataImage.EMPTY;
 
     /** How a shard's load went: records replayed and the time it took. */
     public record LoadStats(long records, long millis) {
@@ -55,7 +57,8 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
 
             @Override
             public GroupCoordinatorShard newShard(int partition, int leaderEpoch, ShardTimer<CoordinatorRecord> timer) {
-                return new GroupCoordinatorShard(partition, nodeId, time, timer, config, random);
+                return new GroupCoordinatorShard(partition, nodeId, time, timer, config, random,
+                        () -> GroupCoordinatorRuntime.this.image);
             }
 
             @Override
@@ -119,6 +122,7 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
 
     @Override
     public void onImage(MetadataImage previous, MetadataImage next) {
+        image = next;
         runtime.onImage(previous, next);
     }
 

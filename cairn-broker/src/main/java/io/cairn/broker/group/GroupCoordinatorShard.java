@@ -8,7 +8,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
@@ -26,6 +30,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cairn.broker.coordinator.CoordinatorShard;
 import io.cairn.broker.coordinator.ShardTimer;
+import io.cairn.metadata.MetadataImage;
 
 /**
  * The group coordinator of one {@code __consumer_offsets} partition: the classic group protocol (join,
@@ -51,21 +56,28 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
     private final String logPrefix;
     final Map<String, ClassicGroup> groups = new HashMap<>();
     final OffsetsShard offsets;
+    final ConsumerGroupShard consumerGroups;
     private boolean loaded;
 
+    /**
+     * @param image the latest committed metadata image (consumer groups resolve their subscriptions against it)
+     */
     public GroupCoordinatorShard(int partition, int nodeId, Time time, ShardTimer<CoordinatorRecord> timer, GroupConfig config,
-                                 Random random) {
+                                 Random random, Supplier<MetadataImage> image) {
         this.time = time;
         this.timer = timer;
         this.config = config;
         this.random = random;
         this.logPrefix = "[node " + nodeId + "] [" + GroupConfig.OFFSETS_TOPIC + "-" + partition + "] ";
         this.offsets = new OffsetsShard(this, config);
+        this.consumerGroups = new ConsumerGroupShard(this, timer, config.consumer(), new SubscribedTopics(image),
+                logPrefix);
     }
 
     @Override
     public String loadSummary() {
-        return groupCount() + " groups, " + offsets.offsetCount() + " offsets";
+        return groupCount() + " classic groups, " + consumerGroups.groupCount() + " consumer groups, "
+                + offsets.offsetCount() + " offsets";
     }
 
     // ---- durable state --------------------------------------------------------------------------------
@@ -76,8 +88,19 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         if (record instanceof CoordinatorRecord.Offset offset) {
             offsets.replay(offset);
             if (offset.offset() != null) {
-                groups.computeIfAbsent(offset.groupId(), id -> new ClassicGroup(id, time.milliseconds()));
+                ensureGroupOfOffsets(offset.groupId());
             }
+        } else if (record instanceof CoordinatorRecord.ConsumerGroupRecord consumerGroup) {
+            if (consumerGroup.group() != null) {
+                // The group is a consumer group from now on (an empty classic group converted).
+                groups.remove(consumerGroup.groupId());
+            }
+            consumerGroups.replay(consumerGroup);
+        } else if (record instanceof CoordinatorRecord.ConsumerMemberRecord member) {
+            if (member.member() != null) {
+                groups.remove(member.groupId());
+            }
+            consumerGroups.replay(member);
         } else if (record instanceof CoordinatorRecord.Group group) {
             if (group.group() == null) {
                 ClassicGroup removed = groups.remove(group.groupId());
@@ -85,6 +108,9 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
                     removed.transitionTo(GroupState.DEAD, time.milliseconds());
                 }
             } else if (!loaded || !groups.containsKey(group.groupId())) {
+                // A consumer group of that id emptied and converted back writes its tombstone first; while loading
+                // a compacted log, the later record is the truth.
+                consumerGroups.replay(new CoordinatorRecord.ConsumerGroupRecord(group.groupId(), null));
                 // While loading the log is the truth; once active, the in-memory group already holds what the
                 // record says (the record was made from it).
                 groups.put(group.groupId(), ClassicGroup.fromValue(group.groupId(), group.group()));
@@ -102,7 +128,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         if (record instanceof CoordinatorRecord.Offset offset) {
             offsets.replayTransactional(offset, producerId);
             if (offset.offset() != null) {
-                groups.computeIfAbsent(offset.groupId(), id -> new ClassicGroup(id, time.milliseconds()));
+                ensureGroupOfOffsets(offset.groupId());
             }
         } else {
             replay(record);
@@ -113,6 +139,13 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
     @Override
     public void replayEndTransaction(long producerId, boolean commit) {
         for (String groupId : offsets.replayEndTransaction(producerId, commit)) {
+            ensureGroupOfOffsets(groupId);
+        }
+    }
+
+    /** Offsets of a group no member made belong to a simple classic group, unless a consumer group has that id. */
+    private void ensureGroupOfOffsets(String groupId) {
+        if (consumerGroups.group(groupId) == null) {
             groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, time.milliseconds()));
         }
     }
@@ -124,6 +157,7 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         for (ClassicGroup group : groups.values()) {
             group.members.values().forEach(member -> scheduleHeartbeat(group, member));
         }
+        consumerGroups.onLoaded();
     }
 
     /** Leadership moved away: parked requests learn that this node no longer coordinates their group. */
@@ -152,6 +186,17 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         return offsets;
     }
 
+    /** ConsumerGroupHeartbeat (KIP-848). @see ConsumerGroupShard */
+    public CoordinatorResult<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+            String clientId, String clientHost, short version, ConsumerGroupHeartbeatRequestData request) {
+        return consumerGroups.heartbeat(clientId, clientHost, version, request);
+    }
+
+    /** ConsumerGroupDescribe of one group: GROUP_ID_NOT_FOUND unless it is a consumer group. */
+    public ConsumerGroupDescribeResponseData.DescribedGroup describeConsumerGroup(String groupId) {
+        return consumerGroups.describe(groupId);
+    }
+
     ClassicGroup group(String groupId) {
         return groups.get(groupId);
     }
@@ -175,10 +220,21 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         }
         Map<String, byte[]> protocols = new LinkedHashMap<>();
         request.protocols().forEach(p -> protocols.put(p.name(), p.metadata()));
+        List<CoordinatorRecord> records = new ArrayList<>();
+        ConsumerGroup consumerGroup = consumerGroups.group(groupId);
+        if (consumerGroup != null) {
+            // Kafka serves classic members of a consumer group only with online migration, which Cairn does not
+            // do yet (docs/adr/0103): an empty consumer group becomes a classic one, keeping its offsets.
+            if (!consumerGroup.isEmpty()) {
+                return joinDone(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL));
+            }
+            records.add(new CoordinatorRecord.ConsumerGroupRecord(groupId, null));
+            log.info("{}Converted the empty consumer group {} to a classic group.", logPrefix, groupId);
+        }
         ClassicGroup group = groups.get(groupId);
         boolean unknownMember = memberId.isEmpty();
         if (group == null) {
-            if (!unknownMember) {
+            if (!unknownMember && consumerGroup == null) {
                 return joinDone(joinError(memberId, Errors.UNKNOWN_MEMBER_ID));
             }
             group = new ClassicGroup(groupId, now());
@@ -196,7 +252,6 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         JoinRequest join = new JoinRequest(clientId, clientHost, request.groupInstanceId(), rebalanceTimeoutMs,
                 request.sessionTimeoutMs(), request.protocolType(), protocols);
         CompletableFuture<JoinGroupResponseData> future = new CompletableFuture<>();
-        List<CoordinatorRecord> records = new ArrayList<>();
         if (unknownMember) {
             joinUnknownMember(group, join, version, future, records);
         } else {
@@ -694,9 +749,10 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
 
     // ---- ListGroups, DescribeGroups -------------------------------------------------------------------
 
-    /** The groups of this shard in one of {@code states} (all when empty); type filter: "classic" only. */
+    /** The groups of this shard in one of {@code states} and of one of {@code types} (all when empty). */
     public List<ListGroupsResponseData.ListedGroup> listGroups(List<String> states, List<String> types) {
         List<ListGroupsResponseData.ListedGroup> listed = new ArrayList<>();
+        consumerGroups.list(states, types, listed);
         if (!types.isEmpty() && types.stream().noneMatch("classic"::equalsIgnoreCase)) {
             return listed;
         }
@@ -723,7 +779,8 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         if (group == null || group.is(GroupState.DEAD)) {
             if (version >= 6) {
                 return described.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                        .setErrorMessage("Group " + groupId + " not found.")
+                        .setErrorMessage(consumerGroups.group(groupId) != null
+                                ? "Group " + groupId + " is not a classic group." : "Group " + groupId + " not found.")
                         .setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData("");
             }
             return described.setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData("");

@@ -144,8 +144,8 @@ public final class OffsetsShard {
 
     // ---- OffsetCommit ---------------------------------------------------------------------------------
 
-    public CoordinatorResult<OffsetCommitResponseData> commit(OffsetCommitRequestData request) {
-        Errors error = validateCommit(request);
+    public CoordinatorResult<OffsetCommitResponseData> commit(OffsetCommitRequestData request, short version) {
+        Errors error = validateCommit(request, version);
         OffsetCommitResponseData response = new OffsetCommitResponseData();
         List<CoordinatorRecord> records = new ArrayList<>();
         long now = shard.now();
@@ -182,27 +182,38 @@ public final class OffsetsShard {
         return Errors.NONE;
     }
 
-    private Errors validateCommit(OffsetCommitRequestData request) {
+    private Errors validateCommit(OffsetCommitRequestData request, short version) {
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return Errors.INVALID_GROUP_ID;
         }
+        if (shard.consumerGroups.group(request.groupId()) != null) {
+            return shard.consumerGroups.validateCommit(request.groupId(), request.memberId(),
+                    request.groupInstanceId(), request.generationIdOrMemberEpoch(), version, false);
+        }
+        // Kafka's order of checks (its OffsetMetadataManager and ClassicGroup.validateOffsetCommit).
         ClassicGroup group = shard.group(request.groupId());
-        boolean simple = request.generationIdOrMemberEpoch() < 0
-                && (request.memberId() == null || request.memberId().isEmpty());
-        if (group == null || group.is(GroupState.DEAD)) {
-            if (simple) {
-                // A commit from outside any generation (assign() consumers, admin tools): the group is created
-                // by replaying the offsets.
+        int generation = request.generationIdOrMemberEpoch();
+        String memberId = request.memberId() == null ? "" : request.memberId();
+        if (group == null) {
+            // A commit without a generation (assign() consumers, admin tools, a KIP-848 client's assign() naming its
+            // own member id) creates a simple group by replaying its offsets.
+            if (generation < 0) {
                 return Errors.NONE;
             }
-            return Errors.ILLEGAL_GENERATION;
+            return version >= 9 ? Errors.GROUP_ID_NOT_FOUND : Errors.ILLEGAL_GENERATION;
         }
-        if (simple) {
-            return group.is(GroupState.EMPTY) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
         }
-        GroupMember member = group.members.get(request.memberId());
-        Errors error = shard.validateMember(group, member, request.memberId(), request.groupInstanceId(),
-                request.generationIdOrMemberEpoch());
+        if (generation < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        if (generation < 0 && memberId.isEmpty() && request.groupInstanceId() == null) {
+            // No member and no generation: only while the group is empty.
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        GroupMember member = group.members.get(memberId);
+        Errors error = shard.validateMember(group, member, memberId, request.groupInstanceId(), generation);
         if (error != Errors.NONE) {
             return error;
         }
@@ -249,6 +260,10 @@ public final class OffsetsShard {
     private Errors validateTransactionalCommit(TxnOffsetCommitRequestData request) {
         if (request.groupId() == null || request.groupId().isEmpty()) {
             return Errors.INVALID_GROUP_ID;
+        }
+        if (shard.consumerGroups.group(request.groupId()) != null) {
+            return shard.consumerGroups.validateCommit(request.groupId(), request.memberId(),
+                    request.groupInstanceId(), request.generationId(), (short) -1, true);
         }
         ClassicGroup group = shard.group(request.groupId());
         if (group == null) {
@@ -300,6 +315,21 @@ public final class OffsetsShard {
      */
     public OffsetFetchResponseData.OffsetFetchResponseGroup fetch(
             String groupId, List<OffsetFetchRequestTopic> topics, boolean requireStable) {
+        return fetch(groupId, topics, requireStable, null, -1);
+    }
+
+    /**
+     * OffsetFetch from version 9 on, which may name the member asking: in a consumer group it must be a member at its
+     * current epoch (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH), as Kafka checks.
+     */
+    public OffsetFetchResponseData.OffsetFetchResponseGroup fetch(
+            String groupId, List<OffsetFetchRequestTopic> topics, boolean requireStable, String memberId,
+            int memberEpoch) {
+        Errors memberError = shard.consumerGroups.validateFetch(groupId, memberId, memberEpoch);
+        if (memberError != Errors.NONE) {
+            return new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId)
+                    .setErrorCode(memberError.code());
+        }
         Map<TopicPartition, StoredOffset> committed = offsets.getOrDefault(groupId, Map.of());
         Map<String, List<Integer>> wanted = new LinkedHashMap<>();
         if (topics == null) {
@@ -352,23 +382,26 @@ public final class OffsetsShard {
     // ---- OffsetDelete, DeleteGroups -------------------------------------------------------------------
 
     public CoordinatorResult<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request) {
-        ClassicGroup group = shard.group(request.groupId());
+        String groupId = request.groupId();
+        ClassicGroup group = shard.group(groupId);
+        boolean consumerGroup = shard.consumerGroups.group(groupId) != null;
         OffsetDeleteResponseData response = new OffsetDeleteResponseData();
-        if (group == null || group.is(GroupState.DEAD)) {
+        if (!consumerGroup && (group == null || group.is(GroupState.DEAD))) {
             return CoordinatorResult.of(response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
         }
-        Set<String> subscribed = subscribedTopics(group);
-        Map<TopicPartition, StoredOffset> committed = offsets.getOrDefault(group.groupId, Map.of());
+        java.util.function.Predicate<String> subscribed = consumerGroup
+                ? topic -> shard.consumerGroups.isSubscribedTo(groupId, topic) : subscribedTopics(group)::contains;
+        Map<TopicPartition, StoredOffset> committed = offsets.getOrDefault(groupId, Map.of());
         List<CoordinatorRecord> records = new ArrayList<>();
         for (OffsetDeleteRequestData.OffsetDeleteRequestTopic topic : request.topics()) {
             OffsetDeleteResponseData.OffsetDeleteResponseTopic topicResponse =
                     new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(topic.name());
             for (OffsetDeleteRequestData.OffsetDeleteRequestPartition partition : topic.partitions()) {
-                Errors error = subscribed.contains(topic.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
+                Errors error = subscribed.test(topic.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
                 TopicPartition tp = new TopicPartition(topic.name(), partition.partitionIndex());
                 // As Kafka: a pending transactional offset is deleted too.
-                if (error == Errors.NONE && (committed.containsKey(tp) || pending.has(group.groupId, tp))) {
-                    records.add(new CoordinatorRecord.Offset(group.groupId, tp.topic(), tp.partition(), null));
+                if (error == Errors.NONE && (committed.containsKey(tp) || pending.has(groupId, tp))) {
+                    records.add(new CoordinatorRecord.Offset(groupId, tp.topic(), tp.partition(), null));
                 }
                 topicResponse.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
                         .setPartitionIndex(partition.partitionIndex())
@@ -403,24 +436,37 @@ public final class OffsetsShard {
         for (String groupId : groupIds) {
             ClassicGroup group = shard.group(groupId);
             Errors error;
-            if (group == null || group.is(GroupState.DEAD)) {
+            if (shard.consumerGroups.group(groupId) != null) {
+                List<CoordinatorRecord> groupRecords = new ArrayList<>();
+                error = shard.consumerGroups.delete(groupId, groupRecords);
+                if (error == Errors.NONE) {
+                    deleteOffsetsOf(groupId, records);
+                    records.addAll(groupRecords);
+                }
+            } else if (group == null || group.is(GroupState.DEAD)) {
                 error = Errors.GROUP_ID_NOT_FOUND;
             } else if (!group.is(GroupState.EMPTY)) {
                 error = Errors.NON_EMPTY_GROUP;
             } else {
                 error = Errors.NONE;
-                // As Kafka: tombstones for the committed offsets and for the partitions that only have pending
-                // transactional offsets, so that a later commit marker brings none of them back.
-                Set<TopicPartition> deleted = new LinkedHashSet<>(offsets.getOrDefault(groupId, Map.of()).keySet());
-                deleted.addAll(pending.partitions(groupId));
-                for (TopicPartition tp : deleted) {
-                    records.add(new CoordinatorRecord.Offset(groupId, tp.topic(), tp.partition(), null));
-                }
+                deleteOffsetsOf(groupId, records);
                 records.add(new CoordinatorRecord.Group(groupId, null));
                 group.transitionTo(GroupState.DEAD, shard.now());
             }
             results.add(new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
         }
         return CoordinatorResult.of(records, results);
+    }
+
+    /**
+     * As Kafka: tombstones for the committed offsets of a deleted group and for the partitions that only have pending
+     * transactional offsets, so that a later commit marker brings none of them back.
+     */
+    private void deleteOffsetsOf(String groupId, List<CoordinatorRecord> records) {
+        Set<TopicPartition> deleted = new LinkedHashSet<>(offsets.getOrDefault(groupId, Map.of()).keySet());
+        deleted.addAll(pending.partitions(groupId));
+        for (TopicPartition tp : deleted) {
+            records.add(new CoordinatorRecord.Offset(groupId, tp.topic(), tp.partition(), null));
+        }
     }
 }

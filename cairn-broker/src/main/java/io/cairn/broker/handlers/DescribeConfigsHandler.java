@@ -11,6 +11,7 @@ import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.BrokerConfigDescriptions;
 import io.cairn.metadata.config.DescribedConfig;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.GroupConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
@@ -79,6 +80,9 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
                 case BROKER -> Optional.of(BrokerConfigDescriptions.describe(resource.resourceName(),
                         staticBrokerConfigs, nodeDefaults, current.brokerConfigs(""),
                         current.brokerConfigs(Integer.toString(nodeId))));
+                case GROUP -> resource.resourceName() == null || resource.resourceName().isEmpty() ? Optional.empty()
+                        : Optional.of(GroupConfigs.describe(current.groupConfigs(resource.resourceName()),
+                                staticBrokerConfigs));
                 default -> Optional.empty();
             };
             if (configs.isEmpty()) {

@@ -140,19 +140,22 @@ public final class MetadataHandler implements ApiHandler<MetadataRequest> {
                         .setErrorCode(Errors.INVALID_REQUEST.code()));
                 continue;
             }
-            Optional<TopicImage> topic = requested.name() != null
-                    ? image.topic(requested.name())
-                    : image.topic(requested.topicId());
-            response.topics().add(topic.map(t -> describe(t, topicOperations)).orElseGet(() -> missing(requested)));
+            // A request by id leaves the name at its default ("" or null), as kafka-clients' forTopicIds does.
+            boolean byId = requested.topicId() != null && !Uuid.ZERO_UUID.equals(requested.topicId());
+            Optional<TopicImage> topic = byId ? image.topic(requested.topicId()) : image.topic(requested.name());
+            response.topics().add(topic.map(t -> describe(t, topicOperations))
+                    .orElseGet(() -> missing(requested, byId, request.version())));
         }
         return response;
     }
 
-    private static MetadataResponseTopic missing(MetadataRequestData.MetadataRequestTopic requested) {
+    private static MetadataResponseTopic missing(MetadataRequestData.MetadataRequestTopic requested, boolean byId,
+                                                 short version) {
+        // Names are nullable in answers from version 12 on.
         MetadataResponseTopic topic = new MetadataResponseTopic()
-                .setName(requested.name())
+                .setName(byId ? (version >= 12 ? null : "") : requested.name())
                 .setTopicId(requested.topicId() == null ? Uuid.ZERO_UUID : requested.topicId());
-        if (requested.name() == null) {
+        if (byId || requested.name() == null) {
             return topic.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
         }
         try {

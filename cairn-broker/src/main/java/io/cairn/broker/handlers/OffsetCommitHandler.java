@@ -75,14 +75,14 @@ public final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest
             }
         }
         if (unknown.isEmpty()) {
-            return groups.write(groups.partitionFor(data.groupId()), shard -> shard.offsets().commit(data))
+            return groups.write(groups.partitionFor(data.groupId()), shard -> shard.offsets().commit(data, context.apiVersion()))
                     .thenApply(response -> response);
         }
         if (known.isEmpty()) {
             return CompletableFuture.completedFuture(new OffsetCommitResponseData().setTopics(unknown));
         }
         OffsetCommitRequestData existing = data.duplicate().setTopics(known);
-        return groups.write(groups.partitionFor(data.groupId()), shard -> shard.offsets().commit(existing))
+        return groups.write(groups.partitionFor(data.groupId()), shard -> shard.offsets().commit(existing, context.apiVersion()))
                 .thenApply(response -> {
                     response.topics().addAll(unknown);
                     return response;

@@ -57,7 +57,10 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
         for (OffsetFetchRequestData.OffsetFetchRequestGroup group : data.groups()) {
             List<OffsetFetchRequestTopic> topics = group.topics() == null ? null : group.topics().stream()
                     .map(t -> new OffsetFetchRequestTopic(t.name(), t.partitionIndexes())).toList();
-            futures.add(fetch(group.groupId(), topics, requireStable));
+            futures.add(groups.read(groups.partitionFor(group.groupId()),
+                            shard -> shard.offsets().fetch(group.groupId(), topics, requireStable, group.memberId(),
+                                    group.memberEpoch()))
+                    .exceptionally(error -> groupError(group.groupId(), error)));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> {
             OffsetFetchResponseData response = new OffsetFetchResponseData();
@@ -70,8 +73,12 @@ public final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> 
                                                               boolean requireStable) {
         return groups.read(groups.partitionFor(groupId),
                         shard -> shard.offsets().fetch(groupId, topics, requireStable))
-                .exceptionally(error -> new OffsetFetchResponseGroup().setGroupId(groupId)
-                        .setErrorCode(Errors.forException(error.getCause() != null ? error.getCause() : error).code()));
+                .exceptionally(error -> groupError(groupId, error));
+    }
+
+    private static OffsetFetchResponseGroup groupError(String groupId, Throwable error) {
+        return new OffsetFetchResponseGroup().setGroupId(groupId)
+                .setErrorCode(Errors.forException(error.getCause() != null ? error.getCause() : error).code());
     }
 
     private static ApiMessage toV7(OffsetFetchResponseGroup group, short version) {

@@ -20,6 +20,7 @@ import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * A partition leader's question to a transaction coordinator (KIP-890 part 1): are these partitions in the ongoing
@@ -48,14 +49,16 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final TransactionCoordinator local;
     private final ScheduledExecutorService scheduler;
+    private final Time time;
     private final InterBrokerChannel channel;
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
-                       ScheduledExecutorService scheduler) {
+                       ScheduledExecutorService scheduler, Time time) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
         this.scheduler = scheduler;
+        this.time = time;
         this.channel = new InterBrokerChannel(nodeId);
     }
 
@@ -73,7 +76,7 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
         if (!add) {
             return ask(transactionalId, producerId, producerEpoch, partitions, false);
         }
-        return askRetrying(transactionalId, producerId, producerEpoch, partitions, System.nanoTime());
+        return askRetrying(transactionalId, producerId, producerEpoch, partitions, time.nanoseconds());
     }
 
     private CompletableFuture<Map<TopicPartition, Errors>> askRetrying(String transactionalId, long producerId,
@@ -82,7 +85,7 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
                                                                      long startNanos) {
         return ask(transactionalId, producerId, producerEpoch, partitions, true).thenCompose(answers -> {
             boolean concurrent = answers.containsValue(Errors.CONCURRENT_TRANSACTIONS);
-            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(time.nanoseconds() - startNanos);
             if (!concurrent || elapsedMs + ADD_RETRY_BACKOFF_MS > ADD_RETRY_MAX_MS) {
                 return CompletableFuture.completedFuture(answers);
             }

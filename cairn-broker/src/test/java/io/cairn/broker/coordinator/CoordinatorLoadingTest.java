@@ -137,7 +137,7 @@ class CoordinatorLoadingTest {
         assertThat(groups.read(0, shard -> shard.groupCount()).get(5, TimeUnit.SECONDS)).isEqualTo(3);
         assertThat(groups.read(0, shard -> shard.offsets().fetch("g2", null).topics().get(0).partitions().get(0)
                 .committedOffset()).get(5, TimeUnit.SECONDS)).isEqualTo(7);
-        OffsetCommitResponseData committed = groups.write(0, shard -> shard.offsets().commit(commit("g4")))
+        OffsetCommitResponseData committed = groups.write(0, shard -> shard.offsets().commit(commit("g4"), (short) 9))
                 .get(10, TimeUnit.SECONDS);
         assertThat(Errors.forCode(committed.topics().get(0).partitions().get(0).errorCode())).isEqualTo(Errors.NONE);
         // and each bad record was logged once, with its partition and offset
@@ -196,7 +196,7 @@ class CoordinatorLoadingTest {
 
         // when a commit names a group whose id does not fit an int16 length
         CompletableFuture<OffsetCommitResponseData> committed =
-                groups.write(0, shard -> shard.offsets().commit(commit(tooLong)));
+                groups.write(0, shard -> shard.offsets().commit(commit(tooLong), (short) 9));
 
         // then it fails as Kafka's does (UNKNOWN_SERVER_ERROR) and nothing reaches the log
         assertThat(committed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)

@@ -160,13 +160,29 @@ class GroupCoordinatorShardTest {
         assertThat(ctx.shard.describeGroup("g", (short) 5).groupState()).isEqualTo("Stable");
     }
 
+    @Test
+    void commitsToAGroupThatDoesNotExistAreCheckedAsKafkaChecksThem() {
+        // without a generation, even naming a member (librdkafka's assign() with group.protocol=consumer does), the
+        // commit creates a simple group
+        assertThat(commit("rdkafka-generated-member-id", -1)).isEqualTo(Errors.NONE);
+        assertThat(ctx.shard.offsets().fetch("g", null).topics().get(0).partitions().get(0).committedOffset())
+                .isEqualTo(42);
+        // with a generation, for a group that does not exist: GROUP_ID_NOT_FOUND from version 9 on
+        assertThat(commit("h", "m", 3, (short) 9)).isEqualTo(Errors.GROUP_ID_NOT_FOUND);
+        assertThat(commit("h", "m", 3, (short) 8)).isEqualTo(Errors.ILLEGAL_GENERATION);
+    }
+
     private Errors commit(String memberId, int generation) {
-        OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId("g").setMemberId(memberId)
+        return commit("g", memberId, generation, (short) 9);
+    }
+
+    private Errors commit(String groupId, String memberId, int generation, short version) {
+        OffsetCommitRequestData request = new OffsetCommitRequestData().setGroupId(groupId).setMemberId(memberId)
                 .setGenerationIdOrMemberEpoch(generation);
         request.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(
                 List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0)
                         .setCommittedOffset(42))));
-        OffsetCommitResponseData response = ctx.run(s -> s.offsets().commit(request));
+        OffsetCommitResponseData response = ctx.run(s -> s.offsets().commit(request, version));
         return Errors.forCode(response.topics().get(0).partitions().get(0).errorCode());
     }
 }

@@ -25,9 +25,11 @@ final class GroupShardContext {
     /** The partition's log as a loading shard reads it: records with their batch's producer, and markers. */
     final List<LogEntry> entries = new ArrayList<>();
     final GroupCoordinatorShard shard;
+    /** The metadata image the shard's consumer groups see; tests replace it. */
+    io.cairn.metadata.MetadataImage image = io.cairn.metadata.MetadataImage.EMPTY;
 
     GroupShardContext(GroupConfig config) {
-        shard = new GroupCoordinatorShard(0, 1, time, timer, config, new Random(42));
+        shard = new GroupCoordinatorShard(0, 1, time, timer, config, new Random(42), () -> image);
         shard.onLoaded();
     }
 
@@ -101,7 +103,8 @@ final class GroupShardContext {
 
     /** A replica of the shard rebuilt from everything written so far, as a new leader would load it. */
     GroupCoordinatorShard reload(GroupConfig config) {
-        GroupCoordinatorShard loaded = new GroupCoordinatorShard(0, 1, time, new FakeTimer(), config, new Random(1));
+        GroupCoordinatorShard loaded = new GroupCoordinatorShard(0, 1, time, new FakeTimer(), config, new Random(1),
+                () -> image);
         entries.forEach(entry -> entry.replayInto(loaded));
         loaded.onLoaded();
         return loaded;

@@ -341,7 +341,7 @@ class OffsetsShardTransactionTest {
         request.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(topic).setPartitions(
                 List.of(new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(partition)
                         .setCommittedOffset(offset))));
-        assertThat(ctx.run(s -> s.offsets().commit(request)).topics().get(0).partitions().get(0).errorCode())
+        assertThat(ctx.run(s -> s.offsets().commit(request, (short) 9)).topics().get(0).partitions().get(0).errorCode())
                 .isEqualTo(Errors.NONE.code());
     }
 

@@ -10,7 +10,8 @@ public enum ConfigSource {
     DYNAMIC_BROKER_CONFIG((byte) 2),
     DYNAMIC_DEFAULT_BROKER_CONFIG((byte) 3),
     STATIC_BROKER_CONFIG((byte) 4),
-    DEFAULT_CONFIG((byte) 5);
+    DEFAULT_CONFIG((byte) 5),
+    DYNAMIC_GROUP_CONFIG((byte) 8);
 
     private final byte id;
 

@@ -14,6 +14,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DescribedConfig;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.GroupConfigs;
 import io.cairn.metadata.config.KafkaBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.ConfigRecord;
@@ -31,9 +32,9 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.ApiError;
 
 /**
- * Decides IncrementalAlterConfigs and AlterConfigs for TOPIC resources (the topic's overrides) and BROKER
+ * Decides IncrementalAlterConfigs and AlterConfigs for TOPIC resources (the topic's overrides), BROKER
  * resources (a broker id, or "" for the cluster-wide default), the latter with Kafka's dynamic broker config rules
- * ({@link DynamicBrokerConfigs}). Writes one ConfigRecord per changed key; validation-only requests write nothing.
+ * ({@link DynamicBrokerConfigs}), and GROUP resources (a consumer group's {@link GroupConfigs}). Writes one ConfigRecord per changed key; validation-only requests write nothing.
  *
  * <p>Thread-safe (stateless, pure).
  */
@@ -69,7 +70,7 @@ public final class ConfigControl {
                     outcome = applyOps(image, settings, outcome, resource.resourceName(), resource.configs());
                 }
                 if (outcome.error() == Errors.NONE) {
-                    outcome = validate(outcome);
+                    outcome = validate(outcome, settings);
                 }
             }
             response.responses().add(new AlterConfigsResourceResponse()
@@ -84,6 +85,7 @@ public final class ConfigControl {
 
     /** Legacy AlterConfigs: the given configs replace all overrides of the resource. */
     public static ControllerResult<AlterConfigsResponseData> alterConfigs(MetadataImage image,
+                                                                          ControllerSettings settings,
                                                                           AlterConfigsRequestData request) {
         AlterConfigsResponseData response = new AlterConfigsResponseData();
         List<MetadataRecord> records = new ArrayList<>();
@@ -108,7 +110,8 @@ public final class ConfigControl {
                     }
                 }
                 if (outcome.error() == Errors.NONE) {
-                    outcome = validate(new Outcome(Errors.NONE, null, outcome.type(), outcome.before(), after));
+                    outcome = validate(new Outcome(Errors.NONE, null, outcome.type(), outcome.before(), after),
+                            settings);
                 }
             }
             response.responses().add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
@@ -131,6 +134,14 @@ public final class ConfigControl {
             }
             return new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.TOPIC, topic.get().configs(),
                     topic.get().configs());
+        }
+        if (type == ConfigResource.Type.GROUP) {
+            // As Kafka, a group's configs may be set before the group exists.
+            if (name == null || name.isEmpty()) {
+                return Outcome.fail(Errors.INVALID_REQUEST, "Group id cannot be empty.");
+            }
+            return new Outcome(Errors.NONE, null, ConfigRecord.ResourceType.GROUP, image.groupConfigs(name),
+                    image.groupConfigs(name));
         }
         return Outcome.fail(Errors.INVALID_REQUEST, "Unsupported resource type " + type);
     }
@@ -310,8 +321,10 @@ public final class ConfigControl {
         return String.join(",", items);
     }
 
-    private static Outcome validate(Outcome outcome) {
-        Optional<String> error = TopicConfigs.validate(outcome.after());
+    private static Outcome validate(Outcome outcome, ControllerSettings settings) {
+        Optional<String> error = outcome.type() == ConfigRecord.ResourceType.GROUP
+                ? GroupConfigs.validate(outcome.after(), settings.brokerConfigs())
+                : TopicConfigs.validate(outcome.after());
         return error.isPresent() ? Outcome.fail(Errors.INVALID_CONFIG, error.get()) : outcome;
     }
 

@@ -287,7 +287,7 @@ public final class Controller implements MetadataWriter {
 
     @Override
     public CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
-        return write("alterConfigs", image -> ConfigControl.alterConfigs(image, request));
+        return write("alterConfigs", image -> ConfigControl.alterConfigs(image, settings, request));
     }
 
     @Override

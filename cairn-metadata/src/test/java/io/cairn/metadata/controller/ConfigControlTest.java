@@ -51,6 +51,38 @@ class ConfigControlTest {
     }
 
     @Test
+    void aConsumerGroupsConfigsAreSetCheckedAgainstTheBrokersBoundsAndDeleted() {
+        // a group's session timeout within Kafka's bounds (45 s to 60 s by default), before the group exists
+        ControllerResult<IncrementalAlterConfigsResponseData> set = run(incremental(ConfigResource.Type.GROUP,
+                "g", op("consumer.session.timeout.ms", "50000", 0)));
+        assertThat(error(set)).isEqualTo(Errors.NONE);
+        MetadataImage withGroup = Fixtures.applyAll(image, set.records());
+        assertThat(withGroup.groupConfigs("g")).containsExactly(Map.entry("consumer.session.timeout.ms", "50000"));
+
+        // out of bounds, unknown or on no group: Kafka's errors, nothing written
+        ControllerResult<IncrementalAlterConfigsResponseData> low = run(incremental(ConfigResource.Type.GROUP,
+                "g", op("consumer.session.timeout.ms", "1000", 0)));
+        assertThat(error(low)).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(low.response().responses().get(0).errorMessage())
+                .isEqualTo("consumer.session.timeout.ms must be greater than or equal to "
+                        + "group.consumer.min.session.timeout.ms");
+        assertThat(low.records()).isEmpty();
+        ControllerResult<IncrementalAlterConfigsResponseData> unknown = run(incremental(ConfigResource.Type.GROUP,
+                "g", op("session.timeout.ms", "50000", 0)));
+        assertThat(error(unknown)).isEqualTo(Errors.INVALID_CONFIG);
+        assertThat(unknown.response().responses().get(0).errorMessage())
+                .isEqualTo("Unknown group config name: session.timeout.ms");
+        assertThat(error(run(incremental(ConfigResource.Type.GROUP, "", op("consumer.session.timeout.ms", "50000",
+                0))))).isEqualTo(Errors.INVALID_REQUEST);
+
+        // deleting the override removes the group's entry
+        ControllerResult<IncrementalAlterConfigsResponseData> deleted = ConfigControl.incrementalAlterConfigs(
+                withGroup, settings, incremental(ConfigResource.Type.GROUP, "g",
+                        op("consumer.session.timeout.ms", null, 1)));
+        assertThat(Fixtures.applyAll(withGroup, deleted.records()).groupConfigs()).isEmpty();
+    }
+
+    @Test
     void setAndDeleteTopicConfigs() {
         // when
         ControllerResult<IncrementalAlterConfigsResponseData> r = run(incremental(ConfigResource.Type.TOPIC, "t",
@@ -239,8 +271,8 @@ class ConfigControlTest {
         refused.resources().iterator().next().configs().add(new AlterConfigsRequestData.AlterableConfig()
                 .setName("log.dirs").setValue("/x"));
         // when
-        ControllerResult<AlterConfigsResponseData> r = ConfigControl.alterConfigs(withConfigs, request);
-        ControllerResult<AlterConfigsResponseData> no = ConfigControl.alterConfigs(withConfigs, refused);
+        ControllerResult<AlterConfigsResponseData> r = ConfigControl.alterConfigs(withConfigs, settings, request);
+        ControllerResult<AlterConfigsResponseData> no = ConfigControl.alterConfigs(withConfigs, settings, refused);
         // then
         assertThat(r.response().responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(Fixtures.applyAll(withConfigs, r.records()).brokerConfigs("1"))
@@ -258,7 +290,7 @@ class ConfigControlTest {
         AlterConfigsRequestData request = new AlterConfigsRequestData();
         request.resources().add(resource);
         // when
-        ControllerResult<AlterConfigsResponseData> r = ConfigControl.alterConfigs(image, request);
+        ControllerResult<AlterConfigsResponseData> r = ConfigControl.alterConfigs(image, settings, request);
         // then
         assertThat(r.response().responses().get(0).errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(Fixtures.applyAll(image, r.records()).topic("t").orElseThrow().configs())

@@ -1,4 +1,4 @@
-package io.cairn.server;
+package io.cairn.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,10 +35,9 @@ class KillRecoveryIT {
 
     @Test
     void everyAcknowledgedRecordSurvivesKillNine() throws Exception {
-        Path dataDir = tempDir.resolve("node");
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-        try (NodeProcess node = new NodeProcess(dataDir)) {
-            node.start();
+        try (ProcessCluster node = new ProcessCluster(tempDir, 1, List.of())) {
+            node.startAll();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("crash", 3, (short) 1))).all().get();
             }
@@ -71,14 +70,14 @@ class KillRecoveryIT {
 
             // when: the node dies mid-stream
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 5_000);
-            node.kill();
+            node.kill(1);
             writer.interrupt();
             writer.join(10_000);
             producer.close(Duration.ofSeconds(10));
             int acknowledgedAtKill = acknowledged.size();
 
             // then: after a restart on the same data every acknowledged record is there, once
-            node.start();
+            node.start(1);
             Map<String, Integer> seen = readAll(node.bootstrapServers(), acknowledgedAtKill);
             assertThat(seen.keySet()).containsAll(acknowledged);
             assertThat(seen.values()).allMatch(count -> count == 1);
