@@ -15,8 +15,8 @@ import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
-import io.cairn.metadata.record.UserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
+import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import javax.security.sasl.SaslException;
 
 import io.cairn.broker.network.SaslListener;
