@@ -7,6 +7,8 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import io.cairn.broker.handlers.ClusterApiHandlers;
+import io.cairn.broker.handlers.SaslHandlers;
+import io.cairn.broker.handlers.ScramCredentialsHandlers;
 import io.cairn.broker.handlers.DescribeQuorumHandler;
 import io.cairn.broker.cluster.QuorumView;
 
@@ -128,7 +130,11 @@ public final class BrokerApis {
                 .add(new OffsetDeleteHandler(groups))
                 .add(new ListGroupsHandler(groups))
                 .add(new DescribeGroupsHandler(groups))
-                .add(new DeleteGroupsHandler(groups));
+                .add(new DeleteGroupsHandler(groups))
+                .add(ScramCredentialsHandlers.alter(routed))
+                .add(ScramCredentialsHandlers.describe(image))
+                .add(SaslHandlers.handshake())
+                .add(SaslHandlers.authenticate());
         if (groups.config().consumer().enabled()) {
             builder.add(ConsumerGroupHandlers.heartbeat(groups)).add(ConsumerGroupHandlers.describe(groups));
         }

@@ -45,6 +45,12 @@ public abstract class UnsupportedMetadataWriter implements MetadataWriter {
     }
 
     @Override
+    public CompletableFuture<org.apache.kafka.common.message.AlterUserScramCredentialsResponseData>
+            alterUserScramCredentials(org.apache.kafka.common.message.AlterUserScramCredentialsRequestData request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         throw new UnsupportedOperationException();
     }

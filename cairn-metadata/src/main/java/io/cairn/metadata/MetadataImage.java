@@ -22,8 +22,11 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
+import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
 /**
  * The whole committed cluster metadata at one log offset: an immutable value, published through a
@@ -39,7 +42,7 @@ public final class MetadataImage {
 
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
-            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L);
+            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>());
 
     private final long offset;
     private final String clusterId;
@@ -52,12 +55,15 @@ public final class MetadataImage {
     private final SortedMap<String, Map<String, String>> brokerConfigs;
     private final SortedMap<String, Map<String, String>> groupConfigs;
     private final long nextProducerId;
+    /** SCRAM credentials by user, then by mechanism name; a user without any has no entry. */
+    private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
                           SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
                           SortedMap<String, Map<String, String>> brokerConfigs,
-                          SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId) {
+                          SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
+                          SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -69,6 +75,7 @@ public final class MetadataImage {
         this.brokerConfigs = Collections.unmodifiableSortedMap(brokerConfigs);
         this.groupConfigs = Collections.unmodifiableSortedMap(groupConfigs);
         this.nextProducerId = nextProducerId;
+        this.scramCredentials = Collections.unmodifiableSortedMap(scramCredentials);
     }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
@@ -149,6 +156,16 @@ public final class MetadataImage {
         return nextProducerId;
     }
 
+    /** Users with SCRAM credentials, by name ascending: each one's credentials by mechanism (SCRAM-SHA-256, ...). */
+    public SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials() {
+        return scramCredentials;
+    }
+
+    /** A user's SCRAM credential for a mechanism, if stored. */
+    public Optional<ScramCredentialImage> scramCredential(String user, String mechanism) {
+        return Optional.ofNullable(scramCredentials.getOrDefault(user, Map.of()).get(mechanism));
+    }
+
     /**
      * The image after one committed batch: its records applied in order, at the batch's offset and term. A batch
      * decided in a term older than the image's {@link #controllerEpoch()} comes from a deposed controller: it
@@ -197,13 +214,13 @@ public final class MetadataImage {
                 && nextProducerId == other.nextProducerId && Objects.equals(clusterId, other.clusterId)
                 && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-                && groupConfigs.equals(other.groupConfigs);
+                && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                groupConfigs, nextProducerId);
+                groupConfigs, nextProducerId, scramCredentials);
     }
 
     @Override
@@ -226,6 +243,7 @@ public final class MetadataImage {
         private final SortedMap<String, Map<String, String>> brokerConfigs;
         private final SortedMap<String, Map<String, String>> groupConfigs;
         private long nextProducerId;
+        private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
 
         Builder(MetadataImage image) {
             this.initialClusterId = image.clusterId;
@@ -239,12 +257,13 @@ public final class MetadataImage {
             this.brokerConfigs = new TreeMap<>(image.brokerConfigs);
             this.groupConfigs = new TreeMap<>(image.groupConfigs);
             this.nextProducerId = image.nextProducerId;
+            this.scramCredentials = new TreeMap<>(image.scramCredentials);
         }
 
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
-                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId);
+                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials);
         }
 
         void apply(MetadataRecord record) {
@@ -268,6 +287,10 @@ public final class MetadataImage {
                 applyConfig(r);
             } else if (record instanceof ProducerIdsRecord r) {
                 applyProducerIds(r);
+            } else if (record instanceof UserScramCredentialRecord r) {
+                applyScramCredential(r);
+            } else if (record instanceof RemoveUserScramCredentialRecord r) {
+                applyRemoveScramCredential(r);
             } else if (record instanceof FeatureLevelRecord r) {
                 if (clusterId != null && r.metadataFormatFeatureLevel() > metadataFormatFeatureLevel) {
                     metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
@@ -390,6 +413,31 @@ public final class MetadataImage {
                 } else {
                     configs.put(r.resourceName(), updated);
                 }
+            }
+        }
+
+        private void applyScramCredential(UserScramCredentialRecord r) {
+            if (r.name().isEmpty() || ScramMechanism.forMechanismName(r.mechanism()) == null) {
+                return;
+            }
+            Map<String, ScramCredentialImage> updated = new TreeMap<>(scramCredentials.getOrDefault(r.name(),
+                    Map.of()));
+            updated.put(r.mechanism(), new ScramCredentialImage(r.salt(), r.storedKey(), r.serverKey(),
+                    r.iterations()));
+            scramCredentials.put(r.name(), Collections.unmodifiableMap(updated));
+        }
+
+        private void applyRemoveScramCredential(RemoveUserScramCredentialRecord r) {
+            Map<String, ScramCredentialImage> current = scramCredentials.get(r.name());
+            if (current == null || !current.containsKey(r.mechanism())) {
+                return;
+            }
+            Map<String, ScramCredentialImage> updated = new TreeMap<>(current);
+            updated.remove(r.mechanism());
+            if (updated.isEmpty()) {
+                scramCredentials.remove(r.name());
+            } else {
+                scramCredentials.put(r.name(), Collections.unmodifiableMap(updated));
             }
         }
 

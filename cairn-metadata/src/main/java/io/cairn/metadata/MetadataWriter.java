@@ -8,6 +8,8 @@ import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -45,6 +47,12 @@ public interface MetadataWriter {
             IncrementalAlterConfigsRequestData request);
 
     CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request);
+
+    /**
+     * Sets and deletes users' SCRAM credentials (AlterUserScramCredentials): per user, the result of its change.
+     */
+    CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request);
 
     /** Hands the broker a new block of producer ids. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);

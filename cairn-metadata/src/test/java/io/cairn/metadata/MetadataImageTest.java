@@ -14,7 +14,9 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
+import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
@@ -122,6 +124,36 @@ class MetadataImageTest {
         // then
         assertThat(set.brokerConfigs("")).containsEntry("log.retention.ms", "5");
         assertThat(deleted.brokerConfigs("")).isEmpty();
+    }
+
+    @Test
+    void scramCredentialsAreSetReplacedAndRemovedPerMechanism() {
+        // given
+        MetadataImage image = Fixtures.withBrokers(1).apply(5, List.of(
+                new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2},
+                        new byte[] {3}, 4096),
+                new UserScramCredentialRecord("alice", "SCRAM-SHA-512", new byte[] {1}, new byte[] {2},
+                        new byte[] {3}, 4096),
+                new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {7}, new byte[] {8},
+                        new byte[] {9}, 8192),
+                new UserScramCredentialRecord("bob", "SCRAM-MD5", new byte[] {1}, new byte[] {2}, new byte[] {3},
+                        4096),
+                new UserScramCredentialRecord("", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2}, new byte[] {3},
+                        4096)));
+
+        // then: the later credential replaced the first; an unknown mechanism or an empty name is a no-op
+        assertThat(image.scramCredentials().keySet()).containsExactly("alice");
+        assertThat(image.scramCredential("alice", "SCRAM-SHA-256")).contains(new ScramCredentialImage(
+                new byte[] {7}, new byte[] {8}, new byte[] {9}, 8192));
+
+        // when
+        MetadataImage removed = image.apply(6, List.of(new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-256"),
+                new RemoveUserScramCredentialRecord("carol", "SCRAM-SHA-256")));
+        MetadataImage none = removed.apply(7, new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"));
+
+        // then
+        assertThat(removed.scramCredentials().get("alice")).containsOnlyKeys("SCRAM-SHA-512");
+        assertThat(none.scramCredentials()).isEmpty();
     }
 
     @Test

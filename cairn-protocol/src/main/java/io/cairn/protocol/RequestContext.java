@@ -3,6 +3,7 @@ package io.cairn.protocol;
 import java.net.InetSocketAddress;
 
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * What a handler may know about the request beyond its body: who sent it, when it arrived, when its connection
@@ -18,10 +19,21 @@ import org.apache.kafka.common.requests.RequestHeader;
  * @param listenerName        the name of the listener the request came through (PLAINTEXT, SSL, ...), which decides
  *                            the broker endpoints a client is told; null for the one brokers register (tests, internal
  *                            callers)
+ * @param principal           who sent it: on a SASL listener the authenticated user ({@code User:alice}), kept for
+ *                            the authorizer to come; otherwise {@link KafkaPrincipal#ANONYMOUS}, as Kafka's
+ *                            PLAINTEXT listeners
  */
 public record RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
                              long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes,
-                             String listenerName) {
+                             String listenerName, KafkaPrincipal principal) {
+
+    /** A request from an anonymous client. */
+    public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
+                          long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes,
+                          String listenerName) {
+        this(header, clientAddress, connectionId, receivedAtMs, connection, releaseRequestBytes, listenerName,
+                KafkaPrincipal.ANONYMOUS);
+    }
 
     /** A request on the registered listener. */
     public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,

@@ -16,7 +16,9 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
+import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
+import io.cairn.metadata.record.UserScramCredentialRecord;
 
 /**
  * A {@link MetadataImage} written as the records that rebuild it: the content of a metadata snapshot.
@@ -60,17 +62,22 @@ public final class ImageRecords {
         if (image.nextProducerId() > 0) {
             records.add(new ProducerIdsRecord(-1, image.nextProducerId()));
         }
+        image.scramCredentials().forEach((user, byMechanism) -> byMechanism.forEach((mechanism, credential) ->
+                records.add(new UserScramCredentialRecord(user, mechanism, credential.salt(),
+                        credential.storedKey(), credential.serverKey(), credential.iterations()))));
         return records;
     }
 
     /**
      * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
-     * same log (a snapshot installed from the leader): every current topic removed, broker fencing and config
-     * overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
+     * same log (a snapshot installed from the leader): every current topic and SCRAM credential removed, broker
+     * fencing and config overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
      */
     public static List<MetadataRecord> resetRecords(MetadataImage current, MetadataImage target) {
         List<MetadataRecord> records = new ArrayList<>();
         current.topicsById().keySet().forEach(id -> records.add(new RemoveTopicRecord(id)));
+        current.scramCredentials().forEach((user, byMechanism) -> byMechanism.keySet().forEach(mechanism ->
+                records.add(new RemoveUserScramCredentialRecord(user, mechanism))));
         for (String resource : brokerConfigResources(current)) {
             for (String key : current.brokerConfigs(resource).keySet()) {
                 if (!target.brokerConfigs(resource).containsKey(key)) {

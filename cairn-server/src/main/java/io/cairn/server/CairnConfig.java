@@ -28,6 +28,11 @@ public final class CairnConfig extends AbstractConfig {
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String BROKER_RACK = "broker.rack";
@@ -60,7 +65,8 @@ public final class CairnConfig extends AbstractConfig {
                     "The Kafka listeners, as NAME://host:port, comma separated, e.g. "
                             + "PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093; each binds its own port (0 picks a "
                             + "free one), an empty host binds every interface. The name's protocol comes from "
-                            + "listener.security.protocol.map; PLAINTEXT and SSL are served. A client is told the "
+                            + "listener.security.protocol.map; PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL are "
+                            + "served. A client is told the "
                             + "endpoints of the listener it connected through.")
             .define(ADVERTISED_LISTENERS, Type.STRING, null, Importance.HIGH,
                     "The addresses clients are told to use, as NAME://host:port, comma separated, each naming one "
@@ -73,6 +79,30 @@ public final class CairnConfig extends AbstractConfig {
                     "The listener whose advertised endpoint the broker registers in the metadata, which the "
                             + "other brokers use; it must be a PLAINTEXT one (docs/adr/0017). Unset: the listener "
                             + "named PLAINTEXT, else the first.")
+            .define(SASL_ENABLED_MECHANISMS, Type.STRING, "GSSAPI", Importance.MEDIUM,
+                    "The SASL mechanisms of the SASL_PLAINTEXT and SASL_SSL listeners, comma separated; "
+                            + "listener.name.<listener>.sasl.enabled.mechanisms sets one listener's. Cairn serves "
+                            + "PLAIN (users from the listener's listener.name.<listener>.plain.sasl.jaas.config), "
+                            + "SCRAM-SHA-256 and SCRAM-SHA-512 (credentials in the metadata log). The default, "
+                            + "Kafka's, is GSSAPI, which Cairn does not serve: a SASL listener must set it.")
+            .define(CONNECTIONS_MAX_REAUTH_MS, Type.LONG, 0L, Importance.MEDIUM,
+                    "A SASL session lasts this many milliseconds: the client re-authenticates on its connection "
+                            + "before (KIP-368), else the connection is closed at its next request. 0: sessions do "
+                            + "not end. listener.name.<listener>.[<mechanism>.]connections.max.reauth.ms overrides "
+                            + "it.")
+            .define(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, Type.INT, 100, Range.atLeast(0), Importance.LOW,
+                    "A failed SASL authentication is answered, and its connection closed, this many milliseconds "
+                            + "late (KIP-306), which slows password guessing. 0: at once.")
+            .define(SASL_SERVER_MAX_RECEIVE_SIZE, Type.INT, 524288, Importance.LOW,
+                    "The largest request read from a SASL client before it has authenticated; a larger one "
+                            + "closes the connection.")
+            .define(BOOTSTRAP_SCRAM_CREDENTIALS, Type.PASSWORD, null, Importance.MEDIUM,
+                    "SCRAM credentials a new cluster starts with, as Kafka's kafka-storage format --add-scram: "
+                            + "SCRAM-SHA-256=[name=admin,password=admin-secret], optionally with iterations=N "
+                            + "(default 4096), entries comma separated (cairn start --add-scram sets one per flag). "
+                            + "The controller that creates the cluster writes them to the metadata log with the "
+                            + "cluster id; later they are changed with AlterUserScramCredentials (kafka-configs "
+                            + "--entity-type users). Give every node the same value.")
             .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
                     "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")

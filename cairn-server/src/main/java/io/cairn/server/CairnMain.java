@@ -96,6 +96,12 @@ public final class CairnMain implements Runnable {
         @Option(names = "--node-id", paramLabel = "N", description = "Node id (default 1).")
         Integer nodeId;
 
+        @Option(names = "--add-scram", paramLabel = "MECHANISM=[name=USER,password=PASSWORD]",
+                description = "A SCRAM credential a new cluster starts with, as kafka-storage format --add-scram, e.g. "
+                        + "'SCRAM-SHA-256=[name=admin,password=admin-secret]'. Repeatable; sets "
+                        + CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS + ".")
+        java.util.List<String> addScram = new java.util.ArrayList<>();
+
         @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE",
                 description = "Set any configuration property, e.g. -o num.partitions=3. Repeatable.")
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -163,6 +169,9 @@ public final class CairnMain implements Runnable {
             }
             properties.putAll(fromEnvironment(System.getenv()));
             properties.putAll(overrides);
+            if (!addScram.isEmpty()) {
+                properties.put(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS, String.join(",", addScram));
+            }
             if (nodeId != null) {
                 properties.put(CairnConfig.NODE_ID, nodeId);
             }

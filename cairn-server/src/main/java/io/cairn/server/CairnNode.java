@@ -37,6 +37,7 @@ import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
+import io.cairn.broker.network.SaslListener;
 import io.cairn.broker.network.ServedListener;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
@@ -124,6 +125,8 @@ public final class CairnNode implements AutoCloseable {
     private final Map<String, ServerSocketChannel> listenSockets = new LinkedHashMap<>();
     /** The engine sources of the SSL listeners, by name. */
     private final Map<String, SslFactory> tlsFactories = new LinkedHashMap<>();
+    /** How the clients of the SASL listeners authenticate, by listener name. */
+    private final Map<String, SaslListener> saslListeners = new LinkedHashMap<>();
     private KafkaServer server;
     private ReplicaManager replicas;
     private InvariantAuditor auditor;
@@ -159,8 +162,13 @@ public final class CairnNode implements AutoCloseable {
         }
         // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
-            if (endpoint.protocol() == SecurityProtocol.SSL) {
+            if (endpoint.protocol() == SecurityProtocol.SSL || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
                 tlsFactories.put(endpoint.name(), ListenerTls.factory(config.originals(), endpoint.name()));
+            }
+            if (endpoint.protocol() == SecurityProtocol.SASL_PLAINTEXT
+                    || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
+                saslListeners.put(endpoint.name(), ListenerSasl.of(config.originals(), endpoint.name(),
+                        this::scramCredential));
             }
         }
         // Listening from now on, served once the handlers are built: a client that connects while the node
@@ -181,8 +189,13 @@ public final class CairnNode implements AutoCloseable {
         // The controller reads its lease from the broker settings; give it Cairn's default, not Kafka's 9 s.
         brokerConfigs.put(CairnConfig.BROKER_SESSION_TIMEOUT_MS,
                 Integer.toString(config.getInt(CairnConfig.BROKER_SESSION_TIMEOUT_MS)));
+        org.apache.kafka.common.config.types.Password bootstrapScram =
+                config.getPassword(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
+        // Its passwords are read here once; DescribeConfigs, which shows the node's cairn.* properties, never sees it.
+        brokerConfigs.remove(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
         ControllerSettings settings = new ControllerSettings(nodeId, config.getInt(CairnConfig.NUM_PARTITIONS),
-                config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs);
+                config.getShort(CairnConfig.DEFAULT_REPLICATION_FACTOR), 1000, brokerConfigs,
+                BootstrapScram.parse(bootstrapScram == null ? null : bootstrapScram.value()));
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
@@ -362,11 +375,21 @@ public final class CairnNode implements AutoCloseable {
         listenSockets.forEach((name, socket) -> {
             SslFactory tls = tlsFactories.get(name);
             served.add(new ServedListener(name, socket, Optional.ofNullable(tls)
-                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort()))));
+                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort())),
+                    Optional.ofNullable(saslListeners.get(name))));
         });
         Map<String, InetSocketAddress> bound = server.start(served);
         listenSockets.clear(); // the server owns them now
         return bound;
+    }
+
+    /** A user's SCRAM credential for a mechanism, from the committed metadata image (none before it is loaded). */
+    private Optional<org.apache.kafka.common.security.scram.ScramCredential> scramCredential(String user,
+            org.apache.kafka.common.security.scram.internals.ScramMechanism mechanism) {
+        Controller current = controller;
+        return current == null ? Optional.empty() : current.current().scramCredential(user, mechanism.mechanismName())
+                .map(c -> new org.apache.kafka.common.security.scram.ScramCredential(c.salt(), c.storedKey(),
+                        c.serverKey(), c.iterations()));
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */

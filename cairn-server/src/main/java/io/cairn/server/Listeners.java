@@ -17,7 +17,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 /**
  * A node's Kafka listeners, as Kafka reads them: {@code listeners} and {@code advertised.listeners} name one or
  * more {@code NAME://host:port} endpoints, {@code listener.security.protocol.map} gives each name its protocol
- * (PLAINTEXT and SSL are served; SASL ones are refused), and {@code inter.broker.listener.name} picks the one whose
+ * (PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL are served), and {@code inter.broker.listener.name} picks the one whose
  * advertised endpoint the broker registers (docs/adr/0017). Names compare in upper case, as Kafka's.
  *
  * <p>Immutable.
@@ -82,10 +82,6 @@ public final class Listeners {
             if (endpoint.port() != 0 && !ports.add(endpoint.port())) {
                 throw new ConfigException(CairnConfig.LISTENERS, listenersValue,
                         "each listener must have a different port; " + endpoint.port() + " is repeated");
-            }
-            if (endpoint.protocol() != SecurityProtocol.PLAINTEXT && endpoint.protocol() != SecurityProtocol.SSL) {
-                throw new ConfigException(CairnConfig.LISTENERS, listenersValue, "listener " + endpoint.name()
-                        + " uses " + endpoint.protocol() + ", which Cairn does not serve yet (PLAINTEXT and SSL only)");
             }
         }
         Map<String, Endpoint> advertised = new LinkedHashMap<>();

@@ -31,7 +31,7 @@ class CairnMainTest {
     void helpListsEveryFlag() {
         assertThat(run("start", "--help")).isZero();
         assertThat(out.toString()).contains("--port", "--data-dir", "--config", "--node-id", "--host",
-                "--advertised-host", "--override");
+                "--advertised-host", "--override", "--add-scram");
     }
 
     @Test
@@ -70,5 +70,20 @@ class CairnMainTest {
         assertThat(parsed.listener()).isEqualTo(new CairnConfig.Listener("127.0.0.1", 0));
         assertThat(parsed.getInt(CairnConfig.NUM_PARTITIONS)).isEqualTo(4);
         assertThat(parsed.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    }
+
+    @Test
+    void addScramFlagsSetTheBootstrapCredentials() throws Exception {
+        // given
+        CairnMain.Start start = new CairnMain.Start();
+        new CommandLine(start).parseArgs("--add-scram", "SCRAM-SHA-256=[name=admin,password=admin-secret]",
+                "--add-scram", "SCRAM-SHA-512=[name=admin,password=admin-secret]");
+
+        // when
+        CairnConfig parsed = new CairnConfig(start.properties());
+
+        // then
+        assertThat(BootstrapScram.parse(parsed.getPassword(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS).value()))
+                .extracting(r -> r.mechanism()).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
     }
 }

@@ -28,6 +28,19 @@ class ListenersTest {
     }
 
     @Test
+    void saslListenersAreServedBesideAPlaintextInterBrokerOne() {
+        // when
+        Listeners listeners = parse("PLAINTEXT://h:1,SASL_PLAINTEXT://h:2,SASL_SSL://h:3", null, null, null);
+
+        // then
+        assertThat(listeners.bound("SASL_PLAINTEXT").protocol()).isEqualTo(SecurityProtocol.SASL_PLAINTEXT);
+        assertThat(listeners.bound("SASL_SSL").protocol()).isEqualTo(SecurityProtocol.SASL_SSL);
+        assertThat(listeners.interBroker().name()).isEqualTo("PLAINTEXT");
+        assertThatThrownBy(() -> parse("SASL_PLAINTEXT://h:2", null, null, null))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("inter.broker.listener.name");
+    }
+
+    @Test
     void customNamesTakeTheirProtocolFromTheMap() {
         // when
         Listeners listeners = parse("internal://h:1,EXTERNAL://h:2", "EXTERNAL://public.example:443",
@@ -61,8 +74,6 @@ class ListenersTest {
                 .hasMessageContaining("listeners").hasMessageContaining("different name");
         assertThatThrownBy(() -> parse("PLAINTEXT://h:1,SSL://h:1", null, null, null))
                 .hasMessageContaining("different port");
-        assertThatThrownBy(() -> parse("PLAINTEXT://h:1,SASL_SSL://h:2", null, null, null))
-                .hasMessageContaining("SASL_SSL");
         assertThatThrownBy(() -> parse("PLAINTEXT://h:1", "SSL://h:2", null, null))
                 .hasMessageContaining("advertised.listeners");
         assertThatThrownBy(() -> parse("localhost:9092", null, null, null))

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
@@ -70,8 +71,12 @@ class TlsListenerIT {
                 "-keystore", store("node-trust.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
 
         node = TestNode.start(dir.resolve("data"), nodeTls(Map.of(
-                CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0",
-                CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL",
+                CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,"
+                        + "SASL_SSL://127.0.0.1:0",
+                CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL",
+                // SCRAM over TLS, with a credential the cluster starts with
+                "listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS, "SCRAM-SHA-512=[name=admin,password=admin-secret]",
                 // per listener, as Kafka: MTLS asks for a client certificate, SSL does not
                 "listener.name.mtls.ssl.client.auth", "required",
                 "listener.name.mtls.ssl.truststore.location", store("node-trust.p12"),
@@ -111,6 +116,36 @@ class TlsListenerIT {
         List<String> overPlaintext = consumeAll(node.consumer(Map.of()), topic, count);
         assertThat(overPlaintext).hasSize(count);
         assertThat(overPlaintext.get(count - 1)).isEqualTo((count - 1) + payload);
+    }
+
+    @Test
+    void scramOverTlsProducesAndConsumes() throws Exception {
+        // given
+        Map<String, Object> scram = clientTls(node.node().port("SASL_SSL"), false);
+        scram.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        scram.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "admin-secret"));
+        String topic = "sasl-ssl-records";
+        try (Admin admin = Admin.create(scram)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+
+        // when
+        try (KafkaProducer<String, String> producer = node.producer(scram)) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+
+        // then
+        assertThat(consumeAll(node.consumer(scram), topic, 100)).hasSize(100).startsWith("v0").endsWith("v99");
+        Map<String, Object> wrong = new HashMap<>(scram);
+        wrong.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "wrong"));
+        try (Admin admin = Admin.create(wrong)) {
+            assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+        }
     }
 
     @Test

@@ -20,6 +20,8 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
@@ -151,6 +153,29 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
         return gated("IncrementalAlterConfigs", defaultTimeoutMs, w -> w.incrementalAlterConfigs(request),
                 () -> new IncrementalAlterConfigsRequest.Builder(request),
                 r -> (IncrementalAlterConfigsResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return gated("AlterUserScramCredentials", defaultTimeoutMs, w -> w.alterUserScramCredentials(request),
+                () -> new DataRequestBuilder(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request),
+                r -> (AlterUserScramCredentialsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> scramVisible(img, request, response)));
+    }
+
+    /** The credentials this request set or deleted successfully are so in the image. */
+    private static boolean scramVisible(MetadataImage img, AlterUserScramCredentialsRequestData request,
+                                        AlterUserScramCredentialsResponseData response) {
+        java.util.Set<String> changed = new java.util.HashSet<>();
+        response.results().stream().filter(r -> r.errorCode() == Errors.NONE.code())
+                .forEach(r -> changed.add(r.user()));
+        return request.upsertions().stream().filter(u -> changed.contains(u.name())).allMatch(u ->
+                        img.scramCredential(u.name(), org.apache.kafka.clients.admin.ScramMechanism
+                                .fromType(u.mechanism()).mechanismName()).isPresent())
+                && request.deletions().stream().filter(d -> changed.contains(d.name())).allMatch(d ->
+                        img.scramCredential(d.name(), org.apache.kafka.clients.admin.ScramMechanism
+                                .fromType(d.mechanism()).mechanismName()).isEmpty());
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.cairn.protocol.SendChunks;
 import io.cairn.protocol.SendFileRegion;
 import io.cairn.protocol.SerialExecutor;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -22,6 +23,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,10 +54,21 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     /** TLS connections copy responses through SendChunks: an SslHandler cannot encrypt a FileRegion. */
     private final boolean tls;
+    /** On a SASL listener, decides about each frame before it is served; else null. */
+    private final SaslAuthenticator sasl;
+    /** An answer that ends the connection is queued: later frames are dropped unread. */
+    private boolean closing;
     private String connectionId = "?";
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
                            RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls) {
+        this(dispatcher, time, logPrefix, socketRequestMaxBytes, pool, gate, listenerName, tls, null);
+    }
+
+    KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
+                           RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls,
+                           SaslAuthenticator sasl) {
+        this.sasl = sasl;
         this.listenerName = listenerName;
         this.tls = tls;
         this.dispatcher = dispatcher;
@@ -70,6 +83,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final class Slot {
         Optional<Send> response;
         boolean done;
+        /** The connection closes once this response is sent (a failed authentication). */
+        boolean closeAfter;
     }
 
     @Override
@@ -81,6 +96,14 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        if (closing) {
+            pool.release(RequestFrameDecoder.frameSize(frame));
+            frame.release();
+            return;
+        }
+        if (sasl != null && authenticates(ctx, frame)) {
+            return;
+        }
         RequestBytes bytes = new RequestBytes(RequestFrameDecoder.frameSize(frame));
         ByteBuffer buffer;
         // Produce requests are parsed in place: their records are slices of the pooled frame, which is
@@ -126,7 +149,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
-                bytes::release, listenerName);
+                bytes::release, listenerName, sasl == null ? KafkaPrincipal.ANONYMOUS : sasl.principal());
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             bytes.release();
             if (error != null) {
@@ -148,6 +171,30 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    /**
+     * Lets the SASL authenticator decide about a frame: true when it took it (answered it, or closed the connection)
+     * and gave its bytes back, false when the frame is to be served as on any listener.
+     */
+    private boolean authenticates(ChannelHandlerContext ctx, ByteBuf frame) {
+        SaslAuthenticator.Verdict verdict = sasl.onFrame(frame);
+        if (verdict instanceof SaslAuthenticator.Verdict.Serve) {
+            return false;
+        }
+        pool.release(RequestFrameDecoder.frameSize(frame));
+        frame.release();
+        if (verdict instanceof SaslAuthenticator.Verdict.Answer answer) {
+            Slot slot = new Slot();
+            slot.closeAfter = answer.thenClose();
+            closing = answer.thenClose();
+            inFlight.add(slot);
+            complete(ctx, slot, Optional.ofNullable(answer.response()));
+        } else {
+            closing = true;
+            ctx.close();
+        }
+        return true;
     }
 
     /**
@@ -183,7 +230,28 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         slot.done = true;
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().done) {
-            Optional<Send> send = inFlight.poll().response;
+            Slot next = inFlight.poll();
+            Optional<Send> send = next.response;
+            if (next.closeAfter) {
+                if (wrote) {
+                    ctx.flush();
+                }
+                long delayMs = sasl == null ? 0 : sasl.failureDelayMs();
+                Runnable answerAndClose = () -> {
+                    if (send.isPresent() && ctx.channel().isActive()) {
+                        ctx.writeAndFlush(tls ? new SendChunks(send.get()) : new SendFileRegion(send.get()))
+                                .addListener(ChannelFutureListener.CLOSE);
+                    } else {
+                        ctx.close();
+                    }
+                };
+                if (delayMs > 0) {
+                    ctx.executor().schedule(answerAndClose, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } else {
+                    answerAndClose.run();
+                }
+                return;
+            }
             if (send.isPresent() && ctx.channel().isActive()) {
                 ctx.write(tls ? new SendChunks(send.get()) : new SendFileRegion(send.get()), ctx.voidPromise());
                 wrote = true;
@@ -201,6 +269,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (sasl != null) {
+            sasl.dispose();
+        }
         try {
             dispatcher.executor().execute(lifetime::close);
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -247,6 +318,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             // a TLS listener: the client's doing, as Kafka's failed authentication logs at INFO.
             log.info("{}Closing connection from {} on listener {}: TLS failed: {}", logPrefix,
                     ctx.channel().remoteAddress(), listenerName, tlsFailure.getMessage());
+        } else if (cause instanceof RequestFrameDecoder.SaslFrameTooLargeException) {
+            log.info("{}Failed authentication with {} on listener {} ({})", logPrefix, ctx.channel().remoteAddress(),
+                    listenerName, cause.getMessage());
         } else if (cause instanceof TooLongFrameException) {
             log.info("{}Closing connection from {}: request larger than socket.request.max.bytes ({})",
                     logPrefix, ctx.channel().remoteAddress(), socketRequestMaxBytes);

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * SSL, ...), which share its event loops, connection caps and request memory. NIO transport, so that fetch
  * responses go out with sendfile through {@link io.cairn.protocol.SendFileRegion} on plaintext connections; a TLS
  * connection (Netty's {@link SslHandler} over an engine of {@link ServedListener.Tls}) copies them through
- * {@link io.cairn.protocol.SendChunks} instead, as the bytes must be encrypted.
+ * {@link io.cairn.protocol.SendChunks} instead, as the bytes must be encrypted. A SASL listener authenticates each
+ * connection ({@link SaslAuthenticator}) before it serves its requests.
  *
  * <p>The listening socket is bound first, on its own ({@link #bind}), as early in a node's start as its
  * configuration is known, and served later ({@link #start}) once the handlers are built: meanwhile the kernel
@@ -111,7 +112,9 @@ public final class KafkaServer implements AutoCloseable {
             InetSocketAddress address = (InetSocketAddress) channel.localAddress();
             bound.put(listener.name(), address);
             log.info("{}Kafka listener {} serving {}:{}{}", logPrefix, listener.name(), address.getHostString(),
-                    address.getPort(), listener.tls().isPresent() ? " (TLS)" : "");
+                    address.getPort(), (listener.tls().isPresent() ? " (TLS)" : "")
+                            + listener.sasl().map(sasl -> " (SASL " + String.join(",", sasl.mechanisms()) + ")")
+                            .orElse(""));
         }
         limiter.listeners(List.copyOf(serverChannels));
         return bound;
@@ -131,6 +134,8 @@ public final class KafkaServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         ReadGate gate = new ReadGate();
+                        SaslAuthenticator sasl = listener.sasl().map(settings -> new SaslAuthenticator(settings, time,
+                                logPrefix, listener.name(), channel.remoteAddress())).orElse(null);
                         channel.pipeline()
                                 // first, so that it sees (and may hold) every handler's read calls
                                 .addLast("gate", gate)
@@ -146,10 +151,10 @@ public final class KafkaServer implements AutoCloseable {
                                 .addLast("idle", new IdleStateHandler(0, 0, config.connectionsMaxIdleMs(),
                                         TimeUnit.MILLISECONDS))
                                 .addLast("frame", new RequestFrameDecoder(config.socketRequestMaxBytes(), memoryPool,
-                                        gate))
+                                        gate, sasl))
                                 .addLast("kafka", new KafkaConnectionHandler(dispatcher, time, logPrefix,
                                         config.socketRequestMaxBytes(), memoryPool, gate, listener.name(),
-                                        listener.tls().isPresent()));
+                                        listener.tls().isPresent(), sasl));
                     }
                 });
         // Registering an already bound channel makes it active at once: Netty starts accepting.

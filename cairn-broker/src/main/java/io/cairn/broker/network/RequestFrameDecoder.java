@@ -3,6 +3,7 @@ package io.cairn.broker.network;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 
 /**
@@ -13,7 +14,9 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
  * {@link KafkaConnectionHandler} gives back {@link #frameSize} bytes when the request no longer needs them.
  *
  * <p>A frame larger than {@code socket.request.max.bytes} fails, before any reservation, with Netty's
- * TooLongFrameException, which closes the connection.
+ * TooLongFrameException, which closes the connection. Until a SASL connection is authenticated, a frame larger than
+ * {@code sasl.server.max.receive.size} fails likewise ({@link SaslFrameTooLargeException}), as Kafka's authenticator
+ * bounds what an unauthenticated client makes it read.
  *
  * <p>Confined to the channel's event loop.
  */
@@ -24,16 +27,33 @@ final class RequestFrameDecoder extends LengthFieldBasedFrameDecoder {
     private final int maxFrameBytes;
     private final RequestMemoryPool pool;
     private final ReadGate gate;
+    /** The connection's authenticator on a SASL listener, else null. */
+    private final SaslAuthenticator sasl;
     /** The bytes reserved for the frame being read, or -1 when none is. */
     private int reserved = -1;
+    /** A frame was refused: the connection is closing, and what else arrives is dropped unread. */
+    private boolean refused;
 
     RequestFrameDecoder(int socketRequestMaxBytes, RequestMemoryPool pool, ReadGate gate) {
+        this(socketRequestMaxBytes, pool, gate, null);
+    }
+
+    RequestFrameDecoder(int socketRequestMaxBytes, RequestMemoryPool pool, ReadGate gate, SaslAuthenticator sasl) {
         // The prefix counts too; near 2^31 the sum must not wrap negative.
         super((int) Math.min(Integer.MAX_VALUE, socketRequestMaxBytes + (long) SIZE_PREFIX), 0, SIZE_PREFIX, 0,
                 SIZE_PREFIX, true);
         this.maxFrameBytes = socketRequestMaxBytes;
         this.pool = pool;
         this.gate = gate;
+        this.sasl = sasl;
+    }
+
+    /** A frame larger than sasl.server.max.receive.size before authentication; the connection is closed. */
+    static final class SaslFrameTooLargeException extends DecoderException {
+        SaslFrameTooLargeException(int size, int max) {
+            super("Failing SASL authentication due to invalid receive size (size = " + size + " larger than " + max
+                    + ")");
+        }
     }
 
     /** The bytes reserved for a frame this decoder passed on, to give back to the pool. */
@@ -43,8 +63,16 @@ final class RequestFrameDecoder extends LengthFieldBasedFrameDecoder {
 
     @Override
     protected Object decode(ChannelHandlerContext ctx, ByteBuf in) throws Exception {
+        if (refused) {
+            in.skipBytes(in.readableBytes());
+            return null;
+        }
         if (reserved < 0 && in.readableBytes() >= SIZE_PREFIX) {
             int size = in.getInt(in.readerIndex());
+            if (sasl != null && size > sasl.maxReceiveBytes()) {
+                refused = true;
+                throw new SaslFrameTooLargeException(size, sasl.maxReceiveBytes());
+            }
             if (size > 0 && size <= maxFrameBytes) {
                 if (!ctx.channel().isActive()) {
                     return null; // closed: a request read now would never be answered

@@ -8,9 +8,15 @@ import javax.net.ssl.SSLEngine;
 
 /**
  * A listener for {@link KafkaServer} to serve: its name (PLAINTEXT, SSL, a custom name), its socket bound by
- * {@link KafkaServer#bind}, and for a TLS listener where its connections' engines come from.
+ * {@link KafkaServer#bind}, for a TLS listener (SSL, SASL_SSL) where its connections' engines come from, and for a
+ * SASL listener (SASL_PLAINTEXT, SASL_SSL) how its clients authenticate.
  */
-public record ServedListener(String name, ServerSocketChannel socket, Optional<Tls> tls) {
+public record ServedListener(String name, ServerSocketChannel socket, Optional<Tls> tls, Optional<SaslListener> sasl) {
+
+    /** A listener without SASL. */
+    public ServedListener(String name, ServerSocketChannel socket, Optional<Tls> tls) {
+        this(name, socket, tls, Optional.empty());
+    }
 
     /** Makes the server side TLS engine of each new connection. Thread-safe. */
     @FunctionalInterface

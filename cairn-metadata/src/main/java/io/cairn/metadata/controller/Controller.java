@@ -32,6 +32,8 @@ import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.message.AlterPartitionResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
@@ -286,6 +288,12 @@ public final class Controller implements MetadataWriter {
     @Override
     public CompletableFuture<AlterConfigsResponseData> alterConfigs(AlterConfigsRequestData request) {
         return write("alterConfigs", image -> ConfigControl.alterConfigs(image, settings, request));
+    }
+
+    @Override
+    public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
+            AlterUserScramCredentialsRequestData request) {
+        return write("alterUserScramCredentials", image -> ScramControl.alterUserScramCredentials(image, request));
     }
 
     @Override
@@ -734,7 +742,10 @@ public final class Controller implements MetadataWriter {
         if (active.working.clusterId() == null) {
             String clusterId = newClusterId();
             LOG.info("{}bootstrapping new cluster {}", logPrefix, clusterId);
-            active.writeInternal("bootstrap", List.of(new ClusterIdRecord(clusterId, METADATA_FORMAT_LEVEL)));
+            List<MetadataRecord> bootstrap = new java.util.ArrayList<>();
+            bootstrap.add(new ClusterIdRecord(clusterId, METADATA_FORMAT_LEVEL));
+            bootstrap.addAll(settings.bootstrapCredentials());
+            active.writeInternal("bootstrap", bootstrap);
         }
         active.start();
         parked.forEach(active::registerInProcess);

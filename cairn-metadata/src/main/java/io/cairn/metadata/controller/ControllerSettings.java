@@ -1,7 +1,10 @@
 package io.cairn.metadata.controller;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+
+import io.cairn.metadata.record.UserScramCredentialRecord;
 
 /**
  * The controller's static settings. Immutable.
@@ -14,11 +17,23 @@ import java.util.Map;
  *                                 derive from them ({@link io.cairn.metadata.config.TopicConfigs}), and so
  *                                 do the controller's timers ({@link #sessionTimeoutMs()},
  *                                 {@link #leaderImbalanceCheckIntervalMs()}, {@link #autoLeaderRebalanceEnable()})
+ * @param bootstrapCredentials     SCRAM credentials a new cluster starts with (Kafka's {@code kafka-storage format
+ *                                 --add-scram}): written with the cluster id, by the controller that bootstraps an
+ *                                 empty log, and never again
  */
 public record ControllerSettings(int nodeId, int numPartitions, short defaultReplicationFactor,
-                                 int producerIdBlockSize, Map<String, String> brokerConfigs) {
+                                 int producerIdBlockSize, Map<String, String> brokerConfigs,
+                                 List<UserScramCredentialRecord> bootstrapCredentials) {
+
+    /** Settings of a cluster that starts without credentials. */
+    public ControllerSettings(int nodeId, int numPartitions, short defaultReplicationFactor, int producerIdBlockSize,
+                              Map<String, String> brokerConfigs) {
+        this(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, brokerConfigs, List.of());
+    }
+
     public ControllerSettings {
         brokerConfigs = Map.copyOf(brokerConfigs);
+        bootstrapCredentials = List.copyOf(bootstrapCredentials);
         if (numPartitions < 1 || defaultReplicationFactor < 1 || producerIdBlockSize < 1) {
             throw new IllegalArgumentException("numPartitions, defaultReplicationFactor and producerIdBlockSize "
                     + "must be positive");
@@ -62,7 +77,8 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
     public ControllerSettings withBrokerConfig(String key, String value) {
         Map<String, String> configs = new HashMap<>(brokerConfigs);
         configs.put(key, value);
-        return new ControllerSettings(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, configs);
+        return new ControllerSettings(nodeId, numPartitions, defaultReplicationFactor, producerIdBlockSize, configs,
+                bootstrapCredentials);
     }
 
     private long longSetting(String key, long defaultValue) {

@@ -13,5 +13,5 @@ package io.cairn.metadata.record;
  */
 public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
-        FeatureLevelRecord, PartitionReassignmentRecord {
+        FeatureLevelRecord, PartitionReassignmentRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord {
 }

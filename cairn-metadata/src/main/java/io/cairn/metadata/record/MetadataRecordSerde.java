@@ -3,6 +3,7 @@ package io.cairn.metadata.record;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import org.apache.kafka.common.Uuid;
  * <p>Format version 1: {@code {"v":1,"term":T,"leader":L,"records":[{"type":"Topic",...},...]}}. Each record is
  * an object with its {@code type} first and then its fields in declaration order; a null field is written as
  * {@code null}, except a partition's empty {@code addingReplicas}/{@code removingReplicas}, which are left out.
- * Topic ids are Kafka's base64 form. A reader ignores fields it does not know, takes a missing field as null
+ * Topic ids are Kafka's base64 form; byte arrays (SCRAM salts and keys) are base64 strings. A reader ignores fields it does not know, takes a missing field as null
  * (zero, false), and refuses a version newer than it knows, loudly, rather than guessing.
  *
  * <p>Written and read with Jackson's streaming API, field by field: Jackson's object mapper (databind) gave the
@@ -36,6 +37,7 @@ public final class MetadataRecordSerde {
     public static final int FORMAT_VERSION = 1;
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
+    private static final Base64.Encoder BASE64_ENCODER = Base64.getEncoder();
 
     private MetadataRecordSerde() {
     }
@@ -197,6 +199,18 @@ public final class MetadataRecordSerde {
             g.writeNumberField("leader", r.leader());
             writeInts(g, "addingReplicas", r.addingReplicas());
             writeInts(g, "removingReplicas", r.removingReplicas());
+        } else if (record instanceof UserScramCredentialRecord r) {
+            g.writeStringField("type", "UserScramCredential");
+            g.writeStringField("name", r.name());
+            g.writeStringField("mechanism", r.mechanism());
+            g.writeStringField("salt", BASE64_ENCODER.encodeToString(r.salt()));
+            g.writeStringField("storedKey", BASE64_ENCODER.encodeToString(r.storedKey()));
+            g.writeStringField("serverKey", BASE64_ENCODER.encodeToString(r.serverKey()));
+            g.writeNumberField("iterations", r.iterations());
+        } else if (record instanceof RemoveUserScramCredentialRecord r) {
+            g.writeStringField("type", "RemoveUserScramCredential");
+            g.writeStringField("name", r.name());
+            g.writeStringField("mechanism", r.mechanism());
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
@@ -259,6 +273,10 @@ public final class MetadataRecordSerde {
             case "PartitionReassignment" -> new PartitionReassignmentRecord(uuid(f, "topicId"),
                     (int) num(f, "partition"), (int) num(f, "partitionEpoch"), ints(f, "replicas"), ints(f, "isr"),
                     (int) num(f, "leader"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+            case "UserScramCredential" -> new UserScramCredentialRecord(str(f, "name"), str(f, "mechanism"),
+                    bytes(f, "salt"), bytes(f, "storedKey"), bytes(f, "serverKey"), (int) num(f, "iterations"));
+            case "RemoveUserScramCredential" -> new RemoveUserScramCredentialRecord(str(f, "name"),
+                    str(f, "mechanism"));
             default -> throw new IOException("unknown metadata record type " + name);
         };
     }
@@ -316,6 +334,18 @@ public final class MetadataRecordSerde {
             return value != null && (Boolean) value;
         }
         throw new IOException(name + " is not a boolean: " + value);
+    }
+
+    private static byte[] bytes(Map<String, Object> fields, String name) throws IOException {
+        String value = str(fields, name);
+        if (value == null) {
+            throw new IOException(name + " is missing");
+        }
+        try {
+            return Base64.getDecoder().decode(value);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(name + " is not base64", e);
+        }
     }
 
     private static Uuid uuid(Map<String, Object> fields, String name) throws IOException {

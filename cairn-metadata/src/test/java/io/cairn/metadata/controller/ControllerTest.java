@@ -69,6 +69,27 @@ class ControllerTest {
     }
 
     @Test
+    void bootstrapCredentialsAreWrittenWithTheClusterIdOnceAndKeptByDerivedSettings() throws Exception {
+        // given
+        io.cairn.metadata.record.UserScramCredentialRecord admin = new io.cairn.metadata.record
+                .UserScramCredentialRecord("admin", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2}, new byte[] {3},
+                4096);
+        ControllerSettings settings = new ControllerSettings(1, 1, (short) 1, 1000, java.util.Map.of(),
+                java.util.List.of(admin)).withBrokerConfig("num.partitions", "1");
+        Controller bootstrapping = new Controller(settings, log, eventLoop, new ManualTime(), new Random(1));
+        bootstrapping.start();
+
+        // when
+        log.becomeLeader(3);
+
+        // then
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .until(() -> bootstrapping.current().clusterId() != null);
+        assertThat(log.batches().get(0).records()).hasSize(2).element(1).isEqualTo(admin);
+        assertThat(bootstrapping.current().scramCredential("admin", "SCRAM-SHA-256")).isPresent();
+    }
+
+    @Test
     void writeCompletesAfterItIsAppliedAndConsecutiveCreatesSeeEachOther() throws Exception {
         // given
         controller.start();

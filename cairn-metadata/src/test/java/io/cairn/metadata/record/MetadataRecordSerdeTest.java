@@ -29,7 +29,30 @@ class MetadataRecordSerdeTest {
             new PartitionRecord(ID, 1, List.of(3, 1), List.of(1), 1, 2, 4, List.of(3), List.of(1)),
             new PartitionReassignmentRecord(ID, 1, 4, List.of(3, 1), null, PartitionChangeRecord.NO_CHANGE,
                     List.of(3), List.of(1)),
-            new PartitionReassignmentRecord(ID, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()));
+            new PartitionReassignmentRecord(ID, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()),
+            new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1, 2}, new byte[] {3},
+                    new byte[] {4, 5, 6}, 8192),
+            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"));
+
+    @Test
+    void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
+        // given
+        UserScramCredentialRecord record = new UserScramCredentialRecord("alice", "SCRAM-SHA-256",
+                new byte[] {1, 2, 3}, new byte[] {-1}, new byte[] {0}, 4096);
+        String encoded = "{\"type\":\"UserScramCredential\",\"name\":\"alice\",\"mechanism\":\"SCRAM-SHA-256\","
+                + "\"salt\":\"AQID\",\"storedKey\":\"/w==\",\"serverKey\":\"AA==\",\"iterations\":4096}";
+
+        // when / then
+        assertThat(new String(MetadataRecordSerde.serializeRecord(record), StandardCharsets.UTF_8))
+                .isEqualTo(encoded);
+        assertThat(MetadataRecordSerde.deserializeRecord(encoded.getBytes(StandardCharsets.UTF_8))).isEqualTo(record);
+        assertThat(new String(MetadataRecordSerde.serializeRecord(new RemoveUserScramCredentialRecord("alice",
+                "SCRAM-SHA-512")), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"type\":\"RemoveUserScramCredential\",\"name\":\"alice\",\"mechanism\":\"SCRAM-SHA-512\"}");
+        assertThat(record.toString()).doesNotContain("AQID").doesNotContain("[B");
+        assertThatThrownBy(() -> MetadataRecordSerde.deserializeRecord(encoded.replace("AQID", "not base64!")
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+    }
 
     @Test
     void everyRecordTypeRoundTrips() {

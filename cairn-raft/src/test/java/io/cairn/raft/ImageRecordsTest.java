@@ -1,0 +1,49 @@
+package io.cairn.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.UserScramCredentialRecord;
+import org.junit.jupiter.api.Test;
+
+class ImageRecordsTest {
+
+    private static final MetadataImage WITH_CREDENTIALS = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1, List.of(
+            new ClusterIdRecord("c", (short) 2),
+            new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2}, new byte[] {3},
+                    4096),
+            new UserScramCredentialRecord("alice", "SCRAM-SHA-512", new byte[] {4}, new byte[] {5}, new byte[] {6},
+                    8192),
+            new UserScramCredentialRecord("bob", "SCRAM-SHA-256", new byte[] {7}, new byte[] {8}, new byte[] {9},
+                    4096))));
+
+    @Test
+    void aSnapshotKeepsTheScramCredentials() {
+        // when
+        MetadataImage rebuilt = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1,
+                ImageRecords.toRecords(WITH_CREDENTIALS)));
+
+        // then
+        assertThat(rebuilt).isEqualTo(WITH_CREDENTIALS);
+    }
+
+    @Test
+    void installingASnapshotDropsCredentialsItDoesNotHold() {
+        // given: the leader's later state, where bob's credential is gone
+        MetadataImage target = MetadataImage.EMPTY.apply(new MetadataBatch(9, 1, 1, List.of(
+                new ClusterIdRecord("c", (short) 2),
+                new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2},
+                        new byte[] {3}, 4096))));
+
+        // when
+        MetadataImage reset = WITH_CREDENTIALS.apply(new MetadataBatch(9, 1, 1,
+                ImageRecords.resetRecords(WITH_CREDENTIALS, target)));
+
+        // then
+        assertThat(reset.scramCredentials()).isEqualTo(target.scramCredentials());
+    }
+}
