@@ -298,7 +298,11 @@ public final class RatisMetadataLog implements MetadataLog {
         }
     }
 
-    /** The last index this node's Raft member knows committed, or -1 before it knows one. */
+    /**
+     * The last index this node's Raft member knows committed, or -1 before it knows one: before the server runs,
+     * and while it starts (Ratis initializes the log only after the state machine has loaded its snapshot, and
+     * refuses it with IllegalStateException until then).
+     */
     public long committedIndex() {
         RaftServer s = server;
         if (s == null) {
@@ -306,7 +310,7 @@ public final class RatisMetadataLog implements MetadataLog {
         }
         try {
             return s.getDivision(GROUP_ID).getRaftLog().getLastCommittedIndex();
-        } catch (IOException e) {
+        } catch (IOException | IllegalStateException e) {
             return -1;
         }
     }

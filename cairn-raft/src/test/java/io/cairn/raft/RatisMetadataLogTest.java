@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +20,8 @@ import java.util.stream.Stream;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.controller.Controller;
 import io.cairn.metadata.controller.ControllerSettings;
+import io.cairn.metadata.log.MetadataLog;
+import io.cairn.metadata.record.MetadataBatch;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.utils.Time;
@@ -82,6 +86,58 @@ class RatisMetadataLogTest {
         assertThat(after.brokers()).isEqualTo(before.brokers());
         assertThat(after.topicsByName()).isEqualTo(before.topicsByName());
         assertThat(after.nextProducerId()).isEqualTo(before.nextProducerId());
+    }
+
+    /**
+     * While a restarting member loads its snapshot its Raft log is not initialized yet; the node's periodic audit
+     * asks for the committed index then, and got Ratis' IllegalStateException ("log is uninitialized"), logged
+     * as an ERROR at every start of a cluster on a loaded machine. Before the log is known it is -1.
+     */
+    @Test
+    void theCommittedIndexIsMinusOneWhileTheSnapshotLoads() throws Exception {
+        // given: a one-voter group that has taken a snapshot
+        int port = freePort();
+        start(port);
+        controller.registerBroker(1, "localhost", 9092, null).get(20, TimeUnit.SECONDS);
+        for (int i = 0; i < 25; i++) {
+            controller.createTopics(new CreateTopicsRequestData().setTopics(
+                    new CreateTopicsRequestData.CreatableTopicCollection(List.of(new CreatableTopic()
+                            .setName("t" + i).setNumPartitions(1).setReplicationFactor((short) 1)).iterator())))
+                    .get(10, TimeUnit.SECONDS);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> snapshotFiles().findAny().isPresent());
+        log.close();
+        eventLoop.shutdownNow();
+
+        // when: it restarts and the committed index is asked for while the snapshot is delivered
+        log = new RatisMetadataLog(new RaftSettings(1, List.of(new Voter(1, "127.0.0.1", port)), dir,
+                Duration.ofMillis(500), 10));
+        CompletableFuture<Long> askedDuringLoad = new CompletableFuture<>();
+        RatisMetadataLog restarted = log;
+        log.register(new MetadataLog.Listener() {
+            @Override
+            public void handleCommit(MetadataBatch batch) {
+                if (!askedDuringLoad.isDone()) {
+                    try {
+                        askedDuringLoad.complete(restarted.committedIndex());
+                    } catch (RuntimeException e) {
+                        askedDuringLoad.completeExceptionally(e);
+                    }
+                }
+            }
+
+            @Override
+            public void onBecomeLeader(int term, OptionalInt previousLeader) {
+            }
+
+            @Override
+            public void onResign(int term) {
+            }
+        });
+        log.start();
+
+        // then: it is answered -1, not an exception
+        assertThat(askedDuringLoad.get(20, TimeUnit.SECONDS)).isEqualTo(-1L);
     }
 
     @Test

@@ -73,6 +73,43 @@ class TransactionVerificationIT {
         }
     }
 
+    /**
+     * A producer fenced by a newer instance of its transactional id (InitProducerId bumped the epoch and aborted
+     * its transaction) is answered INVALID_PRODUCER_EPOCH for a produce, as Kafka's partition leader translates
+     * the coordinator's PRODUCER_FENCED: librdkafka raises its fatal "fenced" error only for that code and
+     * treats PRODUCER_FENCED on a produce as an abortable one (librdkafka test 0103_transactions).
+     */
+    @Test
+    void aProduceOfAFencedProducerIsAnsweredInvalidProducerEpoch() throws Exception {
+        try (TestNode node = TestNode.start(dataDir); RawClient client = new RawClient(node.node().port())) {
+            // given a transactional producer with an open transaction on a partition
+            try (Admin admin = node.admin()) {
+                admin.createTopics(List.of(new NewTopic(TP.topic(), 1, (short) 1))).all().get();
+            }
+            InitProducerIdResponseData init = RawTransactions.init(client, TXN_ID, (short) 4);
+            long pid = init.producerId();
+            short epoch = init.producerEpoch();
+            Partition partition = node.node().replicas().partition(TP).orElseThrow();
+            AddPartitionsToTxnResponseData added = (AddPartitionsToTxnResponseData) client.call(
+                    ApiKeys.ADD_PARTITIONS_TO_TXN, new AddPartitionsToTxnRequestData()
+                            .setV3AndBelowTransactionalId(TXN_ID).setV3AndBelowProducerId(pid)
+                            .setV3AndBelowProducerEpoch(epoch).setV3AndBelowTopics(topics()), (short) 3);
+            assertThat(added.resultsByTopicV3AndBelow().iterator().next().resultsByPartition().iterator().next()
+                    .partitionErrorCode()).isZero();
+            assertThat(produce(client, pid, epoch, 0, "before-fence")).isEqualTo(Errors.NONE);
+
+            // when a new instance of the transactional id initializes, fencing it and aborting its transaction
+            InitProducerIdResponseData newer = RawTransactions.init(client, TXN_ID, (short) 4);
+            assertThat(newer.producerEpoch()).isGreaterThan(epoch);
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> partition.lastStableOffset() == partition.log().logEndOffset());
+
+            // then its next produce is answered INVALID_PRODUCER_EPOCH and opens nothing
+            assertThat(produce(client, pid, epoch, 1, "after-fence")).isEqualTo(Errors.INVALID_PRODUCER_EPOCH);
+            assertThat(partition.lastStableOffset()).isEqualTo(partition.log().logEndOffset());
+        }
+    }
+
     private static AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics() {
         AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection topics =
                 new AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection();

@@ -28,6 +28,7 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -245,6 +246,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     + "to the transaction. Underlying error: " + error);
             case TRANSACTION_ABORTABLE -> version > 10 ? error.exception("Partition was not added to the transaction")
                     : new InvalidTxnStateException("Partition was not added to the transaction");
+            // Producers expect INVALID_PRODUCER_EPOCH from a partition leader: librdkafka raises its fatal
+            // "fenced" error for that code only, and takes PRODUCER_FENCED on a produce for an abortable error.
+            case PRODUCER_FENCED -> new InvalidProducerEpochException("There is a newer producer with the same "
+                    + "transactionalId which fences the current one.");
             default -> error.exception();
         };
     }
