@@ -303,8 +303,10 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
 
     private void joinUnknownMember(ClassicGroup group, JoinRequest join, short version,
                                    CompletableFuture<JoinGroupResponseData> future, List<CoordinatorRecord> records) {
-        String newMemberId = (join.clientId() == null ? "" : join.clientId()) + "-"
-                + new UUID(random.nextLong(), random.nextLong());
+        // As Kafka: a static member's id starts with its instance id, a dynamic one's with its client id.
+        String prefix = join.instanceId() != null ? join.instanceId()
+                : join.clientId() == null ? "" : join.clientId();
+        String newMemberId = prefix + "-" + new UUID(random.nextLong(), random.nextLong());
         if (join.instanceId() != null) {
             String existingId = group.staticMembers.get(join.instanceId());
             if (existingId != null) {
@@ -668,22 +670,27 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         if (consumerGroups.group(request.groupId()) != null) {
             return consumerGroups.classicHeartbeat(request);
         }
+        // Kafka's order of checks: the group, the static member (a replaced instance is fenced), the member, the
+        // generation, then the group's state.
         ClassicGroup group = groups.get(request.groupId());
-        GroupMember member = group == null ? null : group.members.get(request.memberId());
-        if (group == null || member == null || group.is(GroupState.EMPTY) || group.is(GroupState.DEAD)) {
-            return CoordinatorResult.of(new HeartbeatResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
-        }
-        if (isFenced(group, member.memberId, request.groupInstanceId())) {
-            return CoordinatorResult.of(new HeartbeatResponseData().setErrorCode(Errors.FENCED_INSTANCE_ID.code()));
-        }
-        scheduleHeartbeat(group, member);
         Errors error;
-        if (group.is(GroupState.PREPARING_REBALANCE)) {
-            error = Errors.REBALANCE_IN_PROGRESS;
+        if (group == null) {
+            error = Errors.UNKNOWN_MEMBER_ID;
+        } else if (group.is(GroupState.DEAD)) {
+            error = Errors.COORDINATOR_NOT_AVAILABLE;
+        } else if (request.groupInstanceId() != null && !group.staticMembers.containsKey(request.groupInstanceId())) {
+            error = Errors.UNKNOWN_MEMBER_ID;
+        } else if (isFenced(group, request.memberId(), request.groupInstanceId())) {
+            error = Errors.FENCED_INSTANCE_ID;
+        } else if (!group.members.containsKey(request.memberId())) {
+            error = Errors.UNKNOWN_MEMBER_ID;
         } else if (request.generationId() != group.generation) {
             error = Errors.ILLEGAL_GENERATION;
+        } else if (group.is(GroupState.EMPTY)) {
+            error = Errors.UNKNOWN_MEMBER_ID;
         } else {
-            error = Errors.NONE;
+            scheduleHeartbeat(group, group.members.get(request.memberId()));
+            error = group.is(GroupState.PREPARING_REBALANCE) ? Errors.REBALANCE_IN_PROGRESS : Errors.NONE;
         }
         return CoordinatorResult.of(new HeartbeatResponseData().setErrorCode(error.code()));
     }

@@ -156,6 +156,12 @@ class GroupCoordinatorShardTest {
         assertThat(again.generationId()).isEqualTo(first.generationId());
         assertThat(again.memberId()).isNotEqualTo(first.memberId());
         assertThat(heartbeat(first)).isEqualTo(Errors.UNKNOWN_MEMBER_ID);
+        // and the old instance, heartbeating with its instance id, learns that it is fenced (fatal for clients), as
+        // Kafka answers it; the new member's id starts with the instance id, as Kafka's
+        assertThat(Errors.forCode(ctx.run(s -> s.heartbeat(new HeartbeatRequestData().setGroupId("g")
+                .setMemberId(first.memberId()).setGroupInstanceId("instance-a")
+                .setGenerationId(first.generationId()))).errorCode())).isEqualTo(Errors.FENCED_INSTANCE_ID);
+        assertThat(again.memberId()).startsWith("instance-a-");
         assertThat(sync(again, null).assignment()).containsExactly(9);
         assertThat(ctx.shard.describeGroup("g", (short) 5).groupState()).isEqualTo("Stable");
     }
