@@ -767,11 +767,8 @@ final class ConsumerGroupShard {
         SyncGroupResponseData response = new SyncGroupResponseData();
         try {
             ConsumerGroup group = groups.get(request.groupId());
-            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId());
-            if (request.generationId() != member.memberEpoch()) {
-                throw new IllegalGenerationException("The request generation " + request.generationId()
-                        + " does not match the member epoch " + member.memberEpoch() + ".");
-            }
+            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId(),
+                    request.generationId());
             ConsumerMember.Protocol protocol = member.classic().protocols().stream()
                     .filter(p -> p.name().equals(request.protocolName())).findFirst().orElse(null);
             if ((request.protocolType() != null && !"consumer".equals(request.protocolType()))
@@ -799,11 +796,8 @@ final class ConsumerGroupShard {
         HeartbeatResponseData response = new HeartbeatResponseData();
         try {
             ConsumerGroup group = groups.get(request.groupId());
-            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId());
-            if (request.generationId() != member.memberEpoch()) {
-                throw new IllegalGenerationException("The request generation " + request.generationId()
-                        + " does not match the member epoch " + member.memberEpoch() + ".");
-            }
+            ConsumerMember member = classicMember(group, request.memberId(), request.groupInstanceId(),
+                    request.generationId());
             scheduleSessionTimeout(group.groupId, member);
             boolean waitedForFree = member.state() == ConsumerMember.State.UNRELEASED_PARTITIONS
                     && member.target().minus(member.assigned()).filter((topicId, p) -> {
@@ -860,8 +854,12 @@ final class ConsumerGroupShard {
         return new CoordinatorResult<>(records, response, onWritten);
     }
 
-    /** A classic member by member id (and instance id), or UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID as Kafka answers. */
-    private static ConsumerMember classicMember(ConsumerGroup group, String memberId, String instanceId) {
+    /**
+     * A classic member by member id (and instance id) at {@code generation}, or UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID /
+     * ILLEGAL_GENERATION as Kafka answers.
+     */
+    private static ConsumerMember classicMember(ConsumerGroup group, String memberId, String instanceId,
+                                                int generation) {
         ConsumerMember member;
         if (instanceId == null) {
             member = group.member(memberId);
@@ -878,6 +876,10 @@ final class ConsumerGroupShard {
         }
         if (!member.usesClassicProtocol()) {
             throw new UnknownMemberIdException("Member " + memberId + " does not use the classic protocol.");
+        }
+        if (generation != member.memberEpoch()) {
+            throw new IllegalGenerationException("The request generation " + generation + " does not match the "
+                    + "member epoch " + member.memberEpoch() + ".");
         }
         return member;
     }
