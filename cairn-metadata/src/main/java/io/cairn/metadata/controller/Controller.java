@@ -260,6 +260,7 @@ public final class Controller implements MetadataWriter {
      * {@link ControllerSettings#connectionClosedGraceMs()}; a heartbeat in that time cancels it. Ignored while
      * standby: a broker closes its connection to a controller it no longer heartbeats.
      */
+    @Override
     public void heartbeatConnectionClosed(int brokerId, long brokerEpoch) {
         long now = time.milliseconds();
         eventLoop.execute(() -> {
