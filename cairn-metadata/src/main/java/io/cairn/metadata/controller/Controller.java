@@ -769,7 +769,7 @@ public final class Controller implements MetadataWriter {
                             broker.epoch(), age);
                 } else if (closedFor >= grace) {
                     LOG.info("{}fencing broker {} (epoch {}): its heartbeat connection closed {} ms ago and no "
-                            + "heartbeat came since (last one {} ms ago)", logPrefix, broker.id(), broker.epoch(),
+                            + "heartbeat came since (lease renewed {} ms ago)", logPrefix, broker.id(), broker.epoch(),
                             closedFor, age);
                 } else {
                     next = Math.min(next, timeout - age);
