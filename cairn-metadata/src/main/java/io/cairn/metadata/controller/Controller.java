@@ -407,6 +407,9 @@ public final class Controller implements MetadataWriter {
 
     /** A broker's lease and registration, as the Active controller knows it (soft state). Event loop only. */
     private static final class Lease {
+        /** {@link #connectionClosedMs} when no closed heartbeat connection is held against the broker. */
+        static final long OPEN = Long.MIN_VALUE;
+
         long lastContactMs;
         /** The incarnation that registered through this controller; null when unknown (before activation). */
         Uuid incarnationId;
@@ -419,8 +422,6 @@ public final class Controller implements MetadataWriter {
          * the evidence that fences it a grace later (docs/adr/0020).
          */
         long connectionClosedMs = OPEN;
-
-        static final long OPEN = Long.MIN_VALUE;
 
         Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
             this.lastContactMs = lastContactMs;
