@@ -154,7 +154,7 @@ public final class BenchMain implements Callable<Integer> {
                 try {
                     if (cluster) {
                         ClusterBench bench = new ClusterBench(system, dir, jvm, home, kLib, s, Report.split(only),
-                                metrics, errors, BenchMain::log, live);
+                                metrics, errors, BenchMain::log, live, cairnArgs);
                         try {
                             bench.run();
                         } finally {

@@ -73,11 +73,14 @@ final class ClusterBench {
     private final Cluster cluster = new Cluster(nodes, NODES);
     /** The driver's live brokers, killed by its shutdown hook. */
     private final List<Broker> live;
+    /** Extra arguments to every Cairn node's {@code start} ({@code --cairn-arg}). */
+    private final List<String> cairnArgs;
 
     ClusterBench(String system, Path dir, List<String> jvm, Path cairnHome, Path kafkaLib, Settings settings,
                  List<String> only, Map<String, Double> metrics, Map<String, String> errors, Consumer<String> log,
-                 List<Broker> live) {
+                 List<Broker> live, List<String> cairnArgs) {
         this.live = live;
+        this.cairnArgs = List.copyOf(cairnArgs);
         this.system = system;
         this.dir = dir;
         this.jvm = jvm;
@@ -167,6 +170,7 @@ final class ClusterBench {
             cmd.addAll(List.of("start", "--host", "127.0.0.1", "--port", Integer.toString(port),
                     "--data-dir", workDir.resolve("data").toAbsolutePath().toString(), "--node-id", Integer.toString(id),
                     "-o", "controller.quorum.voters=" + voters));
+            cmd.addAll(cairnArgs);
             return cmd;
         }
 

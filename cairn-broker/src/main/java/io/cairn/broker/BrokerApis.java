@@ -26,6 +26,7 @@ import io.cairn.broker.handlers.DescribeProducersHandler;
 import io.cairn.broker.handlers.FetchHandler;
 import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
+import io.cairn.broker.handlers.HeartbeatConnections;
 import io.cairn.broker.handlers.HeartbeatHandler;
 import io.cairn.broker.handlers.InitProducerIdHandler;
 import io.cairn.broker.handlers.JoinGroupHandler;
@@ -106,7 +107,7 @@ public final class BrokerApis {
                 .add(AlterConfigsHandlers.legacy(nodeId, routed))
                 .add(AlterConfigsHandlers.incremental(nodeId, routed))
                 .add(ClusterApiHandlers.brokerRegistration(routed))
-                .add(ClusterApiHandlers.brokerHeartbeat(routed))
+                .add(ClusterApiHandlers.brokerHeartbeat(routed, new HeartbeatConnections()))
                 .add(ClusterApiHandlers.alterPartition(routed))
                 .add(ClusterApiHandlers.electLeaders(routed))
                 .add(ClusterApiHandlers.allocateProducerIds(routed))

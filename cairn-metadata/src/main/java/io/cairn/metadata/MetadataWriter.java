@@ -73,6 +73,14 @@ public interface MetadataWriter {
         return CompletableFuture.failedFuture(new UnsupportedVersionException("BrokerHeartbeat"));
     }
 
+    /**
+     * The network layer's report that the connection on which broker {@code brokerId} (of {@code brokerEpoch}) sent
+     * its heartbeats here has closed: evidence for the controller that the broker may be gone (docs/adr/0020).
+     * Nothing by default: a writer that holds no leases has no use for it.
+     */
+    default void heartbeatConnectionClosed(int brokerId, long brokerEpoch) {
+    }
+
     /** A partition leader's ISR change (AlterPartition), checked against the partition epoch. */
     default CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
         return CompletableFuture.failedFuture(new UnsupportedVersionException("AlterPartition"));

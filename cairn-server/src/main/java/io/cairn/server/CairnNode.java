@@ -189,6 +189,9 @@ public final class CairnNode implements AutoCloseable {
         // The controller reads its lease from the broker settings; give it Cairn's default, not Kafka's 9 s.
         brokerConfigs.put(CairnConfig.BROKER_SESSION_TIMEOUT_MS,
                 Integer.toString(config.getInt(CairnConfig.BROKER_SESSION_TIMEOUT_MS)));
+        // ... and the heartbeat interval its grace after a closed heartbeat connection derives from (adr/0020).
+        brokerConfigs.put(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS,
+                Integer.toString(config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS)));
         org.apache.kafka.common.config.types.Password bootstrapScram =
                 config.getPassword(CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS);
         // Its passwords are read here once; DescribeConfigs, which shows the node's cairn.* properties, never sees it.
@@ -209,6 +212,10 @@ public final class CairnNode implements AutoCloseable {
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         controllerChannel = new InterBrokerChannel(nodeId);
+        // The controller this node heartbeats closed the connection (killed): evidence for the next controller.
+        controllerChannel.onHeartbeatPeerClosed(address -> controller.current().brokers().values().stream()
+                .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
+                .findFirst().ifPresent(b -> controller.controllerConnectionClosed(b.id(), b.epoch())));
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * their own, as in Kafka: the listener answers a connection's requests in order, and a heartbeat must not
  * queue behind other operations (hundreds of ISR changes after a restart) while the broker's lease runs.
  *
+ * <p>A heartbeat connection that the other side closes (its process was killed: its kernel closes its sockets at
+ * once; a paused or partitioned node's stay open) is reported to {@link #onHeartbeatPeerClosed}'s listener: the
+ * evidence a new controller uses against the previous one's broker (docs/adr/0020).
+ *
  * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
  * requests with the retriable {@link NetworkException} and is replaced on the next send.
  */
@@ -42,6 +47,7 @@ public final class InterBrokerChannel implements AutoCloseable {
     private final Map<Lane, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger correlationIds = new AtomicInteger();
     private volatile boolean closed;
+    private volatile Consumer<InetSocketAddress> heartbeatPeerClosed = address -> { };
 
     public InterBrokerChannel(int nodeId) {
         this.clientId = CLIENT_ID_PREFIX + nodeId;
@@ -51,6 +57,20 @@ public final class InterBrokerChannel implements AutoCloseable {
     /** Whether a request came from another node's forwarder (and must not be forwarded again). */
     public static boolean isForwarded(String clientId) {
         return clientId != null && clientId.startsWith(CLIENT_ID_PREFIX);
+    }
+
+    /** Whether a request with {@code clientId} was sent by node {@code nodeId}'s own channel. */
+    public static boolean isFrom(String clientId, int nodeId) {
+        return (CLIENT_ID_PREFIX + nodeId).equals(clientId);
+    }
+
+    /**
+     * Sets who hears, with the other side's address, that a connection carrying this node's heartbeats was closed
+     * by the other side (end of stream or reset while this side still used it), on the connection's reader thread.
+     * Not called when this side closed it ({@link #disconnect}, {@link #close}).
+     */
+    public void onHeartbeatPeerClosed(Consumer<InetSocketAddress> listener) {
+        this.heartbeatPeerClosed = listener;
     }
 
     /** Sends a request at the newest version this build knows; completes with the parsed response. */
@@ -66,7 +86,7 @@ public final class InterBrokerChannel implements AutoCloseable {
                     return existing;
                 }
                 try {
-                    return new Connection(l.address());
+                    return new Connection(l);
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -107,13 +127,15 @@ public final class InterBrokerChannel implements AutoCloseable {
 
     private final class Connection {
         private final InetSocketAddress address;
+        private final boolean heartbeats;
         private final Socket socket;
         private final OutputStream out;
         private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
         private volatile boolean broken;
 
-        Connection(InetSocketAddress address) throws IOException {
-            this.address = address;
+        Connection(Lane lane) throws IOException {
+            this.address = lane.address();
+            this.heartbeats = lane.heartbeats();
             this.socket = new Socket();
             socket.setTcpNoDelay(true);
             socket.connect(address, CONNECT_TIMEOUT_MS);
@@ -169,7 +191,12 @@ public final class InterBrokerChannel implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
+                boolean byPeer = !broken;
                 fail(e);
+                if (byPeer && heartbeats && !closed) {
+                    LOG.debug("{}{} closed the heartbeat connection: {}", logPrefix, address, e.toString());
+                    heartbeatPeerClosed.accept(address);
+                }
             }
         }
 

@@ -42,8 +42,17 @@ public final class ClusterApiHandlers {
         return new Handler<>(ApiKeys.BROKER_REGISTRATION, (c, r) -> w.apply(c).registerBroker(r.data()));
     }
 
-    public static ApiHandler<BrokerHeartbeatRequest> brokerHeartbeat(Function<RequestContext, MetadataWriter> w) {
-        return new Handler<>(ApiKeys.BROKER_HEARTBEAT, (c, r) -> w.apply(c).brokerHeartbeat(r.data()));
+    /**
+     * BrokerHeartbeat; the connection a broker heartbeats on is watched ({@link HeartbeatConnections}), so that
+     * the controller that decides it hears when that connection closes.
+     */
+    public static ApiHandler<BrokerHeartbeatRequest> brokerHeartbeat(Function<RequestContext, MetadataWriter> w,
+                                                                      HeartbeatConnections connections) {
+        return new Handler<>(ApiKeys.BROKER_HEARTBEAT, (c, r) -> {
+            MetadataWriter writer = w.apply(c);
+            connections.heartbeatOn(c, r.data().brokerId(), r.data().brokerEpoch(), writer);
+            return writer.brokerHeartbeat(r.data());
+        });
     }
 
     public static ApiHandler<AlterPartitionRequest> alterPartition(Function<RequestContext, MetadataWriter> w) {

@@ -78,6 +78,12 @@ import org.slf4j.LoggerFactory;
  * removes it from every ISR and elects new leaders ({@link ReplicationControl}). A new Active controller gives
  * every registered broker a fresh lease, so a failover fences nobody.
  *
+ * <p>A broker is fenced sooner only on evidence that it is gone (docs/adr/0020): the network layer reports that
+ * the connection that carried its heartbeats closed ({@link #heartbeatConnectionClosed}; a killed process's
+ * kernel closes its connections at once, a paused process's or a partitioned host's stay open), and if no
+ * heartbeat of that broker follows within {@link ControllerSettings#connectionClosedGraceMs()} it is fenced
+ * exactly as by lease expiry. Silence alone never fences a broker before its lease expires.
+ *
  * <p>Every heartbeat of a Cairn broker also names the partitions whose logs it cannot serve
  * ({@link OfflinePartitionsField}). The Active role keeps the last report ({@link OfflineReports}; soft state: a new
  * controller learns it from the next heartbeat) and gives it to every leadership decision as
@@ -121,6 +127,12 @@ public final class Controller implements MetadataWriter {
     private ControllerRole role = new Standby();
     /** The term this node is active controller of, -1 when standby (for metrics and tests). */
     private volatile int activeTerm = -1;
+    /**
+     * Event loop only: the last node that closed this node's heartbeat connection to it while it was the
+     * controller this node heartbeated, or null. Kept across roles: the evidence a next activation uses when that
+     * node was the previous leader.
+     */
+    private ClosedConnection controllerClosed;
 
     /**
      * A controller without timers ({@link ControllerScheduler#NONE}): no broker lease ever expires and
@@ -243,6 +255,34 @@ public final class Controller implements MetadataWriter {
         return future;
     }
 
+    /**
+     * The network layer's report that the connection on which broker {@code brokerId}, of epoch {@code
+     * brokerEpoch}, sent its heartbeats to this node has closed. While this controller is active and that
+     * incarnation is unfenced, it is fenced if no heartbeat of it arrives (on any connection) within
+     * {@link ControllerSettings#connectionClosedGraceMs()}; a heartbeat in that time cancels it. Ignored while
+     * standby: a broker closes its connection to a controller it no longer heartbeats.
+     */
+    @Override
+    public void heartbeatConnectionClosed(int brokerId, long brokerEpoch) {
+        long now = time.milliseconds();
+        eventLoop.execute(() -> {
+            if (role instanceof Active active) {
+                active.connectionClosed(brokerId, brokerEpoch, now);
+            }
+        });
+    }
+
+    /**
+     * The report, from this node's own broker side, that node {@code nodeId} (broker epoch {@code brokerEpoch})
+     * closed the connection on which this node heartbeated it as the active controller: evidence that the
+     * process is gone. Should this node become the active controller with {@code nodeId} as the previous leader,
+     * that broker is fenced a grace after this report, instead of waiting for its lease (docs/adr/0020).
+     */
+    public void controllerConnectionClosed(int nodeId, long brokerEpoch) {
+        long now = time.milliseconds();
+        eventLoop.execute(() -> controllerClosed = new ClosedConnection(nodeId, brokerEpoch, now));
+    }
+
     @Override
     public CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
         return write("alterPartition", (image, offline) -> ReassignmentControl.thenComplete(image, offline,
@@ -314,6 +354,10 @@ public final class Controller implements MetadataWriter {
         return future;
     }
 
+    /** A closed connection of broker {@code brokerId}'s incarnation {@code brokerEpoch}, at {@code closedAtMs}. */
+    private record ClosedConnection(int brokerId, long brokerEpoch, long closedAtMs) {
+    }
+
     /** An in-process registration waiting for the Active role. */
     private record Registration(BrokerRegistrationRequestData request, CompletableFuture<Long> future) {
     }
@@ -371,6 +415,9 @@ public final class Controller implements MetadataWriter {
 
     /** A broker's lease and registration, as the Active controller knows it (soft state). Event loop only. */
     private static final class Lease {
+        /** {@link #connectionClosedMs} when no closed heartbeat connection is held against the broker. */
+        static final long OPEN = Long.MIN_VALUE;
+
         long lastContactMs;
         /** The incarnation that registered through this controller; null when unknown (before activation). */
         Uuid incarnationId;
@@ -378,6 +425,11 @@ public final class Controller implements MetadataWriter {
         volatile long registrationOffset;
         /** The offset of the batch that fenced it for shutdown; MAX until known, -1 when none was written. */
         volatile long shutdownOffset = -1;
+        /**
+         * When the connection carrying its heartbeats was seen closed with no heartbeat since, or {@link #OPEN}:
+         * the evidence that fences it a grace later (docs/adr/0020).
+         */
+        long connectionClosedMs = OPEN;
 
         Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
             this.lastContactMs = lastContactMs;
@@ -417,8 +469,31 @@ public final class Controller implements MetadataWriter {
             long silenceMs = Math.min(settings.electionTimeoutMs(), settings.sessionTimeoutMs() / 2);
             for (BrokerImage broker : committed.brokers().values()) {
                 boolean previous = previousLeader.isPresent() && previousLeader.getAsInt() == broker.id();
-                leases.put(broker.id(), new Lease(previous ? now - silenceMs : now, null, committed.offset()));
+                Lease lease = new Lease(previous ? now - silenceMs : now, null, committed.offset());
+                ClosedConnection closed = controllerClosed;
+                if (previous && closed != null && closed.brokerId() == broker.id()
+                        && closed.brokerEpoch() == broker.epoch()
+                        && now - closed.closedAtMs() < settings.sessionTimeoutMs()) {
+                    // The previous leader closed this node's heartbeat connection to it (its kernel does so when
+                    // it is killed) and, being the leader, had heartbeated nobody else: the same evidence as a
+                    // closed heartbeat connection at the controller, counted from when it was seen.
+                    lease.connectionClosedMs = closed.closedAtMs();
+                }
+                leases.put(broker.id(), lease);
             }
+        }
+
+        /** A connection that carried broker {@code id}'s heartbeats to this controller closed at {@code now}. */
+        void connectionClosed(int id, long brokerEpoch, long now) {
+            BrokerImage broker = working.brokers().get(id);
+            Lease lease = leases.get(id);
+            if (broker == null || broker.fenced() || broker.epoch() != brokerEpoch || lease == null) {
+                return;
+            }
+            LOG.debug("{}the heartbeat connection of broker {} closed; fencing it unless it heartbeats within {} ms",
+                    logPrefix, id, settings.connectionClosedGraceMs());
+            lease.connectionClosedMs = now;
+            checkLeases();
         }
 
         /** What the brokers' heartbeats to this controller report offline, as the deciders take it. */
@@ -575,6 +650,7 @@ public final class Controller implements MetadataWriter {
             long now = time.milliseconds();
             Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
             lease.lastContactMs = now;
+            lease.connectionClosedMs = Lease.OPEN;
             boolean reportChanged = offlineReports.update(working, request);
             boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
             response.setIsCaughtUp(caughtUp);
@@ -681,10 +757,14 @@ public final class Controller implements MetadataWriter {
             }));
         }
 
-        /** Fences every unfenced broker whose lease has expired (one batch each); re-arms at the next expiry. */
+        /**
+         * Fences every unfenced broker whose lease has expired, or whose heartbeat connection closed a grace ago
+         * with no heartbeat since (one batch each); re-arms at the next such deadline.
+         */
         private void checkLeases() {
             long now = time.milliseconds();
             long timeout = settings.sessionTimeoutMs();
+            long grace = settings.connectionClosedGraceMs();
             long next = timeout;
             for (BrokerImage broker : List.copyOf(working.brokers().values())) {
                 if (broker.fenced()) {
@@ -692,14 +772,23 @@ public final class Controller implements MetadataWriter {
                 }
                 Lease lease = leases.computeIfAbsent(broker.id(), b -> new Lease(now, null, working.offset()));
                 long age = now - lease.lastContactMs;
+                long closedFor = lease.connectionClosedMs == Lease.OPEN ? -1 : now - lease.connectionClosedMs;
                 if (age >= timeout) {
                     LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
                             broker.epoch(), age);
-                    writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, offlineReplicas(),
-                            broker.id()));
+                } else if (closedFor >= grace) {
+                    LOG.info("{}fencing broker {} (epoch {}): its heartbeat connection closed {} ms ago and no "
+                            + "heartbeat came since (lease renewed {} ms ago)", logPrefix, broker.id(), broker.epoch(),
+                            closedFor, age);
                 } else {
                     next = Math.min(next, timeout - age);
+                    if (closedFor >= 0) {
+                        next = Math.min(next, grace - closedFor);
+                    }
+                    continue;
                 }
+                writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, offlineReplicas(),
+                        broker.id()));
             }
             scheduleLeaseCheck(Math.max(1, next));
         }

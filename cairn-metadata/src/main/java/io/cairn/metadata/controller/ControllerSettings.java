@@ -55,6 +55,21 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
         return longSetting("broker.session.timeout.ms", 9000L);
     }
 
+    /** {@code broker.heartbeat.interval.ms}: how often brokers heartbeat (2000, Kafka's default). */
+    public long heartbeatIntervalMs() {
+        return longSetting("broker.heartbeat.interval.ms", 2000L);
+    }
+
+    /**
+     * How long the controller waits for a broker's next heartbeat once the connection that carried its heartbeats
+     * has closed, before it fences it: two heartbeat intervals, at most half a session. A live broker whose
+     * connection merely dropped sends its next heartbeat, on a new connection, within one interval of the drop
+     * (sooner when one was in flight: it is retried at once); the second interval is slack for a loaded host.
+     */
+    public long connectionClosedGraceMs() {
+        return Math.min(2 * heartbeatIntervalMs(), sessionTimeoutMs() / 2);
+    }
+
     /**
      * {@code controller.quorum.election.timeout.ms}: how long voters wait without hearing from the metadata
      * leader before they elect another (1000).

@@ -117,6 +117,80 @@ class ControllerLeaseTest {
     }
 
     @Test
+    void aClosedHeartbeatConnectionFencesTheBrokerAGraceLaterWhenNoHeartbeatFollows() {
+        // given
+        startAll();
+        PartitionImage led = createOnePartitionLedBy(1);
+        long grace = cluster.settings.connectionClosedGraceMs();
+        // when broker 1 is killed: its kernel closes its heartbeat connection, after what it had sent
+        cluster.brokers.get(1).crash();
+        cluster.queue.advance(cluster.maxDelayMs);
+        cluster.target().heartbeatConnectionClosed(1, cluster.brokers.get(1).epoch);
+        cluster.queue.advance(grace - 100);
+        assertThat(image().brokers().get(1).fenced()).as("not before the grace").isFalse();
+        cluster.queue.advance(200);
+        // then it is fenced long before its lease would expire, as lease expiry fences it
+        assertThat(grace + 100).isLessThan(cluster.settings.sessionTimeoutMs());
+        assertThat(image().brokers().get(1).fenced()).isTrue();
+        PartitionImage after = image().topic("t").orElseThrow().partitions().get(led.partition());
+        assertThat(after.leader()).isNotIn(1, -1);
+        assertThat(after.isr()).doesNotContain(1);
+    }
+
+    @Test
+    void aBrokerThatHeartbeatsAgainAfterItsConnectionClosedIsNotFenced() {
+        // given
+        startAll();
+        // when the connection of a live broker drops (it reconnects for its next heartbeat)
+        cluster.target().heartbeatConnectionClosed(1, cluster.brokers.get(1).epoch);
+        cluster.queue.advance(30_000);
+        // then
+        assertThat(image().unfencedBrokers()).hasSize(3);
+    }
+
+    @Test
+    void aClosedConnectionOfAnEarlierIncarnationOrAtAStandbyIsNoEvidence() {
+        // given broker 1 restarted (a new epoch)
+        startAll();
+        SimCluster.SimBroker b1 = cluster.brokers.get(1);
+        long oldEpoch = b1.epoch;
+        b1.crash();
+        cluster.queue.advance(cluster.settings.sessionTimeoutMs());
+        b1.start();
+        cluster.queue.advance(6000);
+        assertThat(b1.epoch).isGreaterThan(oldEpoch);
+        // when the old incarnation's connection closes late, and a standby sees a connection of broker 2 close
+        cluster.target().heartbeatConnectionClosed(1, oldEpoch);
+        cluster.controllers.get(2).heartbeatConnectionClosed(2, cluster.brokers.get(2).epoch);
+        b1.crash();
+        cluster.brokers.get(2).crash();
+        // then neither is fenced a grace later: their leases (9 s from their last heartbeats) still run
+        cluster.queue.advance(cluster.settings.connectionClosedGraceMs() + 500);
+        assertThat(image().brokers().get(1).fenced()).isFalse();
+        assertThat(image().brokers().get(2).fenced()).isFalse();
+    }
+
+    @Test
+    void aNewControllerFencesThePreviousLeaderAGraceAfterThatLeaderClosedItsHeartbeatConnection() {
+        // given node 0 leads the metadata quorum and runs broker 0
+        startAll();
+        long grace = cluster.settings.connectionClosedGraceMs();
+        // when node 0 is killed: node 1's heartbeat connection to it is closed by its kernel, and node 1 is
+        // elected an election timeout later
+        cluster.brokers.get(0).crash();
+        cluster.controllers.get(1).controllerConnectionClosed(0, cluster.brokers.get(0).epoch);
+        cluster.queue.advance(cluster.settings.electionTimeoutMs());
+        cluster.raft.elect(1);
+        cluster.queue.advance(grace - cluster.settings.electionTimeoutMs() - 100);
+        assertThat(image().brokers().get(0).fenced()).as("not before the grace").isFalse();
+        cluster.queue.advance(200);
+        // then broker 0 is fenced a grace after the connection closed, not a session after the election
+        assertThat(image().brokers().get(0).fenced()).isTrue();
+        assertThat(image().brokers().get(1).fenced()).isFalse();
+        assertThat(image().brokers().get(2).fenced()).isFalse();
+    }
+
+    @Test
     void controlledShutdownMovesLeadershipAwayBeforeTheBrokerExits() {
         // given
         startAll();

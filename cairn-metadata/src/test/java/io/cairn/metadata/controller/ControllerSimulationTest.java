@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * A seeded, deterministic simulation of the controller: 3 controllers over a {@link SimRaft} and 5 brokers
  * heartbeating through a network that loses and delays messages, driven by random steps (broker crash,
  * restart and graceful shutdown, controller failover and restart, topic creation, ISR changes, preferred
- * elections, time passing). A broker may restart with some of its partitions' logs damaged, which it then reports
+ * elections, time passing, heartbeat connections closing: after a crash, or under a broker that is alive and
+ * heartbeats again, at the controller and at the other nodes as the evidence against a previous leader). A broker may restart with some of its partitions' logs damaged, which it then reports
  * offline in every heartbeat. After every step the leadership invariants are checked; every 100 steps (and at
  * the end) the cluster is healed and must then stay quiet: no metadata records while idle. A failure names
  * its seed; {@code -Dsim.seed=N} replays one seed, {@code -Dsim.seeds} and {@code -Dsim.steps} scale the run.
@@ -102,6 +103,9 @@ class ControllerSimulationTest {
         private int topics;
         /** Broker restarts with damaged logs. */
         private int damagedRestarts;
+        /** Closed heartbeat connections reported, of crashed and of live brokers. */
+        private int closedOfCrashed;
+        private int closedOfLive;
 
         Simulation(long seed) {
             ControllerSettings settings = ControllerSettings.defaults(0)
@@ -137,6 +141,10 @@ class ControllerSimulationTest {
                 SimCluster.SimBroker b = alive.get(cluster.random.nextInt(alive.size()));
                 note("crash broker " + b.id);
                 b.crash();
+                if (cluster.random.nextBoolean()) {
+                    closeConnections(b);
+                    closedOfCrashed++;
+                }
             } else if (dice < 18 && !dead.isEmpty()) {
                 SimCluster.SimBroker b = dead.get(cluster.random.nextInt(dead.size()));
                 b.start();
@@ -166,12 +174,40 @@ class ControllerSimulationTest {
                         .setTopicPartitions(null));
             } else if (dice < 58) {
                 reassign();
+            } else if (dice < 61) {
+                SimCluster.SimBroker b = cluster.brokers.get(cluster.random.nextInt(BROKERS));
+                if (b.alive) {
+                    closeConnections(b);
+                    closedOfLive++;
+                }
             } else {
                 long ms = cluster.random.nextInt(4000);
                 note("time +" + ms + " ms");
                 cluster.queue.advance(ms);
             }
             cluster.queue.runDue();
+        }
+
+        /**
+         * Broker {@code b}'s heartbeat connections close, after what it sent (a crash: its kernel closes them; or
+         * a live broker's connection drops, and it heartbeats again on a new one): the controller hears it, and so
+         * does every other node when {@code b} runs on a controller node (its listener closed their heartbeat
+         * connections, the evidence a next controller uses against it as the previous leader).
+         */
+        private void closeConnections(SimCluster.SimBroker b) {
+            long epoch = b.epoch;
+            note("heartbeat connections of broker " + b.id + " (epoch " + epoch + ", "
+                    + (b.alive ? "alive" : "crashed") + ") close");
+            cluster.queue.at(cluster.maxDelayMs + cluster.random.nextInt(100), () -> {
+                cluster.target().heartbeatConnectionClosed(b.id, epoch);
+                if (b.id < NODES) {
+                    for (int n = 0; n < NODES; n++) {
+                        if (n != b.id) {
+                            cluster.controllers.get(n).controllerConnectionClosed(b.id, epoch);
+                        }
+                    }
+                }
+            });
         }
 
         /** One restart in three finds one or two of the broker's partition logs damaged (they stay offline). */
@@ -424,6 +460,8 @@ class ControllerSimulationTest {
         int reassignmentsStarted = 0;
         int reassignmentsEnded = 0;
         int damagedRestarts = 0;
+        int closedOfCrashed = 0;
+        int closedOfLive = 0;
         for (long seed = 100; seed < 105; seed++) {
             Simulation sim = new Simulation(seed);
             sim.boot();
@@ -434,6 +472,8 @@ class ControllerSimulationTest {
             }
             staleCommits += sim.cluster.raft.staleCommits;
             damagedRestarts += sim.damagedRestarts;
+            closedOfCrashed += sim.closedOfCrashed;
+            closedOfLive += sim.closedOfLive;
             terms += sim.cluster.raft.committed.stream().map(b -> b.term()).distinct().count();
             fencings += (int) sim.cluster.raft.committed.stream().flatMap(b -> b.records().stream())
                     .filter(r -> r instanceof io.cairn.metadata.record.BrokerFencingChange f && f.fenced()).count();
@@ -454,5 +494,7 @@ class ControllerSimulationTest {
         assertThat(reassignmentsStarted).as("reassignments started").isGreaterThan(5);
         assertThat(reassignmentsEnded).as("reassignments completed or cancelled").isGreaterThan(5);
         assertThat(damagedRestarts).as("brokers restarted with offline logs").isGreaterThan(5);
+        assertThat(closedOfCrashed).as("heartbeat connections of crashed brokers closed").isGreaterThan(10);
+        assertThat(closedOfLive).as("heartbeat connections of live brokers closed").isGreaterThan(10);
     }
 }
