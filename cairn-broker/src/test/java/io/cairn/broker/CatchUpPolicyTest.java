@@ -2,6 +2,7 @@ package io.cairn.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.protocol.KafkaRequest;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.message.EndTxnRequestData;
@@ -11,8 +12,6 @@ import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.Test;
-
-import io.cairn.protocol.KafkaRequest;
 
 class CatchUpPolicyTest {
 

@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Crc32C;
 

@@ -1,9 +1,9 @@
 package io.cairn.metadata;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.Collections;
 
 import org.apache.kafka.common.Uuid;
 

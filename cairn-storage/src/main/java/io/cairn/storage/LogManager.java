@@ -20,14 +20,13 @@ import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
+import io.cairn.storage.internal.Checkpoints;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.internal.Checkpoints;
 
 /**
  * All partition logs of one node under one data directory ({@code <dataDir>/<topic>-<partition>/}).

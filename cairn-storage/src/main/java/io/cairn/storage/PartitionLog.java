@@ -11,6 +11,17 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 
+import io.cairn.storage.internal.AppendValidator;
+import io.cairn.storage.internal.BatchMetadata;
+import io.cairn.storage.internal.Checkpoints;
+import io.cairn.storage.internal.FollowerAppendValidator;
+import io.cairn.storage.internal.LeaderEpochCache;
+import io.cairn.storage.internal.LogCleaner;
+import io.cairn.storage.internal.LogLoader;
+import io.cairn.storage.internal.LogSegment;
+import io.cairn.storage.internal.ProducerStateManager;
+import io.cairn.storage.internal.RetentionPolicy;
+import io.cairn.storage.internal.SegmentDeleter;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -28,18 +39,6 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.internal.AppendValidator;
-import io.cairn.storage.internal.BatchMetadata;
-import io.cairn.storage.internal.Checkpoints;
-import io.cairn.storage.internal.FollowerAppendValidator;
-import io.cairn.storage.internal.LeaderEpochCache;
-import io.cairn.storage.internal.LogCleaner;
-import io.cairn.storage.internal.LogLoader;
-import io.cairn.storage.internal.LogSegment;
-import io.cairn.storage.internal.ProducerStateManager;
-import io.cairn.storage.internal.RetentionPolicy;
-import io.cairn.storage.internal.SegmentDeleter;
 
 /**
  * The log of one partition: a directory of segments named by base offset, each holding record batches

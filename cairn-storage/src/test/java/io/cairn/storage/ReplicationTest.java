@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.internal.LeaderEpochCache.Entry;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -23,8 +24,6 @@ import org.apache.kafka.common.record.internal.Records;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.cairn.storage.internal.LeaderEpochCache.Entry;
 
 /** A leader log A and a follower log B, replicated by copying what A's read() returns. */
 class ReplicationTest {

@@ -4,11 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
+import io.cairn.broker.replica.Partition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-
-import io.cairn.broker.replica.Partition;
 
 /**
  * Writes transactional data batches and commit/abort markers straight into a partition's leader, as transactional

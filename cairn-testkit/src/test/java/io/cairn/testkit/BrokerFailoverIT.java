@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.server.CairnConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -32,10 +35,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.cairn.metadata.PartitionImage;
-import io.cairn.metadata.TopicImage;
-import io.cairn.server.CairnConfig;
 
 /**
  * A broker that leads partitions dies (crash) or is stopped (controlled shutdown): its partitions get new

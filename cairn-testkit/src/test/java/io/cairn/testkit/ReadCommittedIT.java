@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.cairn.broker.replica.Partition;
+import io.cairn.server.CairnNode;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,9 +30,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.cairn.broker.replica.Partition;
-import io.cairn.server.CairnNode;
 
 /**
  * {@code read_committed} and {@code read_uncommitted} consumers of Java, librdkafka (kcat) and kafkajs read a

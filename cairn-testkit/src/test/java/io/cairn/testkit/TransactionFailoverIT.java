@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaRole;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,9 +18,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.cairn.broker.replica.Partition;
-import io.cairn.broker.replica.ReplicaRole;
 
 /**
  * Transactions in a replicated partition: followers copy transactional batches and markers and index the same

@@ -1,11 +1,12 @@
 package io.cairn.bench.jmh;
 
-import io.cairn.storage.LogConfig;
-import io.cairn.storage.internal.AppendValidator;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.internal.AppendValidator;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;

@@ -1,9 +1,5 @@
 package io.cairn.bench.jmh;
 
-import io.cairn.storage.LogConfig;
-import io.cairn.storage.PartitionLog;
-import io.cairn.storage.ReadResult;
-import io.cairn.storage.internal.OffsetIndex;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +8,11 @@ import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.PartitionLog;
+import io.cairn.storage.ReadResult;
+import io.cairn.storage.internal.OffsetIndex;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;

@@ -1,8 +1,5 @@
 package io.cairn.bench.jmh;
 
-import io.cairn.storage.AppendResult;
-import io.cairn.storage.LogConfig;
-import io.cairn.storage.PartitionLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -11,6 +8,10 @@ import java.util.Comparator;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.cairn.storage.AppendResult;
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;

@@ -8,13 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.TopicImage;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-
-import io.cairn.metadata.MetadataImage;
-import io.cairn.metadata.TopicImage;
 
 /**
  * The consumer protocol embedded in classic JoinGroup/SyncGroup bytes, for classic members of a consumer group (Kafka's

@@ -8,6 +8,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.cairn.broker.coordinator.ShardTimer;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.config.GroupConfigs;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -16,8 +19,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.UnsupportedAssignorException;
@@ -36,10 +39,6 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.broker.coordinator.ShardTimer;
-import io.cairn.metadata.MetadataImage;
-import io.cairn.metadata.config.GroupConfigs;
 
 /**
  * The consumer groups (KIP-848 protocol) of one {@code __consumer_offsets} partition: ConsumerGroupHeartbeat with

@@ -10,10 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.apache.kafka.common.Uuid;
-
 import io.cairn.broker.coordinator.StoredRecord;
 import io.cairn.broker.coordinator.StringTooLongException;
+import org.apache.kafka.common.Uuid;
 
 /**
  * One record of {@code __consumer_offsets}, in Cairn's own versioned binary format. The key names what the

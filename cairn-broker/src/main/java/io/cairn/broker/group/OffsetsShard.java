@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.cairn.broker.coordinator.CoordinatorWrite.TransactionalProducer;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
@@ -22,8 +23,6 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
-
-import io.cairn.broker.coordinator.CoordinatorWrite.TransactionalProducer;
 
 /**
  * The committed offsets of the groups of one shard, and the operations that write them: OffsetCommit,

@@ -2,10 +2,9 @@ package io.cairn.broker.group;
 
 import java.util.Set;
 
+import io.cairn.broker.group.ConsumerMember.State;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.FencedMemberEpochException;
-
-import io.cairn.broker.group.ConsumerMember.State;
 
 /**
  * One step of a consumer group member towards its target assignment (KIP-848), as Kafka's coordinator takes it:

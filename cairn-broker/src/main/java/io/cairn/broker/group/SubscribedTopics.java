@@ -9,14 +9,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.InvalidRegularExpression;
-
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
-
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.TopicImage;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRegularExpression;
 
 /**
  * What consumer group members subscribe to, resolved against the committed metadata image: topic names and RE2/J

@@ -1,12 +1,5 @@
 package io.cairn.broker.handlers;
 
-import java.util.Set;
-import java.util.stream.Collectors;
-
-import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.resource.ResourceType;
-import org.apache.kafka.common.utils.Utils;
-
 import static org.apache.kafka.common.acl.AclOperation.ALTER;
 import static org.apache.kafka.common.acl.AclOperation.ALTER_CONFIGS;
 import static org.apache.kafka.common.acl.AclOperation.CLUSTER_ACTION;
@@ -17,6 +10,13 @@ import static org.apache.kafka.common.acl.AclOperation.DESCRIBE_CONFIGS;
 import static org.apache.kafka.common.acl.AclOperation.IDEMPOTENT_WRITE;
 import static org.apache.kafka.common.acl.AclOperation.READ;
 import static org.apache.kafka.common.acl.AclOperation.WRITE;
+
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * The operations a caller may perform on a resource, as Metadata, DescribeCluster and DescribeGroups report

@@ -5,9 +5,9 @@ import java.util.concurrent.CompletableFuture;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.requests.JoinGroupRequest;
 
 /**

@@ -3,7 +3,6 @@ package io.cairn.broker.network;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
-
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 

@@ -2,7 +2,6 @@ package io.cairn.broker.network;
 
 import java.util.List;
 import java.util.Map;
-
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 

@@ -3,7 +3,6 @@ package io.cairn.broker.network;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.Optional;
-
 import javax.net.ssl.SSLEngine;
 
 /**

@@ -1,7 +1,6 @@
 package io.cairn.broker.security;
 
 import java.util.Optional;
-
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.CallbackHandler;
 import javax.security.auth.callback.NameCallback;

@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.DataRequestBuilder;
+import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;

@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -19,11 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.cairn.metadata.record.MetadataBatch;
-import io.cairn.metadata.record.MetadataRecord;
-import io.cairn.metadata.record.PartitionRecord;
-import io.cairn.metadata.record.TopicRecord;
 
 /**
  * The consumer group protocol (KIP-848) on one shard with a manual clock: members joining, revoking before others

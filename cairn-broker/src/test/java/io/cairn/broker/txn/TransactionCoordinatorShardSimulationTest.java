@@ -14,14 +14,13 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 
+import io.cairn.broker.replica.ManualTime;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.TransactionResult;
 import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import io.cairn.broker.replica.ManualTime;
 
 /**
  * A seeded simulation of one transaction shard as a runtime drives it: random InitProducerId (with and without

@@ -7,9 +7,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
-import org.apache.kafka.common.utils.ProducerIdAndEpoch;
-
 import io.cairn.broker.replica.ManualTime;
+import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 
 /**
  * Drives one {@link TransactionCoordinatorShard} the way a runtime would, on a manual clock: runs an operation,

@@ -4,7 +4,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.AppendOrigin;
+import io.cairn.storage.BoundedRecords;
+import io.cairn.storage.LogConfig;
 import io.cairn.storage.RecordBatches;
+import io.cairn.storage.RecordValidationException;
+import io.cairn.storage.RecordValidationException.RecordError;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -18,12 +23,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.BufferSupplier;
-
-import io.cairn.storage.AppendOrigin;
-import io.cairn.storage.BoundedRecords;
-import io.cairn.storage.LogConfig;
-import io.cairn.storage.RecordValidationException.RecordError;
-import io.cairn.storage.RecordValidationException;
 
 /**
  * Checks the batches of a produce request before anything is written, as Kafka's LogValidator does: the batch

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.LogConfig;
 import io.cairn.storage.RecordBatches;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -12,8 +13,6 @@ import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
-
-import io.cairn.storage.LogConfig;
 
 /**
  * Checks batches fetched from the leader before anything is written: magic 2, CRC, whole batches, and

@@ -16,6 +16,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
+import io.cairn.storage.LogConfig;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -27,10 +30,6 @@ import org.apache.kafka.common.utils.ByteBufferOutputStream;
 import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.AbortedTxn;
-import io.cairn.storage.BoundedRecords;
-import io.cairn.storage.LogConfig;
 
 /**
  * Log compaction for cleanup.policy=compact: rewrites closed segments keeping only the latest record of

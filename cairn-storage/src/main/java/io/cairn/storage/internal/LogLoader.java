@@ -10,13 +10,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.LogConfig;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.AbortedTxn;
-import io.cairn.storage.LogConfig;
 
 /**
  * Opens the segments of a partition directory, recovering them when the last shutdown was unclean,

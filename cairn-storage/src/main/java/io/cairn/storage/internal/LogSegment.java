@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
+import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
+import io.cairn.storage.TimestampAndOffset;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
@@ -17,10 +20,6 @@ import org.apache.kafka.common.utils.CloseableIterator;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.AbortedTxn;
-import io.cairn.storage.BoundedRecords;
-import io.cairn.storage.TimestampAndOffset;
 
 /**
  * One segment of a partition log: {@code <base>.log} with its {@code .index} and {@code .timeindex}, and a

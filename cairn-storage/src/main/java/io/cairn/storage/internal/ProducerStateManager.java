@@ -18,6 +18,9 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
+import io.cairn.storage.AbortedTxn;
+import io.cairn.storage.BoundedRecords;
+import io.cairn.storage.ProducerSnapshot;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -29,10 +32,6 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.CloseableIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.AbortedTxn;
-import io.cairn.storage.BoundedRecords;
-import io.cairn.storage.ProducerSnapshot;
 
 /**
  * Idempotent and transactional producer state of one partition: per producer id, its epoch, last five batches,

@@ -3,6 +3,7 @@ package io.cairn.storage.internal;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
+import io.cairn.storage.BoundedRecords;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
@@ -11,8 +12,6 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.BufferSupplier;
 import org.apache.kafka.common.utils.ByteUtils;
 import org.apache.kafka.common.utils.CloseableIterator;
-
-import io.cairn.storage.BoundedRecords;
 
 /**
  * The records of a batch, one at a time, as much of each as validation needs: offset delta, timestamp, whether

@@ -3,9 +3,8 @@ package io.cairn.storage.internal;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.kafka.common.record.internal.RecordBatch;
-
 import io.cairn.storage.LogConfig;
+import org.apache.kafka.common.record.internal.RecordBatch;
 
 /**
  * Chooses which oldest segments retention deletes: those wholly below the log start offset, and with

@@ -10,10 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.cairn.storage.AbortedTxn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import io.cairn.storage.AbortedTxn;
 
 /**
  * The aborted transactions whose abort marker lies in one segment, in Kafka's {@code .txnindex} format: one

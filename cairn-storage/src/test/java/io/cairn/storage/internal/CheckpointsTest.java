@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import ch.qos.logback.classic.Level;
+import io.cairn.storage.LogEvents;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import ch.qos.logback.classic.Level;
-import io.cairn.storage.LogEvents;
 
 /**
  * A checkpoint with bytes that are not text, or text that is not a checkpoint, reads as absent, as its readers

@@ -8,14 +8,13 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 import ch.qos.logback.classic.Level;
+import io.cairn.storage.LogEvents;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.cairn.storage.LogEvents;
 
 /**
  * A producer snapshot that is not what its writer wrote (even under a matching CRC) is ignored with one WARN
