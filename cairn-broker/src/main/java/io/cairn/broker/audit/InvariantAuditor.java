@@ -3,9 +3,11 @@ package io.cairn.broker.audit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -65,7 +67,8 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
                     for (Partition partition : replicas.partitions()) {
                         ReplicaRole role = partition.role();
                         roles.put(new PartitionId(partition.topicId(), partition.topicPartition().partition()),
-                                new LocalRole(role instanceof ReplicaRole.Leader, role.leaderEpoch()));
+                                new LocalRole(role instanceof ReplicaRole.Leader, role.leaderEpoch(),
+                                        partition.unexplainedOutOfIsr()));
                     }
                     return roles;
                 }
@@ -87,6 +90,8 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
     private final Map<Invariant, Counter> counters = new EnumMap<>(Invariant.class);
     /** The committed offset seen at the periodic check before: the image must have reached it, within maxLag. */
     private long committedAtLastCheck = -1;
+    /** The replicas the periodic check before found outside an ISR without a reason, by violation key. */
+    private Set<String> unexplainedAtLastCheck = Set.of();
 
     /**
      * @param committedOffset this node's committed metadata offset (-1 when unknown)
@@ -127,7 +132,10 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
     @Override
     public void onImage(MetadataImage previous, MetadataImage next) {
         List<Violation> found = new ArrayList<>(InvariantAudit.checkImage(previous, next));
-        found.addAll(InvariantAudit.checkLocalRoles(nodeId, next, localRoles()));
+        // Follower progress is checked by the periodic audit only: right after an image, a follower that has
+        // just caught up may not have fetched again to be proposed for the ISR.
+        InvariantAudit.checkLocalRoles(nodeId, next, localRoles()).stream()
+                .filter(v -> v.invariant() != Invariant.REPLICAS_IN_ISR_OR_LAGGING).forEach(found::add);
         report(Source.IMAGE, found);
     }
 
@@ -147,6 +155,7 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
                 found.addAll(InvariantAudit.checkLocalRoles(nodeId, current, roles));
             }
         }
+        found = confirmUnexplainedOutOfIsr(found);
         long committedBefore;
         synchronized (this) {
             committedBefore = committedAtLastCheck;
@@ -154,6 +163,26 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
         }
         InvariantAudit.checkCaughtUp(nodeId, current.offset(), committedBefore, maxLag).ifPresent(found::add);
         report(Source.PERIODIC, found);
+    }
+
+    /**
+     * Keeps a replica left out of the ISR without a reason only when it was so at the check before too: an ISR
+     * expansion takes a fetch, a controller round trip and an image, and one check can fall in between.
+     */
+    private List<Violation> confirmUnexplainedOutOfIsr(List<Violation> found) {
+        Set<String> unexplained = new HashSet<>();
+        List<Violation> confirmed = new ArrayList<>();
+        synchronized (this) {
+            for (Violation v : found) {
+                if (v.invariant() != Invariant.REPLICAS_IN_ISR_OR_LAGGING) {
+                    confirmed.add(v);
+                } else if (unexplained.add(v.key()) && unexplainedAtLastCheck.contains(v.key())) {
+                    confirmed.add(v);
+                }
+            }
+            unexplainedAtLastCheck = unexplained;
+        }
+        return confirmed;
     }
 
     /** The violations present now (of both the last image and the last periodic check), for tests and tools. */

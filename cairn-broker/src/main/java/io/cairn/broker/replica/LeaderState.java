@@ -21,6 +21,8 @@ final class LeaderState {
     private final Map<Integer, FollowerProgress> followers = new ConcurrentHashMap<>();
     /** The ISR proposed to the controller and not yet committed, or null. */
     private volatile List<Integer> pendingIsr;
+    /** Why the last proposed ISR change was not made, or null when it was (or none was proposed). */
+    private volatile String refusedIsrChange;
 
     LeaderState(ReplicaRole.Leader role, long nowMs) {
         this.role = role;
@@ -59,7 +61,13 @@ final class LeaderState {
         return true;
     }
 
-    synchronized void endIsrChange() {
+    /** Ends the change in flight; {@code error} is null when the controller made it. */
+    synchronized void endIsrChange(Throwable error) {
+        refusedIsrChange = error == null ? null : "ISR change to " + pendingIsr + " refused: " + error;
         pendingIsr = null;
+    }
+
+    String refusedIsrChange() {
+        return refusedIsrChange;
     }
 }

@@ -3,8 +3,10 @@ package io.cairn.broker.replica;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.IntPredicate;
 
 import io.cairn.storage.AppendOrigin;
@@ -341,6 +343,34 @@ public final class Partition {
         }
     }
 
+    /**
+     * The assigned replicas outside the ISR that this leader has no reason to keep out, each with its evidence:
+     * a replica is kept out for a reason when it may not join (fenced, shutting down, not registered), has not
+     * fetched within replica.lag.time.max.ms, is behind the high watermark, or an ISR change is in flight or was
+     * refused. Anything else is an ISR expansion that should have happened. Empty unless this node leads.
+     */
+    public Map<Integer, String> unexplainedOutOfIsr() {
+        LeaderState state = leaderState;
+        if (state == null || state.pendingIsr() != null || state.refusedIsrChange() != null) {
+            return Map.of();
+        }
+        long now = settings.time().milliseconds();
+        long hw = highWatermark;
+        Map<Integer, String> unexplained = new TreeMap<>();
+        for (int replica : state.role().replicas()) {
+            LeaderState.FollowerProgress progress = state.progress(replica);
+            if (state.role().isr().contains(replica) || !settings.isrEligible().test(replica) || progress == null
+                    || progress.lastFetchTimeMs() < 0
+                    || now - progress.lastFetchTimeMs() > settings.replicaLagTimeMaxMs()
+                    || progress.logEndOffset() < hw) {
+                continue;
+            }
+            unexplained.put(replica, "fetched to " + progress.logEndOffset() + " (high watermark " + hw + ") "
+                    + (now - progress.lastFetchTimeMs()) + " ms ago, eligible, no ISR change in flight or refused");
+        }
+        return unexplained;
+    }
+
     /** Proposes the change unless one is in flight; returns whether it was proposed. */
     private boolean proposeIsr(LeaderState state, List<Integer> newIsr) {
         if (!state.beginIsrChange(newIsr)) {
@@ -350,7 +380,7 @@ public final class Partition {
         settings.isrChanger()
                 .proposeIsr(topicId, topicPartition, leader.leaderEpoch(), leader.partitionEpoch(), newIsr)
                 .whenComplete((ignored, error) -> {
-                    state.endIsrChange();
+                    state.endIsrChange(error);
                     if (error != null) {
                         log.debug("[node {}] {}: ISR change to {} not made: {}", settings.nodeId(), topicPartition,
                                 newIsr, error.toString());

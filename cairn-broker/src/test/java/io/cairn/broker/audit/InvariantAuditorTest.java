@@ -163,4 +163,35 @@ class InvariantAuditorTest {
                 "100 entries behind");
         assertThat(gauge(Invariant.IMAGE_CAUGHT_UP)).isEqualTo(1);
     }
+
+    @Test
+    void aReplicaLeftOutOfTheIsrWithoutAReasonIsReportedWhenTwoChecksInARowFindIt() {
+        // given: this node leads t-0 with ISR {1}; replica 2 is caught up and nothing is in flight
+        bootWithPartition(1, List.of(1));
+        roles = Map.of(P0, new LocalRole(true, 0, Map.of(2, "fetched to 10 (high watermark 10)")));
+        committed.set(current.offset());
+        // when: one check, and an image in between / then: an expansion may be on its way
+        auditor.checkNow();
+        publish(new PartitionChangeRecord(TOPIC, 0, 0, PartitionChangeRecord.NO_CHANGE, List.of(1), null));
+        assertThat(warnings()).isEmpty();
+        // when: the next check still finds it
+        auditor.checkNow();
+        // then
+        assertThat(warnings()).singleElement().asString().contains("replicas_in_isr_or_lagging", "t-0 replica 2",
+                "out of the ISR [1]", "fetched to 10");
+        assertThat(gauge(Invariant.REPLICAS_IN_ISR_OR_LAGGING)).isEqualTo(1);
+
+        // when: the leader has a reason again (or the replica joined)
+        roles = Map.of(P0, new LocalRole(true, 0));
+        auditor.checkNow();
+        // then
+        assertThat(gauge(Invariant.REPLICAS_IN_ISR_OR_LAGGING)).isZero();
+
+        // when: it is unexplained at one check only / then: nothing new
+        roles = Map.of(P0, new LocalRole(true, 0, Map.of(2, "fetched to 10 (high watermark 10)")));
+        auditor.checkNow();
+        roles = Map.of(P0, new LocalRole(true, 0));
+        auditor.checkNow();
+        assertThat(warnings()).hasSize(1);
+    }
 }

@@ -34,9 +34,13 @@ class PartitionTest {
 
     private final ManualTime time = new ManualTime();
     private final List<List<Integer>> proposals = new ArrayList<>();
+    /** The controller's answer to each proposal, pending until a test completes it. */
+    private final List<CompletableFuture<Void>> answers = new ArrayList<>();
     private final IsrChanger recordingChanger = (topicId, tp, leaderEpoch, partitionEpoch, newIsr) -> {
         proposals.add(newIsr);
-        return new CompletableFuture<>(); // stays pending, like a controller that has not answered yet
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        answers.add(answer);
+        return answer;
     };
     private PartitionLog partitionLog;
     /** Brokers registered and unfenced in the leader's metadata. */
@@ -168,6 +172,46 @@ class PartitionTest {
 
         // then
         assertThat(proposals).containsExactly(List.of(1, 2));
+    }
+
+    @Test
+    void aReplicaOutsideTheIsrIsKeptOutForAReasonUntilAnExpansionTheControllerMadeNeverArrives() {
+        // given: ISR {1}; replica 2 has not fetched, replica 3 is fenced
+        Partition partition = leaderOf(List.of(1), List.of(1, 2, 3), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        eligible.remove(3);
+        partition.readAsFollower(3, 10, 1 << 20, Optional.empty());
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
+
+        // when: replica 2 fetches behind the high watermark / then: lagging
+        partition.readAsFollower(2, 4, 1 << 20, Optional.empty());
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
+
+        // when: it catches up / then: the expansion is in flight
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        assertThat(proposals).containsExactly(List.of(1, 2));
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
+
+        // when: the controller refuses it / then: refused is a reason
+        answers.get(0).completeExceptionally(new IllegalStateException("no metadata quorum"));
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
+
+        // when: the next try is made by the controller, but the new ISR never reaches this leader's role
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        answers.get(1).complete(null);
+        // then: replica 2 is out of the ISR with no reason
+        assertThat(partition.unexplainedOutOfIsr()).containsOnlyKeys(2);
+        assertThat(partition.unexplainedOutOfIsr().get(2)).contains("fetched to 10", "high watermark 10");
+
+        // when: it stops fetching / then: not fetching is a reason
+        time.advance(LAG_MS + 1);
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
+
+        // when: it fetches again and the committed ISR arrives
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        partition.becomeRole(new ReplicaRole.Leader(3, 8, List.of(1, 2), List.of(1, 2, 3)), 1);
+        // then
+        assertThat(partition.unexplainedOutOfIsr()).isEmpty();
     }
 
     @Test

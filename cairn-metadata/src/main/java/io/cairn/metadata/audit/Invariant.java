@@ -15,6 +15,12 @@ public enum Invariant {
     LOCAL_LEADER_MATCHES_IMAGE("local_leader_matches_image"),
     /** The node's image is not behind the committed metadata offset by more than a bound. */
     IMAGE_CAUGHT_UP("image_caught_up"),
+    /**
+     * Every replica of a partition the node leads is in the ISR or kept out for a reason the leader states: it
+     * is fenced, shut down or unregistered, it does not fetch, it is behind the high watermark, or an ISR change
+     * is in flight or was refused. A caught-up follower left out with none of these is a stuck ISR expansion.
+     */
+    REPLICAS_IN_ISR_OR_LAGGING("replicas_in_isr_or_lagging"),
     /** No broker holds two registrations: no two broker ids share one host:port. */
     SINGLE_REGISTRATION("single_registration");
 

@@ -93,7 +93,8 @@ public final class InvariantAudit {
      * for: no node leads a partition the image gives to another node (so at most one node acts as leader of a
      * partition at a time, when every node passes), and none leaves a partition it was given without a leader.
      * A partition the image gives this node but that it does not host (its log is offline) is not checked: the
-     * node reports it offline and the controller moves it.
+     * node reports it offline and the controller moves it. As leader, every replica outside the ISR must be
+     * there for a reason the leader states ({@link Invariant#REPLICAS_IN_ISR_OR_LAGGING}).
      *
      * @param roles the roles of the partitions this node hosts, all taken after it acted on {@code image}
      */
@@ -117,6 +118,11 @@ public final class InvariantAudit {
                         + " acts as " + (role.leader() ? "leader" : "follower") + " at leader epoch "
                         + role.leaderEpoch() + "; its image at offset " + image.offset() + " names leader "
                         + p.leader() + " at leader epoch " + p.leaderEpoch()));
+            } else if (role.leader()) {
+                role.unexplainedOutOfIsr().forEach((replica, evidence) -> violations.add(new Violation(
+                        Invariant.REPLICAS_IN_ISR_OR_LAGGING, subject + " replica " + replica, "leader " + nodeId
+                        + " at leader epoch " + role.leaderEpoch() + " keeps replica " + replica + " out of the ISR "
+                        + p.isr() + " without a reason: " + evidence)));
             }
         });
         return violations;

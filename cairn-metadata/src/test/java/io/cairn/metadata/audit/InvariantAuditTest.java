@@ -151,6 +151,22 @@ class InvariantAuditTest {
     }
 
     @Test
+    void aLeaderKeepingAReplicaOutOfTheIsrWithoutAReasonIsReported() {
+        // given: node 2 leads at leader epoch 3 with ISR {2}; it states no reason for replica 1
+        MetadataImage image = withPartition(2, List.of(2), 3, 3);
+        PartitionId p = new PartitionId(TOPIC, 0);
+        // when
+        List<Violation> violations = InvariantAudit.checkLocalRoles(2, image,
+                Map.of(p, new LocalRole(true, 3, Map.of(1, "fetched to 10 (high watermark 10)"))));
+        // then
+        assertThat(broken(violations)).containsExactly(Invariant.REPLICAS_IN_ISR_OR_LAGGING);
+        assertThat(violations.get(0).subject()).isEqualTo("t-0 replica 1");
+        assertThat(violations.get(0).evidence()).contains("leader 2", "ISR [2]", "fetched to 10");
+        // but: a leader with a reason for every replica outside the ISR passes
+        assertThat(InvariantAudit.checkLocalRoles(2, image, Map.of(p, new LocalRole(true, 3)))).isEmpty();
+    }
+
+    @Test
     void anImageBehindTheCommittedOffsetIsReported() {
         // when
         var violation = InvariantAudit.checkCaughtUp(2, 10, 100, 50);
