@@ -11,6 +11,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.cairn.server.chaos.ChaosCommand;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnMain.Version.class,
         description = "Cairn, a Kafka-compatible streaming broker.",
-        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, AuditCommand.class,
+        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, AuditCommand.class, ChaosCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CairnMain implements Runnable {
 
