@@ -178,10 +178,30 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         return out;
     }
 
-    /** Runs a read-only operation on the shard of {@code partition}. */
+    /**
+     * Runs a read-only operation on the shard of {@code partition}, and answers once everything the shard had
+     * replayed when it ran is committed. The shard replays a write as soon as it is appended, so without the
+     * wait a read could show a write that a failover then undoes (an offset commit seen through OffsetFetch,
+     * then gone on the new coordinator); Kafka reads at the last committed offset for the same reason. On an
+     * idle partition the high watermark is at the log end already and the answer is immediate. Fails with
+     * COORDINATOR_NOT_AVAILABLE when the writes are not committed within the commit timeout.
+     */
     public <T> CompletableFuture<T> read(int partition, Function<S, T> op) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        execute(out, () -> out.complete(op.apply(active(partition).shard())));
+        execute(out, () -> {
+            T result = op.apply(active(partition).shard());
+            TopicPartition tp = new TopicPartition(kind.topic(), partition);
+            Partition p = replicas.partitionOrThrow(tp, () -> new NotCoordinatorException("This node does not "
+                    + "coordinate " + tp));
+            long replayedTo = p.log().logEndOffset();
+            if (p.highWatermark() >= replayedTo) {
+                out.complete(result);
+                return;
+            }
+            awaitCommitted(tp, p, replayedTo, () -> out.complete(result), error -> out.completeExceptionally(
+                    new CoordinatorNotAvailableException("The coordinator of " + tp + " could not confirm its "
+                            + "state is replicated: " + error.getMessage())));
+        });
         return out;
     }
 

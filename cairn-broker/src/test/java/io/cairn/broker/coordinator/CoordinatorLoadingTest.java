@@ -178,9 +178,53 @@ class CoordinatorLoadingTest {
 
         // then it has loaded both records, not only the committed prefix its high watermark names
         await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
-        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isEqualTo(2);
-        assertThat(groups.read(0, shard -> shard.offsets().fetch("g2", null).topics().get(0).partitions().get(0)
-                .committedOffset()).get(5, TimeUnit.SECONDS)).isEqualTo(7);
+        // (a read answers once what it saw is committed: here when the follower has fetched it)
+        CompletableFuture<Integer> offsetCount = groups.read(0, shard -> shard.offsets().offsetCount());
+        CompletableFuture<Long> g2 = groups.read(0, shard -> shard.offsets().fetch("g2", null).topics().get(0)
+                .partitions().get(0).committedOffset());
+        partition.readAsFollower(2, 2, 1 << 20, java.util.Optional.empty());
+        assertThat(offsetCount.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(g2.get(5, TimeUnit.SECONDS)).isEqualTo(7);
+    }
+
+    /**
+     * An offset commit is in the shard once appended, but not durable until the high watermark passes it: a read
+     * (OffsetFetch) must not show it before, or a failover to the follower that never got it makes the group's
+     * committed offset go back, as a chaos campaign saw (96,157 shown, then 96,120 on the new coordinator).
+     */
+    @Test
+    void aReadDoesNotShowAWriteUntilItIsCommitted() throws Exception {
+        // given an active group coordinator whose partition has a follower in the ISR
+        Uuid id = Uuid.randomUuid();
+        MetadataImage image = SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
+                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
+                new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
+                new PartitionRecord(id, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null))));
+        replicas.onImage(SERVING, image);
+        Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                scheduler, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+
+        // when a commit is appended but the follower has not fetched it
+        CompletableFuture<OffsetCommitResponseData> committed =
+                groups.write(0, shard -> shard.offsets().commit(commit("g"), (short) 9));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.log().logEndOffset() == 1);
+        CompletableFuture<Integer> read = groups.read(0, shard -> shard.offsets().offsetCount());
+
+        // then neither the commit nor the read that saw it has answered
+        assertThat(partition.highWatermark()).isZero();
+        assertThat(committed).isNotDone();
+        assertThat(read).isNotDone();
+
+        // when the follower has it
+        partition.readAsFollower(2, 1, 1 << 20, java.util.Optional.empty());
+
+        // then both answer
+        assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(Errors.forCode(committed.get(5, TimeUnit.SECONDS).topics().get(0).partitions().get(0).errorCode()))
+                .isEqualTo(Errors.NONE);
     }
 
     @Test
