@@ -36,7 +36,7 @@ class ChaosIT {
             StringWriter progress = new StringWriter();
             Campaign.Settings settings = new Campaign.Settings(
                     Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
-                    Duration.ofSeconds(60), 6, 7L, "chaos", 3, 2, Duration.ofSeconds(90));
+                    Duration.ofSeconds(60), 6, 7L, "chaos", 3, 2, 1000, Duration.ofSeconds(90));
             // when
             ChaosReport report = new Campaign(settings, new ClusterNemesis(cluster), new PrintWriter(progress)).run();
             // then

@@ -161,11 +161,7 @@ class CoordinatorLoadingTest {
     @Test
     void aNewLeaderLoadsTheRecordsItsHighWatermarkHasNotReachedYet() throws Exception {
         // given a __consumer_offsets partition led here with a follower in the ISR that has fetched nothing yet
-        Uuid id = Uuid.randomUuid();
-        MetadataImage image = SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
-                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
-                new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
-                new PartitionRecord(id, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null))));
+        MetadataImage image = offsetsLedHereWithFollower2();
         replicas.onImage(SERVING, image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
         partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g1", 5), offset("g2", 7)));
@@ -195,11 +191,7 @@ class CoordinatorLoadingTest {
     @Test
     void aReadDoesNotShowAWriteUntilItIsCommitted() throws Exception {
         // given an active group coordinator whose partition has a follower in the ISR
-        Uuid id = Uuid.randomUuid();
-        MetadataImage image = SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
-                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
-                new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
-                new PartitionRecord(id, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null))));
+        MetadataImage image = offsetsLedHereWithFollower2();
         replicas.onImage(SERVING, image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
@@ -312,6 +304,15 @@ class CoordinatorLoadingTest {
         byte[] out = new byte[v.position()];
         v.flip().get(out);
         return out;
+    }
+
+    /** __consumer_offsets with one partition, led here, with broker 2 a follower in its ISR. */
+    private static MetadataImage offsetsLedHereWithFollower2() {
+        Uuid id = Uuid.randomUuid();
+        return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
+                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
+                new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
+                new PartitionRecord(id, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null))));
     }
 
     private static OffsetCommitRequestData commit(String group) {

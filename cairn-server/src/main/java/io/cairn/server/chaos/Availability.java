@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * When acknowledgements came, per partition: the acknowledgements per second (the report's timeline), the longest
- * time a partition went without one, and for each fault how long until every partition was acknowledged again.
+ * time a partition went without one, and for each fault how long until a record sent after it was acknowledged
+ * on every partition.
  * Times are milliseconds since the campaign started.
  *
  * <p>Thread-safe.
@@ -43,7 +44,8 @@ final class Availability {
         measuring = true;
     }
 
-    synchronized void acknowledged(int partition, long nowMs) {
+    /** A record sent at {@code sentMs} to {@code partition} was acknowledged at {@code nowMs}. */
+    synchronized void acknowledged(int partition, long sentMs, long nowMs) {
         perSecond.merge(nowMs / 1000, 1L, Long::sum);
         if (measuring) {
             Gap gap = new Gap(partition, lastAckMs[partition], nowMs);
@@ -54,6 +56,9 @@ final class Availability {
         lastAckMs[partition] = Math.max(lastAckMs[partition], nowMs);
         for (var it = waiting.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Set<Integer>> entry = it.next();
+            if (sentMs < faultAtMs.get(entry.getKey())) {
+                continue; // sent before the fault: its answer says nothing about after it
+            }
             entry.getValue().remove(partition);
             if (entry.getValue().isEmpty()) {
                 recoveredAfterMs.put(entry.getKey(), nowMs - faultAtMs.get(entry.getKey()));
@@ -62,7 +67,10 @@ final class Availability {
         }
     }
 
-    /** Fault {@code fault} began at {@code nowMs}: from here, wait for an acknowledgement on every partition. */
+    /**
+     * Fault {@code fault} was in place at {@code nowMs} (the kill or pause command had returned): from here,
+     * wait for a record sent after it to be acknowledged on every partition.
+     */
     synchronized void faultAt(int fault, long nowMs) {
         Set<Integer> all = new HashSet<>();
         for (int p = 0; p < lastAckMs.length; p++) {

@@ -1,9 +1,11 @@
 package io.cairn.server.chaos;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -12,6 +14,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.cairn.server.QuorumProbe;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -40,7 +44,7 @@ public final class Campaign {
 
     /** What to run. {@code clientConfig} holds the bootstrap servers and any client security settings. */
     public record Settings(Map<String, Object> clientConfig, Duration duration, int maxFaults, long seed, String topic,
-                    int partitions, int producers, Duration recoveryTimeout) {
+                    int partitions, int producers, int recordsPerSecond, Duration recoveryTimeout) {
     }
 
     /** One injected fault: what, to which node in which role, when (ms since start), and what it cost. */
@@ -98,7 +102,7 @@ public final class Campaign {
             awaitWhole(admin, nodes, settings.recoveryTimeout());
 
             Producers producers = new Producers(settings.clientConfig(), settings.topic(), settings.partitions(),
-                    ledger, availability, this::nowMs);
+                    ledger, availability, this::nowMs, Math.max(1, settings.recordsPerSecond() / settings.producers()));
             GroupConsumer group = new GroupConsumer(settings.clientConfig(), settings.topic(), groupId);
             producers.start(settings.producers());
             group.start();
@@ -162,14 +166,17 @@ public final class Campaign {
         String roleName = role.equals("leader") ? "leader of " + settings.topic() + "-" + partition
                 : role.equals("controller") ? "active controller" : "any node";
         int index = faults.size() + 1;
-        long atMs = nowMs();
-        availability.faultAt(index, atMs);
+        long atMs;
         if (kill) {
             nemesis.kill(node);
+            atMs = nowMs();
+            availability.faultAt(index, atMs);
             Thread.sleep(lengthMs);
             nemesis.start(node);
         } else {
             nemesis.pause(node);
+            atMs = nowMs();
+            availability.faultAt(index, atMs);
             Thread.sleep(lengthMs); // the fault itself: how long the process stays frozen
             nemesis.resume(node);
         }
@@ -199,13 +206,13 @@ public final class Campaign {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                List<Integer> registered = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).stream()
-                        .map(Node::id).sorted().toList();
+                List<Node> brokers = List.copyOf(admin.describeCluster().nodes().get(5, TimeUnit.SECONDS));
+                List<Integer> registered = brokers.stream().map(Node::id).sorted().toList();
                 TopicDescription description = admin.describeTopics(List.of(settings.topic())).allTopicNames()
                         .get(5, TimeUnit.SECONDS).get(settings.topic());
                 boolean fullIsr = description.partitions().stream().allMatch(
                         (TopicPartitionInfo p) -> p.leader() != null && p.isr().size() == p.replicas().size());
-                if (registered.equals(nodes) && fullIsr) {
+                if (registered.equals(nodes) && fullIsr && quorumAgrees(brokers)) {
                     return true;
                 }
             } catch (ExecutionException | TimeoutException e) {
@@ -214,6 +221,29 @@ public final class Campaign {
             Thread.sleep(200);
         }
         return false;
+    }
+
+    /**
+     * Whether every node follows one metadata Raft leader, each asked on its own (DescribeQuorum: Cairn answers
+     * it from the node's own Raft member, Kafka forwards it to the active controller, so this holds at once
+     * there). A node can be registered and in every ISR while its Raft member is still stepping down from a
+     * pause; the next fault would then hit a cluster without a healthy quorum. Asked over plaintext only: a
+     * cluster with client security is judged by the other conditions.
+     */
+    private boolean quorumAgrees(List<Node> brokers) {
+        Object protocol = settings.clientConfig().get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG);
+        if (protocol != null && !"PLAINTEXT".equalsIgnoreCase(protocol.toString())) {
+            return true;
+        }
+        Set<Integer> leaders = new HashSet<>();
+        for (Node broker : brokers) {
+            try {
+                leaders.add(QuorumProbe.status(broker.host(), broker.port(), Duration.ofSeconds(2)).leaderId());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return leaders.size() == 1 && !leaders.contains(-1);
     }
 
     /** The group's committed offsets, as the cluster reports them, only grow. */

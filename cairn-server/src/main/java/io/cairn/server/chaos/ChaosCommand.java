@@ -80,6 +80,10 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Idempotent acks=all producers (default ${DEFAULT-VALUE}).")
     int producers;
 
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "1000",
+            description = "Records a second, all producers together (default ${DEFAULT-VALUE}).")
+    int rate;
+
     @Option(names = "--recovery-timeout", paramLabel = "DURATION", defaultValue = "120s",
             description = "How long the cluster may take to be whole again after a fault (default ${DEFAULT-VALUE}).")
     String recoveryTimeout;
@@ -99,13 +103,14 @@ public final class ChaosCommand implements Callable<Integer> {
         Campaign.Settings settings;
         Nemesis nemesis;
         try {
-            if (partitions < 1 || producers < 1 || maxFaults < 1) {
-                throw new IllegalArgumentException("--partitions, --producers and --max-faults must be at least 1");
+            if (partitions < 1 || producers < 1 || maxFaults < 1 || rate < 1) {
+                throw new IllegalArgumentException("--partitions, --producers, --rate and --max-faults must be at "
+                        + "least 1");
             }
             nemesis = new ShellNemesis(killCommand, startCommand, pauseCommand, resumeCommand);
             Map<String, Object> clientConfig = clientConfig();
             settings = new Campaign.Settings(clientConfig, parseDuration("--duration", duration), maxFaults,
-                    theSeed, topic != null ? topic : "cairn-chaos-" + theSeed, partitions, producers,
+                    theSeed, topic != null ? topic : "cairn-chaos-" + theSeed, partitions, producers, rate,
                     parseDuration("--recovery-timeout", recoveryTimeout));
         } catch (IllegalArgumentException | IOException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -27,11 +27,12 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
     public String text() {
         StringWriter out = new StringWriter();
         out.write(String.format(Locale.ROOT, "cairn chaos: seed %d, %.1f s, nodes %s, topic %s (%d partitions), "
-                        + "%d idempotent acks=all producers, 1 consumer group%n", settings.seed(), elapsedMs / 1000.0,
-                nodes, settings.topic(), settings.partitions(), settings.producers()));
+                        + "%d idempotent acks=all producers (%d records/s), 1 consumer group%n", settings.seed(),
+                elapsedMs / 1000.0, nodes, settings.topic(), settings.partitions(), settings.producers(),
+                settings.recordsPerSecond()));
         for (Campaign.Fault f : faults) {
-            out.write(String.format(Locale.ROOT, "fault %3d at %7.1f s: %s; every partition acknowledged again "
-                            + "%s after it began, cluster whole %,d ms after the %s%n", f.index(), f.atMs() / 1000.0,
+            out.write(String.format(Locale.ROOT, "fault %3d at %7.1f s: %s; a record sent after it acknowledged "
+                            + "on every partition %s later, cluster whole %,d ms after the %s%n", f.index(), f.atMs() / 1000.0,
                     f.describe(), f.ackedAgainAfterMs() < 0 ? "never" : String.format(Locale.ROOT, "%,d ms",
                             f.ackedAgainAfterMs()), f.wholeAfterMs(), f.kind().equals("kill") ? "restart" : "resume"));
         }
@@ -62,6 +63,7 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
             json.writeStringField("topic", settings.topic());
             json.writeNumberField("partitions", settings.partitions());
             json.writeNumberField("producers", settings.producers());
+            json.writeNumberField("recordsPerSecond", settings.recordsPerSecond());
             json.writeNumberField("elapsedMs", elapsedMs);
             json.writeArrayFieldStart("nodes");
             for (int node : nodes) {
@@ -145,7 +147,7 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
                 + "</title><style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}"
                 + "</style></head><body><h1>cairn chaos: " + (passed() ? "passed" : "FAILED") + "</h1>"
                 + "<p>Acknowledged records per second (blue); kills (red) and pauses (orange), each band from the "
-                + "fault until every partition was acknowledged again.</p>" + svg + "<pre>" + escape(text())
+                + "fault until a record sent after it was acknowledged on every partition.</p>" + svg + "<pre>" + escape(text())
                 + "</pre></body></html>\n";
     }
 

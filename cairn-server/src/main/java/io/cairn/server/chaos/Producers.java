@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The workload's writers: idempotent acks=all producers, each in its own thread, each sending its records
  * ({@code p<i>-<seq>}, sequence numbers counting up) round-robin over the partitions with at most
- * {@value #IN_FLIGHT} unacknowledged at a time, and telling the {@link Ledger} and {@link Availability} of every
+ * {@value #IN_FLIGHT} unacknowledged at a time and at most {@code ratePerProducer} a second, and telling the {@link Ledger} and {@link Availability} of every
  * acknowledgement. A send that fails is counted and not retried by the workload (the producer has retried it up
  * to delivery.timeout.ms already); a producer that fails fatally is replaced, and its error kept for the report.
  */
@@ -31,19 +31,21 @@ final class Producers implements AutoCloseable {
     private final Ledger ledger;
     private final Availability availability;
     private final LongSupplier clockMs;
+    private final int ratePerProducer;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong failedSends = new AtomicLong();
     private final List<String> producerErrors = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
     Producers(Map<String, Object> clientConfig, String topic, int partitions, Ledger ledger,
-              Availability availability, LongSupplier clockMs) {
+              Availability availability, LongSupplier clockMs, int ratePerProducer) {
         this.clientConfig = clientConfig;
         this.topic = topic;
         this.partitions = partitions;
         this.ledger = ledger;
         this.availability = availability;
         this.clockMs = clockMs;
+        this.ratePerProducer = ratePerProducer;
     }
 
     void start(int count) {
@@ -67,18 +69,25 @@ final class Producers implements AutoCloseable {
     private void write(int index) {
         Semaphore inFlight = new Semaphore(IN_FLIGHT);
         long sequence = 0;
+        long startMs = clockMs.getAsLong();
         while (running.get()) {
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(config(index))) {
                 while (running.get()) {
+                    long dueMs = startMs + sequence * 1000 / ratePerProducer;
+                    long aheadMs = dueMs - clockMs.getAsLong();
+                    if (aheadMs > 0) {
+                        Thread.sleep(aheadMs); // pacing: the workload must not starve the cluster it checks
+                    }
                     inFlight.acquire();
                     Ledger.Name name = new Ledger.Name(index, sequence);
                     int partition = (int) (sequence % partitions);
                     sequence++;
+                    long sentMs = clockMs.getAsLong();
                     producer.send(new ProducerRecord<>(topic, partition, null, name.toString()), (metadata, error) -> {
                         inFlight.release();
                         if (error == null) {
                             ledger.acknowledged(metadata.partition(), name);
-                            availability.acknowledged(metadata.partition(), clockMs.getAsLong());
+                            availability.acknowledged(metadata.partition(), sentMs, clockMs.getAsLong());
                         } else {
                             failedSends.incrementAndGet();
                         }
