@@ -10,6 +10,7 @@ import io.cairn.broker.cluster.QuorumView;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.AlterConfigsHandlers;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
+import io.cairn.broker.handlers.ClientQuotasHandlers;
 import io.cairn.broker.handlers.ClusterApiHandlers;
 import io.cairn.broker.handlers.ConsumerGroupHandlers;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
@@ -133,6 +134,8 @@ public final class BrokerApis {
                 .add(new DeleteGroupsHandler(groups))
                 .add(ScramCredentialsHandlers.alter(routed))
                 .add(ScramCredentialsHandlers.describe(image))
+                .add(ClientQuotasHandlers.alter(routed))
+                .add(ClientQuotasHandlers.describe(image))
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
         if (groups.config().consumer().enabled()) {
