@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import io.cairn.protocol.ConnectionLifetime;
 import io.cairn.protocol.KafkaRequest;
@@ -59,6 +60,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** An answer that ends the connection is queued: later frames are dropped unread. */
     private boolean closing;
     private String connectionId = "?";
+    /** When a quota's throttle ends reads resume; null while not throttled. */
+    private java.util.concurrent.ScheduledFuture<?> throttleEnd;
+    private long throttledUntilNanos;
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
                            RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls) {
@@ -90,6 +94,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        lifetime.onThrottle(throttleTimeMs -> ctx.executor().execute(() -> throttle(ctx, throttleTimeMs)));
         super.channelActive(ctx);
     }
 
@@ -261,6 +266,26 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
         }
         updateReading(ctx);
+    }
+
+    /**
+     * Stops reading for a quota's throttle time (KIP-219), or longer if an earlier throttle ends later. Posted by the
+     * handler before its response, so the response is still written at once; the requests read meanwhile wait.
+     */
+    private void throttle(ChannelHandlerContext ctx, long throttleTimeMs) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(throttleTimeMs);
+        if (throttleEnd != null && until - throttledUntilNanos <= 0) {
+            return;
+        }
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+        }
+        throttledUntilNanos = until;
+        gate.set(ReadGate.Reason.THROTTLED, true);
+        throttleEnd = ctx.executor().schedule(() -> {
+            throttleEnd = null;
+            gate.set(ReadGate.Reason.THROTTLED, false);
+        }, throttleTimeMs, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -7,7 +7,8 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 
 /**
  * Whether a connection reads from its socket, for every reason it may stop (Kafka "mutes" such a channel): too many
- * unanswered requests, unsent responses piling up, or no memory left in the pool for its next request. It reads
+ * unanswered requests, unsent responses piling up, no memory left in the pool for its next request, or a quota
+ * throttling its client. It reads
  * again once no reason holds.
  *
  * <p>Stopping is Netty's auto-read off, and more: this handler sits first in the pipeline and swallows the read
@@ -26,7 +27,9 @@ final class ReadGate extends ChannelOutboundHandlerAdapter {
         /** The client does not take its responses: the write buffer is above its high-water mark. */
         UNWRITABLE,
         /** {@link RequestMemoryPool} has no memory for the next request. */
-        MEMORY
+        MEMORY,
+        /** A client quota throttles the client (KIP-219: Kafka mutes its channel for the throttle time). */
+        THROTTLED
     }
 
     private final EnumSet<Reason> holding = EnumSet.noneOf(Reason.class);
