@@ -12,7 +12,6 @@ import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
-import org.apache.kafka.common.utils.Time;
 
 /**
  * One kind of client byte-rate quota (Produce: {@code producer_byte_rate}; Fetch: {@code consumer_byte_rate}), as
@@ -26,7 +25,8 @@ import org.apache.kafka.common.utils.Time;
  * what brings the rate back to T if nothing more is recorded. A client that no quota applies to is not measured;
  * the rates of clients not seen for an hour are dropped, as Kafka's sensors expire.
  *
- * <p>Thread-safe: each rate is guarded by its own lock.
+ * <p>Thread-safe: each rate is guarded by its own lock. The caller gives the time of each measurement, so tests
+ * drive the clock.
  */
 public final class ClientQuotaManager {
 
@@ -35,7 +35,6 @@ public final class ClientQuotaManager {
 
     private final String key;
     private final Supplier<MetadataImage> image;
-    private final Time time;
     private final MetricConfig config = new MetricConfig()
             .samples(QuotaConfigs.QUOTA_WINDOW_NUM)
             .timeWindow(QuotaConfigs.QUOTA_WINDOW_SIZE_SECONDS, TimeUnit.SECONDS);
@@ -47,10 +46,9 @@ public final class ClientQuotaManager {
      *              {@link QuotaConfigs#CONSUMER_BYTE_RATE}
      * @param image the committed metadata image, read at each request (a quota change applies to the next one)
      */
-    public ClientQuotaManager(String key, Supplier<MetadataImage> image, Time time) {
+    public ClientQuotaManager(String key, Supplier<MetadataImage> image) {
         this.key = key;
         this.image = image;
-        this.time = time;
     }
 
     public String key() {
@@ -145,10 +143,5 @@ public final class ClientQuotaManager {
             created.lastRecordMs = nowMs;
             return created;
         });
-    }
-
-    /** The clock the managers measure with. */
-    Time time() {
-        return time;
     }
 }

@@ -26,8 +26,8 @@ public final class ClientQuotas {
     private volatile ThrottleObserver observer = ThrottleObserver.NONE;
 
     public ClientQuotas(Supplier<MetadataImage> image, Time time) {
-        this.produce = new ClientQuotaManager(QuotaConfigs.PRODUCER_BYTE_RATE, image, time);
-        this.fetch = new ClientQuotaManager(QuotaConfigs.CONSUMER_BYTE_RATE, image, time);
+        this.produce = new ClientQuotaManager(QuotaConfigs.PRODUCER_BYTE_RATE, image);
+        this.fetch = new ClientQuotaManager(QuotaConfigs.CONSUMER_BYTE_RATE, image);
         this.time = time;
     }
 
