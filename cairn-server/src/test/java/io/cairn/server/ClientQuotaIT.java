@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterClientQuotasOptions;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -25,11 +26,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.apache.kafka.common.quota.ClientQuotaFilterComponent;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,9 +64,9 @@ class ClientQuotaIT {
         properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0");
         properties.put(CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
         properties.put("sasl.enabled.mechanisms", "PLAIN");
+        properties.put(CairnConfig.METRICS_PORT, 0);
         properties.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", SaslListenerIT.PLAIN_JAAS);
         node = TestNode.start(dir.resolve("data"), properties);
-        SaslListenerIT.node = node;
     }
 
     @AfterAll
@@ -143,8 +155,11 @@ class ClientQuotaIT {
                     new ClientQuotaEntity(Map.of(ClientQuotaEntity.USER, "alice")),
                     List.of(new ClientQuotaAlteration.Op("producer_byte_rate", quota))))).all().get(30, TimeUnit.SECONDS);
         }
-        Map<String, Object> alice = SaslListenerIT.sasl("SASL_PLAINTEXT", "PLAIN",
-                SaslListenerIT.plainJaas("alice", "alice-secret"));
+        Map<String, Object> alice = new HashMap<>();
+        alice.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + node.node().port("SASL_PLAINTEXT"));
+        alice.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        alice.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+        alice.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.plainJaas("alice", "alice-secret"));
         alice.put(ProducerConfig.CLIENT_ID_CONFIG, "alice-producer");
         alice.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         // a small buffer: send() blocks instead of queueing what the quota lets through long after the run
@@ -190,7 +205,7 @@ class ClientQuotaIT {
 
     @Test
     void aClientIdsConsumerIsSlowedToItsQuota() throws Exception {
-        // given: 3 MB to read, and the client id "slow-consumer" may read 150 KiB/s (whichever user it is)
+        // given: 3 MB to read (cairn.quota.it.records), and the client id "slow-consumer" may read 150 KiB/s (whichever user it is)
         String topic = "client-throttled";
         double quota = 150 * 1024;
         try (Admin admin = node.admin()) {
@@ -200,7 +215,7 @@ class ClientQuotaIT {
                     List.of(new ClientQuotaAlteration.Op("consumer_byte_rate", quota))))).all().get(30, TimeUnit.SECONDS);
         }
         String value = "y".repeat(1000);
-        int count = 3000;
+        int count = Integer.getInteger("cairn.quota.it.records", 3000);
         try (KafkaProducer<String, String> producer = node.producer(Map.of())) {
             for (int i = 0; i < count; i++) {
                 producer.send(new ProducerRecord<>(topic, value));
@@ -213,12 +228,14 @@ class ClientQuotaIT {
         long bytesAtStart = 0;
         int read = 0;
         long startNanos = 0;
+        // fetches of at most 64 KiB: a quota is kept more smoothly with responses small beside it
         try (KafkaConsumer<String, String> consumer = node.consumer(Map.of(
-                ConsumerConfig.CLIENT_ID_CONFIG, "slow-consumer"))) {
+                ConsumerConfig.CLIENT_ID_CONFIG, "slow-consumer",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024))) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120 + count / 100);
             while (read < count && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     bytes += record.value().length();
@@ -231,14 +248,57 @@ class ClientQuotaIT {
             }
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             double rate = (bytes - bytesAtStart) / seconds;
-            System.out.printf("QUOTA fetch: %d bytes in %.2f s = %.0f B/s for a quota of %.0f B/s (%.1f%%)%n",
-                    bytes, seconds, rate, quota, 100 * rate / quota);
+            System.out.printf("QUOTA fetch: %d bytes in %.2f s = %.0f B/s for a quota of %.0f B/s (%.1f%%), "
+                    + "%d bytes before the first throttle%n", bytes - bytesAtStart, seconds, rate, quota,
+                    100 * rate / quota, bytesAtStart);
 
             // then
             assertThat(read).isEqualTo(count);
             assertThat(startNanos).isPositive();
             assertThat(rate).isLessThanOrEqualTo(quota * 1.1);
             assertThat(metric(consumer.metrics(), "fetch-throttle-time-max")).isPositive();
+        }
+    }
+
+    @Test
+    void aThrottledConnectionIsAnsweredAtOnceAndThenNotReadForTheThrottleTime() throws Exception {
+        // given: the raw client's id may produce 10 000 B/s, and it sends 120 000 bytes at once: 12 000 B/s over
+        // the first ten seconds' windows, (12 000 - 10 000) / 10 000 * 10 s = 2 s of throttle
+        String topic = "muted";
+        try (Admin admin = node.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
+                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, "raw-client")),
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 10_000.0))))).all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData topicData = new ProduceRequestData.TopicProduceData().setName(topic);
+        topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
+                MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(new byte[120_000]))));
+        data.topicData().add(topicData);
+
+        try (RawClient client = new RawClient(node.node().port("PLAINTEXT"))) {
+            // when
+            long startNanos = System.nanoTime();
+            ProduceResponseData produced = (ProduceResponseData) client.call(new ProduceRequest(data, (short) 9));
+            ApiMessage versions = client.call(ApiKeys.API_VERSIONS, new ApiVersionsRequestData(), (short) 3);
+            long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+
+            // then: the produce is answered, and told its throttle time (KIP-219)...
+            assertThat(produced.responses().iterator().next().partitionResponses().get(0).errorCode()).isZero();
+            assertThat(produced.throttleTimeMs()).isBetween(1900, 2200);
+            // ...and the connection reads its next request only once the throttle time has passed
+            assertThat(versions).isInstanceOf(ApiVersionsResponseData.class);
+            assertThat(elapsedMs).isGreaterThanOrEqualTo(produced.throttleTimeMs());
+            // and the throttle is counted on the metrics endpoint
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + node.node().metricsPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics.lines().filter(line -> line.startsWith("cairn_quota_throttle_time_ms_max{")
+                    && line.contains("quota=\"Produce\""))).singleElement()
+                    .satisfies(line -> assertThat(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                            .isGreaterThanOrEqualTo(produced.throttleTimeMs()));
         }
     }
 

@@ -48,14 +48,6 @@ public final class ClientQuotas {
         return new FetchQuotaHandler(handler, fetch, time, ms -> observer.onThrottle("Fetch", ms));
     }
 
-    public ClientQuotaManager produceManager() {
-        return produce;
-    }
-
-    public ClientQuotaManager fetchManager() {
-        return fetch;
-    }
-
     /**
      * Registers Kafka's throttle-time metric of each quota type (kafka.server:type=Produce|Fetch, throttle-time)
      * as {@code cairn_quota_throttle_time_ms{quota="Produce"|"Fetch"}}: count, sum and max of the throttle times

@@ -52,6 +52,9 @@ final class ProduceQuotaHandler implements ApiHandler<ProduceRequest> {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, ProduceRequest request) {
+        if (quota.quota(context.principal(), context.clientId()).isEmpty()) {
+            return handler.handle(context, request);
+        }
         // Kafka's request.sizeInBytes: the header and the body, before the handler may drop the records' bytes
         int size = context.header().size() + request.data().size(new ObjectSerializationCache(), request.version());
         return handler.handle(context, request).thenApply(response -> {
