@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * One client connection: decodes each frame, hands it to the dispatcher, and writes the responses in
  * request order even when handlers finish out of order (pipelining). Stops reading while too many
  * requests are in flight or the client does not take its responses, so one client cannot queue unbounded
- * work or responses.
+ * work or responses, and for the throttle time a client quota gives (KIP-219).
  *
  * <p>Confined to the channel's event loop: every field is touched only there.
  */
