@@ -1,5 +1,7 @@
 package io.cairn.metadata.record;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -20,6 +22,8 @@ public record ClientQuotaRecord(ClientQuotaEntity entity, String key, double val
     public ClientQuotaRecord {
         Objects.requireNonNull(entity, "entity");
         Objects.requireNonNull(key, "key");
+        // a record is immutable: its entity keeps a copy of the map it was given (names may be null)
+        entity = new ClientQuotaEntity(Collections.unmodifiableMap(new HashMap<>(entity.entries())));
     }
 
     /** A record setting {@code key} to {@code value} for the entity of {@code entries}. */
