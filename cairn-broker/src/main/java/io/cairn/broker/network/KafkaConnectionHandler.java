@@ -94,7 +94,13 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
-        lifetime.onThrottle(throttleTimeMs -> ctx.executor().execute(() -> throttle(ctx, throttleTimeMs)));
+        lifetime.onThrottle(throttleTimeMs -> {
+            try {
+                ctx.executor().execute(() -> throttle(ctx, throttleTimeMs));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the node is stopping: nothing is read any more
+            }
+        });
         super.channelActive(ctx);
     }
 

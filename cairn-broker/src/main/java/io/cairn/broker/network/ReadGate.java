@@ -8,8 +8,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 /**
  * Whether a connection reads from its socket, for every reason it may stop (Kafka "mutes" such a channel): too many
  * unanswered requests, unsent responses piling up, no memory left in the pool for its next request, or a quota
- * throttling its client. It reads
- * again once no reason holds.
+ * throttling its client. It reads again once no reason holds.
  *
  * <p>Stopping is Netty's auto-read off, and more: this handler sits first in the pipeline and swallows the read
  * calls of the handlers behind it while a reason holds. The frame decoder asks for one more read whenever a read
