@@ -55,7 +55,7 @@ final class FetchQuotaHandler implements ApiHandler<FetchRequest> {
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequest request) {
-        if (request.isFromFollower()) {
+        if (request.isFromFollower() || quota.quota(context.principal(), context.clientId()).isEmpty()) {
             return handler.handle(context, request);
         }
         FetchRequestData data = request.data();
