@@ -10,6 +10,7 @@ import io.cairn.broker.cluster.QuorumView;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.AlterConfigsHandlers;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
+import io.cairn.broker.handlers.ClientQuotasHandlers;
 import io.cairn.broker.handlers.ClusterApiHandlers;
 import io.cairn.broker.handlers.ConsumerGroupHandlers;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
@@ -43,6 +44,7 @@ import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.handlers.SyncGroupHandler;
 import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.handlers.TxnOffsetCommitHandler;
+import io.cairn.broker.quota.ClientQuotas;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
@@ -74,16 +76,20 @@ public final class BrokerApis {
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
                       ServingBrokerWait brokerWait) {
         this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, nodeDefaults, groups,
-                txns, markers, producerIds, verifier, quorum, brokerWait, AdvertisedEndpoints.REGISTERED);
+                txns, markers, producerIds, verifier, quorum, brokerWait, AdvertisedEndpoints.REGISTERED,
+                new ClientQuotas(image, org.apache.kafka.common.utils.Time.SYSTEM));
     }
 
-    /** @param endpoints the brokers' endpoints on each listener, told to clients by the listener they use */
+    /**
+     * @param endpoints the brokers' endpoints on each listener, told to clients by the listener they use
+     * @param quotas    the client byte-rate quotas Produce and Fetch enforce
+     */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
                       Map<String, String> nodeDefaults,
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
-                      ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints) {
+                      ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints, ClientQuotas quotas) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
@@ -91,8 +97,8 @@ public final class BrokerApis {
         };
         ApiRegistry.Builder builder = ApiRegistry.builder()
                 .add(new MetadataHandler(image, writer, autoCreateTopics, controllerId, brokerWait, endpoints))
-                .add(new ProduceHandler(image, replicas, verifier))
-                .add(new FetchHandler(image, replicas))
+                .add(quotas.produce(new ProduceHandler(image, replicas, verifier)))
+                .add(quotas.fetch(new FetchHandler(image, replicas)))
                 .add(new ListOffsetsHandler(image, replicas))
                 .add(new OffsetForLeaderEpochHandler(replicas))
                 .add(new InitProducerIdHandler(producerIds, txns))
@@ -133,6 +139,8 @@ public final class BrokerApis {
                 .add(new DeleteGroupsHandler(groups))
                 .add(ScramCredentialsHandlers.alter(routed))
                 .add(ScramCredentialsHandlers.describe(image))
+                .add(ClientQuotasHandlers.alter(routed))
+                .add(ClientQuotasHandlers.describe(image))
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
         if (groups.config().consumer().enabled()) {

@@ -51,6 +51,12 @@ public abstract class UnsupportedMetadataWriter implements MetadataWriter {
     }
 
     @Override
+    public CompletableFuture<org.apache.kafka.common.message.AlterClientQuotasResponseData> alterClientQuotas(
+            org.apache.kafka.common.message.AlterClientQuotasRequestData request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         throw new UnsupportedOperationException();
     }

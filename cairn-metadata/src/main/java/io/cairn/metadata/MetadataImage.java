@@ -11,6 +11,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.FeatureLevelRecord;
@@ -26,6 +27,7 @@ import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
 import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 
 /**
@@ -42,7 +44,8 @@ public final class MetadataImage {
 
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
-            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>());
+            new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>(),
+            new HashMap<>());
 
     private final long offset;
     private final String clusterId;
@@ -57,13 +60,16 @@ public final class MetadataImage {
     private final long nextProducerId;
     /** SCRAM credentials by user, then by mechanism name; a user without any has no entry. */
     private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
+    /** Client quotas by entity, then by key; an entity without any has no entry. */
+    private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
                           SortedMap<String, TopicImage> topicsByName, Map<Uuid, TopicImage> topicsById,
                           SortedMap<String, Map<String, String>> brokerConfigs,
                           SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
-                          SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials) {
+                          SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials,
+                          Map<ClientQuotaEntity, Map<String, Double>> clientQuotas) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -76,6 +82,7 @@ public final class MetadataImage {
         this.groupConfigs = Collections.unmodifiableSortedMap(groupConfigs);
         this.nextProducerId = nextProducerId;
         this.scramCredentials = Collections.unmodifiableSortedMap(scramCredentials);
+        this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
     }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
@@ -167,6 +174,14 @@ public final class MetadataImage {
     }
 
     /**
+     * Client quotas (AlterClientQuotas) by entity ({@code user}, {@code client-id}, {@code ip} to a name, null for
+     * the type's default), each entity's quotas by key ({@code producer_byte_rate}, ...).
+     */
+    public Map<ClientQuotaEntity, Map<String, Double>> clientQuotas() {
+        return clientQuotas;
+    }
+
+    /**
      * The image after one committed batch: its records applied in order, at the batch's offset and term. A batch
      * decided in a term older than the image's {@link #controllerEpoch()} comes from a deposed controller: it
      * is a no-op (only the offset moves), on every node alike.
@@ -214,13 +229,14 @@ public final class MetadataImage {
                 && nextProducerId == other.nextProducerId && Objects.equals(clusterId, other.clusterId)
                 && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
-                && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials);
+                && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials)
+                && clientQuotas.equals(other.clientQuotas);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                groupConfigs, nextProducerId, scramCredentials);
+                groupConfigs, nextProducerId, scramCredentials, clientQuotas);
     }
 
     @Override
@@ -244,6 +260,7 @@ public final class MetadataImage {
         private final SortedMap<String, Map<String, String>> groupConfigs;
         private long nextProducerId;
         private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
+        private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
 
         Builder(MetadataImage image) {
             this.initialClusterId = image.clusterId;
@@ -258,12 +275,14 @@ public final class MetadataImage {
             this.groupConfigs = new TreeMap<>(image.groupConfigs);
             this.nextProducerId = image.nextProducerId;
             this.scramCredentials = new TreeMap<>(image.scramCredentials);
+            this.clientQuotas = new HashMap<>(image.clientQuotas);
         }
 
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
-                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials);
+                    brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials,
+                    clientQuotas);
         }
 
         void apply(MetadataRecord record) {
@@ -291,6 +310,8 @@ public final class MetadataImage {
                 applyScramCredential(r);
             } else if (record instanceof RemoveUserScramCredentialRecord r) {
                 applyRemoveScramCredential(r);
+            } else if (record instanceof ClientQuotaRecord r) {
+                applyClientQuota(r);
             } else if (record instanceof FeatureLevelRecord r) {
                 if (clusterId != null && r.metadataFormatFeatureLevel() > metadataFormatFeatureLevel) {
                     metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
@@ -425,6 +446,20 @@ public final class MetadataImage {
             updated.put(r.mechanism(), new ScramCredentialImage(r.salt(), r.storedKey(), r.serverKey(),
                     r.iterations()));
             scramCredentials.put(r.name(), Collections.unmodifiableMap(updated));
+        }
+
+        private void applyClientQuota(ClientQuotaRecord r) {
+            Map<String, Double> updated = new HashMap<>(clientQuotas.getOrDefault(r.entity(), Map.of()));
+            if (r.remove()) {
+                updated.remove(r.key());
+            } else {
+                updated.put(r.key(), r.value());
+            }
+            if (updated.isEmpty()) {
+                clientQuotas.remove(r.entity());
+            } else {
+                clientQuotas.put(r.entity(), Collections.unmodifiableMap(updated));
+            }
         }
 
         private void applyRemoveScramCredential(RemoveUserScramCredentialRecord r) {

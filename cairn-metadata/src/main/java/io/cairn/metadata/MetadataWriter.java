@@ -3,6 +3,8 @@ package io.cairn.metadata;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
@@ -53,6 +55,12 @@ public interface MetadataWriter {
      */
     CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request);
+
+    /**
+     * Sets and removes client quotas (AlterClientQuotas): per entity, the result of its change; nothing is written
+     * when the request only validates.
+     */
+    CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request);
 
     /** Hands the broker a new block of producer ids. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);

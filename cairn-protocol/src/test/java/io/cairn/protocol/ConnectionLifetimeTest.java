@@ -29,6 +29,23 @@ class ConnectionLifetimeTest {
     }
 
     @Test
+    void aThrottleReachesTheNetworkLayerAndAWorkWithoutConnectionIsNeverThrottled() {
+        // given
+        ConnectionLifetime connection = new ConnectionLifetime();
+        java.util.List<Long> throttles = new java.util.ArrayList<>();
+        connection.onThrottle(throttles::add);
+        ConnectionLifetime.neverCloses().onThrottle(throttles::add);
+
+        // when
+        connection.throttle(250);
+        connection.throttle(0);
+        ConnectionLifetime.neverCloses().throttle(100);
+
+        // then
+        assertThat(throttles).containsExactly(250L);
+    }
+
+    @Test
     void anActionRegisteredAfterTheCloseRunsAtOnce() {
         ConnectionLifetime connection = new ConnectionLifetime();
         connection.close();

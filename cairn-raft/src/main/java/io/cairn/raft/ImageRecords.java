@@ -1,14 +1,17 @@
 package io.cairn.raft;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
@@ -65,12 +68,16 @@ public final class ImageRecords {
         image.scramCredentials().forEach((user, byMechanism) -> byMechanism.forEach((mechanism, credential) ->
                 records.add(new UserScramCredentialRecord(user, mechanism, credential.salt(),
                         credential.storedKey(), credential.serverKey(), credential.iterations()))));
+        image.clientQuotas().entrySet().stream().sorted(Comparator.comparing(e -> e.getKey().toString()))
+                .forEach(e -> new TreeMap<>(e.getValue()).forEach((key, value) -> records.add(
+                        new ClientQuotaRecord(e.getKey(), key, value, false))));
         return records;
     }
 
     /**
      * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
-     * same log (a snapshot installed from the leader): every current topic and SCRAM credential removed, broker
+     * same log (a snapshot installed from the leader): every current topic, SCRAM credential and client quota
+     * removed, broker
      * fencing and config overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
      */
     public static List<MetadataRecord> resetRecords(MetadataImage current, MetadataImage target) {
@@ -78,6 +85,8 @@ public final class ImageRecords {
         current.topicsById().keySet().forEach(id -> records.add(new RemoveTopicRecord(id)));
         current.scramCredentials().forEach((user, byMechanism) -> byMechanism.keySet().forEach(mechanism ->
                 records.add(new RemoveUserScramCredentialRecord(user, mechanism))));
+        current.clientQuotas().forEach((entity, quotas) -> quotas.keySet().forEach(key ->
+                records.add(new ClientQuotaRecord(entity, key, 0, true))));
         for (String resource : brokerConfigResources(current)) {
             for (String key : current.brokerConfigs(resource).keySet()) {
                 if (!target.brokerConfigs(resource).containsKey(key)) {

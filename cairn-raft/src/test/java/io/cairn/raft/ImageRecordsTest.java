@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.UserScramCredentialRecord;
@@ -29,6 +30,29 @@ class ImageRecordsTest {
 
         // then
         assertThat(rebuilt).isEqualTo(WITH_CREDENTIALS);
+    }
+
+    @Test
+    void aSnapshotKeepsTheClientQuotasAndAnInstallDropsThoseItDoesNotHold() {
+        // given
+        java.util.Map<String, String> defaultUser = new java.util.HashMap<>();
+        defaultUser.put("user", null);
+        MetadataImage current = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1, List.of(
+                new ClusterIdRecord("c", (short) 2),
+                ClientQuotaRecord.set(defaultUser, "producer_byte_rate", 1024),
+                ClientQuotaRecord.set(java.util.Map.of("client-id", "app"), "consumer_byte_rate", 2048),
+                ClientQuotaRecord.set(java.util.Map.of("client-id", "app"), "request_percentage", 12.5))));
+        MetadataImage target = MetadataImage.EMPTY.apply(new MetadataBatch(9, 1, 1, List.of(
+                new ClusterIdRecord("c", (short) 2),
+                ClientQuotaRecord.set(java.util.Map.of("client-id", "app"), "request_percentage", 50))));
+
+        // when
+        MetadataImage rebuilt = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1, ImageRecords.toRecords(current)));
+        MetadataImage reset = current.apply(new MetadataBatch(9, 1, 1, ImageRecords.resetRecords(current, target)));
+
+        // then
+        assertThat(rebuilt).isEqualTo(current);
+        assertThat(reset.clientQuotas()).isEqualTo(target.clientQuotas());
     }
 
     @Test

@@ -40,6 +40,7 @@ import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
 import io.cairn.broker.network.SaslListener;
 import io.cairn.broker.network.ServedListener;
+import io.cairn.broker.quota.ClientQuotas;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
@@ -340,10 +341,11 @@ public final class CairnNode implements AutoCloseable {
         Map<String, AdvertisedEndpoints.HostPort> own = new LinkedHashMap<>();
         listenSockets.keySet().forEach(name -> own.put(name, advertised(name)));
         AdvertisedEndpoints endpoints = new AdvertisedEndpoints(nodeId, config.listeners().interBroker().name(), own);
+        ClientQuotas quotas = new ClientQuotas(controller::current, time);
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
                 groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
-                endpoints);
+                endpoints, quotas);
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -354,6 +356,7 @@ public final class CairnNode implements AutoCloseable {
             meterRegistry.config().commonTags("node", Integer.toString(nodeId));
             metrics = new BrokerMetrics(meterRegistry, replicas);
             auditor.bindTo(meterRegistry);
+            quotas.bindTo(meterRegistry);
             Gauge.builder("cairn.metadata.raft.leaderless.seconds", metadataLog, l -> l.leaderlessMillis() / 1000.0)
                     .description("How long this node's metadata Raft member has known no leader (0 while it knows one)")
                     .register(meterRegistry);

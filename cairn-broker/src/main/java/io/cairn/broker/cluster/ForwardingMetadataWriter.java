@@ -1,6 +1,7 @@
 package io.cairn.broker.cluster;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,6 +20,8 @@ import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.message.AllocateProducerIdsRequestData;
 import org.apache.kafka.common.message.AllocateProducerIdsResponseData;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
@@ -43,6 +46,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
@@ -162,6 +166,36 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 () -> new DataRequestBuilder(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request),
                 r -> (AlterUserScramCredentialsResponseData) r.data())
                 .thenCompose(response -> caughtUp(response, img -> scramVisible(img, request, response)));
+    }
+
+    @Override
+    public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
+        return gated("AlterClientQuotas", defaultTimeoutMs, w -> w.alterClientQuotas(request),
+                () -> new DataRequestBuilder(ApiKeys.ALTER_CLIENT_QUOTAS, request),
+                r -> (AlterClientQuotasResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> quotasVisible(img, request, response)));
+    }
+
+    /** The quotas of the entities this request changed successfully are as it asked in the image. */
+    private static boolean quotasVisible(MetadataImage img, AlterClientQuotasRequestData request,
+                                         AlterClientQuotasResponseData response) {
+        if (request.validateOnly()) {
+            return true;
+        }
+        java.util.Set<ClientQuotaEntity> changed = new java.util.HashSet<>();
+        response.entries().stream().filter(e -> e.errorCode() == Errors.NONE.code()).forEach(e -> {
+            Map<String, String> entity = new java.util.HashMap<>();
+            e.entity().forEach(d -> entity.put(d.entityType(), d.entityName()));
+            changed.add(new ClientQuotaEntity(entity));
+        });
+        return request.entries().stream().allMatch(entry -> {
+            Map<String, String> entries = new java.util.HashMap<>();
+            entry.entity().forEach(d -> entries.put(d.entityType(), d.entityName()));
+            ClientQuotaEntity entity = new ClientQuotaEntity(entries);
+            Map<String, Double> quotas = img.clientQuotas().getOrDefault(entity, Map.of());
+            return !changed.contains(entity) || entry.ops().stream().allMatch(op -> op.remove()
+                    ? !quotas.containsKey(op.key()) : Double.valueOf(op.value()).equals(quotas.get(op.key())));
+        });
     }
 
     /** The credentials this request set or deleted successfully are so in the image. */

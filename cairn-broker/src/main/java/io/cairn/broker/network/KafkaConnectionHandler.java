@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import io.cairn.protocol.ConnectionLifetime;
 import io.cairn.protocol.KafkaRequest;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * One client connection: decodes each frame, hands it to the dispatcher, and writes the responses in
  * request order even when handlers finish out of order (pipelining). Stops reading while too many
  * requests are in flight or the client does not take its responses, so one client cannot queue unbounded
- * work or responses.
+ * work or responses, and for the throttle time a client quota gives (KIP-219).
  *
  * <p>Confined to the channel's event loop: every field is touched only there.
  */
@@ -59,6 +60,9 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** An answer that ends the connection is queued: later frames are dropped unread. */
     private boolean closing;
     private String connectionId = "?";
+    /** When a quota's throttle ends reads resume; null while not throttled. */
+    private java.util.concurrent.ScheduledFuture<?> throttleEnd;
+    private long throttledUntilNanos;
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
                            RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls) {
@@ -90,6 +94,13 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        lifetime.onThrottle(throttleTimeMs -> {
+            try {
+                ctx.executor().execute(() -> throttle(ctx, throttleTimeMs));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // the node is stopping: nothing is read any more
+            }
+        });
         super.channelActive(ctx);
     }
 
@@ -261,6 +272,26 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
         }
         updateReading(ctx);
+    }
+
+    /**
+     * Stops reading for a quota's throttle time (KIP-219), or longer if an earlier throttle ends later. Posted by the
+     * handler before its response, so the response is still written at once; the requests read meanwhile wait.
+     */
+    private void throttle(ChannelHandlerContext ctx, long throttleTimeMs) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(throttleTimeMs);
+        if (throttleEnd != null && until - throttledUntilNanos <= 0) {
+            return;
+        }
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+        }
+        throttledUntilNanos = until;
+        gate.set(ReadGate.Reason.THROTTLED, true);
+        throttleEnd = ctx.executor().schedule(() -> {
+            throttleEnd = null;
+            gate.set(ReadGate.Reason.THROTTLED, false);
+        }, throttleTimeMs, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -7,8 +7,8 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 
 /**
  * Whether a connection reads from its socket, for every reason it may stop (Kafka "mutes" such a channel): too many
- * unanswered requests, unsent responses piling up, or no memory left in the pool for its next request. It reads
- * again once no reason holds.
+ * unanswered requests, unsent responses piling up, no memory left in the pool for its next request, or a quota
+ * throttling its client. It reads again once no reason holds.
  *
  * <p>Stopping is Netty's auto-read off, and more: this handler sits first in the pipeline and swallows the read
  * calls of the handlers behind it while a reason holds. The frame decoder asks for one more read whenever a read
@@ -26,7 +26,9 @@ final class ReadGate extends ChannelOutboundHandlerAdapter {
         /** The client does not take its responses: the write buffer is above its high-water mark. */
         UNWRITABLE,
         /** {@link RequestMemoryPool} has no memory for the next request. */
-        MEMORY
+        MEMORY,
+        /** A client quota throttles the client (KIP-219: Kafka mutes its channel for the throttle time). */
+        THROTTLED
     }
 
     private final EnumSet<Reason> holding = EnumSet.noneOf(Reason.class);

@@ -26,6 +26,8 @@ import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
@@ -334,6 +336,11 @@ public final class Controller implements MetadataWriter {
     public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request) {
         return write("alterUserScramCredentials", image -> ScramControl.alterUserScramCredentials(image, request));
+    }
+
+    @Override
+    public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
+        return write("alterClientQuotas", image -> ClientQuotaControl.alterClientQuotas(image, request));
     }
 
     @Override

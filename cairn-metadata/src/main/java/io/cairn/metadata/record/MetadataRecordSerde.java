@@ -211,6 +211,18 @@ public final class MetadataRecordSerde {
             g.writeStringField("type", "RemoveUserScramCredential");
             g.writeStringField("name", r.name());
             g.writeStringField("mechanism", r.mechanism());
+        } else if (record instanceof ClientQuotaRecord r) {
+            g.writeStringField("type", "ClientQuota");
+            // entity type and name pairs, a null name being the type's default
+            g.writeArrayFieldStart("entity");
+            for (Map.Entry<String, String> entry : new java.util.TreeMap<>(r.entity().entries()).entrySet()) {
+                g.writeString(entry.getKey());
+                g.writeString(entry.getValue());
+            }
+            g.writeEndArray();
+            g.writeStringField("key", r.key());
+            g.writeNumberField("value", r.value());
+            g.writeBooleanField("remove", r.remove());
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
@@ -277,17 +289,21 @@ public final class MetadataRecordSerde {
                     bytes(f, "salt"), bytes(f, "storedKey"), bytes(f, "serverKey"), (int) num(f, "iterations"));
             case "RemoveUserScramCredential" -> new RemoveUserScramCredentialRecord(str(f, "name"),
                     str(f, "mechanism"));
+            case "ClientQuota" -> new ClientQuotaRecord(new org.apache.kafka.common.quota.ClientQuotaEntity(
+                    entity(f, "entity")), str(f, "key"), dbl(f, "value"), bool(f, "remove"));
             default -> throw new IOException("unknown metadata record type " + name);
         };
     }
 
-    /** A field's value: String, Long, Boolean, null or a List of them; objects are skipped (read as null). */
+    /** A field's value: String, Long, Double, Boolean, null or a List of them; objects are skipped (read as null). */
     private static Object readValue(JsonParser p, JsonToken token) throws IOException {
         switch (token) {
             case VALUE_STRING:
                 return p.getText();
             case VALUE_NUMBER_INT:
                 return p.getLongValue();
+            case VALUE_NUMBER_FLOAT:
+                return p.getDoubleValue();
             case VALUE_TRUE:
                 return Boolean.TRUE;
             case VALUE_FALSE:
@@ -326,6 +342,34 @@ public final class MetadataRecordSerde {
             return l;
         }
         throw new IOException(name + " is not an integer: " + value);
+    }
+
+    private static double dbl(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Number n) {
+            return n.doubleValue();
+        }
+        throw new IOException(name + " is not a number: " + value);
+    }
+
+    /** A client quota entity written as type and name pairs. */
+    private static Map<String, String> entity(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (!(value instanceof List<?> pairs) || pairs.size() % 2 != 0) {
+            throw new IOException(name + " is not a list of entity type and name pairs: " + value);
+        }
+        Map<String, String> entries = new HashMap<>();
+        for (int i = 0; i < pairs.size(); i += 2) {
+            if (!(pairs.get(i) instanceof String type)
+                    || (pairs.get(i + 1) != null && !(pairs.get(i + 1) instanceof String))) {
+                throw new IOException(name + " is not a list of entity type and name pairs: " + value);
+            }
+            entries.put(type, (String) pairs.get(i + 1));
+        }
+        return entries;
     }
 
     private static boolean bool(Map<String, Object> fields, String name) throws IOException {

@@ -32,7 +32,8 @@ class MetadataRecordSerdeTest {
             new PartitionReassignmentRecord(ID, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()),
             new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1, 2}, new byte[] {3},
                     new byte[] {4, 5, 6}, 8192),
-            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"));
+            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"),
+            ClientQuotaRecord.set(java.util.Map.of("user", "alice", "client-id", "app"), "producer_byte_rate", 1024));
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
@@ -51,6 +52,27 @@ class MetadataRecordSerdeTest {
                 "{\"type\":\"RemoveUserScramCredential\",\"name\":\"alice\",\"mechanism\":\"SCRAM-SHA-512\"}");
         assertThat(record.toString()).doesNotContain("AQID").doesNotContain("[B");
         assertThatThrownBy(() -> MetadataRecordSerde.deserializeRecord(encoded.replace("AQID", "not base64!")
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void clientQuotasKeepDefaultEntitiesAndFractionalValues() {
+        // given: the default client id of user alice, a request percentage of 12.5
+        java.util.Map<String, String> entity = new java.util.HashMap<>();
+        entity.put("user", "alice");
+        entity.put("client-id", null);
+        ClientQuotaRecord record = ClientQuotaRecord.set(entity, "request_percentage", 12.5);
+        String encoded = "{\"type\":\"ClientQuota\",\"entity\":[\"client-id\",null,\"user\",\"alice\"],"
+                + "\"key\":\"request_percentage\",\"value\":12.5,\"remove\":false}";
+
+        // when / then
+        assertThat(new String(MetadataRecordSerde.serializeRecord(record), StandardCharsets.UTF_8))
+                .isEqualTo(encoded);
+        assertThat(MetadataRecordSerde.deserializeRecord(encoded.getBytes(StandardCharsets.UTF_8))).isEqualTo(record);
+        assertThat(MetadataRecordSerde.deserializeRecord(MetadataRecordSerde.serializeRecord(
+                ClientQuotaRecord.remove(entity, "request_percentage")))).isEqualTo(
+                ClientQuotaRecord.remove(entity, "request_percentage"));
+        assertThatThrownBy(() -> MetadataRecordSerde.deserializeRecord(encoded.replace(",null,", ",")
                 .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class);
     }
 
