@@ -18,10 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code cairn chaos}'s campaign against three node processes, with a nemesis that kills, restarts, pauses and
- * resumes them as the user's commands would: a seeded schedule of faults on the controller, partition leaders and
- * any node, and the verdict that nothing acknowledged was lost, duplicated or reordered and the group resumed
- * from its commits. (The verdict's detection of each failure is {@code LedgerTest}'s; the command line's,
- * {@code ChaosCommandTest}'s.)
+ * resumes them as the user's commands would: a seeded schedule of five faults (kills and a pause) on the
+ * controller, partition leaders and any node, with a transactional producer beside the idempotent ones, and the
+ * verdict that nothing acknowledged was lost, duplicated or reordered, no aborted record was read, and the group
+ * resumed from its commits. (The verdict's detection of each failure is {@code LedgerTest}'s; the command
+ * line's, {@code ChaosCommandTest}'s.)
  */
 class ChaosIT {
 
@@ -36,7 +37,7 @@ class ChaosIT {
             StringWriter progress = new StringWriter();
             Campaign.Settings settings = new Campaign.Settings(
                     Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),
-                    Duration.ofSeconds(60), 6, 7L, "chaos", 3, 2, 1000, Duration.ofSeconds(90));
+                    Duration.ofMinutes(10), 5, 7L, "chaos", 3, 2, 1000, true, Duration.ofSeconds(90));
             // when
             ChaosReport report = new Campaign(settings, new ClusterNemesis(cluster), new PrintWriter(progress)).run();
             // then
@@ -44,11 +45,13 @@ class ChaosIT {
             System.out.println(progress);
             System.out.println(text);
             assertThat(report.passed()).as(text).isTrue();
-            assertThat(report.faults()).as(text).hasSize(6);
+            assertThat(report.faults()).as(text).hasSize(5);
             assertThat(report.faults()).extracting(Campaign.Fault::kind).contains("kill", "pause");
             assertThat(text.strip().lines().reduce((a, b) -> b).orElseThrow())
-                    .matches("faults 6, acked [1-9][0-9]*, lost 0, duplicated 0");
-            assertThat(report.json()).contains("\"lost\" : 0", "\"faultCount\" : 6");
+                    .matches("faults 5, acked [1-9][0-9]*, lost 0, duplicated 0");
+            assertThat(report.json()).contains("\"lost\" : 0", "\"faultCount\" : 5", "\"abortedRead\" : 0");
+            assertThat(text).containsPattern("transactions: [1-9][0-9]* transactions committed, [1-9][0-9]* aborted "
+                    + "on purpose");
             assertThat(report.html()).startsWith("<!DOCTYPE html>").contains("<svg", "passed");
         }
     }

@@ -44,7 +44,8 @@ public final class Campaign {
 
     /** What to run. {@code clientConfig} holds the bootstrap servers and any client security settings. */
     public record Settings(Map<String, Object> clientConfig, Duration duration, int maxFaults, long seed, String topic,
-                    int partitions, int producers, int recordsPerSecond, Duration recoveryTimeout) {
+                    int partitions, int producers, int recordsPerSecond, boolean transactions,
+                    Duration recoveryTimeout) {
     }
 
     /** One injected fault: what, to which node in which role, when (ms since start), and what it cost. */
@@ -103,8 +104,14 @@ public final class Campaign {
 
             Producers producers = new Producers(settings.clientConfig(), settings.topic(), settings.partitions(),
                     ledger, availability, this::nowMs, Math.max(1, settings.recordsPerSecond() / settings.producers()));
-            GroupConsumer group = new GroupConsumer(settings.clientConfig(), settings.topic(), groupId);
+            TransactionalProducer transactional = settings.transactions() ? new TransactionalProducer(
+                    settings.clientConfig(), settings.topic(), settings.partitions(), settings.producers(), ledger,
+                    availability, this::nowMs) : null;
+            GroupConsumer group = new GroupConsumer(readerConfig(), settings.topic(), groupId);
             producers.start(settings.producers());
+            if (transactional != null) {
+                transactional.start();
+            }
             group.start();
             awaitAcks(100, Duration.ofSeconds(60));
             availability.startMeasuring(nowMs());
@@ -117,6 +124,9 @@ public final class Campaign {
                 }
             } finally {
                 producers.close();
+                if (transactional != null) {
+                    transactional.close();
+                }
             }
             Map<Integer, Long> ends = endOffsets(admin);
             long groupDeadline = System.nanoTime() + settings.recoveryTimeout().toNanos();
@@ -131,7 +141,7 @@ public final class Campaign {
             Set<Ledger.Name> groupSeen = group.seen();
             for (int p = 0; p < settings.partitions(); p++) {
                 List<Ledger.Name> acked = ledger.acked(p);
-                verdict = verdict.plus(Ledger.check(p, acked, read.getOrDefault(p, List.of())));
+                verdict = verdict.plus(Ledger.check(p, acked, ledger.aborted(p), read.getOrDefault(p, List.of())));
                 groupMissed += acked.stream().filter(n -> !groupSeen.contains(n)).count();
             }
             List<String> groupViolations = new ArrayList<>(group.violations());
@@ -143,7 +153,9 @@ public final class Campaign {
                     f.role(), f.lengthMs(), availability.recoveredAfterMs(f.index()), f.wholeAfterMs())).toList();
             List<String> errors = new ArrayList<>(problems);
             errors.addAll(producers.producerErrors());
-            return new ChaosReport(settings, nodes, measured, verdict, producers.failedSends(), groupViolations,
+            String transactions = transactional == null ? null : transactional.summary();
+            return new ChaosReport(settings, nodes, measured, verdict, producers.failedSends(), transactions,
+                    groupViolations,
                     group.resumes(), availability.longestGap(), availability.perSecond(), errors, nowMs());
         }
     }
@@ -289,9 +301,18 @@ public final class Campaign {
         return ends;
     }
 
+    /** Consumers' settings: read_committed when transactions run, so aborted records must not show. */
+    private Map<String, Object> readerConfig() {
+        Map<String, Object> config = new HashMap<>(settings.clientConfig());
+        if (settings.transactions()) {
+            config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
+        return config;
+    }
+
     /** Reads every partition from the start to its end offset, as a fresh consumer outside any group. */
     private Map<Integer, List<Ledger.Name>> readBack() throws TimeoutException {
-        Map<String, Object> config = new HashMap<>(settings.clientConfig());
+        Map<String, Object> config = readerConfig();
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -84,6 +84,11 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "Records a second, all producers together (default ${DEFAULT-VALUE}).")
     int rate;
 
+    @Option(names = "--transactions",
+            description = "Also run a transactional producer (some transactions aborted on purpose) and read "
+                    + "read_committed: committed records exactly once, aborted ones never.")
+    boolean transactions;
+
     @Option(names = "--recovery-timeout", paramLabel = "DURATION", defaultValue = "120s",
             description = "How long the cluster may take to be whole again after a fault (default ${DEFAULT-VALUE}).")
     String recoveryTimeout;
@@ -111,7 +116,7 @@ public final class ChaosCommand implements Callable<Integer> {
             Map<String, Object> clientConfig = clientConfig();
             settings = new Campaign.Settings(clientConfig, parseDuration("--duration", duration), maxFaults,
                     theSeed, topic != null ? topic : "cairn-chaos-" + theSeed, partitions, producers, rate,
-                    parseDuration("--recovery-timeout", recoveryTimeout));
+                    transactions, parseDuration("--recovery-timeout", recoveryTimeout));
         } catch (IllegalArgumentException | IOException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -16,7 +16,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
  * second and the faults over it.
  */
 public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<Campaign.Fault> faults,
-                   Ledger.Verdict verdict, long failedSends, List<String> groupViolations, int groupResumes,
+                   Ledger.Verdict verdict, long failedSends, String transactions, List<String> groupViolations,
+                   int groupResumes,
                    Availability.Gap longestGap, List<Long> ackedPerSecond, List<String> errors, long elapsedMs) {
 
     /** Nothing acknowledged was lost, duplicated or reordered, the group kept its promises, nothing failed. */
@@ -27,9 +28,9 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
     public String text() {
         StringWriter out = new StringWriter();
         out.write(String.format(Locale.ROOT, "cairn chaos: seed %d, %.1f s, nodes %s, topic %s (%d partitions), "
-                        + "%d idempotent acks=all producers (%d records/s), 1 consumer group%n", settings.seed(),
+                        + "%d idempotent acks=all producers (%d records/s)%s, 1 consumer group%n", settings.seed(),
                 elapsedMs / 1000.0, nodes, settings.topic(), settings.partitions(), settings.producers(),
-                settings.recordsPerSecond()));
+                settings.recordsPerSecond(), settings.transactions() ? ", 1 transactional producer" : ""));
         for (Campaign.Fault f : faults) {
             out.write(String.format(Locale.ROOT, "fault %3d at %7.1f s: %s; a record sent after it acknowledged "
                             + "on every partition %s later, cluster whole %,d ms after the %s%n", f.index(), f.atMs() / 1000.0,
@@ -38,8 +39,12 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
         }
         out.write(String.format(Locale.ROOT, "acknowledged %,d records; read back %,d (%,d sends failed and were "
                 + "never acknowledged)%n", verdict.acked(), verdict.read(), failedSends));
-        out.write(String.format(Locale.ROOT, "lost %d, duplicated %d, reordered %d%n", verdict.lost(),
-                verdict.duplicated(), verdict.reordered()));
+        if (transactions != null) {
+            out.write("transactions: " + transactions + "\n");
+        }
+        out.write(String.format(Locale.ROOT, "lost %d, duplicated %d, reordered %d%s%n", verdict.lost(),
+                verdict.duplicated(), verdict.reordered(), transactions == null ? ""
+                        : ", aborted records read " + verdict.abortedRead()));
         verdict.examples().forEach(e -> out.write("  " + e + "\n"));
         out.write(groupViolations.isEmpty()
                 ? "group: commits only grew, resumed from its commit at every assignment (" + groupResumes
@@ -77,6 +82,10 @@ public record ChaosReport(Campaign.Settings settings, List<Integer> nodes, List<
             json.writeNumberField("lost", verdict.lost());
             json.writeNumberField("duplicated", verdict.duplicated());
             json.writeNumberField("reordered", verdict.reordered());
+            json.writeNumberField("abortedRead", verdict.abortedRead());
+            if (transactions != null) {
+                json.writeStringField("transactions", transactions);
+            }
             json.writeNumberField("failedSends", failedSends);
             json.writeNumberField("longestUnavailabilityMs", longestGap == null ? 0 : longestGap.lengthMs());
             strings(json, "examples", verdict.examples());

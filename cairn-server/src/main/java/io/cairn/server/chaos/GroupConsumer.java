@@ -75,6 +75,13 @@ final class GroupConsumer implements AutoCloseable {
                         }
                         commit.forEach((tp, offset) -> triedCommit.put(tp.partition(), offset.offset()));
                     }
+                    // The position also moves past transaction markers, which no record shows.
+                    for (TopicPartition tp : c.assignment()) {
+                        long at = c.position(tp, Duration.ofSeconds(5));
+                        synchronized (this) {
+                            position.put(tp.partition(), at);
+                        }
+                    }
                     if (!commit.isEmpty()) {
                         commit(c, commit);
                     }

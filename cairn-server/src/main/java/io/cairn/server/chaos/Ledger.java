@@ -13,6 +13,9 @@ import java.util.Map;
  * sequence number once, so a name read twice is a duplicate whatever the broker did. Records that were sent
  * but never acknowledged may be read back or not: both are correct for a failed send.
  *
+ * <p>Records of a transaction are acknowledged when its commit returns, and known aborted when its abort does;
+ * an aborted record read back (by a read_committed consumer) is a violation too.
+ *
  * <p>Thread-safe: producers' callbacks acknowledge concurrently.
  */
 final class Ledger {
@@ -34,18 +37,19 @@ final class Ledger {
     }
 
     /** The verdict on one partition or, summed, on the whole topic. */
-    record Verdict(long acked, long read, long lost, long duplicated, long reordered, List<String> examples) {
-        static final Verdict EMPTY = new Verdict(0, 0, 0, 0, 0, List.of());
+    record Verdict(long acked, long read, long lost, long duplicated, long reordered, long abortedRead,
+                   List<String> examples) {
+        static final Verdict EMPTY = new Verdict(0, 0, 0, 0, 0, 0, List.of());
 
         boolean clean() {
-            return lost == 0 && duplicated == 0 && reordered == 0;
+            return lost == 0 && duplicated == 0 && reordered == 0 && abortedRead == 0;
         }
 
         Verdict plus(Verdict other) {
             List<String> all = new ArrayList<>(examples);
             all.addAll(other.examples);
             return new Verdict(acked + other.acked, read + other.read, lost + other.lost,
-                    duplicated + other.duplicated, reordered + other.reordered,
+                    duplicated + other.duplicated, reordered + other.reordered, abortedRead + other.abortedRead,
                     List.copyOf(all.subList(0, Math.min(all.size(), MAX_EXAMPLES))));
         }
     }
@@ -53,11 +57,21 @@ final class Ledger {
     private static final int MAX_EXAMPLES = 10;
 
     private final Map<Integer, List<Name>> ackedByPartition = new HashMap<>();
+    private final Map<Integer, List<Name>> abortedByPartition = new HashMap<>();
     private long ackedCount;
 
     synchronized void acknowledged(int partition, Name name) {
         ackedByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(name);
         ackedCount++;
+    }
+
+    /** A record of a transaction known aborted (its abort returned): it must never be read committed. */
+    synchronized void aborted(int partition, Name name) {
+        abortedByPartition.computeIfAbsent(partition, p -> new ArrayList<>()).add(name);
+    }
+
+    synchronized List<Name> aborted(int partition) {
+        return List.copyOf(abortedByPartition.getOrDefault(partition, List.of()));
     }
 
     synchronized long ackedCount() {
@@ -75,6 +89,11 @@ final class Ledger {
      * reordered (a producer's acknowledged record read after one it sent later).
      */
     static Verdict check(int partition, List<Name> acked, List<Name> read) {
+        return check(partition, acked, List.of(), read);
+    }
+
+    /** As {@link #check(int, List, List)}, and counts records of aborted transactions that were read. */
+    static Verdict check(int partition, List<Name> acked, List<Name> aborted, List<Name> read) {
         List<String> examples = new ArrayList<>();
         Map<Name, Integer> copies = new HashMap<>();
         for (Name name : read) {
@@ -111,7 +130,14 @@ final class Ledger {
                 lastSequence.put(name.producer(), name.sequence());
             }
         }
-        return new Verdict(acked.size(), read.size(), lost, duplicated, reordered, examples);
+        long abortedRead = 0;
+        for (Name name : aborted) {
+            if (copies.containsKey(name)) {
+                abortedRead++;
+                example(examples, name + " of an aborted transaction read from partition " + partition);
+            }
+        }
+        return new Verdict(acked.size(), read.size(), lost, duplicated, reordered, abortedRead, examples);
     }
 
     private static void example(List<String> examples, String example) {

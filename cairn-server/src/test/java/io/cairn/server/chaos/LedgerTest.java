@@ -53,6 +53,16 @@ class LedgerTest {
     }
 
     @Test
+    void aRecordOfAnAbortedTransactionReadBackIsAViolation() {
+        Ledger.Verdict verdict = Ledger.check(0, List.of(n(2, 0)), List.of(n(2, 10), n(2, 11)),
+                List.of(n(2, 0), n(2, 11)));
+
+        assertThat(verdict.abortedRead()).isEqualTo(1);
+        assertThat(verdict.clean()).isFalse();
+        assertThat(verdict.examples()).containsExactly("p2-11 of an aborted transaction read from partition 0");
+    }
+
+    @Test
     void verdictsAddUp() {
         Ledger.Verdict one = Ledger.check(0, List.of(n(0, 0)), List.of());
         Ledger.Verdict two = Ledger.check(1, List.of(n(0, 1)), List.of(n(0, 1), n(0, 1)));
