@@ -15,6 +15,7 @@ import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveAccessControlEntryRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -65,12 +66,13 @@ public final class ImageRecords {
         image.scramCredentials().forEach((user, byMechanism) -> byMechanism.forEach((mechanism, credential) ->
                 records.add(new UserScramCredentialRecord(user, mechanism, credential.salt(),
                         credential.storedKey(), credential.serverKey(), credential.iterations()))));
+        image.acls().acls().forEach((id, acl) -> records.add(acl.toRecord(id)));
         return records;
     }
 
     /**
      * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
-     * same log (a snapshot installed from the leader): every current topic and SCRAM credential removed, broker
+     * same log (a snapshot installed from the leader): every current topic, SCRAM credential and ACL removed, broker
      * fencing and config overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
      */
     public static List<MetadataRecord> resetRecords(MetadataImage current, MetadataImage target) {
@@ -78,6 +80,7 @@ public final class ImageRecords {
         current.topicsById().keySet().forEach(id -> records.add(new RemoveTopicRecord(id)));
         current.scramCredentials().forEach((user, byMechanism) -> byMechanism.keySet().forEach(mechanism ->
                 records.add(new RemoveUserScramCredentialRecord(user, mechanism))));
+        current.acls().acls().keySet().forEach(id -> records.add(new RemoveAccessControlEntryRecord(id)));
         for (String resource : brokerConfigResources(current)) {
             for (String key : current.brokerConfigs(resource).keySet()) {
                 if (!target.brokerConfigs(resource).containsKey(key)) {

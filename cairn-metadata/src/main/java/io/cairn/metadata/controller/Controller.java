@@ -38,10 +38,14 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
@@ -334,6 +338,16 @@ public final class Controller implements MetadataWriter {
     public CompletableFuture<AlterUserScramCredentialsResponseData> alterUserScramCredentials(
             AlterUserScramCredentialsRequestData request) {
         return write("alterUserScramCredentials", image -> ScramControl.alterUserScramCredentials(image, request));
+    }
+
+    @Override
+    public CompletableFuture<CreateAclsResponseData> createAcls(CreateAclsRequestData request) {
+        return write("createAcls", image -> AclControl.createAcls(image, request, random));
+    }
+
+    @Override
+    public CompletableFuture<DeleteAclsResponseData> deleteAcls(DeleteAclsRequestData request) {
+        return write("deleteAcls", image -> AclControl.deleteAcls(image, request));
     }
 
     @Override

@@ -13,5 +13,6 @@ package io.cairn.metadata.record;
  */
 public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
-        FeatureLevelRecord, PartitionReassignmentRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord {
+        FeatureLevelRecord, PartitionReassignmentRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
+        AccessControlEntryRecord, RemoveAccessControlEntryRecord {
 }

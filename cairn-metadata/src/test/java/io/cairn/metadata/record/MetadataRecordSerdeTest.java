@@ -32,7 +32,9 @@ class MetadataRecordSerdeTest {
             new PartitionReassignmentRecord(ID, 1, 5, List.of(3), List.of(3), 3, List.of(), List.of()),
             new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1, 2}, new byte[] {3},
                     new byte[] {4, 5, 6}, 8192),
-            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"));
+            new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"),
+            new AccessControlEntryRecord(ID, (byte) 2, "orders-", (byte) 4, "User:alice", "*", (byte) 3, (byte) 3),
+            new RemoveAccessControlEntryRecord(ID));
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
