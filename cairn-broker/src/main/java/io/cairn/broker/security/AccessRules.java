@@ -42,7 +42,6 @@ import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
-import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
@@ -81,7 +80,7 @@ final class AccessRules {
         put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, TopicAccess.offsetForLeaderEpoch());
         put(ApiKeys.METADATA, TopicAccess.metadata(autoCreateTopics));
         put(ApiKeys.CREATE_TOPICS, TopicAccess.createTopics());
-        put(ApiKeys.DELETE_TOPICS, TopicAccess.<DeleteTopicsRequest>allTopics(DELETE, r -> r.topicNames()));
+        put(ApiKeys.DELETE_TOPICS, TopicAccess.deleteTopics());
         put(ApiKeys.CREATE_PARTITIONS, TopicAccess.<CreatePartitionsRequest>allTopics(ALTER,
                 r -> TopicAccess.topicNames(r.data().topics(), t -> t.name())));
         put(ApiKeys.DELETE_RECORDS, TopicAccess.<DeleteRecordsRequest>allTopics(DELETE,
@@ -93,8 +92,7 @@ final class AccessRules {
         put(ApiKeys.SYNC_GROUP, GroupAccess.<SyncGroupRequest>group(READ, r -> r.data().groupId()));
         put(ApiKeys.HEARTBEAT, GroupAccess.<HeartbeatRequest>group(READ, r -> r.data().groupId()));
         put(ApiKeys.LEAVE_GROUP, GroupAccess.<LeaveGroupRequest>group(READ, r -> r.data().groupId()));
-        put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, GroupAccess.<ConsumerGroupHeartbeatRequest>group(READ,
-                r -> r.data().groupId()));
+        put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, consumerGroupHeartbeat());
         put(ApiKeys.OFFSET_COMMIT, GroupAccess.offsetCommit());
         put(ApiKeys.OFFSET_FETCH, GroupAccess.offsetFetch());
         put(ApiKeys.OFFSET_DELETE, offsetDelete());
@@ -155,6 +153,15 @@ final class AccessRules {
         return (caller, request, handler) -> caller.mayOnCluster(operation) ? handler.apply(request)
                 : AccessRule.denied(new ClusterAuthorizationException("Request " + request.apiKey()
                         + " needs " + operation + " on the cluster"));
+    }
+
+    /** ConsumerGroupHeartbeat (KIP-848): READ on the group, DESCRIBE on every topic it subscribes to by name. */
+    private static AccessRule<ConsumerGroupHeartbeatRequest> consumerGroupHeartbeat() {
+        AccessRule<ConsumerGroupHeartbeatRequest> group = GroupAccess.group(READ, r -> r.data().groupId());
+        return (caller, request, handler) -> group.serve(caller, request, r -> {
+            List<String> topics = r.data().subscribedTopicNames();
+            return topics == null ? handler.apply(r) : TopicAccess.allTopics(caller, DESCRIBE, topics, r, handler);
+        });
     }
 
     private static AccessRule<EndTxnRequest> endTxn() {

@@ -2,7 +2,9 @@ package io.cairn.broker.security;
 
 import static org.apache.kafka.common.acl.AclOperation.CLUSTER_ACTION;
 import static org.apache.kafka.common.acl.AclOperation.CREATE;
+import static org.apache.kafka.common.acl.AclOperation.DELETE;
 import static org.apache.kafka.common.acl.AclOperation.DESCRIBE;
+import static org.apache.kafka.common.acl.AclOperation.DESCRIBE_CONFIGS;
 import static org.apache.kafka.common.acl.AclOperation.READ;
 import static org.apache.kafka.common.acl.AclOperation.WRITE;
 
@@ -15,12 +17,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 import io.cairn.broker.handlers.AuthorizedOperations;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
@@ -40,6 +45,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
@@ -220,8 +226,24 @@ final class TopicAccess {
         };
     }
 
-    /** CreateTopics: CREATE on the cluster, else on each topic. */
+    /**
+     * CreateTopics: CREATE on the cluster, else on each topic; the configs of a created topic are answered only to a
+     * caller who may DESCRIBE_CONFIGS it (else its config error is TOPIC_AUTHORIZATION_FAILED), as Kafka.
+     */
     static AccessRule<CreateTopicsRequest> createTopics() {
+        AccessRule<CreateTopicsRequest> create = createOrDeny();
+        return (caller, request, handler) -> create.serve(caller, request, handler).thenApply(response -> {
+            for (CreatableTopicResult topic : ((CreateTopicsResponseData) response).topics()) {
+                if (topic.errorCode() == Errors.NONE.code() && !caller.mayOnTopic(DESCRIBE_CONFIGS, topic.name())) {
+                    topic.setConfigs(new ArrayList<>()).setNumPartitions(-1).setReplicationFactor((short) -1)
+                            .setTopicConfigErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+                }
+            }
+            return response;
+        });
+    }
+
+    private static AccessRule<CreateTopicsRequest> createOrDeny() {
         return (caller, request, handler) -> {
             if (caller.mayOnCluster(CREATE)) {
                 return handler.apply(request);
@@ -246,6 +268,48 @@ final class TopicAccess {
                 return response;
             });
         };
+    }
+
+    /**
+     * DeleteTopics: DELETE per topic, by name (v0-5) or by name or id (v6+); a denied topic asked by id keeps its
+     * name from the caller.
+     */
+    static AccessRule<DeleteTopicsRequest> deleteTopics() {
+        return (caller, request, handler) -> {
+            List<DeletableTopicResult> denied = new ArrayList<>();
+            request.data().topicNames().removeIf(name -> {
+                boolean deny = !caller.mayOnTopic(DELETE, name);
+                if (deny) {
+                    denied.add(deleteDenied(name, Uuid.ZERO_UUID));
+                }
+                return deny;
+            });
+            request.data().topics().removeIf(topic -> {
+                String name = caller.topicName(topic.name(), topic.topicId());
+                boolean deny = name != null && !caller.mayOnTopic(DELETE, name);
+                if (deny) {
+                    denied.add(deleteDenied(topic.name(), topic.topicId()));
+                }
+                return deny;
+            });
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topicNames().isEmpty()
+                    && request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new DeleteTopicsResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                denied.forEach(((DeleteTopicsResponseData) response).responses()::add);
+                return response;
+            });
+        };
+    }
+
+    private static DeletableTopicResult deleteDenied(String name, Uuid id) {
+        return new DeletableTopicResult().setName(name).setTopicId(id == null ? Uuid.ZERO_UUID : id)
+                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message());
     }
 
     /**

@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -38,6 +40,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
@@ -157,6 +160,25 @@ class AccessRulesTest {
                 .partitionErrorCode()).isEqualTo(Errors.OPERATION_NOT_ATTEMPTED.code());
         assertThat(response.resultsByTopicV3AndBelow().find("denied").resultsByPartition().find(0)
                 .partitionErrorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+    }
+
+    @Test
+    void deleteTopicsDeletesTheAllowedTopicsAndRefusesTheOthersPerTopic() throws Exception {
+        // given
+        Caller caller = caller(ALICE, acl(ResourceType.TOPIC, "mine", AclOperation.DELETE));
+        DeleteTopicsRequest request = new DeleteTopicsRequest.Builder(new DeleteTopicsRequestData()
+                .setTopicNames(new ArrayList<>(List.of("mine", "theirs")))).build((short) 5);
+
+        // when
+        DeleteTopicsResponseData response = (DeleteTopicsResponseData) serve(ApiKeys.DELETE_TOPICS, caller, request,
+                new DeleteTopicsResponseData());
+
+        // then
+        assertThat(((DeleteTopicsRequest) handled.get(0)).data().topicNames()).containsExactly("mine");
+        assertThat(response.responses()).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("theirs");
+            assertThat(r.errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        });
     }
 
     private <R extends AbstractRequest> ApiMessage serve(ApiKeys api, Caller caller, R request, ApiMessage answer)
