@@ -8,15 +8,20 @@ import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.resource.ResourceType;
 
 /**
- * The sender of one request and the authorizer that decides for it, with the metadata image the request is checked
- * against (topic ids to names, which topics exist).
+ * The sender of one request and the authorizer that decides for it, with the one metadata image the whole request
+ * is checked against (its ACLs, topic ids to names, which topics exist).
  *
  * <p>Not shared between requests; immutable.
  */
-record Caller(RequestAuthorizer authorizer, RequestContext context, MetadataImage image) {
+record Caller(RequestAuthorizer authorizer, RequestContext context, MetadataImage image, String principal,
+              String host) {
+
+    Caller(RequestAuthorizer authorizer, RequestContext context, MetadataImage image) {
+        this(authorizer, context, image, RequestAuthorizer.principal(context), RequestAuthorizer.host(context));
+    }
 
     boolean may(AclOperation operation, ResourceType type, String name) {
-        return authorizer.authorize(context, operation, type, name);
+        return authorizer.authorize(image, principal, host, operation, type, name);
     }
 
     boolean mayOnTopic(AclOperation operation, String topic) {
@@ -24,7 +29,7 @@ record Caller(RequestAuthorizer authorizer, RequestContext context, MetadataImag
     }
 
     boolean mayOnCluster(AclOperation operation) {
-        return authorizer.authorizeCluster(context, operation);
+        return may(operation, ResourceType.CLUSTER, RequestAuthorizer.CLUSTER);
     }
 
     int authorizedOperations(ResourceType type, String name) {

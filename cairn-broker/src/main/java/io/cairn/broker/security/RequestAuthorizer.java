@@ -47,8 +47,13 @@ public final class RequestAuthorizer {
     }
 
     public boolean authorize(RequestContext context, AclOperation operation, ResourceType type, String name) {
-        return rules == null || rules.authorize(image.get().acls(), principal(context), host(context), operation,
-                type, name);
+        return authorize(image.get(), principal(context), host(context), operation, type, name);
+    }
+
+    /** One decision over a given image, for a caller whose principal and host strings are already known. */
+    boolean authorize(MetadataImage current, String principal, String host, AclOperation operation, ResourceType type,
+                      String name) {
+        return rules == null || rules.authorize(current.acls(), principal, host, operation, type, name);
     }
 
     public boolean authorizeCluster(RequestContext context, AclOperation operation) {
@@ -75,11 +80,11 @@ public final class RequestAuthorizer {
         return bits;
     }
 
-    private static String principal(RequestContext context) {
+    static String principal(RequestContext context) {
         return context.principal() == null ? "User:ANONYMOUS" : context.principal().toString();
     }
 
-    private static String host(RequestContext context) {
+    static String host(RequestContext context) {
         return context.clientAddress() == null || context.clientAddress().getAddress() == null ? ""
                 : context.clientAddress().getAddress().getHostAddress();
     }
