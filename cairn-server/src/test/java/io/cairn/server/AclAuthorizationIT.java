@@ -23,11 +23,18 @@ import io.cairn.broker.security.Authorization;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +42,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
@@ -73,7 +81,8 @@ class AclAuthorizationIT {
     private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
             + "username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\" "
             + "user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_dave=\"dave-secret\" "
-            + "user_erin=\"erin-secret\" user_frank=\"frank-secret\" user_grace=\"grace-secret\";";
+            + "user_erin=\"erin-secret\" user_frank=\"frank-secret\" user_grace=\"grace-secret\" "
+            + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\";";
 
     @TempDir
     static Path dir;
@@ -262,6 +271,80 @@ class AclAuthorizationIT {
                     .get("cleanup.policy").value()).isEqualTo("delete");
             assertThatThrownBy(() -> erin.deleteTopics(List.of("erin-t")).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void clusterOperationsNeedDescribeAlterOrAlterConfigsOnTheCluster() throws Exception {
+        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        AlterConfigOp retention = new AlterConfigOp(new ConfigEntry("log.retention.ms", "3600000"),
+                AlterConfigOp.OpType.SET);
+        try (Admin henry = Admin.create(user("henry"))) {
+            // given no ACL: every cluster-level API is CLUSTER_AUTHORIZATION_FAILED
+            assertThatThrownBy(() -> henry.describeLogDirs(List.of(1)).allDescriptions().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> henry.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> henry.incrementalAlterConfigs(Map.of(broker, List.of(retention))).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> henry.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
+                    "henry", new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "x"))).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+            assertThatThrownBy(() -> henry.electLeaders(ElectionType.PREFERRED, Set.of(new TopicPartition("t", 0)))
+                    .all().get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(ClusterAuthorizationException.class);
+
+            // when DESCRIBE and ALTER_CONFIGS on the cluster
+            admin.createAcls(List.of(
+                    allow("User:henry", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                            AclOperation.DESCRIBE),
+                    allow("User:henry", ResourceType.CLUSTER, "kafka-cluster", PatternType.LITERAL,
+                            AclOperation.ALTER_CONFIGS))).all().get(30, TimeUnit.SECONDS);
+
+            // then
+            assertThat(henry.describeLogDirs(List.of(1)).allDescriptions().get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(henry.listPartitionReassignments().reassignments().get(30, TimeUnit.SECONDS)).isEmpty();
+            henry.incrementalAlterConfigs(Map.of(broker, List.of(retention))).all().get(30, TimeUnit.SECONDS);
+            assertThat(henry.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get(30, TimeUnit.SECONDS)).containsExactlyInAnyOrder(
+                    AclOperation.DESCRIBE, AclOperation.ALTER_CONFIGS, AclOperation.DESCRIBE_CONFIGS);
+        }
+    }
+
+    @Test
+    void groupsAreDescribedAndDeletedWithDescribeAndDeleteOnThem() throws Exception {
+        // given an empty group with a committed offset
+        createTopic("group-t");
+        Map<String, Object> committer = user("admin");
+        committer.put(ConsumerConfig.GROUP_ID_CONFIG, "ivan-group");
+        try (KafkaConsumer<String, String> c = node.consumer(committer)) {
+            c.commitSync(Map.of(new TopicPartition("group-t", 0), new OffsetAndMetadata(0)));
+        }
+        try (Admin ivan = Admin.create(user("ivan"))) {
+            // when ivan has no ACL, then describing, reading offsets and deleting are GROUP_AUTHORIZATION_FAILED
+            assertThatThrownBy(() -> ivan.describeConsumerGroups(List.of("ivan-group")).all().get(30,
+                    TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThatThrownBy(() -> ivan.listConsumerGroupOffsets("ivan-group").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+            assertThatThrownBy(() -> ivan.deleteConsumerGroups(List.of("ivan-group")).all().get(30,
+                    TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+
+            // when DESCRIBE on the group: described with his operations, offsets of topics he may not describe
+            // left out
+            admin.createAcls(List.of(allow("User:ivan", ResourceType.GROUP, "ivan-group", PatternType.LITERAL,
+                    AclOperation.DESCRIBE))).all().get(30, TimeUnit.SECONDS);
+            ConsumerGroupDescription group = ivan.describeConsumerGroups(List.of("ivan-group"),
+                    new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true)).all()
+                    .get(30, TimeUnit.SECONDS).get("ivan-group");
+            assertThat(group.authorizedOperations()).containsExactly(AclOperation.DESCRIBE);
+            assertThat(ivan.listConsumerGroupOffsets("ivan-group").partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS)).isEmpty();
+            assertThatThrownBy(() -> ivan.deleteConsumerGroups(List.of("ivan-group")).all().get(30,
+                    TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+
+            // when DELETE too, then the group is deleted
+            admin.createAcls(List.of(allow("User:ivan", ResourceType.GROUP, "ivan-group", PatternType.LITERAL,
+                    AclOperation.DELETE))).all().get(30, TimeUnit.SECONDS);
+            ivan.deleteConsumerGroups(List.of("ivan-group")).all().get(30, TimeUnit.SECONDS);
         }
     }
 
