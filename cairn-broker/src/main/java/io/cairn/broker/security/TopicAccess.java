@@ -209,6 +209,9 @@ final class TopicAccess {
                 MetadataResponseData data = (MetadataResponseData) response;
                 List<MetadataResponseTopic> hidden = new ArrayList<>();
                 for (MetadataResponseTopic topic : data.topics()) {
+                    if (topic.name() == null) {
+                        continue; // an error for an unknown topic id: it names nothing
+                    }
                     if (!caller.mayOnTopic(DESCRIBE, topic.name())) {
                         hidden.add(topic);
                     } else if (topic.topicAuthorizedOperations() != AuthorizedOperations.NOT_REQUESTED) {

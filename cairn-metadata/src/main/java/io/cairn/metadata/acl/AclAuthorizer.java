@@ -34,11 +34,17 @@ public record AclAuthorizer(Set<String> superUsers, boolean allowEveryoneIfNoAcl
         superUsers = Set.copyOf(superUsers);
     }
 
-    /** Whether {@code principal} ({@code User:alice}) from {@code host} may perform {@code operation}. */
+    /**
+     * Whether {@code principal} ({@code User:alice}) from {@code host} may perform {@code operation}. A resource
+     * without a name (a malformed request) is allowed to super users only.
+     */
     public boolean authorize(AclImage acls, String principal, String host, AclOperation operation,
                              ResourceType type, String name) {
         if (superUsers.contains(principal)) {
             return true;
+        }
+        if (name == null) {
+            return false;
         }
         Match match = new Match(principal, host, operation);
         match.scan(acls.literal(type, name));

@@ -101,6 +101,8 @@ class AclAuthorizerTest {
                         true),
                 row("ACLs of another resource type do not apply", List.of(acl(GROUP, "t", LITERAL, ALICE, "*", READ,
                         ALLOW)), ALICE, READ, TOPIC, "t", false),
+                row("a resource without a name: denied", List.of(acl(TOPIC, "*", LITERAL, "User:*", "*", ALL,
+                        ALLOW)), ALICE, READ, TOPIC, null, false),
                 row("super user without ACLs", List.of(), "User:admin", DELETE, TOPIC, "t", true),
                 row("super user despite a deny", List.of(acl(TOPIC, "t", LITERAL, "User:admin", "*", ALL, DENY)),
                         "User:admin", DELETE, TOPIC, "t", true));
