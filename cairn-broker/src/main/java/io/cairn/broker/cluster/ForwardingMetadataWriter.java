@@ -190,9 +190,8 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
         return gated("CreateAcls", defaultTimeoutMs, w -> w.createAcls(request),
                 () -> new DataRequestBuilder(ApiKeys.CREATE_ACLS, request), r -> (CreateAclsResponseData) r.data())
                 .thenCompose(response -> caughtUp(response, img -> {
-                    java.util.Collection<Acl> stored = img.acls().acls().values();
                     for (int i = 0; i < response.results().size(); i++) {
-                        if (response.results().get(i).errorCode() == Errors.NONE.code() && !stored.contains(
+                        if (response.results().get(i).errorCode() == Errors.NONE.code() && !img.acls().contains(
                                 Acl.fromBinding(CreateAclsRequest.aclBinding(request.creations().get(i))))) {
                             return false;
                         }
@@ -207,8 +206,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 () -> new DataRequestBuilder(ApiKeys.DELETE_ACLS, request), r -> (DeleteAclsResponseData) r.data())
                 .thenCompose(response -> caughtUp(response, img -> response.filterResults().stream()
                         .flatMap(f -> f.matchingAcls().stream())
-                        .noneMatch(m -> img.acls().acls().containsValue(
-                                Acl.fromBinding(DeleteAclsResponse.aclBinding(m))))));
+                        .noneMatch(m -> img.acls().contains(Acl.fromBinding(DeleteAclsResponse.aclBinding(m))))));
     }
 
     @Override

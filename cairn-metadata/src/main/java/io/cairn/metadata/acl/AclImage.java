@@ -57,6 +57,14 @@ public final class AclImage {
         return byId;
     }
 
+    /** Whether an ACL equal to this one is stored (under any id); a lookup in the index, not a scan. */
+    public boolean contains(Acl acl) {
+        Map<String, List<Acl>> byName = acl.patternType() == PatternType.PREFIXED ? prefixed.get(acl.resourceType())
+                : literal.get(acl.resourceType());
+        List<Acl> acls = byName == null ? null : byName.get(acl.resourceName());
+        return acls != null && acls.contains(acl);
+    }
+
     public boolean isEmpty() {
         return byId.isEmpty();
     }

@@ -55,6 +55,8 @@ class AclControlTest {
                 Errors.INVALID_REQUEST);
         assertThat(after.acls().acls().values()).containsExactly(Acl.fromBinding(READ_T),
                 Acl.fromBinding(WRITE_PREFIX));
+        assertThat(after.acls().contains(Acl.fromBinding(WRITE_PREFIX))).isTrue();
+        assertThat(after.acls().contains(Acl.fromBinding(GROUP_READ))).isFalse();
 
         // when: created again, nothing is written
         assertThat(AclControl.createAcls(after, create(READ_T), new Random(2)).records()).isEmpty();
