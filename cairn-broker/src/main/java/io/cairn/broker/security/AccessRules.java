@@ -40,8 +40,6 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
-import org.apache.kafka.common.requests.CreatePartitionsRequest;
-import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeProducersRequest;
@@ -81,10 +79,8 @@ final class AccessRules {
         put(ApiKeys.METADATA, TopicAccess.metadata(autoCreateTopics));
         put(ApiKeys.CREATE_TOPICS, TopicAccess.createTopics());
         put(ApiKeys.DELETE_TOPICS, TopicAccess.deleteTopics());
-        put(ApiKeys.CREATE_PARTITIONS, TopicAccess.<CreatePartitionsRequest>allTopics(ALTER,
-                r -> TopicAccess.topicNames(r.data().topics(), t -> t.name())));
-        put(ApiKeys.DELETE_RECORDS, TopicAccess.<DeleteRecordsRequest>allTopics(DELETE,
-                r -> TopicAccess.topicNames(r.data().topics(), t -> t.name())));
+        put(ApiKeys.CREATE_PARTITIONS, TopicAccess.createPartitions());
+        put(ApiKeys.DELETE_RECORDS, TopicAccess.deleteRecords());
         put(ApiKeys.DESCRIBE_PRODUCERS, TopicAccess.<DescribeProducersRequest>allTopics(READ,
                 r -> TopicAccess.topicNames(r.data().topics(), t -> t.name())));
         // groups

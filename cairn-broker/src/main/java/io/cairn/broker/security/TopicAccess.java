@@ -1,5 +1,6 @@
 package io.cairn.broker.security;
 
+import static org.apache.kafka.common.acl.AclOperation.ALTER;
 import static org.apache.kafka.common.acl.AclOperation.CLUSTER_ACTION;
 import static org.apache.kafka.common.acl.AclOperation.CREATE;
 import static org.apache.kafka.common.acl.AclOperation.DELETE;
@@ -21,9 +22,16 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteRecordsRequestData.DeleteRecordsTopic;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPartitionResult;
+import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
@@ -44,7 +52,9 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
@@ -304,6 +314,58 @@ final class TopicAccess {
                     : handler.apply(request);
             return served.thenApply(response -> {
                 denied.forEach(((DeleteTopicsResponseData) response).responses()::add);
+                return response;
+            });
+        };
+    }
+
+    /** CreatePartitions: ALTER per topic. */
+    static AccessRule<CreatePartitionsRequest> createPartitions() {
+        return (caller, request, handler) -> {
+            List<CreatePartitionsTopicResult> denied = new ArrayList<>();
+            for (CreatePartitionsTopic topic : new ArrayList<>(request.data().topics())) {
+                if (!caller.mayOnTopic(ALTER, topic.name())) {
+                    request.data().topics().remove(topic);
+                    denied.add(new CreatePartitionsTopicResult().setName(topic.name())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message()));
+                }
+            }
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new CreatePartitionsResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                ((CreatePartitionsResponseData) response).results().addAll(denied);
+                return response;
+            });
+        };
+    }
+
+    /** DeleteRecords: DELETE per topic. */
+    static AccessRule<DeleteRecordsRequest> deleteRecords() {
+        return (caller, request, handler) -> {
+            List<DeleteRecordsTopicResult> denied = new ArrayList<>();
+            for (DeleteRecordsTopic topic : new ArrayList<>(request.data().topics())) {
+                if (!caller.mayOnTopic(DELETE, topic.name())) {
+                    request.data().topics().remove(topic);
+                    DeleteRecordsTopicResult answer = new DeleteRecordsTopicResult().setName(topic.name());
+                    topic.partitions().forEach(p -> answer.partitions().add(new DeleteRecordsPartitionResult()
+                            .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1)
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    denied.add(answer);
+                }
+            }
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new DeleteRecordsResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                denied.forEach(((DeleteRecordsResponseData) response).topics()::add);
                 return response;
             });
         };

@@ -25,6 +25,8 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -40,6 +42,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
@@ -176,6 +179,30 @@ class AccessRulesTest {
         // then
         assertThat(((DeleteTopicsRequest) handled.get(0)).data().topicNames()).containsExactly("mine");
         assertThat(response.responses()).singleElement().satisfies(r -> {
+            assertThat(r.name()).isEqualTo("theirs");
+            assertThat(r.errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        });
+    }
+
+    @Test
+    void createPartitionsAltersTheAllowedTopicsAndRefusesTheOthersPerTopic() throws Exception {
+        // given
+        Caller caller = caller(ALICE, acl(ResourceType.TOPIC, "mine", AclOperation.ALTER));
+        CreatePartitionsRequestData.CreatePartitionsTopicCollection topics =
+                new CreatePartitionsRequestData.CreatePartitionsTopicCollection();
+        topics.add(new CreatePartitionsRequestData.CreatePartitionsTopic().setName("mine").setCount(2));
+        topics.add(new CreatePartitionsRequestData.CreatePartitionsTopic().setName("theirs").setCount(2));
+        CreatePartitionsRequest request = new CreatePartitionsRequest.Builder(new CreatePartitionsRequestData()
+                .setTopics(topics)).build();
+
+        // when
+        CreatePartitionsResponseData response = (CreatePartitionsResponseData) serve(ApiKeys.CREATE_PARTITIONS,
+                caller, request, new CreatePartitionsResponseData());
+
+        // then
+        assertThat(((CreatePartitionsRequest) handled.get(0)).data().topics()).extracting(t -> t.name())
+                .containsExactly("mine");
+        assertThat(response.results()).singleElement().satisfies(r -> {
             assertThat(r.name()).isEqualTo("theirs");
             assertThat(r.errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
         });
