@@ -27,6 +27,10 @@ import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResp
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -105,8 +109,27 @@ final class GroupAccess {
                 return AccessRule.denied(new GroupAuthorizationException("Not authorized to access group: "
                         + request.data().groupId()));
             }
-            return TopicAccess.allTopics(caller, READ, TopicAccess.topicNames(request.data().topics(),
-                    t -> t.name()), request, handler);
+            List<TxnOffsetCommitResponseTopic> denied = new ArrayList<>();
+            for (TxnOffsetCommitRequestTopic topic : new ArrayList<>(request.data().topics())) {
+                if (!caller.mayOnTopic(READ, topic.name())) {
+                    request.data().topics().remove(topic);
+                    TxnOffsetCommitResponseTopic answer = new TxnOffsetCommitResponseTopic().setName(topic.name());
+                    topic.partitions().forEach(p -> answer.partitions().add(new TxnOffsetCommitResponsePartition()
+                            .setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    denied.add(answer);
+                }
+            }
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new TxnOffsetCommitResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                ((TxnOffsetCommitResponseData) response).topics().addAll(denied);
+                return response;
+            });
         };
     }
 

@@ -44,6 +44,10 @@ import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicR
 import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -179,12 +183,32 @@ final class TopicAccess {
 
     static AccessRule<OffsetsForLeaderEpochRequest> offsetForLeaderEpoch() {
         return (caller, request, handler) -> {
-            Set<String> topics = new TreeSet<>();
-            request.data().topics().forEach(t -> topics.add(t.topic()));
             if (request.replicaId() >= 0) {
+                Set<String> topics = new TreeSet<>();
+                request.data().topics().forEach(t -> topics.add(t.topic()));
                 return whole(caller.mayOnCluster(CLUSTER_ACTION), topics, request, handler);
             }
-            return allTopics(caller, DESCRIBE, topics, request, handler);
+            List<OffsetForLeaderTopicResult> denied = new ArrayList<>();
+            for (OffsetForLeaderTopic topic : new ArrayList<>(request.data().topics())) {
+                if (!caller.mayOnTopic(DESCRIBE, topic.topic())) {
+                    request.data().topics().remove(topic);
+                    OffsetForLeaderTopicResult answer = new OffsetForLeaderTopicResult().setTopic(topic.topic());
+                    topic.partitions().forEach(p -> answer.partitions().add(new EpochEndOffset()
+                            .setPartition(p.partition()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setLeaderEpoch(-1).setEndOffset(-1)));
+                    denied.add(answer);
+                }
+            }
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new OffsetForLeaderEpochResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                denied.forEach(((OffsetForLeaderEpochResponseData) response).topics()::add);
+                return response;
+            });
         };
     }
 

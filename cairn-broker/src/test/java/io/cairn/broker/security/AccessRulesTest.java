@@ -33,6 +33,8 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -46,6 +48,7 @@ import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.resource.PatternType;
@@ -205,6 +208,32 @@ class AccessRulesTest {
         assertThat(response.results()).singleElement().satisfies(r -> {
             assertThat(r.name()).isEqualTo("theirs");
             assertThat(r.errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        });
+    }
+
+    @Test
+    void offsetForLeaderEpochFromAConsumerIsAnsweredPerTopic() throws Exception {
+        // given
+        Caller caller = caller(ALICE, acl(ResourceType.TOPIC, "mine", AclOperation.READ));
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        for (String name : List.of("mine", "theirs")) {
+            topics.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(name).setPartitions(
+                    List.of(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition().setPartition(0))));
+        }
+        OffsetsForLeaderEpochRequest request = new OffsetsForLeaderEpochRequest(new OffsetForLeaderEpochRequestData()
+                .setReplicaId(-1).setTopics(topics), (short) 4);
+
+        // when
+        OffsetForLeaderEpochResponseData response = (OffsetForLeaderEpochResponseData) serve(
+                ApiKeys.OFFSET_FOR_LEADER_EPOCH, caller, request, new OffsetForLeaderEpochResponseData());
+
+        // then: READ implies DESCRIBE on mine; theirs is refused
+        assertThat(((OffsetsForLeaderEpochRequest) handled.get(0)).data().topics()).extracting(t -> t.topic())
+                .containsExactly("mine");
+        assertThat(response.topics()).singleElement().satisfies(t -> {
+            assertThat(t.topic()).isEqualTo("theirs");
+            assertThat(t.partitions().get(0).errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
         });
     }
 
