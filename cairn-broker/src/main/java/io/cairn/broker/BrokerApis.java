@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import io.cairn.broker.cluster.QuorumView;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
+import io.cairn.broker.handlers.AclHandlers;
 import io.cairn.broker.handlers.AlterConfigsHandlers;
 import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.ClientQuotasHandlers;
@@ -46,6 +47,8 @@ import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.handlers.TxnOffsetCommitHandler;
 import io.cairn.broker.quota.ClientQuotas;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.security.Authorization;
+import io.cairn.broker.security.RequestAuthorizer;
 import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
@@ -77,19 +80,22 @@ public final class BrokerApis {
                       ServingBrokerWait brokerWait) {
         this(nodeId, image, writer, replicas, dataDir, autoCreateTopics, staticBrokerConfigs, nodeDefaults, groups,
                 txns, markers, producerIds, verifier, quorum, brokerWait, AdvertisedEndpoints.REGISTERED,
-                new ClientQuotas(image, org.apache.kafka.common.utils.Time.SYSTEM));
+                new ClientQuotas(image, org.apache.kafka.common.utils.Time.SYSTEM), RequestAuthorizer.none());
     }
 
     /**
      * @param endpoints the brokers' endpoints on each listener, told to clients by the listener they use
-     * @param quotas    the client byte-rate quotas Produce and Fetch enforce
+     * @param quotas     the client byte-rate quotas Produce and Fetch enforce
+     * @param authorizer checks every request against the ACLs of the image ({@code authorizer.class.name}); with
+     *                   {@link RequestAuthorizer#none()} everything is allowed and the ACL APIs answer SECURITY_DISABLED
      */
     public BrokerApis(int nodeId, Supplier<MetadataImage> image, MetadataWriter writer, ReplicaManager replicas,
                       Path dataDir, boolean autoCreateTopics, Map<String, String> staticBrokerConfigs,
                       Map<String, String> nodeDefaults,
                       GroupCoordinatorRuntime groups, TransactionCoordinator txns, TxnMarkerWriter markers,
                       ProducerIdManager producerIds, TxnVerifier verifier, QuorumView quorum,
-                      ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints, ClientQuotas quotas) {
+                      ServingBrokerWait brokerWait, AdvertisedEndpoints endpoints, ClientQuotas quotas,
+                      RequestAuthorizer authorizer) {
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         IntSupplier controllerId = () -> {
             int leader = quorum == null ? -1 : quorum.leaderId();
@@ -141,6 +147,9 @@ public final class BrokerApis {
                 .add(ScramCredentialsHandlers.describe(image))
                 .add(ClientQuotasHandlers.alter(routed))
                 .add(ClientQuotasHandlers.describe(image))
+                .add(AclHandlers.create(authorizer.enabled(), routed))
+                .add(AclHandlers.describe(authorizer.enabled(), image))
+                .add(AclHandlers.delete(authorizer.enabled(), routed))
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
         if (groups.config().consumer().enabled()) {
@@ -155,6 +164,7 @@ public final class BrokerApis {
         if (quorum != null) {
             builder.add(new DescribeQuorumHandler(quorum, image));
         }
+        builder.decorate(Authorization.guard(authorizer, image, autoCreateTopics));
         this.registry = builder.build();
     }
 

@@ -51,6 +51,18 @@ public abstract class UnsupportedMetadataWriter implements MetadataWriter {
     }
 
     @Override
+    public CompletableFuture<org.apache.kafka.common.message.CreateAclsResponseData> createAcls(
+            org.apache.kafka.common.message.CreateAclsRequestData request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public CompletableFuture<org.apache.kafka.common.message.DeleteAclsResponseData> deleteAcls(
+            org.apache.kafka.common.message.DeleteAclsRequestData request) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public CompletableFuture<org.apache.kafka.common.message.AlterClientQuotasResponseData> alterClientQuotas(
             org.apache.kafka.common.message.AlterClientQuotasRequestData request) {
         throw new UnsupportedOperationException();

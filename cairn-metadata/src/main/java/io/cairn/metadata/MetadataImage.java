@@ -3,13 +3,19 @@ package io.cairn.metadata;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
+import io.cairn.metadata.acl.Acl;
+import io.cairn.metadata.acl.AclImage;
+import io.cairn.metadata.record.AccessControlEntryRecord;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
@@ -22,6 +28,7 @@ import io.cairn.metadata.record.PartitionReassignmentRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveAccessControlEntryRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -45,7 +52,7 @@ public final class MetadataImage {
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
             new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>(),
-            new HashMap<>());
+            new HashMap<>(), AclImage.EMPTY);
 
     private final long offset;
     private final String clusterId;
@@ -62,6 +69,7 @@ public final class MetadataImage {
     private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
     /** Client quotas by entity, then by key; an entity without any has no entry. */
     private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
+    private final AclImage acls;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
@@ -69,7 +77,7 @@ public final class MetadataImage {
                           SortedMap<String, Map<String, String>> brokerConfigs,
                           SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
                           SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials,
-                          Map<ClientQuotaEntity, Map<String, Double>> clientQuotas) {
+                          Map<ClientQuotaEntity, Map<String, Double>> clientQuotas, AclImage acls) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -83,6 +91,7 @@ public final class MetadataImage {
         this.nextProducerId = nextProducerId;
         this.scramCredentials = Collections.unmodifiableSortedMap(scramCredentials);
         this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
+        this.acls = acls;
     }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
@@ -168,6 +177,11 @@ public final class MetadataImage {
         return scramCredentials;
     }
 
+    /** The cluster's ACLs (CreateAcls), indexed for the authorizer. */
+    public AclImage acls() {
+        return acls;
+    }
+
     /** A user's SCRAM credential for a mechanism, if stored. */
     public Optional<ScramCredentialImage> scramCredential(String user, String mechanism) {
         return Optional.ofNullable(scramCredentials.getOrDefault(user, Map.of()).get(mechanism));
@@ -230,13 +244,14 @@ public final class MetadataImage {
                 && brokers.equals(other.brokers) && topicsByName.equals(other.topicsByName)
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
                 && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials)
-                && clientQuotas.equals(other.clientQuotas);
+                && clientQuotas.equals(other.clientQuotas)
+                && acls.equals(other.acls);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                groupConfigs, nextProducerId, scramCredentials, clientQuotas);
+                groupConfigs, nextProducerId, scramCredentials, clientQuotas, acls);
     }
 
     @Override
@@ -261,6 +276,9 @@ public final class MetadataImage {
         private long nextProducerId;
         private final SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials;
         private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
+        private final AclImage acls;
+        private final Map<Uuid, Acl> addedAcls = new LinkedHashMap<>();
+        private final Set<Uuid> removedAcls = new HashSet<>();
 
         Builder(MetadataImage image) {
             this.initialClusterId = image.clusterId;
@@ -276,13 +294,14 @@ public final class MetadataImage {
             this.nextProducerId = image.nextProducerId;
             this.scramCredentials = new TreeMap<>(image.scramCredentials);
             this.clientQuotas = new HashMap<>(image.clientQuotas);
+            this.acls = image.acls;
         }
 
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
                     brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials,
-                    clientQuotas);
+                    clientQuotas, acls.with(addedAcls, removedAcls));
         }
 
         void apply(MetadataRecord record) {
@@ -312,6 +331,12 @@ public final class MetadataImage {
                 applyRemoveScramCredential(r);
             } else if (record instanceof ClientQuotaRecord r) {
                 applyClientQuota(r);
+            } else if (record instanceof AccessControlEntryRecord r) {
+                applyAcl(r);
+            } else if (record instanceof RemoveAccessControlEntryRecord r) {
+                if (addedAcls.remove(r.id()) == null && acls.acls().containsKey(r.id())) {
+                    removedAcls.add(r.id());
+                }
             } else if (record instanceof FeatureLevelRecord r) {
                 if (clusterId != null && r.metadataFormatFeatureLevel() > metadataFormatFeatureLevel) {
                     metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
@@ -459,6 +484,14 @@ public final class MetadataImage {
                 clientQuotas.remove(r.entity());
             } else {
                 clientQuotas.put(r.entity(), Collections.unmodifiableMap(updated));
+            }
+        }
+
+        private void applyAcl(AccessControlEntryRecord r) {
+            Acl acl = Acl.fromRecord(r);
+            boolean present = acls.acls().containsKey(r.id()) && !removedAcls.contains(r.id());
+            if (acl != null && !present) {
+                addedAcls.putIfAbsent(r.id(), acl);
             }
         }
 

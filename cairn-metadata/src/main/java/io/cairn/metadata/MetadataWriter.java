@@ -17,10 +17,14 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
@@ -61,6 +65,12 @@ public interface MetadataWriter {
      * when the request only validates.
      */
     CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request);
+
+    /** Adds ACLs (CreateAcls): per creation, in request order, its result. */
+    CompletableFuture<CreateAclsResponseData> createAcls(CreateAclsRequestData request);
+
+    /** Deletes the ACLs each filter matches (DeleteAcls): per filter, the ACLs deleted. */
+    CompletableFuture<DeleteAclsResponseData> deleteAcls(DeleteAclsRequestData request);
 
     /** Hands the broker a new block of producer ids. */
     CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId);

@@ -102,6 +102,22 @@ public final class ApiRegistry {
             return this;
         }
 
+        /**
+         * Replaces each handler added so far with what {@code decorator} makes of it, which serves the same API at the
+         * same versions (the authorizer's checks in front of every handler).
+         */
+        public Builder decorate(java.util.function.UnaryOperator<ApiHandler<?>> decorator) {
+            handlers.replaceAll((key, handler) -> {
+                ApiHandler<?> decorated = decorator.apply(handler);
+                if (decorated.apiKey() != key || decorated.minVersion() != handler.minVersion()
+                        || decorated.maxVersion() != handler.maxVersion()) {
+                    throw new IllegalArgumentException("A decorated " + key + " handler serves other versions");
+                }
+                return decorated;
+            });
+            return this;
+        }
+
         /** Builds the registry, adding ApiVersions derived from it unless one was added. */
         public ApiRegistry build() {
             ApiRegistry[] built = new ApiRegistry[1];

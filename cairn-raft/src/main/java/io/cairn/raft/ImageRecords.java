@@ -18,6 +18,7 @@ import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.RemoveAccessControlEntryRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -71,14 +72,15 @@ public final class ImageRecords {
         image.clientQuotas().entrySet().stream().sorted(Comparator.comparing(e -> e.getKey().toString()))
                 .forEach(e -> new TreeMap<>(e.getValue()).forEach((key, value) -> records.add(
                         new ClientQuotaRecord(e.getKey(), key, value, false))));
+        image.acls().acls().forEach((id, acl) -> records.add(acl.toRecord(id)));
         return records;
     }
 
     /**
      * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
-     * same log (a snapshot installed from the leader): every current topic, SCRAM credential and client quota
-     * removed, broker
-     * fencing and config overrides realigned, then everything of {@code target}. Applied as one batch, listeners see one change.
+     * same log (a snapshot installed from the leader): every current topic, SCRAM credential, client quota and ACL
+     * removed, broker fencing and config overrides realigned, then everything of {@code target}. Applied as one
+     * batch, listeners see one change.
      */
     public static List<MetadataRecord> resetRecords(MetadataImage current, MetadataImage target) {
         List<MetadataRecord> records = new ArrayList<>();
@@ -87,6 +89,7 @@ public final class ImageRecords {
                 records.add(new RemoveUserScramCredentialRecord(user, mechanism))));
         current.clientQuotas().forEach((entity, quotas) -> quotas.keySet().forEach(key ->
                 records.add(new ClientQuotaRecord(entity, key, 0, true))));
+        current.acls().acls().keySet().forEach(id -> records.add(new RemoveAccessControlEntryRecord(id)));
         for (String resource : brokerConfigResources(current)) {
             for (String key : current.brokerConfigs(resource).keySet()) {
                 if (!target.brokerConfigs(resource).containsKey(key)) {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.record.AccessControlEntryRecord;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.UserScramCredentialRecord;
+import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
 class ImageRecordsTest {
@@ -20,7 +22,9 @@ class ImageRecordsTest {
             new UserScramCredentialRecord("alice", "SCRAM-SHA-512", new byte[] {4}, new byte[] {5}, new byte[] {6},
                     8192),
             new UserScramCredentialRecord("bob", "SCRAM-SHA-256", new byte[] {7}, new byte[] {8}, new byte[] {9},
-                    4096))));
+                    4096),
+            new AccessControlEntryRecord(new Uuid(1, 2), (byte) 2, "t", (byte) 3, "User:alice", "*", (byte) 3,
+                    (byte) 3))));
 
     @Test
     void aSnapshotKeepsTheScramCredentials() {
@@ -69,5 +73,6 @@ class ImageRecordsTest {
 
         // then
         assertThat(reset.scramCredentials()).isEqualTo(target.scramCredentials());
+        assertThat(reset.acls()).isEqualTo(target.acls());
     }
 }

@@ -33,6 +33,9 @@ public final class CairnConfig extends AbstractConfig {
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
+    public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     public static final String LOG_DIRS = "log.dirs";
     public static final String LOG_DIR = "log.dir";
     public static final String BROKER_RACK = "broker.rack";
@@ -103,6 +106,18 @@ public final class CairnConfig extends AbstractConfig {
                             + "The controller that creates the cluster writes them to the metadata log with the "
                             + "cluster id; later they are changed with AlterUserScramCredentials (kafka-configs "
                             + "--entity-type users). Give every node the same value.")
+            .define(AUTHORIZER_CLASS_NAME, Type.STRING, "", Importance.HIGH,
+                    "The authorizer: empty (the default) allows every request, as Kafka without one; "
+                            + AuthorizerSettings.STANDARD_AUTHORIZER + " (Kafka's name) checks every request against "
+                            + "the ACLs in the metadata log (CreateAcls, kafka-acls.sh), with Kafka's StandardAuthorizer "
+                            + "rules. Brokers talk to each other on the inter-broker PLAINTEXT listener as "
+                            + "User:ANONYMOUS, which super.users must then name (docs/adr/0021).")
+            .define(SUPER_USERS, Type.STRING, "", Importance.MEDIUM,
+                    "Principals allowed everything by the authorizer, semicolon separated, e.g. "
+                            + "User:admin;User:ANONYMOUS.")
+            .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "With an authorizer: allow an action on a resource that no ACL names at all (literal, prefixed "
+                            + "or wildcard). False: denied.")
             .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
                     "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")

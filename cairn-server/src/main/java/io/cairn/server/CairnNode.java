@@ -345,7 +345,7 @@ public final class CairnNode implements AutoCloseable {
         BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
                 config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
                 groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
-                endpoints, quotas);
+                endpoints, quotas, AuthorizerSettings.authorizer(config, controller::current));
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;

@@ -49,6 +49,15 @@ class LayeringTest {
                 .check(CAIRN);
     }
 
+    @Test
+    void handlersNeverSeeTheAuthorizer() {
+        noClasses().that().resideInAPackage("io.cairn.broker.handlers..")
+                .should().dependOnClassesThat().resideInAPackage("io.cairn.broker.security..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("io.cairn.metadata.acl.AclAuthorizer")
+                .because("every request is checked once, in front of its handler (ARCHITECTURE.md, docs/adr/0021)")
+                .check(CAIRN);
+    }
+
     /**
      * ADR 0001: the generated message classes are the protocol's, the controller's operation types and the
      * handlers' answers. Storage and the Raft adapter speak no Kafka API.

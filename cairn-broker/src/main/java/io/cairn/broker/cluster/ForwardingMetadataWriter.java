@@ -15,6 +15,7 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.ProducerIdBlock;
+import io.cairn.metadata.acl.Acl;
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -34,10 +35,14 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
@@ -53,8 +58,10 @@ import org.apache.kafka.common.requests.AllocateProducerIdsRequest;
 import org.apache.kafka.common.requests.AlterPartitionRequest;
 import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
 import org.apache.kafka.common.requests.BrokerRegistrationRequest;
+import org.apache.kafka.common.requests.CreateAclsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.utils.Time;
@@ -210,6 +217,30 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 && request.deletions().stream().filter(d -> changed.contains(d.name())).allMatch(d ->
                         img.scramCredential(d.name(), org.apache.kafka.clients.admin.ScramMechanism
                                 .fromType(d.mechanism()).mechanismName()).isEmpty());
+    }
+
+    @Override
+    public CompletableFuture<CreateAclsResponseData> createAcls(CreateAclsRequestData request) {
+        return gated("CreateAcls", defaultTimeoutMs, w -> w.createAcls(request),
+                () -> new DataRequestBuilder(ApiKeys.CREATE_ACLS, request), r -> (CreateAclsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> {
+                    for (int i = 0; i < response.results().size(); i++) {
+                        if (response.results().get(i).errorCode() == Errors.NONE.code() && !img.acls().contains(
+                                Acl.fromBinding(CreateAclsRequest.aclBinding(request.creations().get(i))))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+    }
+
+    @Override
+    public CompletableFuture<DeleteAclsResponseData> deleteAcls(DeleteAclsRequestData request) {
+        return gated("DeleteAcls", defaultTimeoutMs, w -> w.deleteAcls(request),
+                () -> new DataRequestBuilder(ApiKeys.DELETE_ACLS, request), r -> (DeleteAclsResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.filterResults().stream()
+                        .flatMap(f -> f.matchingAcls().stream())
+                        .noneMatch(m -> img.acls().contains(Acl.fromBinding(DeleteAclsResponse.aclBinding(m))))));
     }
 
     @Override

@@ -22,18 +22,23 @@ import org.apache.kafka.common.utils.Utils;
  * The operations a caller may perform on a resource, as Metadata, DescribeCluster and DescribeGroups report
  * them when asked ({@code include_*_authorized_operations}): a 32-bit field with bit {@code op.code()} set per
  * allowed operation (KIP-430). With no authorizer, Kafka allows every operation the resource type supports, and
- * so does Cairn; an authorizer will narrow this set per principal.
+ * so does Cairn; with an authorizer the set is narrowed per caller
+ * ({@link io.cairn.broker.security.RequestAuthorizer#authorizedOperations}).
  */
 public final class AuthorizedOperations {
 
     /** The schema's default: the caller did not ask. */
     public static final int NOT_REQUESTED = Integer.MIN_VALUE;
 
-    private static final int TOPIC = bits(Set.of(READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER, DESCRIBE_CONFIGS,
-            ALTER_CONFIGS));
-    private static final int GROUP = bits(Set.of(READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS, ALTER_CONFIGS));
-    private static final int CLUSTER = bits(Set.of(CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS,
-            IDEMPOTENT_WRITE, ALTER, DESCRIBE));
+    private static final Set<AclOperation> TOPIC_OPERATIONS = Set.of(READ, WRITE, CREATE, DESCRIBE, DELETE, ALTER,
+            DESCRIBE_CONFIGS, ALTER_CONFIGS);
+    private static final Set<AclOperation> GROUP_OPERATIONS = Set.of(READ, DESCRIBE, DELETE, DESCRIBE_CONFIGS,
+            ALTER_CONFIGS);
+    private static final Set<AclOperation> CLUSTER_OPERATIONS = Set.of(CREATE, CLUSTER_ACTION, DESCRIBE_CONFIGS,
+            ALTER_CONFIGS, IDEMPOTENT_WRITE, ALTER, DESCRIBE);
+    private static final int TOPIC = bits(TOPIC_OPERATIONS);
+    private static final int GROUP = bits(GROUP_OPERATIONS);
+    private static final int CLUSTER = bits(CLUSTER_OPERATIONS);
 
     private AuthorizedOperations() {
     }
@@ -44,6 +49,16 @@ public final class AuthorizedOperations {
             case TOPIC -> TOPIC;
             case GROUP -> GROUP;
             case CLUSTER -> CLUSTER;
+            default -> throw new IllegalArgumentException("No authorized operations reported for " + type);
+        };
+    }
+
+    /** The operations Kafka reports for {@code type} (topic, group or cluster). */
+    public static Set<AclOperation> supported(ResourceType type) {
+        return switch (type) {
+            case TOPIC -> TOPIC_OPERATIONS;
+            case GROUP -> GROUP_OPERATIONS;
+            case CLUSTER -> CLUSTER_OPERATIONS;
             default -> throw new IllegalArgumentException("No authorized operations reported for " + type);
         };
     }

@@ -40,10 +40,14 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
@@ -341,6 +345,16 @@ public final class Controller implements MetadataWriter {
     @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return write("alterClientQuotas", image -> ClientQuotaControl.alterClientQuotas(image, request));
+    }
+
+    @Override
+    public CompletableFuture<CreateAclsResponseData> createAcls(CreateAclsRequestData request) {
+        return write("createAcls", image -> AclControl.createAcls(image, request, random));
+    }
+
+    @Override
+    public CompletableFuture<DeleteAclsResponseData> deleteAcls(DeleteAclsRequestData request) {
+        return write("deleteAcls", image -> AclControl.deleteAcls(image, request));
     }
 
     @Override

@@ -14,5 +14,5 @@ package io.cairn.metadata.record;
 public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
         TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
         FeatureLevelRecord, PartitionReassignmentRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
-        ClientQuotaRecord {
+        ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord {
 }

@@ -223,6 +223,19 @@ public final class MetadataRecordSerde {
             g.writeStringField("key", r.key());
             g.writeNumberField("value", r.value());
             g.writeBooleanField("remove", r.remove());
+        } else if (record instanceof AccessControlEntryRecord r) {
+            g.writeStringField("type", "AccessControlEntry");
+            g.writeStringField("id", r.id().toString());
+            g.writeNumberField("resourceType", r.resourceType());
+            g.writeStringField("resourceName", r.resourceName());
+            g.writeNumberField("patternType", r.patternType());
+            g.writeStringField("principal", r.principal());
+            g.writeStringField("host", r.host());
+            g.writeNumberField("operation", r.operation());
+            g.writeNumberField("permissionType", r.permissionType());
+        } else if (record instanceof RemoveAccessControlEntryRecord r) {
+            g.writeStringField("type", "RemoveAccessControlEntry");
+            g.writeStringField("id", r.id().toString());
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
@@ -291,6 +304,10 @@ public final class MetadataRecordSerde {
                     str(f, "mechanism"));
             case "ClientQuota" -> new ClientQuotaRecord(new org.apache.kafka.common.quota.ClientQuotaEntity(
                     entity(f, "entity")), str(f, "key"), dbl(f, "value"), bool(f, "remove"));
+            case "AccessControlEntry" -> new AccessControlEntryRecord(uuid(f, "id"), (byte) num(f, "resourceType"),
+                    str(f, "resourceName"), (byte) num(f, "patternType"), str(f, "principal"), str(f, "host"),
+                    (byte) num(f, "operation"), (byte) num(f, "permissionType"));
+            case "RemoveAccessControlEntry" -> new RemoveAccessControlEntryRecord(uuid(f, "id"));
             default -> throw new IOException("unknown metadata record type " + name);
         };
     }

@@ -33,7 +33,9 @@ class MetadataRecordSerdeTest {
             new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1, 2}, new byte[] {3},
                     new byte[] {4, 5, 6}, 8192),
             new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"),
-            ClientQuotaRecord.set(java.util.Map.of("user", "alice", "client-id", "app"), "producer_byte_rate", 1024));
+            ClientQuotaRecord.set(java.util.Map.of("user", "alice", "client-id", "app"), "producer_byte_rate", 1024),
+            new AccessControlEntryRecord(ID, (byte) 2, "orders-", (byte) 4, "User:alice", "*", (byte) 3, (byte) 3),
+            new RemoveAccessControlEntryRecord(ID));
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
