@@ -5,12 +5,12 @@ import java.util.function.LongConsumer;
 
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import io.cairn.protocol.WireSize;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.utils.Time;
 
@@ -69,7 +69,7 @@ final class FetchQuotaHandler implements ApiHandler<FetchRequest> {
                 return response;
             }
             long nowMs = time.milliseconds();
-            int size = fetched.size(new ObjectSerializationCache(), request.version());
+            int size = WireSize.of(fetched, request.version());
             long throttleTimeMs = quota.recordAndGetThrottleTimeMs(context.principal(), context.clientId(), size,
                     nowMs);
             if (throttleTimeMs <= 0) {

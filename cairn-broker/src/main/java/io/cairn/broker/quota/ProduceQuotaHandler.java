@@ -5,10 +5,10 @@ import java.util.function.LongConsumer;
 
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
+import io.cairn.protocol.WireSize;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.utils.Time;
 
@@ -56,7 +56,7 @@ final class ProduceQuotaHandler implements ApiHandler<ProduceRequest> {
             return handler.handle(context, request);
         }
         // Kafka's request.sizeInBytes: the header and the body, before the handler may drop the records' bytes
-        int size = context.header().size() + request.data().size(new ObjectSerializationCache(), request.version());
+        int size = context.header().size() + WireSize.of(request.data(), request.version());
         return handler.handle(context, request).thenApply(response -> {
             long throttleTimeMs = quota.recordAndGetThrottleTimeMs(context.principal(), context.clientId(), size,
                     time.milliseconds());
