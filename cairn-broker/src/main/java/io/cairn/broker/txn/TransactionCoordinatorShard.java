@@ -399,8 +399,8 @@ public final class TransactionCoordinatorShard {
      * sent under the old epoch can join a later transaction. An epoch about to overflow hands over to a fresh
      * producer id instead (at epoch 0 once complete; the answer is then {@link ProducerIdDecision.NeedsFreshProducerId}
      * until one is given). A retry is recognised by its epoch, one below the bumped one (or the last epoch of the
-     * previous producer id after a hand-over): in PREPARE it answers CONCURRENT_TRANSACTIONS, once complete NONE
-     * for the same outcome. An abort with no transaction open (EMPTY, COMPLETE_*, the client cannot know whether its
+     * previous producer id after a hand-over): once complete it answers NONE for the same outcome. While the markers
+     * of a PREPARE are written every EndTxn is answered CONCURRENT_TRANSACTIONS, as Kafka's pending transition does. An abort with no transaction open (EMPTY, COMPLETE_*, the client cannot know whether its
      * produces added partitions) bumps the epoch with an empty PREPARE_ABORT; a commit there is INVALID_TXN_STATE.
      */
     public ProducerIdDecision<EndTxnResponse> endTxn(String transactionalId, long producerId, short producerEpoch,
@@ -424,8 +424,8 @@ public final class TransactionCoordinatorShard {
             case ONGOING -> new ProducerIdDecision.Decided<>(prepareEnd(current, result));
             case COMPLETE_COMMIT, COMPLETE_ABORT -> (current.state() == TransactionState.COMPLETE_COMMIT) == commit
                     ? endTxnDone(current) : endTxnError(Errors.INVALID_TXN_STATE);
-            case PREPARE_COMMIT, PREPARE_ABORT -> (current.state() == TransactionState.PREPARE_COMMIT) == commit
-                    ? endTxnError(Errors.CONCURRENT_TRANSACTIONS) : endTxnError(Errors.INVALID_TXN_STATE);
+            // markers in flight: Kafka's pending COMPLETE transition answers CONCURRENT_TRANSACTIONS, whatever the end
+            case PREPARE_COMMIT, PREPARE_ABORT -> endTxnError(Errors.CONCURRENT_TRANSACTIONS);
             case EMPTY -> endTxnError(Errors.INVALID_TXN_STATE);
             case DEAD, PREPARE_EPOCH_FENCE -> throw new IllegalStateException(current + " holds a transient state");
         };
@@ -442,7 +442,11 @@ public final class TransactionCoordinatorShard {
         if (current == null) {
             return endTxnError(Errors.INVALID_PRODUCER_ID_MAPPING);
         }
-        if (pendingWrites.containsKey(transactionalId)) {
+        // Kafka's coordinator holds a pending COMPLETE transition from the PREPARE record until the markers are
+        // written and answers every EndTxn meanwhile with CONCURRENT_TRANSACTIONS, which the client retries. The
+        // answer to a commit comes before the markers, so the abort of the next, empty, transaction can arrive in
+        // PREPARE_COMMIT at the same epoch: judged by its epoch it would be fenced.
+        if (pendingWrites.containsKey(transactionalId) || current.state().isPrepare()) {
             return endTxnError(Errors.CONCURRENT_TRANSACTIONS);
         }
         boolean retryAfterHandOver = current.previousProducerId() == producerId

@@ -337,7 +337,7 @@ class TransactionCoordinatorShardTest {
         assertThat(ctx.markers).containsExactly(new TxnMarkerJob("t", 1000, (short) 0, TransactionResult.COMMIT, 5,
                 Set.of(FOO0, BAR0)));
         assertThat(end("t", p, TransactionResult.COMMIT).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
-        assertThat(end("t", p, TransactionResult.ABORT).error()).isEqualTo(Errors.INVALID_TXN_STATE);
+        assertThat(end("t", p, TransactionResult.ABORT).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
 
         // when
         assertThat(markersWritten("t")).isEqualTo(Errors.NONE);

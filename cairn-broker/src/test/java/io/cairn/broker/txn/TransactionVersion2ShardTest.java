@@ -85,11 +85,14 @@ class TransactionVersion2ShardTest {
         implicitAdd(p.producerId(), p.producerEpoch(), FOO0);
         end(p.producerId(), p.producerEpoch(), TransactionResult.COMMIT);
 
-        // then its retry waits while the markers are written, and the opposite outcome is refused
+        // then, while the markers are written, every end waits (Kafka's pending transition): its retry, the opposite
+        // outcome, and the abort of the next, empty, transaction at the bumped epoch, which must not be fenced
         assertThat(end(p.producerId(), (short) 0, TransactionResult.COMMIT).error())
                 .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         assertThat(end(p.producerId(), (short) 0, TransactionResult.ABORT).error())
-                .isEqualTo(Errors.INVALID_TXN_STATE);
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        assertThat(end(p.producerId(), (short) 1, TransactionResult.ABORT).error())
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
 
         // when the transaction is complete, its retry is answered what the producer now holds
         markersWritten();
@@ -100,10 +103,16 @@ class TransactionVersion2ShardTest {
         // and a commit at the current epoch with no transaction open is not a retry
         assertThat(end(p.producerId(), (short) 1, TransactionResult.COMMIT).error())
                 .isEqualTo(Errors.INVALID_TXN_STATE);
+        // and the empty transaction's abort, retried, now bumps the epoch
+        assertThat(end(p.producerId(), (short) 1, TransactionResult.ABORT))
+                .isEqualTo(new EndTxnResponse(Errors.NONE, p.producerId(), (short) 2));
         // and an epoch two behind is a zombie
-        assertThat(end(p.producerId(), (short) -1, TransactionResult.COMMIT).error())
+        assertThat(end(p.producerId(), (short) 0, TransactionResult.COMMIT).error())
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS); // (the abort's markers are being written)
+        markersWritten();
+        assertThat(end(p.producerId(), (short) 0, TransactionResult.COMMIT).error())
                 .isEqualTo(Errors.PRODUCER_FENCED);
-        assertThat(meta().producerEpoch()).isEqualTo((short) 1);
+        assertThat(meta().producerEpoch()).isEqualTo((short) 2);
     }
 
     @Test
