@@ -82,6 +82,8 @@ start_kafka() {
       # The compose file's SimpleAclAuthorizer with allow.everyone.if.no.acl.found, in KRaft's form.
       echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
       echo "allow.everyone.if.no.acl.found=true"
+      # A quorum of controllers needs their principal as a super user (else AuthorizerNotReadyException at start).
+      [ "$nodes" -gt 1 ] && echo "super.users=User:ANONYMOUS"
       common_props "$nodes"
     } >"$d/server.properties"
     cat >"$d/logback.xml" <<EOF
