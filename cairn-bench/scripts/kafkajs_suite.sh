@@ -105,6 +105,7 @@ EOF
 
 start_cairn() {
   local nodes="$1" i d
+  "$root/bin/cairn" --version >/dev/null   # builds on first use, once, before the nodes start
   for i in $(seq 1 "$nodes"); do
     d="$dir/node$i"; mkdir -p "$d/data"
     {
