@@ -56,7 +56,8 @@ class SuccessMessagesIT {
                         request, (short) 3);
 
                 // then
-                CreateTopicsResponseData.CreatableTopicResult result = response.topics().find("created-" + validateOnly);
+                CreateTopicsResponseData.CreatableTopicResult result =
+                        response.topics().find("created-" + validateOnly);
                 assertThat(result.errorCode()).isZero();
                 assertThat(result.errorMessage()).isNull();
             }

@@ -53,8 +53,8 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
         for (DeleteRecordsRequestData.DeleteRecordsTopic topic : request.data().topics()) {
             DeleteRecordsTopicResult topicResult = new DeleteRecordsTopicResult().setName(topic.name());
             for (DeleteRecordsRequestData.DeleteRecordsPartition partition : topic.partitions()) {
-                topicResult.partitions().add(delete(current, new TopicPartition(topic.name(), partition.partitionIndex()),
-                        partition.offset()));
+                TopicPartition tp = new TopicPartition(topic.name(), partition.partitionIndex());
+                topicResult.partitions().add(delete(current, tp, partition.offset()));
             }
             response.topics().add(topicResult);
         }
