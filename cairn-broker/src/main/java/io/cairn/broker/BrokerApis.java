@@ -110,7 +110,7 @@ public final class BrokerApis {
                 .add(new InitProducerIdHandler(producerIds, txns))
                 .add(new DescribeClusterHandler(image, controllerId, endpoints))
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs, nodeDefaults))
-                .add(new DeleteRecordsHandler(replicas))
+                .add(new DeleteRecordsHandler(image, replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
                 .add(ForwardingHandlers.createTopics(routed))
                 .add(ForwardingHandlers.deleteTopics(routed))

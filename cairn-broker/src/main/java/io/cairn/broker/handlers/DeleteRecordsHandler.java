@@ -2,13 +2,16 @@ package io.cairn.broker.handlers;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.MetadataImage;
 import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
@@ -30,9 +33,11 @@ import org.apache.kafka.common.requests.DeleteRecordsRequest;
  */
 public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsRequest> {
 
+    private final Supplier<MetadataImage> image;
     private final ReplicaManager replicas;
 
-    public DeleteRecordsHandler(ReplicaManager replicas) {
+    public DeleteRecordsHandler(Supplier<MetadataImage> image, ReplicaManager replicas) {
+        this.image = image;
         this.replicas = replicas;
     }
 
@@ -43,23 +48,29 @@ public final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsReque
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, DeleteRecordsRequest request) {
+        MetadataImage current = image.get();
         DeleteRecordsResponseData response = new DeleteRecordsResponseData();
         for (DeleteRecordsRequestData.DeleteRecordsTopic topic : request.data().topics()) {
             DeleteRecordsTopicResult topicResult = new DeleteRecordsTopicResult().setName(topic.name());
             for (DeleteRecordsRequestData.DeleteRecordsPartition partition : topic.partitions()) {
-                topicResult.partitions().add(delete(new TopicPartition(topic.name(), partition.partitionIndex()),
-                        partition.offset()));
+                TopicPartition tp = new TopicPartition(topic.name(), partition.partitionIndex());
+                topicResult.partitions().add(delete(current, tp, partition.offset()));
             }
             response.topics().add(topicResult);
         }
         return CompletableFuture.completedFuture(response);
     }
 
-    private DeleteRecordsPartitionResult delete(TopicPartition tp, long offset) {
+    private DeleteRecordsPartitionResult delete(MetadataImage current, TopicPartition tp, long offset) {
         DeleteRecordsPartitionResult result = new DeleteRecordsPartitionResult().setPartitionIndex(tp.partition());
         try {
-            Partition partition = replicas.partitionOrThrow(tp,
-                    () -> new UnknownTopicOrPartitionException("Unknown partition " + tp));
+            // As Kafka: a partition of the cluster without a replica here sends the client back to the metadata.
+            Partition partition = replicas.partitionOrThrow(tp, () -> {
+                boolean known = current.topic(tp.topic()).map(t -> t.partitions().containsKey(tp.partition()))
+                        .orElse(false);
+                return known ? new NotLeaderOrFollowerException("This node does not host " + tp)
+                        : new UnknownTopicOrPartitionException("Unknown partition " + tp);
+            });
             if (Topic.isInternal(tp.topic())) {
                 // As Kafka: a coordinator's state is not the user's to cut.
                 throw new InvalidTopicException("Cannot delete records of internal topic " + tp.topic());

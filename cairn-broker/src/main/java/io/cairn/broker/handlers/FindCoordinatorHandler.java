@@ -158,8 +158,9 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
             // As Kafka, when the coordinator has no endpoint on the client's listener.
             return notAvailable(coordinator, "the coordinator has no endpoint on listener " + listenerName);
         }
+        // Kafka's prepareCoordinatorResponse names the error even on success: "NONE".
         return coordinator.setNodeId(broker.id()).setHost(endpoint.get().host()).setPort(endpoint.get().port())
-                .setErrorCode(Errors.NONE.code());
+                .setErrorCode(Errors.NONE.code()).setErrorMessage(Errors.NONE.message());
     }
 
     private static Coordinator notAvailable(Coordinator coordinator, String message) {

@@ -248,8 +248,9 @@ public final class TopicControl {
 
     private static CreatableTopicResult success(MetadataImage image, ControllerSettings settings, NewTopic topic,
                                                 Uuid id) {
+        // The message is null on success, as Kafka's ApiError.NONE (the generated default is "").
         CreatableTopicResult result = new CreatableTopicResult().setName(topic.name()).setTopicId(id)
-                .setNumPartitions(topic.assignment().size())
+                .setErrorMessage(null).setNumPartitions(topic.assignment().size())
                 .setReplicationFactor((short) topic.assignment().get(0).size());
         List<CreatableTopicConfigs> configs = new ArrayList<>();
         for (DescribedConfig c : TopicConfigs.describe(settings.brokerConfigs(), DynamicBrokerConfigs.clusterDefaults(image),
