@@ -3,11 +3,14 @@ package io.cairn.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -174,16 +177,31 @@ class RatisMetadataLogTest {
 
     @Test
     void aRaftPortInUseIsNamedInTheFailure() throws Exception {
-        // given: the Raft port is held by someone else
+        // given: the Raft port is held by someone else. Ratis may still be creating its storage for a moment after
+        // a failed start has been closed, so this member gets a directory of its own, removed once it settles.
+        Path takerDir = Files.createTempDirectory("cairn-raft-port-taken");
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             RatisMetadataLog taker = new RatisMetadataLog(new RaftSettings(1,
-                    List.of(new Voter(1, "127.0.0.1", taken.getLocalPort())), dir, Duration.ofMillis(500), 10));
+                    List.of(new Voter(1, "127.0.0.1", taken.getLocalPort())), takerDir, Duration.ofMillis(500), 10));
             try {
                 // when / then: the failure says why, not only where (a node prints only this message when it exits)
                 assertThatThrownBy(taker::start).hasMessageContaining("Address already in use");
             } finally {
                 taker.close();
             }
+        } finally {
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> deletedRecursively(takerDir));
+        }
+    }
+
+    private static boolean deletedRecursively(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            return false; // a file appeared or vanished while walking: try again
         }
     }
 }
