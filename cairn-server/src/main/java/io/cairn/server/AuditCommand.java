@@ -87,6 +87,13 @@ public final class AuditCommand implements Callable<Integer> {
         return verdict.exitCode();
     }
 
+    private static String ownAudit(OwnAudit audit) {
+        if (!audit.readable()) {
+            return "not read (" + audit.unreadable() + ")";
+        }
+        return audit.broken().isEmpty() ? "no violation" : "violations " + audit.broken();
+    }
+
     private static void print(PrintWriter out, String header, List<ClusterAudit.NodeView> views,
                               ClusterAudit.Verdict verdict) {
         out.println(header);
@@ -94,7 +101,8 @@ public final class AuditCommand implements Callable<Integer> {
             out.println("  node " + v.nodeId() + " (" + v.endpoint() + "): " + (v.answered()
                     ? "metadata offset " + v.appliedOffset() + ", follows Raft leader "
                     + (v.raftLeader() < 0 ? "none" : v.raftLeader() + " (term " + v.raftTerm() + ")") + ", "
-                    + v.partitions().size() + " partitions, live brokers " + v.liveBrokers()
+                    + v.partitions().size() + " partitions, live brokers " + v.liveBrokers() + ", own audit: "
+                    + ownAudit(v.ownAudit())
                     : "no answer: " + v.error()));
         }
         verdict.holds().forEach(line -> out.println("  OK      " + line));

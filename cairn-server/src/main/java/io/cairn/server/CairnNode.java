@@ -342,10 +342,6 @@ public final class CairnNode implements AutoCloseable {
         listenSockets.keySet().forEach(name -> own.put(name, advertised(name)));
         AdvertisedEndpoints endpoints = new AdvertisedEndpoints(nodeId, config.listeners().interBroker().name(), own);
         ClientQuotas quotas = new ClientQuotas(controller::current, time);
-        BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
-                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
-                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
-                endpoints, quotas, AuthorizerSettings.authorizer(config, controller::current));
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -363,7 +359,14 @@ public final class CairnNode implements AutoCloseable {
             metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
             log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
                     metricsServer.port());
+            // DescribeConfigs answers the port it listens on, also when it was chosen by the system (0):
+            // cairn audit finds each node's own audit there.
+            brokerConfigs.put(CairnConfig.METRICS_PORT, Integer.toString(metricsServer.port()));
         }
+        BrokerApis apis = new BrokerApis(nodeId, controller::current, writer, replicas, dataDir,
+                config.getBoolean(CairnConfig.AUTO_CREATE_TOPICS_ENABLE), brokerConfigs, CairnConfig.defaults(),
+                groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
+                endpoints, quotas, AuthorizerSettings.authorizer(config, controller::current));
         RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics,
                 servingGate);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),

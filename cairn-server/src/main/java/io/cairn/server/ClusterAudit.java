@@ -43,11 +43,13 @@ public final class ClusterAudit {
      * @param appliedOffset the last metadata log index the node applied
      * @param liveBrokers   the registered, unfenced brokers its image holds
      * @param partitions    by "topic-index"
+     * @param ownAudit      what the node's own live audit sees (what a client cannot check from outside)
      */
     public record NodeView(int nodeId, String endpoint, String error, long appliedOffset, int raftLeader, int raftTerm,
-                           Set<Integer> liveBrokers, Map<String, PartitionView> partitions) {
+                           Set<Integer> liveBrokers, Map<String, PartitionView> partitions, OwnAudit ownAudit) {
         public static NodeView failed(int nodeId, String endpoint, String error) {
-            return new NodeView(nodeId, endpoint, error, -1, -1, -1, Set.of(), Map.of());
+            return new NodeView(nodeId, endpoint, error, -1, -1, -1, Set.of(), Map.of(),
+                    OwnAudit.unreadable("the node does not answer"));
         }
 
         public boolean answered() {
@@ -72,7 +74,10 @@ public final class ClusterAudit {
     private ClusterAudit() {
     }
 
-    /** Asks one node for its view, with DescribeQuorum and Metadata on fresh connections. */
+    /**
+     * Asks one node for its view, with DescribeQuorum and Metadata on fresh connections, and for what its own
+     * audit sees.
+     */
     public static NodeView ask(int nodeId, String host, int port, Duration timeout) {
         String endpoint = host + ":" + port;
         try {
@@ -89,7 +94,7 @@ public final class ClusterAudit {
                 }
             }
             return new NodeView(nodeId, endpoint, null, quorum.appliedOffset(), quorum.leaderId(), quorum.term(),
-                    live, partitions);
+                    live, partitions, OwnAudit.read(nodeId, host, port, timeout));
         } catch (IOException | RuntimeException e) {
             return NodeView.failed(nodeId, endpoint, e.getMessage() == null ? e.toString() : e.getMessage());
         }
@@ -124,6 +129,7 @@ public final class ClusterAudit {
             });
         }
         check(leaderFindings, "every partition's leader is a live broker in its ISR, on every node", holds, broken);
+        judgeOwnAudits(answered, holds, broken);
 
         Map<Long, List<Integer>> byOffset = groupBy(answered, NodeView::appliedOffset);
         checkAgreement(byOffset, "metadata offset", holds, broken);
@@ -149,6 +155,32 @@ public final class ClusterAudit {
             check(leaderDisagreements.stream().map(l -> "nodes disagree on " + l).toList(), "", holds, broken);
         }
         return new Verdict(holds, broken, unanswered);
+    }
+
+    /**
+     * A violation a node's own audit sees is a finding like any other; a node whose audit cannot be read is named
+     * in the line that holds, and does not make the verdict incomplete (the endpoint is off by default).
+     */
+    private static void judgeOwnAudits(List<NodeView> answered, List<String> holds, List<String> broken) {
+        List<String> findings = new ArrayList<>();
+        List<Integer> read = new ArrayList<>();
+        List<String> unreadable = new ArrayList<>();
+        for (NodeView v : answered) {
+            if (!v.ownAudit().readable()) {
+                unreadable.add("node " + v.nodeId() + ": " + v.ownAudit().unreadable());
+                continue;
+            }
+            read.add(v.nodeId());
+            v.ownAudit().broken().forEach((invariant, count) -> findings.add(invariant + ": node " + v.nodeId()
+                    + "'s own audit sees " + count + " violation" + (count == 1 ? "" : "s")
+                    + " now (its WARN log has the evidence)"));
+        }
+        if (read.isEmpty()) {
+            holds.add("no node's own audit could be read (" + String.join("; ", unreadable) + ")");
+            return;
+        }
+        check(findings, "the own audits of nodes " + read + " see no violation" + (unreadable.isEmpty() ? ""
+                : " (not read: " + String.join("; ", unreadable) + ")"), holds, broken);
     }
 
     private static void check(List<String> findings, String whenNone, List<String> holds, List<String> broken) {

@@ -16,8 +16,16 @@ class ClusterAuditTest {
 
     private static final PartitionView LED_BY_1 = new PartitionView(1, 4, List.of(1, 2, 3));
 
+    private static final OwnAudit CLEAN = new OwnAudit(Map.of("leader_in_isr", 0L, "image_caught_up", 0L), null);
+
     private static NodeView node(int id, long offset, int raftLeader, Map<String, PartitionView> partitions) {
-        return new NodeView(id, "localhost:" + (9090 + id), null, offset, raftLeader, 2, Set.of(1, 2, 3), partitions);
+        return node(id, offset, raftLeader, partitions, CLEAN);
+    }
+
+    private static NodeView node(int id, long offset, int raftLeader, Map<String, PartitionView> partitions,
+                                 OwnAudit ownAudit) {
+        return new NodeView(id, "localhost:" + (9090 + id), null, offset, raftLeader, 2, Set.of(1, 2, 3), partitions,
+                ownAudit);
     }
 
     private static List<NodeView> healthy() {
@@ -94,5 +102,53 @@ class ClusterAuditTest {
         assertThat(verdict.broken()).isEmpty();
         assertThat(verdict.exitCode()).isEqualTo(2);
         assertThat(verdict.unanswered()).singleElement().asString().contains("node 3", "Connection refused");
+    }
+
+    @Test
+    void aViolationANodesOwnAuditSeesBreaksTheVerdict() {
+        // given: node 2 acts as leader where its image says otherwise, which no client can see from outside
+        OwnAudit sees = new OwnAudit(Map.of("leader_in_isr", 0L, "local_leader_matches_image", 1L), null);
+        List<NodeView> views = List.of(node(1, 57, 1, Map.of("t-0", LED_BY_1)),
+                node(2, 57, 1, Map.of("t-0", LED_BY_1), sees), node(3, 57, 1, Map.of("t-0", LED_BY_1)));
+        // when
+        Verdict verdict = ClusterAudit.judge(views);
+        // then
+        assertThat(verdict.exitCode()).isEqualTo(1);
+        assertThat(verdict.broken()).containsExactly(
+                "local_leader_matches_image: node 2's own audit sees 1 violation now (its WARN log has the evidence)");
+    }
+
+    @Test
+    void aNodeWhoseOwnAuditCannotBeReadIsNamedButDoesNotMakeTheVerdictIncomplete() {
+        // given
+        List<NodeView> views = List.of(node(1, 57, 1, Map.of("t-0", LED_BY_1)),
+                node(2, 57, 1, Map.of("t-0", LED_BY_1), OwnAudit.unreadable("its metrics endpoint is off")),
+                node(3, 57, 1, Map.of("t-0", LED_BY_1)));
+        // when
+        Verdict verdict = ClusterAudit.judge(views);
+        // then
+        assertThat(verdict.healthy()).isTrue();
+        assertThat(verdict.holds()).contains(
+                "the own audits of nodes [1, 3] see no violation (not read: node 2: its metrics endpoint is off)");
+    }
+
+    @Test
+    void theViolationGaugesAreReadFromAPrometheusPage() {
+        // given: the gauge lines as Micrometer writes them, with the node's common tag, beside other meters
+        String page = """
+                # HELP cairn_invariant_violations Violations of this leadership invariant that this node sees now
+                # TYPE cairn_invariant_violations gauge
+                cairn_invariant_violations{invariant="leader_in_isr",node="2"} 0.0
+                cairn_invariant_violations{invariant="image_caught_up",node="2"} 3.0
+                cairn_invariant_violations_detected_total{invariant="image_caught_up",node="2"} 5.0
+                cairn_partitions{node="2"} 12.0
+                """;
+        // when
+        OwnAudit audit = OwnAudit.parse(page);
+        // then
+        assertThat(audit.readable()).isTrue();
+        assertThat(audit.violations()).containsOnly(Map.entry("leader_in_isr", 0L), Map.entry("image_caught_up", 3L));
+        assertThat(audit.broken()).containsOnly(Map.entry("image_caught_up", 3L));
+        assertThat(OwnAudit.parse("cairn_partitions 1.0\n").readable()).isFalse();
     }
 }

@@ -90,6 +90,8 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
     private final Map<Invariant, Counter> counters = new EnumMap<>(Invariant.class);
     /** The committed offset seen at the periodic check before: the image must have reached it, within maxLag. */
     private long committedAtLastCheck = -1;
+    /** Periodic checks completed since start. */
+    private final AtomicLong checks = new AtomicLong();
     /** The replicas the periodic check before found outside an ISR without a reason, by violation key. */
     private Set<String> unexplainedAtLastCheck = Set.of();
 
@@ -163,6 +165,12 @@ public final class InvariantAuditor implements MetadataListener, MeterBinder {
         }
         InvariantAudit.checkCaughtUp(nodeId, current.offset(), committedBefore, maxLag).ifPresent(found::add);
         report(Source.PERIODIC, found);
+        checks.incrementAndGet();
+    }
+
+    /** How many periodic checks have completed since this node started. */
+    public long completedChecks() {
+        return checks.get();
     }
 
     /**
