@@ -10,9 +10,11 @@ import io.cairn.metadata.BrokerImage;
  * Which host and port a client is told for a broker (Metadata, DescribeCluster, FindCoordinator): as Kafka, the
  * broker's endpoint on the listener the client connected through.
  *
- * <p>A broker registers one endpoint, that of its inter-broker listener (docs/adr/0017). So on that listener every
- * broker is answered with its registered endpoint; on another listener this node is answered with its own advertised
- * endpoint there, and the other brokers have none (as Kafka leaves out a broker without the client's listener).
+ * <p>A broker registers every advertised listener, its inter-broker one first (docs/adr/0017). On the inter-broker
+ * listener every broker is answered with its registered inter-broker endpoint; on another listener, with the
+ * endpoint it registered for a listener of that name, this node with its own advertised one; a broker without
+ * that listener (or registered by a node that sent only its inter-broker endpoint) has none, and is left out as
+ * Kafka leaves out a broker without the client's listener.
  *
  * <p>Immutable, thread-safe.
  */
@@ -50,10 +52,10 @@ public final class AdvertisedEndpoints {
         if (listenerName == null || registeredListener == null || normalised(listenerName).equals(registeredListener)) {
             return Optional.of(new HostPort(broker.host(), broker.port()));
         }
-        if (broker.id() != nodeId) {
-            return Optional.empty();
+        if (broker.id() == nodeId) {
+            return Optional.ofNullable(own.get(normalised(listenerName)));
         }
-        return Optional.ofNullable(own.get(normalised(listenerName)));
+        return broker.endpoint(listenerName).map(e -> new HostPort(e.host(), e.port()));
     }
 
     /** Listener names compare as Kafka's ListenerName.normalised: upper case. */

@@ -359,7 +359,7 @@ public final class MetadataImage {
                 return;
             }
             brokers.put(r.brokerId(), new BrokerImage(r.brokerId(), r.host(), r.port(),
-                    Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced()));
+                    Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced(), r.endpoints()));
         }
 
         private void applyFencing(BrokerFencingChange r) {
@@ -367,7 +367,8 @@ public final class MetadataImage {
             if (b == null || b.epoch() != r.brokerEpoch()) {
                 return;
             }
-            brokers.put(b.id(), new BrokerImage(b.id(), b.host(), b.port(), b.rack(), b.epoch(), r.fenced()));
+            brokers.put(b.id(), new BrokerImage(b.id(), b.host(), b.port(), b.rack(), b.epoch(), r.fenced(),
+                    b.endpoints()));
         }
 
         private void applyTopic(TopicRecord r) {

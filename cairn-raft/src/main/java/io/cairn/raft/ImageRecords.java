@@ -44,7 +44,7 @@ public final class ImageRecords {
         }
         for (BrokerImage b : image.brokers().values()) {
             records.add(new RegisterBrokerRecord(b.id(), b.host(), b.port(), b.rack().orElse(null), b.epoch(),
-                    b.fenced()));
+                    b.fenced(), b.endpoints()));
         }
         for (TopicImage topic : image.topicsByName().values()) {
             records.add(new TopicRecord(topic.name(), topic.id()));

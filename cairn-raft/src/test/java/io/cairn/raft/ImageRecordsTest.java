@@ -9,6 +9,7 @@ import io.cairn.metadata.record.AccessControlEntryRecord;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,9 @@ class ImageRecordsTest {
 
     private static final MetadataImage WITH_CREDENTIALS = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1, List.of(
             new ClusterIdRecord("c", (short) 2),
+            new RegisterBrokerRecord(1, "inner", 9092, null, 3, false, List.of(
+                    new RegisterBrokerRecord.Endpoint("PLAINTEXT", "inner", 9092),
+                    new RegisterBrokerRecord.Endpoint("SSL", "outer", 9093))),
             new UserScramCredentialRecord("alice", "SCRAM-SHA-256", new byte[] {1}, new byte[] {2}, new byte[] {3},
                     4096),
             new UserScramCredentialRecord("alice", "SCRAM-SHA-512", new byte[] {4}, new byte[] {5}, new byte[] {6},
@@ -27,7 +31,7 @@ class ImageRecordsTest {
                     (byte) 3))));
 
     @Test
-    void aSnapshotKeepsTheScramCredentials() {
+    void aSnapshotKeepsTheScramCredentialsAndEveryListenerOfABroker() {
         // when
         MetadataImage rebuilt = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1,
                 ImageRecords.toRecords(WITH_CREDENTIALS)));

@@ -68,6 +68,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.security.ssl.SslFactory;
 import org.apache.kafka.common.utils.Time;
@@ -302,7 +303,7 @@ public final class CairnNode implements AutoCloseable {
         String advertisedHost = registered.host();
         int advertisedPort = registered.port();
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
-                scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), advertisedHost, advertisedPort,
+                scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
                 config.rack());
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
@@ -313,6 +314,22 @@ public final class CairnNode implements AutoCloseable {
     }
 
     /** The endpoint a listener advertises: advertised.listeners' (port 0: the bound one), 0.0.0.0 as localhost. */
+    /** Every listener's advertised endpoint, the inter-broker one first, as the registration carries them. */
+    private List<BrokerRegistrationRequestData.Listener> registeredListeners() {
+        List<BrokerRegistrationRequestData.Listener> registered = new ArrayList<>();
+        Listeners.Endpoint interBroker = config.listeners().interBroker();
+        registered.add(registrationListener(interBroker));
+        config.listeners().bound().stream().filter(l -> !l.name().equals(interBroker.name()))
+                .forEach(l -> registered.add(registrationListener(l)));
+        return registered;
+    }
+
+    private BrokerRegistrationRequestData.Listener registrationListener(Listeners.Endpoint listener) {
+        AdvertisedEndpoints.HostPort endpoint = advertised(listener.name());
+        return new BrokerRegistrationRequestData.Listener().setName(listener.name()).setHost(endpoint.host())
+                .setPort(endpoint.port()).setSecurityProtocol(listener.protocol().id);
+    }
+
     private AdvertisedEndpoints.HostPort advertised(String listenerName) {
         Listeners.Endpoint advertised = config.listeners().advertised(listenerName);
         int port = advertised.port() == 0

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +14,19 @@ import java.util.concurrent.TimeUnit;
 import io.cairn.server.CairnConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,5 +89,65 @@ class ScramClusterIT {
                 }
             });
         }
+    }
+
+    @Test
+    void aClientOfTheSaslListenerSeesEveryBrokerThereAndReachesEveryLeader() throws Exception {
+        // given: a user, and a topic with a partition led by each node
+        try (Admin admin = cluster.admin(1)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("bob",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "bob-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic("over-sasl", 6, (short) 3))).all().get(30, TimeUnit.SECONDS);
+        }
+        Map<String, Object> bob = new HashMap<>();
+        bob.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + cluster.node(2).port("SASL_PLAINTEXT"));
+        bob.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        bob.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-256");
+        bob.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule "
+                + "required username=\"bob\" password=\"bob-secret\";");
+
+        // when: bob, bootstrapped through node 2's SASL listener, asks who the brokers are
+        Map<Integer, Integer> saslPorts = new HashMap<>();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            try (Admin admin = Admin.create(bob)) {
+                saslPorts.clear();
+                admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)
+                        .forEach(node -> saslPorts.put(node.id(), node.port()));
+            }
+            // then: every broker, each with its endpoint on that listener (Kafka's rule), not only node 2
+            assertThat(saslPorts).hasSize(3);
+        });
+        for (int id : cluster.runningNodes()) {
+            assertThat(saslPorts.get(id)).as("node " + id).isEqualTo(cluster.node(id).port("SASL_PLAINTEXT"));
+        }
+
+        // and: acks=all records reach every partition's leader over that listener, and read back
+        Map<String, Object> producerConfig = new HashMap<>(bob);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerConfig.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
+                new StringSerializer())) {
+            for (int partition = 0; partition < 6; partition++) {
+                producer.send(new ProducerRecord<>("over-sasl", partition, "k", "v" + partition))
+                        .get(60, TimeUnit.SECONDS);
+            }
+        }
+        Map<String, Object> consumerConfig = new HashMap<>(bob);
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int partition = 0; partition < 6; partition++) {
+                partitions.add(new TopicPartition("over-sasl", partition));
+            }
+            consumer.assign(partitions);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return values.size() >= 6;
+            });
+        }
+        assertThat(values).containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4", "v5");
     }
 }

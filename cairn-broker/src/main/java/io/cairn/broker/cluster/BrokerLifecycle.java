@@ -1,6 +1,7 @@
 package io.cairn.broker.cluster;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -50,8 +51,7 @@ public final class BrokerLifecycle {
     private final Supplier<Set<TopicPartition>> offlineLogs;
     private final ScheduledExecutorService scheduler;
     private final long heartbeatIntervalMs;
-    private final String host;
-    private final int port;
+    private final List<BrokerRegistrationRequestData.Listener> listeners;
     private final Optional<String> rack;
     private final Uuid incarnationId = Uuid.randomUuid();
     private static final long FENCED_HEARTBEAT_MS = 100;
@@ -66,10 +66,16 @@ public final class BrokerLifecycle {
 
     /**
      * @param offlineLogs the partitions whose logs this node cannot serve (could not be loaded or created)
+     * @param listeners   the advertised listeners to register, the inter-broker one first (the other brokers dial
+     *                    it; clients are told the one they connect through)
      */
     public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
                            Supplier<Set<TopicPartition>> offlineLogs, ScheduledExecutorService scheduler,
-                           long heartbeatIntervalMs, String host, int port, Optional<String> rack) {
+                           long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
+                           Optional<String> rack) {
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("a broker registers at least its inter-broker listener");
+        }
         this.nodeId = nodeId;
         this.logPrefix = "[node " + nodeId + "] ";
         this.writer = writer;
@@ -77,8 +83,7 @@ public final class BrokerLifecycle {
         this.offlineLogs = offlineLogs;
         this.scheduler = scheduler;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
-        this.host = host;
-        this.port = port;
+        this.listeners = listeners.stream().map(BrokerRegistrationRequestData.Listener::duplicate).toList();
         this.rack = rack;
     }
 
@@ -110,8 +115,7 @@ public final class BrokerLifecycle {
                 .setClusterId(image.get().clusterId() == null ? "" : image.get().clusterId())
                 .setIncarnationId(incarnationId)
                 .setRack(rack.orElse(null));
-        request.listeners().add(new BrokerRegistrationRequestData.Listener()
-                .setName("PLAINTEXT").setHost(host).setPort(port).setSecurityProtocol((short) 0));
+        listeners.forEach(listener -> request.listeners().add(listener.duplicate()));
         writer.registerBroker(request).whenComplete((response, error) -> {
             Throwable cause = unwrap(error);
             if (cause == null && response.errorCode() == Errors.NONE.code()) {

@@ -60,7 +60,8 @@ class BrokerLifecycleTest {
         };
         BrokerLifecycle lifecycle = new BrokerLifecycle(1, controller, () -> image,
                 () -> Set.of(new TopicPartition("ledger", 1), new TopicPartition("gone", 0)), scheduler, 10,
-                "localhost", 9092, Optional.empty());
+                List.of(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost("localhost")
+                        .setPort(9092)), Optional.empty());
 
         // when it heartbeats
         lifecycle.start();

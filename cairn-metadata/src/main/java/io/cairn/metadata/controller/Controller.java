@@ -3,6 +3,7 @@ package io.cairn.metadata.controller;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -639,8 +640,16 @@ public final class Controller implements MetadataWriter {
             long epoch = existing == null ? 1 : existing.epoch() + 1;
             BrokerRegistrationRequestData.Listener listener = request.listeners().iterator().next();
             String rack = request.rack() == null || request.rack().isEmpty() ? null : request.rack();
+            // The first listener is the inter-broker one (the others dial it); clients are told the one they use.
+            List<RegisterBrokerRecord.Endpoint> endpoints = new ArrayList<>();
+            for (BrokerRegistrationRequestData.Listener l : request.listeners()) {
+                if (l.name() != null && !l.name().isEmpty() && isPossible(id, l)) {
+                    endpoints.add(new RegisterBrokerRecord.Endpoint(l.name().toUpperCase(Locale.ROOT), l.host(),
+                            l.port()));
+                }
+            }
             RegisterBrokerRecord record = new RegisterBrokerRecord(id, listener.host(), listener.port(), rack, epoch,
-                    true);
+                    true, endpoints);
             List<MetadataRecord> records = new ArrayList<>();
             records.add(record);
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
@@ -648,8 +657,9 @@ public final class Controller implements MetadataWriter {
             offlineReports.forget(id);
             records.addAll(ReplicationControl.afterRegistration(working.apply(working.offset(), record), settings,
                     offlineReplicas(), id));
-            LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {})", logPrefix, id, epoch, listener.host(),
-                    listener.port(), rack);
+            LOG.info("{}registering broker {} at epoch {} ({}:{}, rack {}, listeners {})", logPrefix, id, epoch,
+                    listener.host(), listener.port(), rack, endpoints.stream().map(e -> e.listener() + "://"
+                            + e.host() + ":" + e.port()).toList());
             submit("registerBroker", ControllerResult.of(records, response.setBrokerEpoch(epoch)), future,
                     offset -> fresh.registrationOffset = offset);
         }

@@ -140,6 +140,18 @@ public final class MetadataRecordSerde {
             g.writeStringField("rack", r.rack());
             g.writeNumberField("brokerEpoch", r.brokerEpoch());
             g.writeBooleanField("fenced", r.fenced());
+            // Optional: a node that does not know it ignores it and sees the inter-broker endpoint only.
+            if (!r.endpoints().isEmpty()) {
+                g.writeArrayFieldStart("endpoints");
+                for (RegisterBrokerRecord.Endpoint e : r.endpoints()) {
+                    g.writeStartObject();
+                    g.writeStringField("listener", e.listener());
+                    g.writeStringField("host", e.host());
+                    g.writeNumberField("port", e.port());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
         } else if (record instanceof BrokerFencingChange r) {
             g.writeStringField("type", "BrokerFencingChange");
             g.writeNumberField("brokerId", r.brokerId());
@@ -281,7 +293,7 @@ public final class MetadataRecordSerde {
         return switch (name) {
             case "ClusterId" -> new ClusterIdRecord(str(f, "clusterId"), (short) num(f, "metadataFormatFeatureLevel"));
             case "RegisterBroker" -> new RegisterBrokerRecord((int) num(f, "brokerId"), str(f, "host"),
-                    (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"));
+                    (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"), endpoints(f));
             case "BrokerFencingChange" -> new BrokerFencingChange((int) num(f, "brokerId"), num(f, "brokerEpoch"),
                     bool(f, "fenced"));
             case "Topic" -> new TopicRecord(str(f, "name"), uuid(f, "topicId"));
@@ -334,9 +346,14 @@ public final class MetadataRecordSerde {
                 }
                 return values;
             }
-            case START_OBJECT:
-                p.skipChildren();
-                return null;
+            case START_OBJECT: {
+                Map<String, Object> fields = new HashMap<>();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    fields.put(name, readValue(p, p.nextToken()));
+                }
+                return fields;
+            }
             default:
                 throw new IOException("unexpected " + token + " in a metadata record");
         }
@@ -417,6 +434,32 @@ public final class MetadataRecordSerde {
     private static ConfigRecord.ResourceType resourceType(Map<String, Object> fields) throws IOException {
         String value = str(fields, "resourceType");
         return value == null ? null : ConfigRecord.ResourceType.valueOf(value);
+    }
+
+    /** A broker's advertised listeners; absent (a record of a node that sent only one endpoint): none. */
+    private static List<RegisterBrokerRecord.Endpoint> endpoints(Map<String, Object> fields) throws IOException {
+        Object value = fields.get("endpoints");
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new IOException("endpoints is not a list: " + value);
+        }
+        List<RegisterBrokerRecord.Endpoint> endpoints = new ArrayList<>(list.size());
+        for (Object element : list) {
+            if (!(element instanceof Map<?, ?> map)) {
+                throw new IOException("endpoints holds a non-object: " + element);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> endpoint = (Map<String, Object>) map;
+            String listener = str(endpoint, "listener");
+            String host = str(endpoint, "host");
+            if (listener == null || host == null) {
+                throw new IOException("an endpoint without listener or host: " + endpoint);
+            }
+            endpoints.add(new RegisterBrokerRecord.Endpoint(listener, host, (int) num(endpoint, "port")));
+        }
+        return endpoints;
     }
 
     private static List<Integer> ints(Map<String, Object> fields, String name) throws IOException {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
@@ -241,6 +243,27 @@ class ControllerLeaseTest {
         assertThat(answers).allSatisfy(a -> assertThat(a.join().errorCode())
                 .isEqualTo(Errors.INVALID_REGISTRATION.code()));
         assertThat(image().brokers()).hasSize(brokersBefore);
+    }
+
+    @Test
+    void aRegistrationKeepsEveryListenerWithTheFirstAsTheInterBrokerEndpoint() {
+        // given: a broker with a PLAINTEXT inter-broker listener and a SASL_SSL one for clients
+        startAll();
+        BrokerRegistrationRequestData request = registration(7, "inner", 9092);
+        request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("sasl_ssl").setHost("outer")
+                .setPort(9094));
+        // when
+        CompletableFuture<BrokerRegistrationResponseData> answer = cluster.target().registerBroker(request);
+        cluster.queue.advance(100);
+        // then: the others dial the first; clients of SASL_SSL are told the second (names in upper case)
+        assertThat(answer.join().errorCode()).isEqualTo(Errors.NONE.code());
+        BrokerImage registered = image().brokers().get(7);
+        assertThat(registered.host()).isEqualTo("inner");
+        assertThat(registered.port()).isEqualTo(9092);
+        assertThat(registered.endpoints()).containsExactly(
+                new RegisterBrokerRecord.Endpoint("PLAINTEXT", "inner", 9092),
+                new RegisterBrokerRecord.Endpoint("SASL_SSL", "outer", 9094));
+        assertThat(registered.endpoint("Sasl_Ssl")).map(RegisterBrokerRecord.Endpoint::host).contains("outer");
     }
 
     private static BrokerRegistrationRequestData registration(int id, String host, int port) {

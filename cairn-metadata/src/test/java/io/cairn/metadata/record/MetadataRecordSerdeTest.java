@@ -17,6 +17,9 @@ class MetadataRecordSerdeTest {
             new ClusterIdRecord("c1", (short) 1),
             new RegisterBrokerRecord(1, "host", 9092, "rack-a", 4, false),
             new RegisterBrokerRecord(2, "host", 9093, null, 1, true),
+            new RegisterBrokerRecord(3, "h3", 9092, null, 2, true, List.of(
+                    new RegisterBrokerRecord.Endpoint("PLAINTEXT", "h3", 9092),
+                    new RegisterBrokerRecord.Endpoint("SASL_SSL", "public.h3", 9094))),
             new BrokerFencingChange(1, 4, true),
             new TopicRecord("orders", ID),
             new PartitionRecord(ID, 0, List.of(1, 2), List.of(1), 1, 0, 0),
@@ -177,6 +180,29 @@ class MetadataRecordSerdeTest {
         String batch = "{\"v\":1,\"extra\":[1,2],\"term\":2,\"leader\":1,\"records\":[" + json + "]}";
         assertThat(MetadataRecordSerde.deserialize(5, batch.getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(new MetadataBatch(5, 2, 1, List.of(new TopicRecord("t", ID))));
+    }
+
+    @Test
+    void aRegistrationWithEndpointsReadsBackAndOneWithoutHasNone() {
+        // given: a registration as a node with two listeners writes it, and one as nodes before endpoints wrote it
+        RegisterBrokerRecord withEndpoints = new RegisterBrokerRecord(3, "h3", 9092, null, 2, true, List.of(
+                new RegisterBrokerRecord.Endpoint("PLAINTEXT", "h3", 9092),
+                new RegisterBrokerRecord.Endpoint("SSL", "h3", 9093)));
+        String old = "{\"type\":\"RegisterBroker\",\"brokerId\":1,\"host\":\"host\",\"port\":9092,\"rack\":null,"
+                + "\"brokerEpoch\":4,\"fenced\":false}";
+        // when
+        MetadataRecord roundTripped = MetadataRecordSerde.deserializeRecord(
+                MetadataRecordSerde.serializeRecord(withEndpoints));
+        MetadataRecord fromOld = MetadataRecordSerde.deserializeRecord(old.getBytes(StandardCharsets.UTF_8));
+        // then
+        assertThat(roundTripped).isEqualTo(withEndpoints);
+        assertThat(fromOld).isEqualTo(new RegisterBrokerRecord(1, "host", 9092, null, 4, false));
+        assertThat(((RegisterBrokerRecord) fromOld).endpoints()).isEmpty();
+        // and: an endpoint without its listener's name is refused, not half read
+        String bad = "{\"type\":\"RegisterBroker\",\"brokerId\":1,\"host\":\"h\",\"port\":1,\"brokerEpoch\":1,"
+                + "\"fenced\":true,\"endpoints\":[{\"host\":\"h\",\"port\":1}]}";
+        assertThatThrownBy(() -> MetadataRecordSerde.deserializeRecord(bad.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
