@@ -1,11 +1,34 @@
 // Usage: node check.js <bootstrap> <topic> [--consume]
 // Creates the topic, produces 100 keyed records with headers (idempotent, gzip for half),
 // checks the end offsets, and with --consume reads them back in a consumer group.
+// Security, from the environment:
+//   CHECK_SSL_CA=file.pem                       TLS, trusting that certificate
+//   CHECK_SSL_PFX=file.p12 CHECK_SSL_PASSPHRASE  with this client certificate (mutual TLS)
+//   CHECK_SASL=mechanism:user:password           SASL (plain, scram-sha-256, scram-sha-512)
+const fs = require('fs');
 const { Kafka, CompressionTypes, logLevel } = require('kafkajs');
+
+function security(env) {
+  const options = {};
+  if (env.CHECK_SSL_CA) {
+    options.ssl = { ca: [fs.readFileSync(env.CHECK_SSL_CA)] };
+    if (env.CHECK_SSL_PFX) {
+      options.ssl.pfx = fs.readFileSync(env.CHECK_SSL_PFX);
+      options.ssl.passphrase = env.CHECK_SSL_PASSPHRASE;
+    }
+  }
+  if (env.CHECK_SASL) {
+    const [mechanism, username, ...password] = env.CHECK_SASL.split(':');
+    options.sasl = { mechanism, username, password: password.join(':') };
+  }
+  return options;
+}
 
 async function main() {
   const [bootstrap, topic, mode] = process.argv.slice(2);
-  const kafka = new Kafka({ clientId: 'cairn-kafkajs-check', brokers: [bootstrap], logLevel: logLevel.WARN });
+  const kafka = new Kafka({
+    clientId: 'cairn-kafkajs-check', brokers: [bootstrap], logLevel: logLevel.WARN, ...security(process.env),
+  });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsListenerIT {
 
     private static final String PASSWORD = "test-secret";
+    private static final Path KAFKAJS = Path.of("src/test/kafkajs");
+    private static final String PYTHON = "/usr/bin/python3";
 
     @TempDir
     static Path dir;
@@ -249,6 +252,127 @@ class TlsListenerIT {
         // then
         assertThat(kcat.exitValue()).as(output).isZero();
         assertThat(output.lines().toList()).hasSize(50).contains("value-0", "value-49");
+    }
+
+    @Test
+    void javaClientsProduceAndConsumeOverMutualTls() throws Exception {
+        // given
+        Map<String, Object> mtls = clientTls(node.node().port("MTLS"), true);
+        String topic = "mtls-java";
+        // when
+        try (KafkaProducer<String, String> producer = node.producer(mtls)) {
+            for (int i = 0; i < 20; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        // then
+        assertThat(consumeAll(node.consumer(mtls), topic, 20)).hasSize(20).startsWith("v0").endsWith("v19");
+    }
+
+    @Test
+    void kafkajsProducesAndConsumesOverSaslSslWithScram() throws Exception {
+        assumeTrue(Files.isDirectory(KAFKAJS.resolve("node_modules/kafkajs")),
+                "kafkajs is not installed (.ci/run runs npm ci in " + KAFKAJS + ")");
+        // when
+        Run check = run(KAFKAJS, Map.of("CHECK_SSL_CA", store("node.pem"),
+                        "CHECK_SASL", "scram-sha-512:admin:admin-secret"),
+                "node", "check.js", "127.0.0.1:" + node.node().port("SASL_SSL"), "kafkajs-sasl-ssl", "--consume");
+        // then
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("kafkajs check passed: 100 records");
+    }
+
+    @Test
+    void kafkajsProducesAndConsumesOverMutualTls() throws Exception {
+        assumeTrue(Files.isDirectory(KAFKAJS.resolve("node_modules/kafkajs")),
+                "kafkajs is not installed (.ci/run runs npm ci in " + KAFKAJS + ")");
+        // when
+        Run check = run(KAFKAJS, Map.of("CHECK_SSL_CA", store("node.pem"), "CHECK_SSL_PFX", store("client.p12"),
+                        "CHECK_SSL_PASSPHRASE", PASSWORD),
+                "node", "check.js", "127.0.0.1:" + node.node().port("MTLS"), "kafkajs-mtls", "--consume");
+        // then
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("kafkajs check passed: 100 records");
+    }
+
+    @Test
+    void kcatProducesAndConsumesOverMutualTls() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/kcat")), "kcat is not installed (.ci/run installs it)");
+        // given
+        List<String> mtls = List.of("kcat", "-b", "127.0.0.1:" + node.node().port("MTLS"),
+                "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + store("node.pem"),
+                "-X", "ssl.keystore.location=" + store("client.p12"), "-X", "ssl.keystore.password=" + PASSWORD);
+        Path input = Files.writeString(dir.resolve("kcat-mtls.txt"), "one\ntwo\nthree\n");
+        List<String> produce = new ArrayList<>(mtls);
+        produce.addAll(List.of("-t", "kcat-mtls", "-P", "-l", input.toString()));
+        List<String> consume = new ArrayList<>(mtls);
+        consume.addAll(List.of("-t", "kcat-mtls", "-C", "-e", "-o", "beginning", "-q"));
+        // when
+        Run produced = run(dir, Map.of(), produce.toArray(String[]::new));
+        Run consumed = run(dir, Map.of(), consume.toArray(String[]::new));
+        // then
+        assertThat(produced.exitCode()).as(produced.output()).isZero();
+        assertThat(consumed.exitCode()).as(consumed.output()).isZero();
+        assertThat(consumed.output().lines().toList()).containsExactly("one", "two", "three");
+    }
+
+    @Test
+    void confluentKafkaPythonProducesAndConsumesOverMutualTls() throws Exception {
+        assumeTrue(run(dir, Map.of(), PYTHON, "-c", "import confluent_kafka").exitCode() == 0,
+                "confluent-kafka-python is not installed (.ci/run installs python3-confluent-kafka)");
+        // given: a producer and a consumer of librdkafka's Python binding with a client certificate
+        String script = """
+                import sys
+                from confluent_kafka import Consumer, Producer
+                conf = {'bootstrap.servers': sys.argv[1], 'security.protocol': 'ssl', 'ssl.ca.location': sys.argv[2],
+                        'ssl.keystore.location': sys.argv[3], 'ssl.keystore.password': sys.argv[4]}
+                producer = Producer(dict(conf, **{'enable.idempotence': True}))
+                for i in range(10):
+                    producer.produce('python-mtls', value=('v%d' % i).encode())
+                assert producer.flush(30) == 0, 'not all delivered'
+                consumer = Consumer(dict(conf, **{'group.id': 'python-mtls', 'auto.offset.reset': 'earliest'}))
+                consumer.subscribe(['python-mtls'])
+                values = []
+                for _ in range(120):
+                    message = consumer.poll(0.5)
+                    if message is not None and message.error() is None:
+                        values.append(message.value().decode())
+                    if len(values) == 10:
+                        break
+                consumer.close()
+                print('python read', ','.join(values))
+                """;
+        // when
+        Run python = run(dir, Map.of(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("MTLS"),
+                store("node.pem"), store("client.p12"), PASSWORD);
+        // then
+        assertThat(python.exitCode()).as(python.output()).isZero();
+        assertThat(python.output()).contains("python read v0,v1,v2,v3,v4,v5,v6,v7,v8,v9");
+    }
+
+    private record Run(int exitCode, String output) {
+    }
+
+    /** Runs a client process to its end (at most 120 s) and returns its exit code and output. */
+    private static Run run(Path directory, Map<String, String> env, String... command)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        process.getOutputStream().close();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(output unreadable: " + e + ")";
+            }
+        });
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            return new Run(-1, "did not finish in 120 s: " + String.join(" ", command));
+        }
+        return new Run(process.exitValue(), output.join());
     }
 
     /** The node's keystore, under the unprefixed names (every SSL listener's default). */
