@@ -53,6 +53,8 @@ public final class CairnConfig extends AbstractConfig {
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String METRICS_PORT = "cairn.metrics.port";
+    public static final String AUDIT_INTERVAL_MS = "cairn.audit.interval.ms";
+    public static final String AUDIT_MAX_METADATA_LAG = "cairn.audit.max.metadata.lag";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
@@ -153,6 +155,14 @@ public final class CairnConfig extends AbstractConfig {
                     "How often retention is enforced.")
             .define(METRICS_PORT, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
                     "Port of the HTTP endpoint serving Prometheus metrics at /metrics; -1 disables it, 0 picks one.")
+            .define(AUDIT_INTERVAL_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW,
+                    "How often the node audits its own replica roles against its metadata image and how far its "
+                            + "image is behind the committed metadata (the live invariant audit; it also checks "
+                            + "every image it applies).")
+            .define(AUDIT_MAX_METADATA_LAG, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+                    "How many metadata log entries the node's image may be behind the offset its Raft member knew "
+                            + "committed one audit earlier before the audit reports image_caught_up violated. "
+                            + "Raft's own entries (a no-op per term, configuration changes) count too.")
             .define(CONTROLLER_QUORUM_VOTERS, Type.STRING, null, Importance.HIGH,
                     "The metadata quorum: every node of the cluster as id@host:port, where port is its Raft port, "
                             + "e.g. 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093. Unset: a single-node cluster "

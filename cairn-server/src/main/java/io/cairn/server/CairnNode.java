@@ -96,13 +96,6 @@ public final class CairnNode implements AutoCloseable {
      * registration applied, normally 1-4 s), before a retriable error: well under clients' request timeouts.
      */
     private static final long CATCH_UP_WAIT_MS = 10_000;
-    /** How often the node audits its own roles and how far its image is behind the committed metadata. */
-    private static final long AUDIT_INTERVAL_MS = 5_000;
-    /**
-     * How many entries the image may be behind what was committed one audit earlier. The commit index also
-     * counts Raft's own entries (a no-op per term, configuration changes) that never reach the image.
-     */
-    private static final long AUDIT_MAX_IMAGE_LAG = 1_000;
 
     private final CairnConfig config;
     private final Time time;
@@ -237,9 +230,10 @@ public final class CairnNode implements AutoCloseable {
         controller.addListener(replicas);
         // After the replica manager: the roles it audits on each image are those taken for that image.
         auditor = new InvariantAuditor(nodeId, controller::current, InvariantAuditor.LocalRoles.of(replicas),
-                metadataLog::committedIndex, AUDIT_MAX_IMAGE_LAG);
+                metadataLog::committedIndex, config.getLong(CairnConfig.AUDIT_MAX_METADATA_LAG));
         controller.addListener(auditor);
-        scheduler.scheduleWithFixedDelay(this::audit, AUDIT_INTERVAL_MS, AUDIT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        long auditIntervalMs = config.getLong(CairnConfig.AUDIT_INTERVAL_MS);
+        scheduler.scheduleWithFixedDelay(this::audit, auditIntervalMs, auditIntervalMs, TimeUnit.MILLISECONDS);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
                 replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());

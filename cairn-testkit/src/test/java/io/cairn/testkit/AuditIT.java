@@ -42,7 +42,8 @@ class AuditIT {
         events.start();
         auditLogger.addAppender(events);
         // each node serves its metrics (on a port of its choosing) so that the audit reads its own findings too
-        try (CairnCluster cluster = CairnCluster.start(root, 3, Map.of("cairn.metrics.port", 0))) {
+        try (CairnCluster cluster = CairnCluster.start(root, 3, Map.of("cairn.metrics.port", 0,
+                "cairn.audit.interval.ms", 1000))) {
             // given: a replicated topic, leaders spread over the nodes
             try (Admin admin = cluster.admin(1)) {
                 admin.createTopics(List.of(new NewTopic("audited", 6, (short) 3))).all().get();
