@@ -8,11 +8,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.cairn.server.chaos.Campaign;
 import io.cairn.server.chaos.ChaosReport;
 import io.cairn.server.chaos.Nemesis;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +37,12 @@ class ChaosIT {
         try (ProcessCluster cluster = new ProcessCluster(root, 3, List.of(
                 "-o", "broker.session.timeout.ms=3000", "-o", "broker.heartbeat.interval.ms=500"))) {
             cluster.startAll();
+            // a node logs that it started before its registration is committed: the campaign begins on all three
+            try (Admin admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
+                    cluster.bootstrapServers()))) {
+                Awaitility.await("three brokers registered").atMost(Duration.ofSeconds(90))
+                        .until(() -> admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size() == 3);
+            }
             StringWriter progress = new StringWriter();
             Campaign.Settings settings = new Campaign.Settings(
                     Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()),

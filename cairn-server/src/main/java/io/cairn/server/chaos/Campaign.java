@@ -91,8 +91,9 @@ public final class Campaign {
         adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
         String groupId = settings.topic() + "-group";
         try (Admin admin = Admin.create(adminConfig)) {
-            List<Integer> nodes = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
-                    .map(Node::id).sorted().toList();
+            // the brokers registered now; one that registers later (a node still starting) is adopted by awaitWhole
+            List<Integer> nodes = new ArrayList<>(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+                    .map(Node::id).sorted().toList());
             short replication = (short) Math.min(3, nodes.size());
             admin.createTopics(List.of(new NewTopic(settings.topic(), settings.partitions(), replication)
                     .configs(Map.of("min.insync.replicas", Integer.toString(Math.max(1, replication - 1))))))
@@ -154,7 +155,7 @@ public final class Campaign {
             List<String> errors = new ArrayList<>(problems);
             errors.addAll(producers.producerErrors());
             String transactions = transactional == null ? null : transactional.summary();
-            return new ChaosReport(settings, nodes, measured, verdict, producers.failedSends(), transactions,
+            return new ChaosReport(settings, List.copyOf(nodes), measured, verdict, producers.failedSends(), transactions,
                     groupViolations,
                     group.resumes(), availability.longestGap(), availability.perSecond(), errors, nowMs());
         }
@@ -213,7 +214,11 @@ public final class Campaign {
         return leader == null ? -1 : leader.id();
     }
 
-    /** Waits until every node is a registered broker and every partition has a leader and a full ISR. */
+    /**
+     * Waits until every node is a registered broker and every partition has a leader and a full ISR. A broker
+     * registered that {@code nodes} does not hold yet (it was still starting when the campaign began) joins it:
+     * from then on it is one of the nodes faults pick and the cluster is whole only with it.
+     */
     private boolean awaitWhole(Admin admin, List<Integer> nodes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -224,7 +229,15 @@ public final class Campaign {
                         .get(5, TimeUnit.SECONDS).get(settings.topic());
                 boolean fullIsr = description.partitions().stream().allMatch(
                         (TopicPartitionInfo p) -> p.leader() != null && p.isr().size() == p.replicas().size());
-                if (registered.equals(nodes) && fullIsr && quorumAgrees(brokers)) {
+                for (int id : registered) {
+                    if (!nodes.contains(id)) {
+                        nodes.add(id);
+                        nodes.sort(null);
+                        progress.printf("node %d registered: faults pick among nodes %s%n", id, nodes);
+                        progress.flush();
+                    }
+                }
+                if (registered.containsAll(nodes) && fullIsr && quorumAgrees(brokers)) {
                     return true;
                 }
             } catch (ExecutionException | TimeoutException e) {
