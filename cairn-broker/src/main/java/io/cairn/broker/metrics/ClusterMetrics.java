@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * cluster's figure), the partitions without a leader and the fenced brokers of its image; on every node, the
  * metadata Raft offsets this node knows committed and has applied, and their difference.
  *
- * <p>Thread-safe: every gauge reads volatile state at scrape time.
+ * <p>Thread-safe: every gauge reads volatile state at scrape time. The gauges hold their suppliers strongly (Micrometer
+ * holds a gauge's object weakly: a lambda nothing else references would be collected and the gauge turn NaN).
  */
 public final class ClusterMetrics {
 
@@ -30,19 +31,22 @@ public final class ClusterMetrics {
     public static void bind(MeterRegistry registry, Supplier<MetadataImage> image, BooleanSupplier activeController,
                             LongSupplier committedOffset, LongSupplier appliedOffset) {
         Gauge.builder("cairn.controller.active", activeController, a -> a.getAsBoolean() ? 1 : 0)
-                .description("1 on the node whose controller is active, 0 elsewhere").register(registry);
+                .description("1 on the node whose controller is active, 0 elsewhere").strongReference(true)
+                .register(registry);
         Gauge.builder("cairn.partitions.offline", image,
                         i -> activeController.getAsBoolean() ? PartitionHealth.offline(i.get()) : 0)
                 .description("Partitions without a leader (reported by the active controller, 0 elsewhere)")
-                .register(registry);
+                .strongReference(true).register(registry);
         Gauge.builder("cairn.brokers.fenced", image,
                         i -> activeController.getAsBoolean() ? PartitionHealth.fencedBrokers(i.get()) : 0)
                 .description("Registered brokers that are fenced (reported by the active controller, 0 elsewhere)")
-                .register(registry);
+                .strongReference(true).register(registry);
         Gauge.builder("cairn.metadata.committed.offset", committedOffset, LongSupplier::getAsLong)
-                .description("The last metadata log offset this node's Raft member knows committed").register(registry);
+                .description("The last metadata log offset this node's Raft member knows committed").strongReference(true)
+                .register(registry);
         Gauge.builder("cairn.metadata.applied.offset", appliedOffset, LongSupplier::getAsLong)
-                .description("The last metadata log offset this node has applied").register(registry);
+                .description("The last metadata log offset this node has applied").strongReference(true)
+                .register(registry);
         Gauge.builder("cairn.metadata.offset.lag", () -> lag(committedOffset.getAsLong(), appliedOffset.getAsLong()))
                 .description("Committed metadata log entries this node has not applied yet").register(registry);
     }

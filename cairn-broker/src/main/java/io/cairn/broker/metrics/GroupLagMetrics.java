@@ -65,8 +65,9 @@ public final class GroupLagMetrics {
         for (Map<String, Map<TopicPartition, Long>> shard : shards) {
             shard.forEach((group, offsets) -> offsets.forEach((tp, offset) -> {
                 if (highWatermark.apply(tp).isPresent()) {
+                    // A row's supplier is held strongly (an object row would be held weakly, and collected).
                     rows.add(MultiGauge.Row.of(Tags.of("group", group, "topic", tp.topic(),
-                            "partition", Integer.toString(tp.partition())), tp, p -> lag(highWatermark.apply(p), offset)));
+                            "partition", Integer.toString(tp.partition())), () -> lag(highWatermark.apply(tp), offset)));
                 }
             }));
         }
