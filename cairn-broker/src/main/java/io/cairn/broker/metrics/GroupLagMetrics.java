@@ -54,8 +54,13 @@ public final class GroupLagMetrics {
 
     /** Replaces the gauge's rows with the groups and partitions committed now; completes when done (never fails). */
     public CompletableFuture<Void> refresh() {
-        return committed.get()
-                .orTimeout(REFRESH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+        CompletableFuture<List<Map<String, Map<TopicPartition, Long>>>> read;
+        try {
+            read = committed.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(null); // the coordinator is closing: the previous rows stay
+        }
+        return read.orTimeout(REFRESH_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .thenAccept(shards -> lag.register(rows(shards), true))
                 .exceptionally(error -> null); // the previous rows stay; a scrape must not fail over lag
     }
