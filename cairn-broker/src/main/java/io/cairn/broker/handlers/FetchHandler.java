@@ -139,6 +139,8 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
                 FetchResponseData response = ready != null ? ready : read();
                 if (replicaId < 0) {
                     countBytesOut(response);
+                } else {
+                    replicas.traffic().replicationBytesOut(bytes(response));
                 }
                 result.complete(response);
             } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.replica.TopicTraffic;
 import io.cairn.protocol.RequestObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -68,6 +69,10 @@ public final class BrokerMetrics implements RequestObserver {
                 .description("Committed ISR shrinks of partitions this node leads").register(registry);
         FunctionCounter.builder("cairn.isr.expands", replicas, ReplicaManager::isrExpands)
                 .description("Committed ISR expansions of partitions this node leads").register(registry);
+        FunctionCounter.builder("cairn.replication.bytes.in", replicas.traffic(), TopicTraffic::replicationBytesIn)
+                .description("Record bytes this node fetched from leaders and appended as follower").register(registry);
+        FunctionCounter.builder("cairn.replication.bytes.out", replicas.traffic(), TopicTraffic::replicationBytesOut)
+                .description("Record bytes this node sent to followers").register(registry);
         replicas.traffic().setListener(new TopicMeters(registry));
         // Kafka's NumDelayedOperations of its Fetch and Produce purgatories
         Gauge.builder("cairn.delayed.operations", replicas, r -> r.fetchWaiters().pending()).tag("operation", "fetch")

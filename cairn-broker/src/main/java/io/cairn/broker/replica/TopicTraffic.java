@@ -6,8 +6,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Client traffic per topic on this node (Kafka's BytesInPerSec, MessagesInPerSec and BytesOutPerSec with a topic
- * tag): bytes and records that producers appended here as leader, and record bytes sent to consumers. Replication
- * traffic is not counted. Only sizes are counted: nothing here reads record data, so sendfile stays zero-copy.
+ * tag): bytes and records that producers appended here as leader, and record bytes sent to consumers; and, for the
+ * whole node, replication traffic (ReplicationBytesInPerSec, ReplicationBytesOutPerSec): record bytes this node
+ * appended as follower and sent to followers. Only sizes are counted: nothing here reads record data, so sendfile
+ * stays zero-copy.
  *
  * <p>A topic's counters are made on its first traffic and dropped when the node stops hosting the topic; a
  * {@link Listener} (the metrics) is told of both, so it can expose and remove them.
@@ -53,6 +55,8 @@ public final class TopicTraffic {
     }
 
     private final Map<String, Counts> topics = new ConcurrentHashMap<>();
+    private final LongAdder replicationBytesIn = new LongAdder();
+    private final LongAdder replicationBytesOut = new LongAdder();
     private volatile Listener listener = Listener.NONE;
 
     /** Sets the one listener; it is told of the topics counted so far at once. */
@@ -73,6 +77,24 @@ public final class TopicTraffic {
         if (bytes > 0) {
             counts(topic).bytesOut.add(bytes);
         }
+    }
+
+    /** Record bytes fetched from a leader and appended here as follower. */
+    public void replicationBytesIn(long bytes) {
+        replicationBytesIn.add(bytes);
+    }
+
+    /** Record bytes answered to a follower's fetch. */
+    public void replicationBytesOut(long bytes) {
+        replicationBytesOut.add(bytes);
+    }
+
+    public long replicationBytesIn() {
+        return replicationBytesIn.sum();
+    }
+
+    public long replicationBytesOut() {
+        return replicationBytesOut.sum();
     }
 
     /** Drops the topic's counters (its last hosted partition is gone). */
