@@ -143,6 +143,14 @@ class MetricsDashboardIT {
                         });
             }
 
+            long startNanos = System.nanoTime();
+            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + cluster.node(controller).metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            System.out.printf("[figure] a scrape of node %d: %d series, %d bytes, %d ms%n", controller,
+                    body.lines().filter(l -> !l.startsWith("#")).count(), body.length(),
+                    (System.nanoTime() - startNanos) / 1_000_000);
+
             // then: every metric the dashboard uses exists and moved
             Set<String> missing = new TreeSet<>(dashboardMetrics);
             missing.removeAll(seen.keySet());
