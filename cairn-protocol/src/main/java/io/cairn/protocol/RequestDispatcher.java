@@ -72,19 +72,24 @@ public final class RequestDispatcher {
                         + ": its error answer cannot be built (" + malformed + ")"));
             }
         }
+        long arrivedNanos = System.nanoTime();
         if (gate.holds(request)) {
             return gate.awaitOpen().thenCompose(open -> open
-                    ? serve(context, request, handler.get(), connectionExecutor)
+                    ? serve(context, request, handler.get(), connectionExecutor, arrivedNanos)
                     : CompletableFuture.completedFuture(notServed(request)));
         }
-        return serve(context, request, handler.get(), connectionExecutor);
+        return serve(context, request, handler.get(), connectionExecutor, arrivedNanos);
     }
 
     private CompletableFuture<Optional<Send>> serve(RequestContext context, KafkaRequest request,
-                                                    ApiHandler<AbstractRequest> handler, Executor connectionExecutor) {
+                                                    ApiHandler<AbstractRequest> handler, Executor connectionExecutor,
+                                                    long arrivedNanos) {
         long startNanos = System.nanoTime();
         return CompletableFuture
-                .supplyAsync(() -> handler.handle(context, request.body()), connectionExecutor)
+                .supplyAsync(() -> {
+                    observer.onHandlerStart(request.header().apiKey(), System.nanoTime() - arrivedNanos);
+                    return handler.handle(context, request.body());
+                }, connectionExecutor)
                 .thenCompose(future -> future)
                 .handle((response, error) -> {
                     observer.onResponse(request.header().apiKey(), System.nanoTime() - startNanos, error != null);

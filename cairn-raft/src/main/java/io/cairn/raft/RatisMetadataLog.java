@@ -315,6 +315,22 @@ public final class RatisMetadataLog implements MetadataLog {
         }
     }
 
+    /**
+     * The last index this node's Raft member has applied (its own entries included), or -1 before it knows one; as
+     * {@link #committedIndex()}, which it trails while committed entries wait to be applied.
+     */
+    public long appliedIndex() {
+        RaftServer s = server;
+        if (s == null) {
+            return -1;
+        }
+        try {
+            return s.getDivision(GROUP_ID).getInfo().getLastAppliedIndex();
+        } catch (IOException | IllegalStateException e) {
+            return -1;
+        }
+    }
+
     /** The quorum as this node sees it, for DescribeQuorum. */
     public QuorumStatus quorumStatus() {
         DivisionInfo info = info();

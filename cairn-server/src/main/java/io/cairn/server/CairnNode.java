@@ -35,6 +35,8 @@ import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.metrics.BrokerMetrics;
+import io.cairn.broker.metrics.ClusterMetrics;
+import io.cairn.broker.metrics.GroupLagMetrics;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
@@ -367,7 +369,11 @@ public final class CairnNode implements AutoCloseable {
             Gauge.builder("cairn.metadata.raft.leaderless.seconds", metadataLog, l -> l.leaderlessMillis() / 1000.0)
                     .description("How long this node's metadata Raft member has known no leader (0 while it knows one)")
                     .register(meterRegistry);
-            metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry);
+            ClusterMetrics.bind(meterRegistry, controller::current, () -> controller.activeTerm().isPresent(),
+                    metadataLog::committedIndex, metadataLog::appliedIndex);
+            GroupLagMetrics groupLag = new GroupLagMetrics(meterRegistry, groupCoordinator, replicas);
+            metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry,
+                    groupLag::refresh);
             log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
                     metricsServer.port());
             // DescribeConfigs answers the port it listens on, also when it was chosen by the system (0):

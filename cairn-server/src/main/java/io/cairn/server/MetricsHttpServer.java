@@ -2,7 +2,9 @@ package io.cairn.server;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -46,7 +48,13 @@ final class MetricsHttpServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
 
-    MetricsHttpServer(String host, int port, PrometheusMeterRegistry registry) throws InterruptedException {
+    /**
+     * @param beforeScrape run before each scrape renders the registry (meters whose rows are copied from state
+     *                     confined to other threads refresh themselves); the scrape waits for its future, which must
+     *                     complete within a bound and may complete on any thread
+     */
+    MetricsHttpServer(String host, int port, PrometheusMeterRegistry registry,
+                      Supplier<CompletableFuture<?>> beforeScrape) throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cairn-metrics-http", true),
                 NioIoHandler.newFactory());
         try {
@@ -58,7 +66,7 @@ final class MetricsHttpServer implements AutoCloseable {
                                     .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                                     .addLast(new HttpServerCodec(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                     .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast(new Scrape(registry));
+                                    .addLast(new Scrape(registry, beforeScrape));
                         }
                     })
                     .bind(host, port).sync().channel();
@@ -75,28 +83,37 @@ final class MetricsHttpServer implements AutoCloseable {
     /** Answers one request: the registry's text for GET /metrics, 404 or 405 otherwise. */
     private static final class Scrape extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusMeterRegistry registry;
+        private final Supplier<CompletableFuture<?>> beforeScrape;
 
-        Scrape(PrometheusMeterRegistry registry) {
+        Scrape(PrometheusMeterRegistry registry, Supplier<CompletableFuture<?>> beforeScrape) {
             this.registry = registry;
+            this.beforeScrape = beforeScrape;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-            FullHttpResponse response;
-            if (!request.decoderResult().isSuccess()) {
-                response = empty(HttpResponseStatus.BAD_REQUEST);
-            } else if (!request.method().equals(HttpMethod.GET)) {
-                response = empty(HttpResponseStatus.METHOD_NOT_ALLOWED);
-            } else if (!request.uri().equals("/metrics") && !request.uri().startsWith("/metrics?")) {
-                response = empty(HttpResponseStatus.NOT_FOUND);
-            } else {
-                byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-                response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                        Unpooled.wrappedBuffer(body));
-                response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            }
-            HttpUtil.setContentLength(response, response.content().readableBytes());
             boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            if (!request.decoderResult().isSuccess()) {
+                respond(ctx, empty(HttpResponseStatus.BAD_REQUEST), keepAlive);
+            } else if (!request.method().equals(HttpMethod.GET)) {
+                respond(ctx, empty(HttpResponseStatus.METHOD_NOT_ALLOWED), keepAlive);
+            } else if (!request.uri().equals("/metrics") && !request.uri().startsWith("/metrics?")) {
+                respond(ctx, empty(HttpResponseStatus.NOT_FOUND), keepAlive);
+            } else {
+                // The request is released when this returns; the answer needs nothing of it. The registry is
+                // rendered on this connection's thread, not on whichever completed the refresh.
+                beforeScrape.get().whenCompleteAsync((ignored, error) -> {
+                    byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+                    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+                    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    respond(ctx, response, keepAlive);
+                }, ctx.executor());
+            }
+        }
+
+        private static void respond(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
+            HttpUtil.setContentLength(response, response.content().readableBytes());
             HttpUtil.setKeepAlive(response, keepAlive);
             var written = ctx.writeAndFlush(response);
             if (!keepAlive) {

@@ -41,6 +41,11 @@ class MetricsIT {
                     .containsPattern("cairn_delayed_operations\\{node=\"1\",operation=\"fetch\"\\} \\d")
                     .containsPattern("cairn_delayed_operations\\{node=\"1\",operation=\"produce\"\\} \\d")
                     .containsPattern("cairn_request_memory_pool_used_bytes\\{node=\"1\"\\} \\d")
+                    .containsPattern("cairn_request_queue_seconds_count\\{api=\"Produce\",node=\"1\"\\} [1-9]")
+                    .containsPattern("cairn_topic_bytes_in_total\\{node=\"1\",topic=\"metered\"\\} [1-9]")
+                    .containsPattern("cairn_topic_messages_in_total\\{node=\"1\",topic=\"metered\"\\} 1")
+                    .containsPattern("cairn_controller_active\\{node=\"1\"\\} 1")
+                    .containsPattern("cairn_partitions_under_replicated\\{node=\"1\"\\} 0")
                     .contains("cairn_request_memory_pool_available_bytes")
                     .contains("jvm_memory_used_bytes");
         }

@@ -136,6 +136,17 @@ public final class OffsetsShard {
         return offsets.values().stream().mapToInt(Map::size).sum();
     }
 
+    /** A copy of the committed offsets (transactional ones once their transaction committed): group -> partition. */
+    public Map<String, Map<TopicPartition, Long>> committedOffsets() {
+        Map<String, Map<TopicPartition, Long>> copy = new HashMap<>();
+        offsets.forEach((group, byPartition) -> {
+            Map<TopicPartition, Long> committed = new HashMap<>();
+            byPartition.forEach((tp, stored) -> committed.put(tp, stored.value().offset()));
+            copy.put(group, committed);
+        });
+        return copy;
+    }
+
     /** Producers with an open transaction holding offsets here. */
     public int openTransactionCount() {
         return pending.producerCount();

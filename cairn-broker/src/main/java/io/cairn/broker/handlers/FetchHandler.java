@@ -136,7 +136,13 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
         @Override
         protected void onComplete() {
             try {
-                result.complete(ready != null ? ready : read());
+                FetchResponseData response = ready != null ? ready : read();
+                if (replicaId < 0) {
+                    countBytesOut(response);
+                } else {
+                    replicas.traffic().replicationBytesOut(bytes(response));
+                }
+                result.complete(response);
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
@@ -269,6 +275,19 @@ public final class FetchHandler implements ApiHandler<FetchRequest> {
             }
         }
         return aborted;
+    }
+
+    /** Counts the record bytes a consumer's fetch answers, per topic (sizes only: file data stays unread). */
+    private void countBytesOut(FetchResponseData response) {
+        for (FetchableTopicResponse topic : response.responses()) {
+            long bytes = 0;
+            for (PartitionData p : topic.partitions()) {
+                bytes += p.records() == null ? 0 : p.records().sizeInBytes();
+            }
+            if (bytes > 0) {
+                replicas.traffic().bytesOut(topic.topic(), bytes);
+            }
+        }
     }
 
     private static Optional<TopicImage> resolve(MetadataImage image, FetchRequestData.FetchTopic topic) {

@@ -389,6 +389,10 @@ public final class ProduceHandler implements ApiHandler<ProduceRequest> {
             AppendResult appended = partition.appendAsLeader(records, acks,
                     verified == null ? null : new PartitionLog.Verification(verified.get(tp)));
             replicas.onAppended(tp);
+            if (!appended.duplicate()) {
+                replicas.traffic().bytesIn(tp.topic(), records.sizeInBytes(),
+                        appended.lastOffset() - appended.firstOffset() + 1);
+            }
             result.setBaseOffset(appended.firstOffset())
                     .setLogAppendTimeMs(appended.logAppendTimeMs())
                     .setLogStartOffset(appended.logStartOffset());

@@ -5,8 +5,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.replica.TopicTraffic;
 import io.cairn.protocol.RequestObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,8 +19,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The broker's meters: requests and their latency per API, partitions hosted and led, log sizes, JVM.
- * Exposed in Prometheus format by the server.
+ * The broker's meters: requests, their latency and queue time per API, partitions hosted, led, under-replicated
+ * and under min.insync.replicas, ISR shrinks and expands, client traffic per topic, log sizes, JVM. Exposed in
+ * Prometheus format by the server; docs/metrics.md maps them to Kafka's JMX names.
  *
  * <p>Thread-safe.
  */
@@ -27,6 +30,7 @@ public final class BrokerMetrics implements RequestObserver {
     private final MeterRegistry registry;
     private final Map<ApiKeys, Timer> latency = new EnumMap<>(ApiKeys.class);
     private final Map<ApiKeys, Counter> failures = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, Timer> queueTime = new EnumMap<>(ApiKeys.class);
 
     public BrokerMetrics(MeterRegistry registry, ReplicaManager replicas) {
         this.registry = registry;
@@ -40,6 +44,10 @@ public final class BrokerMetrics implements RequestObserver {
                     .description("Requests answered with a request-level error")
                     .tag("api", key.name)
                     .register(registry));
+            queueTime.put(key, Timer.builder("cairn.request.queue")
+                    .description("Time a request waited from arrival until its handler started")
+                    .tag("api", key.name)
+                    .register(registry));
         }
         Gauge.builder("cairn.partitions", replicas, r -> r.partitions().size())
                 .description("Partitions hosted on this node").register(registry);
@@ -49,6 +57,23 @@ public final class BrokerMetrics implements RequestObserver {
         Gauge.builder("cairn.log.size.bytes", replicas, r -> r.partitions().stream()
                         .mapToLong(p -> p.log().sizeInBytes()).sum())
                 .description("Bytes in all partition logs on this node").baseUnit("bytes").register(registry);
+        Gauge.builder("cairn.partitions.under.replicated", replicas,
+                        r -> PartitionHealth.underReplicated(r.partitions()))
+                .description("Partitions this node leads whose ISR is smaller than their replica set")
+                .register(registry);
+        Gauge.builder("cairn.partitions.under.min.isr", replicas, r -> PartitionHealth.underMinIsr(r.partitions()))
+                .description("Partitions this node leads whose ISR is smaller than min.insync.replicas "
+                        + "(acks=all produces to them fail)")
+                .register(registry);
+        FunctionCounter.builder("cairn.isr.shrinks", replicas, ReplicaManager::isrShrinks)
+                .description("Committed ISR shrinks of partitions this node leads").register(registry);
+        FunctionCounter.builder("cairn.isr.expands", replicas, ReplicaManager::isrExpands)
+                .description("Committed ISR expansions of partitions this node leads").register(registry);
+        FunctionCounter.builder("cairn.replication.bytes.in", replicas.traffic(), TopicTraffic::replicationBytesIn)
+                .description("Record bytes this node fetched from leaders and appended as follower").register(registry);
+        FunctionCounter.builder("cairn.replication.bytes.out", replicas.traffic(), TopicTraffic::replicationBytesOut)
+                .description("Record bytes this node sent to followers").register(registry);
+        replicas.traffic().setListener(new TopicMeters(registry));
         // Kafka's NumDelayedOperations of its Fetch and Produce purgatories
         Gauge.builder("cairn.delayed.operations", replicas, r -> r.fetchWaiters().pending()).tag("operation", "fetch")
                 .description("Fetches parked until data arrives or max.wait.ms passes (long polls, follower fetches)")
@@ -65,6 +90,11 @@ public final class BrokerMetrics implements RequestObserver {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    @Override
+    public void onHandlerStart(ApiKeys apiKey, long queueNanos) {
+        queueTime.get(apiKey).record(queueNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

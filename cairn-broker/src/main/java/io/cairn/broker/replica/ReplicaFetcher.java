@@ -171,6 +171,7 @@ final class ReplicaFetcher {
                     }
                     if (data.records() instanceof MemoryRecords records && records.sizeInBytes() > 0) {
                         partition.appendAsFollower(f.leaderEpoch(), records);
+                        replicas.traffic().replicationBytesIn(records.sizeInBytes());
                     }
                     partition.updateFollowerHighWatermark(data.highWatermark());
                     replicas.onHighWatermarkMaybeAdvanced(partition.topicPartition());

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.cairn.metadata.MetadataImage;
@@ -56,6 +57,11 @@ public final class ReplicaManager implements MetadataListener {
     private final ReplicaFetcherManager fetchers;
     private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    /** Client bytes and records per topic, for metrics. */
+    private final TopicTraffic traffic = new TopicTraffic();
+    /** Committed ISR changes of partitions this node led at the same leader epoch (Kafka's IsrShrinks/Expands). */
+    private final AtomicLong isrShrinks = new AtomicLong();
+    private final AtomicLong isrExpands = new AtomicLong();
     /** The offsets of the images this node has acted on (created the logs of, taken the roles of). */
     private final OffsetWaiters actedOn = new OffsetWaiters(MetadataImage.EMPTY.offset());
 
@@ -106,6 +112,24 @@ public final class ReplicaManager implements MetadataListener {
     /** The offset of the last image this node has acted on (roles taken, logs created): -1 before any. */
     public long actedOnOffset() {
         return actedOn.reached();
+    }
+
+    /** Client traffic per topic hosted here. */
+    public TopicTraffic traffic() {
+        return traffic;
+    }
+
+    /**
+     * How many times the committed ISR of a partition this node leads got smaller while its leader epoch stayed
+     * (this leader's proposal or the controller's, e.g. removing a fenced follower).
+     */
+    public long isrShrinks() {
+        return isrShrinks.get();
+    }
+
+    /** How many times the committed ISR of a partition this node leads got larger while its leader epoch stayed. */
+    public long isrExpands() {
+        return isrExpands.get();
     }
 
     public DelayedOperations<TopicPartition> fetchWaiters() {
@@ -285,6 +309,7 @@ public final class ReplicaManager implements MetadataListener {
             if (!existing.log().config().equals(logConfig)) {
                 existing.log().updateConfig(logConfig);
             }
+            countIsrChange(existing.role(), role);
             existing.becomeRole(role, minIsr);
             partition = existing;
         } else {
@@ -307,6 +332,25 @@ public final class ReplicaManager implements MetadataListener {
         onHighWatermarkMaybeAdvanced(tp);
     }
 
+    /** Counts a committed ISR change of a partition led here at one leader epoch. */
+    private void countIsrChange(ReplicaRole before, ReplicaRole after) {
+        if (before instanceof ReplicaRole.Leader was && after instanceof ReplicaRole.Leader now
+                && was.leaderEpoch() == now.leaderEpoch()) {
+            if (now.isr().size() < was.isr().size()) {
+                isrShrinks.incrementAndGet();
+            } else if (now.isr().size() > was.isr().size()) {
+                isrExpands.incrementAndGet();
+            }
+        }
+    }
+
+    /** Drops the topic's traffic counters once this node hosts none of its partitions. */
+    private void maybeForgetTopic(String topic) {
+        if (partitions.keySet().stream().noneMatch(tp -> tp.topic().equals(topic))) {
+            traffic.remove(topic);
+        }
+    }
+
     /** A reassignment moved this partition off this node: stop following it and delete its log. */
     private void removeReplica(TopicImage topic, PartitionImage image) {
         TopicPartition tp = new TopicPartition(topic.name(), image.partition());
@@ -319,6 +363,7 @@ public final class ReplicaManager implements MetadataListener {
         checkpointedHighWatermarks.remove(tp);
         logManager.delete(tp);
         onHighWatermarkMaybeAdvanced(tp);
+        maybeForgetTopic(tp.topic());
         log.info("{}Deleted the log of {} ({}): reassigned to replicas {}", logPrefix, tp, topic.id(),
                 image.replicas());
     }
@@ -334,6 +379,7 @@ public final class ReplicaManager implements MetadataListener {
                 onHighWatermarkMaybeAdvanced(tp);
             }
         }
+        maybeForgetTopic(topic.name());
         log.info("{}Deleted the logs of topic {} ({})", logPrefix, topic.name(), topic.id());
     }
 }
