@@ -25,6 +25,7 @@ import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class ControllerOverLocalLogTest {
     private Controller startNode(long seed) throws IOException {
         log = LocalMetadataLog.open(dir, 1);
         eventLoop = Executors.newSingleThreadExecutor();
-        controller = new Controller(ControllerSettings.defaults(1), log, eventLoop, new ManualTime(),
+        controller = new Controller(ControllerSettings.defaults(1), log, eventLoop, new MockTime(0, 1_000L, 1_000_000_000L),
                 new Random(seed));
         controller.start();
         return controller;

@@ -18,6 +18,7 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 
 class IndexLookupPropertyTest {
 
@@ -31,7 +32,7 @@ class IndexLookupPropertyTest {
         // given
         LogConfig config = TestLogs.withIndexInterval(TestLogs.withSegmentBytes(LogConfig.defaults(), segmentBytes),
                 indexIntervalBytes);
-        try (PartitionLog log = TestLogs.open(dir, config, new ManualTime(0))) {
+        try (PartitionLog log = TestLogs.open(dir, config, new MockTime(0, 0, 0))) {
             for (int count : recordsPerBatch) {
                 SimpleRecord[] records = new SimpleRecord[count];
                 for (int i = 0; i < count; i++) {

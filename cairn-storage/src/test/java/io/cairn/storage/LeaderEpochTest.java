@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.cairn.storage.internal.LeaderEpochCache.Entry;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ class LeaderEpochTest {
 
     @TempDir
     Path dir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     PartitionLog log;
 
     @AfterEach
@@ -181,7 +182,7 @@ class LeaderEpochTest {
 
     /** Opens a second, empty log and asks it. */
     private static final class TestLogsAccess {
-        EpochEndOffset emptyLogAnswer(Path other, ManualTime time) throws IOException {
+        EpochEndOffset emptyLogAnswer(Path other, MockTime time) throws IOException {
             try (PartitionLog empty = TestLogs.open(other, config(), time)) {
                 return empty.endOffsetForEpoch(0);
             }

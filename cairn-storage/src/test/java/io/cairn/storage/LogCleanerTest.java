@@ -16,6 +16,7 @@ import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class LogCleanerTest {
 
     @TempDir
     Path dir;
-    ManualTime time = new ManualTime(1_000_000L);
+    MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     PartitionLog log;
 
     @AfterEach

@@ -16,6 +16,7 @@ import ch.qos.logback.classic.Level;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class LogManagerTest {
 
     @TempDir
     Path dataDir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     final TopicPartition tp = new TopicPartition("my-dashed-topic", 12);
 

@@ -9,17 +9,19 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.common.utils.MockTime;
+
 /**
- * A scheduler driven by a {@link ManualTime}: periodic tasks run, on the calling thread, when the test
+ * A scheduler driven by a {@link MockTime}: periodic tasks run, on the calling thread, when the test
  * calls {@link #runDue()} after moving the clock. Only fixed-rate scheduling is supported. Not thread-safe.
  */
 final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
 
-    private final ManualTime time;
+    private final MockTime time;
     private final List<Task> tasks = new ArrayList<>();
     private boolean shutdown;
 
-    ManualScheduler(ManualTime time) {
+    ManualScheduler(MockTime time) {
         this.time = time;
     }
 

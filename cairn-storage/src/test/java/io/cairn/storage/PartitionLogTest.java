@@ -27,6 +27,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,7 @@ class PartitionLogTest {
 
     @TempDir
     Path dir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     PartitionLog log;
 
     @AfterEach
@@ -235,7 +236,7 @@ class PartitionLogTest {
         log.appendAsLeader(batch(10L, "a"), 0);
         log.appendAsLeader(batch(10L, "b"), 0);
         // when
-        time.advance(1001);
+        time.sleep(1001);
         log.appendAsLeader(batch(10L, "c"), 0);
         // then
         assertThat(log.segmentCount()).isEqualTo(2);
@@ -327,7 +328,7 @@ class PartitionLogTest {
         log.appendAsLeader(batch(10L, "d"), 0);
         // then
         assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n3\n");
-        time.advance(500);
+        time.sleep(500);
         log.maybeFlushByTime();
         assertThat(Files.readString(dir.resolve("recovery-point-offset-checkpoint"))).isEqualTo("0\n4\n");
     }

@@ -20,6 +20,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class RecordValidationTest {
 
     @TempDir
     Path dir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     PartitionLog log;
 
     @AfterEach

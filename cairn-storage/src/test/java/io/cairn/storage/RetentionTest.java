@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ class RetentionTest {
 
     @TempDir
     Path dir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     final int batchSize = batch(0L, "value").sizeInBytes();
     PartitionLog log;
 
@@ -60,7 +61,7 @@ class RetentionTest {
     void rollsAndDeletesTheActiveSegmentWhenEverythingExpired() throws IOException {
         // given
         fillSegments(TestLogs.withRetention(config(), Long.MAX_VALUE, 10_000, -1));
-        time.advance(20_000);
+        time.sleep(20_000);
         // when
         int deleted = log.enforceRetention(log.logEndOffset());
         // then
@@ -106,7 +107,7 @@ class RetentionTest {
         // given
         log = TestLogs.open(dir, TestLogs.withRetention(config(), 5_000, -1, -1), time);
         log.appendAsLeader(batch(time.milliseconds(), "a"), 0);
-        time.advance(5_001);
+        time.sleep(5_001);
         // when
         log.enforceRetention(log.logEndOffset());
         // then
@@ -126,7 +127,7 @@ class RetentionTest {
         // then
         assertThat(logFiles()).contains("00000000000000000000.log.deleted", "00000000000000000006.log");
         assertThat(TestLogs.values(held)).containsExactly("value", "value");
-        time.advance(60_000);
+        time.sleep(60_000);
         log.enforceRetention(log.logEndOffset());
         assertThat(logFiles()).containsExactly("00000000000000000006.log");
     }

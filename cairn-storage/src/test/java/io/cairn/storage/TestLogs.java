@@ -16,6 +16,7 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 
 /** Builders and readers shared by the storage tests. */
 final class TestLogs {
@@ -66,12 +67,12 @@ final class TestLogs {
                 c.compact(), c.delete(), TimestampType.LOG_APPEND_TIME, c.fileDeleteDelayMs());
     }
 
-    static PartitionLog open(Path dir, LogConfig config, ManualTime time) throws IOException {
+    static PartitionLog open(Path dir, LogConfig config, MockTime time) throws IOException {
         return PartitionLog.open(dir, TP, TOPIC_ID, config, time);
     }
 
     /** {@link #open} for tests that do not declare IOException. */
-    static PartitionLog open0(Path dir, LogConfig config, ManualTime time) {
+    static PartitionLog open0(Path dir, LogConfig config, MockTime time) {
         try {
             return open(dir, config, time);
         } catch (IOException e) {

@@ -19,6 +19,7 @@ import io.cairn.storage.internal.LeaderEpochCache.Entry;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.Records;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class TruncationTest {
 
     @TempDir
     Path dir;
-    final ManualTime time = new ManualTime(1_000_000L);
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
     PartitionLog log;
 
     @AfterEach

@@ -7,7 +7,7 @@ import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.MockTime;
 
 /**
  * Drives one {@link GroupCoordinatorShard} the way the runtime does, on a manual clock: runs an operation,
@@ -18,7 +18,7 @@ import org.apache.kafka.common.utils.Time;
  */
 final class GroupShardContext {
 
-    final ManualTime time = new ManualTime();
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000_000_000L);
     final FakeTimer timer = new FakeTimer();
     /** Every record written, plain or transactional, in order. */
     final List<CoordinatorRecord> log = new ArrayList<>();
@@ -87,7 +87,7 @@ final class GroupShardContext {
 
     /** Advances the clock, firing due timers in deadline order. */
     void advance(long ms) {
-        long target = time.now + ms;
+        long target = time.milliseconds() + ms;
         while (true) {
             FakeTimer.Task next = timer.tasks.stream().filter(t -> t.deadline <= target)
                     .min(Comparator.comparingLong(t -> t.deadline)).orElse(null);
@@ -95,10 +95,10 @@ final class GroupShardContext {
                 break;
             }
             timer.tasks.remove(next);
-            time.now = Math.max(time.now, next.deadline);
+            time.sleep(Math.max(0, next.deadline - time.milliseconds()));
             apply(next.operation.get());
         }
-        time.now = target;
+        time.sleep(target - time.milliseconds());
     }
 
     /** A replica of the shard rebuilt from everything written so far, as a new leader would load it. */
@@ -108,30 +108,6 @@ final class GroupShardContext {
         entries.forEach(entry -> entry.replayInto(loaded));
         loaded.onLoaded();
         return loaded;
-    }
-
-    static final class ManualTime implements Time {
-        long now = 1_000_000;
-
-        @Override
-        public long milliseconds() {
-            return now;
-        }
-
-        @Override
-        public long nanoseconds() {
-            return now * 1_000_000;
-        }
-
-        @Override
-        public void sleep(long ms) {
-            now += ms;
-        }
-
-        @Override
-        public void waitObject(Object obj, Supplier<Boolean> condition, long deadlineMs) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     final class FakeTimer implements io.cairn.broker.coordinator.ShardTimer<CoordinatorRecord> {
@@ -154,7 +130,7 @@ final class GroupShardContext {
         public void schedule(String key, long delayMs,
                              Supplier<? extends io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, Void>> operation) {
             cancel(key);
-            tasks.add(new Task(key, time.now + delayMs, operation));
+            tasks.add(new Task(key, time.milliseconds() + delayMs, operation));
         }
 
         @Override

@@ -12,7 +12,6 @@ import java.util.Map;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.NameCallback;
 
-import io.cairn.broker.replica.ManualTime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -34,6 +33,7 @@ import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.plain.PlainAuthenticateCallback;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.Test;
 
 /** The authenticator's state machine, frame by frame, on a manual clock; the ITs run it under real clients. */
@@ -41,7 +41,7 @@ class SaslAuthenticatorTest {
 
     private static final Map<String, String> USERS = Map.of("alice", "alice-secret", "bob", "bob-secret");
 
-    private final ManualTime time = new ManualTime();
+    private final MockTime time = new MockTime(0, 1_000_000L, 1_000_000_000_000L);
     private final SaslAuthenticator authenticator = new SaslAuthenticator(new SaslListener(
             List.of("PLAIN", "SCRAM-SHA-256"), mechanism -> new PlainSaslServer(SaslAuthenticatorTest::users),
             Map.of("PLAIN", 10_000L), 1000, 0), time, "", "SASL_PLAINTEXT", new InetSocketAddress("127.0.0.1", 1));
@@ -92,10 +92,10 @@ class SaslAuthenticatorTest {
         login("alice", "alice-secret");
 
         // when / then: served until the session ends, then closed
-        time.advance(10_000);
+        time.sleep(10_000);
         assertThat(authenticator.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);
-        time.advance(1);
+        time.sleep(1);
         assertThat(authenticator.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Close.class);
     }
@@ -104,18 +104,18 @@ class SaslAuthenticatorTest {
     void reauthenticationRenewsTheSessionButNeverChangesThePrincipal() {
         // given
         login("alice", "alice-secret");
-        time.advance(9_000);
+        time.sleep(9_000);
 
         // when: re-authenticated as alice, the session starts again
         login("alice", "alice-secret");
-        time.advance(9_000);
+        time.sleep(9_000);
 
         // then
         assertThat(authenticator.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);
 
         // when: re-authenticating as bob
-        time.advance(1_000);
+        time.sleep(1_000);
         handshake("PLAIN", (short) 1);
         SaslAuthenticator.Verdict verdict = authenticator.onFrame(frame(ApiKeys.SASL_AUTHENTICATE,
                 new SaslAuthenticateRequestData().setAuthBytes(plain("bob", "bob-secret")), (short) 2));
@@ -151,7 +151,7 @@ class SaslAuthenticatorTest {
         login("alice", "alice-secret");
 
         // when / then: the handler answers it (ILLEGAL_SASL_STATE), as Kafka's KafkaApis does
-        time.advance(999);
+        time.sleep(999);
         assertThat(authenticator.onFrame(frame(ApiKeys.SASL_HANDSHAKE,
                 new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);

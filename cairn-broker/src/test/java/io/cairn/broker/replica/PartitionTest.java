@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class PartitionTest {
     @TempDir
     Path dir;
 
-    private final ManualTime time = new ManualTime();
+    private final MockTime time = new MockTime(0, 1_000_000L, 1_000_000_000_000L);
     private final List<List<Integer>> proposals = new ArrayList<>();
     /** The controller's answer to each proposal, pending until a test completes it. */
     private final List<CompletableFuture<Void>> answers = new ArrayList<>();
@@ -113,9 +114,9 @@ class PartitionTest {
         partition.readAsFollower(3, 2, 1 << 20, Optional.empty());
 
         // when: replica 2 keeps up, replica 3 does not
-        time.advance(LAG_MS / 2);
+        time.sleep(LAG_MS / 2);
         partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
-        time.advance(LAG_MS / 2 + 1);
+        time.sleep(LAG_MS / 2 + 1);
         partition.maybeShrinkIsr();
 
         // then
@@ -125,7 +126,7 @@ class PartitionTest {
     @Test
     void noShrinkRightAfterBecomingLeader() {
         Partition partition = leaderOf(List.of(1, 2, 3), List.of(1, 2, 3), 1);
-        time.advance(LAG_MS - 1);
+        time.sleep(LAG_MS - 1);
 
         partition.maybeShrinkIsr();
 
@@ -204,7 +205,7 @@ class PartitionTest {
         assertThat(partition.unexplainedOutOfIsr().get(2)).contains("fetched to 10", "high watermark 10");
 
         // when: it stops fetching / then: not fetching is a reason
-        time.advance(LAG_MS + 1);
+        time.sleep(LAG_MS + 1);
         assertThat(partition.unexplainedOutOfIsr()).isEmpty();
 
         // when: it fetches again and the committed ISR arrives

@@ -14,10 +14,10 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 
-import io.cairn.broker.replica.ManualTime;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.TransactionResult;
+import org.apache.kafka.common.utils.MockTime;
 import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,7 +67,7 @@ class TransactionCoordinatorShardSimulationTest {
 
     private static final class Simulation {
         final Random random;
-        final ManualTime time = new ManualTime();
+        final MockTime time = new MockTime(0, 1_000_000L, 1_000_000_000_000L);
         final TransactionConfig config = new TransactionConfig(120_000, 600_000, 50, (short) 3, 2, 1 << 20, 10_000,
                 60_000);
         final List<TransactionRecord> log = new ArrayList<>();
@@ -135,7 +135,7 @@ class TransactionCoordinatorShardSimulationTest {
                 decide("expire", null, shard.expireTransactionalIds());
             } else if (dice < 95) {
                 long ms = random.nextInt(10) == 0 ? random.nextInt(700_000) : random.nextInt(5_000);
-                time.advance(ms);
+                time.sleep(ms);
                 note("advance " + ms);
             } else {
                 crash();

@@ -216,7 +216,7 @@ class TransactionCoordinatorShardTest {
         assertThat(ctx.init("t", TIMEOUT).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         assertThat(add("t", p, FOO1)).containsEntry(FOO1, Errors.CONCURRENT_TRANSACTIONS);
         assertThat(end("t", p, TransactionResult.COMMIT).error()).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
-        ctx.time.advance(TIMEOUT + 1);
+        ctx.time.sleep(TIMEOUT + 1);
         assertThat(abortTimedOut()).isEmpty();
         // verification reads committed-or-appended state and ignores the guard, as Kafka's does
         assertThat(addPartitionsToTxn("t", p.producerId(), p.producerEpoch(), List.of(FOO0), true))
@@ -248,7 +248,7 @@ class TransactionCoordinatorShardTest {
         long start = ctx.time.milliseconds();
 
         assertThat(add("t", p, FOO0)).containsExactly(Map.entry(FOO0, Errors.NONE));
-        ctx.time.advance(100);
+        ctx.time.sleep(100);
         assertThat(add("t", p, FOO1, BAR0)).containsOnlyKeys(FOO1, BAR0).containsValues(Errors.NONE);
         int written = ctx.log.size();
         assertThat(add("t", p, FOO0)).containsEntry(FOO0, Errors.NONE);
@@ -376,9 +376,9 @@ class TransactionCoordinatorShardTest {
         ctx.init("idle", TIMEOUT);
         add("t", p, FOO0);
 
-        ctx.time.advance(TIMEOUT);
+        ctx.time.sleep(TIMEOUT);
         assertThat(abortTimedOut()).isEmpty();
-        ctx.time.advance(1);
+        ctx.time.sleep(1);
         List<String> aborted = abortTimedOut();
 
         assertThat(aborted).containsExactly("t");
@@ -398,9 +398,9 @@ class TransactionCoordinatorShardTest {
         InitProducerIdResponse p = c.init("open", TIMEOUT);
         c.run(s -> s.addPartitionsToTxn("open", p.producerId(), p.producerEpoch(), List.of(FOO0), false));
 
-        c.time.advance(9_999);
+        c.time.sleep(9_999);
         assertThat(c.expire()).isEmpty();
-        c.time.advance(1);
+        c.time.sleep(1);
         assertThat(c.expire()).containsExactly("idle");
 
         assertThat(c.shard.metadata("idle")).isEmpty();
@@ -413,7 +413,7 @@ class TransactionCoordinatorShardTest {
         TxnShardContext c = new TxnShardContext(new TransactionConfig(900_000, 10_000, 50, (short) 3, 2, 1 << 20,
                 10_000, 3_600_000));
         c.init("idle", TIMEOUT);
-        c.time.advance(10_000);
+        c.time.sleep(10_000);
 
         TxnResult<List<String>> expiring = c.append(c.shard.expireTransactionalIds());
 
@@ -483,9 +483,9 @@ class TransactionCoordinatorShardTest {
         ctx.init("app-b", TIMEOUT);
         InitProducerIdResponse c = ctx.init("other", TIMEOUT);
         add("app-a", a, FOO0);
-        ctx.time.advance(5_000);
+        ctx.time.sleep(5_000);
         add("other", c, FOO0);
-        ctx.time.advance(1_000);
+        ctx.time.sleep(1_000);
 
         assertThat(ids(ctx.shard.listTransactions(List.of(), List.of(), -1, null)))
                 .containsExactly("app-a", "app-b", "other");

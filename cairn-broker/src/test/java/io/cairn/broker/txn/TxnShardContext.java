@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Function;
 
-import io.cairn.broker.replica.ManualTime;
+import org.apache.kafka.common.utils.MockTime;
 import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 
 /**
@@ -18,7 +18,7 @@ import org.apache.kafka.common.utils.ProducerIdAndEpoch;
  */
 final class TxnShardContext {
 
-    final ManualTime time = new ManualTime();
+    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000_000_000L);
     final TransactionConfig config;
     final List<TransactionRecord> log = new ArrayList<>();
     final List<TxnMarkerJob> markers = new ArrayList<>();

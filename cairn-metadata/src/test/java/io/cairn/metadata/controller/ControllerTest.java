@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import io.cairn.metadata.ManualTime;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
@@ -20,6 +19,7 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +28,7 @@ class ControllerTest {
     private final FakeMetadataLog log = new FakeMetadataLog(1);
     private final ExecutorService eventLoop = Executors.newSingleThreadExecutor();
     private final Controller controller = new Controller(ControllerSettings.defaults(1), log, eventLoop,
-            new ManualTime(), new Random(1));
+            new MockTime(0, 1_000L, 1_000_000_000L), new Random(1));
 
     @AfterEach
     void tearDown() {
@@ -76,7 +76,7 @@ class ControllerTest {
                 4096);
         ControllerSettings settings = new ControllerSettings(1, 1, (short) 1, 1000, java.util.Map.of(),
                 java.util.List.of(admin)).withBrokerConfig("num.partitions", "1");
-        Controller bootstrapping = new Controller(settings, log, eventLoop, new ManualTime(), new Random(1));
+        Controller bootstrapping = new Controller(settings, log, eventLoop, new MockTime(0, 1_000L, 1_000_000_000L), new Random(1));
         bootstrapping.start();
 
         // when

@@ -3,7 +3,8 @@ package io.cairn.metadata.controller;
 import java.util.PriorityQueue;
 import java.util.concurrent.Executor;
 
-import io.cairn.metadata.ManualTime;
+import org.apache.kafka.common.utils.MockTime;
+
 
 /**
  * A deterministic discrete-event loop over a simulated clock: every event loop, timer, log delivery and
@@ -30,7 +31,7 @@ final class SimQueue {
         }
     }
 
-    final ManualTime time = new ManualTime();
+    final MockTime time = new MockTime(0, 1_000L, 1_000_000_000L);
     private final PriorityQueue<Event> events = new PriorityQueue<>();
     private long seq;
 
