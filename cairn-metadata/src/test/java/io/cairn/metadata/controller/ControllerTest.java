@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.cairn.metadata.ManualTime;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.errors.NotControllerException;
@@ -27,8 +28,9 @@ class ControllerTest {
 
     private final FakeMetadataLog log = new FakeMetadataLog(1);
     private final ExecutorService eventLoop = Executors.newSingleThreadExecutor();
+    private final ManualTime time = new ManualTime();
     private final Controller controller = new Controller(ControllerSettings.defaults(1), log, eventLoop,
-            new ManualTime(), new Random(1));
+            time, new Random(1));
 
     @AfterEach
     void tearDown() {
@@ -63,7 +65,8 @@ class ControllerTest {
         assertThat(log.batches()).hasSize(3);
         assertThat(log.batches().get(0).records()).singleElement().isInstanceOf(ClusterIdRecord.class);
         assertThat(log.batches().get(1).records()).singleElement().isInstanceOf(RegisterBrokerRecord.class);
-        assertThat(log.batches().get(2).records()).singleElement().isEqualTo(new BrokerFencingChange(1, 1, false));
+        assertThat(log.batches().get(2).records()).singleElement().isEqualTo(new BrokerFencingChange(1, 1, false,
+                ChangeReason.BROKER_UNFENCED, time.milliseconds()));
         assertThat(log.batches().get(1).term()).isEqualTo(3);
         assertThat(controller.current().controllerEpoch()).isEqualTo(3);
     }

@@ -8,6 +8,7 @@ import io.cairn.metadata.Fixtures;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
@@ -40,10 +41,12 @@ class ReplicationControlTest {
         // given
         MetadataImage image = cluster();
         // when
-        List<MetadataRecord> records = ReplicationControl.fenceBroker(image, SETTINGS, 1);
+        List<MetadataRecord> records = ReplicationControl.fenceBroker(image, SETTINGS, 1, ChangeReason.LEASE_EXPIRED);
         MetadataImage after = Fixtures.applyAll(image, records);
         // then
-        assertThat(records.get(0)).isEqualTo(new BrokerFencingChange(1, 1, true));
+        assertThat(records.get(0)).isEqualTo(new BrokerFencingChange(1, 1, true, ChangeReason.LEASE_EXPIRED));
+        assertThat(records).as("every change of the batch says why").allSatisfy(r ->
+                assertThat(((io.cairn.metadata.record.DecisionRecord) r).reason()).isEqualTo(ChangeReason.LEASE_EXPIRED));
         assertThat(after.brokers().get(1).fenced()).isTrue();
         PartitionImage p0 = partition(after, 0);
         assertThat(p0.leader()).isEqualTo(2);
@@ -64,7 +67,7 @@ class ReplicationControlTest {
     @Test
     void unfencingReelectsTheOfflinePartitionsItIsInTheIsrOf() {
         // given broker 1 fenced
-        MetadataImage fenced = Fixtures.applyAll(cluster(), ReplicationControl.fenceBroker(cluster(), SETTINGS, 1));
+        MetadataImage fenced = Fixtures.applyAll(cluster(), ReplicationControl.fenceBroker(cluster(), SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
         // when
         List<MetadataRecord> records = ReplicationControl.unfenceBroker(fenced, SETTINGS, 1);
         MetadataImage after = Fixtures.applyAll(fenced, records);
@@ -83,7 +86,7 @@ class ReplicationControlTest {
         assertThat(ReplicationControl.reconcile(image, SETTINGS).offline()).isEmpty();
         assertThat(ReplicationControl.rebalance(image)).isEmpty();
         assertThat(ReplicationControl.fenceBroker(Fixtures.applyAll(image,
-                List.of(new BrokerFencingChange(3, 1, true))), SETTINGS, 3)).as("already fenced").isEmpty();
+                List.of(new BrokerFencingChange(3, 1, true))), SETTINGS, 3, ChangeReason.LEASE_EXPIRED)).as("already fenced").isEmpty();
     }
 
     @Test
@@ -118,7 +121,7 @@ class ReplicationControlTest {
                 new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "u", "unclean.leader.election.enable", "true"),
                 new PartitionRecord(U, 0, List.of(1, 2), List.of(1), 1, 0, 0)));
         // when
-        MetadataImage after = Fixtures.applyAll(image, ReplicationControl.fenceBroker(image, SETTINGS, 1));
+        MetadataImage after = Fixtures.applyAll(image, ReplicationControl.fenceBroker(image, SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
         // then
         assertThat(partition(after, 0).leader()).isEqualTo(-1);
         PartitionImage u0 = after.topic("u").orElseThrow().partitions().get(0);
