@@ -13,5 +13,6 @@ package io.cairn.metadata.record;
  */
 public sealed interface MetadataRecord permits DecisionRecord, ClusterIdRecord, TopicRecord, RemoveTopicRecord,
         ConfigRecord, ProducerIdsRecord, FeatureLevelRecord, UserScramCredentialRecord,
-        RemoveUserScramCredentialRecord, ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord {
+        RemoveUserScramCredentialRecord, ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord,
+        PartitionHistoryRecord, BrokerHistoryRecord {
 }

@@ -242,6 +242,25 @@ public final class MetadataRecordSerde {
         } else if (record instanceof RemoveAccessControlEntryRecord r) {
             g.writeStringField("type", "RemoveAccessControlEntry");
             g.writeStringField("id", r.id().toString());
+        } else if (record instanceof PartitionHistoryRecord r) {
+            g.writeStringField("type", "PartitionHistory");
+            writeUuid(g, "topicId", r.topicId());
+            g.writeNumberField("partition", r.partition());
+            writeDecided(g, r.seq(), r.offset(), r.term(), r.controllerId(), r.timeMs(), r.reason());
+            g.writeNumberField("leader", r.leader());
+            g.writeNumberField("leaderEpoch", r.leaderEpoch());
+            g.writeNumberField("partitionEpoch", r.partitionEpoch());
+            writeInts(g, "isr", r.isr());
+            writeInts(g, "replicas", r.replicas());
+            writeInts(g, "addingReplicas", r.addingReplicas());
+            writeInts(g, "removingReplicas", r.removingReplicas());
+        } else if (record instanceof BrokerHistoryRecord r) {
+            g.writeStringField("type", "BrokerHistory");
+            g.writeNumberField("brokerId", r.brokerId());
+            writeDecided(g, r.seq(), r.offset(), r.term(), r.controllerId(), r.timeMs(), r.reason());
+            g.writeStringField("event", r.event().name());
+            g.writeNumberField("brokerEpoch", r.brokerEpoch());
+            g.writeStringField("endpoint", r.endpoint());
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
@@ -250,6 +269,17 @@ public final class MetadataRecordSerde {
             g.writeNumberField("time", d.timeMs());
         }
         g.writeEndObject();
+    }
+
+    /** The fields a history step has about its decision. */
+    private static void writeDecided(JsonGenerator g, long seq, long offset, int term, int controllerId, long timeMs,
+                                     ChangeReason reason) throws IOException {
+        g.writeNumberField("seq", seq);
+        g.writeNumberField("offset", offset);
+        g.writeNumberField("term", term);
+        g.writeNumberField("controller", controllerId);
+        g.writeNumberField("time", timeMs);
+        g.writeStringField("reason", reason.name());
     }
 
     private static void writeUuid(JsonGenerator g, String field, Uuid value) throws IOException {
@@ -322,6 +352,13 @@ public final class MetadataRecordSerde {
                     str(f, "resourceName"), (byte) num(f, "patternType"), str(f, "principal"), str(f, "host"),
                     (byte) num(f, "operation"), (byte) num(f, "permissionType"));
             case "RemoveAccessControlEntry" -> new RemoveAccessControlEntryRecord(uuid(f, "id"));
+            case "PartitionHistory" -> new PartitionHistoryRecord(uuid(f, "topicId"), (int) num(f, "partition"),
+                    num(f, "seq"), num(f, "offset"), (int) num(f, "term"), (int) num(f, "controller"), time(f),
+                    reason(f), (int) num(f, "leader"), (int) num(f, "leaderEpoch"), (int) num(f, "partitionEpoch"),
+                    ints(f, "isr"), ints(f, "replicas"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+            case "BrokerHistory" -> new BrokerHistoryRecord((int) num(f, "brokerId"), num(f, "seq"),
+                    num(f, "offset"), (int) num(f, "term"), (int) num(f, "controller"), time(f), reason(f),
+                    BrokerHistoryRecord.Event.forName(str(f, "event")), num(f, "brokerEpoch"), str(f, "endpoint"));
             default -> throw new IOException("unknown metadata record type " + name);
         };
     }

@@ -41,7 +41,13 @@ class MetadataRecordSerdeTest {
             new PartitionRecord(ID, 2, List.of(1), List.of(1), 1, 0, 0, List.of(), List.of(), ChangeReason.CREATED, 5),
             new PartitionChangeRecord(ID, 2, 0, 2, List.of(2), null, ChangeReason.CONTROLLED_SHUTDOWN, 6),
             new PartitionReassignmentRecord(ID, 2, 1, List.of(2), List.of(2), 2, List.of(), List.of(),
-                    ChangeReason.REASSIGNMENT_COMPLETED, 7));
+                    ChangeReason.REASSIGNMENT_COMPLETED, 7),
+            new PartitionHistoryRecord(ID, 2, 3, 40, 5, 2, 1_700_000_000_000L, ChangeReason.LEASE_EXPIRED, 2, 1, 3,
+                    List.of(2), List.of(1, 2), List.of(), List.of()),
+            new BrokerHistoryRecord(3, 1, 41, 5, 2, 8, ChangeReason.BROKER_REGISTERED,
+                    BrokerHistoryRecord.Event.REGISTERED, 2, "host:9094"),
+            new BrokerHistoryRecord(3, 2, 42, 5, 2, 9, ChangeReason.CONTROLLED_SHUTDOWN,
+                    BrokerHistoryRecord.Event.FENCED, 2, null));
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
