@@ -160,4 +160,22 @@ class ControllerTest {
         // then
         assertThat(offsets).containsExactly(0L, 1L, 2L, 3L);
     }
+
+    @Test
+    void aBrokerThatAsksToBeFencedIsFencedForThatReason() throws Exception {
+        // given an active controller and its registered, unfenced broker
+        controller.start();
+        CompletableFuture<Long> registered = controller.registerBroker(1, "localhost", 9092, null);
+        log.becomeLeader(3);
+        long epoch = registered.get(5, TimeUnit.SECONDS);
+        // when
+        controller.brokerHeartbeat(new org.apache.kafka.common.message.BrokerHeartbeatRequestData().setBrokerId(1)
+                .setBrokerEpoch(epoch).setWantFence(true)
+                .setCurrentMetadataOffset(controller.current().offset())).get(5, TimeUnit.SECONDS);
+        // then
+        assertThat(log.batches().get(log.batches().size() - 1).records()).singleElement().isEqualTo(
+                new BrokerFencingChange(1, epoch, true, ChangeReason.FENCE_REQUESTED, time.milliseconds()));
+        assertThat(controller.current().history().broker(1)).extracting(h -> h.reason()).containsExactly(
+                ChangeReason.BROKER_REGISTERED, ChangeReason.BROKER_UNFENCED, ChangeReason.FENCE_REQUESTED);
+    }
 }

@@ -81,4 +81,14 @@ class ElectLeadersControlTest {
                 .extracting(ElectLeadersResponseData.PartitionResult::partitionId).containsExactly(0, 2);
         assertThat(result.records()).hasSize(1);
     }
+
+    @Test
+    void anUncleanElectionSaysSo() {
+        // when
+        ControllerResult<ElectLeadersResponseData> result = ElectLeadersControl.electLeaders(image(),
+                request(1, 2));
+        // then
+        assertThat(result.records()).singleElement().extracting(r -> ((DecisionRecord) r).reason())
+                .isEqualTo(ChangeReason.UNCLEAN_LEADER_ELECTION);
+    }
 }

@@ -13,6 +13,7 @@ import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
@@ -143,5 +144,41 @@ class ReplicationControlTest {
         assertThat(partition(after, 1).leader()).isEqualTo(3);
         assertThat(moves).hasSize(1);
         assertThat(ReplicationControl.rebalance(after)).isEmpty();
+    }
+
+    @Test
+    void everyLeadershipPathSaysWhyInTheRecordsItWrites() {
+        // given broker 1 fenced by lease expiry: t-0 led by 2, t-2 offline
+        MetadataImage fenced = Fixtures.applyAll(cluster(),
+                ReplicationControl.fenceBroker(cluster(), SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
+        // when it registers again (a new incarnation), and is then unfenced
+        RegisterBrokerRecord again = new RegisterBrokerRecord(1, "localhost", 9091, null, 2, true,
+                ChangeReason.BROKER_REGISTERED, -1);
+        MetadataImage registered = fenced.apply(fenced.offset() + 1, again);
+        assertThat(ReplicationControl.afterRegistration(registered, SETTINGS, 1)).as("it leads nothing").isEmpty();
+        List<MetadataRecord> unfence = ReplicationControl.unfenceBroker(registered, SETTINGS, 1);
+        MetadataImage unfenced = Fixtures.applyAll(registered, unfence);
+        // then
+        assertThat(reasons(unfence)).containsOnly(ChangeReason.BROKER_UNFENCED).hasSize(2);
+        assertThat(unfenced.history().partition(T, 2)).extracting(h -> h.reason()).containsExactly(
+                ChangeReason.LEASE_EXPIRED, ChangeReason.BROKER_UNFENCED);
+        // when broker 1 rejoins t-0's ISR, the rebalance moves leadership back
+        MetadataImage rejoined = Fixtures.applyAll(unfenced, List.of(new PartitionChangeRecord(T, 0,
+                partition(unfenced, 0).partitionEpoch(), PartitionChangeRecord.NO_CHANGE, List.of(2, 3, 1), null,
+                ChangeReason.ISR_EXPAND)));
+        assertThat(reasons(ReplicationControl.rebalance(rejoined))).containsExactly(ChangeReason.AUTO_LEADER_REBALANCE);
+        // when broker 2 reports t-1 offline, the leadership of t-1 moves away for that reason
+        OfflineReplicas report = OfflineReplicas.of(java.util.Map.of(2, java.util.Set.of(
+                new io.cairn.metadata.PartitionId(T, 1))), java.util.Set.of());
+        assertThat(reasons(ReplicationControl.afterOfflineReport(rejoined, SETTINGS, report, 2)))
+                .containsExactly(ChangeReason.OFFLINE_REPORT);
+        // when a new controller finds a leader that is fenced
+        MetadataImage stale = Fixtures.applyAll(cluster(), List.of(new BrokerFencingChange(2, 1, true)));
+        assertThat(reasons(ReplicationControl.reconcile(stale, SETTINGS).records()))
+                .containsOnly(ChangeReason.CONTROLLER_RECONCILE).isNotEmpty();
+    }
+
+    private static List<ChangeReason> reasons(List<MetadataRecord> records) {
+        return records.stream().map(r -> ((io.cairn.metadata.record.DecisionRecord) r).reason()).toList();
     }
 }
