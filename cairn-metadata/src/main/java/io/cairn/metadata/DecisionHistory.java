@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 import io.cairn.metadata.record.BrokerHistoryRecord;
+import io.cairn.metadata.record.HistoryStep;
 import io.cairn.metadata.record.PartitionHistoryRecord;
 import org.apache.kafka.common.Uuid;
 
@@ -53,13 +54,8 @@ public final class DecisionHistory {
     }
 
     /** How many older steps were dropped before the first one of {@code kept} (its seq counts from 1). */
-    public static long dropped(List<?> kept) {
-        if (kept.isEmpty()) {
-            return 0;
-        }
-        Object first = kept.get(0);
-        long seq = first instanceof PartitionHistoryRecord p ? p.seq() : ((BrokerHistoryRecord) first).seq();
-        return Math.max(0, seq - 1);
+    public static long dropped(List<? extends HistoryStep> kept) {
+        return kept.isEmpty() ? 0 : Math.max(0, kept.get(0).seq() - 1);
     }
 
     @Override
@@ -153,15 +149,11 @@ public final class DecisionHistory {
             return brokers == null ? base.brokers : brokers;
         }
 
-        private static long nextSeq(List<?> kept) {
-            if (kept == null || kept.isEmpty()) {
-                return 1;
-            }
-            Object last = kept.get(kept.size() - 1);
-            return 1 + (last instanceof PartitionHistoryRecord p ? p.seq() : ((BrokerHistoryRecord) last).seq());
+        private static long nextSeq(List<? extends HistoryStep> kept) {
+            return kept == null || kept.isEmpty() ? 1 : kept.get(kept.size() - 1).seq() + 1;
         }
 
-        private static <E> List<E> appended(List<E> kept, E step) {
+        private static <E extends HistoryStep> List<E> appended(List<E> kept, E step) {
             List<E> steps = new ArrayList<>(kept == null ? List.of() : kept);
             steps.add(step);
             return List.copyOf(steps.size() > LIMIT ? steps.subList(steps.size() - LIMIT, steps.size()) : steps);

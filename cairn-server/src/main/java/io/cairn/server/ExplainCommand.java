@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import io.cairn.broker.handlers.DecisionHistoryConfigs;
 import io.cairn.metadata.DecisionHistory;
 import io.cairn.metadata.record.BrokerHistoryRecord;
+import io.cairn.metadata.record.HistoryStep;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.MetadataRecordSerde;
 import io.cairn.metadata.record.PartitionHistoryRecord;
@@ -158,8 +159,7 @@ public final class ExplainCommand implements Callable<Integer> {
             out.println(topic + "-" + partition + ": " + changes(kept.size()) + dropped(kept));
             PartitionHistoryRecord previous = null;
             for (PartitionHistoryRecord s : kept) {
-                out.println("  " + decided(s.timeMs(), s.offset(), s.term(), s.controllerId()) + "  "
-                        + s.reason().description() + ": " + leader(previous, s) + ", ISR " + s.isr()
+                out.println("  " + decided(s) + "  " + s.reason().description() + ": " + leader(previous, s) + ", ISR " + s.isr()
                         + ", partition epoch " + s.partitionEpoch() + ", replicas " + s.replicas()
                         + (s.addingReplicas().isEmpty() ? "" : ", adding " + s.addingReplicas())
                         + (s.removingReplicas().isEmpty() ? "" : ", removing " + s.removingReplicas()));
@@ -171,8 +171,7 @@ public final class ExplainCommand implements Callable<Integer> {
     static void printBroker(PrintWriter out, int id, List<BrokerHistoryRecord> steps) {
         out.println("broker " + id + ": " + changes(steps.size()) + dropped(steps));
         for (BrokerHistoryRecord s : steps) {
-            out.println("  " + decided(s.timeMs(), s.offset(), s.term(), s.controllerId()) + "  "
-                    + s.reason().description() + ": " + s.event().name().toLowerCase(java.util.Locale.ROOT)
+            out.println("  " + decided(s) + "  " + s.reason().description() + ": " + s.event().name().toLowerCase(java.util.Locale.ROOT)
                     + " at broker epoch " + s.brokerEpoch() + (s.endpoint() == null ? "" : " (" + s.endpoint() + ")"));
         }
     }
@@ -181,15 +180,16 @@ public final class ExplainCommand implements Callable<Integer> {
         return n + (n == 1 ? " change" : " changes");
     }
 
-    private static String dropped(List<?> kept) {
+    private static String dropped(List<? extends HistoryStep> kept) {
         long dropped = DecisionHistory.dropped(kept);
         return dropped == 0 ? "" : " (" + dropped + " older changes dropped: " + DecisionHistory.LIMIT
                 + " are kept)";
     }
 
-    private static String decided(long timeMs, long offset, int term, int controllerId) {
-        return (timeMs < 0 ? "time unknown            " : Instant.ofEpochMilli(timeMs).toString())
-                + "  offset " + offset + "  term " + term + "  decided by node " + controllerId;
+    /** When, where in the log, and by which controller a step was decided. */
+    private static String decided(HistoryStep s) {
+        return (s.timeMs() < 0 ? "time unknown" : Instant.ofEpochMilli(s.timeMs()).toString()) + "  offset "
+                + s.offset() + "  term " + s.term() + "  decided by node " + s.controllerId();
     }
 
     private static String leader(PartitionHistoryRecord previous, PartitionHistoryRecord s) {

@@ -15,7 +15,7 @@ package io.cairn.metadata.record;
  */
 public record BrokerHistoryRecord(int brokerId, long seq, long offset, int term, int controllerId, long timeMs,
                                   ChangeReason reason, Event event, long brokerEpoch, String endpoint)
-        implements MetadataRecord {
+        implements MetadataRecord, HistoryStep {
 
     /** What happened to the broker. The names are part of the on-disk format. */
     public enum Event {

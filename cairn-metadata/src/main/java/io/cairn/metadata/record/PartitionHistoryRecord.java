@@ -26,7 +26,7 @@ public record PartitionHistoryRecord(Uuid topicId, int partition, long seq, long
                                      long timeMs, ChangeReason reason, int leader, int leaderEpoch,
                                      int partitionEpoch, List<Integer> isr, List<Integer> replicas,
                                      List<Integer> addingReplicas, List<Integer> removingReplicas)
-        implements MetadataRecord {
+        implements MetadataRecord, HistoryStep {
     public PartitionHistoryRecord {
         Objects.requireNonNull(topicId, "topicId");
         reason = reason == null ? ChangeReason.UNKNOWN : reason;
