@@ -3,9 +3,11 @@ package io.cairn.metadata;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -29,23 +31,32 @@ public final class DecisionHistory {
 
     static final DecisionHistory EMPTY = new DecisionHistory(Map.of(), new TreeMap<>());
 
-    private final Map<Uuid, SortedMap<Integer, List<PartitionHistoryRecord>>> partitions;
+    /**
+     * Partitions' histories by topic, then by bucket of {@link #BUCKET} partitions, then by partition: a change
+     * copies the topic map, one topic's bucket map and one bucket, not every partition of a large topic (the image
+     * is copied on write for every batch).
+     */
+    private static final int BUCKET = 64;
+
+    private final Map<Uuid, Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>>> partitions;
     private final SortedMap<Integer, List<BrokerHistoryRecord>> brokers;
 
-    private DecisionHistory(Map<Uuid, SortedMap<Integer, List<PartitionHistoryRecord>>> partitions,
+    private DecisionHistory(Map<Uuid, Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>>> partitions,
                             SortedMap<Integer, List<BrokerHistoryRecord>> brokers) {
-        this.partitions = Collections.unmodifiableMap(partitions);
-        this.brokers = Collections.unmodifiableSortedMap(brokers);
+        this.partitions = partitions;
+        this.brokers = brokers;
     }
 
     /** A partition's kept steps, oldest first; empty when it has none (or is unknown). */
     public List<PartitionHistoryRecord> partition(Uuid topicId, int partition) {
-        return partitions.getOrDefault(topicId, Collections.emptySortedMap()).getOrDefault(partition, List.of());
+        return partition(partitions, topicId, partition);
     }
 
     /** Every partition history of a topic, by partition. */
     public SortedMap<Integer, List<PartitionHistoryRecord>> topic(Uuid topicId) {
-        return partitions.getOrDefault(topicId, Collections.emptySortedMap());
+        SortedMap<Integer, List<PartitionHistoryRecord>> all = new TreeMap<>();
+        partitions.getOrDefault(topicId, Map.of()).values().forEach(all::putAll);
+        return Collections.unmodifiableSortedMap(all);
     }
 
     /** A broker's kept steps, oldest first. */
@@ -56,6 +67,15 @@ public final class DecisionHistory {
     /** How many older steps were dropped before the first one of {@code kept} (its seq counts from 1). */
     public static long dropped(List<? extends HistoryStep> kept) {
         return kept.isEmpty() ? 0 : Math.max(0, kept.get(0).seq() - 1);
+    }
+
+    private static List<PartitionHistoryRecord> partition(
+            Map<Uuid, Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>>> partitions, Uuid topicId,
+            int partition) {
+        Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>> buckets = partitions.get(topicId);
+        SortedMap<Integer, List<PartitionHistoryRecord>> bucket = buckets == null ? null
+                : buckets.get(partition / BUCKET);
+        return bucket == null ? List.of() : bucket.getOrDefault(partition, List.of());
     }
 
     @Override
@@ -69,84 +89,86 @@ public final class DecisionHistory {
         return Objects.hash(partitions, brokers);
     }
 
-    /** A working copy that copies only what it changes. Not thread-safe. */
+    /**
+     * A working copy that copies only what it changes; its maps become the built history's, so it is used once.
+     * Not thread-safe.
+     */
     static final class Builder {
         private final DecisionHistory base;
-        private Map<Uuid, SortedMap<Integer, List<PartitionHistoryRecord>>> partitions;
+        private Map<Uuid, Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>>> partitions;
         private SortedMap<Integer, List<BrokerHistoryRecord>> brokers;
-        /** Topics whose partition map this builder has already copied. */
-        private final java.util.Set<Uuid> copiedTopics = new java.util.HashSet<>();
+        /** The bucket maps and buckets this builder has copied already (so it may change them in place). */
+        private final Set<Object> copied = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Builder(DecisionHistory base) {
             this.base = base;
+            this.partitions = base.partitions;
+            this.brokers = base.brokers;
         }
 
         /** The seq the next step of a partition gets. */
         long nextPartitionSeq(Uuid topicId, int partition) {
-            return nextSeq(partitionsView().getOrDefault(topicId, Collections.emptySortedMap()).get(partition));
+            return nextSeq(DecisionHistory.partition(partitions, topicId, partition));
         }
 
         long nextBrokerSeq(int brokerId) {
-            return nextSeq(brokersView().get(brokerId));
+            return nextSeq(brokers.get(brokerId));
         }
 
         /** Appends a partition step if it comes after the last one kept. */
         void add(PartitionHistoryRecord step) {
-            List<PartitionHistoryRecord> kept = partitionsView().getOrDefault(step.topicId(),
-                    Collections.emptySortedMap()).get(step.partition());
+            List<PartitionHistoryRecord> kept = DecisionHistory.partition(partitions, step.topicId(),
+                    step.partition());
             if (step.seq() < nextSeq(kept)) {
                 return;
             }
-            if (partitions == null) {
-                partitions = new HashMap<>(base.partitions);
+            if (!copied.contains(partitions)) {
+                partitions = new HashMap<>(partitions);
+                copied.add(partitions);
             }
-            SortedMap<Integer, List<PartitionHistoryRecord>> topic = partitions.get(step.topicId());
-            if (copiedTopics.add(step.topicId())) {
-                topic = topic == null ? new TreeMap<>() : new TreeMap<>(topic);
-                partitions.put(step.topicId(), topic);
+            Map<Integer, SortedMap<Integer, List<PartitionHistoryRecord>>> buckets = partitions.get(step.topicId());
+            if (buckets == null || !copied.contains(buckets)) {
+                buckets = buckets == null ? new HashMap<>() : new HashMap<>(buckets);
+                copied.add(buckets);
+                partitions.put(step.topicId(), buckets);
             }
-            topic.put(step.partition(), appended(kept, step));
+            int b = step.partition() / BUCKET;
+            SortedMap<Integer, List<PartitionHistoryRecord>> bucket = buckets.get(b);
+            if (bucket == null || !copied.contains(bucket)) {
+                bucket = bucket == null ? new TreeMap<>() : new TreeMap<>(bucket);
+                copied.add(bucket);
+                buckets.put(b, bucket);
+            }
+            bucket.put(step.partition(), appended(kept, step));
         }
 
         void add(BrokerHistoryRecord step) {
-            List<BrokerHistoryRecord> kept = brokersView().get(step.brokerId());
+            List<BrokerHistoryRecord> kept = brokers.get(step.brokerId());
             if (step.seq() < nextSeq(kept)) {
                 return;
             }
-            if (brokers == null) {
-                brokers = new TreeMap<>(base.brokers);
+            if (!copied.contains(brokers)) {
+                brokers = new TreeMap<>(brokers);
+                copied.add(brokers);
             }
             brokers.put(step.brokerId(), appended(kept, step));
         }
 
         /** A deleted topic's partitions take their history with them. */
         void removeTopic(Uuid topicId) {
-            if (!partitionsView().containsKey(topicId)) {
+            if (!partitions.containsKey(topicId)) {
                 return;
             }
-            if (partitions == null) {
-                partitions = new HashMap<>(base.partitions);
+            if (!copied.contains(partitions)) {
+                partitions = new HashMap<>(partitions);
+                copied.add(partitions);
             }
             partitions.remove(topicId);
-            copiedTopics.remove(topicId);
         }
 
         DecisionHistory build() {
-            if (partitions == null && brokers == null) {
-                return base;
-            }
-            Map<Uuid, SortedMap<Integer, List<PartitionHistoryRecord>>> frozen = new HashMap<>();
-            partitionsView().forEach((id, topic) -> frozen.put(id, copiedTopics.contains(id)
-                    ? Collections.unmodifiableSortedMap(topic) : topic));
-            return new DecisionHistory(frozen, brokersView());
-        }
-
-        private Map<Uuid, SortedMap<Integer, List<PartitionHistoryRecord>>> partitionsView() {
-            return partitions == null ? base.partitions : partitions;
-        }
-
-        private SortedMap<Integer, List<BrokerHistoryRecord>> brokersView() {
-            return brokers == null ? base.brokers : brokers;
+            return partitions == base.partitions && brokers == base.brokers ? base
+                    : new DecisionHistory(partitions, brokers);
         }
 
         private static long nextSeq(List<? extends HistoryStep> kept) {

@@ -101,4 +101,25 @@ class DecisionHistoryTest {
         assertThat(deleted.history().partition(T, 0)).isEmpty();
         assertThat(deleted.history().broker(1)).hasSize(1);
     }
+
+    @Test
+    void aLargeTopicsHistoriesAreFoundAcrossItsPartitions() {
+        // given a topic of 200 partitions, created in one batch
+        List<MetadataRecord> records = new ArrayList<>();
+        Uuid big = new Uuid(8, 8);
+        records.add(new TopicRecord("big", big));
+        for (int p = 0; p < 200; p++) {
+            records.add(new PartitionRecord(big, p, List.of(1, 2), List.of(1, 2), 1, 0, 0, List.of(), List.of(),
+                    ChangeReason.CREATED, 200));
+        }
+        MetadataImage created = cluster().apply(new MetadataBatch(2, 4, 2, records));
+        // when partition 130 changes
+        MetadataImage changed = created.apply(new MetadataBatch(3, 4, 2, List.of(new PartitionChangeRecord(big, 130,
+                0, 2, List.of(2), null, ChangeReason.PREFERRED_LEADER_ELECTION, 300))));
+        // then
+        assertThat(changed.history().topic(big)).hasSize(200).containsKeys(0, 63, 64, 199);
+        assertThat(changed.history().partition(big, 130)).hasSize(2);
+        assertThat(changed.history().partition(big, 131)).hasSize(1);
+        assertThat(created.history().partition(big, 130)).as("the older image is unchanged").hasSize(1);
+    }
 }
