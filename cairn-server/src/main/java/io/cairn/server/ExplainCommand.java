@@ -39,8 +39,9 @@ import picocli.CommandLine.Spec;
  * the controller decided it (docs/adr/0023): one line per change with its time (ISO-8601 UTC, the deciding
  * controller's clock), the metadata log offset, the Raft term and node of the controller that decided it, the
  * reason it wrote into the record, and the state it left. Asks one node, which answers from its own applied
- * metadata ({@link DecisionHistoryConfigs}). Exit status: 0 answered; 1 unknown topic, partition or broker; 2 bad
- * input; 3 the node did not answer.
+ * metadata ({@link DecisionHistoryConfigs}). A name that is a topic is that topic; otherwise {@code NAME-N} is
+ * partition N of topic NAME. Exit status: 0 answered; 1 unknown topic, partition or broker (or a topic with too
+ * many recorded changes to answer whole: ask for one partition); 2 bad input; 3 the node did not answer.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true,
         description = "Print, from the metadata log, why a partition's leadership (TOPIC or TOPIC-PARTITION) or a "

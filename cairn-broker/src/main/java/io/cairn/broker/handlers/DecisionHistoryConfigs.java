@@ -32,12 +32,22 @@ public final class DecisionHistoryConfigs {
 
     /** The key that asks for history instead of configs. */
     public static final String KEY = "cairn.history";
+    /**
+     * The most steps one answer for a whole topic holds (about 300 bytes each); a topic with more is refused with a
+     * message that says to ask for one partition, rather than building a response of hundreds of MB.
+     */
+    static final int MAX_STEPS = 20_000;
 
     private DecisionHistoryConfigs() {
     }
 
     /** The answer to {@code resource} if it asks for history; empty when it is an ordinary config describe. */
     static Optional<DescribeConfigsResult> describe(MetadataImage image, DescribeConfigsResource resource) {
+        return describe(image, resource, MAX_STEPS);
+    }
+
+    static Optional<DescribeConfigsResult> describe(MetadataImage image, DescribeConfigsResource resource,
+                                                    int maxSteps) {
         List<String> keys = resource.configurationKeys();
         if (keys == null || keys.size() != 1 || !keys.get(0).startsWith(KEY)) {
             return Optional.empty();
@@ -53,7 +63,14 @@ public final class DecisionHistoryConfigs {
                         "Unknown topic " + resource.resourceName()));
             }
             if (key.equals(KEY)) {
-                image.history().topic(topic.get().id()).values().forEach(steps -> add(result, key, steps));
+                var histories = image.history().topic(topic.get().id());
+                long steps = histories.values().stream().mapToLong(List::size).sum();
+                if (steps > maxSteps) {
+                    return Optional.of(error(result, Errors.INVALID_REQUEST, "Topic " + topic.get().name() + " has "
+                            + steps + " recorded changes over " + histories.size() + " partitions, more than "
+                            + maxSteps + " in one answer: ask for one partition (" + topic.get().name() + "-N)"));
+                }
+                histories.values().forEach(s -> add(result, key, s));
                 return Optional.of(result);
             }
             Optional<Integer> partition = partitionOf(key);

@@ -107,4 +107,18 @@ class DecisionHistoryConfigsTest {
         assertThat(describe(ConfigResource.Type.GROUP, "g", DecisionHistoryConfigs.KEY).errorCode())
                 .isEqualTo(Errors.INVALID_REQUEST.code());
     }
+
+    @Test
+    void aWholeTopicWithTooManyStepsIsRefusedWithAHint() {
+        // given
+        DescribeConfigsResource resource = new DescribeConfigsResource().setResourceType(
+                ConfigResource.Type.TOPIC.id()).setResourceName("t").setConfigurationKeys(
+                new ArrayList<>(List.of(DecisionHistoryConfigs.KEY)));
+        // when the answer may hold 3 steps, and t has 4
+        DescribeConfigsResult result = DecisionHistoryConfigs.describe(IMAGE, resource, 3).orElseThrow();
+        // then
+        assertThat(result.errorCode()).isEqualTo(Errors.INVALID_REQUEST.code());
+        assertThat(result.errorMessage()).isEqualTo("Topic t has 4 recorded changes over 2 partitions, more than 3 "
+                + "in one answer: ask for one partition (t-N)");
+    }
 }
