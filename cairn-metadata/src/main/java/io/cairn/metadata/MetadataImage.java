@@ -17,13 +17,16 @@ import io.cairn.metadata.acl.Acl;
 import io.cairn.metadata.acl.AclImage;
 import io.cairn.metadata.record.AccessControlEntryRecord;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.BrokerHistoryRecord;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.DecisionRecord;
 import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.PartitionHistoryRecord;
 import io.cairn.metadata.record.PartitionReassignmentRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
@@ -52,7 +55,7 @@ public final class MetadataImage {
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
             new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>(),
-            new HashMap<>(), AclImage.EMPTY);
+            new HashMap<>(), AclImage.EMPTY, DecisionHistory.EMPTY);
 
     private final long offset;
     private final String clusterId;
@@ -70,6 +73,7 @@ public final class MetadataImage {
     /** Client quotas by entity, then by key; an entity without any has no entry. */
     private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
     private final AclImage acls;
+    private final DecisionHistory history;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
@@ -77,7 +81,8 @@ public final class MetadataImage {
                           SortedMap<String, Map<String, String>> brokerConfigs,
                           SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
                           SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials,
-                          Map<ClientQuotaEntity, Map<String, Double>> clientQuotas, AclImage acls) {
+                          Map<ClientQuotaEntity, Map<String, Double>> clientQuotas, AclImage acls,
+                          DecisionHistory history) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -92,6 +97,7 @@ public final class MetadataImage {
         this.scramCredentials = Collections.unmodifiableSortedMap(scramCredentials);
         this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
         this.acls = acls;
+        this.history = history;
     }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
@@ -182,6 +188,11 @@ public final class MetadataImage {
         return acls;
     }
 
+    /** The recent history of leadership and broker decisions (docs/adr/0023). */
+    public DecisionHistory history() {
+        return history;
+    }
+
     /** A user's SCRAM credential for a mechanism, if stored. */
     public Optional<ScramCredentialImage> scramCredential(String user, String mechanism) {
         return Optional.ofNullable(scramCredentials.getOrDefault(user, Map.of()).get(mechanism));
@@ -205,6 +216,7 @@ public final class MetadataImage {
         if (batch.term() < controllerEpoch) {
             return builder.build(batch.offset());
         }
+        builder.decidedIn(batch.offset(), batch.term(), batch.leaderId());
         for (MetadataRecord record : batch.records()) {
             builder.apply(record);
         }
@@ -224,6 +236,7 @@ public final class MetadataImage {
      */
     public MetadataImage apply(long offset, List<MetadataRecord> records) {
         Builder builder = new Builder(this);
+        builder.decidedIn(offset, controllerEpoch, controllerId);
         for (MetadataRecord record : records) {
             builder.apply(record);
         }
@@ -245,13 +258,13 @@ public final class MetadataImage {
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
                 && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials)
                 && clientQuotas.equals(other.clientQuotas)
-                && acls.equals(other.acls);
+                && acls.equals(other.acls) && history.equals(other.history);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                groupConfigs, nextProducerId, scramCredentials, clientQuotas, acls);
+                groupConfigs, nextProducerId, scramCredentials, clientQuotas, acls, history);
     }
 
     @Override
@@ -279,6 +292,11 @@ public final class MetadataImage {
         private final AclImage acls;
         private final Map<Uuid, Acl> addedAcls = new LinkedHashMap<>();
         private final Set<Uuid> removedAcls = new HashSet<>();
+        private final DecisionHistory.Builder history;
+        /** The batch being applied: where its decisions enter the history. */
+        private long offset;
+        private int term;
+        private int leaderId;
 
         Builder(MetadataImage image) {
             this.initialClusterId = image.clusterId;
@@ -295,13 +313,20 @@ public final class MetadataImage {
             this.scramCredentials = new TreeMap<>(image.scramCredentials);
             this.clientQuotas = new HashMap<>(image.clientQuotas);
             this.acls = image.acls;
+            this.history = new DecisionHistory.Builder(image.history);
+        }
+
+        void decidedIn(long batchOffset, int batchTerm, int batchLeaderId) {
+            this.offset = batchOffset;
+            this.term = batchTerm;
+            this.leaderId = batchLeaderId;
         }
 
         MetadataImage build(long offset) {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
                     brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials,
-                    clientQuotas, acls.with(addedAcls, removedAcls));
+                    clientQuotas, acls.with(addedAcls, removedAcls), history.build());
         }
 
         void apply(MetadataRecord record) {
@@ -337,6 +362,15 @@ public final class MetadataImage {
                 if (addedAcls.remove(r.id()) == null && acls.acls().containsKey(r.id())) {
                     removedAcls.add(r.id());
                 }
+            } else if (record instanceof PartitionHistoryRecord r) {
+                TopicImage topic = topicsById.get(r.topicId());
+                if (topic != null && topic.partitions().containsKey(r.partition())) {
+                    history.add(r);
+                }
+            } else if (record instanceof BrokerHistoryRecord r) {
+                if (brokers.containsKey(r.brokerId())) {
+                    history.add(r);
+                }
             } else if (record instanceof FeatureLevelRecord r) {
                 if (clusterId != null && r.metadataFormatFeatureLevel() > metadataFormatFeatureLevel) {
                     metadataFormatFeatureLevel = r.metadataFormatFeatureLevel();
@@ -360,6 +394,11 @@ public final class MetadataImage {
             }
             brokers.put(r.brokerId(), new BrokerImage(r.brokerId(), r.host(), r.port(),
                     Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced(), r.endpoints()));
+            if (r.reason() != null) {
+                history.add(new BrokerHistoryRecord(r.brokerId(), history.nextBrokerSeq(r.brokerId()), offset, term,
+                        leaderId, r.timeMs(), r.reason(), BrokerHistoryRecord.Event.REGISTERED, r.brokerEpoch(),
+                        r.host() + ":" + r.port()));
+            }
         }
 
         private void applyFencing(BrokerFencingChange r) {
@@ -369,6 +408,11 @@ public final class MetadataImage {
             }
             brokers.put(b.id(), new BrokerImage(b.id(), b.host(), b.port(), b.rack(), b.epoch(), r.fenced(),
                     b.endpoints()));
+            if (r.reason() != null && b.fenced() != r.fenced()) {
+                history.add(new BrokerHistoryRecord(b.id(), history.nextBrokerSeq(b.id()), offset, term, leaderId,
+                        r.timeMs(), r.reason(), r.fenced() ? BrokerHistoryRecord.Event.FENCED
+                                : BrokerHistoryRecord.Event.UNFENCED, b.epoch(), null));
+            }
         }
 
         private void applyTopic(TopicRecord r) {
@@ -384,9 +428,22 @@ public final class MetadataImage {
                 return;
             }
             SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
-            partitions.put(r.partition(), new PartitionImage(r.partition(), r.replicas(), r.isr(), r.leader(),
-                    r.leaderEpoch(), r.partitionEpoch(), r.addingReplicas(), r.removingReplicas()));
+            PartitionImage created = new PartitionImage(r.partition(), r.replicas(), r.isr(), r.leader(),
+                    r.leaderEpoch(), r.partitionEpoch(), r.addingReplicas(), r.removingReplicas());
+            partitions.put(r.partition(), created);
             putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+            remember(topic.id(), created, r);
+        }
+
+        /** Adds a partition's new state to its history, when a decision (not a restatement) made it. */
+        private void remember(Uuid topicId, PartitionImage p, DecisionRecord decision) {
+            if (decision.reason() == null) {
+                return;
+            }
+            history.add(new PartitionHistoryRecord(topicId, p.partition(),
+                    history.nextPartitionSeq(topicId, p.partition()), offset, term, leaderId, decision.timeMs(),
+                    decision.reason(), p.leader(), p.leaderEpoch(), p.partitionEpoch(), p.isr(), p.replicas(),
+                    p.addingReplicas(), p.removingReplicas()));
         }
 
         private void applyPartitionChange(PartitionChangeRecord r) {
@@ -408,6 +465,7 @@ public final class MetadataImage {
             SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
             partitions.put(r.partition(), changed);
             putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+            remember(topic.id(), changed, r);
         }
 
         private void applyReassignment(PartitionReassignmentRecord r) {
@@ -434,12 +492,14 @@ public final class MetadataImage {
             SortedMap<Integer, PartitionImage> partitions = new TreeMap<>(topic.partitions());
             partitions.put(r.partition(), changed);
             putTopic(new TopicImage(topic.id(), topic.name(), partitions, topic.configs()));
+            remember(topic.id(), changed, r);
         }
 
         private void applyRemoveTopic(RemoveTopicRecord r) {
             TopicImage topic = topicsById.remove(r.topicId());
             if (topic != null) {
                 topicsByName.remove(topic.name());
+                history.removeTopic(topic.id());
             }
         }
 

@@ -25,7 +25,9 @@ import io.cairn.metadata.record.TopicRecord;
 import io.cairn.metadata.record.UserScramCredentialRecord;
 
 /**
- * A {@link MetadataImage} written as the records that rebuild it: the content of a metadata snapshot.
+ * A {@link MetadataImage} written as the records that rebuild it: the content of a metadata snapshot. Its
+ * records restate state (no reason), so they add no history; the history is restated after each broker and
+ * partition by its own records (docs/adr/0023).
  * {@code MetadataImage.EMPTY.apply(batch of toRecords(image))} equals {@code image} (offset and controller
  * aside, which the batch carries).
  *
@@ -45,12 +47,14 @@ public final class ImageRecords {
         for (BrokerImage b : image.brokers().values()) {
             records.add(new RegisterBrokerRecord(b.id(), b.host(), b.port(), b.rack().orElse(null), b.epoch(),
                     b.fenced(), b.endpoints()));
+            records.addAll(image.history().broker(b.id()));
         }
         for (TopicImage topic : image.topicsByName().values()) {
             records.add(new TopicRecord(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
                 records.add(new PartitionRecord(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
                         p.leaderEpoch(), p.partitionEpoch(), p.addingReplicas(), p.removingReplicas()));
+                records.addAll(image.history().partition(topic.id(), p.partition()));
             }
             topic.configs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> records.add(
                     new ConfigRecord(ConfigRecord.ResourceType.TOPIC, topic.name(), e.getKey(), e.getValue())));

@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 
+import io.cairn.metadata.DecisionHistory;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.AccessControlEntryRecord;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.BrokerHistoryRecord;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import io.cairn.metadata.record.TopicRecord;
 import io.cairn.metadata.record.UserScramCredentialRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
@@ -78,5 +85,44 @@ class ImageRecordsTest {
         // then
         assertThat(reset.scramCredentials()).isEqualTo(target.scramCredentials());
         assertThat(reset.acls()).isEqualTo(target.acls());
+    }
+
+    @Test
+    void aSnapshotKeepsTheHistoryOfDecisionsAndAnInstallAddsOnlyWhatIsNew() {
+        // given a partition created, moved on a lease expiry, then 120 ISR changes (more than the history keeps)
+        Uuid t = new Uuid(5, 5);
+        MetadataImage image = MetadataImage.EMPTY.apply(new MetadataBatch(0, 1, 1, List.of(
+                new ClusterIdRecord("c", (short) 2),
+                new RegisterBrokerRecord(1, "h1", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10),
+                new RegisterBrokerRecord(2, "h2", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10),
+                new TopicRecord("t", t),
+                new PartitionRecord(t, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, List.of(), List.of(),
+                        ChangeReason.CREATED, 20))));
+        image = image.apply(new MetadataBatch(1, 2, 3, List.of(
+                new BrokerFencingChange(1, 1, true, ChangeReason.LEASE_EXPIRED, 30),
+                new PartitionChangeRecord(t, 0, 0, 2, List.of(2), null, ChangeReason.LEASE_EXPIRED, 30))));
+        MetadataImage current = image;
+        for (int i = 0; i < 120; i++) {
+            image = image.apply(new MetadataBatch(2 + i, 2, 3, List.of(new PartitionChangeRecord(t, 0, 1 + i,
+                    PartitionChangeRecord.NO_CHANGE, i % 2 == 0 ? List.of(2, 1) : List.of(2), null,
+                    i % 2 == 0 ? ChangeReason.ISR_EXPAND : ChangeReason.ISR_SHRINK, 40 + i))));
+        }
+        MetadataImage target = image;
+
+        // when the image is snapshotted (through the serde, as on disk) and read back
+        MetadataBatch snapshot = io.cairn.metadata.record.MetadataRecordSerde.deserialize(121,
+                io.cairn.metadata.record.MetadataRecordSerde.serialize(new MetadataBatch(121, 2, 3,
+                        ImageRecords.toRecords(target))));
+        MetadataImage restored = MetadataImage.EMPTY.apply(snapshot);
+        MetadataImage installed = current.apply(new MetadataBatch(121, 2, 3,
+                ImageRecords.resetRecords(current, target)));
+
+        // then
+        assertThat(restored).isEqualTo(target);
+        assertThat(restored.history().partition(t, 0)).hasSize(DecisionHistory.LIMIT);
+        assertThat(DecisionHistory.dropped(restored.history().partition(t, 0))).isEqualTo(22);
+        assertThat(restored.history().broker(1)).extracting(BrokerHistoryRecord::reason)
+                .containsExactly(ChangeReason.BROKER_REGISTERED, ChangeReason.LEASE_EXPIRED);
+        assertThat(installed.history()).isEqualTo(target.history());
     }
 }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = CairnMain.Version.class,
         description = "Cairn, a Kafka-compatible streaming broker.",
-        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, AuditCommand.class, ChaosCommand.class,
+        subcommands = {CairnMain.Start.class, ClusterStatusCommand.class, AuditCommand.class, ExplainCommand.class,
+                ChaosCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CairnMain implements Runnable {
 

@@ -30,7 +30,8 @@ import org.apache.kafka.common.requests.DescribeConfigsRequest;
 /**
  * DescribeConfigs for topics (every topic config with its effective value and source) and brokers (this broker's
  * id: its configs with Kafka's sources and synonyms; "": the cluster-wide dynamic defaults; see
- * {@link BrokerConfigDescriptions}).
+ * {@link BrokerConfigDescriptions}); and, when asked for exactly that key, the decision history of a topic's
+ * partitions or of a broker ({@link DecisionHistoryConfigs}).
  *
  * <p>Thread-safe (stateless).
  */
@@ -63,6 +64,11 @@ public final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsR
         MetadataImage current = image.get();
         DescribeConfigsResponseData response = new DescribeConfigsResponseData();
         for (DescribeConfigsResource resource : request.data().resources()) {
+            Optional<DescribeConfigsResult> history = DecisionHistoryConfigs.describe(current, resource);
+            if (history.isPresent()) {
+                response.results().add(history.get());
+                continue;
+            }
             DescribeConfigsResult result = new DescribeConfigsResult()
                     .setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());

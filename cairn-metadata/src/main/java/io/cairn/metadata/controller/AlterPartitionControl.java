@@ -8,6 +8,7 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
@@ -80,7 +81,8 @@ public final class AlterPartitionControl {
                 List<Integer> newIsr = newIsr(pd);
                 if (!newIsr.equals(p.isr())) {
                     PartitionChangeRecord change = new PartitionChangeRecord(topic.id(), p.partition(),
-                            p.partitionEpoch(), PartitionChangeRecord.NO_CHANGE, newIsr, null);
+                            p.partitionEpoch(), PartitionChangeRecord.NO_CHANGE, newIsr, null,
+                            ChangeReason.isrChange(p.isr(), newIsr));
                     records.add(change);
                     working = working.apply(working.offset(), change);
                     p = working.topic(topic.id()).orElseThrow().partitions().get(p.partition());

@@ -20,7 +20,9 @@ import io.cairn.metadata.MetadataPublisher;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.log.MetadataLog;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.DecisionRecord;
 import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
@@ -560,9 +562,10 @@ public final class Controller implements MetadataWriter {
         }
 
         private <T> CompletableFuture<Long> append(String name, ControllerResult<T> result) {
-            working = working.apply(working.offset(), result.records());
+            List<MetadataRecord> records = stamped(result.records(), time.milliseconds());
+            working = working.apply(working.offset(), records);
             long startNs = time.nanoseconds();
-            CompletableFuture<Long> appended = log.append(term, result.records());
+            CompletableFuture<Long> appended = log.append(term, records);
             appended.whenComplete((offset, e) -> {
                 if (e != null) {
                     eventLoop.execute(() -> renounce(this, name, e));
@@ -649,7 +652,7 @@ public final class Controller implements MetadataWriter {
                 }
             }
             RegisterBrokerRecord record = new RegisterBrokerRecord(id, listener.host(), listener.port(), rack, epoch,
-                    true, endpoints);
+                    true, ChangeReason.BROKER_REGISTERED, -1, endpoints);
             List<MetadataRecord> records = new ArrayList<>();
             records.add(record);
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
@@ -691,7 +694,8 @@ public final class Controller implements MetadataWriter {
             if (request.wantShutDown()) {
                 if (!broker.fenced()) {
                     LOG.info("{}controlled shutdown of broker {}: moving its leadership away", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id,
+                            ChangeReason.CONTROLLED_SHUTDOWN);
                     lease.shutdownOffset = Long.MAX_VALUE;
                     onAppended = offset -> lease.shutdownOffset = offset;
                 } else {
@@ -701,7 +705,8 @@ public final class Controller implements MetadataWriter {
             } else if (request.wantFence()) {
                 if (!broker.fenced()) {
                     LOG.info("{}fencing broker {} at its request", logPrefix, id);
-                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id);
+                    records = ReplicationControl.fenceBroker(working, settings, offlineReplicas(), id,
+                            ChangeReason.FENCE_REQUESTED);
                 }
                 response.setIsFenced(true);
             } else if (broker.fenced() && caughtUp) {
@@ -804,10 +809,13 @@ public final class Controller implements MetadataWriter {
                 Lease lease = leases.computeIfAbsent(broker.id(), b -> new Lease(now, null, working.offset()));
                 long age = now - lease.lastContactMs;
                 long closedFor = lease.connectionClosedMs == Lease.OPEN ? -1 : now - lease.connectionClosedMs;
+                ChangeReason reason;
                 if (age >= timeout) {
+                    reason = ChangeReason.LEASE_EXPIRED;
                     LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
                             broker.epoch(), age);
                 } else if (closedFor >= grace) {
+                    reason = ChangeReason.CONNECTION_CLOSED;
                     LOG.info("{}fencing broker {} (epoch {}): its heartbeat connection closed {} ms ago and no "
                             + "heartbeat came since (lease renewed {} ms ago)", logPrefix, broker.id(), broker.epoch(),
                             closedFor, age);
@@ -819,7 +827,7 @@ public final class Controller implements MetadataWriter {
                     continue;
                 }
                 writeInternal("fenceBroker", ReplicationControl.fenceBroker(working, settings, offlineReplicas(),
-                        broker.id()));
+                        broker.id(), reason));
             }
             scheduleLeaseCheck(Math.max(1, next));
         }
@@ -847,6 +855,15 @@ public final class Controller implements MetadataWriter {
         } else {
             future.complete(value);
         }
+    }
+
+    /** The records with every decision stamped with {@code nowMs}, the controller's clock when it appends them. */
+    static List<MetadataRecord> stamped(List<MetadataRecord> records, long nowMs) {
+        List<MetadataRecord> stamped = new ArrayList<>(records.size());
+        for (MetadataRecord record : records) {
+            stamped.add(record instanceof DecisionRecord d && d.reason() != null ? d.decidedAt(nowMs) : record);
+        }
+        return stamped;
     }
 
     /** Event loop: becomes Active for {@code term}; bootstraps an empty log; submits parked registrations. */

@@ -7,6 +7,7 @@ import java.util.Optional;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import org.apache.kafka.common.ElectionType;
@@ -88,7 +89,8 @@ public final class ElectLeadersControl {
             if (p.leader() == preferred) {
                 return result(partition, Errors.ELECTION_NOT_NEEDED, "The preferred replica leads already.");
             }
-            Optional<PartitionChangeRecord> change = ReplicationControl.preferredElection(image, offline, topic, p);
+            Optional<PartitionChangeRecord> change = ReplicationControl.preferredElection(image, offline, topic, p,
+                    ChangeReason.PREFERRED_LEADER_ELECTION);
             if (change.isEmpty()) {
                 return result(partition, Errors.PREFERRED_LEADER_NOT_AVAILABLE, "The preferred replica "
                         + preferred + " is not live and in the ISR " + p.isr() + ".");
@@ -99,7 +101,8 @@ public final class ElectLeadersControl {
         if (p.leader() != -1) {
             return result(partition, Errors.ELECTION_NOT_NEEDED, "The partition has a leader.");
         }
-        Optional<PartitionChangeRecord> change = ReplicationControl.elect(image, offline, topic, p, true);
+        Optional<PartitionChangeRecord> change = ReplicationControl.elect(image, offline, topic, p, true,
+                ChangeReason.UNCLEAN_LEADER_ELECTION);
         if (change.isEmpty() || change.get().leader() == -1 || change.get().leader()
                 == PartitionChangeRecord.NO_CHANGE) {
             return result(partition, Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE, "No replica of " + p.replicas()

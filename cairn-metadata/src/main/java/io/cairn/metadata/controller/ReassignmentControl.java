@@ -9,6 +9,7 @@ import java.util.Set;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionReassignmentRecord;
@@ -180,7 +181,8 @@ public final class ReassignmentControl {
             return Optional.empty();
         }
         return Optional.of(new PartitionReassignmentRecord(topic.id(), p.partition(), p.partitionEpoch(), target,
-                isr, leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, List.of(), List.of()));
+                isr, leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, List.of(), List.of(),
+                ChangeReason.REASSIGNMENT_COMPLETED));
     }
 
     private static Decision reassign(MetadataImage image, OfflineReplicas offline, TopicImage topic,
@@ -212,7 +214,8 @@ public final class ReassignmentControl {
         List<Integer> replicas = new ArrayList<>(target);
         replicas.addAll(removing);
         PartitionReassignmentRecord start = new PartitionReassignmentRecord(topic.id(), p.partition(),
-                p.partitionEpoch(), replicas, null, PartitionChangeRecord.NO_CHANGE, adding, removing);
+                p.partitionEpoch(), replicas, null, PartitionChangeRecord.NO_CHANGE, adding, removing,
+                ChangeReason.REASSIGNMENT_STARTED);
         List<MetadataRecord> records = new ArrayList<>();
         records.add(start);
         MetadataImage started = image.apply(image.offset(), start);
@@ -244,7 +247,7 @@ public final class ReassignmentControl {
         }
         return Decision.records(List.of(new PartitionReassignmentRecord(topic.id(), p.partition(),
                 p.partitionEpoch(), replicas, isr, leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader,
-                List.of(), List.of())));
+                List.of(), List.of(), ChangeReason.REASSIGNMENT_CANCELLED)));
     }
 
     /** The first of {@code order} that is in {@code isr} and may lead {@code p}, or -1. */

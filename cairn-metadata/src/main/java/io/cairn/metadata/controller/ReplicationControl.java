@@ -14,6 +14,7 @@ import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import org.apache.kafka.common.config.TopicConfig;
@@ -56,24 +57,26 @@ public final class ReplicationControl {
 
     /**
      * Fences a broker in one batch: the fencing record, then a change for every partition it leads or is in
-     * the ISR of (removed from the ISR, a new leader elected). Empty when it is unknown or already fenced.
+     * the ISR of (removed from the ISR, a new leader elected), all for {@code reason}. Empty when it is unknown or
+     * already fenced.
      */
-    public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings, int brokerId) {
-        return fenceBroker(image, settings, OfflineReplicas.NONE, brokerId);
+    public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings, int brokerId,
+                                                   ChangeReason reason) {
+        return fenceBroker(image, settings, OfflineReplicas.NONE, brokerId, reason);
     }
 
     public static List<MetadataRecord> fenceBroker(MetadataImage image, ControllerSettings settings,
-                                                   OfflineReplicas offline, int brokerId) {
+                                                   OfflineReplicas offline, int brokerId, ChangeReason reason) {
         BrokerImage broker = image.brokers().get(brokerId);
         if (broker == null || broker.fenced()) {
             return List.of();
         }
         List<MetadataRecord> records = new ArrayList<>();
-        BrokerFencingChange fence = new BrokerFencingChange(brokerId, broker.epoch(), true);
+        BrokerFencingChange fence = new BrokerFencingChange(brokerId, broker.epoch(), true, reason);
         records.add(fence);
         MetadataImage fenced = image.apply(image.offset(), fence);
         records.addAll(changes(fenced, settings, offline,
-                p -> p.leader() == brokerId || p.isr().contains(brokerId)));
+                p -> p.leader() == brokerId || p.isr().contains(brokerId), reason));
         return records;
     }
 
@@ -94,11 +97,12 @@ public final class ReplicationControl {
             return List.of();
         }
         List<MetadataRecord> records = new ArrayList<>();
-        BrokerFencingChange unfence = new BrokerFencingChange(brokerId, broker.epoch(), false);
+        BrokerFencingChange unfence = new BrokerFencingChange(brokerId, broker.epoch(), false,
+                ChangeReason.BROKER_UNFENCED);
         records.add(unfence);
         MetadataImage unfenced = image.apply(image.offset(), unfence);
         records.addAll(changes(unfenced, settings, offline,
-                p -> p.leader() == -1 && p.replicas().contains(brokerId)));
+                p -> p.leader() == -1 && p.replicas().contains(brokerId), ChangeReason.BROKER_UNFENCED));
         return records;
     }
 
@@ -114,7 +118,7 @@ public final class ReplicationControl {
     public static List<MetadataRecord> afterRegistration(MetadataImage registered, ControllerSettings settings,
                                                          OfflineReplicas offline, int brokerId) {
         return changes(registered, settings, offline,
-                p -> p.leader() == brokerId || p.isr().contains(brokerId));
+                p -> p.leader() == brokerId || p.isr().contains(brokerId), ChangeReason.BROKER_REGISTERED);
     }
 
     /**
@@ -131,7 +135,8 @@ public final class ReplicationControl {
             return List.of();
         }
         return changes(image, settings, offline, p -> p.replicas().contains(brokerId)
-                && (p.leader() == brokerId || p.leader() == -1 || p.isr().contains(brokerId)));
+                && (p.leader() == brokerId || p.leader() == -1 || p.isr().contains(brokerId)),
+                ChangeReason.OFFLINE_REPORT);
     }
 
     /** What reconciling a whole image gives: the records to write and the partitions left offline, with why. */
@@ -149,7 +154,8 @@ public final class ReplicationControl {
 
     public static Reconciliation reconcile(MetadataImage image, ControllerSettings settings,
                                            OfflineReplicas offline) {
-        List<MetadataRecord> records = changes(image, settings, offline, p -> true);
+        List<MetadataRecord> records = changes(image, settings, offline, p -> true,
+                ChangeReason.CONTROLLER_RECONCILE);
         MetadataImage after = image;
         for (MetadataRecord r : records) {
             after = after.apply(after.offset(), r);
@@ -172,7 +178,8 @@ public final class ReplicationControl {
                 if (records.size() >= MAX_REBALANCE_MOVES) {
                     return records;
                 }
-                preferredElection(image, offline, topic, p).ifPresent(records::add);
+                preferredElection(image, offline, topic, p, ChangeReason.AUTO_LEADER_REBALANCE)
+                        .ifPresent(records::add);
             }
         }
         return records;
@@ -183,7 +190,8 @@ public final class ReplicationControl {
      * and is not the leader already.
      */
     static Optional<PartitionChangeRecord> preferredElection(MetadataImage image, OfflineReplicas offline,
-                                                             TopicImage topic, PartitionImage p) {
+                                                             TopicImage topic, PartitionImage p,
+                                                             ChangeReason reason) {
         if (p.replicas().isEmpty()) {
             return Optional.empty();
         }
@@ -193,7 +201,7 @@ public final class ReplicationControl {
             return Optional.empty();
         }
         return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(), preferred,
-                null, null));
+                null, null, reason));
     }
 
     /** Every partition without a leader, as "topic-partition" -> the reason, in topic and partition order. */
@@ -243,7 +251,8 @@ public final class ReplicationControl {
     /** The election rule applied to every partition {@code affected} selects; one record per changed one. */
     private static List<MetadataRecord> changes(MetadataImage image, ControllerSettings settings,
                                                 OfflineReplicas offline,
-                                                java.util.function.Predicate<PartitionImage> affected) {
+                                                java.util.function.Predicate<PartitionImage> affected,
+                                                ChangeReason reason) {
         List<MetadataRecord> records = new ArrayList<>();
         for (TopicImage topic : image.topicsByName().values()) {
             Boolean unclean = null;
@@ -254,15 +263,15 @@ public final class ReplicationControl {
                 if (unclean == null) {
                     unclean = uncleanElectionEnabled(image, settings, topic);
                 }
-                elect(image, offline, topic, p, unclean).ifPresent(records::add);
+                elect(image, offline, topic, p, unclean, reason).ifPresent(records::add);
             }
         }
         return records;
     }
 
-    /** The election rule for one partition; empty when nothing changes. */
+    /** The election rule for one partition, decided for {@code reason}; empty when nothing changes. */
     static Optional<PartitionChangeRecord> elect(MetadataImage image, OfflineReplicas offline, TopicImage topic,
-                                                 PartitionImage p, boolean unclean) {
+                                                 PartitionImage p, boolean unclean, ChangeReason reason) {
         List<Integer> isr = new ArrayList<>();
         for (int b : p.isr()) {
             if (inSync(image, offline, topic, p, b)) {
@@ -297,7 +306,8 @@ public final class ReplicationControl {
             return Optional.empty();
         }
         return Optional.of(new PartitionChangeRecord(topic.id(), p.partition(), p.partitionEpoch(),
-                leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, isrChanges ? isr : null, null));
+                leader == p.leader() ? PartitionChangeRecord.NO_CHANGE : leader, isrChanges ? isr : null, null,
+                reason));
     }
 
     /** Whether replica {@code b} of {@code p} may stay in its ISR: live, and not reporting it offline. */

@@ -15,6 +15,7 @@ import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DescribedConfig;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
 import io.cairn.metadata.config.TopicConfigs;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionRecord;
@@ -282,7 +283,8 @@ public final class TopicControl {
             }
         }
         int leader = isr.isEmpty() ? -1 : isr.get(0);
-        return new PartitionRecord(topicId, partition, replicas, isr, leader, 0, 0);
+        return new PartitionRecord(topicId, partition, replicas, isr, leader, 0, 0, List.of(), List.of(),
+                ChangeReason.CREATED, -1);
     }
 
     /**

@@ -11,8 +11,8 @@ package io.cairn.metadata.record;
  *
  * <p>Thread-safe (immutable values).
  */
-public sealed interface MetadataRecord permits ClusterIdRecord, RegisterBrokerRecord, BrokerFencingChange,
-        TopicRecord, PartitionRecord, PartitionChangeRecord, RemoveTopicRecord, ConfigRecord, ProducerIdsRecord,
-        FeatureLevelRecord, PartitionReassignmentRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
-        ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord {
+public sealed interface MetadataRecord permits DecisionRecord, ClusterIdRecord, TopicRecord, RemoveTopicRecord,
+        ConfigRecord, ProducerIdsRecord, FeatureLevelRecord, UserScramCredentialRecord,
+        RemoveUserScramCredentialRecord, ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord,
+        PartitionHistoryRecord, BrokerHistoryRecord {
 }

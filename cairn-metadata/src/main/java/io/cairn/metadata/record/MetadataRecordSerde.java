@@ -26,6 +26,11 @@ import org.apache.kafka.common.Uuid;
  * Topic ids are Kafka's base64 form; byte arrays (SCRAM salts and keys) are base64 strings. A reader ignores fields it does not know, takes a missing field as null
  * (zero, false), and refuses a version newer than it knows, loudly, rather than guessing.
  *
+ * <p>Format version 2 (docs/adr/0023): a {@link DecisionRecord} carries why and when the controller decided it, as
+ * {@code "reason":"LEASE_EXPIRED","time":T} after its other fields (both left out when the record restates state,
+ * as a snapshot's records do). A version-1 batch is still read: its decision records get
+ * {@link ChangeReason#UNKNOWN} and no time, since version 1 did not say why.
+ *
  * <p>Written and read with Jackson's streaming API, field by field: Jackson's object mapper (databind) gave the
  * same bytes but cost about half a second of start-up for its first use, on the path to the first metadata
  * write (MetadataRecordSerdeTest pins the encoding).
@@ -34,7 +39,7 @@ import org.apache.kafka.common.Uuid;
  */
 public final class MetadataRecordSerde {
 
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final Base64.Encoder BASE64_ENCODER = Base64.getEncoder();
@@ -86,7 +91,8 @@ public final class MetadataRecordSerde {
                         expect(value, JsonToken.START_ARRAY);
                         records = new ArrayList<>();
                         while (p.nextToken() != JsonToken.END_ARRAY) {
-                            records.add(readRecord(p));
+                            MetadataRecord record = readRecord(p);
+                            records.add(version < 2 && record instanceof DecisionRecord d ? d.fromFormat1() : record);
                         }
                     }
                     default -> p.skipChildren();
@@ -248,10 +254,44 @@ public final class MetadataRecordSerde {
         } else if (record instanceof RemoveAccessControlEntryRecord r) {
             g.writeStringField("type", "RemoveAccessControlEntry");
             g.writeStringField("id", r.id().toString());
+        } else if (record instanceof PartitionHistoryRecord r) {
+            g.writeStringField("type", "PartitionHistory");
+            writeUuid(g, "topicId", r.topicId());
+            g.writeNumberField("partition", r.partition());
+            writeDecided(g, r.seq(), r.offset(), r.term(), r.controllerId(), r.timeMs(), r.reason());
+            g.writeNumberField("leader", r.leader());
+            g.writeNumberField("leaderEpoch", r.leaderEpoch());
+            g.writeNumberField("partitionEpoch", r.partitionEpoch());
+            writeInts(g, "isr", r.isr());
+            writeInts(g, "replicas", r.replicas());
+            writeInts(g, "addingReplicas", r.addingReplicas());
+            writeInts(g, "removingReplicas", r.removingReplicas());
+        } else if (record instanceof BrokerHistoryRecord r) {
+            g.writeStringField("type", "BrokerHistory");
+            g.writeNumberField("brokerId", r.brokerId());
+            writeDecided(g, r.seq(), r.offset(), r.term(), r.controllerId(), r.timeMs(), r.reason());
+            g.writeStringField("event", r.event().name());
+            g.writeNumberField("brokerEpoch", r.brokerEpoch());
+            g.writeStringField("endpoint", r.endpoint());
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
+        if (record instanceof DecisionRecord d && d.reason() != null) {
+            g.writeStringField("reason", d.reason().name());
+            g.writeNumberField("time", d.timeMs());
+        }
         g.writeEndObject();
+    }
+
+    /** The fields a history step has about its decision. */
+    private static void writeDecided(JsonGenerator g, long seq, long offset, int term, int controllerId, long timeMs,
+                                     ChangeReason reason) throws IOException {
+        g.writeNumberField("seq", seq);
+        g.writeNumberField("offset", offset);
+        g.writeNumberField("term", term);
+        g.writeNumberField("controller", controllerId);
+        g.writeNumberField("time", timeMs);
+        g.writeStringField("reason", reason.name());
     }
 
     private static void writeUuid(JsonGenerator g, String field, Uuid value) throws IOException {
@@ -293,15 +333,18 @@ public final class MetadataRecordSerde {
         return switch (name) {
             case "ClusterId" -> new ClusterIdRecord(str(f, "clusterId"), (short) num(f, "metadataFormatFeatureLevel"));
             case "RegisterBroker" -> new RegisterBrokerRecord((int) num(f, "brokerId"), str(f, "host"),
-                    (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"), endpoints(f));
+                    (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"), reason(f),
+                    time(f), endpoints(f));
             case "BrokerFencingChange" -> new BrokerFencingChange((int) num(f, "brokerId"), num(f, "brokerEpoch"),
-                    bool(f, "fenced"));
+                    bool(f, "fenced"), reason(f), time(f));
             case "Topic" -> new TopicRecord(str(f, "name"), uuid(f, "topicId"));
             case "Partition" -> new PartitionRecord(uuid(f, "topicId"), (int) num(f, "partition"),
                     ints(f, "replicas"), ints(f, "isr"), (int) num(f, "leader"), (int) num(f, "leaderEpoch"),
-                    (int) num(f, "partitionEpoch"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+                    (int) num(f, "partitionEpoch"), ints(f, "addingReplicas"), ints(f, "removingReplicas"),
+                    reason(f), time(f));
             case "PartitionChange" -> new PartitionChangeRecord(uuid(f, "topicId"), (int) num(f, "partition"),
-                    (int) num(f, "partitionEpoch"), (int) num(f, "leader"), ints(f, "isr"), ints(f, "replicas"));
+                    (int) num(f, "partitionEpoch"), (int) num(f, "leader"), ints(f, "isr"), ints(f, "replicas"),
+                    reason(f), time(f));
             case "RemoveTopic" -> new RemoveTopicRecord(uuid(f, "topicId"));
             case "Config" -> new ConfigRecord(resourceType(f), str(f, "resourceName"), str(f, "key"),
                     str(f, "value"));
@@ -309,7 +352,8 @@ public final class MetadataRecordSerde {
             case "FeatureLevel" -> new FeatureLevelRecord((short) num(f, "metadataFormatFeatureLevel"));
             case "PartitionReassignment" -> new PartitionReassignmentRecord(uuid(f, "topicId"),
                     (int) num(f, "partition"), (int) num(f, "partitionEpoch"), ints(f, "replicas"), ints(f, "isr"),
-                    (int) num(f, "leader"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+                    (int) num(f, "leader"), ints(f, "addingReplicas"), ints(f, "removingReplicas"), reason(f),
+                    time(f));
             case "UserScramCredential" -> new UserScramCredentialRecord(str(f, "name"), str(f, "mechanism"),
                     bytes(f, "salt"), bytes(f, "storedKey"), bytes(f, "serverKey"), (int) num(f, "iterations"));
             case "RemoveUserScramCredential" -> new RemoveUserScramCredentialRecord(str(f, "name"),
@@ -320,6 +364,13 @@ public final class MetadataRecordSerde {
                     str(f, "resourceName"), (byte) num(f, "patternType"), str(f, "principal"), str(f, "host"),
                     (byte) num(f, "operation"), (byte) num(f, "permissionType"));
             case "RemoveAccessControlEntry" -> new RemoveAccessControlEntryRecord(uuid(f, "id"));
+            case "PartitionHistory" -> new PartitionHistoryRecord(uuid(f, "topicId"), (int) num(f, "partition"),
+                    num(f, "seq"), num(f, "offset"), (int) num(f, "term"), (int) num(f, "controller"), time(f),
+                    reason(f), (int) num(f, "leader"), (int) num(f, "leaderEpoch"), (int) num(f, "partitionEpoch"),
+                    ints(f, "isr"), ints(f, "replicas"), ints(f, "addingReplicas"), ints(f, "removingReplicas"));
+            case "BrokerHistory" -> new BrokerHistoryRecord((int) num(f, "brokerId"), num(f, "seq"),
+                    num(f, "offset"), (int) num(f, "term"), (int) num(f, "controller"), time(f), reason(f),
+                    BrokerHistoryRecord.Event.forName(str(f, "event")), num(f, "brokerEpoch"), str(f, "endpoint"));
             default -> throw new IOException("unknown metadata record type " + name);
         };
     }
@@ -376,6 +427,17 @@ public final class MetadataRecordSerde {
             return l;
         }
         throw new IOException(name + " is not an integer: " + value);
+    }
+
+    /** A decision's reason: null when absent (a restated record), UNKNOWN for a name this node does not know. */
+    private static ChangeReason reason(Map<String, Object> fields) throws IOException {
+        String name = str(fields, "reason");
+        return name == null ? null : ChangeReason.forName(name);
+    }
+
+    /** A decision's time; -1 when absent. */
+    private static long time(Map<String, Object> fields) throws IOException {
+        return fields.get("time") == null ? -1 : num(fields, "time");
     }
 
     private static double dbl(Map<String, Object> fields, String name) throws IOException {

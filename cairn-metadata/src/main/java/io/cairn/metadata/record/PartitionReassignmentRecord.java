@@ -20,15 +20,44 @@ import org.apache.kafka.common.Uuid;
  * @param leader           the new leader, or {@link PartitionChangeRecord#NO_CHANGE}
  * @param addingReplicas   replicas being added (empty: none, or the reassignment is complete / cancelled)
  * @param removingReplicas replicas being removed (empty likewise)
+ * @param reason           started, completed or cancelled
+ * @param timeMs           when, on the controller's clock; -1 when unknown
  */
 public record PartitionReassignmentRecord(Uuid topicId, int partition, int partitionEpoch, List<Integer> replicas,
                                           List<Integer> isr, int leader, List<Integer> addingReplicas,
-                                          List<Integer> removingReplicas) implements MetadataRecord {
+                                          List<Integer> removingReplicas, ChangeReason reason, long timeMs)
+        implements DecisionRecord {
     public PartitionReassignmentRecord {
         Objects.requireNonNull(topicId, "topicId");
         replicas = List.copyOf(replicas);
         isr = isr == null ? null : List.copyOf(isr);
         addingReplicas = addingReplicas == null ? List.of() : List.copyOf(addingReplicas);
         removingReplicas = removingReplicas == null ? List.of() : List.copyOf(removingReplicas);
+    }
+
+    /** A reassignment step decided for {@code reason}, to be stamped with the time when appended. */
+    public PartitionReassignmentRecord(Uuid topicId, int partition, int partitionEpoch, List<Integer> replicas,
+                                       List<Integer> isr, int leader, List<Integer> addingReplicas,
+                                       List<Integer> removingReplicas, ChangeReason reason) {
+        this(topicId, partition, partitionEpoch, replicas, isr, leader, addingReplicas, removingReplicas, reason, -1);
+    }
+
+    /** A reassignment step without a reason (tests; never written by the controller). */
+    public PartitionReassignmentRecord(Uuid topicId, int partition, int partitionEpoch, List<Integer> replicas,
+                                       List<Integer> isr, int leader, List<Integer> addingReplicas,
+                                       List<Integer> removingReplicas) {
+        this(topicId, partition, partitionEpoch, replicas, isr, leader, addingReplicas, removingReplicas, null, -1);
+    }
+
+    @Override
+    public PartitionReassignmentRecord decidedAt(long time) {
+        return new PartitionReassignmentRecord(topicId, partition, partitionEpoch, replicas, isr, leader,
+                addingReplicas, removingReplicas, reason, time);
+    }
+
+    @Override
+    public PartitionReassignmentRecord fromFormat1() {
+        return new PartitionReassignmentRecord(topicId, partition, partitionEpoch, replicas, isr, leader,
+                addingReplicas, removingReplicas, ChangeReason.UNKNOWN, -1);
     }
 }

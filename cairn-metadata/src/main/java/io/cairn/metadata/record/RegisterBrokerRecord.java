@@ -14,10 +14,13 @@ import java.util.Objects;
  *
  * @param rack      null when the broker has no rack
  * @param fenced    whether the broker starts fenced
+ * @param reason    {@link ChangeReason#BROKER_REGISTERED}, or null in a snapshot, which restates it
+ * @param timeMs    when, on the controller's clock; -1 when unknown
  * @param endpoints every advertised listener of the broker, by listener name (upper case), possibly empty
  */
 public record RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch,
-                                   boolean fenced, List<Endpoint> endpoints) implements MetadataRecord {
+                                   boolean fenced, ChangeReason reason, long timeMs, List<Endpoint> endpoints)
+        implements DecisionRecord {
 
     /** One advertised listener of a broker. */
     public record Endpoint(String listener, String host, int port) {
@@ -32,8 +35,31 @@ public record RegisterBrokerRecord(int brokerId, String host, int port, String r
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
     }
 
-    /** A registration that names the inter-broker endpoint only. */
+    /** A registration decided now, naming the inter-broker endpoint only. */
+    public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced,
+                                ChangeReason reason, long timeMs) {
+        this(brokerId, host, port, rack, brokerEpoch, fenced, reason, timeMs, List.of());
+    }
+
+    /** A registration restated (a snapshot's content), not decided, with its endpoints. */
+    public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced,
+                                List<Endpoint> endpoints) {
+        this(brokerId, host, port, rack, brokerEpoch, fenced, null, -1, endpoints);
+    }
+
+    /** A registration restated (a snapshot's content), not decided. */
     public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced) {
-        this(brokerId, host, port, rack, brokerEpoch, fenced, List.of());
+        this(brokerId, host, port, rack, brokerEpoch, fenced, null, -1, List.of());
+    }
+
+    @Override
+    public RegisterBrokerRecord decidedAt(long time) {
+        return new RegisterBrokerRecord(brokerId, host, port, rack, brokerEpoch, fenced, reason, time, endpoints);
+    }
+
+    @Override
+    public RegisterBrokerRecord fromFormat1() {
+        return new RegisterBrokerRecord(brokerId, host, port, rack, brokerEpoch, fenced, ChangeReason.UNKNOWN, -1,
+                endpoints);
     }
 }

@@ -7,6 +7,8 @@ import java.util.List;
 import io.cairn.metadata.Fixtures;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
+import io.cairn.metadata.record.DecisionRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
@@ -57,6 +59,10 @@ class AlterPartitionControlTest {
         assertThat(p.leaderEpoch()).isEqualTo(4);
         assertThat(p.leaderId()).isEqualTo(1);
         assertThat(after.topic("t").orElseThrow().partitions().get(0).isr()).containsExactly(1, 2, 3);
+        assertThat(result.records()).singleElement().extracting(r -> ((DecisionRecord) r).reason())
+                .isEqualTo(ChangeReason.ISR_EXPAND);
+        assertThat(AlterPartitionControl.alterPartition(image(), request(1, 4, 7, List.of(1))).records())
+                .singleElement().extracting(r -> ((DecisionRecord) r).reason()).isEqualTo(ChangeReason.ISR_SHRINK);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.errors.NotControllerException;
@@ -27,8 +28,9 @@ class ControllerTest {
 
     private final FakeMetadataLog log = new FakeMetadataLog(1);
     private final ExecutorService eventLoop = Executors.newSingleThreadExecutor();
+    private final MockTime time = new MockTime(0, 1_000L, 1_000_000_000L);
     private final Controller controller = new Controller(ControllerSettings.defaults(1), log, eventLoop,
-            new MockTime(0, 1_000L, 1_000_000_000L), new Random(1));
+            time, new Random(1));
 
     @AfterEach
     void tearDown() {
@@ -63,7 +65,8 @@ class ControllerTest {
         assertThat(log.batches()).hasSize(3);
         assertThat(log.batches().get(0).records()).singleElement().isInstanceOf(ClusterIdRecord.class);
         assertThat(log.batches().get(1).records()).singleElement().isInstanceOf(RegisterBrokerRecord.class);
-        assertThat(log.batches().get(2).records()).singleElement().isEqualTo(new BrokerFencingChange(1, 1, false));
+        assertThat(log.batches().get(2).records()).singleElement().isEqualTo(new BrokerFencingChange(1, 1, false,
+                ChangeReason.BROKER_UNFENCED, time.milliseconds()));
         assertThat(log.batches().get(1).term()).isEqualTo(3);
         assertThat(controller.current().controllerEpoch()).isEqualTo(3);
     }
@@ -76,7 +79,8 @@ class ControllerTest {
                 4096);
         ControllerSettings settings = new ControllerSettings(1, 1, (short) 1, 1000, java.util.Map.of(),
                 java.util.List.of(admin)).withBrokerConfig("num.partitions", "1");
-        Controller bootstrapping = new Controller(settings, log, eventLoop, new MockTime(0, 1_000L, 1_000_000_000L), new Random(1));
+        Controller bootstrapping = new Controller(settings, log, eventLoop, new MockTime(0, 1_000L, 1_000_000_000L),
+                new Random(1));
         bootstrapping.start();
 
         // when
@@ -156,5 +160,23 @@ class ControllerTest {
         controller.allocateProducerIds(1).get(5, TimeUnit.SECONDS);
         // then
         assertThat(offsets).containsExactly(0L, 1L, 2L, 3L);
+    }
+
+    @Test
+    void aBrokerThatAsksToBeFencedIsFencedForThatReason() throws Exception {
+        // given an active controller and its registered, unfenced broker
+        controller.start();
+        CompletableFuture<Long> registered = controller.registerBroker(1, "localhost", 9092, null);
+        log.becomeLeader(3);
+        long epoch = registered.get(5, TimeUnit.SECONDS);
+        // when
+        controller.brokerHeartbeat(new org.apache.kafka.common.message.BrokerHeartbeatRequestData().setBrokerId(1)
+                .setBrokerEpoch(epoch).setWantFence(true)
+                .setCurrentMetadataOffset(controller.current().offset())).get(5, TimeUnit.SECONDS);
+        // then
+        assertThat(log.batches().get(log.batches().size() - 1).records()).singleElement().isEqualTo(
+                new BrokerFencingChange(1, epoch, true, ChangeReason.FENCE_REQUESTED, time.milliseconds()));
+        assertThat(controller.current().history().broker(1)).extracting(h -> h.reason()).containsExactly(
+                ChangeReason.BROKER_REGISTERED, ChangeReason.BROKER_UNFENCED, ChangeReason.FENCE_REQUESTED);
     }
 }

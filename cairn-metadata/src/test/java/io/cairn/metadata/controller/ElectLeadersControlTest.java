@@ -7,6 +7,8 @@ import java.util.List;
 import io.cairn.metadata.Fixtures;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
+import io.cairn.metadata.record.DecisionRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
@@ -52,6 +54,8 @@ class ElectLeadersControlTest {
         assertThat(error(result.response(), 9)).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         MetadataImage after = Fixtures.applyAll(image(), result.records());
         assertThat(after.topic("t").orElseThrow().partitions().get(0).leader()).isEqualTo(1);
+        assertThat(result.records()).singleElement().extracting(r -> ((DecisionRecord) r).reason())
+                .isEqualTo(ChangeReason.PREFERRED_LEADER_ELECTION);
     }
 
     @Test
@@ -76,5 +80,15 @@ class ElectLeadersControlTest {
         assertThat(result.response().replicaElectionResults().get(0).partitionResult())
                 .extracting(ElectLeadersResponseData.PartitionResult::partitionId).containsExactly(0, 2);
         assertThat(result.records()).hasSize(1);
+    }
+
+    @Test
+    void anUncleanElectionSaysSo() {
+        // when
+        ControllerResult<ElectLeadersResponseData> result = ElectLeadersControl.electLeaders(image(),
+                request(1, 2));
+        // then
+        assertThat(result.records()).singleElement().extracting(r -> ((DecisionRecord) r).reason())
+                .isEqualTo(ChangeReason.UNCLEAN_LEADER_ELECTION);
     }
 }

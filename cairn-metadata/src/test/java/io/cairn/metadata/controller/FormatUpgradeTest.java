@@ -9,9 +9,11 @@ import java.util.List;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecordSerde;
+import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +41,8 @@ class FormatUpgradeTest {
         MetadataImage replayed = cluster.controllers.get(0).current();
         assertThat(replayed.metadataFormatFeatureLevel()).isEqualTo((short) 1);
         assertThat(replayed.topic("orders").orElseThrow().configs()).containsEntry("retention.ms", "60000");
+        assertThat(replayed.history().broker(1)).as("format 1 did not say why").isNotEmpty()
+                .allSatisfy(h -> assertThat(h.reason().description()).isEqualTo("unknown: written before format 2"));
         // when its controller activates (in a term after the journal's last, as a real log's terms only grow)
         cluster.raft.term = 2;
         cluster.raft.elect(0);
@@ -53,6 +57,12 @@ class FormatUpgradeTest {
         assertThat(p1.leader()).as("leader 3 never registered: the live ISR member takes over").isEqualTo(1);
         assertThat(p1.isr()).containsExactly(1);
         assertThat(p1.leaderEpoch()).isEqualTo(3);
+        Uuid orders = image.topic("orders").orElseThrow().id();
+        assertThat(image.history().partition(orders, 1)).last().satisfies(h -> {
+            assertThat(h.reason()).isEqualTo(ChangeReason.CONTROLLER_RECONCILE);
+            assertThat(h.term()).as("the term the upgrading controller is active in").isEqualTo(cluster.raft.term);
+            assertThat(h.leader()).isEqualTo(1);
+        });
         assertThat(partitions.get(2).leader()).as("no live replica: offline").isEqualTo(-1);
         assertThat(cluster.controllers.get(0).offlinePartitions()).containsOnlyKeys("orders-2");
         assertThat(image.brokers().get(1).fenced()).as("a failover fences nobody").isFalse();

@@ -10,6 +10,7 @@ import io.cairn.metadata.Fixtures;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -216,5 +217,19 @@ class ReassignmentControlTest {
         assertThat(p(after, 0).replicas()).containsExactly(2);
         assertThat(p(after, 0).leader()).isEqualTo(2);
         assertThat(ReassignmentControl.completions(after)).isEmpty();
+    }
+
+    @Test
+    void aReassignmentsStepsSayWhatTheyAre() {
+        // when one reassignment is started and completed, and another started and cancelled
+        MetadataImage started = Fixtures.applyAll(image(), decide(image(), request("t", 0, 2)).records());
+        MetadataImage done = expandIsr(started, List.of(1, 2));
+        MetadataImage again = Fixtures.applyAll(done, decide(done, request("t", 0, 3)).records());
+        MetadataImage cancelled = Fixtures.applyAll(again, decide(again, cancel("t", 0)).records());
+        // then the partition's history tells each step
+        assertThat(cancelled.history().partition(T, 0)).extracting(h -> h.reason()).containsExactly(
+                ChangeReason.REASSIGNMENT_STARTED, ChangeReason.ISR_EXPAND, ChangeReason.REASSIGNMENT_COMPLETED,
+                ChangeReason.REASSIGNMENT_STARTED, ChangeReason.REASSIGNMENT_CANCELLED);
+        assertThat(p(done, 0).replicas()).containsExactly(2);
     }
 }

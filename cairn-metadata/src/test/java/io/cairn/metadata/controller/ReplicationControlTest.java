@@ -8,10 +8,12 @@ import io.cairn.metadata.Fixtures;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionRecord;
+import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.TopicRecord;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
@@ -40,10 +42,12 @@ class ReplicationControlTest {
         // given
         MetadataImage image = cluster();
         // when
-        List<MetadataRecord> records = ReplicationControl.fenceBroker(image, SETTINGS, 1);
+        List<MetadataRecord> records = ReplicationControl.fenceBroker(image, SETTINGS, 1, ChangeReason.LEASE_EXPIRED);
         MetadataImage after = Fixtures.applyAll(image, records);
         // then
-        assertThat(records.get(0)).isEqualTo(new BrokerFencingChange(1, 1, true));
+        assertThat(records.get(0)).isEqualTo(new BrokerFencingChange(1, 1, true, ChangeReason.LEASE_EXPIRED));
+        assertThat(records).as("every change of the batch says why").allSatisfy(r ->
+                assertThat(((io.cairn.metadata.record.DecisionRecord) r).reason()).isEqualTo(ChangeReason.LEASE_EXPIRED));
         assertThat(after.brokers().get(1).fenced()).isTrue();
         PartitionImage p0 = partition(after, 0);
         assertThat(p0.leader()).isEqualTo(2);
@@ -64,7 +68,7 @@ class ReplicationControlTest {
     @Test
     void unfencingReelectsTheOfflinePartitionsItIsInTheIsrOf() {
         // given broker 1 fenced
-        MetadataImage fenced = Fixtures.applyAll(cluster(), ReplicationControl.fenceBroker(cluster(), SETTINGS, 1));
+        MetadataImage fenced = Fixtures.applyAll(cluster(), ReplicationControl.fenceBroker(cluster(), SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
         // when
         List<MetadataRecord> records = ReplicationControl.unfenceBroker(fenced, SETTINGS, 1);
         MetadataImage after = Fixtures.applyAll(fenced, records);
@@ -83,7 +87,7 @@ class ReplicationControlTest {
         assertThat(ReplicationControl.reconcile(image, SETTINGS).offline()).isEmpty();
         assertThat(ReplicationControl.rebalance(image)).isEmpty();
         assertThat(ReplicationControl.fenceBroker(Fixtures.applyAll(image,
-                List.of(new BrokerFencingChange(3, 1, true))), SETTINGS, 3)).as("already fenced").isEmpty();
+                List.of(new BrokerFencingChange(3, 1, true))), SETTINGS, 3, ChangeReason.LEASE_EXPIRED)).as("already fenced").isEmpty();
     }
 
     @Test
@@ -118,7 +122,7 @@ class ReplicationControlTest {
                 new ConfigRecord(ConfigRecord.ResourceType.TOPIC, "u", "unclean.leader.election.enable", "true"),
                 new PartitionRecord(U, 0, List.of(1, 2), List.of(1), 1, 0, 0)));
         // when
-        MetadataImage after = Fixtures.applyAll(image, ReplicationControl.fenceBroker(image, SETTINGS, 1));
+        MetadataImage after = Fixtures.applyAll(image, ReplicationControl.fenceBroker(image, SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
         // then
         assertThat(partition(after, 0).leader()).isEqualTo(-1);
         PartitionImage u0 = after.topic("u").orElseThrow().partitions().get(0);
@@ -140,5 +144,41 @@ class ReplicationControlTest {
         assertThat(partition(after, 1).leader()).isEqualTo(3);
         assertThat(moves).hasSize(1);
         assertThat(ReplicationControl.rebalance(after)).isEmpty();
+    }
+
+    @Test
+    void everyLeadershipPathSaysWhyInTheRecordsItWrites() {
+        // given broker 1 fenced by lease expiry: t-0 led by 2, t-2 offline
+        MetadataImage fenced = Fixtures.applyAll(cluster(),
+                ReplicationControl.fenceBroker(cluster(), SETTINGS, 1, ChangeReason.LEASE_EXPIRED));
+        // when it registers again (a new incarnation), and is then unfenced
+        RegisterBrokerRecord again = new RegisterBrokerRecord(1, "localhost", 9091, null, 2, true,
+                ChangeReason.BROKER_REGISTERED, -1);
+        MetadataImage registered = fenced.apply(fenced.offset() + 1, again);
+        assertThat(ReplicationControl.afterRegistration(registered, SETTINGS, 1)).as("it leads nothing").isEmpty();
+        List<MetadataRecord> unfence = ReplicationControl.unfenceBroker(registered, SETTINGS, 1);
+        MetadataImage unfenced = Fixtures.applyAll(registered, unfence);
+        // then
+        assertThat(reasons(unfence)).containsOnly(ChangeReason.BROKER_UNFENCED).hasSize(2);
+        assertThat(unfenced.history().partition(T, 2)).extracting(h -> h.reason()).containsExactly(
+                ChangeReason.LEASE_EXPIRED, ChangeReason.BROKER_UNFENCED);
+        // when broker 1 rejoins t-0's ISR, the rebalance moves leadership back
+        MetadataImage rejoined = Fixtures.applyAll(unfenced, List.of(new PartitionChangeRecord(T, 0,
+                partition(unfenced, 0).partitionEpoch(), PartitionChangeRecord.NO_CHANGE, List.of(2, 3, 1), null,
+                ChangeReason.ISR_EXPAND)));
+        assertThat(reasons(ReplicationControl.rebalance(rejoined))).containsExactly(ChangeReason.AUTO_LEADER_REBALANCE);
+        // when broker 2 reports t-1 offline, the leadership of t-1 moves away for that reason
+        OfflineReplicas report = OfflineReplicas.of(java.util.Map.of(2, java.util.Set.of(
+                new io.cairn.metadata.PartitionId(T, 1))), java.util.Set.of());
+        assertThat(reasons(ReplicationControl.afterOfflineReport(rejoined, SETTINGS, report, 2)))
+                .containsExactly(ChangeReason.OFFLINE_REPORT);
+        // when a new controller finds a leader that is fenced
+        MetadataImage stale = Fixtures.applyAll(cluster(), List.of(new BrokerFencingChange(2, 1, true)));
+        assertThat(reasons(ReplicationControl.reconcile(stale, SETTINGS).records()))
+                .containsOnly(ChangeReason.CONTROLLER_RECONCILE).isNotEmpty();
+    }
+
+    private static List<ChangeReason> reasons(List<MetadataRecord> records) {
+        return records.stream().map(r -> ((io.cairn.metadata.record.DecisionRecord) r).reason()).toList();
     }
 }

@@ -38,7 +38,19 @@ class MetadataRecordSerdeTest {
             new RemoveUserScramCredentialRecord("alice", "SCRAM-SHA-512"),
             ClientQuotaRecord.set(java.util.Map.of("user", "alice", "client-id", "app"), "producer_byte_rate", 1024),
             new AccessControlEntryRecord(ID, (byte) 2, "orders-", (byte) 4, "User:alice", "*", (byte) 3, (byte) 3),
-            new RemoveAccessControlEntryRecord(ID));
+            new RemoveAccessControlEntryRecord(ID),
+            new RegisterBrokerRecord(3, "host", 9094, null, 2, true, ChangeReason.BROKER_REGISTERED, 1_700_000_000_000L),
+            new BrokerFencingChange(3, 2, true, ChangeReason.LEASE_EXPIRED, 1_700_000_001_000L),
+            new PartitionRecord(ID, 2, List.of(1), List.of(1), 1, 0, 0, List.of(), List.of(), ChangeReason.CREATED, 5),
+            new PartitionChangeRecord(ID, 2, 0, 2, List.of(2), null, ChangeReason.CONTROLLED_SHUTDOWN, 6),
+            new PartitionReassignmentRecord(ID, 2, 1, List.of(2), List.of(2), 2, List.of(), List.of(),
+                    ChangeReason.REASSIGNMENT_COMPLETED, 7),
+            new PartitionHistoryRecord(ID, 2, 3, 40, 5, 2, 1_700_000_000_000L, ChangeReason.LEASE_EXPIRED, 2, 1, 3,
+                    List.of(2), List.of(1, 2), List.of(), List.of()),
+            new BrokerHistoryRecord(3, 1, 41, 5, 2, 8, ChangeReason.BROKER_REGISTERED,
+                    BrokerHistoryRecord.Event.REGISTERED, 2, "host:9094"),
+            new BrokerHistoryRecord(3, 2, 42, 5, 2, 9, ChangeReason.CONTROLLED_SHUTDOWN,
+                    BrokerHistoryRecord.Event.FENCED, 2, null));
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
@@ -84,8 +96,11 @@ class MetadataRecordSerdeTest {
     @Test
     void everyRecordTypeRoundTrips() {
         // given
-        assertThat(ONE_OF_EACH).extracting(Object::getClass).containsAll(
-                List.of(MetadataRecord.class.getPermittedSubclasses()));
+        List<Class<?>> types = new java.util.ArrayList<>();
+        for (Class<?> type : MetadataRecord.class.getPermittedSubclasses()) {
+            types.addAll(type.isInterface() ? List.of(type.getPermittedSubclasses()) : List.of(type));
+        }
+        assertThat(ONE_OF_EACH).extracting(Object::getClass).containsAll(types);
         for (MetadataRecord record : ONE_OF_EACH) {
             // when
             MetadataRecord decoded = MetadataRecordSerde.deserializeRecord(MetadataRecordSerde.serializeRecord(record));
@@ -104,7 +119,7 @@ class MetadataRecordSerdeTest {
         // then
         assertThat(decoded).isEqualTo(batch);
         assertThat(MetadataRecordSerde.serialize(decoded)).isEqualTo(bytes);
-        assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("{\"v\":1,\"term\":3,\"leader\":2,")
+        assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("{\"v\":2,\"term\":3,\"leader\":2,")
                 .contains("\"type\":\"Topic\"");
     }
 
@@ -164,11 +179,52 @@ class MetadataRecordSerdeTest {
             assertThat(MetadataRecordSerde.deserializeRecord(encoded.get(i).getBytes(StandardCharsets.UTF_8)))
                     .isEqualTo(records.get(i));
         }
-        String batch = "{\"v\":1,\"term\":3,\"leader\":-1,\"records\":[" + String.join(",", encoded) + "]}";
+        String batch = "{\"v\":2,\"term\":3,\"leader\":-1,\"records\":[" + String.join(",", encoded) + "]}";
         assertThat(new String(MetadataRecordSerde.serialize(new MetadataBatch(7, 3, -1, records)),
                 StandardCharsets.UTF_8)).isEqualTo(batch);
         assertThat(MetadataRecordSerde.deserialize(7, batch.getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo(new MetadataBatch(7, 3, -1, records));
+    }
+
+    /** Format 2: a decision says why and when, after the record's other fields. */
+    @Test
+    void decisionsCarryTheirReasonAndTime() {
+        // given
+        BrokerFencingChange fenced = new BrokerFencingChange(1, 4, true, ChangeReason.LEASE_EXPIRED, 1_700_000_000_000L);
+        String encoded = "{\"type\":\"BrokerFencingChange\",\"brokerId\":1,\"brokerEpoch\":4,\"fenced\":true,"
+                + "\"reason\":\"LEASE_EXPIRED\",\"time\":1700000000000}";
+        // then
+        assertThat(new String(MetadataRecordSerde.serializeRecord(fenced), StandardCharsets.UTF_8)).isEqualTo(encoded);
+        assertThat(MetadataRecordSerde.deserializeRecord(encoded.getBytes(StandardCharsets.UTF_8))).isEqualTo(fenced);
+        assertThat(MetadataRecordSerde.deserializeRecord(encoded.replace("LEASE_EXPIRED", "SOME_FUTURE_REASON")
+                .getBytes(StandardCharsets.UTF_8))).as("a reason this node does not know")
+                .isEqualTo(new BrokerFencingChange(1, 4, true, ChangeReason.UNKNOWN, 1_700_000_000_000L));
+    }
+
+    /** A batch written by format 1 is read; its decisions say that their reason is unknown. */
+    @Test
+    void formatOneBatchesAreReadWithUnknownReasons() {
+        // given: a format-1 batch, as the previous release wrote it
+        String batch = "{\"v\":1,\"term\":3,\"leader\":2,\"records\":["
+                + "{\"type\":\"Topic\",\"name\":\"orders\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\"},"
+                + "{\"type\":\"Partition\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":0,\"replicas\":[1,2],"
+                + "\"isr\":[1],\"leader\":1,\"leaderEpoch\":0,\"partitionEpoch\":0},"
+                + "{\"type\":\"BrokerFencingChange\",\"brokerId\":1,\"brokerEpoch\":4,\"fenced\":true},"
+                + "{\"type\":\"PartitionChange\",\"topicId\":\"EjRWeJCrze8P7cuph2VDIQ\",\"partition\":0,"
+                + "\"partitionEpoch\":0,\"leader\":2,\"isr\":[2],\"replicas\":null}]}";
+        Uuid id = new Uuid(0x1234567890abcdefL, 0x0fedcba987654321L);
+        // when
+        MetadataBatch read = MetadataRecordSerde.deserialize(7, batch.getBytes(StandardCharsets.UTF_8));
+        // then
+        assertThat(read.records()).containsExactly(
+                new TopicRecord("orders", id),
+                new PartitionRecord(id, 0, List.of(1, 2), List.of(1), 1, 0, 0, List.of(), List.of(),
+                        ChangeReason.UNKNOWN, -1),
+                new BrokerFencingChange(1, 4, true, ChangeReason.UNKNOWN, -1),
+                new PartitionChangeRecord(id, 0, 0, 2, List.of(2), null, ChangeReason.UNKNOWN, -1));
+        assertThat(ChangeReason.UNKNOWN.description()).isEqualTo("unknown: written before format 2");
+        assertThat(new String(MetadataRecordSerde.serialize(read), StandardCharsets.UTF_8))
+                .as("written back as format 2").startsWith("{\"v\":2,");
     }
 
     @Test
