@@ -13,7 +13,9 @@
 # Needs: node >= 14 and npm, git, the build (`mvn -o -q -Pbench -DskipTests package`: bin/cairn's jar and the
 # Kafka 4.3.1 classpath cairn-bench/target/kafka-lib). Environment: KJS_SRC (default /tmp/kafkajs-src),
 # KJS_DIR (broker data and logs, default /tmp/kjs-brokers), KJS_COMMIT (default the one recorded in the doc),
-# KJS_TIMEOUT (seconds per spec file, default 300).
+# KJS_TIMEOUT (seconds per spec file, default 300), KJS_PORT (node 1's PLAINTEXT port, default the compose file's
+# 9092; setup rewrites the ports 9092-9100 of the test helpers and spec files to KJS_PORT..KJS_PORT+8) and
+# KJS_RAFT_PORT (the controller ports are KJS_RAFT_PORT+1.., default 19300).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,20 +23,23 @@ src="${KJS_SRC:-/tmp/kafkajs-src}"
 dir="${KJS_DIR:-/tmp/kjs-brokers}"
 commit="${KJS_COMMIT:-55b0b416308b9e597a5a6b97b0a6fd6b846255dc}"
 per_file_timeout="${KJS_TIMEOUT:-300}"
+base_port="${KJS_PORT:-9092}"
+raft_port="${KJS_RAFT_PORT:-19300}"
 kafka_lib="$root/cairn-bench/target/kafka-lib"
 
 die() { echo "kafkajs_suite: $*" >&2; exit 1; }
 
 # Node i (1..3) is kafka1..kafka3 of docker-compose.2_4.yml: node id i-1 (tests name replicas 0, 1 and 2), PLAINTEXT
-# port 9092+3(i-1), SSL +1, SASL_SSL +2; its Raft/controller port is 19300+i.
-plain_port() { echo $((9092 + 3 * ($1 - 1))); }
+# port 9092+3(i-1) (KJS_PORT in place of 9092), SSL +1, SASL_SSL +2; its Raft/controller port is KJS_RAFT_PORT+i.
+# Listeners on 127.0.0.1 only, advertised as localhost (the helpers' host).
+plain_port() { echo $((base_port + 3 * ($1 - 1))); }
 listeners() {
   local p; p="$(plain_port "$1")"
   echo "PLAINTEXT://$2:$p,SSL://$2:$((p + 1)),SASL_SSL://$2:$((p + 2))"
 }
 voters() {
   local list="" i
-  for i in $(seq 1 "$1"); do list="${list:+$list,}$((i - 1))@127.0.0.1:$((19300 + i))"; done
+  for i in $(seq 1 "$1"); do list="${list:+$list,}$((i - 1))@127.0.0.1:$((raft_port + i))"; done
   echo "$list"
 }
 
@@ -72,7 +77,7 @@ start_kafka() {
       echo "process.roles=broker,controller"
       echo "node.id=$((i - 1))"
       echo "controller.quorum.voters=$(voters "$nodes")"
-      echo "listeners=$(listeners "$i" ""),CONTROLLER://127.0.0.1:$((19300 + i))"
+      echo "listeners=$(listeners "$i" 127.0.0.1),CONTROLLER://127.0.0.1:$((raft_port + i))"
       echo "advertised.listeners=$(listeners "$i" localhost)"
       echo "controller.listener.names=CONTROLLER"
       echo "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL"
@@ -111,9 +116,13 @@ start_cairn() {
     {
       echo "node.id=$((i - 1))"
       echo "log.dirs=$d/data"
-      echo "listeners=$(listeners "$i" "")"
+      echo "listeners=$(listeners "$i" 127.0.0.1)"
       echo "advertised.listeners=$(listeners "$i" localhost)"
       [ "$nodes" -gt 1 ] && echo "controller.quorum.voters=$(voters "$nodes")"
+      # The same authorizer settings as Kafka's above (ACLs are served since adr/0021).
+      echo "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+      echo "allow.everyone.if.no.acl.found=true"
+      [ "$nodes" -gt 1 ] && echo "super.users=User:ANONYMOUS"
       common_props "$nodes"
     } >"$d/server.properties"
     CAIRN_HEAP_OPTS="-Xms256m -Xmx768m" CAIRN_JVM_OPTS="$(jaas_opt)" nohup "$root/bin/cairn" start \
@@ -124,10 +133,10 @@ start_cairn() {
 
 # Waits until every node is in the metadata and a topic can be created and described (leaders elected).
 wait_up() {
-  (cd "$src" && KJS_NODES="$1" node -e '
+  (cd "$src" && KJS_NODES="$1" KJS_PORT="$base_port" node -e '
     const { Kafka, logLevel } = require("./index")
     const n = parseInt(process.env.KJS_NODES, 10)
-    const kafka = new Kafka({ brokers: ["localhost:9092"], logLevel: logLevel.NOTHING, retry: { retries: 0 } })
+    const kafka = new Kafka({ brokers: ["localhost:" + process.env.KJS_PORT], logLevel: logLevel.NOTHING, retry: { retries: 0 } })
     const deadline = Date.now() + 120000
     const attempt = async () => {
       const admin = kafka.admin()
@@ -155,7 +164,7 @@ create_scram() {
   local m
   for m in 'SCRAM-SHA-256=[iterations=8192,password=testtestscram=256]' 'SCRAM-SHA-512=[password=testtestscram=512]'; do
     java -cp "$kafka_lib/*" -Dlogback.configurationFile=/dev/null kafka.admin.ConfigCommand \
-      --bootstrap-server localhost:9092 --alter --add-config "$m" --entity-type users --entity-name testscram \
+      --bootstrap-server "localhost:$base_port" --alter --add-config "$m" --entity-type users --entity-name testscram \
       2>&1 | grep -E "^Completed|^Error|Exception" || true
   done
 }
@@ -187,12 +196,23 @@ EOF
 #!/bin/bash -e
 node -e '
 const { Kafka, logLevel } = require("./index")
-const admin = new Kafka({ brokers: ["localhost:9092"], logLevel: logLevel.NOTHING }).admin()
+const admin = new Kafka({ brokers: ["localhost:" + process.env.KJS_PORT], logLevel: logLevel.NOTHING }).admin()
 admin.connect()
   .then(() => admin.createPartitions({ topicPartitions: [{ topic: process.env.TOPIC, count: parseInt(process.env.PARTITIONS, 10) }] }))
   .then(() => admin.disconnect())
   .catch(e => { console.error(e); process.exit(1) })'
 EOF
+    # Another port range than the compose file's: every 9092..9100 of the helpers and of the spec files that talk to
+    # brokers (not the protocol encoding tests) becomes KJS_PORT..KJS_PORT+8, once; the range is recorded.
+    if [ ! -f "$src/.kjs-port" ]; then
+      if [ "$base_port" != 9092 ]; then
+        { echo "$src/testHelpers/index.js"; find "$src/src" -name '*.spec.js' -not -path "$src/src/protocol/*"; } |
+          xargs grep -lE '\b(909[2-9]|9100)\b' |
+          xargs perl -pi -e 's/\b(909[2-9]|9100)\b/$1 - 9092 + '"$base_port"'/ge'
+      fi
+      echo "$base_port" >"$src/.kjs-port"
+    fi
+    [ "$(cat "$src/.kjs-port")" = "$base_port" ] || die "$src has the ports of KJS_PORT=$(cat "$src/.kjs-port")"
     echo "kafkajs at $src"
     ;;
   up)
@@ -211,6 +231,7 @@ EOF
     out="${2:?run <out> [spec...]}"; shift 2
     mkdir -p "$out"
     nodes="$(cat "$dir/nodes")"
+    [ "$(cat "$src/.kjs-port" 2>/dev/null)" = "$base_port" ] || die "run setup with this KJS_PORT first"
     cd "$src"
     if [ $# -eq 0 ]; then
       # The spec files that use the test helpers' brokers; the others are unit tests of the client alone.
@@ -219,7 +240,7 @@ EOF
     for spec in "$@"; do
       name="$(echo "$spec" | sed 's|^src/||; s|/|_|g; s|\.spec\.js$||')"
       start=$(date +%s)
-      KJS_NODES="$nodes" KAFKA_VERSION=2.4 NODE_ENV=test KAFKAJS_DEBUG_PROTOCOL_BUFFERS=1 \
+      KJS_NODES="$nodes" KJS_PORT="$base_port" KAFKA_VERSION=2.4 NODE_ENV=test KAFKAJS_DEBUG_PROTOCOL_BUFFERS=1 \
         timeout -k 10 "$per_file_timeout" npx jest --ci --runInBand --forceExit --no-watchman \
         --json --outputFile="$out/$name.json" "$spec" >"$out/$name.log" 2>&1 && rc=0 || rc=$?
       echo "$spec rc=$rc $(( $(date +%s) - start ))s" | tee -a "$out/index.txt"

@@ -81,7 +81,8 @@ final class AclControl {
         DeleteAclsResponseData response = new DeleteAclsResponseData();
         for (DeleteAclsFilter f : request.filters()) {
             AclBindingFilter filter = filter(f);
-            DeleteAclsFilterResult result = new DeleteAclsFilterResult();
+            // Kafka's DeleteAclsResponse.filterResult: ApiError.NONE's message, null (the field's default is "")
+            DeleteAclsFilterResult result = new DeleteAclsFilterResult().setErrorMessage(null);
             if (filter.isUnknown()) {
                 result.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage("The filter has unknown values: "
                         + filter);

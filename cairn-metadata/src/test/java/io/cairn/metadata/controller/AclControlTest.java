@@ -85,6 +85,24 @@ class AclControlTest {
         assertThat(after.acls().acls().values()).containsExactly(Acl.fromBinding(GROUP_READ));
     }
 
+    @Test
+    void aMatchedFilterHasANullErrorMessageAsKafkasDeleteAclsResponseFilterResult() {
+        // given: kafkajs compares the whole answer; Kafka sets ApiError.NONE's message, null, not the default ""
+        MetadataImage image = Fixtures.applyAll(Fixtures.withBrokers(1), AclControl.createAcls(
+                Fixtures.withBrokers(1), create(READ_T), new Random(1)).records());
+
+        // when: one filter that matches, one that does not
+        DeleteAclsResponseData response = AclControl.deleteAcls(image, new DeleteAclsRequestData()
+                .setFilters(List.of(DeleteAclsRequest.deleteAclsFilter(READ_T.toFilter()),
+                        DeleteAclsRequest.deleteAclsFilter(GROUP_READ.toFilter())))).response();
+
+        // then
+        assertThat(response.filterResults()).extracting(DeleteAclsResponseData.DeleteAclsFilterResult::errorMessage)
+                .containsExactly(null, null);
+        assertThat(response.filterResults().get(0).matchingAcls()).singleElement()
+                .extracting(DeleteAclsResponseData.DeleteAclsMatchingAcl::errorMessage).isNull();
+    }
+
     private static CreateAclsRequestData create(AclBinding... bindings) {
         return new CreateAclsRequestData().setCreations(java.util.Arrays.stream(bindings)
                 .map(CreateAclsRequest::aclCreation).toList());
