@@ -46,6 +46,15 @@ final class ListenerTls {
      * @throws ConfigException naming the property at fault: no keystore, or one that cannot be read
      */
     static SslFactory factory(Map<String, ?> properties, String listenerName) {
+        return factory(properties, listenerName, ConnectionMode.SERVER);
+    }
+
+    /**
+     * As above, for the listener's server side, or (CLIENT) for this node's connections to the other nodes' listener
+     * of that name, which Kafka makes from the same settings: the truststore trusts their certificates, the keystore
+     * answers their ssl.client.auth.
+     */
+    static SslFactory factory(Map<String, ?> properties, String listenerName, ConnectionMode mode) {
         String prefix = prefix(listenerName);
         Map<String, Object> merged = new HashMap<>();
         Map<String, String> source = new HashMap<>();
@@ -75,7 +84,7 @@ final class ListenerTls {
                     + ") and " + SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG + ", or a PEM "
                     + SslConfigs.SSL_KEYSTORE_KEY_CONFIG);
         }
-        SslFactory factory = new SslFactory(ConnectionMode.SERVER);
+        SslFactory factory = new SslFactory(mode);
         try {
             factory.configure(settings);
         } catch (RuntimeException e) {
