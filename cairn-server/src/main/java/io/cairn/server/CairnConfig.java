@@ -55,6 +55,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String METRICS_PORT = "cairn.metrics.port";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String RAFT_SECURITY_PROTOCOL = "cairn.raft.security.protocol";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String METADATA_SNAPSHOT_ENTRIES = "cairn.metadata.snapshot.entries";
@@ -169,6 +170,14 @@ public final class CairnConfig extends AbstractConfig {
                     "The metadata quorum: every node of the cluster as id@host:port, where port is its Raft port, "
                             + "e.g. 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093. Unset: a single-node cluster "
                             + "whose only voter is this node (Raft on 127.0.0.1, any free port).")
+            .define(RAFT_SECURITY_PROTOCOL, Type.STRING, "PLAINTEXT", Importance.HIGH,
+                    "The security of the metadata Raft port of controller.quorum.voters: PLAINTEXT, or SSL, mutual "
+                            + "TLS between the voters, so that a process without a trusted certificate can neither "
+                            + "join the quorum nor read the metadata log. Its keystore and truststore are Kafka's "
+                            + "ssl.* settings prefixed with cairn.raft. (cairn.raft.ssl.keystore.location, ...), "
+                            + "each falling back to the unprefixed ssl.* one; the certificate must name the host of "
+                            + "the node's voter address. Every voter must use the same protocol. SSL runs Ratis on "
+                            + "its gRPC transport, whose RPC has TLS (docs/adr/0025).")
             .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 1000, Range.atLeast(50), Importance.MEDIUM,
                     "Minimum metadata Raft election timeout; the maximum is twice it. A single voter elects itself "
                             + "at once.")

@@ -60,6 +60,7 @@ import io.cairn.protocol.RequestObserver;
 import io.cairn.protocol.ServingGate;
 import io.cairn.raft.QuorumStatus;
 import io.cairn.raft.RaftSettings;
+import io.cairn.raft.RaftTls;
 import io.cairn.raft.RatisMetadataLog;
 import io.cairn.raft.Voter;
 import io.cairn.storage.LogConfig;
@@ -177,6 +178,7 @@ public final class CairnNode implements AutoCloseable {
         SaslListener interBrokerSasl = saslListeners.get(config.listeners().interBroker().name());
         InterBrokerConnector interBroker = InterBrokerSecurity.connector(config,
                 interBrokerSasl == null ? List.of() : interBrokerSasl.mechanisms());
+        RaftTls raftTls = RaftSecurity.tls(config);
         // Listening from now on, served once the handlers are built: a client that connects while the node
         // starts waits for its first answer instead of being refused and backing off (see KafkaServer).
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
@@ -208,7 +210,7 @@ public final class CairnNode implements AutoCloseable {
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES)));
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls));
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
                 ControllerScheduler.of(scheduler));
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));

@@ -56,27 +56,8 @@ final class ListenerTls {
      */
     static SslFactory factory(Map<String, ?> properties, String listenerName, ConnectionMode mode) {
         String prefix = prefix(listenerName);
-        Map<String, Object> merged = new HashMap<>();
         Map<String, String> source = new HashMap<>();
-        properties.forEach((key, value) -> {
-            if (key.startsWith("ssl.") && !merged.containsKey(key)) {
-                merged.put(key, value);
-                source.put(key, key);
-            }
-        });
-        properties.forEach((key, value) -> {
-            if (key.startsWith(prefix + "ssl.")) {
-                String name = key.substring(prefix.length());
-                merged.put(name, value);
-                source.put(name, key);
-            }
-        });
-        Map<String, Object> settings;
-        try {
-            settings = new HashMap<>(DEFINITION.parse(merged));
-        } catch (ConfigException e) {
-            throw new ConfigException("Listener " + listenerName + ": " + e.getMessage());
-        }
+        Map<String, Object> settings = settings(properties, prefix, "Listener " + listenerName, source);
         String location = (String) settings.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
         if (location == null && settings.get(SslConfigs.SSL_KEYSTORE_KEY_CONFIG) == null) {
             throw new ConfigException("Listener " + listenerName + " uses SSL but has no keystore: set "
@@ -94,8 +75,37 @@ final class ListenerTls {
         return factory;
     }
 
+    /**
+     * The ssl.* settings under {@code prefix} ({@code prefix + "ssl.x"} over {@code "ssl.x"}), parsed with Kafka's
+     * types and defaults; {@code source} learns which property set each.
+     *
+     * @param label names the settings' owner in a failure, e.g. "Listener SSL"
+     */
+    static Map<String, Object> settings(Map<String, ?> properties, String prefix, String label,
+                                        Map<String, String> source) {
+        Map<String, Object> merged = new HashMap<>();
+        properties.forEach((key, value) -> {
+            if (key.startsWith("ssl.") && !merged.containsKey(key)) {
+                merged.put(key, value);
+                source.put(key, key);
+            }
+        });
+        properties.forEach((key, value) -> {
+            if (key.startsWith(prefix + "ssl.")) {
+                String name = key.substring(prefix.length());
+                merged.put(name, value);
+                source.put(name, key);
+            }
+        });
+        try {
+            return new HashMap<>(DEFINITION.parse(merged));
+        } catch (ConfigException e) {
+            throw new ConfigException(label + ": " + e.getMessage());
+        }
+    }
+
     /** Which properties to check, by the store the failure names (Kafka's messages name the file). */
-    private static String culprit(Throwable e, Map<String, Object> settings, Map<String, String> source) {
+    static String culprit(Throwable e, Map<String, Object> settings, Map<String, String> source) {
         String text = causes(e);
         String truststore = (String) settings.get(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG);
         if (truststore != null && text.contains(truststore)) {
@@ -115,7 +125,7 @@ final class ListenerTls {
         return source.getOrDefault(name, name);
     }
 
-    private static String causes(Throwable e) {
+    static String causes(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getMessage() != null && text.indexOf(t.getMessage()) < 0) {

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A 3-node cluster whose only listener is SASL_SSL (SCRAM-SHA-256), with the authorizer on and no anonymous super
- * user: the nodes log in to each other as User:broker over TLS (docs/adr/0025), so registration, heartbeats,
- * forwarding to the controller, follower fetches and ISR changes work only if the inter-broker client speaks the
- * listener's protocol.
+ * user, and mutual TLS on the metadata Raft port: the nodes log in to each other as User:broker over TLS
+ * (docs/adr/0025), so registration, heartbeats, forwarding to the controller, follower fetches and ISR changes work
+ * only if the inter-broker client speaks the listener's protocol; the quorum elects and commits over TLS, and a
+ * stranger's certificate is refused on the Raft port.
  */
 class SecuredInterBrokerIT {
 
@@ -75,6 +76,8 @@ class SecuredInterBrokerIT {
                 .collect(Collectors.joining(",")));
         properties.put(CairnConfig.AUTHORIZER_CLASS_NAME, "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         properties.put(CairnConfig.SUPER_USERS, "User:admin;User:broker");
+        // the Raft port: mutual TLS with the same (unprefixed ssl.*) stores
+        properties.put(CairnConfig.RAFT_SECURITY_PROTOCOL, "SSL");
         return properties;
     }
 
@@ -126,6 +129,62 @@ class SecuredInterBrokerIT {
         assertThat(leader).isPositive();
         // and bob, without ACLs, is refused
         assertThatThrownBy(() -> consume("bob")).isInstanceOf(TopicAuthorizationException.class);
+    }
+
+    @Test
+    void theRaftPortRefusesACertificateItDoesNotTrust() throws Exception {
+        // given: a voter's Raft port, and what its quorum has committed over TLS (the brokers' registrations)
+        String voter = cluster.voters().split(",")[0];
+        int raftPort = Integer.parseInt(voter.substring(voter.lastIndexOf(':') + 1));
+        assertThat(cluster.node(1).controller().current().brokers()).hasSize(3);
+
+        // when: a member's certificate, then a stranger's (the stranger trusts the node: only the node refuses)
+        int memberAnswer = http2Preface(raftPort, certs.node());
+        Throwable stranger = org.assertj.core.api.Assertions.catchThrowable(() -> {
+            int answer = http2Preface(raftPort, certs.stranger());
+            if (answer < 0) {
+                throw new java.io.EOFException("closed without an answer");
+            }
+        });
+
+        // then: the member is answered (the server's HTTP/2 SETTINGS), the stranger's connection is refused
+        assertThat(memberAnswer).isPositive();
+        assertThat(stranger).isInstanceOfAny(javax.net.ssl.SSLException.class, java.net.SocketException.class,
+                java.io.EOFException.class);
+    }
+
+    /**
+     * Opens TLS to a Raft port (gRPC: HTTP/2 over ALPN) with a client certificate from {@code keystore} and sends
+     * the HTTP/2 preface; returns how many bytes the server answered (-1: it closed the connection).
+     */
+    private static int http2Preface(int port, Path keystore) throws Exception {
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(keystore)) {
+            keys.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(certs.trust())) {
+            trust.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(keys, TestCertificates.PASSWORD.toCharArray());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                .createSocket("127.0.0.1", port)) {
+            javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"h2"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            // the client preface and an empty SETTINGS frame (RFC 9113, 3.4)
+            socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0});
+            socket.getOutputStream().flush();
+            return socket.getInputStream().read(new byte[64]);
+        }
     }
 
     private static AclBinding allowAlice(AclOperation operation) {
