@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import javax.security.auth.login.AppConfigurationEntry;
 
+import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.broker.cluster.SecureInterBrokerConnector;
 import org.apache.kafka.common.config.ConfigException;
@@ -56,10 +57,10 @@ final class InterBrokerSecurity {
         if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
             login = login(config, listener.name(), enabledMechanisms);
         }
-        return new SecureInterBrokerConnector(config.nodeId(), tls, login);
+        return new SecureInterBrokerConnector(InterBrokerChannel.CLIENT_ID_PREFIX + config.nodeId(), tls, login);
     }
 
-    private static SecureInterBrokerConnector.Tls tls(Map<String, ?> properties, String listenerName) {
+    static SecureInterBrokerConnector.Tls tls(Map<String, ?> properties, String listenerName) {
         SslFactory factory = ListenerTls.factory(properties, listenerName, ConnectionMode.CLIENT);
         if (!(factory.sslEngineFactory() instanceof DefaultSslEngineFactory engines)) {
             throw new ConfigException("Listener " + listenerName + " carries inter-broker traffic, which Cairn secures "

@@ -231,6 +231,26 @@ class TlsListenerIT {
                 .hasMessageContaining(CairnConfig.SASL_MECHANISM_INTER_BROKER_PROTOCOL);
     }
 
+    @Test
+    void aToolAsksOneNodeOverSaslSslWithKafkaClientProperties() throws Exception {
+        // given: what --command-config FILE holds for a SASL_SSL listener
+        Map<String, Object> client = new HashMap<>();
+        client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        client.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, store("client-trust.p12"));
+        client.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD);
+        client.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+        client.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        client.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"admin\" password=\"admin-secret\";");
+
+        // when: the per-node DescribeQuorum of cairn cluster-status
+        QuorumProbe.View view = QuorumProbe.ask("127.0.0.1", node.node().port("SASL_SSL"), Duration.ofSeconds(30),
+                ClientSecurity.connector(client));
+
+        // then: the lone voter follows itself
+        assertThat(view.leaderId()).isEqualTo(node.node().nodeId());
+    }
+
     /** A node whose inter-broker listener is SASL_SSL, logging in as admin with SCRAM-SHA-512. */
     private static Map<String, Object> interBrokerPeer(String password, String truststore) {
         Map<String, Object> properties = new HashMap<>(nodeTls(Map.of()));

@@ -80,17 +80,18 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
     private final Login login;
 
     /**
-     * @param tls   null on a SASL_PLAINTEXT listener
-     * @param login null on an SSL listener
+     * @param clientId the client id of the authentication requests
+     * @param tls      null on a SASL_PLAINTEXT listener
+     * @param login    null on an SSL listener
      */
-    public SecureInterBrokerConnector(int nodeId, Tls tls, Login login) {
+    public SecureInterBrokerConnector(String clientId, Tls tls, Login login) {
         if (tls == null && login == null) {
             throw new IllegalArgumentException("neither TLS nor SASL: use InterBrokerConnector.PLAINTEXT");
         }
         if (login != null) {
             requireSupported(login.mechanism());
         }
-        this.clientId = InterBrokerChannel.CLIENT_ID_PREFIX + nodeId;
+        this.clientId = clientId;
         this.tls = tls;
         this.login = login;
     }
