@@ -232,6 +232,32 @@ class TlsListenerIT {
     }
 
     @Test
+    void aNodeConnectsToAnotherNodesSslListenerWithItsCertificate() throws Exception {
+        // given: another node whose inter-broker listener is MTLS (SSL, client certificates required); its keystore
+        // holds the certificate the MTLS listener trusts
+        Map<String, Object> peer = new HashMap<>();
+        peer.put(CairnConfig.LISTENERS, "MTLS://127.0.0.1:0");
+        peer.put(CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "MTLS:SSL");
+        peer.put("listener.name.mtls.ssl.keystore.location", store("client.p12"));
+        peer.put("listener.name.mtls.ssl.keystore.password", PASSWORD);
+        peer.put("listener.name.mtls.ssl.keystore.type", "PKCS12");
+        peer.put("listener.name.mtls.ssl.truststore.location", store("client-trust.p12"));
+        peer.put("listener.name.mtls.ssl.truststore.password", PASSWORD);
+        peer.put("listener.name.mtls.ssl.truststore.type", "PKCS12");
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", node.node().port("MTLS"));
+
+        // when
+        try (InterBrokerChannel channel = new InterBrokerChannel(9, InterBrokerSecurity.connector(
+                new CairnConfig(peer), List.of()))) {
+            AbstractResponse answer = channel.send(address, new ApiVersionsRequest.Builder()).get(30,
+                    TimeUnit.SECONDS);
+
+            // then
+            assertThat(((ApiVersionsResponse) answer).data().errorCode()).isZero();
+        }
+    }
+
+    @Test
     void aToolAsksOneNodeOverSaslSslWithKafkaClientProperties() throws Exception {
         // given: what --command-config FILE holds for a SASL_SSL listener
         Map<String, Object> client = new HashMap<>();
