@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.security.NoSuchAlgorithmException;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -50,8 +52,6 @@ import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
  */
 public final class SecureInterBrokerConnector implements InterBrokerConnector {
 
-    /** How long the TLS handshake and each step of the SASL exchange may take. */
-    private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
     /** An answer during authentication larger than this is not one (the listener bounds its side likewise). */
     private static final int MAX_HANDSHAKE_RESPONSE_BYTES = 512 * 1024;
 
@@ -107,16 +107,21 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
         }
     }
 
+    /**
+     * {@inheritDoc} The TCP connection may take {@code timeoutMs}, and the TLS handshake with the SASL exchange
+     * together another {@code timeoutMs}: a peer that accepts TCP but does not answer (a paused process: its kernel
+     * still accepts) holds the caller at most that long, as an unreachable one holds it in the TCP connect.
+     */
     @Override
     public Socket connect(InetSocketAddress address, int timeoutMs) throws IOException {
         Socket socket = InterBrokerConnector.tcp(address, timeoutMs);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
             if (tls != null) {
-                socket = handshake(socket, address);
+                socket = handshake(socket, address, deadline);
             }
             if (login != null) {
-                authenticate(socket, address);
+                authenticate(socket, address, deadline);
             }
             socket.setSoTimeout(0);
             return socket;
@@ -126,19 +131,27 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
         }
     }
 
-    private SSLSocket handshake(Socket tcp, InetSocketAddress address) throws IOException {
+    /** Bounds the next blocking read by what is left until {@code deadline}. */
+    private static void timeLeft(Socket socket, InetSocketAddress address, long deadline) throws IOException {
+        long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (leftMs <= 0) {
+            throw new SocketTimeoutException("no TLS handshake or SASL authentication with " + address + " in time");
+        }
+        socket.setSoTimeout((int) leftMs);
+    }
+
+    private SSLSocket handshake(Socket tcp, InetSocketAddress address, long deadline) throws IOException {
         SSLSocket socket = (SSLSocket) tls.context().getSocketFactory().createSocket(tcp, address.getHostString(),
                 address.getPort(), true);
         socket.setUseClientMode(true);
         socket.setSSLParameters(tls.parameters().apply(address));
+        timeLeft(socket, address, deadline);
         socket.startHandshake();
         return socket;
     }
 
-    private void authenticate(Socket socket, InetSocketAddress address) throws IOException {
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        OutputStream out = socket.getOutputStream();
-        SaslHandshakeResponse handshake = (SaslHandshakeResponse) exchange(in, out, 1,
+    private void authenticate(Socket socket, InetSocketAddress address, long deadline) throws IOException {
+        SaslHandshakeResponse handshake = (SaslHandshakeResponse) exchange(socket, address, deadline, 1,
                 new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism(login.mechanism())));
         Errors handshakeError = Errors.forCode(handshake.data().errorCode());
         if (handshakeError != Errors.NONE) {
@@ -150,7 +163,7 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
         try {
             byte[] token = client.evaluateChallenge(new byte[0]);
             for (int step = 2; ; step++) {
-                SaslAuthenticateResponse answer = (SaslAuthenticateResponse) exchange(in, out, step,
+                SaslAuthenticateResponse answer = (SaslAuthenticateResponse) exchange(socket, address, deadline, step,
                         new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData()
                                 .setAuthBytes(token == null ? new byte[0] : token)));
                 Errors error = Errors.forCode(answer.data().errorCode());
@@ -201,8 +214,10 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
     }
 
     /** Sends one request and reads its answer, on a connection nothing else uses yet. */
-    private AbstractResponse exchange(DataInputStream in, OutputStream out, int correlationId,
+    private AbstractResponse exchange(Socket socket, InetSocketAddress address, long deadline, int correlationId,
                                       AbstractRequest.Builder<?> builder) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        DataInputStream in = new DataInputStream(socket.getInputStream());
         short version = builder.latestAllowedVersion();
         AbstractRequest request = builder.build(version);
         RequestHeader header = new RequestHeader(builder.apiKey(), version, clientId, correlationId);
@@ -211,6 +226,7 @@ public final class SecureInterBrokerConnector implements InterBrokerConnector {
         ByteBuffer.wrap(frame).putInt(payload.remaining()).put(payload);
         out.write(frame);
         out.flush();
+        timeLeft(socket, address, deadline);
         int size = in.readInt();
         if (size < 0 || size > MAX_HANDSHAKE_RESPONSE_BYTES) {
             throw new SaslException("an answer of " + size + " bytes to " + builder.apiKey() + ": not a Kafka listener "
