@@ -13,9 +13,15 @@ import java.util.List;
  * @param electionTimeout   the minimum election timeout; the maximum is twice it. A one-voter group elects
  *                          itself after a short fixed timeout instead.
  * @param snapshotThreshold take a snapshot (and purge the log before it) every this many entries
+ * @param tls               mutual TLS on the Raft port, or null: plaintext
  */
 public record RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout,
-                           long snapshotThreshold) {
+                           long snapshotThreshold, RaftTls tls) {
+
+    /** A plaintext Raft port. */
+    public RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout, long snapshotThreshold) {
+        this(nodeId, voters, dir, electionTimeout, snapshotThreshold, null);
+    }
 
     public RaftSettings {
         voters = List.copyOf(voters);

@@ -24,7 +24,10 @@ import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.MetadataRecordSerde;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
@@ -137,6 +140,7 @@ public final class RatisMetadataLog implements MetadataLog {
                     .setGroup(group)
                     .setStateMachine(stateMachine)
                     .setProperties(properties())
+                    .setParameters(parameters())
                     .setOption(RaftStorage.StartupOption.RECOVER)
                     .build();
             server.start();
@@ -144,8 +148,8 @@ public final class RatisMetadataLog implements MetadataLog {
             throw new UncheckedIOException(logPrefix + "cannot start the metadata Raft server on "
                     + settings.self().address() + " with data in " + settings.dir() + ": " + rootCause(e), e);
         }
-        LOG.info("{}metadata Raft server started on {} with voters {}", logPrefix, settings.self().address(),
-                settings.voters());
+        LOG.info("{}metadata Raft server started on {}{} with voters {}", logPrefix, settings.self().address(),
+                settings.tls() == null ? "" : " (mutual TLS)", settings.voters());
         long periodMs = watchPeriodMs(settings);
         watchThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-raft-watch-" + settings.nodeId());
@@ -209,9 +213,17 @@ public final class RatisMetadataLog implements MetadataLog {
 
     private RaftProperties properties() {
         RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
-        NettyConfigKeys.Server.setHost(p, settings.self().host());
-        NettyConfigKeys.Server.setPort(p, settings.self().port());
+        if (settings.tls() == null) {
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.NETTY);
+            NettyConfigKeys.Server.setHost(p, settings.self().host());
+            NettyConfigKeys.Server.setPort(p, settings.self().port());
+        } else {
+            // Ratis's Netty RPC has no TLS; its gRPC transport has (docs/adr/0025). Client and admin services
+            // share the server's port (their ports are unset).
+            RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+            GrpcConfigKeys.Server.setHost(p, settings.self().host());
+            GrpcConfigKeys.Server.setPort(p, settings.self().port());
+        }
         RaftServerConfigKeys.setStorageDir(p, List.of(settings.dir().toFile()));
         long min = settings.electionTimeout().toMillis();
         boolean loneVoter = settings.voters().size() == 1;
@@ -240,6 +252,20 @@ public final class RatisMetadataLog implements MetadataLog {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(Integer.MAX_VALUE,
                 settings.snapshotThreshold() / 2)));
         return p;
+    }
+
+    /** The TLS of the Raft port, for every gRPC service and for this member's connections to the others. */
+    private Parameters parameters() {
+        Parameters parameters = new Parameters();
+        RaftTls tls = settings.tls();
+        if (tls != null) {
+            GrpcTlsConfig conf = new GrpcTlsConfig(tls.keyManager(), tls.trustManager(), true);
+            GrpcConfigKeys.TLS.setConf(parameters, conf);
+            GrpcConfigKeys.Server.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Admin.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Client.setTlsConf(parameters, conf);
+        }
+        return parameters;
     }
 
     /**

@@ -29,6 +29,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
     public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
     public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_MECHANISM_INTER_BROKER_PROTOCOL = "sasl.mechanism.inter.broker.protocol";
     public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
@@ -56,6 +57,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String AUDIT_INTERVAL_MS = "cairn.audit.interval.ms";
     public static final String AUDIT_MAX_METADATA_LAG = "cairn.audit.max.metadata.lag";
     public static final String CONTROLLER_QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String RAFT_SECURITY_PROTOCOL = "cairn.raft.security.protocol";
     public static final String CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS = "controller.quorum.election.timeout.ms";
     public static final String BROKER_HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String METADATA_SNAPSHOT_ENTRIES = "cairn.metadata.snapshot.entries";
@@ -82,14 +84,24 @@ public final class CairnConfig extends AbstractConfig {
                             + "INTERNAL:PLAINTEXT,EXTERNAL:SSL.")
             .define(INTER_BROKER_LISTENER_NAME, Type.STRING, null, Importance.MEDIUM,
                     "The listener whose advertised endpoint the broker registers in the metadata, which the "
-                            + "other brokers use; it must be a PLAINTEXT one (docs/adr/0017). Unset: the listener "
-                            + "named PLAINTEXT, else the first.")
+                            + "other brokers use (follower fetches, heartbeats, forwarding to the controller, "
+                            + "transaction markers), as clients of its protocol: on SSL and SASL_SSL with the "
+                            + "listener's own ssl.* settings (its truststore trusts the other nodes, its keystore is "
+                            + "this node's certificate), on SASL_PLAINTEXT and SASL_SSL logging in with "
+                            + "sasl.mechanism.inter.broker.protocol (docs/adr/0025). Unset: the listener named "
+                            + "PLAINTEXT, else the first.")
             .define(SASL_ENABLED_MECHANISMS, Type.STRING, "GSSAPI", Importance.MEDIUM,
                     "The SASL mechanisms of the SASL_PLAINTEXT and SASL_SSL listeners, comma separated; "
                             + "listener.name.<listener>.sasl.enabled.mechanisms sets one listener's. Cairn serves "
                             + "PLAIN (users from the listener's listener.name.<listener>.plain.sasl.jaas.config), "
                             + "SCRAM-SHA-256 and SCRAM-SHA-512 (credentials in the metadata log). The default, "
                             + "Kafka's, is GSSAPI, which Cairn does not serve: a SASL listener must set it.")
+            .define(SASL_MECHANISM_INTER_BROKER_PROTOCOL, Type.STRING, "GSSAPI", Importance.MEDIUM,
+                    "The SASL mechanism a node logs in with on another node's SASL inter-broker listener: PLAIN, "
+                            + "SCRAM-SHA-256 or SCRAM-SHA-512, with the username and password options of the "
+                            + "listener's listener.name.<listener>.<mechanism>.sasl.jaas.config (else the JAAS file's "
+                            + "KafkaServer section), as Kafka. The default, Kafka's, is GSSAPI, which Cairn does not "
+                            + "speak: a SASL inter-broker listener must set it.")
             .define(CONNECTIONS_MAX_REAUTH_MS, Type.LONG, 0L, Importance.MEDIUM,
                     "A SASL session lasts this many milliseconds: the client re-authenticates on its connection "
                             + "before (KIP-368), else the connection is closed at its next request. 0: sessions do "
@@ -112,11 +124,12 @@ public final class CairnConfig extends AbstractConfig {
                     "The authorizer: empty (the default) allows every request, as Kafka without one; "
                             + AuthorizerSettings.STANDARD_AUTHORIZER + " (Kafka's name) checks every request against "
                             + "the ACLs in the metadata log (CreateAcls, kafka-acls.sh), with Kafka's StandardAuthorizer "
-                            + "rules. Brokers talk to each other on the inter-broker PLAINTEXT listener as "
-                            + "User:ANONYMOUS, which super.users must then name (docs/adr/0021).")
+                            + "rules. Brokers talk to each other as the principal they log in as on the "
+                            + "inter-broker listener (User:ANONYMOUS on a PLAINTEXT or SSL one), which super.users "
+                            + "must then name (docs/adr/0021, 0025).")
             .define(SUPER_USERS, Type.STRING, "", Importance.MEDIUM,
                     "Principals allowed everything by the authorizer, semicolon separated, e.g. "
-                            + "User:admin;User:ANONYMOUS.")
+                            + "User:admin;User:broker.")
             .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, Type.BOOLEAN, false, Importance.MEDIUM,
                     "With an authorizer: allow an action on a resource that no ACL names at all (literal, prefixed "
                             + "or wildcard). False: denied.")
@@ -167,6 +180,14 @@ public final class CairnConfig extends AbstractConfig {
                     "The metadata quorum: every node of the cluster as id@host:port, where port is its Raft port, "
                             + "e.g. 1@10.0.0.1:9093,2@10.0.0.2:9093,3@10.0.0.3:9093. Unset: a single-node cluster "
                             + "whose only voter is this node (Raft on 127.0.0.1, any free port).")
+            .define(RAFT_SECURITY_PROTOCOL, Type.STRING, "PLAINTEXT", Importance.HIGH,
+                    "The security of the metadata Raft port of controller.quorum.voters: PLAINTEXT, or SSL, mutual "
+                            + "TLS between the voters, so that a process without a trusted certificate can neither "
+                            + "join the quorum nor read the metadata log. Its keystore and truststore are Kafka's "
+                            + "ssl.* settings prefixed with cairn.raft. (cairn.raft.ssl.keystore.location, ...), "
+                            + "each falling back to the unprefixed ssl.* one; the certificate must name the host of "
+                            + "the node's voter address. Every voter must use the same protocol. SSL runs Ratis on "
+                            + "its gRPC transport, whose RPC has TLS (docs/adr/0025).")
             .define(CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS, Type.INT, 1000, Range.atLeast(50), Importance.MEDIUM,
                     "Minimum metadata Raft election timeout; the maximum is twice it. A single voter elects itself "
                             + "at once.")

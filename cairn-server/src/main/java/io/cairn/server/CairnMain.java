@@ -82,7 +82,8 @@ public final class CairnMain implements Runnable {
                 description = "A properties file with Kafka's property names (node.id, listeners, log.dirs, ...).")
         Path configFile;
 
-        @Option(names = "--port", paramLabel = "N", description = "Kafka listener port (default 9092; 0 = any free port).")
+        @Option(names = "--port", paramLabel = "N", description = "Kafka listener port (default 9092; 0 = any free port). "
+                + "The node then has one listener, named as the config's inter-broker one (PLAINTEXT by default).")
         Integer port;
 
         @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default localhost).")
@@ -180,15 +181,18 @@ public final class CairnMain implements Runnable {
             if (dataDir != null) {
                 properties.put(CairnConfig.LOG_DIRS, dataDir.toString());
             }
+            // the flags move the inter-broker listener, keeping its name (so its protocol): a secured config stays so
             if (port != null || host != null) {
-                CairnConfig.Listener base = new CairnConfig(properties).listener();
-                String listenHost = host != null ? host : base.host();
-                int listenPort = port != null ? port : base.port();
-                properties.put(CairnConfig.LISTENERS, "PLAINTEXT://" + listenHost + ":" + listenPort);
+                CairnConfig base = new CairnConfig(properties);
+                String listenHost = host != null ? host : base.listener().host();
+                int listenPort = port != null ? port : base.listener().port();
+                properties.put(CairnConfig.LISTENERS, base.listeners().interBroker().name() + "://" + listenHost + ":"
+                        + listenPort);
             }
             if (advertisedHost != null) {
-                properties.put(CairnConfig.ADVERTISED_LISTENERS, "PLAINTEXT://" + advertisedHost + ":"
-                        + new CairnConfig(properties).listener().port());
+                CairnConfig base = new CairnConfig(properties);
+                properties.put(CairnConfig.ADVERTISED_LISTENERS, base.listeners().interBroker().name() + "://"
+                        + advertisedHost + ":" + base.listener().port());
             }
             return properties;
         }

@@ -30,6 +30,7 @@ import io.cairn.broker.cluster.BrokerLifecycle;
 import io.cairn.broker.cluster.ChannelLeaderClient;
 import io.cairn.broker.cluster.ForwardingMetadataWriter;
 import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.broker.cluster.QuorumView;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
@@ -61,6 +62,7 @@ import io.cairn.protocol.RequestObserver;
 import io.cairn.protocol.ServingGate;
 import io.cairn.raft.QuorumStatus;
 import io.cairn.raft.RaftSettings;
+import io.cairn.raft.RaftTls;
 import io.cairn.raft.RatisMetadataLog;
 import io.cairn.raft.Voter;
 import io.cairn.storage.LogConfig;
@@ -168,6 +170,11 @@ public final class CairnNode implements AutoCloseable {
                         this::scramCredential));
             }
         }
+        // ... and this node's side of them towards the other nodes' inter-broker listener (docs/adr/0025)
+        SaslListener interBrokerSasl = saslListeners.get(config.listeners().interBroker().name());
+        InterBrokerConnector interBroker = InterBrokerSecurity.connector(config,
+                interBrokerSasl == null ? List.of() : interBrokerSasl.mechanisms());
+        RaftTls raftTls = RaftSecurity.tls(config);
         // Listening from now on, served once the handlers are built: a client that connects while the node
         // starts waits for its first answer instead of being refused and backing off (see KafkaServer).
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
@@ -199,7 +206,7 @@ public final class CairnNode implements AutoCloseable {
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES)));
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls));
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
                 ControllerScheduler.of(scheduler));
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
@@ -208,7 +215,7 @@ public final class CairnNode implements AutoCloseable {
         logManager = new LogManager(dataDir, time, scheduler,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
-        controllerChannel = new InterBrokerChannel(nodeId);
+        controllerChannel = new InterBrokerChannel(nodeId, interBroker);
         // The controller this node heartbeats closed the connection (killed): evidence for the next controller.
         controllerChannel.onHeartbeatPeerClosed(address -> controller.current().brokers().values().stream()
                 .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
@@ -216,7 +223,7 @@ public final class CairnNode implements AutoCloseable {
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
-        leaderClient = new ChannelLeaderClient(nodeId, controller::current);
+        leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
         replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
@@ -246,9 +253,9 @@ public final class CairnNode implements AutoCloseable {
         txnCoordinator = new TransactionCoordinator(nodeId, time, TransactionConfig.fromBrokerConfigs(brokerConfigs),
                 producerIds, controller::current, replicas, txnMarkers, scheduler,
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
-                groupConfig.offsetsTopicPartitions());
+                groupConfig.offsetsTopicPartitions(), interBroker);
         controller.addListener(txnCoordinator);
-        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler, time);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler, time, interBroker);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);

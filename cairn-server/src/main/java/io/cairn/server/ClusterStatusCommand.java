@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -41,17 +42,33 @@ final class ClusterStatusCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print nothing on success.")
     boolean quiet;
 
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Kafka client properties for a secured listener (security.protocol, ssl.*, sasl.*), as "
+                    + "Kafka's tools take them.")
+    java.nio.file.Path commandConfig;
+
     @Override
     public Integer call() throws Exception {
         CairnMain.awaitLogging();
         // Connection refusals while nodes start are expected here; the answer is the exit code and one line.
+        // So are refused logins of a secured cluster that has not committed its bootstrap credentials yet.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka"))
-                .setLevel(ch.qos.logback.classic.Level.ERROR);
+                .setLevel(waitSeconds > 0 ? ch.qos.logback.classic.Level.OFF : ch.qos.logback.classic.Level.ERROR);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
         String last = "no answer";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+        Map<String, Object> client = new java.util.HashMap<>();
+        if (commandConfig != null) {
+            java.util.Properties file = new java.util.Properties();
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(commandConfig)) {
+                file.load(in);
+            }
+            file.forEach((key, value) -> client.put(key.toString(), value.toString().trim()));
+        }
+        InterBrokerConnector connector = ClientSecurity.connector(client);
+        client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        client.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        try (Admin admin = Admin.create(client)) {
             do {
                 try {
                     DescribeClusterResult result = admin.describeCluster(new DescribeClusterOptions()
@@ -72,7 +89,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
                     for (Node node : sorted) {
                         String view;
                         try {
-                            QuorumProbe.View probe = QuorumProbe.ask(node.host(), node.port(), Duration.ofSeconds(3));
+                            QuorumProbe.View probe = QuorumProbe.ask(node.host(), node.port(), Duration.ofSeconds(3),
+                                    connector);
                             view = probe.leaderKnown()
                                     ? "follows metadata Raft leader " + probe.leaderId() + " (term " + probe.term() + ")"
                                     : "knows NO metadata Raft leader";

@@ -46,9 +46,44 @@ final class ListenerTls {
      * @throws ConfigException naming the property at fault: no keystore, or one that cannot be read
      */
     static SslFactory factory(Map<String, ?> properties, String listenerName) {
+        return factory(properties, listenerName, ConnectionMode.SERVER);
+    }
+
+    /**
+     * As above, for the listener's server side, or (CLIENT) for this node's connections to the other nodes' listener
+     * of that name, which Kafka makes from the same settings: the truststore trusts their certificates, the keystore
+     * answers their ssl.client.auth.
+     */
+    static SslFactory factory(Map<String, ?> properties, String listenerName, ConnectionMode mode) {
         String prefix = prefix(listenerName);
-        Map<String, Object> merged = new HashMap<>();
         Map<String, String> source = new HashMap<>();
+        Map<String, Object> settings = settings(properties, prefix, "Listener " + listenerName, source);
+        String location = (String) settings.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
+        if (location == null && settings.get(SslConfigs.SSL_KEYSTORE_KEY_CONFIG) == null) {
+            throw new ConfigException("Listener " + listenerName + " uses SSL but has no keystore: set "
+                    + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + prefix + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG
+                    + ") and " + SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG + ", or a PEM "
+                    + SslConfigs.SSL_KEYSTORE_KEY_CONFIG);
+        }
+        SslFactory factory = new SslFactory(mode);
+        try {
+            factory.configure(settings);
+        } catch (RuntimeException e) {
+            throw new ConfigException("Listener " + listenerName + ": " + culprit(e, settings, source) + ": "
+                    + causes(e));
+        }
+        return factory;
+    }
+
+    /**
+     * The ssl.* settings under {@code prefix} ({@code prefix + "ssl.x"} over {@code "ssl.x"}), parsed with Kafka's
+     * types and defaults; {@code source} learns which property set each.
+     *
+     * @param label names the settings' owner in a failure, e.g. "Listener SSL"
+     */
+    static Map<String, Object> settings(Map<String, ?> properties, String prefix, String label,
+                                        Map<String, String> source) {
+        Map<String, Object> merged = new HashMap<>();
         properties.forEach((key, value) -> {
             if (key.startsWith("ssl.") && !merged.containsKey(key)) {
                 merged.put(key, value);
@@ -62,31 +97,15 @@ final class ListenerTls {
                 source.put(name, key);
             }
         });
-        Map<String, Object> settings;
         try {
-            settings = new HashMap<>(DEFINITION.parse(merged));
+            return new HashMap<>(DEFINITION.parse(merged));
         } catch (ConfigException e) {
-            throw new ConfigException("Listener " + listenerName + ": " + e.getMessage());
+            throw new ConfigException(label + ": " + e.getMessage());
         }
-        String location = (String) settings.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG);
-        if (location == null && settings.get(SslConfigs.SSL_KEYSTORE_KEY_CONFIG) == null) {
-            throw new ConfigException("Listener " + listenerName + " uses SSL but has no keystore: set "
-                    + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG + " (or " + prefix + SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG
-                    + ") and " + SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG + ", or a PEM "
-                    + SslConfigs.SSL_KEYSTORE_KEY_CONFIG);
-        }
-        SslFactory factory = new SslFactory(ConnectionMode.SERVER);
-        try {
-            factory.configure(settings);
-        } catch (RuntimeException e) {
-            throw new ConfigException("Listener " + listenerName + ": " + culprit(e, settings, source) + ": "
-                    + causes(e));
-        }
-        return factory;
     }
 
     /** Which properties to check, by the store the failure names (Kafka's messages name the file). */
-    private static String culprit(Throwable e, Map<String, Object> settings, Map<String, String> source) {
+    static String culprit(Throwable e, Map<String, Object> settings, Map<String, String> source) {
         String text = causes(e);
         String truststore = (String) settings.get(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG);
         if (truststore != null && text.contains(truststore)) {
@@ -106,7 +125,7 @@ final class ListenerTls {
         return source.getOrDefault(name, name);
     }
 
-    private static String causes(Throwable e) {
+    static String causes(Throwable e) {
         StringBuilder text = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getMessage() != null && text.indexOf(t.getMessage()) < 0) {

@@ -108,12 +108,6 @@ public final class Listeners {
         } else {
             interBroker = advertised.getOrDefault(SecurityProtocol.PLAINTEXT.name, advertised.get(bound.get(0).name()));
         }
-        if (interBroker.protocol() != SecurityProtocol.PLAINTEXT) {
-            throw new ConfigException(CairnConfig.INTER_BROKER_LISTENER_NAME, interBroker.name(),
-                    "the inter-broker listener must use PLAINTEXT: Cairn's brokers do not speak TLS to each other "
-                            + "yet (add a PLAINTEXT listener, or name one with " + CairnConfig.INTER_BROKER_LISTENER_NAME
-                            + ")");
-        }
         return new Listeners(bound, advertised, interBroker);
     }
 

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -24,11 +25,16 @@ public final class OneRequest {
     /** Sends {@code request} to {@code host:port} and returns the node's answer; IOException if none in time. */
     public static AbstractResponse send(String host, int port, AbstractRequest request, Duration timeout)
             throws IOException {
+        return send(host, port, request, timeout, InterBrokerConnector.PLAINTEXT);
+    }
+
+    /** As above, over a connection {@code connector} opens (TLS, SASL). */
+    public static AbstractResponse send(String host, int port, AbstractRequest request, Duration timeout,
+                                        InterBrokerConnector connector) throws IOException {
         RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "cairn-one-request", 1);
         ByteBuffer bytes = request.serializeWithHeader(header);
         int timeoutMs = (int) Math.max(1, timeout.toMillis());
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), timeoutMs);
+        try (Socket socket = connector.connect(new InetSocketAddress(host, port), timeoutMs)) {
             socket.setSoTimeout(timeoutMs);
             byte[] frame = new byte[4 + bytes.remaining()];
             ByteBuffer.wrap(frame).putInt(bytes.remaining()).put(bytes);

@@ -3,6 +3,7 @@ package io.cairn.server;
 import java.io.IOException;
 import java.time.Duration;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeQuorumResponseData.PartitionData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -35,15 +36,27 @@ public final class QuorumProbe {
 
     /** One DescribeQuorum to {@code host:port}; throws IOException when the node does not answer in time. */
     public static View ask(String host, int port, Duration timeout) throws IOException {
-        Status status = status(host, port, timeout);
+        return ask(host, port, timeout, InterBrokerConnector.PLAINTEXT);
+    }
+
+    /** As above, over a connection {@code connector} opens (a secured listener). */
+    public static View ask(String host, int port, Duration timeout, InterBrokerConnector connector)
+            throws IOException {
+        Status status = status(host, port, timeout, connector);
         return new View(status.leaderId(), status.term());
     }
 
     /** One DescribeQuorum to {@code host:port}: the leader its Raft member follows and what it has applied. */
     public static Status status(String host, int port, Duration timeout) throws IOException {
+        return status(host, port, timeout, InterBrokerConnector.PLAINTEXT);
+    }
+
+    /** As above, over a connection {@code connector} opens (a secured listener). */
+    public static Status status(String host, int port, Duration timeout, InterBrokerConnector connector)
+            throws IOException {
         DescribeQuorumResponse response = (DescribeQuorumResponse) OneRequest.send(host, port,
                 new DescribeQuorumRequest.Builder(DescribeQuorumRequest.singletonRequest(METADATA_PARTITION))
-                        .build(ApiKeys.DESCRIBE_QUORUM.latestVersion(false)), timeout);
+                        .build(ApiKeys.DESCRIBE_QUORUM.latestVersion(false)), timeout, connector);
         if (response.data().topics().isEmpty() || response.data().topics().get(0).partitions().isEmpty()) {
             throw new IOException("DescribeQuorum from " + host + ":" + port + " failed: "
                     + Errors.forCode(response.data().errorCode()));

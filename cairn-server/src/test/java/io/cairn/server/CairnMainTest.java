@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -70,6 +71,24 @@ class CairnMainTest {
         assertThat(parsed.listener()).isEqualTo(new CairnConfig.Listener("127.0.0.1", 0));
         assertThat(parsed.getInt(CairnConfig.NUM_PARTITIONS)).isEqualTo(4);
         assertThat(parsed.dataDir()).isEqualTo(Path.of("/tmp/x"));
+    }
+
+    @Test
+    void portAndHostFlagsKeepASecuredListenersName() throws Exception {
+        // given: a config whose only listener is SASL_SSL
+        Path config = Files.writeString(tempDir.resolve("secured.properties"),
+                "listeners=SASL_SSL://0.0.0.0:9093\n");
+        CairnMain.Start start = new CairnMain.Start();
+        new CommandLine(start).parseArgs("--config", config.toString(), "--port", "0", "--host", "127.0.0.1",
+                "--advertised-host", "node1.example");
+
+        // when
+        CairnConfig parsed = new CairnConfig(start.properties());
+
+        // then
+        assertThat(parsed.listeners().bound())
+                .containsExactly(new Listeners.Endpoint("SASL_SSL", SecurityProtocol.SASL_SSL, "127.0.0.1", 0));
+        assertThat(parsed.listeners().advertised("SASL_SSL").host()).isEqualTo("node1.example");
     }
 
     @Test

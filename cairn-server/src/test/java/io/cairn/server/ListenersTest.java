@@ -36,8 +36,17 @@ class ListenersTest {
         assertThat(listeners.bound("SASL_PLAINTEXT").protocol()).isEqualTo(SecurityProtocol.SASL_PLAINTEXT);
         assertThat(listeners.bound("SASL_SSL").protocol()).isEqualTo(SecurityProtocol.SASL_SSL);
         assertThat(listeners.interBroker().name()).isEqualTo("PLAINTEXT");
-        assertThatThrownBy(() -> parse("SASL_PLAINTEXT://h:2", null, null, null))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("inter.broker.listener.name");
+    }
+
+    @Test
+    void aSecuredListenerMayCarryInterBrokerTraffic() {
+        // when: a node whose only listener is SASL_SSL, and one that names its SSL listener
+        Listeners only = parse("SASL_SSL://h:2", null, null, null);
+        Listeners named = parse("PLAINTEXT://h:1,SSL://h:2", null, null, "ssl");
+
+        // then
+        assertThat(only.interBroker().protocol()).isEqualTo(SecurityProtocol.SASL_SSL);
+        assertThat(named.interBroker().name()).isEqualTo("SSL");
     }
 
     @Test
@@ -81,11 +90,7 @@ class ListenersTest {
     }
 
     @Test
-    void theInterBrokerListenerMustBePlaintext() {
-        assertThatThrownBy(() -> parse("SSL://h:2", null, null, null))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("inter.broker.listener.name");
-        assertThatThrownBy(() -> parse("PLAINTEXT://h:1,SSL://h:2", null, null, "SSL"))
-                .hasMessageContaining("must use PLAINTEXT");
+    void theInterBrokerListenerMustBeOneOfTheListeners() {
         assertThatThrownBy(() -> parse("PLAINTEXT://h:1", null, null, "OTHER"))
                 .hasMessageContaining("not one of listeners");
     }

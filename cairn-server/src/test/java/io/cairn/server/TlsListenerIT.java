@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,11 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.security.sasl.SaslException;
 
+import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -33,6 +38,9 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsRequest;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -190,6 +198,101 @@ class TlsListenerIT {
             // then
             assertThat(single(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).port()).isEqualTo(port);
         }
+    }
+
+    @Test
+    void aNodeLogsInToAnotherNodesSaslSslListenerWithItsInterBrokerSettings() throws Exception {
+        // given: another node's settings for an inter-broker SASL_SSL listener, Kafka's names
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", node.node().port("SASL_SSL"));
+        Map<String, Object> peer = interBrokerPeer("admin-secret", "client-trust.p12");
+
+        // when
+        try (InterBrokerChannel channel = new InterBrokerChannel(9, InterBrokerSecurity.connector(
+                new CairnConfig(peer), List.of("SCRAM-SHA-512")))) {
+            AbstractResponse answer = channel.send(address, new ApiVersionsRequest.Builder()).get(30,
+                    TimeUnit.SECONDS);
+
+            // then: authenticated over TLS, it is answered
+            assertThat(((ApiVersionsResponse) answer).data().errorCode()).isZero();
+        }
+
+        // when: a wrong password, then a truststore that does not trust the node's certificate
+        InterBrokerConnector wrongPassword = InterBrokerSecurity.connector(
+                new CairnConfig(interBrokerPeer("wrong", "client-trust.p12")), List.of("SCRAM-SHA-512"));
+        InterBrokerConnector untrusting = InterBrokerSecurity.connector(
+                new CairnConfig(interBrokerPeer("admin-secret", "node-trust.p12")), List.of("SCRAM-SHA-512"));
+
+        // then
+        assertThatThrownBy(() -> wrongPassword.connect(address, 5_000)).isInstanceOf(SaslException.class)
+                .hasMessageContaining("SASL_AUTHENTICATION_FAILED");
+        assertThatThrownBy(() -> untrusting.connect(address, 5_000)).isInstanceOf(SSLHandshakeException.class);
+        // and a SASL inter-broker listener without a mechanism to log in with is refused, naming the property
+        Map<String, Object> noMechanism = new HashMap<>(peer);
+        noMechanism.remove(CairnConfig.SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+        assertThatThrownBy(() -> InterBrokerSecurity.connector(new CairnConfig(noMechanism),
+                List.of("SCRAM-SHA-512"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(CairnConfig.SASL_MECHANISM_INTER_BROKER_PROTOCOL);
+    }
+
+    @Test
+    void aNodeConnectsToAnotherNodesSslListenerWithItsCertificate() throws Exception {
+        // given: another node whose inter-broker listener is MTLS (SSL, client certificates required); its keystore
+        // holds the certificate the MTLS listener trusts
+        Map<String, Object> peer = new HashMap<>();
+        peer.put(CairnConfig.LISTENERS, "MTLS://127.0.0.1:0");
+        peer.put(CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "MTLS:SSL");
+        peer.put("listener.name.mtls.ssl.keystore.location", store("client.p12"));
+        peer.put("listener.name.mtls.ssl.keystore.password", PASSWORD);
+        peer.put("listener.name.mtls.ssl.keystore.type", "PKCS12");
+        peer.put("listener.name.mtls.ssl.truststore.location", store("client-trust.p12"));
+        peer.put("listener.name.mtls.ssl.truststore.password", PASSWORD);
+        peer.put("listener.name.mtls.ssl.truststore.type", "PKCS12");
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", node.node().port("MTLS"));
+
+        // when
+        try (InterBrokerChannel channel = new InterBrokerChannel(9, InterBrokerSecurity.connector(
+                new CairnConfig(peer), List.of()))) {
+            AbstractResponse answer = channel.send(address, new ApiVersionsRequest.Builder()).get(30,
+                    TimeUnit.SECONDS);
+
+            // then
+            assertThat(((ApiVersionsResponse) answer).data().errorCode()).isZero();
+        }
+    }
+
+    @Test
+    void aToolAsksOneNodeOverSaslSslWithKafkaClientProperties() throws Exception {
+        // given: what --command-config FILE holds for a SASL_SSL listener
+        Map<String, Object> client = new HashMap<>();
+        client.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        client.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, store("client-trust.p12"));
+        client.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD);
+        client.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+        client.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        client.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"admin\" password=\"admin-secret\";");
+
+        // when: the per-node DescribeQuorum of cairn cluster-status
+        QuorumProbe.View view = QuorumProbe.ask("127.0.0.1", node.node().port("SASL_SSL"), Duration.ofSeconds(30),
+                ClientSecurity.connector(client));
+
+        // then: the lone voter follows itself
+        assertThat(view.leaderId()).isEqualTo(node.node().nodeId());
+    }
+
+    /** A node whose inter-broker listener is SASL_SSL, logging in as admin with SCRAM-SHA-512. */
+    private static Map<String, Object> interBrokerPeer(String password, String truststore) {
+        Map<String, Object> properties = new HashMap<>(nodeTls(Map.of()));
+        properties.put(CairnConfig.LISTENERS, "SASL_SSL://127.0.0.1:0");
+        properties.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, store(truststore));
+        properties.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, PASSWORD);
+        properties.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+        properties.put(CairnConfig.SASL_ENABLED_MECHANISMS, "SCRAM-SHA-512");
+        properties.put(CairnConfig.SASL_MECHANISM_INTER_BROKER_PROTOCOL, "SCRAM-SHA-512");
+        properties.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\""
+                        + password + "\";");
+        return properties;
     }
 
     @Test

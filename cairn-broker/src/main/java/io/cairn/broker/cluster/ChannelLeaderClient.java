@@ -24,7 +24,11 @@ public final class ChannelLeaderClient implements LeaderClient, AutoCloseable {
     private final Supplier<MetadataImage> image;
 
     public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image) {
-        this.channel = new InterBrokerChannel(nodeId);
+        this(nodeId, image, InterBrokerConnector.PLAINTEXT);
+    }
+
+    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image, InterBrokerConnector connector) {
+        this.channel = new InterBrokerChannel(nodeId, connector);
         this.image = image;
     }
 

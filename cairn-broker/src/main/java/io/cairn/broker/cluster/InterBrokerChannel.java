@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * A small Kafka-protocol client a node uses to talk to other nodes' Kafka listeners: metadata operations and
  * heartbeats to the active controller, follower fetches, transaction markers and verifications to partition
  * leaders and coordinators. kafka-clients' own request classes, serialized with their header, pipelined on a
- * TCP connection per address (responses matched by correlation id). Broker heartbeats have a connection of
+ * connection per address (responses matched by correlation id), opened by the node's {@link InterBrokerConnector}:
+ * plain TCP, or TLS and SASL as the inter-broker listener requires. Broker heartbeats have a connection of
  * their own, as in Kafka: the listener answers a connection's requests in order, and a heartbeat must not
  * queue behind other operations (hundreds of ISR changes after a restart) while the broker's lease runs.
  *
@@ -44,14 +45,23 @@ public final class InterBrokerChannel implements AutoCloseable {
 
     private final String clientId;
     private final String logPrefix;
+    private final InterBrokerConnector connector;
+    /** The last connection failure reported per address, so a peer that keeps refusing is logged once. */
+    private final Map<InetSocketAddress, String> reportedFailures = new ConcurrentHashMap<>();
     private final Map<Lane, Connection> connections = new ConcurrentHashMap<>();
     private final AtomicInteger correlationIds = new AtomicInteger();
     private volatile boolean closed;
     private volatile Consumer<InetSocketAddress> heartbeatPeerClosed = address -> { };
 
+    /** A channel to PLAINTEXT listeners. */
     public InterBrokerChannel(int nodeId) {
+        this(nodeId, InterBrokerConnector.PLAINTEXT);
+    }
+
+    public InterBrokerChannel(int nodeId, InterBrokerConnector connector) {
         this.clientId = CLIENT_ID_PREFIX + nodeId;
         this.logPrefix = "[node " + nodeId + "] ";
+        this.connector = connector;
     }
 
     /** Whether a request came from another node's forwarder (and must not be forwarded again). */
@@ -92,6 +102,7 @@ public final class InterBrokerChannel implements AutoCloseable {
                 }
             });
         } catch (java.io.UncheckedIOException e) {
+            reportFailure(address, e.getCause());
             return CompletableFuture.failedFuture(new NetworkException("cannot connect to " + address + ": "
                     + e.getCause().getMessage()));
         }
@@ -101,6 +112,21 @@ public final class InterBrokerChannel implements AutoCloseable {
         RequestHeader header = new RequestHeader(request.apiKey(), version, clientId,
                 correlationIds.incrementAndGet());
         return connection.send(header, request);
+    }
+
+    /**
+     * A handshake or authentication the other node refuses is a configuration fault an operator must see, once per
+     * address and message (the callers retry it every few hundred ms); a refused TCP connection is a node that is
+     * down, and stays at DEBUG.
+     */
+    private void reportFailure(InetSocketAddress address, IOException e) {
+        boolean security = e instanceof javax.net.ssl.SSLException || e instanceof javax.security.sasl.SaslException;
+        String message = String.valueOf(e.getMessage());
+        if (security && !message.equals(reportedFailures.put(address, message))) {
+            LOG.warn("{}cannot connect to the inter-broker listener of {}: {}", logPrefix, address, message);
+        } else {
+            LOG.debug("{}cannot connect to {}: {}", logPrefix, address, message);
+        }
     }
 
     /**
@@ -136,9 +162,10 @@ public final class InterBrokerChannel implements AutoCloseable {
         Connection(Lane lane) throws IOException {
             this.address = lane.address();
             this.heartbeats = lane.heartbeats();
-            this.socket = new Socket();
-            socket.setTcpNoDelay(true);
-            socket.connect(address, CONNECT_TIMEOUT_MS);
+            this.socket = connector.connect(address, CONNECT_TIMEOUT_MS);
+            if (reportedFailures.remove(address) != null) {
+                LOG.info("{}connected to the inter-broker listener of {} again", logPrefix, address);
+            }
             this.out = socket.getOutputStream();
             Thread reader = new Thread(this::readLoop, "cairn-inter-broker-" + address.getPort());
             reader.setDaemon(true);

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.cairn.broker.ProducerIdManager;
+import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.broker.coordinator.CoordinatorKind;
 import io.cairn.broker.coordinator.CoordinatorRuntime;
 import io.cairn.broker.coordinator.CoordinatorShard;
@@ -106,12 +107,21 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                                   Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
                                   ScheduledExecutorService scheduler, ExecutorService eventLoop,
                                   int offsetsTopicPartitions) {
+        this(nodeId, time, config, producerIds, image, replicas, local, scheduler, eventLoop, offsetsTopicPartitions,
+                InterBrokerConnector.PLAINTEXT);
+    }
+
+    /** As above; markers go to other nodes through {@code connector}. */
+    public TransactionCoordinator(int nodeId, Time time, TransactionConfig config, ProducerIdManager producerIds,
+                                  Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
+                                  ScheduledExecutorService scheduler, ExecutorService eventLoop,
+                                  int offsetsTopicPartitions, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.offsetsTopicPartitions = offsetsTopicPartitions;
         this.config = config;
         this.producerIds = producerIds;
         this.image = image;
-        this.markers = new TxnMarkerSender(nodeId, image, local, scheduler);
+        this.markers = new TxnMarkerSender(nodeId, image, local, scheduler, connector);
         this.scheduler = scheduler;
         CoordinatorKind<Host, TransactionRecord> kind = new CoordinatorKind<>() {
             @Override

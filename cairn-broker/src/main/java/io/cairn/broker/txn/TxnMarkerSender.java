@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -55,11 +56,11 @@ public final class TxnMarkerSender implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
 
     public TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local,
-                           ScheduledExecutorService scheduler) {
+                           ScheduledExecutorService scheduler, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
-        this.channel = new InterBrokerChannel(nodeId);
+        this.channel = new InterBrokerChannel(nodeId, connector);
         this.scheduler = scheduler;
     }
 

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
+import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -54,12 +55,17 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
                        ScheduledExecutorService scheduler, Time time) {
+        this(nodeId, image, local, scheduler, time, InterBrokerConnector.PLAINTEXT);
+    }
+
+    public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
+                       ScheduledExecutorService scheduler, Time time, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
         this.scheduler = scheduler;
         this.time = time;
-        this.channel = new InterBrokerChannel(nodeId);
+        this.channel = new InterBrokerChannel(nodeId, connector);
     }
 
     /**
