@@ -50,12 +50,23 @@ class TlsListenerIT {
 
     @TempDir
     static Path dir;
+    /** This class's files: a directory of {@link #dir} per engine (a subclass shares the static fields). */
+    static Path home;
     static Path certs;
     static TestNode node;
+    /** The listeners' TLS engine, cairn.ssl.engine (OpenSslTlsListenerIT: openssl). */
+    static String engine;
 
     @BeforeAll
     static void start() throws Exception {
-        certs = Files.createDirectories(dir.resolve("certs"));
+        startWith(ListenerTls.ENGINE_JDK);
+    }
+
+    /** Makes the stores and starts the node, its listeners on the given engine. */
+    static void startWith(String tlsEngine) throws Exception {
+        engine = tlsEngine;
+        home = Files.createDirectories(dir.resolve(tlsEngine));
+        certs = Files.createDirectories(home.resolve("certs"));
         // the node's key and self-signed certificate (valid for 127.0.0.1), trusted by the clients' truststore
         keytool("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
                 "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
@@ -73,7 +84,7 @@ class TlsListenerIT {
         keytool("-importcert", "-noprompt", "-alias", "client", "-file", store("client.pem"),
                 "-keystore", store("node-trust.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
 
-        node = TestNode.start(dir.resolve("data"), nodeTls(Map.of(
+        node = TestNode.start(home.resolve("data"), nodeTls(Map.of(
                 CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,MTLS://127.0.0.1:0,"
                         + "SASL_SSL://127.0.0.1:0",
                 CairnConfig.LISTENER_SECURITY_PROTOCOL_MAP, "PLAINTEXT:PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL",
@@ -92,6 +103,14 @@ class TlsListenerIT {
         if (node != null) {
             node.close();
         }
+    }
+
+    @Test
+    void everyTlsListenerUsesTheConfiguredEngine() {
+        for (String listener : List.of("SSL", "MTLS", "SASL_SSL")) {
+            assertThat(node.node().tlsEngine(listener)).as(listener).contains(engine);
+        }
+        assertThat(node.node().tlsEngine("PLAINTEXT")).isEmpty();
     }
 
     @Test
@@ -197,7 +216,7 @@ class TlsListenerIT {
         // given
         Map<String, Object> properties = new HashMap<>(nodeTls(Map.of()));
         properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0");
-        properties.put(CairnConfig.LOG_DIRS, dir.resolve("bad-password").toString());
+        properties.put(CairnConfig.LOG_DIRS, home.resolve("bad-password").toString());
         properties.put("ssl.keystore.password", "wrong");
         CairnNode bad = new CairnNode(new CairnConfig(properties));
         try {
@@ -217,7 +236,7 @@ class TlsListenerIT {
         // given
         Map<String, Object> properties = new HashMap<>();
         properties.put(CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0");
-        properties.put(CairnConfig.LOG_DIRS, dir.resolve("no-keystore").toString());
+        properties.put(CairnConfig.LOG_DIRS, home.resolve("no-keystore").toString());
         CairnNode bad = new CairnNode(new CairnConfig(properties));
         try {
             // when / then
@@ -303,14 +322,14 @@ class TlsListenerIT {
         List<String> mtls = List.of("kcat", "-b", "127.0.0.1:" + node.node().port("MTLS"),
                 "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + store("node.pem"),
                 "-X", "ssl.keystore.location=" + store("client.p12"), "-X", "ssl.keystore.password=" + PASSWORD);
-        Path input = Files.writeString(dir.resolve("kcat-mtls.txt"), "one\ntwo\nthree\n");
+        Path input = Files.writeString(home.resolve("kcat-mtls.txt"), "one\ntwo\nthree\n");
         List<String> produce = new ArrayList<>(mtls);
         produce.addAll(List.of("-t", "kcat-mtls", "-P", "-l", input.toString()));
         List<String> consume = new ArrayList<>(mtls);
         consume.addAll(List.of("-t", "kcat-mtls", "-C", "-e", "-o", "beginning", "-q"));
         // when
-        Run produced = run(dir, Map.of(), produce.toArray(String[]::new));
-        Run consumed = run(dir, Map.of(), consume.toArray(String[]::new));
+        Run produced = run(home, Map.of(), produce.toArray(String[]::new));
+        Run consumed = run(home, Map.of(), consume.toArray(String[]::new));
         // then
         assertThat(produced.exitCode()).as(produced.output()).isZero();
         assertThat(consumed.exitCode()).as(consumed.output()).isZero();
@@ -319,7 +338,7 @@ class TlsListenerIT {
 
     @Test
     void confluentKafkaPythonProducesAndConsumesOverMutualTls() throws Exception {
-        assumeTrue(run(dir, Map.of(), PYTHON, "-c", "import confluent_kafka").exitCode() == 0,
+        assumeTrue(run(home, Map.of(), PYTHON, "-c", "import confluent_kafka").exitCode() == 0,
                 "confluent-kafka-python is not installed (.ci/run installs python3-confluent-kafka)");
         // given: a producer and a consumer of librdkafka's Python binding with a client certificate
         String script = """
@@ -344,7 +363,7 @@ class TlsListenerIT {
                 print('python read', ','.join(values))
                 """;
         // when
-        Run python = run(dir, Map.of(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("MTLS"),
+        Run python = run(home, Map.of(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("MTLS"),
                 store("node.pem"), store("client.p12"), PASSWORD);
         // then
         assertThat(python.exitCode()).as(python.output()).isZero();
@@ -378,6 +397,7 @@ class TlsListenerIT {
     /** The node's keystore, under the unprefixed names (every SSL listener's default). */
     private static Map<String, Object> nodeTls(Map<String, Object> more) {
         Map<String, Object> properties = new HashMap<>(more);
+        properties.put(ListenerTls.ENGINE, engine);
         properties.put(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG, store("node.p12"));
         properties.put(SslConfigs.SSL_KEYSTORE_PASSWORD_CONFIG, PASSWORD);
         properties.put(SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PKCS12");
