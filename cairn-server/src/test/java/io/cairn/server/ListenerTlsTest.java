@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +56,7 @@ class ListenerTlsTest {
             assertThat(engine.getClass().getName()).doesNotContain("OpenSsl");
         }
         try (ListenerTls.Engines engines = ListenerTls.engines(pkcs12(Map.of()), "SSL", "")) {
-            assertThat(engines.engine()).isEqualTo(ListenerTls.DEFAULT_ENGINE);
+            assertThat(engines.engine()).isEqualTo("jdk");
         }
         assertThat(ConfigDocs.render()).contains(ListenerTls.ENGINE);
     }
@@ -101,6 +105,29 @@ class ListenerTlsTest {
                 "org.apache.kafka.common.security.ssl.DefaultSslEngineFactory"));
         try (ListenerTls.Engines engines = ListenerTls.engines(properties, "SSL", "")) {
             assertThat(engines.engine()).isEqualTo("jdk");
+        }
+    }
+
+    @Test
+    void aPemKeystoreKeepsTheJdkEngine() throws Exception {
+        // the PKCS12 store's key and certificate as PEM text, in the properties (KIP-651)
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(dir.resolve("node.p12"))) {
+            store.load(in, PASSWORD.toCharArray());
+        }
+        Base64.Encoder base64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        String key = "-----BEGIN PRIVATE KEY-----\n"
+                + base64.encodeToString(store.getKey("node", PASSWORD.toCharArray()).getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        String certificate = "-----BEGIN CERTIFICATE-----\n"
+                + base64.encodeToString(store.getCertificate("node").getEncoded()) + "\n-----END CERTIFICATE-----\n";
+        Map<String, Object> properties = Map.of(ListenerTls.ENGINE, "openssl",
+                SslConfigs.SSL_KEYSTORE_TYPE_CONFIG, "PEM",
+                SslConfigs.SSL_KEYSTORE_KEY_CONFIG, key,
+                SslConfigs.SSL_KEYSTORE_CERTIFICATE_CHAIN_CONFIG, certificate);
+        try (ListenerTls.Engines engines = ListenerTls.engines(properties, "SSL", "")) {
+            assertThat(engines.engine()).isEqualTo("jdk");
+            assertThat(engines.newEngine(ByteBufAllocator.DEFAULT, PEER).getUseClientMode()).isFalse();
         }
     }
 

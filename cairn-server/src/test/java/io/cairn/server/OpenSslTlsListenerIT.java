@@ -6,10 +6,10 @@ import io.netty.handler.ssl.OpenSsl;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * {@link TlsListenerIT} with the listeners on OpenSSL's engine ({@code cairn.ssl.engine=openssl}, netty-tcnative):
+ * {@link TlsListenerTests} with the listeners on OpenSSL's engine ({@code cairn.ssl.engine=openssl}, netty-tcnative):
  * the same clients, client certificates, SASL over TLS and refusals as with the JDK's.
  */
-class OpenSslTlsListenerIT extends TlsListenerIT {
+class OpenSslTlsListenerIT extends TlsListenerTests {
 
     @BeforeAll
     static void start() throws Exception {
