@@ -45,7 +45,11 @@ final class ListenerTls {
     static final String ENGINE = "cairn.ssl.engine";
     static final String ENGINE_JDK = "jdk";
     static final String ENGINE_OPENSSL = "openssl";
-    /** The faster in cairn-bench --tls (docs/benchmarks.md, "TLS"). */
+    /**
+     * The JDK's: in cairn-bench --tls neither engine was faster overall (OpenSSL read faster, the JDK's took produce
+     * faster and with lower latency), and the tie goes to the one without native code, which Kafka's brokers use
+     * too (docs/benchmarks.md, "TLS"; docs/adr/0026).
+     */
     static final String DEFAULT_ENGINE = ENGINE_JDK;
 
     /** The ssl.* properties of a listener, with Kafka's types and defaults. */
@@ -68,8 +72,9 @@ final class ListenerTls {
                         + "stores and settings; JKS and PKCS12 stores only (with PEM stores or "
                         + SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG + " the listener uses the JDK's, logged at INFO), "
                         + "and the JDK's, with a WARN, where OpenSSL cannot be loaded. Per listener as "
-                        + "listener.name.<name>.cairn.ssl.engine. The default is the faster in docs/benchmarks.md, "
-                        + "\"TLS\" (docs/adr/0026).");
+                        + "listener.name.<name>.cairn.ssl.engine. Neither was faster overall in docs/benchmarks.md, "
+                        + "\"TLS\" (OpenSSL read faster, the JDK's took produce faster), so the default is the JDK's "
+                        + "(docs/adr/0026).");
         return def;
     }
 
