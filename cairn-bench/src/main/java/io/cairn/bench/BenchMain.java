@@ -32,7 +32,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quick", description = "Smoke test: 1 round, shorter workloads.")
     boolean quick;
 
-    @Option(names = "--systems", description = "Which brokers, comma-separated (default kafka,cairn).")
+    @Option(names = "--systems", description = "Which brokers, comma-separated (default kafka,cairn): kafka, cairn, "
+            + "and Cairn with a given TLS engine, cairn-jdk and cairn-openssl (-o cairn.ssl.engine=jdk|openssl), each "
+            + "reported beside Kafka.")
     String systems = "kafka,cairn";
 
     @Option(names = "--heap", description = "Heap of both brokers, -Xms and -Xmx (default 1g).")
@@ -80,6 +82,11 @@ public final class BenchMain implements Callable<Integer> {
             + "(metrics prefixed cluster_; a few minutes per system and round).")
     boolean cluster;
 
+    @Option(names = "--tls", description = "Clients connect over TLS: each broker has an SSL listener (Kafka's ssl.* "
+            + "properties; a self-signed RSA 2048 certificate made with keytool in the work dir) beside a "
+            + "PLAINTEXT one for itself. One broker only (not with --cluster).")
+    boolean tls;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
@@ -122,8 +129,13 @@ public final class BenchMain implements Callable<Integer> {
         List<String> jvm = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap));
         jvm.addAll(jvmOpts);
 
+        if (tls && cluster) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--tls runs on one broker only, "
+                    + "not with --cluster");
+        }
         boolean tempWork = workDir == null;
         Path work = tempWork ? Files.createTempDirectory("cairn-bench-") : workDir;
+        BenchTls stores = tls ? BenchTls.create(work.resolve("tls")) : null;
         List<Broker> live = new ArrayList<>();
         Thread cleanup = new Thread(() -> live.forEach(Broker::close), "cairn-bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
@@ -139,7 +151,11 @@ public final class BenchMain implements Callable<Integer> {
         info.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         info.put("kafka", "kafka_2.13 " + org.apache.kafka.common.utils.AppInfoParser.getVersion() + " (KRaft, combined broker+controller)");
         info.put("broker_jvm_options", String.join(" ", jvm));
-        info.put("mode", (cluster ? "cluster, " : "") + (quick ? "quick" : "full"));
+        info.put("mode", (cluster ? "cluster, " : "") + (tls ? "TLS, " : "") + (quick ? "quick" : "full"));
+        if (tls) {
+            info.put("tls", "clients over SSL listeners (TLSv1.3 negotiated by default), PKCS12 stores, "
+                    + "self-signed RSA 2048 certificate; Cairn's engine: cairn.ssl.engine (cairn: its default)");
+        }
         info.put("rounds", Integer.toString(n));
         info.put("settings", s.toString());
         log("cairn-bench: " + info);
@@ -168,8 +184,13 @@ public final class BenchMain implements Callable<Integer> {
                     broker = switch (system) {
                         case "kafka" -> new KafkaBroker(dir, jvm, kLib);
                         case "cairn" -> new CairnBroker(dir, jvm, home, cairnArgs);
-                        default -> throw new IllegalArgumentException("unknown system " + system + " (kafka or cairn)");
+                        case "cairn-jdk", "cairn-openssl" -> new CairnBroker(dir, jvm, home, withEngine(system));
+                        default -> throw new IllegalArgumentException("unknown system " + system
+                                + " (kafka, cairn, cairn-jdk or cairn-openssl)");
                     };
+                    if (stores != null) {
+                        broker.tls(stores);
+                    }
                     live.add(broker);
                     broker.prepare();
                     broker.launch();
@@ -196,6 +217,7 @@ public final class BenchMain implements Callable<Integer> {
         if (!failedRunLogs.isEmpty()) {
             log("logs of the runs with failures (data deleted): " + failedRunLogs);
         } else if (tempWork && !keep) {
+            // (the --tls stores are in it too)
             Broker.deleteRecursively(work);
         }
         Runtime.getRuntime().removeShutdownHook(cleanup);
@@ -211,6 +233,13 @@ public final class BenchMain implements Callable<Integer> {
         System.out.println(md);
         log("results: " + json);
         return 0;
+    }
+
+    /** --cairn-arg and the TLS engine a cairn-jdk or cairn-openssl system names. */
+    private List<String> withEngine(String system) {
+        List<String> args = new ArrayList<>(cairnArgs);
+        args.addAll(List.of("-o", "cairn.ssl.engine=" + system.substring("cairn-".length())));
+        return args;
     }
 
     private static String git(Path dir, String... args) {

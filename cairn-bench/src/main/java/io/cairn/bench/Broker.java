@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -21,7 +22,11 @@ abstract class Broker implements Target, AutoCloseable {
     final String name;
     final Path workDir;
     final List<String> jvmOptions;
+    /** The port clients connect to: PLAINTEXT, or with {@code --tls} SSL. */
     final int port;
+    /** With {@code --tls}: the stores, and the PLAINTEXT port the broker still needs for itself; else null, -1. */
+    BenchTls tls;
+    int plainPort = -1;
     private Process process;
     private long launchNanos;
     private Path logFile;
@@ -32,6 +37,18 @@ abstract class Broker implements Target, AutoCloseable {
         this.jvmOptions = jvmOptions;
         this.port = freePort();
         Files.createDirectories(workDir);
+    }
+
+    /** Serves clients over TLS on {@link #port} (and itself over PLAINTEXT on {@link #plainPort}). */
+    Broker tls(BenchTls stores) throws IOException {
+        this.tls = stores;
+        this.plainPort = freePort();
+        return this;
+    }
+
+    @Override
+    public Map<String, String> clientProperties() {
+        return tls == null ? Map.of() : tls.clientProperties();
     }
 
     /** Work done before the measured start (Kafka: formatting the log dir). Not timed as start-up. */

@@ -41,8 +41,15 @@ final class CairnBroker extends Broker {
     List<String> command() throws IOException {
         String classpath = serverJar(serverTarget).toAbsolutePath() + ":" + serverTarget.resolve("lib").toAbsolutePath() + "/*";
         List<String> cmd = new ArrayList<>(Broker.javaCommand(jvmOptions, classpath, "io.cairn.server.CairnMain"));
-        cmd.addAll(List.of("start", "--host", "127.0.0.1", "--port", Integer.toString(port),
-                "--data-dir", workDir.resolve("data").toAbsolutePath().toString(), "--node-id", "1"));
+        cmd.add("start");
+        if (tls == null) {
+            cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
+        } else {
+            // --tls: clients on an SSL listener (Kafka's ssl.* properties), the node to itself on PLAINTEXT
+            cmd.addAll(List.of("-o", "listeners=PLAINTEXT://127.0.0.1:" + plainPort + ",SSL://127.0.0.1:" + port));
+            tls.brokerProperties().forEach((k, v) -> cmd.addAll(List.of("-o", k + "=" + v)));
+        }
+        cmd.addAll(List.of("--data-dir", workDir.resolve("data").toAbsolutePath().toString(), "--node-id", "1"));
         cmd.addAll(extraArgs);
         return cmd;
     }

@@ -38,15 +38,22 @@ final class KafkaBroker extends Broker {
 
     @Override
     void prepare() throws Exception {
-        String props = String.join("\n",
+        // --tls: clients on an SSL listener (Kafka's own ssl.* properties), the broker to itself on PLAINTEXT
+        String clientListeners = tls == null ? "PLAINTEXT://127.0.0.1:" + port
+                : "SSL://127.0.0.1:" + port + ",PLAINTEXT://127.0.0.1:" + plainPort;
+        StringBuilder ssl = new StringBuilder();
+        if (tls != null) {
+            tls.brokerProperties().forEach((k, v) -> ssl.append(k).append('=').append(v).append('\n'));
+        }
+        String props = ssl + String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=" + clientListeners + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=" + clientListeners,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
                 "log.dirs=" + workDir.resolve("data").toAbsolutePath(),
                 "num.partitions=1",
                 "offsets.topic.replication.factor=1",

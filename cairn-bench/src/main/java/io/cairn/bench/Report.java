@@ -88,8 +88,8 @@ final class Report {
         return List.copyOf(out);
     }
 
-    private static List<Metric> concat(List<Metric> a, List<Metric> b) {
-        List<Metric> out = new ArrayList<>(a);
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> out = new ArrayList<>(a);
         out.addAll(b);
         return List.copyOf(out);
     }
@@ -161,25 +161,42 @@ final class Report {
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
+    /**
+     * The systems other than kafka and cairn that ran (cairn-jdk, cairn-openssl), in the order they first ran: each
+     * gets its own median and ratio-to-Kafka columns after Cairn's.
+     */
+    List<String> extraSystems() {
+        return runs.stream().map(Run::system).filter(s -> !s.equals("kafka") && !s.equals("cairn")).distinct()
+                .toList();
+    }
+
     String markdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("| workload | unit | better | Kafka (median) | Cairn (median) | Cairn/Kafka | measured runs K, C |\n");
-        sb.append("|---|---|---|---:|---:|---:|---|\n");
+        List<String> extra = extraSystems();
+        sb.append("| workload | unit | better | Kafka (median) | Cairn (median) | Cairn/Kafka |");
+        extra.forEach(s -> sb.append(' ').append(s).append(" (median) | ").append(s).append("/Kafka |"));
+        sb.append(" measured runs K, C");
+        extra.forEach(s -> sb.append(", ").append(s));
+        sb.append(" |\n|---|---|---|---:|---:|---:|").append("---:|---:|".repeat(extra.size())).append("---|\n");
         for (Metric m : METRICS) {
             List<Double> k = values("kafka", m.key);
             List<Double> c = values("cairn", m.key);
-            if (k.isEmpty() && c.isEmpty()) {
+            if (k.isEmpty() && c.isEmpty() && extra.stream().allMatch(s -> values(s, m.key).isEmpty())) {
                 continue; // not measured in this mode (single node or --cluster) or with --only
             }
             double mk = median(k);
-            double mc = median(c);
-            double ratio = mk == 0 ? Double.NaN : mc / mk;
             sb.append("| ").append(m.label).append(" | ").append(m.unit).append(" | ")
-                    .append(m.higherIsBetter ? "higher" : "lower").append(" | ")
-                    .append(fmt(mk)).append(" | ").append(fmt(mc)).append(" | ")
-                    .append(Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ")
-                    .append(count(k)).append(" of ").append(rounds("kafka")).append(", ")
-                    .append(count(c)).append(" of ").append(rounds("cairn")).append(" |\n");
+                    .append(m.higherIsBetter ? "higher" : "lower").append(" | ").append(fmt(mk)).append(" | ");
+            for (String s : concat(List.of("cairn"), extra)) {
+                double mc = median(values(s, m.key));
+                double ratio = mk == 0 ? Double.NaN : mc / mk;
+                sb.append(fmt(mc)).append(" | ")
+                        .append(Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f", ratio)).append(" | ");
+            }
+            sb.append(count(k)).append(" of ").append(rounds("kafka")).append(", ")
+                    .append(count(c)).append(" of ").append(rounds("cairn"));
+            extra.forEach(s -> sb.append(", ").append(count(values(s, m.key))).append(" of ").append(rounds(s)));
+            sb.append(" |\n");
         }
         List<String> failures = new ArrayList<>();
         for (Run r : runs) {
@@ -213,7 +230,15 @@ final class Report {
                     .append(", \"higher_is_better\": ").append(m.higherIsBetter)
                     .append(", \"kafka_median\": ").append(num(mk))
                     .append(", \"cairn_median\": ").append(num(mc))
-                    .append(", \"cairn_over_kafka\": ").append(num(mk == 0 ? Double.NaN : mc / mk)).append('}');
+                    .append(", \"cairn_over_kafka\": ").append(num(mk == 0 ? Double.NaN : mc / mk));
+            for (String s : extraSystems()) {
+                double me = median(values(s, m.key));
+                String name = s.replace('-', '_');
+                sb.append(", ").append(str(name + "_median")).append(": ").append(num(me))
+                        .append(", ").append(str(name + "_over_kafka")).append(": ")
+                        .append(num(mk == 0 ? Double.NaN : me / mk));
+            }
+            sb.append('}');
             first = false;
         }
         sb.append("\n  ],\n  \"runs\": [");

@@ -1,6 +1,7 @@
 package io.cairn.bench;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@link Workloads} run against: one broker process ({@link Broker}) or a 3-node cluster
@@ -31,6 +32,11 @@ interface Target {
 
     /** The last lines of the processes' output. */
     String logTail(int lines);
+
+    /** Properties every client adds: {@code --tls}'s security.protocol and truststore; none by default. */
+    default Map<String, String> clientProperties() {
+        return Map.of();
+    }
 
     /** System.nanoTime() of the (first) process launch. */
     long launchNanos();

@@ -220,6 +220,7 @@ final class Workloads {
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "20");
         p.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "200");
         p.put(AdminClientConfig.CLIENT_ID_CONFIG, "cairn-bench");
+        p.putAll(target.clientProperties());
         return p;
     }
 

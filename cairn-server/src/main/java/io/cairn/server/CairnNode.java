@@ -74,7 +74,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
-import org.apache.kafka.common.security.ssl.SslFactory;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,7 +122,7 @@ public final class CairnNode implements AutoCloseable {
     /** The listeners' sockets, by name, bound early in start; each server-owned once the server serves them. */
     private final Map<String, ServerSocketChannel> listenSockets = new LinkedHashMap<>();
     /** The engine sources of the SSL listeners, by name. */
-    private final Map<String, SslFactory> tlsFactories = new LinkedHashMap<>();
+    private final Map<String, ListenerTls.Engines> tlsFactories = new LinkedHashMap<>();
     /** How the clients of the SASL listeners authenticate, by listener name. */
     private final Map<String, SaslListener> saslListeners = new LinkedHashMap<>();
     private KafkaServer server;
@@ -162,7 +161,8 @@ public final class CairnNode implements AutoCloseable {
         // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
             if (endpoint.protocol() == SecurityProtocol.SSL || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
-                tlsFactories.put(endpoint.name(), ListenerTls.factory(config.originals(), endpoint.name()));
+                tlsFactories.put(endpoint.name(), ListenerTls.engines(config.originals(), endpoint.name(),
+                        logPrefix));
             }
             if (endpoint.protocol() == SecurityProtocol.SASL_PLAINTEXT
                     || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
@@ -410,9 +410,7 @@ public final class CairnNode implements AutoCloseable {
         }
         List<ServedListener> served = new ArrayList<>();
         listenSockets.forEach((name, socket) -> {
-            SslFactory tls = tlsFactories.get(name);
-            served.add(new ServedListener(name, socket, Optional.ofNullable(tls)
-                    .map(factory -> peer -> factory.createSslEngine(peer.getHostString(), peer.getPort())),
+            served.add(new ServedListener(name, socket, Optional.ofNullable(tlsFactories.get(name)),
                     Optional.ofNullable(saslListeners.get(name))));
         });
         Map<String, InetSocketAddress> bound = server.start(served);
@@ -536,6 +534,12 @@ public final class CairnNode implements AutoCloseable {
     /** The port the inter-broker listener is bound to (the only one of a node with one listener). */
     public int port() {
         return port(config.listeners().interBroker().name());
+    }
+
+    /** The TLS engine of a listener, by its name: jdk or openssl (cairn.ssl.engine); empty without TLS. */
+    public Optional<String> tlsEngine(String listenerName) {
+        return Optional.ofNullable(tlsFactories.get(listenerName.toUpperCase(java.util.Locale.ROOT)))
+                .map(ListenerTls.Engines::engine);
     }
 
     /** The port a listener is bound to, by its name (PLAINTEXT, SSL, ...). */

@@ -143,7 +143,7 @@ public final class KafkaServer implements AutoCloseable {
                         if (listener.tls().isPresent()) {
                             // after the limits, so that a refused connection costs no handshake
                             channel.pipeline()
-                                    .addLast("tls", new SslHandler(listener.tls().get().newEngine(
+                                    .addLast("tls", new SslHandler(listener.tls().get().newEngine(channel.alloc(),
                                             channel.remoteAddress())))
                                     .addLast("chunks", new ChunkedWriteHandler());
                         }

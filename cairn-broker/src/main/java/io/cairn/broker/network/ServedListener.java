@@ -5,6 +5,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.Optional;
 import javax.net.ssl.SSLEngine;
 
+import io.netty.buffer.ByteBufAllocator;
+
 /**
  * A listener for {@link KafkaServer} to serve: its name (PLAINTEXT, SSL, a custom name), its socket bound by
  * {@link KafkaServer#bind}, for a TLS listener (SSL, SASL_SSL) where its connections' engines come from, and for a
@@ -20,6 +22,10 @@ public record ServedListener(String name, ServerSocketChannel socket, Optional<T
     /** Makes the server side TLS engine of each new connection. Thread-safe. */
     @FunctionalInterface
     public interface Tls {
-        SSLEngine newEngine(InetSocketAddress peer);
+        /**
+         * @param alloc the connection's allocator, for an engine that takes buffers of its own (OpenSSL's); the
+         *              SslHandler releases a reference-counted engine when the connection closes
+         */
+        SSLEngine newEngine(ByteBufAllocator alloc, InetSocketAddress peer);
     }
 }
