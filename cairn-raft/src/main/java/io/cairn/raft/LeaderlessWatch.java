@@ -30,7 +30,7 @@ final class LeaderlessWatch {
     private volatile long leaderSeenMs;
     private volatile boolean leaderKnown = true;
     private volatile boolean started;
-    private boolean reported;
+    private volatile boolean reported;
 
     /**
      * @param thresholdMs how long without a leader is stuck
@@ -69,6 +69,11 @@ final class LeaderlessWatch {
             return Verdict.STUCK;
         }
         return Verdict.QUIET;
+    }
+
+    /** Whether the member is stuck now: reported {@link Verdict#STUCK} and not yet recovered. */
+    boolean stuck() {
+        return reported;
     }
 
     /** How long the member has known no leader as of {@code nowMs}; 0 while it knows one. */

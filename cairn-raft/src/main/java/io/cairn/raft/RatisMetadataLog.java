@@ -211,6 +211,14 @@ public final class RatisMetadataLog implements MetadataLog {
         return leaderlessWatch.leaderlessMs(System.nanoTime() / 1_000_000);
     }
 
+    /**
+     * Whether this node's Raft member is stuck: it has known no leader past the threshold although a majority of
+     * its peers answer (reported once at ERROR). Thread-safe.
+     */
+    public boolean stuck() {
+        return leaderlessWatch.stuck();
+    }
+
     private RaftProperties properties() {
         RaftProperties p = new RaftProperties();
         if (settings.tls() == null) {

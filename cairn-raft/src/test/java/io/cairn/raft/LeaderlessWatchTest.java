@@ -26,10 +26,13 @@ class LeaderlessWatchTest {
         watch.observe(0, true, () -> true); // the leader was last seen here
         assertThat(watch.observe(500, false, () -> true)).isEqualTo(Verdict.QUIET);
         assertThat(watch.observe(4_900, false, () -> true)).isEqualTo(Verdict.QUIET);
+        assertThat(watch.stuck()).isFalse();
         assertThat(watch.observe(5_000, false, () -> true)).isEqualTo(Verdict.STUCK);
         assertThat(watch.observe(9_000, false, () -> true)).isEqualTo(Verdict.QUIET);
+        assertThat(watch.stuck()).as("stuck until a leader is known again").isTrue();
         assertThat(watch.leaderlessMs(9_000)).isEqualTo(9_000);
         assertThat(watch.observe(10_000, true, () -> true)).isEqualTo(Verdict.RECOVERED);
+        assertThat(watch.stuck()).isFalse();
         assertThat(watch.observe(10_500, false, () -> true)).isEqualTo(Verdict.QUIET);
         assertThat(watch.observe(15_000, false, () -> true)).isEqualTo(Verdict.STUCK);
     }

@@ -379,10 +379,12 @@ public final class CairnNode implements AutoCloseable {
             ClusterMetrics.bind(meterRegistry, controller::current, () -> controller.activeTerm().isPresent(),
                     metadataLog::committedIndex, metadataLog::appliedIndex);
             GroupLagMetrics groupLag = new GroupLagMetrics(meterRegistry, groupCoordinator, replicas);
+            NodeHealth health = new NodeHealth(nodeId, controller::current, servingGate::isOpen, metadataLog::stuck,
+                    auditor::violations);
             metricsServer = new MetricsHttpServer(config.listener().host(), metricsPort, meterRegistry,
-                    groupLag::refresh);
-            log.info("{}Prometheus metrics at http://{}:{}/metrics", logPrefix, config.listener().host(),
-                    metricsServer.port());
+                    groupLag::refresh, health);
+            log.info("{}Prometheus metrics at http://{}:{}/metrics, health probes at /health/live and /health/ready",
+                    logPrefix, config.listener().host(), metricsServer.port());
             // DescribeConfigs answers the port it listens on, also when it was chosen by the system (0):
             // cairn audit finds each node's own audit there.
             brokerConfigs.put(CairnConfig.METRICS_PORT, Integer.toString(metricsServer.port()));

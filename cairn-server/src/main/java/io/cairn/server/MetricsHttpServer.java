@@ -33,7 +33,8 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
- * Serves {@code GET /metrics} in Prometheus text format on Netty, which Cairn runs anyway: no connection can
+ * Serves {@code GET /metrics} in Prometheus text format, and the node's health probes {@code GET /health/live}
+ * and {@code GET /health/ready} (200 or 503 with the reason as one line of text, see {@link NodeHealth}), on Netty, which Cairn runs anyway: no connection can
  * hold up another (the JDK's HTTP server read each request on its one worker thread, so one client that
  * stalled mid-request blocked every scrape), a connection that sends nothing for {@link #READ_TIMEOUT_SECONDS}
  * is closed, and a request is at most {@link #MAX_REQUEST_BYTES}.
@@ -54,7 +55,7 @@ final class MetricsHttpServer implements AutoCloseable {
      *                     complete within a bound and may complete on any thread
      */
     MetricsHttpServer(String host, int port, PrometheusMeterRegistry registry,
-                      Supplier<CompletableFuture<?>> beforeScrape) throws InterruptedException {
+                      Supplier<CompletableFuture<?>> beforeScrape, NodeHealth health) throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cairn-metrics-http", true),
                 NioIoHandler.newFactory());
         try {
@@ -66,7 +67,7 @@ final class MetricsHttpServer implements AutoCloseable {
                                     .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS))
                                     .addLast(new HttpServerCodec(MAX_REQUEST_BYTES, MAX_REQUEST_BYTES, MAX_REQUEST_BYTES))
                                     .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                    .addLast(new Scrape(registry, beforeScrape));
+                                    .addLast(new Scrape(registry, beforeScrape, health));
                         }
                     })
                     .bind(host, port).sync().channel();
@@ -80,14 +81,16 @@ final class MetricsHttpServer implements AutoCloseable {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    /** Answers one request: the registry's text for GET /metrics, 404 or 405 otherwise. */
+    /** Answers one request: the registry's text for GET /metrics, a probe's verdict, 404 or 405 otherwise. */
     private static final class Scrape extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final PrometheusMeterRegistry registry;
         private final Supplier<CompletableFuture<?>> beforeScrape;
+        private final NodeHealth health;
 
-        Scrape(PrometheusMeterRegistry registry, Supplier<CompletableFuture<?>> beforeScrape) {
+        Scrape(PrometheusMeterRegistry registry, Supplier<CompletableFuture<?>> beforeScrape, NodeHealth health) {
             this.registry = registry;
             this.beforeScrape = beforeScrape;
+            this.health = health;
         }
 
         @Override
@@ -97,6 +100,10 @@ final class MetricsHttpServer implements AutoCloseable {
                 respond(ctx, empty(HttpResponseStatus.BAD_REQUEST), keepAlive);
             } else if (!request.method().equals(HttpMethod.GET)) {
                 respond(ctx, empty(HttpResponseStatus.METHOD_NOT_ALLOWED), keepAlive);
+            } else if (request.uri().equals("/health/live")) {
+                respond(ctx, verdict(health.liveness()), keepAlive);
+            } else if (request.uri().equals("/health/ready")) {
+                respond(ctx, verdict(health.readiness()), keepAlive);
             } else if (!request.uri().equals("/metrics") && !request.uri().startsWith("/metrics?")) {
                 respond(ctx, empty(HttpResponseStatus.NOT_FOUND), keepAlive);
             } else {
@@ -124,6 +131,15 @@ final class MetricsHttpServer implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close(); // a read timeout or a broken client: nothing to tell anyone
+        }
+
+        private static FullHttpResponse verdict(NodeHealth.Verdict verdict) {
+            byte[] body = (verdict.reason() + "\n").getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    verdict.ok() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    Unpooled.wrappedBuffer(body));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            return response;
         }
 
         private static FullHttpResponse empty(HttpResponseStatus status) {

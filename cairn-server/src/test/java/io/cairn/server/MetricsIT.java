@@ -52,6 +52,27 @@ class MetricsIT {
     }
 
     @Test
+    void aStartedNodeAnswersItsHealthProbes() throws Exception {
+        try (TestNode node = TestNode.start(dataDir, Map.of(CairnConfig.METRICS_PORT, 0))) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + node.node().metricsPort();
+
+            HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create(base + "/health/live")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            // ready once registered, unfenced and caught up: the node's start does not wait for the unfencing
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                assertThat(ready.body()).isEqualTo("ready\n");
+            });
+
+            assertThat(live.statusCode()).isEqualTo(200);
+            assertThat(live.body()).isEqualTo("live\n");
+        }
+    }
+
+    @Test
     void aClientThatStallsMidRequestHoldsUpNoOtherScrape() throws Exception {
         try (TestNode node = TestNode.start(dataDir, Map.of(CairnConfig.METRICS_PORT, 0));
              java.net.Socket stalled = new java.net.Socket("127.0.0.1", node.node().metricsPort())) {
