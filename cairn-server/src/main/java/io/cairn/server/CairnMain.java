@@ -202,7 +202,7 @@ public final class CairnMain implements Runnable {
      * Properties from the environment, for containers: CAIRN_NODE_ID, CAIRN_VOTERS, and KAFKA_X_Y as x.y
      * (a doubled underscore stands for an underscore).
      */
-    static Map<String, Object> fromEnvironment(Map<String, String> env) {
+    public static Map<String, Object> fromEnvironment(Map<String, String> env) {
         Map<String, Object> properties = new HashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()
