@@ -27,7 +27,7 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Exempt, as in Kafka: the cluster actions (a broker's registration, heartbeat, AlterPartition, WriteTxnMarkers,
  * AllocateProducerIds, ...), a follower's fetch, requests another node forwarded (their client was counted where it
- * connected), the SASL exchange, and requests without a response (acks=0 produce).
+ * connected), the SASL exchange, and requests without a response (acks=0 produce); and ApiVersions ({@link #exempt}).
  *
  * <p>Thread-safe.
  */
@@ -50,9 +50,14 @@ final class RequestQuotaHandler<R extends AbstractRequest> implements ApiHandler
         this.forwarded = forwarded;
     }
 
-    /** Whether Kafka exempts the API from the request quota, whoever sends it. */
+    /**
+     * Whether the API is exempt from the request quota, whoever sends it: Kafka's cluster actions and SASL exchange,
+     * and ApiVersions, which Kafka counts once a connection is authenticated but which Cairn answers from its registry
+     * outside every handler decoration (as it is outside the authorizer's).
+     */
     static boolean exempt(ApiKeys apiKey) {
-        return apiKey.clusterAction || apiKey == ApiKeys.SASL_HANDSHAKE || apiKey == ApiKeys.SASL_AUTHENTICATE;
+        return apiKey.clusterAction || apiKey == ApiKeys.SASL_HANDSHAKE || apiKey == ApiKeys.SASL_AUTHENTICATE
+                || apiKey == ApiKeys.API_VERSIONS;
     }
 
     @Override
