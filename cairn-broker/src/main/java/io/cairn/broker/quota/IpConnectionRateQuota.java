@@ -54,21 +54,62 @@ public final class IpConnectionRateQuota implements ConnectionRateQuota {
         long lastRecordMs;
     }
 
+    /**
+     * The ip quotas of one image's client quotas, by address (entity names parsed as Kafka's InetAddress.getByName
+     * does, so that {@code ::1} and {@code 0:0:0:0:0:0:0:1} are one address); {@code defaultRate} null when no
+     * default ip entity has the key.
+     */
+    private record IpQuotas(Map<ClientQuotaEntity, Map<String, Double>> source, Map<InetAddress, Double> byAddress,
+                            Double defaultRate) {
+    }
+
+    private volatile IpQuotas ipQuotas = new IpQuotas(Map.of(), Map.of(), null);
+
     /** The address's connection_creation_rate, null when none applies. */
     Double quota(InetAddress address) {
         Map<ClientQuotaEntity, Map<String, Double>> quotas = image.get().clientQuotas();
         if (quotas.isEmpty()) {
             return null;
         }
-        Double own = valueOf(quotas, address.getHostAddress());
-        return own != null ? own : valueOf(quotas, null);
+        IpQuotas current = ipQuotas;
+        if (current.source() != quotas) {
+            current = ipQuotas(quotas);
+            ipQuotas = current;
+        }
+        Double own = current.byAddress().get(address);
+        return own != null ? own : current.defaultRate();
     }
 
-    private static Double valueOf(Map<ClientQuotaEntity, Map<String, Double>> quotas, String ip) {
-        Map<String, String> entity = new HashMap<>(1);
-        entity.put(ClientQuotaEntity.IP, ip);
-        Map<String, Double> values = quotas.get(new ClientQuotaEntity(entity));
-        return values == null ? null : values.get(QuotaConfigs.CONNECTION_CREATION_RATE);
+    /**
+     * Reads the ip entities of an image. An entity named by a host name rather than an address is not matched: it
+     * would take a DNS lookup on the event loop that accepts connections.
+     */
+    private static IpQuotas ipQuotas(Map<ClientQuotaEntity, Map<String, Double>> quotas) {
+        Map<InetAddress, Double> byAddress = new HashMap<>();
+        Double defaultRate = null;
+        for (Map.Entry<ClientQuotaEntity, Map<String, Double>> e : quotas.entrySet()) {
+            Map<String, String> entries = e.getKey().entries();
+            Double rate = e.getValue().get(QuotaConfigs.CONNECTION_CREATION_RATE);
+            if (rate == null || entries.size() != 1 || !entries.containsKey(ClientQuotaEntity.IP)) {
+                continue;
+            }
+            String ip = entries.get(ClientQuotaEntity.IP);
+            if (ip == null) {
+                defaultRate = rate;
+            } else if (isAddressLiteral(ip)) {
+                try {
+                    byAddress.put(InetAddress.getByName(ip), rate);
+                } catch (java.net.UnknownHostException malformed) {
+                    // not an address after all: matches no connection
+                }
+            }
+        }
+        return new IpQuotas(quotas, Map.copyOf(byAddress), defaultRate);
+    }
+
+    /** An IPv4 dotted quad or an IPv6 address, which InetAddress parses without a lookup. */
+    private static boolean isAddressLiteral(String ip) {
+        return ip.contains(":") || ip.matches("\\d{1,3}(\\.\\d{1,3}){3}");
     }
 
     @Override

@@ -108,4 +108,14 @@ class IpConnectionRateQuotaTest {
         assertThat(accepted(quota, "10.0.0.2", 40)).isEqualTo(30);
         assertThat(accepted(quota, "10.0.0.3", 40)).isEqualTo(30);
     }
+
+    @Test
+    void anEntityIsMatchedByAddressNotBySpellingAndAHostNameIsNotLookedUp() throws Exception {
+        // given: ::1 spelt short, and a host name
+        IpConnectionRateQuota quota = quota(rate("::1", 1), rate("localhost", 1));
+
+        // when / then: ::1 connecting as 0:0:0:0:0:0:0:1 has its quota; 127.0.0.1 has none (no lookup)
+        assertThat(accepted(quota, "0:0:0:0:0:0:0:1", 20)).isEqualTo(10);
+        assertThat(accepted(quota, "127.0.0.1", 20)).isEqualTo(20);
+    }
 }
