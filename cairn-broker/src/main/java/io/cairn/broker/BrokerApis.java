@@ -85,7 +85,8 @@ public final class BrokerApis {
 
     /**
      * @param endpoints the brokers' endpoints on each listener, told to clients by the listener they use
-     * @param quotas     the client byte-rate quotas Produce and Fetch enforce
+     * @param quotas     the client quotas: byte rates (Produce, Fetch), request time (every API), controller
+     *                   mutations (CreateTopics, CreatePartitions, DeleteTopics)
      * @param authorizer checks every request against the ACLs of the image ({@code authorizer.class.name}); with
      *                   {@link RequestAuthorizer#none()} everything is allowed and the ACL APIs answer SECURITY_DISABLED
      */
@@ -112,9 +113,9 @@ public final class BrokerApis {
                 .add(new DescribeConfigsHandler(nodeId, image, staticBrokerConfigs, nodeDefaults))
                 .add(new DeleteRecordsHandler(image, replicas))
                 .add(new DescribeLogDirsHandler(replicas, dataDir))
-                .add(ForwardingHandlers.createTopics(routed))
-                .add(ForwardingHandlers.deleteTopics(routed))
-                .add(ForwardingHandlers.createPartitions(routed))
+                .add(quotas.createTopics(ForwardingHandlers.createTopics(routed)))
+                .add(quotas.deleteTopics(ForwardingHandlers.deleteTopics(routed)))
+                .add(quotas.createPartitions(ForwardingHandlers.createPartitions(routed)))
                 .add(AlterConfigsHandlers.legacy(nodeId, routed))
                 .add(AlterConfigsHandlers.incremental(nodeId, routed))
                 .add(ClusterApiHandlers.brokerRegistration(routed))
@@ -165,6 +166,7 @@ public final class BrokerApis {
             builder.add(new DescribeQuorumHandler(quorum, image));
         }
         builder.decorate(Authorization.guard(authorizer, image, autoCreateTopics));
+        builder.decorate(quotas.requestTime());
         this.registry = builder.build();
     }
 

@@ -361,7 +361,8 @@ public final class CairnNode implements AutoCloseable {
         Map<String, AdvertisedEndpoints.HostPort> own = new LinkedHashMap<>();
         listenSockets.keySet().forEach(name -> own.put(name, advertised(name)));
         AdvertisedEndpoints endpoints = new AdvertisedEndpoints(nodeId, config.listeners().interBroker().name(), own);
-        ClientQuotas quotas = new ClientQuotas(controller::current, time);
+        ClientQuotas quotas = new ClientQuotas(controller::current, time,
+                () -> config.getInt(CairnConfig.NUM_PARTITIONS));
         // Metrics are kept only when they are served: the registry (a timer per API, JVM and process binders)
         // costs a few hundred ms of start-up and some work per request.
         RequestObserver metrics = RequestObserver.NONE;
@@ -399,7 +400,8 @@ public final class CairnNode implements AutoCloseable {
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
                 config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides(),
-                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)), dispatcher, time, logPrefix);
+                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)), dispatcher, time, logPrefix,
+                quotas.connections());
         if (meterRegistry != null) {
             // Kafka's MemoryPoolAvailable and MemoryPoolUsed (available is huge when queued.max.request.bytes is unset)
             Gauge.builder("cairn.request.memory.pool.available.bytes", server.memoryPool(),

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.AttributeKey;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * acceptor blocks. The first refusal of an address and every 1,000th after it are logged at INFO. The limits can
  * change while it runs (dynamic broker configs): they apply to the connections accepted from then on; open ones
  * are kept, as in Kafka.
+ *
+ * <p>Before those caps, the address's connection-creation rate quota ({@link ConnectionRateQuota}, KIP-612): a
+ * connection above it is neither served nor counted, and is closed once its throttle time is over, as Kafka's acceptor
+ * holds it ({@code DelayedCloseSocket}).
  *
  * <p>Thread-safe; one instance is shared by every connection of a listener.
  */
@@ -40,11 +45,21 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final AtomicInteger total = new AtomicInteger();
     private final Map<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
     private final Map<InetAddress, AtomicInteger> refused = new ConcurrentHashMap<>();
+    private final Map<InetAddress, AtomicInteger> throttledConnections = new ConcurrentHashMap<>();
     private volatile List<Channel> listeners = List.of();
+    private final ConnectionRateQuota rateQuota;
+    private final Time time;
 
     ConnectionLimiter(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides, String logPrefix) {
+        this(maxConnections, maxPerIp, perIpOverrides, logPrefix, ConnectionRateQuota.NONE, Time.SYSTEM);
+    }
+
+    ConnectionLimiter(int maxConnections, int maxPerIp, Map<InetAddress, Integer> perIpOverrides, String logPrefix,
+                      ConnectionRateQuota rateQuota, Time time) {
         this.limits = new Limits(maxConnections, maxPerIp, Map.copyOf(perIpOverrides));
         this.logPrefix = logPrefix;
+        this.rateQuota = rateQuota;
+        this.time = time;
     }
 
     /** New caps, for connections accepted from now on; accepting pauses or resumes at the new max.connections. */
@@ -71,6 +86,11 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         InetAddress address = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        long throttleTimeMs = rateQuota.recordAndGetThrottleTimeMs(address, time.milliseconds());
+        if (throttleTimeMs > 0) {
+            hold(ctx, address, throttleTimeMs);
+            return;
+        }
         Limits current = limits;
         int maxConnections = current.maxConnections();
         int limit = current.perIpOverrides().getOrDefault(address, current.maxPerIp());
@@ -110,6 +130,26 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             }
         }
         super.channelInactive(ctx);
+    }
+
+    /**
+     * Holds a connection above its address's rate unread and unanswered for the throttle time, then closes it. It
+     * is never passed on, so no handler behind this one sees it.
+     */
+    private void hold(ChannelHandlerContext ctx, InetAddress address, long throttleTimeMs) {
+        ReadGate gate = ctx.pipeline().get(ReadGate.class);
+        if (gate != null) {
+            gate.set(ReadGate.Reason.THROTTLED, true);
+        } else {
+            ctx.channel().config().setAutoRead(false);
+        }
+        int count = throttledConnections.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+        if (count == 1 || count % 1000 == 0) {
+            log.info("{}Holding a new connection from {} for {} ms, then closing it: above its "
+                    + "connection_creation_rate quota ({} throttled so far)", logPrefix, address.getHostAddress(),
+                    throttleTimeMs, count);
+        }
+        ctx.executor().schedule(() -> ctx.close(), throttleTimeMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void refuse(ChannelHandlerContext ctx, InetAddress address, String why) {

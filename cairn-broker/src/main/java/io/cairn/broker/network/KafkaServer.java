@@ -64,8 +64,16 @@ public final class KafkaServer implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private volatile ConnectionLimiter limiter;
     private final List<Channel> serverChannels = new ArrayList<>();
+    private final ConnectionRateQuota connectionRateQuota;
 
     public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, Time time, String logPrefix) {
+        this(config, dispatcher, time, logPrefix, ConnectionRateQuota.NONE);
+    }
+
+    /** @param connectionRateQuota the ip entities' connection_creation_rate quota, asked for each new connection */
+    public KafkaServer(NetworkConfig config, RequestDispatcher dispatcher, Time time, String logPrefix,
+                       ConnectionRateQuota connectionRateQuota) {
+        this.connectionRateQuota = connectionRateQuota;
         this.config = config;
         this.dispatcher = dispatcher;
         this.time = time;
@@ -102,7 +110,7 @@ public final class KafkaServer implements AutoCloseable {
      */
     public Map<String, InetSocketAddress> start(List<ServedListener> listeners) throws InterruptedException {
         limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
-                resolve(config.perIpOverrides()), logPrefix);
+                resolve(config.perIpOverrides()), logPrefix, connectionRateQuota, time);
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();

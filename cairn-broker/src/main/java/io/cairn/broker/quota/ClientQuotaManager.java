@@ -14,8 +14,8 @@ import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
- * One kind of client byte-rate quota (Produce: {@code producer_byte_rate}; Fetch: {@code consumer_byte_rate}), as
- * Kafka's ClientQuotaManager: the quota of each request's client is resolved from the committed metadata image
+ * One kind of client rate quota (Produce: {@code producer_byte_rate}; Fetch: {@code consumer_byte_rate}; request
+ * time: {@code request_percentage}, as Kafka's ClientRequestQuotaManager), as Kafka's ClientQuotaManager: the quota of each request's client is resolved from the committed metadata image
  * ({@link QuotaResolution}), the bytes are recorded in the rate of the clients sharing that quota, and a rate above
  * the quota gives the time to wait for it to come back to the quota.
  *
@@ -35,6 +35,7 @@ public final class ClientQuotaManager {
 
     private final String key;
     private final Supplier<MetadataImage> image;
+    private final long maxThrottleTimeMs;
     private final MetricConfig config = new MetricConfig()
             .samples(QuotaConfigs.QUOTA_WINDOW_NUM)
             .timeWindow(QuotaConfigs.QUOTA_WINDOW_SIZE_SECONDS, TimeUnit.SECONDS);
@@ -42,13 +43,22 @@ public final class ClientQuotaManager {
     private volatile long nextSweepMs;
 
     /**
-     * @param key   the quota key enforced, {@link QuotaConfigs#PRODUCER_BYTE_RATE} or
-     *              {@link QuotaConfigs#CONSUMER_BYTE_RATE}
+     * @param key   the quota key enforced, {@link QuotaConfigs#PRODUCER_BYTE_RATE},
+     *              {@link QuotaConfigs#CONSUMER_BYTE_RATE} or {@link QuotaConfigs#REQUEST_PERCENTAGE}
      * @param image the committed metadata image, read at each request (a quota change applies to the next one)
      */
     public ClientQuotaManager(String key, Supplier<MetadataImage> image) {
+        this(key, image, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxThrottleTimeMs the longest throttle given: Kafka bounds the request-time quota's throttle to one
+     *                          quota window ({@code QuotaUtils.boundedThrottleTime}), the byte-rate ones not at all
+     */
+    public ClientQuotaManager(String key, Supplier<MetadataImage> image, long maxThrottleTimeMs) {
         this.key = key;
         this.image = image;
+        this.maxThrottleTimeMs = maxThrottleTimeMs;
     }
 
     public String key() {
@@ -92,7 +102,8 @@ public final class ClientQuotaManager {
             if (observed <= resolved.bound()) {
                 return 0;
             }
-            return Math.round((observed - resolved.bound()) / resolved.bound() * share.rate.windowSize(config, nowMs));
+            return Math.min(maxThrottleTimeMs,
+                    Math.round((observed - resolved.bound()) / resolved.bound() * share.rate.windowSize(config, nowMs)));
         }
     }
 
