@@ -27,8 +27,10 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -82,7 +84,8 @@ class AclAuthorizationIT {
             + "username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\" "
             + "user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_dave=\"dave-secret\" "
             + "user_erin=\"erin-secret\" user_frank=\"frank-secret\" user_grace=\"grace-secret\" "
-            + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\";";
+            + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\" user_judy=\"judy-secret\" "
+            + "user_kate=\"kate-secret\" user_leo=\"leo-secret\";";
 
     @TempDir
     static Path dir;
@@ -431,6 +434,61 @@ class AclAuthorizationIT {
                     PatternType.LITERAL, AclOperation.READ))).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(SecurityDisabledException.class);
         }
+    }
+
+    @Test
+    void describeProducersNeedsReadAndIsAnsweredPerTopic() throws Exception {
+        // given: two topics with an idempotent producer's record each; judy may read only the first
+        createTopic("dp-allowed");
+        createTopic("dp-denied");
+        try (KafkaProducer<String, String> producer = node.producer(user("admin"))) {
+            producer.send(new ProducerRecord<>("dp-allowed", "v")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>("dp-denied", "v")).get(30, TimeUnit.SECONDS);
+        }
+        admin.createAcls(List.of(allow("User:judy", ResourceType.TOPIC, "dp-allowed", PatternType.LITERAL,
+                AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+        TopicPartition allowed = new TopicPartition("dp-allowed", 0);
+        TopicPartition denied = new TopicPartition("dp-denied", 0);
+
+        // when: both in one request (the same leader)
+        try (Admin judy = Admin.create(user("judy"))) {
+            DescribeProducersResult result = judy.describeProducers(List.of(allowed, denied));
+
+            // then: the allowed partition is described, the other refused by itself
+            assertThat(result.partitionResult(allowed).get(30, TimeUnit.SECONDS).activeProducers()).hasSize(1);
+            assertThatThrownBy(() -> result.partitionResult(denied).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void offsetDeleteNeedsDeleteOnTheGroupAndReadPerTopic() throws Exception {
+        // given: an empty group with offsets on two topics; kate may read only the first
+        createTopic("od-allowed");
+        createTopic("od-denied");
+        TopicPartition allowed = new TopicPartition("od-allowed", 0);
+        TopicPartition denied = new TopicPartition("od-denied", 0);
+        admin.alterConsumerGroupOffsets("kate-group", Map.of(allowed, new OffsetAndMetadata(0),
+                denied, new OffsetAndMetadata(0))).all().get(30, TimeUnit.SECONDS);
+        admin.createAcls(List.of(allow("User:kate", ResourceType.TOPIC, "od-allowed", PatternType.LITERAL,
+                AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+
+        try (Admin kate = Admin.create(user("kate"))) {
+            // when without DELETE on the group, then GROUP_AUTHORIZATION_FAILED
+            assertThatThrownBy(() -> kate.deleteConsumerGroupOffsets("kate-group", Set.of(allowed)).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+
+            // when with it, then the allowed topic's offset is deleted and the other refused by itself
+            admin.createAcls(List.of(allow("User:kate", ResourceType.GROUP, "kate-group", PatternType.LITERAL,
+                    AclOperation.DELETE))).all().get(30, TimeUnit.SECONDS);
+            DeleteConsumerGroupOffsetsResult result = kate.deleteConsumerGroupOffsets("kate-group",
+                    Set.of(allowed, denied));
+            result.partitionResult(allowed).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> result.partitionResult(denied).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        assertThat(admin.listConsumerGroupOffsets("kate-group").partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS).keySet()).containsExactly(denied);
     }
 
     private static ConsumerRecords<String, String> pollUntilRecords(KafkaConsumer<String, String> consumer) {
