@@ -61,7 +61,12 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -450,11 +455,26 @@ class AclAuthorizationIT {
         TopicPartition allowed = new TopicPartition("dp-allowed", 0);
         TopicPartition denied = new TopicPartition("dp-denied", 0);
 
-        // when: both in one request (the same leader)
+        // when: both in one request, as kafka-transactions.sh describe-producers --broker-id sends it
+        DescribeProducersRequestData data = new DescribeProducersRequestData();
+        for (String topic : List.of("dp-allowed", "dp-denied")) {
+            data.topics().add(new DescribeProducersRequestData.TopicRequest().setName(topic)
+                    .setPartitionIndexes(List.of(0)));
+        }
+        DescribeProducersResponse response = (DescribeProducersResponse) OneRequest.send("127.0.0.1",
+                node.node().port("SASL_PLAINTEXT"), new DescribeProducersRequest.Builder(data).build(),
+                Duration.ofSeconds(30), ClientSecurity.connector(user("judy")));
+
+        // then: the allowed partition is described, the other refused by itself
+        Map<String, DescribeProducersResponseData.PartitionResponse> byTopic = new HashMap<>();
+        response.data().topics().forEach(t -> byTopic.put(t.name(), t.partitions().get(0)));
+        assertThat(byTopic.get("dp-allowed").errorCode()).isZero();
+        assertThat(byTopic.get("dp-allowed").activeProducers()).hasSize(1);
+        assertThat(byTopic.get("dp-denied").errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        assertThat(byTopic.get("dp-denied").activeProducers()).isEmpty();
+        // and the Admin client, which looks the leaders up first, gets the same
         try (Admin judy = Admin.create(user("judy"))) {
             DescribeProducersResult result = judy.describeProducers(List.of(allowed, denied));
-
-            // then: the allowed partition is described, the other refused by itself
             assertThat(result.partitionResult(allowed).get(30, TimeUnit.SECONDS).activeProducers()).hasSize(1);
             assertThatThrownBy(() -> result.partitionResult(denied).get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(TopicAuthorizationException.class);
