@@ -41,6 +41,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -509,6 +510,32 @@ class AclAuthorizationIT {
         }
         assertThat(admin.listConsumerGroupOffsets("kate-group").partitionsToOffsetAndMetadata()
                 .get(30, TimeUnit.SECONDS).keySet()).containsExactly(denied);
+    }
+
+    @Test
+    void aRegularExpressionSubscriptionResolvesOnlyToTopicsTheMemberMayDescribe() throws Exception {
+        // given: two topics the expression matches, each with a record; leo may read (so describe) only one
+        createTopic("rx-allowed");
+        createTopic("rx-denied");
+        try (KafkaProducer<String, String> producer = node.producer(user("admin"))) {
+            producer.send(new ProducerRecord<>("rx-allowed", "allowed")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>("rx-denied", "denied")).get(30, TimeUnit.SECONDS);
+        }
+        admin.createAcls(List.of(allow("User:leo", ResourceType.TOPIC, "rx-allowed", PatternType.LITERAL,
+                        AclOperation.READ), allow("User:leo", ResourceType.GROUP, "leo-group", PatternType.LITERAL,
+                        AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+        Map<String, Object> leo = user("leo");
+        leo.put(ConsumerConfig.GROUP_ID_CONFIG, "leo-group");
+        leo.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+
+        // when: the server resolves the expression (KIP-848)
+        try (KafkaConsumer<String, String> consumer = node.consumer(leo)) {
+            consumer.subscribe(new SubscriptionPattern("rx-.*"));
+
+            // then: leo is assigned and reads the topic he may describe, and never the other
+            assertThat(pollUntilRecords(consumer).iterator().next().value()).isEqualTo("allowed");
+            assertThat(consumer.assignment()).containsExactly(new TopicPartition("rx-allowed", 0));
+        }
     }
 
     private static ConsumerRecords<String, String> pollUntilRecords(KafkaConsumer<String, String> consumer) {
