@@ -154,7 +154,9 @@ public final class BrokerApis {
                 .add(SaslHandlers.handshake())
                 .add(SaslHandlers.authenticate());
         if (groups.config().consumer().enabled()) {
-            builder.add(ConsumerGroupHandlers.heartbeat(groups)).add(ConsumerGroupHandlers.describe(groups));
+            builder.add(ConsumerGroupHandlers.heartbeat(groups, context -> !authorizer.enabled() ? topic -> true
+                    : topic -> authorizer.authorize(context, org.apache.kafka.common.acl.AclOperation.DESCRIBE,
+                    org.apache.kafka.common.resource.ResourceType.TOPIC, topic))).add(ConsumerGroupHandlers.describe(groups));
         }
         // Kafka's group.version feature: 1 when the consumer group protocol (KIP-848) is served.
         builder.feature("group.version", new ApiRegistry.Feature((short) 0, (short) 1,

@@ -9,12 +9,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.common.Node;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,6 +46,9 @@ public final class AuditCommand implements Callable<Integer> {
             description = "Ask again for up to this long while the verdict is not healthy (default 5).")
     int waitSeconds = 5;
 
+    @Mixin
+    CommandConfig commandConfig = new CommandConfig();
+
     @Override
     public Integer call() throws Exception {
         CairnMain.awaitLogging();
@@ -55,9 +60,12 @@ public final class AuditCommand implements Callable<Integer> {
         List<ClusterAudit.NodeView> views = List.of();
         ClusterAudit.Verdict verdict = new ClusterAudit.Verdict(List.of(), List.of(),
                 List.of("no node answered DescribeCluster at " + bootstrap));
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+        Map<String, Object> client = commandConfig.properties();
+        InterBrokerConnector connector = ClientSecurity.connector(client);
+        client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        client.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        client.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        try (Admin admin = Admin.create(client)) {
             while (true) {
                 try {
                     DescribeClusterResult result = admin.describeCluster(new DescribeClusterOptions()
@@ -69,7 +77,8 @@ public final class AuditCommand implements Callable<Integer> {
                             + (controller == null ? "none" : controller.id()) + ", " + nodes.size() + " brokers";
                     List<ClusterAudit.NodeView> asked = new ArrayList<>();
                     for (Node node : nodes) {
-                        asked.add(ClusterAudit.ask(node.id(), node.host(), node.port(), Duration.ofSeconds(3)));
+                        asked.add(ClusterAudit.ask(node.id(), node.host(), node.port(), Duration.ofSeconds(3),
+                                connector));
                     }
                     views = asked;
                     verdict = ClusterAudit.judge(views);

@@ -35,6 +35,8 @@ public final class CairnConfig extends AbstractConfig {
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
     public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String PRINCIPAL_BUILDER_CLASS = "principal.builder.class";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SUPER_USERS = "super.users";
     public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     public static final String LOG_DIRS = "log.dirs";
@@ -120,13 +122,32 @@ public final class CairnConfig extends AbstractConfig {
                             + "The controller that creates the cluster writes them to the metadata log with the "
                             + "cluster id; later they are changed with AlterUserScramCredentials (kafka-configs "
                             + "--entity-type users). Give every node the same value.")
+            .define(PRINCIPAL_BUILDER_CLASS, Type.CLASS,
+                    org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder.class,
+                    Importance.MEDIUM,
+                    "The KafkaPrincipalBuilder that makes each connection's principal, which ACLs, super.users and "
+                            + "user quotas name; a class of your own (on the classpath, Configurable if it likes: "
+                            + "it is given the listener's properties) replaces Kafka's default, which makes "
+                            + "User:ANONYMOUS of a PLAINTEXT connection, User:<SASL authorization id> of a SASL one, "
+                            + "and of an SSL one User:<the client certificate's subject> mapped through "
+                            + SSL_PRINCIPAL_MAPPING_RULES + " (User:ANONYMOUS without a client certificate). "
+                            + "listener.name.<listener>.principal.builder.class sets one listener's.")
+            .define(SSL_PRINCIPAL_MAPPING_RULES, Type.STRING, "DEFAULT", Importance.LOW,
+                    "How the default principal builder maps a client certificate's subject (RFC 2253, e.g. "
+                            + "CN=alice,OU=apps,O=Example) to a user name on SSL listeners, with Kafka's rules, "
+                            + "comma separated, the first that matches wins: RULE:pattern/replacement/[LU] "
+                            + "(regular expression, optional lower or upper case) or DEFAULT (the whole subject). "
+                            + "E.g. RULE:^CN=(.*?),.*$/$1/,DEFAULT makes User:alice of the subject above. A subject "
+                            + "no rule matches is refused. listener.name.<listener>.ssl.principal.mapping.rules "
+                            + "sets one listener's.")
             .define(AUTHORIZER_CLASS_NAME, Type.STRING, "", Importance.HIGH,
                     "The authorizer: empty (the default) allows every request, as Kafka without one; "
                             + AuthorizerSettings.STANDARD_AUTHORIZER + " (Kafka's name) checks every request against "
                             + "the ACLs in the metadata log (CreateAcls, kafka-acls.sh), with Kafka's StandardAuthorizer "
                             + "rules. Brokers talk to each other as the principal they log in as on the "
-                            + "inter-broker listener (User:ANONYMOUS on a PLAINTEXT or SSL one), which super.users "
-                            + "must then name (docs/adr/0021, 0025).")
+                            + "inter-broker listener (User:ANONYMOUS on a PLAINTEXT one, on SSL their certificate's "
+                            + "principal, see " + PRINCIPAL_BUILDER_CLASS + "), which super.users must then name "
+                            + "(docs/adr/0021, 0025).")
             .define(SUPER_USERS, Type.STRING, "", Importance.MEDIUM,
                     "Principals allowed everything by the authorizer, semicolon separated, e.g. "
                             + "User:admin;User:broker.")

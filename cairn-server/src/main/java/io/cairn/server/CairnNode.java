@@ -38,6 +38,7 @@ import io.cairn.broker.handlers.ServingBrokerWait;
 import io.cairn.broker.metrics.BrokerMetrics;
 import io.cairn.broker.metrics.ClusterMetrics;
 import io.cairn.broker.metrics.GroupLagMetrics;
+import io.cairn.broker.network.ConnectionPrincipals;
 import io.cairn.broker.network.KafkaServer;
 import io.cairn.broker.network.NetworkConfig;
 import io.cairn.broker.network.RequestMemoryPool;
@@ -125,6 +126,8 @@ public final class CairnNode implements AutoCloseable {
     private final Map<String, ListenerTls.Engines> tlsFactories = new LinkedHashMap<>();
     /** How the clients of the SASL listeners authenticate, by listener name. */
     private final Map<String, SaslListener> saslListeners = new LinkedHashMap<>();
+    /** Who each listener's connections are (principal.builder.class, ssl.principal.mapping.rules), by name. */
+    private final Map<String, ConnectionPrincipals> listenerPrincipals = new LinkedHashMap<>();
     private KafkaServer server;
     private ReplicaManager replicas;
     private InvariantAuditor auditor;
@@ -160,6 +163,7 @@ public final class CairnNode implements AutoCloseable {
         }
         // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
+            listenerPrincipals.put(endpoint.name(), ListenerPrincipals.of(config.originals(), endpoint.name()));
             if (endpoint.protocol() == SecurityProtocol.SSL || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
                 tlsFactories.put(endpoint.name(), ListenerTls.engines(config.originals(), endpoint.name(),
                         logPrefix));
@@ -415,7 +419,7 @@ public final class CairnNode implements AutoCloseable {
         List<ServedListener> served = new ArrayList<>();
         listenSockets.forEach((name, socket) -> {
             served.add(new ServedListener(name, socket, Optional.ofNullable(tlsFactories.get(name)),
-                    Optional.ofNullable(saslListeners.get(name))));
+                    Optional.ofNullable(saslListeners.get(name)), listenerPrincipals.get(name)));
         });
         Map<String, InetSocketAddress> bound = server.start(served);
         listenSockets.clear(); // the server owns them now

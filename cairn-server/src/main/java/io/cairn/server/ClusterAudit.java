@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.MetadataRequest;
@@ -76,14 +77,14 @@ public final class ClusterAudit {
 
     /**
      * Asks one node for its view, with DescribeQuorum and Metadata on fresh connections, and for what its own
-     * audit sees.
+     * audit sees, over connections {@code connector} opens (a secured listener).
      */
-    public static NodeView ask(int nodeId, String host, int port, Duration timeout) {
+    public static NodeView ask(int nodeId, String host, int port, Duration timeout, InterBrokerConnector connector) {
         String endpoint = host + ":" + port;
         try {
-            QuorumProbe.Status quorum = QuorumProbe.status(host, port, timeout);
+            QuorumProbe.Status quorum = QuorumProbe.status(host, port, timeout, connector);
             MetadataResponse metadata = (MetadataResponse) OneRequest.send(host, port,
-                    MetadataRequest.Builder.allTopics().build(ApiKeys.METADATA.latestVersion()), timeout);
+                    MetadataRequest.Builder.allTopics().build(ApiKeys.METADATA.latestVersion()), timeout, connector);
             Set<Integer> live = new HashSet<>();
             metadata.data().brokers().forEach(b -> live.add(b.nodeId()));
             Map<String, PartitionView> partitions = new TreeMap<>();
@@ -94,7 +95,7 @@ public final class ClusterAudit {
                 }
             }
             return new NodeView(nodeId, endpoint, null, quorum.appliedOffset(), quorum.leaderId(), quorum.term(),
-                    live, partitions, OwnAudit.read(nodeId, host, port, timeout));
+                    live, partitions, OwnAudit.read(nodeId, host, port, timeout, connector));
         } catch (IOException | RuntimeException e) {
             return NodeView.failed(nodeId, endpoint, e.getMessage() == null ? e.toString() : e.getMessage());
         }

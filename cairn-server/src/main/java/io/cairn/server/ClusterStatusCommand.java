@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.common.Node;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,10 +43,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Print nothing on success.")
     boolean quiet;
 
-    @Option(names = "--command-config", paramLabel = "FILE",
-            description = "Kafka client properties for a secured listener (security.protocol, ssl.*, sasl.*), as "
-                    + "Kafka's tools take them.")
-    java.nio.file.Path commandConfig;
+    @Mixin
+    CommandConfig commandConfig = new CommandConfig();
 
     @Override
     public Integer call() throws Exception {
@@ -56,14 +55,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 .setLevel(waitSeconds > 0 ? ch.qos.logback.classic.Level.OFF : ch.qos.logback.classic.Level.ERROR);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
         String last = "no answer";
-        Map<String, Object> client = new java.util.HashMap<>();
-        if (commandConfig != null) {
-            java.util.Properties file = new java.util.Properties();
-            try (java.io.InputStream in = java.nio.file.Files.newInputStream(commandConfig)) {
-                file.load(in);
-            }
-            file.forEach((key, value) -> client.put(key.toString(), value.toString().trim()));
-        }
+        Map<String, Object> client = commandConfig.properties();
         InterBrokerConnector connector = ClientSecurity.connector(client);
         client.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         client.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.broker.handlers.DecisionHistoryConfigs;
 import io.cairn.metadata.DecisionHistory;
 import io.cairn.metadata.record.BrokerHistoryRecord;
@@ -29,6 +30,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,6 +63,9 @@ public final class ExplainCommand implements Callable<Integer> {
             description = "A node of the cluster (its Kafka listener); it answers from its own metadata.")
     String bootstrap;
 
+    @Mixin
+    CommandConfig commandConfig = new CommandConfig();
+
     @Option(names = "--broker", paramLabel = "N", description = "Explain broker N instead of a partition.")
     Integer broker;
 
@@ -70,6 +75,9 @@ public final class ExplainCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOPIC[-PARTITION]", description = "A topic (all its partitions) or "
             + "one partition of it.")
     String target;
+
+    /** How the node is reached: {@link #commandConfig}'s security settings. */
+    private InterBrokerConnector connector;
 
     @Override
     public Integer call() {
@@ -84,6 +92,11 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         String host = hostPort[0];
         int port = Integer.parseInt(hostPort[1]);
+        try {
+            connector = commandConfig.connector();
+        } catch (IOException | RuntimeException e) {
+            return fail(err, BAD_INPUT, "--command-config: " + e.getMessage());
+        }
         try {
             if (broker != null) {
                 DescribeConfigsResult result = ask(host, port, ConfigResource.Type.BROKER, broker.toString(),
@@ -127,7 +140,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 .setConfigurationKeys(new ArrayList<>(List.of(key))));
         DescribeConfigsResponse response = (DescribeConfigsResponse) OneRequest.send(host, port,
                 new DescribeConfigsRequest.Builder(data).build(ApiKeys.DESCRIBE_CONFIGS.latestVersion()),
-                Duration.ofSeconds(timeoutSeconds));
+                Duration.ofSeconds(timeoutSeconds), connector);
         return response.data().results().get(0);
     }
 

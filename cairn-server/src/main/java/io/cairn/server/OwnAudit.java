@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.cairn.broker.cluster.InterBrokerConnector;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -65,10 +66,11 @@ public record OwnAudit(Map<String, Long> violations, String unreadable) {
     }
 
     /** Asks node {@code nodeId} at {@code host:port} for its metrics port, then reads its violation gauges. */
-    public static OwnAudit read(int nodeId, String host, int port, Duration timeout) {
+    public static OwnAudit read(int nodeId, String host, int port, Duration timeout,
+                                InterBrokerConnector connector) {
         int metricsPort;
         try {
-            metricsPort = metricsPort(nodeId, host, port, timeout);
+            metricsPort = metricsPort(nodeId, host, port, timeout, connector);
         } catch (IOException | RuntimeException e) {
             return unreadable("cannot ask for " + METRICS_PORT + ": " + e.getMessage());
         }
@@ -109,13 +111,14 @@ public record OwnAudit(Map<String, Long> violations, String unreadable) {
                 new OwnAudit(violations, null);
     }
 
-    private static int metricsPort(int nodeId, String host, int port, Duration timeout) throws IOException {
+    private static int metricsPort(int nodeId, String host, int port, Duration timeout,
+                                   InterBrokerConnector connector) throws IOException {
         DescribeConfigsRequestData data = new DescribeConfigsRequestData();
         data.resources().add(new DescribeConfigsRequestData.DescribeConfigsResource()
                 .setResourceType(ConfigResource.Type.BROKER.id()).setResourceName(Integer.toString(nodeId))
                 .setConfigurationKeys(List.of(METRICS_PORT)));
         DescribeConfigsResponse response = (DescribeConfigsResponse) OneRequest.send(host, port,
-                new DescribeConfigsRequest.Builder(data).build(), timeout);
+                new DescribeConfigsRequest.Builder(data).build(), timeout, connector);
         DescribeConfigsResponseData.DescribeConfigsResult result = response.data().results().get(0);
         if (result.errorCode() != Errors.NONE.code()) {
             throw new IOException(Errors.forCode(result.errorCode()).name()

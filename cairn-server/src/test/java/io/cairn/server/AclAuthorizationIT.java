@@ -27,8 +27,10 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.DeleteConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeProducersResult;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -39,6 +41,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +62,12 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -82,7 +90,8 @@ class AclAuthorizationIT {
             + "username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\" "
             + "user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_dave=\"dave-secret\" "
             + "user_erin=\"erin-secret\" user_frank=\"frank-secret\" user_grace=\"grace-secret\" "
-            + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\";";
+            + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\" user_judy=\"judy-secret\" "
+            + "user_kate=\"kate-secret\" user_leo=\"leo-secret\";";
 
     @TempDir
     static Path dir;
@@ -430,6 +439,102 @@ class AclAuthorizationIT {
             assertThatThrownBy(() -> client.createAcls(List.of(allow("User:x", ResourceType.TOPIC, "t",
                     PatternType.LITERAL, AclOperation.READ))).all().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(SecurityDisabledException.class);
+        }
+    }
+
+    @Test
+    void describeProducersNeedsReadAndIsAnsweredPerTopic() throws Exception {
+        // given: two topics with an idempotent producer's record each; judy may read only the first
+        createTopic("dp-allowed");
+        createTopic("dp-denied");
+        try (KafkaProducer<String, String> producer = node.producer(user("admin"))) {
+            producer.send(new ProducerRecord<>("dp-allowed", "v")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>("dp-denied", "v")).get(30, TimeUnit.SECONDS);
+        }
+        admin.createAcls(List.of(allow("User:judy", ResourceType.TOPIC, "dp-allowed", PatternType.LITERAL,
+                AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+        TopicPartition allowed = new TopicPartition("dp-allowed", 0);
+        TopicPartition denied = new TopicPartition("dp-denied", 0);
+
+        // when: both in one request, as kafka-transactions.sh describe-producers --broker-id sends it
+        DescribeProducersRequestData data = new DescribeProducersRequestData();
+        for (String topic : List.of("dp-allowed", "dp-denied")) {
+            data.topics().add(new DescribeProducersRequestData.TopicRequest().setName(topic)
+                    .setPartitionIndexes(List.of(0)));
+        }
+        DescribeProducersResponse response = (DescribeProducersResponse) OneRequest.send("127.0.0.1",
+                node.node().port("SASL_PLAINTEXT"), new DescribeProducersRequest.Builder(data).build(),
+                Duration.ofSeconds(30), ClientSecurity.connector(user("judy")));
+
+        // then: the allowed partition is described, the other refused by itself
+        Map<String, DescribeProducersResponseData.PartitionResponse> byTopic = new HashMap<>();
+        response.data().topics().forEach(t -> byTopic.put(t.name(), t.partitions().get(0)));
+        assertThat(byTopic.get("dp-allowed").errorCode()).isZero();
+        assertThat(byTopic.get("dp-allowed").activeProducers()).hasSize(1);
+        assertThat(byTopic.get("dp-denied").errorCode()).isEqualTo(Errors.TOPIC_AUTHORIZATION_FAILED.code());
+        assertThat(byTopic.get("dp-denied").activeProducers()).isEmpty();
+        // and the Admin client, which looks the leaders up first, gets the same
+        try (Admin judy = Admin.create(user("judy"))) {
+            DescribeProducersResult result = judy.describeProducers(List.of(allowed, denied));
+            assertThat(result.partitionResult(allowed).get(30, TimeUnit.SECONDS).activeProducers()).hasSize(1);
+            assertThatThrownBy(() -> result.partitionResult(denied).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
+    void offsetDeleteNeedsDeleteOnTheGroupAndReadPerTopic() throws Exception {
+        // given: an empty group with offsets on two topics; kate may read only the first
+        createTopic("od-allowed");
+        createTopic("od-denied");
+        TopicPartition allowed = new TopicPartition("od-allowed", 0);
+        TopicPartition denied = new TopicPartition("od-denied", 0);
+        admin.alterConsumerGroupOffsets("kate-group", Map.of(allowed, new OffsetAndMetadata(0),
+                denied, new OffsetAndMetadata(0))).all().get(30, TimeUnit.SECONDS);
+        admin.createAcls(List.of(allow("User:kate", ResourceType.TOPIC, "od-allowed", PatternType.LITERAL,
+                AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+
+        try (Admin kate = Admin.create(user("kate"))) {
+            // when without DELETE on the group, then GROUP_AUTHORIZATION_FAILED
+            assertThatThrownBy(() -> kate.deleteConsumerGroupOffsets("kate-group", Set.of(allowed)).all()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(GroupAuthorizationException.class);
+
+            // when with it, then the allowed topic's offset is deleted and the other refused by itself
+            admin.createAcls(List.of(allow("User:kate", ResourceType.GROUP, "kate-group", PatternType.LITERAL,
+                    AclOperation.DELETE))).all().get(30, TimeUnit.SECONDS);
+            DeleteConsumerGroupOffsetsResult result = kate.deleteConsumerGroupOffsets("kate-group",
+                    Set.of(allowed, denied));
+            result.partitionResult(allowed).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> result.partitionResult(denied).get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(TopicAuthorizationException.class);
+        }
+        assertThat(admin.listConsumerGroupOffsets("kate-group").partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS).keySet()).containsExactly(denied);
+    }
+
+    @Test
+    void aRegularExpressionSubscriptionResolvesOnlyToTopicsTheMemberMayDescribe() throws Exception {
+        // given: two topics the expression matches, each with a record; leo may read (so describe) only one
+        createTopic("rx-allowed");
+        createTopic("rx-denied");
+        try (KafkaProducer<String, String> producer = node.producer(user("admin"))) {
+            producer.send(new ProducerRecord<>("rx-allowed", "allowed")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>("rx-denied", "denied")).get(30, TimeUnit.SECONDS);
+        }
+        admin.createAcls(List.of(allow("User:leo", ResourceType.TOPIC, "rx-allowed", PatternType.LITERAL,
+                        AclOperation.READ), allow("User:leo", ResourceType.GROUP, "leo-group", PatternType.LITERAL,
+                        AclOperation.READ))).all().get(30, TimeUnit.SECONDS);
+        Map<String, Object> leo = user("leo");
+        leo.put(ConsumerConfig.GROUP_ID_CONFIG, "leo-group");
+        leo.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+
+        // when: the server resolves the expression (KIP-848)
+        try (KafkaConsumer<String, String> consumer = node.consumer(leo)) {
+            consumer.subscribe(new SubscriptionPattern("rx-.*"));
+
+            // then: leo is assigned and reads the topic he may describe, and never the other
+            assertThat(pollUntilRecords(consumer).iterator().next().value()).isEqualTo("allowed");
+            assertThat(consumer.assignment()).containsExactly(new TopicPartition("rx-allowed", 0));
         }
     }
 

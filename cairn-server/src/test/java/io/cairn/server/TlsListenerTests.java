@@ -542,7 +542,7 @@ abstract class TlsListenerTests {
         return certs.resolve(name).toString();
     }
 
-    private static void keytool(String... args) throws IOException, InterruptedException {
+    static void keytool(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(args));

@@ -153,6 +153,51 @@ class SecuredInterBrokerIT {
                 java.io.EOFException.class);
     }
 
+    @Test
+    void auditAndExplainAskASecuredClusterWithACommandConfig() throws Exception {
+        // given: what bin/cairn-cluster up --secure writes to DIR/client.properties
+        Path file = root.resolve("client.properties");
+        java.util.Properties properties = new java.util.Properties();
+        client("admin").forEach((key, value) -> {
+            if (!key.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+                properties.put(key, value.toString());
+            }
+        });
+        try (java.io.Writer out = java.nio.file.Files.newBufferedWriter(file)) {
+            properties.store(out, null);
+        }
+        String bootstrap = cluster.bootstrapServers().split(",")[0];
+
+        // when / then: audit asks every node over SASL_SSL and finds the cluster healthy
+        Tool audit = tool(new io.cairn.server.AuditCommand(), "--bootstrap", bootstrap, "--wait", "30",
+                "--command-config", file.toString());
+        assertThat(audit.exitCode()).as(audit.out()).isZero();
+        assertThat(audit.out()).contains("verdict: HEALTHY").contains("node 1 (").doesNotContain("no answer");
+        // and explain reads a broker's history
+        Tool explain = tool(new io.cairn.server.ExplainCommand(), "--bootstrap", bootstrap, "--broker", "2",
+                "--command-config", file.toString());
+        assertThat(explain.exitCode()).as(explain.out()).isZero();
+        assertThat(explain.out()).contains("broker 2: ").contains("broker registered");
+        // without the file neither gets an answer
+        Tool plaintext = tool(new io.cairn.server.ExplainCommand(), "--bootstrap", bootstrap, "--broker", "2",
+                "--timeout", "3");
+        assertThat(plaintext.exitCode()).as(plaintext.out()).isNotZero();
+    }
+
+    private record Tool(int exitCode, String out) {
+    }
+
+    /** Runs one of Cairn's picocli commands in this JVM; its output and error output together. */
+    private static Tool tool(Object command, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine line = new picocli.CommandLine(command);
+        line.setOut(new java.io.PrintWriter(out, true));
+        line.setErr(new java.io.PrintWriter(out, true));
+        int code = line.execute(args);
+        System.out.println("[" + String.join(" ", args) + "] exit " + code + "\n" + out);
+        return new Tool(code, out.toString());
+    }
+
     /**
      * Opens TLS to a Raft port (gRPC: HTTP/2 over ALPN) with a client certificate from {@code keystore} and sends
      * the HTTP/2 preface; returns how many bytes the server answered (-1: it closed the connection).

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 import io.cairn.broker.coordinator.ShardTimer;
 import io.cairn.metadata.MetadataImage;
@@ -71,6 +72,8 @@ final class ConsumerGroupShard {
     private final GroupConfig.ConsumerGroupConfig config;
     private final ServerAssignors assignors;
     private final SubscribedTopics topics;
+    /** By group: the topics its regular expressions may resolve to, from its last heartbeat; not stored. */
+    private final Map<String, Predicate<String>> regexDescribable = new HashMap<>();
     private final String logPrefix;
     private final Map<String, ConsumerGroup> groups = new HashMap<>();
     /** The metadata image offset each group's subscription fingerprint was last checked at (soft state). */
@@ -138,11 +141,24 @@ final class ConsumerGroupShard {
     CoordinatorResult<ConsumerGroupHeartbeatResponseData> heartbeat(String clientId, String clientHost,
                                                                    short version,
                                                                    ConsumerGroupHeartbeatRequestData request) {
+        return heartbeat(clientId, clientHost, version, request, SubscribedTopics.ALL);
+    }
+
+    /**
+     * @param describable the topics the caller may DESCRIBE: of the topics a regular expression of the group matches,
+     *                    only those are subscribed (Kafka resolves a group's regular expressions with the context of
+     *                    the heartbeat that refreshes them: the group keeps this caller's view until the next one)
+     */
+    CoordinatorResult<ConsumerGroupHeartbeatResponseData> heartbeat(String clientId, String clientHost,
+                                                                   short version,
+                                                                   ConsumerGroupHeartbeatRequestData request,
+                                                                   Predicate<String> describable) {
         try {
             validate(request, version);
             if (request.memberEpoch() == -1 || request.memberEpoch() == ConsumerMember.LEFT_STATIC_EPOCH) {
                 return leave(request);
             }
+            regexDescribable.put(request.groupId(), describable);
             return join(clientId, clientHost, request);
         } catch (ApiException e) {
             return CoordinatorResult.of(new ConsumerGroupHeartbeatResponseData()
@@ -307,7 +323,7 @@ final class ConsumerGroupShard {
         long subscriptionHash = group.subscriptionHash;
         long imageOffset = topics.image().offset();
         if (subscriptionChanged || !Objects.equals(checkedAtImageOffset.get(groupId), imageOffset)) {
-            subscriptionHash = topics.hash(members.values());
+            subscriptionHash = topics.hash(members.values(), describable(groupId));
             if (subscriptionChanged || subscriptionHash != group.subscriptionHash) {
                 groupEpoch++;
             }
@@ -318,7 +334,7 @@ final class ConsumerGroupShard {
         List<ConsumerMember> retargeted = new ArrayList<>();
         if (groupEpoch > assignmentEpoch) {
             Map<String, Assignment> targets = assignors.assign(assignors.preferred(members.values()),
-                    members.values(), topics::topicIds, topics.image());
+                    members.values(), m -> topics.topicIds(m, describable(groupId)), topics.image());
             for (ConsumerMember m : List.copyOf(members.values())) {
                 Assignment target = targets.get(m.memberId());
                 if (!target.equals(m.target())) {
@@ -334,7 +350,8 @@ final class ConsumerGroupShard {
         // 3. One reconciliation step of this member.
         ConsumerMember current = members.get(memberId);
         String replacedId = replaced == null ? null : replaced.memberId();
-        ConsumerMember reconciled = Reconciliation.step(current, assignmentEpoch, topics.topicIds(current), owned,
+        ConsumerMember reconciled = Reconciliation.step(current, assignmentEpoch, topics.topicIds(current, describable(groupId)),
+                owned,
                 subscriptionChanged, (topicId, p) -> {
                     String owner = group.owner(topicId, p);
                     return owner != null && owner.equals(replacedId) ? memberId : owner;
@@ -448,7 +465,7 @@ final class ConsumerGroupShard {
             }
             converted.put(member);
         }
-        converted.subscriptionHash = topics.hash(converted.members().values());
+        converted.subscriptionHash = topics.hash(converted.members().values(), describable(groupId));
         records.add(new CoordinatorRecord.Group(groupId, null));
         records.add(new CoordinatorRecord.ConsumerGroupRecord(groupId, new CoordinatorRecord.ConsumerGroupValue(
                 converted.groupEpoch, converted.assignmentEpoch, converted.subscriptionHash)));
@@ -575,7 +592,7 @@ final class ConsumerGroupShard {
                 });
             }
         }
-        long hash = topics.hash(remaining.values());
+        long hash = topics.hash(remaining.values(), describable(group.groupId));
         return CoordinatorResult.of(List.of(new CoordinatorRecord.ConsumerMemberRecord(group.groupId,
                         member.memberId(), null),
                 new CoordinatorRecord.ConsumerGroupRecord(group.groupId, new CoordinatorRecord.ConsumerGroupValue(
@@ -1002,6 +1019,14 @@ final class ConsumerGroupShard {
             return Errors.UNKNOWN_MEMBER_ID;
         }
         return memberEpoch == member.memberEpoch() ? Errors.NONE : Errors.STALE_MEMBER_EPOCH;
+    }
+
+    /**
+     * The topics a group's regular expressions may resolve to: what the caller of its last heartbeat may DESCRIBE
+     * (all until a heartbeat came to this shard: a loaded group keeps its assignment until then).
+     */
+    private Predicate<String> describable(String groupId) {
+        return regexDescribable.getOrDefault(groupId, SubscribedTopics.ALL);
     }
 
     /** Whether a member subscribes to {@code topic}, by name or regular expression (OffsetDelete refuses those). */

@@ -228,6 +228,16 @@ public final class GroupCoordinatorShard implements CoordinatorShard<Coordinator
         return consumerGroups.heartbeat(clientId, clientHost, version, request);
     }
 
+    /**
+     * As above, for a caller that may DESCRIBE only the topics {@code describable} allows: a regular expression
+     * subscription resolves to those alone, as Kafka's.
+     */
+    public CoordinatorResult<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+            String clientId, String clientHost, short version, ConsumerGroupHeartbeatRequestData request,
+            java.util.function.Predicate<String> describable) {
+        return consumerGroups.heartbeat(clientId, clientHost, version, request, describable);
+    }
+
     /** ConsumerGroupDescribe of one group: GROUP_ID_NOT_FOUND unless it is a consumer group. */
     public ConsumerGroupDescribeResponseData.DescribedGroup describeConsumerGroup(String groupId) {
         return consumerGroups.describe(groupId);

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import com.google.re2j.Pattern;
@@ -25,6 +26,9 @@ import org.apache.kafka.common.errors.InvalidRegularExpression;
  * <p>Resolved regular expressions are cached per metadata image. Not thread-safe; confined to the shard's event loop.
  */
 final class SubscribedTopics {
+
+    /** Every topic: no authorizer, or a caller not known. */
+    static final Predicate<String> ALL = topic -> true;
 
     private final Supplier<MetadataImage> image;
     private final Map<String, Set<String>> resolvedRegexes = new HashMap<>();
@@ -72,33 +76,41 @@ final class SubscribedTopics {
         });
     }
 
-    /** The names a member subscribes to, by name and by its regular expression. */
-    Set<String> topicNames(ConsumerMember member) {
+    /**
+     * The names a member subscribes to, by name and by its regular expression, of the topics its regular expression
+     * matches only those {@code describable} allows (Kafka's group coordinator keeps only the topics the member's
+     * principal may DESCRIBE; the names it subscribes to by name were checked with its request).
+     */
+    Set<String> topicNames(ConsumerMember member, Predicate<String> describable) {
         if (member.subscribedTopicRegex() == null || member.subscribedTopicRegex().isEmpty()) {
             return new HashSet<>(member.subscribedTopicNames());
         }
         Set<String> names = new HashSet<>(member.subscribedTopicNames());
-        names.addAll(resolve(member.subscribedTopicRegex()));
+        for (String topic : resolve(member.subscribedTopicRegex())) {
+            if (describable.test(topic)) {
+                names.add(topic);
+            }
+        }
         return names;
     }
 
-    /** The ids of the existing topics a member subscribes to. */
-    Set<Uuid> topicIds(ConsumerMember member) {
+    /** The ids of the existing topics a member subscribes to, as {@link #topicNames}. */
+    Set<Uuid> topicIds(ConsumerMember member, Predicate<String> describable) {
         MetadataImage current = image.get();
         Set<Uuid> ids = new HashSet<>();
-        for (String name : topicNames(member)) {
+        for (String name : topicNames(member, describable)) {
             current.topic(name).ifPresent(topic -> ids.add(topic.id()));
         }
         return ids;
     }
 
     /**
-     * A fingerprint of the topics {@code members} subscribe to (by name and by regular expression) as the image has
-     * them: their names, ids and partition counts.
+     * A fingerprint of the topics {@code members} subscribe to (by name and by regular expression, as
+     * {@link #topicNames}) as the image has them: their names, ids and partition counts.
      */
-    long hash(Collection<ConsumerMember> members) {
+    long hash(Collection<ConsumerMember> members, Predicate<String> describable) {
         Set<String> names = new TreeSet<>();
-        members.forEach(member -> names.addAll(topicNames(member)));
+        members.forEach(member -> names.addAll(topicNames(member, describable)));
         MetadataImage current = image.get();
         long hash = 0xcbf29ce484222325L;
         for (String name : names) {

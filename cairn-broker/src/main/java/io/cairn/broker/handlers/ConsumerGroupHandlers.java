@@ -3,6 +3,8 @@ package io.cairn.broker.handlers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.protocol.ApiHandler;
@@ -30,6 +32,15 @@ public final class ConsumerGroupHandlers {
     }
 
     public static ApiHandler<ConsumerGroupHeartbeatRequest> heartbeat(GroupCoordinatorRuntime groups) {
+        return heartbeat(groups, context -> topic -> true);
+    }
+
+    /**
+     * @param describable the topics a request's caller may DESCRIBE, to which the group's regular expressions resolve
+     *                    (the authorizer's view, given without the authorizer itself)
+     */
+    public static ApiHandler<ConsumerGroupHeartbeatRequest> heartbeat(
+            GroupCoordinatorRuntime groups, Function<RequestContext, Predicate<String>> describable) {
         return new ApiHandler<>() {
             @Override
             public ApiKeys apiKey() {
@@ -48,7 +59,7 @@ public final class ConsumerGroupHandlers {
                         : "/" + context.clientAddress().getAddress().getHostAddress();
                 return groups.<ConsumerGroupHeartbeatResponseData>write(groups.partitionFor(groupId),
                                 shard -> shard.consumerGroupHeartbeat(context.clientId(), clientHost,
-                                        context.apiVersion(), request.data()))
+                                        context.apiVersion(), request.data(), describable.apply(context)))
                         .thenApply(response -> response);
             }
         };

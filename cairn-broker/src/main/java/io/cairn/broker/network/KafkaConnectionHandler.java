@@ -57,6 +57,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final boolean tls;
     /** On a SASL listener, decides about each frame before it is served; else null. */
     private final SaslAuthenticator sasl;
+    /** Who a connection without SASL is (PLAINTEXT, SSL): the listener's principal builder. */
+    private final ConnectionPrincipals principals;
+    /** This connection's principal when not SASL, made at its first request (after the TLS handshake); or null. */
+    private KafkaPrincipal principal;
     /** An answer that ends the connection is queued: later frames are dropped unread. */
     private boolean closing;
     private String connectionId = "?";
@@ -65,14 +69,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private long throttledUntilNanos;
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
-                           RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls) {
-        this(dispatcher, time, logPrefix, socketRequestMaxBytes, pool, gate, listenerName, tls, null);
-    }
-
-    KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
                            RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls,
-                           SaslAuthenticator sasl) {
+                           SaslAuthenticator sasl, ConnectionPrincipals principals) {
         this.sasl = sasl;
+        this.principals = principals;
         this.listenerName = listenerName;
         this.tls = tls;
         this.dispatcher = dispatcher;
@@ -158,9 +158,19 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (retained == null) {
             bytes.release(); // parsed into objects: as Kafka, the pool has its bytes back at once
         }
+        KafkaPrincipal caller;
+        try {
+            caller = principal(ctx);
+        } catch (RuntimeException e) {
+            bytes.release();
+            log.info("{}Closing connection from {} on listener {}: its principal cannot be built: {}", logPrefix,
+                    ctx.channel().remoteAddress(), listenerName, e.toString());
+            ctx.close();
+            return;
+        }
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
-                bytes::release, listenerName, sasl == null ? KafkaPrincipal.ANONYMOUS : sasl.principal());
+                bytes::release, listenerName, caller);
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             bytes.release();
             if (error != null) {
@@ -182,6 +192,22 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    /**
+     * Who sends this connection's requests: the SASL user, else what the listener's principal builder makes of the
+     * connection once (for SSL, from the client's certificate: the handshake is done before any request is read).
+     */
+    private KafkaPrincipal principal(ChannelHandlerContext ctx) {
+        if (sasl != null) {
+            return sasl.principal();
+        }
+        if (principal == null) {
+            Optional<javax.net.ssl.SSLSession> session = KafkaServer.tlsSession(ctx.channel());
+            principal = session.isPresent() ? principals.ssl(session.get(), ctx.channel().remoteAddress())
+                    : principals.plaintext(ctx.channel().remoteAddress());
+        }
+        return principal;
     }
 
     /**

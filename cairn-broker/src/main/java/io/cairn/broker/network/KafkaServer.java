@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
 
 import io.cairn.protocol.RequestDispatcher;
 import io.netty.bootstrap.ServerBootstrap;
@@ -143,7 +145,9 @@ public final class KafkaServer implements AutoCloseable {
                     protected void initChannel(SocketChannel channel) {
                         ReadGate gate = new ReadGate();
                         SaslAuthenticator sasl = listener.sasl().map(settings -> new SaslAuthenticator(settings, time,
-                                logPrefix, listener.name(), channel.remoteAddress())).orElse(null);
+                                logPrefix, listener.name(), channel.remoteAddress(),
+                                server -> listener.principals().sasl(server, tlsSession(channel),
+                                        channel.remoteAddress()))).orElse(null);
                         channel.pipeline()
                                 // first, so that it sees (and may hold) every handler's read calls
                                 .addLast("gate", gate)
@@ -162,11 +166,17 @@ public final class KafkaServer implements AutoCloseable {
                                         gate, sasl))
                                 .addLast("kafka", new KafkaConnectionHandler(dispatcher, time, logPrefix,
                                         config.socketRequestMaxBytes(), memoryPool, gate, listener.name(),
-                                        listener.tls().isPresent(), sasl));
+                                        listener.tls().isPresent(), sasl, listener.principals()));
                     }
                 });
         // Registering an already bound channel makes it active at once: Netty starts accepting.
         return bootstrap.register().sync().channel();
+    }
+
+    /** The TLS session of a connection of an SSL or SASL_SSL listener (its handshake done), else empty. */
+    static Optional<SSLSession> tlsSession(Channel channel) {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        return tls == null ? Optional.empty() : Optional.of(tls.engine().getSession());
     }
 
     /**

@@ -2,7 +2,9 @@ package io.cairn.broker.network;
 
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.security.sasl.SaslException;
 import javax.security.sasl.SaslServer;
 
@@ -81,6 +83,8 @@ final class SaslAuthenticator {
     private final String logPrefix;
     private final String listenerName;
     private final SocketAddress peer;
+    /** The principal of a completed exchange: the listener's principal builder (principal.builder.class). */
+    private final Function<SaslServer, KafkaPrincipal> principalOf;
     private State state = State.HANDSHAKE_OR_VERSIONS;
     /** SaslHandshake v1+: tokens travel in SaslAuthenticate requests; v0: bare. */
     private boolean kafkaHeaders;
@@ -93,7 +97,19 @@ final class SaslAuthenticator {
     private long lastReauthStartNanos;
     private String badMechanismMessage;
 
+    /** With Kafka's default principal builder: the SASL authorization id as a user. */
     SaslAuthenticator(SaslListener listener, Time time, String logPrefix, String listenerName, SocketAddress peer) {
+        this(listener, time, logPrefix, listenerName, peer,
+                server -> ConnectionPrincipals.defaults(listenerName).sasl(server, Optional.empty(), peer));
+    }
+
+    /**
+     * @param principalOf the principal of a completed exchange; a {@link SaslAuthenticationException} it throws
+     *                    fails the authentication
+     */
+    SaslAuthenticator(SaslListener listener, Time time, String logPrefix, String listenerName, SocketAddress peer,
+                      Function<SaslServer, KafkaPrincipal> principalOf) {
+        this.principalOf = principalOf;
         this.listener = listener;
         this.time = time;
         this.logPrefix = logPrefix;
@@ -294,9 +310,8 @@ final class SaslAuthenticator {
         return lifetimeMs;
     }
 
-    /** Kafka's default principal builder: the SASL authorization id as a user. */
-    private static KafkaPrincipal userOf(SaslServer server) {
-        return new KafkaPrincipal(KafkaPrincipal.USER_TYPE, server.getAuthorizationID());
+    private KafkaPrincipal userOf(SaslServer server) {
+        return principalOf.apply(server);
     }
 
     private Verdict fail(String message) {

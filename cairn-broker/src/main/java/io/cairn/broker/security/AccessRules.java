@@ -31,6 +31,10 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -42,7 +46,6 @@ import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
 import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
-import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.HeartbeatRequest;
@@ -81,8 +84,7 @@ final class AccessRules {
         put(ApiKeys.DELETE_TOPICS, TopicAccess.deleteTopics());
         put(ApiKeys.CREATE_PARTITIONS, TopicAccess.createPartitions());
         put(ApiKeys.DELETE_RECORDS, TopicAccess.deleteRecords());
-        put(ApiKeys.DESCRIBE_PRODUCERS, TopicAccess.<DescribeProducersRequest>allTopics(READ,
-                r -> TopicAccess.topicNames(r.data().topics(), t -> t.name())));
+        put(ApiKeys.DESCRIBE_PRODUCERS, TopicAccess.describeProducers());
         // groups
         put(ApiKeys.JOIN_GROUP, GroupAccess.<JoinGroupRequest>group(READ, r -> r.data().groupId()));
         put(ApiKeys.SYNC_GROUP, GroupAccess.<SyncGroupRequest>group(READ, r -> r.data().groupId()));
@@ -173,10 +175,33 @@ final class AccessRules {
                 : AccessRule.denied(transactionalIdDenied(request.data().transactionalId()));
     }
 
+    /**
+     * OffsetDelete: DELETE on the group, else GROUP_AUTHORIZATION_FAILED for the request; then READ per topic, a
+     * denied topic's partitions answered TOPIC_AUTHORIZATION_FAILED. As Kafka, the group is asked even when no
+     * topic is left, and an error of the whole group replaces the topics' answers.
+     */
     private static AccessRule<OffsetDeleteRequest> offsetDelete() {
         AccessRule<OffsetDeleteRequest> group = GroupAccess.group(DELETE, r -> r.data().groupId());
-        return (caller, request, handler) -> group.serve(caller, request, r -> TopicAccess.allTopics(caller, READ,
-                TopicAccess.topicNames(r.data().topics(), t -> t.name()), r, handler));
+        return (caller, request, handler) -> group.serve(caller, request, r -> {
+            List<OffsetDeleteResponseTopic> denied = new ArrayList<>();
+            for (OffsetDeleteRequestTopic topic : new ArrayList<>(r.data().topics())) {
+                if (!caller.mayOnTopic(READ, topic.name())) {
+                    r.data().topics().remove(topic);
+                    OffsetDeleteResponseTopic answer = new OffsetDeleteResponseTopic().setName(topic.name());
+                    topic.partitions().forEach(p -> answer.partitions().add(new OffsetDeleteResponsePartition()
+                            .setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    denied.add(answer);
+                }
+            }
+            return denied.isEmpty() ? handler.apply(r) : handler.apply(r).thenApply(response -> {
+                OffsetDeleteResponseData data = (OffsetDeleteResponseData) response;
+                if (data.errorCode() == Errors.NONE.code()) {
+                    denied.forEach(topic -> data.topics().add(topic));
+                }
+                return data;
+            });
+        });
     }
 
     /** DescribeCluster, like Metadata, is open to all; the cluster's operations need DESCRIBE on it, else none. */

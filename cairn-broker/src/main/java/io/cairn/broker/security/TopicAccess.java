@@ -34,6 +34,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsPa
 import org.apache.kafka.common.message.DeleteRecordsResponseData.DeleteRecordsTopicResult;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
@@ -60,6 +62,7 @@ import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
@@ -390,6 +393,37 @@ final class TopicAccess {
                     : handler.apply(request);
             return served.thenApply(response -> {
                 denied.forEach(((DeleteRecordsResponseData) response).topics()::add);
+                return response;
+            });
+        };
+    }
+
+    /**
+     * DescribeProducers: READ per topic, a denied topic's partitions answered TOPIC_AUTHORIZATION_FAILED (whether the
+     * topic exists or not), as Kafka.
+     */
+    static AccessRule<DescribeProducersRequest> describeProducers() {
+        return (caller, request, handler) -> {
+            List<DescribeProducersResponseData.TopicResponse> denied = new ArrayList<>();
+            for (DescribeProducersRequestData.TopicRequest topic : new ArrayList<>(request.data().topics())) {
+                if (!caller.mayOnTopic(READ, topic.name())) {
+                    request.data().topics().remove(topic);
+                    DescribeProducersResponseData.TopicResponse answer = new DescribeProducersResponseData
+                            .TopicResponse().setName(topic.name());
+                    topic.partitionIndexes().forEach(p -> answer.partitions().add(new DescribeProducersResponseData
+                            .PartitionResponse().setPartitionIndex(p)
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
+                    denied.add(answer);
+                }
+            }
+            if (denied.isEmpty()) {
+                return handler.apply(request);
+            }
+            CompletableFuture<ApiMessage> served = request.data().topics().isEmpty()
+                    ? CompletableFuture.completedFuture(new DescribeProducersResponseData())
+                    : handler.apply(request);
+            return served.thenApply(response -> {
+                ((DescribeProducersResponseData) response).topics().addAll(denied);
                 return response;
             });
         };

@@ -1,23 +1,22 @@
 package io.cairn.server.chaos;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.cairn.server.CommandConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -93,9 +92,9 @@ public final class ChaosCommand implements Callable<Integer> {
             description = "How long the cluster may take to be whole again after a fault (default ${DEFAULT-VALUE}).")
     String recoveryTimeout;
 
-    @Option(names = "--command-config", paramLabel = "FILE",
-            description = "Client properties (security settings, for example) for every client the campaign uses.")
-    Path commandConfig;
+    /** Client properties (security settings, for example) for every client the campaign uses. */
+    @Mixin
+    CommandConfig commandConfig = new CommandConfig();
 
     @Option(names = "--report", paramLabel = "PREFIX",
             description = "Write PREFIX.json and PREFIX.html (default ./cairn-chaos-SEED).")
@@ -138,14 +137,7 @@ public final class ChaosCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> clientConfig() throws IOException {
-        Map<String, Object> config = new HashMap<>();
-        if (commandConfig != null) {
-            Properties properties = new Properties();
-            try (InputStream in = Files.newInputStream(commandConfig)) {
-                properties.load(in);
-            }
-            properties.forEach((k, v) -> config.put(k.toString(), v));
-        }
+        Map<String, Object> config = commandConfig.properties();
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         return config;
     }
