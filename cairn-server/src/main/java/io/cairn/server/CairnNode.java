@@ -55,7 +55,6 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
-import io.cairn.metadata.controller.ControllerScheduler;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
@@ -75,6 +74,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,6 +104,11 @@ public final class CairnNode implements AutoCloseable {
     private final Time time;
     private final String logPrefix;
     private ScheduledExecutorService scheduler;
+    /**
+     * The node's timers (Kafka's scheduler, docs/adr/0027): two threads shared by the controller and the broker
+     * half, so no component may rely on it for mutual exclusion.
+     */
+    private KafkaScheduler timers;
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
     private GroupCoordinatorRuntime groupCoordinator;
@@ -185,6 +190,8 @@ public final class CairnNode implements AutoCloseable {
         // The timeout of a parked fetch or produce is cancelled when it completes early: let it leave the queue.
         schedulerPool.setRemoveOnCancelPolicy(true);
         scheduler = schedulerPool;
+        timers = new KafkaScheduler(2, true, "cairn-timers-" + nodeId + "-");
+        timers.startup();
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
         requestThreads = Executors.newFixedThreadPool(config.getInt(CairnConfig.NUM_IO_THREADS),
                 daemonThreads("cairn-request-" + nodeId));
@@ -208,7 +215,7 @@ public final class CairnNode implements AutoCloseable {
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
                 config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls));
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
-                ControllerScheduler.of(scheduler));
+                timers);
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
         controller.addListener(clusterIdGuard);
 
@@ -627,6 +634,7 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(txnCoordinator);
         closeQuietly(groupCoordinator);
         shutdown(scheduler);
+        shutdown(timers);
         closeQuietly(metadataLog);
         shutdown(controllerLoop);
         closeQuietly(logManager);
@@ -656,6 +664,33 @@ public final class CairnNode implements AutoCloseable {
             closeable.close();
         } catch (Exception e) {
             log.warn("{}Error closing {}", logPrefix, closeable.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Stops the timers: tasks not yet due are dropped, a running one is waited for, but not longer than an
+     * executor's shutdown above (the scheduler's threads are daemons).
+     */
+    private void shutdown(KafkaScheduler scheduler) {
+        if (scheduler == null) {
+            return;
+        }
+        Thread stopper = new Thread(() -> {
+            try {
+                scheduler.shutdown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cairn-timers-stop-" + config.nodeId());
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopper.isAlive()) {
+            log.warn("{}A timer task still runs 5 s after the timers were stopped", logPrefix);
         }
     }
 
