@@ -313,7 +313,7 @@ public final class CairnNode implements AutoCloseable {
         String advertisedHost = registered.host();
         int advertisedPort = registered.port();
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
-                scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
+                timers, time, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
                 config.rack());
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
