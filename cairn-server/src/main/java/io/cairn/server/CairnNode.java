@@ -228,7 +228,7 @@ public final class CairnNode implements AutoCloseable {
                 .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
                 .findFirst().ifPresent(b -> controller.controllerConnectionClosed(b.id(), b.epoch())));
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
-                () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
+                () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
         leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
         replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
