@@ -231,7 +231,7 @@ public final class CairnNode implements AutoCloseable {
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
         leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
-        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
+        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), timers,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
                         config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS),
@@ -242,7 +242,7 @@ public final class CairnNode implements AutoCloseable {
                 leaderClient, this::brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
         long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);
-        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs, TimeUnit.MILLISECONDS);
+        timers.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
         controller.addListener(replicas);
         // After the replica manager: the roles it audits on each image are those taken for that image.
         auditor = new InvariantAuditor(nodeId, controller::current, InvariantAuditor.LocalRoles.of(replicas),

@@ -49,6 +49,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,8 @@ class CoordinatorLoadingTest {
     Path dir;
 
     private ScheduledExecutorService scheduler;
+    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private ExecutorService loop;
     private LogManager logManager;
     private ReplicaManager replicas;
@@ -80,22 +83,25 @@ class CoordinatorLoadingTest {
     @BeforeEach
     void startNode() {
         scheduler = Executors.newScheduledThreadPool(1);
+        timers = new KafkaScheduler(1);
+        timers.startup();
         loop = Executors.newSingleThreadExecutor();
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
+        replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         events.start();
         ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).addAppender(events);
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).detachAppender(events);
         replicas.shutdown();
         logManager.close();
         loop.shutdownNow();
         scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     @Test

@@ -38,6 +38,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,6 +67,8 @@ class ParkedRequestsTest {
     Path dir;
 
     private ScheduledExecutorService scheduler;
+    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
     private ProduceHandler produceHandler;
@@ -74,9 +77,11 @@ class ParkedRequestsTest {
     @BeforeEach
     void startNode() {
         scheduler = Executors.newScheduledThreadPool(1);
+        timers = new KafkaScheduler(1);
+        timers.startup();
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, TEN_MINUTES_MS);
+        replicas = LoneReplicas.start(logManager, timers, TEN_MINUTES_MS);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         replicas.onImage(SERVING, LED);
         produceHandler = new ProduceHandler(() -> LED, replicas, null);
@@ -84,10 +89,11 @@ class ParkedRequestsTest {
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
         scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     @Test

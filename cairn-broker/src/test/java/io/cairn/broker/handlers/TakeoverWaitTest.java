@@ -40,6 +40,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,8 @@ class TakeoverWaitTest {
     Path dir;
 
     private ScheduledExecutorService scheduler;
+    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(SERVING);
@@ -72,19 +75,22 @@ class TakeoverWaitTest {
     @BeforeEach
     void startNode() {
         scheduler = Executors.newScheduledThreadPool(1);
+        timers = new KafkaScheduler(1);
+        timers.startup();
         logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
+        replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         handler = new ProduceHandler(image::get, replicas, null);
         fetchHandler = new FetchHandler(image::get, replicas);
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
         scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     private static MetadataImage withTopicLedBy(int leader) {
