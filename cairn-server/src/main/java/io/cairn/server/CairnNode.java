@@ -399,7 +399,7 @@ public final class CairnNode implements AutoCloseable {
                 groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
                 endpoints, quotas, AuthorizerSettings.authorizer(config, controller::current));
         RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics,
-                servingGate);
+                servingGate, time);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
