@@ -213,7 +213,7 @@ public final class CairnNode implements AutoCloseable {
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls));
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls), time);
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
                 timers);
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
