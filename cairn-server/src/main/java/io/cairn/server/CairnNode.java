@@ -219,7 +219,7 @@ public final class CairnNode implements AutoCloseable {
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
         controller.addListener(clusterIdGuard);
 
-        logManager = new LogManager(dataDir, time, scheduler,
+        logManager = new LogManager(dataDir, time, timers,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         controllerChannel = new InterBrokerChannel(nodeId, interBroker);

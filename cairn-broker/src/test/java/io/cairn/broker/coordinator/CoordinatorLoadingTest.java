@@ -86,7 +86,7 @@ class CoordinatorLoadingTest {
         timers = new KafkaScheduler(1);
         timers.startup();
         loop = Executors.newSingleThreadExecutor();
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
         replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);

@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -66,8 +64,7 @@ class ParkedRequestsTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
-    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
     private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
@@ -76,10 +73,9 @@ class ParkedRequestsTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
         timers = new KafkaScheduler(1);
         timers.startup();
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
         replicas = LoneReplicas.start(logManager, timers, TEN_MINUTES_MS);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
@@ -92,7 +88,6 @@ class ParkedRequestsTest {
     void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
         timers.shutdown();
     }
 

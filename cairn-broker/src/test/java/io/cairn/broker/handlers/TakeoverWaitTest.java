@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -63,8 +61,7 @@ class TakeoverWaitTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
-    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
     private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
@@ -74,10 +71,9 @@ class TakeoverWaitTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
         timers = new KafkaScheduler(1);
         timers.startup();
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
         replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
@@ -89,7 +85,6 @@ class TakeoverWaitTest {
     void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
         timers.shutdown();
     }
 

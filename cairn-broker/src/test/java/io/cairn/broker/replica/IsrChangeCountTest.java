@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
@@ -36,8 +34,7 @@ class IsrChangeCountTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
-    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
     private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
@@ -51,10 +48,9 @@ class IsrChangeCountTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
         timers = new KafkaScheduler(1);
         timers.startup();
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
         replicas = LoneReplicas.start(logManager, timers, 30_000);
     }
@@ -63,7 +59,6 @@ class IsrChangeCountTest {
     void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
         timers.shutdown();
     }
 
