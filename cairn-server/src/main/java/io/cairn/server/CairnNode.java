@@ -262,7 +262,7 @@ public final class CairnNode implements AutoCloseable {
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
                 groupConfig.offsetsTopicPartitions(), interBroker);
         controller.addListener(txnCoordinator);
-        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler, time, interBroker);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, timers, time, interBroker);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
