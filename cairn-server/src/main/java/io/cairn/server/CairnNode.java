@@ -251,14 +251,14 @@ public final class CairnNode implements AutoCloseable {
         long auditIntervalMs = config.getLong(CairnConfig.AUDIT_INTERVAL_MS);
         scheduler.scheduleWithFixedDelay(this::audit, auditIntervalMs, auditIntervalMs, TimeUnit.MILLISECONDS);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
-                replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
+                replicas, timers, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
         controller.addListener(groupCoordinator);
         GroupConfig groupConfig = groupCoordinator.config();
         producerIds = new ProducerIdManager(nodeId, writer);
         txnMarkers = new TxnMarkerWriter(replicas, groupCoordinator, groupConfig.commitTimeoutMs());
         txnCoordinator = new TransactionCoordinator(nodeId, time, TransactionConfig.fromBrokerConfigs(brokerConfigs),
-                producerIds, controller::current, replicas, txnMarkers, scheduler,
+                producerIds, controller::current, replicas, txnMarkers, timers,
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
                 groupConfig.offsetsTopicPartitions(), interBroker);
         controller.addListener(txnCoordinator);

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import ch.qos.logback.classic.Level;
@@ -72,8 +71,7 @@ class CoordinatorLoadingTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
-    /** The replica manager's timers: Kafka's scheduler, on the wall clock as the rest of this test. */
+    /** The node's timers (log, replica manager, coordinators): Kafka's scheduler, on the wall clock as the rest of this test. */
     private KafkaScheduler timers;
     private ExecutorService loop;
     private LogManager logManager;
@@ -82,7 +80,6 @@ class CoordinatorLoadingTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
         timers = new KafkaScheduler(1);
         timers.startup();
         loop = Executors.newSingleThreadExecutor();
@@ -100,7 +97,6 @@ class CoordinatorLoadingTest {
         replicas.shutdown();
         logManager.close();
         loop.shutdownNow();
-        scheduler.shutdownNow();
         timers.shutdown();
     }
 
@@ -132,7 +128,7 @@ class CoordinatorLoadingTest {
                 new SimpleRecord(0L, stable.key(), stable.value())));
         await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 8);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
 
         // when the coordinator takes the partition over
         groups.onImage(MetadataImage.EMPTY, image);
@@ -173,7 +169,7 @@ class CoordinatorLoadingTest {
         partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g1", 5), offset("g2", 7)));
         assertThat(partition.highWatermark()).isZero();
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
 
         // when the coordinator takes the partition over
         groups.onImage(MetadataImage.EMPTY, image);
@@ -201,7 +197,7 @@ class CoordinatorLoadingTest {
         replicas.onImage(SERVING, image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
         groups.onImage(MetadataImage.EMPTY, image);
         await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
 
@@ -231,7 +227,7 @@ class CoordinatorLoadingTest {
         MetadataImage image = withTopicLedHere(GroupConfig.OFFSETS_TOPIC);
         replicas.onImage(SERVING, image);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
         groups.onImage(MetadataImage.EMPTY, image);
         await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
         String tooLong = "\uFFFD".repeat(11_000); // what 11,000 bytes that are not UTF-8 decode to: 33,000 bytes
@@ -265,7 +261,7 @@ class CoordinatorLoadingTest {
                 new SimpleRecord(0L, new byte[] {0, 0, 0x7f, (byte) 0xff, 'x'}, null)));
         await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 3);
         TransactionCoordinator txns = new TransactionCoordinator(1, Time.SYSTEM, TransactionConfig.defaults(), null,
-                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), scheduler, loop, 1);
+                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), timers, loop, 1);
 
         // when the coordinator takes the partition over
         txns.onImage(MetadataImage.EMPTY, image);
