@@ -16,8 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +23,7 @@ import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.broker.BrokerApis;
 import io.cairn.broker.CatchUpPolicy;
 import io.cairn.broker.ProducerIdManager;
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.audit.InvariantAuditor;
 import io.cairn.broker.cluster.BrokerLifecycle;
 import io.cairn.broker.cluster.ChannelLeaderClient;
@@ -103,10 +102,10 @@ public final class CairnNode implements AutoCloseable {
     private final CairnConfig config;
     private final Time time;
     private final String logPrefix;
-    private ScheduledExecutorService scheduler;
     /**
-     * The node's timers (Kafka's scheduler, docs/adr/0027): two threads shared by the controller and the broker
-     * half, so no component may rely on it for mutual exclusion.
+     * The node's timers (Kafka's scheduler, docs/adr/0027): the controller's, the broker half's, the log manager's
+     * and the coordinators', on two threads (as the executor it replaced), so no component may rely on it for
+     * mutual exclusion. It also runs short work off the caller's thread ({@code Schedulers.executor}).
      */
     private KafkaScheduler timers;
     private ExecutorService controllerLoop;
@@ -185,11 +184,6 @@ public final class CairnNode implements AutoCloseable {
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
             listenSockets.put(endpoint.name(), KafkaServer.bind(endpoint.host(), endpoint.port(), logPrefix));
         }
-        ScheduledThreadPoolExecutor schedulerPool = new ScheduledThreadPoolExecutor(2,
-                daemonThreads("cairn-scheduler-" + nodeId));
-        // The timeout of a parked fetch or produce is cancelled when it completes early: let it leave the queue.
-        schedulerPool.setRemoveOnCancelPolicy(true);
-        scheduler = schedulerPool;
         timers = new KafkaScheduler(2, true, "cairn-timers-" + nodeId + "-");
         timers.startup();
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
@@ -249,7 +243,7 @@ public final class CairnNode implements AutoCloseable {
                 metadataLog::committedIndex, config.getLong(CairnConfig.AUDIT_MAX_METADATA_LAG));
         controller.addListener(auditor);
         long auditIntervalMs = config.getLong(CairnConfig.AUDIT_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(this::audit, auditIntervalMs, auditIntervalMs, TimeUnit.MILLISECONDS);
+        scheduleAudit(auditIntervalMs);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
                 replicas, timers, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
@@ -268,7 +262,8 @@ public final class CairnNode implements AutoCloseable {
         controller.addListener(brokerWait);
         // Dynamic max.connections & co. (also those replayed at start) apply once the listener serves.
         CompletableFuture<KafkaServer> serving = new CompletableFuture<>();
-        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving, scheduler));
+        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving,
+                Schedulers.executor(timers, "connection-limits")));
         // Until this incarnation's registration is in the local image, the image may be one replayed only in
         // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
         servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
@@ -459,6 +454,14 @@ public final class CairnNode implements AutoCloseable {
         }
     }
 
+    /** The audit every {@code intervalMs} after the previous one ended (a fixed delay: a slow audit never queues). */
+    private void scheduleAudit(long intervalMs) {
+        timers.scheduleOnce("invariant-audit", () -> {
+            audit();
+            scheduleAudit(intervalMs);
+        }, intervalMs);
+    }
+
     private QuorumView quorumView() {
         return new QuorumView() {
             @Override
@@ -633,7 +636,6 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(txnVerifier);
         closeQuietly(txnCoordinator);
         closeQuietly(groupCoordinator);
-        shutdown(scheduler);
         shutdown(timers);
         closeQuietly(metadataLog);
         shutdown(controllerLoop);
@@ -668,8 +670,8 @@ public final class CairnNode implements AutoCloseable {
     }
 
     /**
-     * Stops the timers: tasks not yet due are dropped, a running one is waited for, but not longer than an
-     * executor's shutdown above (the scheduler's threads are daemons).
+     * Stops the timers: tasks not yet due are dropped, a running one is waited for, but not longer than the
+     * executors' shutdown below (the scheduler's threads are daemons).
      */
     private void shutdown(KafkaScheduler scheduler) {
         if (scheduler == null) {
