@@ -18,6 +18,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,18 +38,21 @@ public final class RequestDispatcher {
     private final String logPrefix;
     private final RequestObserver observer;
     private final ServingGate gate;
+    /** The clock of the queue times and latencies the observer is told. */
+    private final Time time;
 
     public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix) {
-        this(registry, executor, logPrefix, RequestObserver.NONE, ServingGate.alwaysOpen());
+        this(registry, executor, logPrefix, RequestObserver.NONE, ServingGate.alwaysOpen(), Time.SYSTEM);
     }
 
     public RequestDispatcher(ApiRegistry registry, Executor executor, String logPrefix, RequestObserver observer,
-                             ServingGate gate) {
+                             ServingGate gate, Time time) {
         this.registry = registry;
         this.executor = executor;
         this.logPrefix = logPrefix;
         this.observer = observer;
         this.gate = gate;
+        this.time = time;
     }
 
     /**
@@ -72,7 +76,7 @@ public final class RequestDispatcher {
                         + ": its error answer cannot be built (" + malformed + ")"));
             }
         }
-        long arrivedNanos = System.nanoTime();
+        long arrivedNanos = time.nanoseconds();
         if (gate.holds(request)) {
             return gate.awaitOpen().thenCompose(open -> open
                     ? serve(context, request, handler.get(), connectionExecutor, arrivedNanos)
@@ -84,15 +88,15 @@ public final class RequestDispatcher {
     private CompletableFuture<Optional<Send>> serve(RequestContext context, KafkaRequest request,
                                                     ApiHandler<AbstractRequest> handler, Executor connectionExecutor,
                                                     long arrivedNanos) {
-        long startNanos = System.nanoTime();
+        long startNanos = time.nanoseconds();
         return CompletableFuture
                 .supplyAsync(() -> {
-                    observer.onHandlerStart(request.header().apiKey(), System.nanoTime() - arrivedNanos);
+                    observer.onHandlerStart(request.header().apiKey(), time.nanoseconds() - arrivedNanos);
                     return handler.handle(context, request.body());
                 }, connectionExecutor)
                 .thenCompose(future -> future)
                 .handle((response, error) -> {
-                    observer.onResponse(request.header().apiKey(), System.nanoTime() - startNanos, error != null);
+                    observer.onResponse(request.header().apiKey(), time.nanoseconds() - startNanos, error != null);
                     if (error != null) {
                         return errorAnswer(request, unwrap(error));
                     }

@@ -25,6 +25,7 @@ import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.utils.Time;
 import org.junit.jupiter.api.Test;
 
 class ServingGateTest {
@@ -48,7 +49,8 @@ class ServingGateTest {
     @Test
     void aHeldRequestIsServedWhenTheGateOpens() throws Exception {
         ServingGate gate = new ServingGate(r -> false, 60_000, r -> new NotLeaderOrFollowerException("not yet"));
-        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate);
+        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate,
+                Time.SYSTEM);
 
         CompletableFuture<Optional<Send>> answer = dispatcher.dispatch(null, metadata(), Runnable::run);
 
@@ -63,7 +65,8 @@ class ServingGateTest {
     @Test
     void aRequestHeldPastTheBoundGetsTheRetriableErrorNotAnAnswer() throws Exception {
         ServingGate gate = new ServingGate(r -> false, 50, r -> new NotLeaderOrFollowerException("not yet"));
-        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate);
+        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate,
+                Time.SYSTEM);
 
         Send send = dispatcher.dispatch(null, metadata(), Runnable::run).get(5, TimeUnit.SECONDS).orElseThrow();
 
@@ -76,7 +79,8 @@ class ServingGateTest {
     void whatThePolicyLetsThroughIsServedAtOnce() throws Exception {
         ServingGate gate = new ServingGate(r -> r.header().apiKey() == ApiKeys.API_VERSIONS, 60_000,
                 r -> new NotLeaderOrFollowerException("not yet"));
-        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate);
+        RequestDispatcher dispatcher = new RequestDispatcher(registry, Runnable::run, "", RequestObserver.NONE, gate,
+                Time.SYSTEM);
         ApiVersionsRequest versions = new ApiVersionsRequest(new ApiVersionsRequestData()
                 .setClientSoftwareName("x").setClientSoftwareVersion("1"), (short) 3);
 

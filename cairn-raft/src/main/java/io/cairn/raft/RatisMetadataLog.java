@@ -23,6 +23,7 @@ import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.MetadataRecordSerde;
 import org.apache.kafka.common.errors.NotControllerException;
+import org.apache.kafka.common.utils.Time;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -102,9 +103,16 @@ public final class RatisMetadataLog implements MetadataLog {
     private volatile ScheduledExecutorService watchThread;
     private volatile RaftServer server;
     private volatile boolean closed;
+    /** The clock of the leaderless watch. */
+    private final Time time;
 
     public RatisMetadataLog(RaftSettings settings) {
+        this(settings, Time.SYSTEM);
+    }
+
+    public RatisMetadataLog(RaftSettings settings, Time time) {
         this.settings = settings;
+        this.time = time;
         this.logPrefix = "[node " + settings.nodeId() + "] ";
         this.stateMachine = new MetadataStateMachine(settings.nodeId(), settings.snapshotThreshold());
         List<RaftPeer> peers = new ArrayList<>();
@@ -175,7 +183,7 @@ public final class RatisMetadataLog implements MetadataLog {
     /** Reports, once per episode, a member that stays leaderless while its peers answer (see LeaderlessWatch). */
     private void watchLeadership() {
         try {
-            long now = System.nanoTime() / 1_000_000;
+            long now = time.hiResClockMs();
             switch (leaderlessWatch.observe(now, leaderId().isPresent(), this::majorityOfPeersAnswer)) {
                 case STUCK -> LOG.error("{}the metadata Raft member has known no leader for {} ms although a majority "
                                 + "of its peers answer: it is stuck, not electing. This node cannot heartbeat the "
@@ -208,7 +216,7 @@ public final class RatisMetadataLog implements MetadataLog {
 
     /** How long this node's Raft member has known no leader (0 while it knows one), ms. Thread-safe. */
     public long leaderlessMillis() {
-        return leaderlessWatch.leaderlessMs(System.nanoTime() / 1_000_000);
+        return leaderlessWatch.leaderlessMs(time.hiResClockMs());
     }
 
     /**

@@ -16,8 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +23,7 @@ import io.cairn.broker.AdvertisedEndpoints;
 import io.cairn.broker.BrokerApis;
 import io.cairn.broker.CatchUpPolicy;
 import io.cairn.broker.ProducerIdManager;
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.audit.InvariantAuditor;
 import io.cairn.broker.cluster.BrokerLifecycle;
 import io.cairn.broker.cluster.ChannelLeaderClient;
@@ -56,7 +55,6 @@ import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
-import io.cairn.metadata.controller.ControllerScheduler;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
@@ -76,6 +74,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,7 +103,12 @@ public final class CairnNode implements AutoCloseable {
     private final CairnConfig config;
     private final Time time;
     private final String logPrefix;
-    private ScheduledExecutorService scheduler;
+    /**
+     * The node's timers (Kafka's scheduler, docs/adr/0027): the controller's, the broker half's, the log manager's
+     * and the coordinators', on two threads (as the executor it replaced), so no component may rely on it for
+     * mutual exclusion. It also runs short work off the caller's thread ({@code Schedulers.executor}).
+     */
+    private KafkaScheduler timers;
     private ExecutorService controllerLoop;
     private ExecutorService requestThreads;
     private GroupCoordinatorRuntime groupCoordinator;
@@ -184,11 +188,8 @@ public final class CairnNode implements AutoCloseable {
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
             listenSockets.put(endpoint.name(), KafkaServer.bind(endpoint.host(), endpoint.port(), logPrefix));
         }
-        ScheduledThreadPoolExecutor schedulerPool = new ScheduledThreadPoolExecutor(2,
-                daemonThreads("cairn-scheduler-" + nodeId));
-        // The timeout of a parked fetch or produce is cancelled when it completes early: let it leave the queue.
-        schedulerPool.setRemoveOnCancelPolicy(true);
-        scheduler = schedulerPool;
+        timers = new KafkaScheduler(2, true, "cairn-timers-" + nodeId + "-");
+        timers.startup();
         controllerLoop = Executors.newSingleThreadExecutor(daemonThreads("cairn-controller-" + nodeId));
         requestThreads = Executors.newFixedThreadPool(config.getInt(CairnConfig.NUM_IO_THREADS),
                 daemonThreads("cairn-request-" + nodeId));
@@ -210,13 +211,13 @@ public final class CairnNode implements AutoCloseable {
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls));
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls), time);
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
-                ControllerScheduler.of(scheduler));
+                timers);
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
         controller.addListener(clusterIdGuard);
 
-        logManager = new LogManager(dataDir, time, scheduler,
+        logManager = new LogManager(dataDir, time, timers,
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         controllerChannel = new InterBrokerChannel(nodeId, interBroker);
@@ -225,10 +226,10 @@ public final class CairnNode implements AutoCloseable {
                 .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
                 .findFirst().ifPresent(b -> controller.controllerConnectionClosed(b.id(), b.epoch())));
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
-                () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, scheduler, time,
+                () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
         leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
-        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), scheduler,
+        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), timers,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
                         config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS),
@@ -239,33 +240,34 @@ public final class CairnNode implements AutoCloseable {
                 leaderClient, this::brokerEpoch);
         logManager.setHighWatermarks(replicas::highWatermark);
         long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);
-        scheduler.scheduleAtFixedRate(replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs, TimeUnit.MILLISECONDS);
+        timers.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
         controller.addListener(replicas);
         // After the replica manager: the roles it audits on each image are those taken for that image.
         auditor = new InvariantAuditor(nodeId, controller::current, InvariantAuditor.LocalRoles.of(replicas),
                 metadataLog::committedIndex, config.getLong(CairnConfig.AUDIT_MAX_METADATA_LAG));
         controller.addListener(auditor);
         long auditIntervalMs = config.getLong(CairnConfig.AUDIT_INTERVAL_MS);
-        scheduler.scheduleWithFixedDelay(this::audit, auditIntervalMs, auditIntervalMs, TimeUnit.MILLISECONDS);
+        scheduleAudit(auditIntervalMs);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
-                replicas, scheduler, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
+                replicas, timers, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
         controller.addListener(groupCoordinator);
         GroupConfig groupConfig = groupCoordinator.config();
         producerIds = new ProducerIdManager(nodeId, writer);
         txnMarkers = new TxnMarkerWriter(replicas, groupCoordinator, groupConfig.commitTimeoutMs());
         txnCoordinator = new TransactionCoordinator(nodeId, time, TransactionConfig.fromBrokerConfigs(brokerConfigs),
-                producerIds, controller::current, replicas, txnMarkers, scheduler,
+                producerIds, controller::current, replicas, txnMarkers, timers,
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
                 groupConfig.offsetsTopicPartitions(), interBroker);
         controller.addListener(txnCoordinator);
-        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, scheduler, time, interBroker);
+        txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, timers, time, interBroker);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
         controller.addListener(brokerWait);
         // Dynamic max.connections & co. (also those replayed at start) apply once the listener serves.
         CompletableFuture<KafkaServer> serving = new CompletableFuture<>();
-        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving, scheduler));
+        controller.addListener(new DynamicConnectionLimits(nodeId, config, serving,
+                Schedulers.executor(timers, "connection-limits")));
         // Until this incarnation's registration is in the local image, the image may be one replayed only in
         // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
         servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
@@ -310,7 +312,7 @@ public final class CairnNode implements AutoCloseable {
         String advertisedHost = registered.host();
         int advertisedPort = registered.port();
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
-                scheduler, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
+                timers, time, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
                 config.rack());
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
@@ -399,7 +401,7 @@ public final class CairnNode implements AutoCloseable {
                 groupCoordinator, txnCoordinator, txnMarkers, producerIds, txnVerifier, quorumView(), brokerWait,
                 endpoints, quotas, AuthorizerSettings.authorizer(config, controller::current));
         RequestDispatcher dispatcher = new RequestDispatcher(apis.registry(), requestThreads, logPrefix, metrics,
-                servingGate);
+                servingGate, time);
         server = new KafkaServer(new NetworkConfig(config.listener().host(), config.listener().port(),
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
@@ -458,6 +460,14 @@ public final class CairnNode implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("{}invariant audit failed", logPrefix, e);
         }
+    }
+
+    /** The audit every {@code intervalMs} after the previous one ended (a fixed delay: a slow audit never queues). */
+    private void scheduleAudit(long intervalMs) {
+        timers.scheduleOnce("invariant-audit", () -> {
+            audit();
+            scheduleAudit(intervalMs);
+        }, intervalMs);
     }
 
     private QuorumView quorumView() {
@@ -634,7 +644,7 @@ public final class CairnNode implements AutoCloseable {
         closeQuietly(txnVerifier);
         closeQuietly(txnCoordinator);
         closeQuietly(groupCoordinator);
-        shutdown(scheduler);
+        shutdown(timers);
         closeQuietly(metadataLog);
         shutdown(controllerLoop);
         closeQuietly(logManager);
@@ -664,6 +674,33 @@ public final class CairnNode implements AutoCloseable {
             closeable.close();
         } catch (Exception e) {
             log.warn("{}Error closing {}", logPrefix, closeable.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Stops the timers: tasks not yet due are dropped, a running one is waited for, but not longer than the
+     * executors' shutdown below (the scheduler's threads are daemons).
+     */
+    private void shutdown(KafkaScheduler scheduler) {
+        if (scheduler == null) {
+            return;
+        }
+        Thread stopper = new Thread(() -> {
+            try {
+                scheduler.shutdown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cairn-timers-stop-" + config.nodeId());
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stopper.isAlive()) {
+            log.warn("{}A timer task still runs 5 s after the timers were stopped", logPrefix);
         }
     }
 

@@ -13,9 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -25,13 +23,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * All partition logs of one node under one data directory ({@code <dataDir>/<topic>-<partition>/}).
  * Opens existing logs at start (recovering them if the previous shutdown was unclean), creates and
- * deletes logs, and runs retention and time-based flushes on the given scheduler.
+ * deletes logs, and runs retention, compaction, time-based flushes and high watermark checkpoints as timers of
+ * the given scheduler (Kafka's; any of its threads).
  *
  * <p>Thread-safe: lookups are lock-free; creation, deletion and close are serialized.
  */
@@ -45,12 +45,14 @@ public final class LogManager implements AutoCloseable {
 
     private final Path dataDir;
     private final Time time;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final long retentionCheckIntervalMs;
     private final ConcurrentHashMap<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     /** Partitions whose log could not be loaded or created, and why: offline until the node restarts. */
     private final ConcurrentHashMap<TopicPartition, KafkaStorageException> offline = new ConcurrentHashMap<>();
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    /** The next run of the cleaner (guarded by this). */
+    private ScheduledFuture<?> cleaner;
     /** The metadata log's directory lives beside the partition logs, as in Kafka; it is not a partition log. */
     public static final String METADATA_DIR_PREFIX = "__cluster_metadata";
 
@@ -71,7 +73,7 @@ public final class LogManager implements AutoCloseable {
                 return t;
             });
 
-    public LogManager(Path dataDir, Time time, ScheduledExecutorService scheduler, long retentionCheckIntervalMs) {
+    public LogManager(Path dataDir, Time time, Scheduler scheduler, long retentionCheckIntervalMs) {
         this.dataDir = dataDir;
         this.time = time;
         this.scheduler = scheduler;
@@ -122,15 +124,13 @@ public final class LogManager implements AutoCloseable {
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot load logs from " + dataDir, e);
         }
-        tasks.add(scheduler.scheduleAtFixedRate(this::enforceRetention, retentionCheckIntervalMs,
-                retentionCheckIntervalMs, TimeUnit.MILLISECONDS));
-        // One cleaner task: a fixed delay never overlaps itself, so a log is compacted by one thread at a time.
-        tasks.add(scheduler.scheduleWithFixedDelay(this::compactLogs, CLEANER_INTERVAL_MS, CLEANER_INTERVAL_MS,
-                TimeUnit.MILLISECONDS));
-        tasks.add(scheduler.scheduleAtFixedRate(this::flushByTime, FLUSH_CHECK_INTERVAL_MS,
-                FLUSH_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS));
-        tasks.add(scheduler.scheduleAtFixedRate(this::checkpointHighWatermarksFromSource, HW_CHECKPOINT_INTERVAL_MS,
-                HW_CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS));
+        // Fixed-rate timers (a periodic timer of Kafka's scheduler never overlaps itself either).
+        tasks.add(scheduler.schedule("log-retention", this::enforceRetention, retentionCheckIntervalMs,
+                retentionCheckIntervalMs));
+        scheduleCleaner();
+        tasks.add(scheduler.schedule("log-flush", this::flushByTime, FLUSH_CHECK_INTERVAL_MS, FLUSH_CHECK_INTERVAL_MS));
+        tasks.add(scheduler.schedule("high-watermark-checkpoint", this::checkpointHighWatermarksFromSource,
+                HW_CHECKPOINT_INTERVAL_MS, HW_CHECKPOINT_INTERVAL_MS));
         log.info("Loaded {} logs from {}{}", logs.size(), dataDir,
                 offline.isEmpty() ? "" : "; " + offline.size() + " partitions offline: " + offline.keySet());
     }
@@ -433,6 +433,22 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * One cleaner at a time, each run {@link #CLEANER_INTERVAL_MS} after the previous one ended (a fixed delay, as
+     * Kafka's cleaner backs off): a log is compacted by one thread at a time.
+     */
+    private synchronized void scheduleCleaner() {
+        if (!closed) {
+            cleaner = scheduler.scheduleOnce("log-cleaner", () -> {
+                try {
+                    compactLogs();
+                } finally {
+                    scheduleCleaner();
+                }
+            }, CLEANER_INTERVAL_MS);
+        }
+    }
+
     /** Closes every log cleanly so that the next start needs no recovery. */
     @Override
     public synchronized void close() {
@@ -441,6 +457,9 @@ public final class LogManager implements AutoCloseable {
         }
         closed = true;
         tasks.forEach(task -> task.cancel(false));
+        if (cleaner != null) {
+            cleaner.cancel(false);
+        }
         checkpointHighWatermarksFromSource();
         for (PartitionLog partitionLog : logs.values()) {
             try {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import ch.qos.logback.classic.Level;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.MockTime;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,13 +21,13 @@ class HighWatermarkCheckpointTest {
 
     @TempDir
     Path dataDir;
-    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
-    final ManualScheduler scheduler = new ManualScheduler(time);
+    /** Kafka's manual clock with its MockScheduler: moving the clock runs the log manager's timers that came due. */
+    final MockTime time = new MockTime(1_000_000L, 1_000_000L * 1_000_000L);
     final TopicPartition orders = new TopicPartition("orders-eu", 3);
     final TopicPartition audit = new TopicPartition("audit", 0);
 
     private LogManager manager() {
-        LogManager manager = new LogManager(dataDir, time, scheduler, 3_600_000L);
+        LogManager manager = new LogManager(dataDir, time, time.scheduler, 3_600_000L);
         manager.startup();
         return manager;
     }
@@ -95,14 +95,11 @@ class HighWatermarkCheckpointTest {
         manager.setHighWatermarkCheckpointSource(() -> Map.of(orders, hw.get()));
         // when / then: nothing before the interval
         time.sleep(4_999);
-        scheduler.runDue();
         assertThat(manager.readHighWatermarks()).isEmpty();
         time.sleep(1);
-        scheduler.runDue();
         assertThat(manager.readHighWatermarks()).isEqualTo(Map.of(orders, 7L));
         hw.set(9);
         time.sleep(5_000);
-        scheduler.runDue();
         assertThat(manager.readHighWatermarks()).isEqualTo(Map.of(orders, 9L));
         // and at close
         hw.set(11);
@@ -123,7 +120,6 @@ class HighWatermarkCheckpointTest {
         });
         // when
         time.sleep(10_000);
-        scheduler.runDue();
         // then
         assertThat(calls.get()).isEqualTo(2);
         assertThat(manager.readHighWatermarks()).isEqualTo(Map.of(audit, 3L));

@@ -8,16 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 
 import ch.qos.logback.classic.Level;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
-import org.apache.kafka.common.utils.MockTime;
-import org.junit.jupiter.api.AfterEach;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,17 +22,12 @@ class LogManagerTest {
 
     @TempDir
     Path dataDir;
-    final MockTime time = new MockTime(0, 1_000_000L, 1_000_000L * 1_000_000L);
-    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    /** Kafka's manual clock with its MockScheduler: moving the clock runs the log manager's timers that came due. */
+    final MockTime time = new MockTime(1_000_000L, 1_000_000L * 1_000_000L);
     final TopicPartition tp = new TopicPartition("my-dashed-topic", 12);
 
-    @AfterEach
-    void stop() {
-        scheduler.shutdownNow();
-    }
-
     private LogManager manager() {
-        LogManager manager = new LogManager(dataDir, time, scheduler, 3_600_000L);
+        LogManager manager = new LogManager(dataDir, time, time.scheduler, 3_600_000L);
         manager.startup();
         return manager;
     }

@@ -6,8 +6,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -24,6 +22,8 @@ import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A controller that does not implement heartbeats yet answers UNSUPPORTED_VERSION: tolerated quietly.
  *
- * <p>Thread-safe; its work runs on the injected scheduler.
+ * <p>Thread-safe; its work runs on the injected scheduler (any of its threads), its time is the injected
+ * {@link Time}.
  */
 public final class BrokerLifecycle {
 
@@ -49,7 +50,8 @@ public final class BrokerLifecycle {
     private final MetadataWriter writer;
     private final Supplier<MetadataImage> image;
     private final Supplier<Set<TopicPartition>> offlineLogs;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
+    private final Time time;
     private final long heartbeatIntervalMs;
     private final List<BrokerRegistrationRequestData.Listener> listeners;
     private final Optional<String> rack;
@@ -70,7 +72,7 @@ public final class BrokerLifecycle {
      *                    it; clients are told the one they connect through)
      */
     public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
-                           Supplier<Set<TopicPartition>> offlineLogs, ScheduledExecutorService scheduler,
+                           Supplier<Set<TopicPartition>> offlineLogs, Scheduler scheduler, Time time,
                            long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
                            Optional<String> rack) {
         if (listeners.isEmpty()) {
@@ -82,6 +84,7 @@ public final class BrokerLifecycle {
         this.image = image;
         this.offlineLogs = offlineLogs;
         this.scheduler = scheduler;
+        this.time = time;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
         this.listeners = listeners.stream().map(BrokerRegistrationRequestData.Listener::duplicate).toList();
         this.rack = rack;
@@ -211,13 +214,13 @@ public final class BrokerLifecycle {
         }
         if (brokerEpoch >= 0) {
             wantShutDown = true;
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            while (!shutdownGranted.isDone() && System.nanoTime() < deadline) {
+            long deadline = time.nanoseconds() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            while (!shutdownGranted.isDone() && time.nanoseconds() < deadline) {
                 try {
-                    sendHeartbeat().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                    sendHeartbeat().get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - time.nanoseconds())),
                             TimeUnit.MILLISECONDS);
                     if (!shutdownGranted.isDone()) {
-                        Thread.sleep(Math.min(200, heartbeatIntervalMs));
+                        time.sleep(Math.min(200, heartbeatIntervalMs));
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -234,11 +237,8 @@ public final class BrokerLifecycle {
         if (stopped) {
             return;
         }
-        try {
-            scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            stopped = true;
-        }
+        // A stopped scheduler ignores the task (KafkaScheduler says so at INFO): the node is closing.
+        scheduler.scheduleOnce("broker-lifecycle", task, delayMs);
     }
 
     private static Throwable unwrap(Throwable error) {

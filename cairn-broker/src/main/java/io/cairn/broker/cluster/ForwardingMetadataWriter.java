@@ -4,9 +4,7 @@ import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -65,6 +63,7 @@ import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +94,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     private final IntSupplier controllerId;
     private final Supplier<MetadataImage> image;
     private final InterBrokerChannel channel;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final Time time;
     private final long defaultTimeoutMs;
     private final long attemptTimeoutMs;
@@ -107,7 +106,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
      */
     public ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
                                     Supplier<MetadataImage> image, InterBrokerChannel channel,
-                                    ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs) {
+                                    Scheduler scheduler, Time time, long defaultTimeoutMs) {
         this(nodeId, local, controllerId, image, channel, scheduler, time, defaultTimeoutMs,
                 DEFAULT_ATTEMPT_TIMEOUT_MS);
     }
@@ -115,7 +114,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     /** @param attemptTimeoutMs the longest one attempt at one controller may take before it is tried again */
     ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
                              Supplier<MetadataImage> image, InterBrokerChannel channel,
-                             ScheduledExecutorService scheduler, Time time, long defaultTimeoutMs,
+                             Scheduler scheduler, Time time, long defaultTimeoutMs,
                              long attemptTimeoutMs) {
         this.attemptTimeoutMs = attemptTimeoutMs;
         this.nodeId = nodeId;
@@ -338,14 +337,9 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
         long deadline = time.milliseconds() + CATCH_UP_MS;
         Runnable[] poll = new Runnable[1];
         poll[0] = () -> {
-            if (visible.test(image.get()) || time.milliseconds() >= deadline) {
+            if (visible.test(image.get()) || time.milliseconds() >= deadline
+                    || stopped(scheduler.scheduleOnce("metadata-catch-up", poll[0], 5))) {
                 done.complete(response);
-            } else {
-                try {
-                    scheduler.schedule(poll[0], 5, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    done.complete(response);
-                }
             }
         };
         poll[0].run();
@@ -373,7 +367,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             return route(name, timeoutMs, localCall, remoteRequest, remoteResponse);
         }
         long start = time.milliseconds();
-        return gate.orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+        return withTimeout("registration-gate", gate, timeoutMs)
                 .handle((v, e) -> e)
                 .thenCompose(e -> e != null
                         ? CompletableFuture.<T>failedFuture(new TimeoutException(name
@@ -458,7 +452,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             // to a controller that is no longer active).
             CompletableFuture<T> bounded = attempt.copy(); // fail this attempt only, not the call it made
             abandonOnControllerChange(bounded, controller, remote);
-            bounded.orTimeout(Math.max(1, Math.min(remainingMs, attemptTimeoutMs)), TimeUnit.MILLISECONDS)
+            withTimeout("controller-attempt", bounded, Math.max(1, Math.min(remainingMs, attemptTimeoutMs)))
                     .whenComplete((value, error) -> {
                         Throwable cause = unwrap(error);
                         if (cause == null) {
@@ -486,7 +480,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
         private void abandonOnControllerChange(CompletableFuture<T> attempt, int controller,
                                                InetSocketAddress remote) {
             Runnable check = () -> {
-                if (leaderMovedFrom(controller)) {
+                if (!attempt.isDone() && leaderMovedFrom(controller)) {
                     attempt.completeExceptionally(new NotControllerException("the active controller moved from "
                             + controller + " to " + controllerId.getAsInt()));
                     if (remote != null) {
@@ -494,13 +488,10 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                     }
                 }
             };
-            try {
-                ScheduledFuture<?> watch = scheduler.scheduleWithFixedDelay(check, CONTROLLER_CHECK_MS,
-                        CONTROLLER_CHECK_MS, TimeUnit.MILLISECONDS);
-                attempt.whenComplete((v, e) -> watch.cancel(false));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // shutting down: the attempt's own bound still applies
-            }
+            // A stopped scheduler ignores it: shutting down, the attempt's own bound still applies.
+            ScheduledFuture<?> watch = scheduler.schedule("controller-watch", check, CONTROLLER_CHECK_MS,
+                    CONTROLLER_CHECK_MS);
+            attempt.whenComplete((v, e) -> watch.cancel(false));
         }
 
         /** Whether the metadata quorum is known to be led by another node than {@code controller} now. */
@@ -528,9 +519,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 return;
             }
             LOG.debug("{}{}: retrying in {} ms ({})", logPrefix, name, delayMs, problem);
-            try {
-                scheduler.schedule(this, delayMs, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (stopped(scheduler.scheduleOnce("controller-retry", this, delayMs))) {
                 result.completeExceptionally(new NotControllerException("node " + nodeId + " is shutting down"));
                 return;
             }
@@ -538,6 +527,29 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             }
         }
+    }
+
+    /**
+     * Fails {@code future} with a {@link java.util.concurrent.TimeoutException} (as {@code orTimeout} would) when
+     * it is not complete {@code timeoutMs} from now on the scheduler's clock; returns it. Once the scheduler is
+     * stopped (the node is closing) the JDK's timer bounds it instead, so that nothing waits forever.
+     */
+    private <T> CompletableFuture<T> withTimeout(String name, CompletableFuture<T> future, long timeoutMs) {
+        ScheduledFuture<?> timer = scheduler.scheduleOnce(name + "-timeout",
+                () -> future.completeExceptionally(new java.util.concurrent.TimeoutException()), timeoutMs);
+        if (stopped(timer)) {
+            return future.orTimeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        future.whenComplete((v, e) -> timer.cancel(false));
+        return future;
+    }
+
+    /**
+     * Whether the scheduler was stopped when {@code scheduled} was handed to it: Kafka's scheduler then ignores
+     * the task and returns a future that is cancelled already (a task it accepted is not, until cancelled).
+     */
+    private static boolean stopped(ScheduledFuture<?> scheduled) {
+        return scheduled.isCancelled();
     }
 
     private static Throwable unwrap(Throwable error) {

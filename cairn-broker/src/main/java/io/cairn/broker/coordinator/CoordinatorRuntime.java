@@ -8,12 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.replica.DelayedOperation;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
@@ -42,6 +41,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.CloseableIterator;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +93,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
     private final Time time;
     private final CoordinatorKind<S, R> kind;
     private final ReplicaManager replicas;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final ExecutorService loop;
     private final String logPrefix;
     /** Confined to the event loop. */
@@ -109,7 +109,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
     }
 
     public CoordinatorRuntime(int nodeId, Time time, CoordinatorKind<S, R> kind, ReplicaManager replicas,
-                              ScheduledExecutorService scheduler, ExecutorService eventLoop) {
+                              Scheduler scheduler, ExecutorService eventLoop) {
         this.nodeId = nodeId;
         this.time = time;
         this.kind = kind;
@@ -587,7 +587,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             cancel(key);
             Task task = new Task(key, operation);
             tasks.put(key, task);
-            task.future = scheduler.schedule(task, Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+            task.future = Schedulers.once(scheduler, "coordinator-timer", task, delayMs);
         }
 
         @Override

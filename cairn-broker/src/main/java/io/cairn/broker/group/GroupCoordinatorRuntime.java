@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 
 import io.cairn.broker.coordinator.CoordinatorKind;
@@ -17,6 +16,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * The group coordinator of this node: a {@link CoordinatorRuntime} of {@link GroupCoordinatorShard}s, one for each
@@ -37,7 +37,7 @@ public final class GroupCoordinatorRuntime implements MetadataListener, AutoClos
     }
 
     public GroupCoordinatorRuntime(int nodeId, Time time, GroupConfig config, ReplicaManager replicas,
-                                   ScheduledExecutorService scheduler, ExecutorService eventLoop, Random random) {
+                                   Scheduler scheduler, ExecutorService eventLoop, Random random) {
         this.config = config;
         CoordinatorKind<GroupCoordinatorShard, CoordinatorRecord> kind = new CoordinatorKind<>() {
             @Override

@@ -305,7 +305,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      * handler before its response, so the response is still written at once; the requests read meanwhile wait.
      */
     private void throttle(ChannelHandlerContext ctx, long throttleTimeMs) {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(throttleTimeMs);
+        long until = time.nanoseconds() + TimeUnit.MILLISECONDS.toNanos(throttleTimeMs);
         if (throttleEnd != null && until - throttledUntilNanos <= 0) {
             return;
         }

@@ -3,12 +3,12 @@ package io.cairn.broker.replica;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.protocol.ConnectionLifetime;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * Parked operations watched by key (a partition): {@link #checkAndComplete} on a key retries the
@@ -19,10 +19,10 @@ import io.cairn.protocol.ConnectionLifetime;
 public final class DelayedOperations<K> {
 
     private final ConcurrentHashMap<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final AtomicInteger pending = new AtomicInteger();
 
-    public DelayedOperations(ScheduledExecutorService scheduler) {
+    public DelayedOperations(Scheduler scheduler) {
         this.scheduler = scheduler;
     }
 
@@ -50,7 +50,8 @@ public final class DelayedOperations<K> {
         for (K key : keys) {
             watchers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(operation);
         }
-        ScheduledFuture<?> timeout = scheduler.schedule(operation::forceComplete, timeoutMs, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = Schedulers.once(scheduler, "delayed-operation-timeout", operation::forceComplete,
+                timeoutMs);
         Runnable forgetConnection = connection.onClose(operation::forceComplete);
         operation.whenCompleted(() -> {
             timeout.cancel(false);

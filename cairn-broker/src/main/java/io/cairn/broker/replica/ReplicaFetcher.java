@@ -4,10 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.protocol.SerialExecutor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -15,6 +14,7 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ final class ReplicaFetcher {
     private final int nodeId;
     private final int leaderId;
     private final LeaderClient client;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final SerialExecutor serial;
     private final LongSupplier brokerEpoch;
     private final ReplicaManager replicas;
@@ -50,13 +50,13 @@ final class ReplicaFetcher {
     private boolean fetching;
     private boolean closed;
 
-    ReplicaFetcher(int nodeId, int leaderId, LeaderClient client, ScheduledExecutorService scheduler,
+    ReplicaFetcher(int nodeId, int leaderId, LeaderClient client, Scheduler scheduler,
                    LongSupplier brokerEpoch, ReplicaManager replicas) {
         this.nodeId = nodeId;
         this.leaderId = leaderId;
         this.client = client;
         this.scheduler = scheduler;
-        this.serial = new SerialExecutor(scheduler);
+        this.serial = new SerialExecutor(Schedulers.executor(scheduler, "replica-fetcher-" + leaderId));
         this.brokerEpoch = brokerEpoch;
         this.replicas = replicas;
     }
@@ -105,7 +105,7 @@ final class ReplicaFetcher {
             if (delay == 0) {
                 maybeFetch();
             } else {
-                scheduler.schedule(() -> serial.execute(this::maybeFetch), delay, TimeUnit.MILLISECONDS);
+                Schedulers.once(scheduler, "replica-fetch-backoff", () -> serial.execute(this::maybeFetch), delay);
             }
         }, serial);
     }

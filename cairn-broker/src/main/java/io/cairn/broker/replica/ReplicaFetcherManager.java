@@ -2,10 +2,10 @@ package io.cairn.broker.replica;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.LongSupplier;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * Keeps one {@link ReplicaFetcher} per leader broker this node follows partitions from, moving partitions
@@ -17,13 +17,13 @@ final class ReplicaFetcherManager {
 
     private final int nodeId;
     private final LeaderClient client;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final LongSupplier brokerEpoch;
     private final Map<Integer, ReplicaFetcher> fetchers = new HashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new HashMap<>();
     private ReplicaManager replicas;
 
-    ReplicaFetcherManager(int nodeId, LeaderClient client, ScheduledExecutorService scheduler,
+    ReplicaFetcherManager(int nodeId, LeaderClient client, Scheduler scheduler,
                           LongSupplier brokerEpoch) {
         this.nodeId = nodeId;
         this.client = client;

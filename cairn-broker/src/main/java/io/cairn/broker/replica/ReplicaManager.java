@@ -5,11 +5,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
 import io.cairn.metadata.OffsetWaiters;
@@ -21,6 +21,7 @@ import io.cairn.storage.LogManager;
 import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,8 @@ public final class ReplicaManager implements MetadataListener {
     private final DelayedOperations<TopicPartition> produceWaiters;
     private final String logPrefix;
     private final Partition.Settings partitionSettings;
-    private final ScheduledExecutorService scheduler;
+    /** The scheduler's threads as an executor: waiters are woken there, never in the caller's thread. */
+    private final java.util.concurrent.Executor workers;
     private final ReplicaFetcherManager fetchers;
     private final java.util.Map<TopicPartition, Long> checkpointedHighWatermarks;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -66,13 +68,13 @@ public final class ReplicaManager implements MetadataListener {
     private final OffsetWaiters actedOn = new OffsetWaiters(MetadataImage.EMPTY.offset());
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
-                          ScheduledExecutorService scheduler, Partition.Settings partitionSettings,
+                          Scheduler scheduler, Partition.Settings partitionSettings,
                           LeaderClient leaderClient, java.util.function.LongSupplier brokerEpoch) {
         this.nodeId = nodeId;
         this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
-        this.scheduler = scheduler;
+        this.workers = Schedulers.executor(scheduler, "replica-manager");
         this.fetchWaiters = new DelayedOperations<>(scheduler);
         this.produceWaiters = new DelayedOperations<>(scheduler);
         this.fetchers = new ReplicaFetcherManager(nodeId, leaderClient, scheduler, brokerEpoch);
@@ -217,7 +219,7 @@ public final class ReplicaManager implements MetadataListener {
         }
         return actedOn.when(image.offset())
                 .completeOnTimeout(null, maxWaitMs, TimeUnit.MILLISECONDS)
-                .thenComposeAsync(v -> serve.get(), scheduler);
+                .thenComposeAsync(v -> serve.get(), workers);
     }
 
     /** Whether {@code image} makes this node the leader of the partition and this node has not taken over. */
@@ -320,7 +322,7 @@ public final class ReplicaManager implements MetadataListener {
             // Waiters are woken on another thread: a fetch that advances the high watermark while being
             // read must not re-enter the waiters (a follower's fetch would wake the other follower's, and so on).
             partition = new Partition(tp, topic.id(), partitionLog, role, minIsr, partitionSettings, checkpointed,
-                    () -> scheduler.execute(() -> onHighWatermarkMaybeAdvanced(tp)));
+                    () -> workers.execute(() -> onHighWatermarkMaybeAdvanced(tp)));
             partitions.put(tp, partition);
             log.debug("{}Hosting {} as {}", logPrefix, tp, role);
         }

@@ -10,11 +10,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.cairn.broker.ProducerIdManager;
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.cluster.InterBrokerConnector;
 import io.cairn.broker.coordinator.CoordinatorKind;
 import io.cairn.broker.coordinator.CoordinatorRuntime;
@@ -35,6 +35,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.TransactionResult;
 import org.apache.kafka.common.utils.ProducerIdAndEpoch;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,7 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
     private final ProducerIdManager producerIds;
     private final Supplier<MetadataImage> image;
     private final TxnMarkerSender markers;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final CoordinatorRuntime<Host, TransactionRecord> runtime;
     /** Marker jobs being written, by transactional id, so that the same job is not started twice. */
     private final Set<TxnMarkerJob> sending = ConcurrentHashMap.newKeySet();
@@ -105,7 +106,7 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
 
     public TransactionCoordinator(int nodeId, Time time, TransactionConfig config, ProducerIdManager producerIds,
                                   Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
-                                  ScheduledExecutorService scheduler, ExecutorService eventLoop,
+                                  Scheduler scheduler, ExecutorService eventLoop,
                                   int offsetsTopicPartitions) {
         this(nodeId, time, config, producerIds, image, replicas, local, scheduler, eventLoop, offsetsTopicPartitions,
                 InterBrokerConnector.PLAINTEXT);
@@ -114,7 +115,7 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
     /** As above; markers go to other nodes through {@code connector}. */
     public TransactionCoordinator(int nodeId, Time time, TransactionConfig config, ProducerIdManager producerIds,
                                   Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
-                                  ScheduledExecutorService scheduler, ExecutorService eventLoop,
+                                  Scheduler scheduler, ExecutorService eventLoop,
                                   int offsetsTopicPartitions, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.offsetsTopicPartitions = offsetsTopicPartitions;
@@ -332,8 +333,8 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                         log.debug("Completing {} failed ({}); retrying in {} ms", job.transactionalId(),
                                 error != null ? error : answer, backoffMs);
                         try {
-                            scheduler.schedule(() -> complete(host, job, Math.min(COMPLETE_MAX_BACKOFF_MS,
-                                    backoffMs * 2)), backoffMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                            Schedulers.once(scheduler, "txn-complete-retry", () -> complete(host, job,
+                                    Math.min(COMPLETE_MAX_BACKOFF_MS, backoffMs * 2)), backoffMs);
                             return;
                         } catch (java.util.concurrent.RejectedExecutionException e) {
                             // Shutting down.

@@ -9,11 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.InterBrokerConnector;
@@ -28,6 +27,7 @@ import org.apache.kafka.common.message.WriteTxnMarkersRequestData.WritableTxnMar
 import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,10 +53,10 @@ public final class TxnMarkerSender implements AutoCloseable {
     private final Supplier<MetadataImage> image;
     private final TxnMarkerWriter local;
     private final InterBrokerChannel channel;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
 
     public TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local,
-                           ScheduledExecutorService scheduler, InterBrokerConnector connector) {
+                           Scheduler scheduler, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
@@ -114,8 +114,8 @@ public final class TxnMarkerSender implements AutoCloseable {
             log.debug("[node {}] Markers of {} (producer {} epoch {}) not yet written to {}; retrying in {} ms",
                     nodeId, job.transactionalId(), job.producerId(), job.producerEpoch(), left, backoffMs);
             try {
-                scheduler.schedule(() -> attempt(job, left, stillCoordinator, Math.min(MAX_BACKOFF_MS, backoffMs * 2),
-                        done), backoffMs, TimeUnit.MILLISECONDS);
+                Schedulers.once(scheduler, "txn-marker-retry", () -> attempt(job, left, stillCoordinator,
+                        Math.min(MAX_BACKOFF_MS, backoffMs * 2), done), backoffMs);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 done.completeExceptionally(new NotCoordinatorException("Shutting down"));
             }

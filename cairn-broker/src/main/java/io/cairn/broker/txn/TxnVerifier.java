@@ -5,10 +5,10 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.InterBrokerConnector;
@@ -22,6 +22,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * A partition leader's question to a transaction coordinator (KIP-890 part 1): are these partitions in the ongoing
@@ -49,17 +50,17 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final TransactionCoordinator local;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final Time time;
     private final InterBrokerChannel channel;
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
-                       ScheduledExecutorService scheduler, Time time) {
+                       Scheduler scheduler, Time time) {
         this(nodeId, image, local, scheduler, time, InterBrokerConnector.PLAINTEXT);
     }
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
-                       ScheduledExecutorService scheduler, Time time, InterBrokerConnector connector) {
+                       Scheduler scheduler, Time time, InterBrokerConnector connector) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
@@ -97,9 +98,9 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
             }
             CompletableFuture<Map<TopicPartition, Errors>> retried = new CompletableFuture<>();
             try {
-                scheduler.schedule(() -> askRetrying(transactionalId, producerId, producerEpoch, partitions,
-                        startNanos).whenComplete((r, e) -> retried.complete(r)), ADD_RETRY_BACKOFF_MS,
-                        TimeUnit.MILLISECONDS);
+                Schedulers.once(scheduler, "txn-verify-retry", () -> askRetrying(transactionalId, producerId,
+                        producerEpoch, partitions, startNanos).whenComplete((r, e) -> retried.complete(r)),
+                        ADD_RETRY_BACKOFF_MS);
             } catch (RejectedExecutionException e) {
                 return CompletableFuture.completedFuture(answers);
             }

@@ -2,14 +2,11 @@ package io.cairn.broker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.broker.UnsupportedMetadataWriter;
 import io.cairn.metadata.MetadataImage;
@@ -23,18 +20,16 @@ import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.Test;
 
 class BrokerLifecycleTest {
 
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    /** Kafka's manual clock with its MockScheduler: advancing the clock runs the timers that came due. */
+    private final MockTime time = new MockTime();
 
-    @AfterEach
-    void stop() {
-        scheduler.shutdownNow();
-    }
+    private static final List<BrokerRegistrationRequestData.Listener> LISTENERS = List.of(
+            new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost("localhost").setPort(9092));
 
     @Test
     void everyHeartbeatReportsTheOfflineLogsByTopicId() {
@@ -59,16 +54,51 @@ class BrokerLifecycleTest {
             }
         };
         BrokerLifecycle lifecycle = new BrokerLifecycle(1, controller, () -> image,
-                () -> Set.of(new TopicPartition("ledger", 1), new TopicPartition("gone", 0)), scheduler, 10,
-                List.of(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost("localhost")
-                        .setPort(9092)), Optional.empty());
+                () -> Set.of(new TopicPartition("ledger", 1), new TopicPartition("gone", 0)), time.scheduler, time, 10,
+                LISTENERS, Optional.empty());
 
         // when it heartbeats
         lifecycle.start();
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> heartbeats.size() >= 3);
+        time.sleep(100); // not unfenced in this image: it heartbeats every 100 ms
+        time.sleep(100);
 
         // then each heartbeat names ledger-1 by topic id (a topic the image does not know is left out)
+        assertThat(heartbeats).hasSize(3);
         assertThat(heartbeats).allSatisfy(h -> assertThat(OfflinePartitionsField.read(h))
                 .containsExactly(new PartitionId(ledger, 1)));
+    }
+
+    @Test
+    void aShutdownTheControllerNeverGrantsEndsAfterItsTimeoutOnTheInjectedClock() {
+        // given a registered broker whose controller answers every heartbeat without granting the shutdown
+        ConcurrentLinkedQueue<BrokerHeartbeatRequestData> heartbeats = new ConcurrentLinkedQueue<>();
+        UnsupportedMetadataWriter controller = new UnsupportedMetadataWriter() {
+            @Override
+            public CompletableFuture<BrokerRegistrationResponseData> registerBroker(
+                    BrokerRegistrationRequestData request) {
+                return CompletableFuture.completedFuture(new BrokerRegistrationResponseData().setBrokerEpoch(3));
+            }
+
+            @Override
+            public CompletableFuture<BrokerHeartbeatResponseData> brokerHeartbeat(
+                    BrokerHeartbeatRequestData request) {
+                heartbeats.add(request);
+                return CompletableFuture.completedFuture(new BrokerHeartbeatResponseData().setIsFenced(false)
+                        .setShouldShutDown(false));
+            }
+        };
+        BrokerLifecycle lifecycle = new BrokerLifecycle(1, controller, () -> MetadataImage.EMPTY, Set::of,
+                time.scheduler, time, 1000, LISTENERS, Optional.empty());
+        lifecycle.start();
+        heartbeats.clear();
+        long before = time.milliseconds();
+
+        // when it shuts down with a 1 s timeout
+        lifecycle.shutdown(1000);
+
+        // then it asked every 200 ms of the injected clock until the timeout passed on it (the heartbeat the
+        // timer had due at 100 ms asks too)
+        assertThat(time.milliseconds() - before).isEqualTo(1000);
+        assertThat(heartbeats).hasSize(6).allSatisfy(h -> assertThat(h.wantShutDown()).isTrue());
     }
 }

@@ -1,24 +1,24 @@
 package io.cairn.broker.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.cairn.broker.UnsupportedMetadataWriter;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
-import org.apache.kafka.common.utils.Time;
-import org.awaitility.Awaitility;
+import org.apache.kafka.server.util.KafkaScheduler;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,13 +27,13 @@ class ForwardingMetadataWriterTest {
     private static final int SELF = 1;
     private static final int OTHER = 2;
 
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+    /** Kafka's manual clock with its MockScheduler: advancing the clock runs the timers that came due. */
+    private final MockTime time = new MockTime();
     private final InterBrokerChannel channel = new InterBrokerChannel(SELF);
 
     @AfterEach
     void tearDown() {
         channel.close();
-        scheduler.shutdownNow();
     }
 
     @Test
@@ -47,17 +47,20 @@ class ForwardingMetadataWriterTest {
             MetadataWriter local = new HeartbeatOnlyWriter(localHeartbeats);
             // each attempt may take a minute: only the change of leader can end the one at node 2 sooner
             ForwardingMetadataWriter writer = new ForwardingMetadataWriter(SELF, local, controllerId::get,
-                    () -> image, channel, scheduler, Time.SYSTEM, 60_000, 60_000);
+                    () -> image, channel, time.scheduler, time, 60_000, 60_000);
 
             CompletableFuture<BrokerHeartbeatResponseData> heartbeat = writer.brokerHeartbeat(
                     new BrokerHeartbeatRequestData().setBrokerId(SELF).setBrokerEpoch(1));
             Socket accepted = hung.accept(); // the heartbeat went to node 2
 
-            // when: the metadata quorum elects this node
+            // when: the metadata quorum elects this node, and the writer's next check of the leader comes due
             controllerId.set(SELF);
+            for (int ms = 0; ms < 100; ms++) { // (a timer runs when the clock passes it: move it 1 ms at a time)
+                time.sleep(1);
+            }
 
             // then: the heartbeat is answered by this node's controller, long before the attempt's bound
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(heartbeat::isDone);
+            assertThat(heartbeat).isDone();
             assertThat(heartbeat.get().isFenced()).isFalse();
             assertThat(localHeartbeats).hasValue(1);
             // and the connection to the old controller is dropped (nothing is kept waiting for its answer)
@@ -65,6 +68,23 @@ class ForwardingMetadataWriterTest {
             assertThat(drain(accepted)).isEqualTo(-1);
             accepted.close();
         }
+    }
+
+    @Test
+    void aRetryAfterTheSchedulerStoppedFailsAtOnceWithNotController() {
+        // given a writer whose scheduler is stopped (the node is closing), and no controller known
+        KafkaScheduler stopped = new KafkaScheduler(1);
+        ForwardingMetadataWriter writer = new ForwardingMetadataWriter(SELF, new HeartbeatOnlyWriter(
+                new AtomicInteger()), () -> -1, () -> MetadataImage.EMPTY, channel, stopped, time, 60_000, 60_000);
+
+        // when a heartbeat has to wait for a controller
+        CompletableFuture<BrokerHeartbeatResponseData> heartbeat = writer.brokerHeartbeat(
+                new BrokerHeartbeatRequestData().setBrokerId(SELF).setBrokerEpoch(1));
+
+        // then it is answered at once with the retriable NOT_CONTROLLER, not left waiting for a retry never run
+        assertThat(heartbeat).isCompletedExceptionally();
+        assertThatThrownBy(heartbeat::get).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(NotControllerException.class).hasMessageContaining("shutting down");
     }
 
     /** Reads what the peer sent until it closes the connection; -1 then. */

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import ch.qos.logback.classic.Level;
@@ -49,6 +48,7 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +71,8 @@ class CoordinatorLoadingTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
+    /** The node's timers (log, replica manager, coordinators): Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private ExecutorService loop;
     private LogManager logManager;
     private ReplicaManager replicas;
@@ -79,23 +80,24 @@ class CoordinatorLoadingTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
+        timers = new KafkaScheduler(1);
+        timers.startup();
         loop = Executors.newSingleThreadExecutor();
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
+        replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         events.start();
         ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).addAppender(events);
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         ((Logger) LoggerFactory.getLogger(CoordinatorRuntime.class)).detachAppender(events);
         replicas.shutdown();
         logManager.close();
         loop.shutdownNow();
-        scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     @Test
@@ -126,7 +128,7 @@ class CoordinatorLoadingTest {
                 new SimpleRecord(0L, stable.key(), stable.value())));
         await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 8);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
 
         // when the coordinator takes the partition over
         groups.onImage(MetadataImage.EMPTY, image);
@@ -167,7 +169,7 @@ class CoordinatorLoadingTest {
         partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g1", 5), offset("g2", 7)));
         assertThat(partition.highWatermark()).isZero();
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
 
         // when the coordinator takes the partition over
         groups.onImage(MetadataImage.EMPTY, image);
@@ -195,7 +197,7 @@ class CoordinatorLoadingTest {
         replicas.onImage(SERVING, image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
         groups.onImage(MetadataImage.EMPTY, image);
         await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
 
@@ -225,7 +227,7 @@ class CoordinatorLoadingTest {
         MetadataImage image = withTopicLedHere(GroupConfig.OFFSETS_TOPIC);
         replicas.onImage(SERVING, image);
         GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                scheduler, loop, new Random(1));
+                timers, loop, new Random(1));
         groups.onImage(MetadataImage.EMPTY, image);
         await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
         String tooLong = "\uFFFD".repeat(11_000); // what 11,000 bytes that are not UTF-8 decode to: 33,000 bytes
@@ -259,7 +261,7 @@ class CoordinatorLoadingTest {
                 new SimpleRecord(0L, new byte[] {0, 0, 0x7f, (byte) 0xff, 'x'}, null)));
         await().atMost(Duration.ofSeconds(10)).until(() -> partition.highWatermark() == 3);
         TransactionCoordinator txns = new TransactionCoordinator(1, Time.SYSTEM, TransactionConfig.defaults(), null,
-                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), scheduler, loop, 1);
+                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), timers, loop, 1);
 
         // when the coordinator takes the partition over
         txns.onImage(MetadataImage.EMPTY, image);

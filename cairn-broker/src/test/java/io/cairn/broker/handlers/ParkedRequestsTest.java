@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,6 +36,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +64,8 @@ class ParkedRequestsTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
     private ProduceHandler produceHandler;
@@ -73,10 +73,11 @@ class ParkedRequestsTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        timers = new KafkaScheduler(1);
+        timers.startup();
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, TEN_MINUTES_MS);
+        replicas = LoneReplicas.start(logManager, timers, TEN_MINUTES_MS);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         replicas.onImage(SERVING, LED);
         produceHandler = new ProduceHandler(() -> LED, replicas, null);
@@ -84,10 +85,10 @@ class ParkedRequestsTest {
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     @Test

@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,6 +38,7 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +61,8 @@ class TakeoverWaitTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(SERVING);
@@ -71,20 +71,21 @@ class TakeoverWaitTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        timers = new KafkaScheduler(1);
+        timers.startup();
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
+        replicas = LoneReplicas.start(logManager, timers, 30_000);
         replicas.onImage(MetadataImage.EMPTY, SERVING);
         handler = new ProduceHandler(image::get, replicas, null);
         fetchHandler = new FetchHandler(image::get, replicas);
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     private static MetadataImage withTopicLedBy(int leader) {

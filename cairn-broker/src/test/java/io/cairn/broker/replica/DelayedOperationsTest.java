@@ -2,30 +2,86 @@ package io.cairn.broker.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
+import org.apache.kafka.server.util.MockScheduler;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.Test;
 
 class DelayedOperationsTest {
 
-    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
-    private final DelayedOperations<String> operations;
+    private final MockTime time = new MockTime();
+    private final Timers timers = new Timers(time);
+    private final DelayedOperations<String> operations = new DelayedOperations<>(timers);
 
-    DelayedOperationsTest() {
-        scheduler.setRemoveOnCancelPolicy(true);
-        operations = new DelayedOperations<>(scheduler);
+    /**
+     * Kafka's MockScheduler, counting the timers scheduled and cancelled (its own futures ignore cancel: a
+     * cancelled timeout still runs when the clock passes it, which an operation that completed ignores).
+     */
+    private static final class Timers extends MockScheduler {
+        final AtomicInteger scheduled = new AtomicInteger();
+        final AtomicInteger cancelled = new AtomicInteger();
+
+        Timers(MockTime time) {
+            super(time);
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(String name, Runnable task, long delayMs, long periodMs) {
+            scheduled.incrementAndGet();
+            ScheduledFuture<?> future = super.schedule(name, task, delayMs, periodMs);
+            return new java.util.concurrent.ScheduledFuture<Object>() {
+                @Override
+                public boolean cancel(boolean mayInterruptIfRunning) {
+                    cancelled.incrementAndGet();
+                    return future.cancel(mayInterruptIfRunning);
+                }
+
+                @Override
+                public long getDelay(TimeUnit unit) {
+                    return future.getDelay(unit);
+                }
+
+                @Override
+                public int compareTo(java.util.concurrent.Delayed o) {
+                    return future.compareTo(o);
+                }
+
+                @Override
+                public boolean isCancelled() {
+                    return future.isCancelled();
+                }
+
+                @Override
+                public boolean isDone() {
+                    return future.isDone();
+                }
+
+                @Override
+                public Object get() {
+                    return null;
+                }
+
+                @Override
+                public Object get(long timeout, TimeUnit unit) {
+                    return null;
+                }
+            };
+        }
+
+        int live() {
+            return scheduled.get() - cancelled.get();
+        }
     }
 
-    @AfterEach
-    void stop() {
-        scheduler.shutdownNow();
+    /** Moves the clock and runs the timers that came due. */
+    private void advance(long ms) {
+        time.sleep(ms);
+        timers.tick();
     }
 
     /** Completes once {@code ready} is set; counts its completions. */
@@ -49,23 +105,28 @@ class DelayedOperationsTest {
         Waiting operation = new Waiting();
         operations.tryCompleteElseWatch(operation, List.of("a-0", "b-0"), TimeUnit.DAYS.toMillis(7));
         assertThat(operations.watched()).isEqualTo(2);
-        assertThat(scheduler.getQueue()).hasSize(1);
+        assertThat(timers.live()).isEqualTo(1);
 
         operation.ready.set(true);
         operations.checkAndComplete("a-0");
 
         assertThat(operation.completions).hasValue(1);
         assertThat(operations.watched()).as("no longer watched on b-0 either").isZero();
-        assertThat(scheduler.getQueue()).as("the week-long timeout is cancelled").isEmpty();
+        assertThat(timers.live()).as("the week-long timeout is cancelled").isZero();
+        advance(TimeUnit.DAYS.toMillis(7));
+        assertThat(operation.completions).as("completed once only").hasValue(1);
     }
 
     @Test
-    void anOperationThatTimesOutCompletesOnceAndIsUnwatched() throws Exception {
+    void anOperationThatTimesOutCompletesOnceAndIsUnwatched() {
         Waiting operation = new Waiting();
         operations.tryCompleteElseWatch(operation, List.of("a-0", "b-0"), 20);
 
-        Awaitility.await().atMost(Duration.ofSeconds(5))
-                .until(() -> operation.completions.get() == 1 && operations.watched() == 0);
+        advance(19);
+        assertThat(operation.completions).hasValue(0);
+        advance(1);
+        assertThat(operation.completions).hasValue(1);
+        assertThat(operations.watched()).isZero();
         operation.ready.set(true);
         operations.checkAndComplete("a-0");
         assertThat(operation.completions).hasValue(1);
@@ -78,6 +139,6 @@ class DelayedOperationsTest {
         operations.tryCompleteElseWatch(operation, List.of("a-0"), 60_000);
         assertThat(operation.completions).hasValue(1);
         assertThat(operations.watched()).isZero();
-        assertThat(scheduler.getQueue()).isEmpty();
+        assertThat(timers.scheduled).hasValue(0);
     }
 }

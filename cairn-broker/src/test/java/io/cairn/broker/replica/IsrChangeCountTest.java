@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
@@ -19,6 +17,7 @@ import io.cairn.metadata.record.TopicRecord;
 import io.cairn.storage.LogManager;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.KafkaScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +34,8 @@ class IsrChangeCountTest {
     @TempDir
     Path dir;
 
-    private ScheduledExecutorService scheduler;
+    /** The node's timers (log and replica manager): Kafka's scheduler, on the wall clock as the rest of this test. */
+    private KafkaScheduler timers;
     private LogManager logManager;
     private ReplicaManager replicas;
     private MetadataImage image = MetadataImage.EMPTY.apply(new MetadataBatch(1, 1, 1, List.of(
@@ -48,17 +48,18 @@ class IsrChangeCountTest {
 
     @BeforeEach
     void startNode() {
-        scheduler = Executors.newScheduledThreadPool(1);
-        logManager = new LogManager(dir, Time.SYSTEM, scheduler, 60_000);
+        timers = new KafkaScheduler(1);
+        timers.startup();
+        logManager = new LogManager(dir, Time.SYSTEM, timers, 60_000);
         logManager.startup();
-        replicas = LoneReplicas.start(logManager, scheduler, 30_000);
+        replicas = LoneReplicas.start(logManager, timers, 30_000);
     }
 
     @AfterEach
-    void stopNode() {
+    void stopNode() throws InterruptedException {
         replicas.shutdown();
         logManager.close();
-        scheduler.shutdownNow();
+        timers.shutdown();
     }
 
     @Test

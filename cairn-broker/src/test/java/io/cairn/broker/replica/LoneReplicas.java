@@ -2,11 +2,11 @@ package io.cairn.broker.replica;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
 
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * A replica manager for node 1 alone, for tests of what sits on top of it (handlers, coordinators): default log
@@ -18,7 +18,7 @@ public final class LoneReplicas {
     }
 
     /** @param replicaLagTimeMaxMs how long a follower may lag (matters only to tests that add followers) */
-    public static ReplicaManager start(LogManager logManager, ScheduledExecutorService scheduler,
+    public static ReplicaManager start(LogManager logManager, Scheduler scheduler,
                                        long replicaLagTimeMaxMs) {
         ReplicaManager.TopicSettings settings = new ReplicaManager.TopicSettings() {
             @Override

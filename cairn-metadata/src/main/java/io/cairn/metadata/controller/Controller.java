@@ -9,6 +9,7 @@ import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -59,6 +60,7 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +113,7 @@ import org.slf4j.LoggerFactory;
  * arrive on the log's apply thread: committed batches are applied there by the {@link MetadataPublisher};
  * leadership changes are re-posted to the event loop, and so are timer tasks. Futures complete on the apply
  * thread (or the event loop when nothing was written). Time comes only from the injected {@link Time}, timers
- * only from the injected {@link ControllerScheduler}.
+ * only from the injected {@link Scheduler} (Kafka's; {@code KafkaScheduler} in production).
  */
 public final class Controller implements MetadataWriter {
 
@@ -129,7 +131,7 @@ public final class Controller implements MetadataWriter {
     private final Executor eventLoop;
     private final Time time;
     private final Random random;
-    private final ControllerScheduler scheduler;
+    private final Scheduler scheduler;
     private final MetadataPublisher publisher;
     private final String logPrefix;
     /** Event loop only. */
@@ -144,19 +146,19 @@ public final class Controller implements MetadataWriter {
     private ClosedConnection controllerClosed;
 
     /**
-     * A controller without timers ({@link ControllerScheduler#NONE}): no broker lease ever expires and
-     * leadership is never rebalanced automatically. For the single-node setup, whose only broker is this node.
+     * A controller without timers ({@link NoTimers}): no broker lease ever expires and leadership is never
+     * rebalanced automatically. For the single-node setup, whose only broker is this node.
      */
     public Controller(ControllerSettings settings, MetadataLog log, Executor eventLoop, Time time, Random random) {
-        this(settings, log, eventLoop, time, random, ControllerScheduler.NONE);
+        this(settings, log, eventLoop, time, random, NoTimers.INSTANCE);
     }
 
     /**
-     * @param scheduler the timers for broker lease expiry and leader rebalancing; fired tasks are re-posted to
-     *                  {@code eventLoop}
+     * @param scheduler the timers for broker lease expiry and leader rebalancing, started by the caller; fired
+     *                  tasks are re-posted to {@code eventLoop}, so they may run on any of its threads
      */
     public Controller(ControllerSettings settings, MetadataLog log, Executor eventLoop, Time time, Random random,
-                      ControllerScheduler scheduler) {
+                      Scheduler scheduler) {
         this.settings = settings;
         this.log = log;
         this.eventLoop = eventLoop;
@@ -474,8 +476,8 @@ public final class Controller implements MetadataWriter {
         private CompletableFuture<Long> lastAppend;
         private final Map<Integer, Lease> leases = new HashMap<>();
         private final OfflineReports offlineReports = new OfflineReports(logPrefix);
-        private ControllerScheduler.Cancellable leaseCheck;
-        private ControllerScheduler.Cancellable rebalanceCheck;
+        private ScheduledFuture<?> leaseCheck;
+        private ScheduledFuture<?> rebalanceCheck;
 
         /**
          * A new controller cannot know when the brokers last heartbeated (its predecessor kept that), so each
@@ -759,13 +761,13 @@ public final class Controller implements MetadataWriter {
                 // and warn only if they are still offline once those brokers had time to come back.
                 LOG.info("{}{} partitions are offline (leader -1) until an ISR member is back{}", logPrefix,
                         reconciliation.offline().size(), describeOffline(reconciliation.offline()));
-                scheduler.schedule(2 * settings.sessionTimeoutMs(), () -> eventLoop.execute(() -> {
+                scheduler.scheduleOnce("offline-partitions-warning", () -> eventLoop.execute(() -> {
                     Map<String, String> stillOffline = ReplicationControl.offlinePartitions(current());
                     if (role == this && !stillOffline.isEmpty()) {
                         LOG.warn("{}{} partitions are offline (leader -1){}", logPrefix, stillOffline.size(),
                                 describeOffline(stillOffline));
                     }
-                }));
+                }), 2 * settings.sessionTimeoutMs());
             }
             checkLeases(); // fences nothing yet; arms the check for the earliest lease to expire
             if (settings.autoLeaderRebalanceEnable()) {
@@ -775,22 +777,22 @@ public final class Controller implements MetadataWriter {
 
         void stop() {
             if (leaseCheck != null) {
-                leaseCheck.cancel();
+                leaseCheck.cancel(false);
             }
             if (rebalanceCheck != null) {
-                rebalanceCheck.cancel();
+                rebalanceCheck.cancel(false);
             }
         }
 
         private void scheduleLeaseCheck(long delayMs) {
             if (leaseCheck != null) {
-                leaseCheck.cancel();
+                leaseCheck.cancel(false);
             }
-            leaseCheck = scheduler.schedule(delayMs, () -> eventLoop.execute(() -> {
+            leaseCheck = scheduler.scheduleOnce("lease-check", () -> eventLoop.execute(() -> {
                 if (role == this) {
                     checkLeases();
                 }
-            }));
+            }), Math.max(0, delayMs));
         }
 
         /**
@@ -833,7 +835,7 @@ public final class Controller implements MetadataWriter {
         }
 
         private void scheduleRebalance() {
-            rebalanceCheck = scheduler.schedule(settings.leaderImbalanceCheckIntervalMs(),
+            rebalanceCheck = scheduler.scheduleOnce("leader-rebalance",
                     () -> eventLoop.execute(() -> {
                         if (role == this) {
                             List<MetadataRecord> moves = ReplicationControl.rebalance(working, offlineReplicas());
@@ -844,7 +846,7 @@ public final class Controller implements MetadataWriter {
                             }
                             scheduleRebalance();
                         }
-                    }));
+                    }), settings.leaderImbalanceCheckIntervalMs());
         }
     }
 

@@ -53,7 +53,7 @@ final class SimCluster {
         ControllerSettings s = new ControllerSettings(nodeId, settings.numPartitions(),
                 settings.defaultReplicationFactor(), settings.producerIdBlockSize(), settings.brokerConfigs());
         Controller c = new Controller(s, log, queue.executor(), queue.time, new Random(random.nextLong()),
-                queue.scheduler());
+                queue);
         c.start();
         return c;
     }

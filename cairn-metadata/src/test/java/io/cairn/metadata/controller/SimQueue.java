@@ -1,19 +1,24 @@
 package io.cairn.metadata.controller;
 
 import java.util.PriorityQueue;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.utils.MockTime;
+import org.apache.kafka.server.util.Scheduler;
 
 
 /**
  * A deterministic discrete-event loop over a simulated clock: every event loop, timer, log delivery and
- * network message of a simulation is an event here, run one at a time in (time, submission) order. Not
- * thread-safe: a simulation runs on one thread.
+ * network message of a simulation is an event here, run one at a time in (time, submission) order. It is the
+ * {@link Scheduler} the simulated controllers are given, so their timers are events too. Not thread-safe: a
+ * simulation runs on one thread.
  */
-final class SimQueue {
+final class SimQueue implements Scheduler {
 
-    private static final class Event implements Comparable<Event> {
+    private final class Event implements ScheduledFuture<Void> {
         final long atMs;
         final long seq;
         final Runnable task;
@@ -25,14 +30,50 @@ final class SimQueue {
             this.task = task;
         }
 
-        @Override
-        public int compareTo(Event o) {
+        int order(Event o) {
             return atMs != o.atMs ? Long.compare(atMs, o.atMs) : Long.compare(seq, o.seq);
+        }
+
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(atMs - now(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return Long.compare(getDelay(TimeUnit.MILLISECONDS), o.getDelay(TimeUnit.MILLISECONDS));
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean was = cancelled;
+            cancelled = true;
+            return !was;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+
+        @Override
+        public boolean isDone() {
+            return cancelled || atMs < now();
+        }
+
+        @Override
+        public Void get() {
+            return null;
+        }
+
+        @Override
+        public Void get(long timeout, TimeUnit unit) {
+            return null;
         }
     }
 
     final MockTime time = new MockTime(0, 1_000L, 1_000_000_000L);
-    private final PriorityQueue<Event> events = new PriorityQueue<>();
+    private final PriorityQueue<Event> events = new PriorityQueue<>(Event::order);
     private long seq;
 
     long now() {
@@ -40,10 +81,10 @@ final class SimQueue {
     }
 
     /** Runs {@code task} {@code delayMs} from now (0: after the events already due now). */
-    ControllerScheduler.Cancellable at(long delayMs, Runnable task) {
+    ScheduledFuture<?> at(long delayMs, Runnable task) {
         Event e = new Event(now() + Math.max(0, delayMs), seq++, task);
         events.add(e);
-        return () -> e.cancelled = true;
+        return e;
     }
 
     /** An event-loop executor: tasks run in submission order, as events due now. */
@@ -51,8 +92,35 @@ final class SimQueue {
         return task -> at(0, task);
     }
 
-    ControllerScheduler scheduler() {
-        return this::at;
+    /** A timer: an event {@code delayMs} from now, and for {@code periodMs > 0} every period after it ran. */
+    @Override
+    public ScheduledFuture<?> schedule(String name, Runnable task, long delayMs, long periodMs) {
+        if (periodMs <= 0) {
+            return at(delayMs, task);
+        }
+        // Cancelling the first event stops the chain: each run checks it before scheduling the next.
+        Event[] first = new Event[1];
+        Runnable[] periodic = new Runnable[1];
+        periodic[0] = () -> {
+            if (!first[0].cancelled) {
+                task.run();
+                at(periodMs, periodic[0]);
+            }
+        };
+        first[0] = (Event) at(delayMs, periodic[0]);
+        return first[0];
+    }
+
+    @Override
+    public void startup() {
+    }
+
+    @Override
+    public void shutdown() {
+    }
+
+    @Override
+    public void resizeThreadPool(int newSize) {
     }
 
     /** Runs every event due up to {@code now() + ms}, moving the clock, then sets it there. */
