@@ -3,6 +3,7 @@ package io.cairn.metadata;
 import java.util.List;
 import java.util.Optional;
 
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.RegisterBrokerRecord.Endpoint;
 
 /**
@@ -13,12 +14,25 @@ import io.cairn.metadata.record.RegisterBrokerRecord.Endpoint;
  * @param fenced    a fenced broker leads nothing and is in no ISR
  * @param endpoints every advertised listener it registered (empty when registered by a node that sent only its
  *                  inter-broker endpoint)
+ * @param metadataVersions the levels of {@value MetadataFormat#FEATURE_NAME} it registered, or null: it registered
+ *                  none (a broker of the release before the feature; see {@link #supportedMetadataVersions()})
  */
 public record BrokerImage(int id, String host, int port, Optional<String> rack, long epoch, boolean fenced,
-                          List<Endpoint> endpoints) {
+                          List<Endpoint> endpoints, MetadataFormat.Range metadataVersions) {
 
     public BrokerImage {
         endpoints = List.copyOf(endpoints);
+    }
+
+    public BrokerImage(int id, String host, int port, Optional<String> rack, long epoch, boolean fenced,
+                       List<Endpoint> endpoints) {
+        this(id, host, port, rack, epoch, fenced, endpoints, null);
+    }
+
+    /** The metadata versions it supports: as registered, or those of the release before the feature. */
+    public MetadataFormat.Range supportedMetadataVersions() {
+        return metadataVersions != null ? metadataVersions
+                : new MetadataFormat.Range(MetadataFormat.MIN, MetadataFormat.PREVIOUS_RELEASE_MAX);
     }
 
     public BrokerImage(int id, String host, int port, Optional<String> rack, long epoch, boolean fenced) {

@@ -110,7 +110,10 @@ public final class MetadataImage {
         return clusterId;
     }
 
-    /** The metadata format version of the log: the bootstrap level, raised by FeatureLevelRecords (0 before bootstrap). */
+    /**
+     * The finalized level of the metadata format feature ({@link io.cairn.metadata.record.MetadataFormat}): the
+     * bootstrap level, raised by FeatureLevelRecords (0 before bootstrap). What the controller writes follows it.
+     */
     public short metadataFormatFeatureLevel() {
         return metadataFormatFeatureLevel;
     }
@@ -393,7 +396,7 @@ public final class MetadataImage {
                 return;
             }
             brokers.put(r.brokerId(), new BrokerImage(r.brokerId(), r.host(), r.port(),
-                    Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced(), r.endpoints()));
+                    Optional.ofNullable(r.rack()), r.brokerEpoch(), r.fenced(), r.endpoints(), r.metadataVersions()));
             if (r.reason() != null) {
                 history.add(new BrokerHistoryRecord(r.brokerId(), history.nextBrokerSeq(r.brokerId()), offset, term,
                         leaderId, r.timeMs(), r.reason(), BrokerHistoryRecord.Event.REGISTERED, r.brokerEpoch(),
@@ -407,7 +410,7 @@ public final class MetadataImage {
                 return;
             }
             brokers.put(b.id(), new BrokerImage(b.id(), b.host(), b.port(), b.rack(), b.epoch(), r.fenced(),
-                    b.endpoints()));
+                    b.endpoints(), b.metadataVersions()));
             if (r.reason() != null && b.fenced() != r.fenced()) {
                 history.add(new BrokerHistoryRecord(b.id(), history.nextBrokerSeq(b.id()), offset, term, leaderId,
                         r.timeMs(), r.reason(), r.fenced() ? BrokerHistoryRecord.Event.FENCED

@@ -31,6 +31,8 @@ import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 
 /**
  * The single write path for metadata, as request handlers see it: every change is submitted here once
@@ -107,6 +109,14 @@ public interface MetadataWriter {
     /** Preferred (or unclean) leader election (ElectLeaders). */
     default CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
         return CompletableFuture.failedFuture(new UnsupportedVersionException("ElectLeaders"));
+    }
+
+    /**
+     * Raises finalized feature levels (UpdateFeatures, {@code kafka-features.sh upgrade}); Cairn's controller
+     * finalizes {@code cairn.metadata.version} (docs/adr/0028).
+     */
+    default CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("UpdateFeatures"));
     }
 
     /**

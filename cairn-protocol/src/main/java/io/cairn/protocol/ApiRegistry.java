@@ -5,6 +5,9 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
@@ -19,29 +22,43 @@ import org.apache.kafka.common.requests.AbstractRequest;
 public final class ApiRegistry {
 
     private final Map<ApiKeys, ApiHandler<?>> handlers;
-    private final Map<String, Feature> features;
+    private final Map<String, Supplier<Feature>> features;
+    private final LongSupplier featuresEpoch;
 
     /**
      * A feature flag ApiVersions advertises (KIP-584): the levels this node supports and the one finalized in the
-     * cluster, which clients act on (e.g. {@code transaction.version}).
+     * cluster, which clients act on (e.g. {@code transaction.version}); below the minimum (0) when none is finalized
+     * yet, which is not advertised as finalized.
      */
     public record Feature(short minLevel, short maxLevel, short finalizedLevel) {
         public Feature {
-            if (minLevel > maxLevel || finalizedLevel < minLevel || finalizedLevel > maxLevel) {
+            if (minLevel > maxLevel || finalizedLevel < 0 || (finalizedLevel > 0 && finalizedLevel < minLevel)) {
                 throw new IllegalArgumentException("Feature levels " + minLevel + ".." + maxLevel + " do not hold "
                         + finalizedLevel);
             }
         }
     }
 
-    private ApiRegistry(Map<ApiKeys, ApiHandler<?>> handlers, Map<String, Feature> features) {
+    private ApiRegistry(Map<ApiKeys, ApiHandler<?>> handlers, Map<String, Supplier<Feature>> features,
+                        LongSupplier featuresEpoch) {
         this.handlers = Collections.unmodifiableMap(new EnumMap<>(handlers));
-        this.features = Map.copyOf(features);
+        this.features = Collections.unmodifiableMap(new TreeMap<>(features));
+        this.featuresEpoch = featuresEpoch;
     }
 
-    /** The features ApiVersions advertises, by name. */
+    /** The features ApiVersions advertises, by name, with their finalized levels as of now. */
     public Map<String, Feature> features() {
-        return features;
+        Map<String, Feature> now = new TreeMap<>();
+        features.forEach((name, feature) -> now.put(name, feature.get()));
+        return now;
+    }
+
+    /**
+     * The epoch of the finalized features (KIP-584): clients take finalized levels only from an answer at a higher
+     * epoch than the last they took, so it grows whenever a finalized level can have changed (0 when none can).
+     */
+    public long featuresEpoch() {
+        return featuresEpoch.getAsLong();
     }
 
     public static Builder builder() {
@@ -79,13 +96,25 @@ public final class ApiRegistry {
     /** Collects handlers; refuses two for one API and version ranges kafka-clients cannot parse. */
     public static final class Builder {
         private final Map<ApiKeys, ApiHandler<?>> handlers = new EnumMap<>(ApiKeys.class);
-        private final Map<String, Feature> features = new java.util.TreeMap<>();
+        private final Map<String, Supplier<Feature>> features = new TreeMap<>();
+        private LongSupplier featuresEpoch = () -> 0;
 
-        /** Advertises a feature in ApiVersions. */
+        /** Advertises a feature in ApiVersions, finalized at a fixed level. */
         public Builder feature(String name, Feature feature) {
+            return feature(name, () -> feature);
+        }
+
+        /** Advertises a feature whose finalized level can change while the node runs (read at each ApiVersions). */
+        public Builder feature(String name, Supplier<Feature> feature) {
             if (features.putIfAbsent(name, feature) != null) {
                 throw new IllegalArgumentException("Feature " + name + " declared twice");
             }
+            return this;
+        }
+
+        /** The finalized features' epoch ({@link #featuresEpoch()}); 0 unless set. */
+        public Builder featuresEpoch(LongSupplier epoch) {
+            this.featuresEpoch = epoch;
             return this;
         }
 
@@ -122,7 +151,7 @@ public final class ApiRegistry {
         public ApiRegistry build() {
             ApiRegistry[] built = new ApiRegistry[1];
             handlers.putIfAbsent(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> built[0]));
-            built[0] = new ApiRegistry(handlers, features);
+            built[0] = new ApiRegistry(handlers, features, featuresEpoch);
             return built[0];
         }
     }

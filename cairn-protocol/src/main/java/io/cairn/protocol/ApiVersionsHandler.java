@@ -11,8 +11,8 @@ import org.apache.kafka.common.requests.ApiVersionsRequest;
 
 /**
  * ApiVersions: advertises exactly the registry's handlers and their version ranges, and (v3+) its features: the
- * levels supported and the level finalized. The finalized features never change while a node runs, so their epoch
- * is a constant 0 (clients ignore finalized features at an epoch below 0).
+ * levels supported and the level finalized as of now, at the registry's epoch (clients ignore finalized features at
+ * an epoch below the last they took).
  *
  * <p>Thread-safe (stateless).
  */
@@ -33,13 +33,16 @@ public final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> 
     public CompletableFuture<ApiMessage> handle(RequestContext context, ApiVersionsRequest request) {
         ApiRegistry current = registry.get();
         ApiVersionsResponseData response = new ApiVersionsResponseData().setApiKeys(current.apiVersions());
-        if (!current.features().isEmpty()) {
-            response.setFinalizedFeaturesEpoch(0);
-            current.features().forEach((name, feature) -> {
+        java.util.Map<String, ApiRegistry.Feature> features = current.features();
+        if (!features.isEmpty()) {
+            response.setFinalizedFeaturesEpoch(current.featuresEpoch());
+            features.forEach((name, feature) -> {
                 response.supportedFeatures().add(new ApiVersionsResponseData.SupportedFeatureKey().setName(name)
                         .setMinVersion(feature.minLevel()).setMaxVersion(feature.maxLevel()));
-                response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(name)
+                if (feature.finalizedLevel() >= feature.minLevel()) { // below: none finalized yet
+                    response.finalizedFeatures().add(new ApiVersionsResponseData.FinalizedFeatureKey().setName(name)
                         .setMinVersionLevel(feature.finalizedLevel()).setMaxVersionLevel(feature.finalizedLevel()));
+                }
             });
         }
         if (request.version() >= 3 && !request.isValid()) {

@@ -14,6 +14,7 @@ import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
@@ -38,23 +39,32 @@ public final class ImageRecords {
     private ImageRecords() {
     }
 
-    /** The records that rebuild {@code image} from the empty image. */
+    /**
+     * The records that rebuild {@code image} from the empty image. Below metadata level 3 (docs/adr/0028) they leave
+     * out the decision histories, which format 1 cannot carry: nodes that read only format 1 may install the
+     * snapshot, and the histories are then rebuilt from the decisions that follow.
+     */
     public static List<MetadataRecord> toRecords(MetadataImage image) {
+        boolean withHistory = image.metadataFormatFeatureLevel() >= MetadataFormat.DECISION_REASONS;
         List<MetadataRecord> records = new ArrayList<>();
         if (image.clusterId() != null) {
             records.add(new ClusterIdRecord(image.clusterId(), image.metadataFormatFeatureLevel()));
         }
         for (BrokerImage b : image.brokers().values()) {
             records.add(new RegisterBrokerRecord(b.id(), b.host(), b.port(), b.rack().orElse(null), b.epoch(),
-                    b.fenced(), b.endpoints()));
-            records.addAll(image.history().broker(b.id()));
+                    b.fenced(), null, -1, b.endpoints(), b.metadataVersions()));
+            if (withHistory) {
+                records.addAll(image.history().broker(b.id()));
+            }
         }
         for (TopicImage topic : image.topicsByName().values()) {
             records.add(new TopicRecord(topic.name(), topic.id()));
             for (PartitionImage p : topic.partitions().values()) {
                 records.add(new PartitionRecord(topic.id(), p.partition(), p.replicas(), p.isr(), p.leader(),
                         p.leaderEpoch(), p.partitionEpoch(), p.addingReplicas(), p.removingReplicas()));
-                records.addAll(image.history().partition(topic.id(), p.partition()));
+                if (withHistory) {
+                    records.addAll(image.history().partition(topic.id(), p.partition()));
+                }
             }
             topic.configs().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> records.add(
                     new ConfigRecord(ConfigRecord.ResourceType.TOPIC, topic.name(), e.getKey(), e.getValue())));

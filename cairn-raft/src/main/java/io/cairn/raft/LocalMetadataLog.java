@@ -195,10 +195,10 @@ public final class LocalMetadataLog implements MetadataLog {
     }
 
     @Override
-    public CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
+    public CompletableFuture<Long> append(int term, int batchFormat, List<MetadataRecord> records) {
         CompletableFuture<Long> future = new CompletableFuture<>();
         try {
-            applyThread.execute(() -> appendOnApplyThread(term, records, future));
+            applyThread.execute(() -> appendOnApplyThread(term, batchFormat, records, future));
         } catch (RejectedExecutionException e) {
             future.completeExceptionally(new NotControllerException("metadata log of node " + nodeId
                     + " is closed"));
@@ -206,7 +206,8 @@ public final class LocalMetadataLog implements MetadataLog {
         return future;
     }
 
-    private void appendOnApplyThread(int term, List<MetadataRecord> records, CompletableFuture<Long> future) {
+    private void appendOnApplyThread(int term, int batchFormat, List<MetadataRecord> records,
+                                     CompletableFuture<Long> future) {
         if (closed || term != leaderTerm) {
             future.completeExceptionally(new NotControllerException("node " + nodeId + " does not lead term "
                     + term));
@@ -214,7 +215,7 @@ public final class LocalMetadataLog implements MetadataLog {
         }
         MetadataBatch batch = new MetadataBatch(nextOffset, term, nodeId, records);
         try {
-            byte[] payload = MetadataRecordSerde.serialize(batch);
+            byte[] payload = MetadataRecordSerde.serialize(batch, batchFormat);
             ByteBuffer entry = ByteBuffer.allocate(ENTRY_HEADER + payload.length);
             entry.putInt(payload.length).putInt(crc32c(payload)).put(payload).flip();
             while (entry.hasRemaining()) {

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.log.MetadataLog;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.MetadataRecordSerde;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -65,6 +66,8 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final int nodeId;
     private final String logPrefix;
     private final long snapshotThreshold;
+    /** The newest batch format this node reads (docs/adr/0028). */
+    private final int maxBatchFormat;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final List<MetadataLog.Listener> listeners = new CopyOnWriteArrayList<>();
     private final ExecutorService applyThread;
@@ -78,8 +81,9 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile int lastOtherLeader = -1;
     private volatile RaftServer.Division division;
 
-    MetadataStateMachine(int nodeId, long snapshotThreshold) {
+    MetadataStateMachine(int nodeId, long snapshotThreshold, int maxBatchFormat) {
         this.nodeId = nodeId;
+        this.maxBatchFormat = maxBatchFormat;
         this.logPrefix = "[node " + nodeId + "] ";
         this.snapshotThreshold = snapshotThreshold;
         this.applyThread = Executors.newSingleThreadExecutor(r -> {
@@ -126,7 +130,8 @@ final class MetadataStateMachine extends BaseStateMachine {
             MD5FileUtil.verifySavedMD5(file, snapshot.getFile().getFileDigest());
         }
         TermIndex termIndex = snapshot.getTermIndex();
-        MetadataBatch saved = MetadataRecordSerde.deserialize(termIndex.getIndex(), Files.readAllBytes(file.toPath()));
+        MetadataBatch saved = MetadataRecordSerde.deserialize(termIndex.getIndex(), Files.readAllBytes(file.toPath()),
+                maxBatchFormat);
         MetadataImage target = MetadataImage.EMPTY.apply(saved);
         LOG.info("{}loading metadata snapshot at index {} ({} records)", logPrefix, termIndex.getIndex(),
                 saved.records().size());
@@ -153,7 +158,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         LogEntryProto entry = trx.getLogEntry();
         byte[] data = entry.getStateMachineLogEntry().getLogData().toByteArray();
         MetadataBatch batch = MetadataRecordSerde.deserialize(entry.getIndex(), Arrays.copyOfRange(data, 4,
-                data.length));
+                data.length), maxBatchFormat);
         TermIndex termIndex = TermIndex.valueOf(entry);
         // Ratis's updater thread owns the applied index (it also advances it for its own entries).
         updateLastAppliedTermIndex(termIndex.getTerm(), termIndex.getIndex());
@@ -247,7 +252,9 @@ final class MetadataStateMachine extends BaseStateMachine {
                 snapshotImage.controllerId(), ImageRecords.toRecords(snapshotImage));
         File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
         File tmp = new File(file.getParentFile(), file.getName() + ".tmp");
-        Files.write(tmp.toPath(), MetadataRecordSerde.serialize(batch));
+        // In the format of the image's level: a node that reads only that format may install this snapshot.
+        Files.write(tmp.toPath(), MetadataRecordSerde.serialize(batch,
+                MetadataFormat.batchFormat(snapshotImage.metadataFormatFeatureLevel())));
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(
                 new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file)), at));

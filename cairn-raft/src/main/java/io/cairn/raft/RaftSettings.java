@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import io.cairn.metadata.record.MetadataRecordSerde;
+
 /**
  * How a node runs its metadata Raft group.
  *
@@ -14,9 +16,16 @@ import java.util.List;
  *                          itself after a short fixed timeout instead.
  * @param snapshotThreshold take a snapshot (and purge the log before it) every this many entries
  * @param tls               mutual TLS on the Raft port, or null: plaintext
+ * @param maxBatchFormat    the newest metadata batch format this node reads ({@link MetadataRecordSerde#FORMAT_VERSION}
+ *                          but for tests that make a node read as the release before format 2 does; docs/adr/0028)
  */
 public record RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout,
-                           long snapshotThreshold, RaftTls tls) {
+                           long snapshotThreshold, RaftTls tls, int maxBatchFormat) {
+
+    public RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout, long snapshotThreshold,
+                        RaftTls tls) {
+        this(nodeId, voters, dir, electionTimeout, snapshotThreshold, tls, MetadataRecordSerde.FORMAT_VERSION);
+    }
 
     /** A plaintext Raft port. */
     public RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration electionTimeout, long snapshotThreshold) {
@@ -25,6 +34,10 @@ public record RaftSettings(int nodeId, List<Voter> voters, Path dir, Duration el
 
     public RaftSettings {
         voters = List.copyOf(voters);
+        if (maxBatchFormat < 1 || maxBatchFormat > MetadataRecordSerde.FORMAT_VERSION) {
+            throw new IllegalArgumentException("metadata batch formats go from 1 to "
+                    + MetadataRecordSerde.FORMAT_VERSION + ", not " + maxBatchFormat);
+        }
         if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
             throw new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters);
         }

@@ -114,7 +114,8 @@ public final class RatisMetadataLog implements MetadataLog {
         this.settings = settings;
         this.time = time;
         this.logPrefix = "[node " + settings.nodeId() + "] ";
-        this.stateMachine = new MetadataStateMachine(settings.nodeId(), settings.snapshotThreshold());
+        this.stateMachine = new MetadataStateMachine(settings.nodeId(), settings.snapshotThreshold(),
+                settings.maxBatchFormat());
         List<RaftPeer> peers = new ArrayList<>();
         for (Voter voter : settings.voters()) {
             peers.add(RaftPeer.newBuilder().setId(peerId(voter.id())).setAddress(voter.address()).build());
@@ -290,13 +291,14 @@ public final class RatisMetadataLog implements MetadataLog {
      * term can never write in a later one).
      */
     @Override
-    public CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
+    public CompletableFuture<Long> append(int term, int batchFormat, List<MetadataRecord> records) {
         RaftServer s = server;
         if (s == null || closed) {
             return CompletableFuture.failedFuture(new NotControllerException("metadata log of node "
                     + settings.nodeId() + " is not running"));
         }
-        byte[] payload = MetadataRecordSerde.serialize(new MetadataBatch(-1, term, settings.nodeId(), records));
+        byte[] payload = MetadataRecordSerde.serialize(new MetadataBatch(-1, term, settings.nodeId(), records),
+                batchFormat);
         ByteBuffer entry = ByteBuffer.allocate(4 + payload.length).putInt(term).put(payload);
         entry.flip();
         RaftClientRequest request = RaftClientRequest.newBuilder()

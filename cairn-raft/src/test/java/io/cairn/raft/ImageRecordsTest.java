@@ -13,6 +13,7 @@ import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
@@ -89,10 +90,11 @@ class ImageRecordsTest {
 
     @Test
     void aSnapshotKeepsTheHistoryOfDecisionsAndAnInstallAddsOnlyWhatIsNew() {
-        // given a partition created, moved on a lease expiry, then 120 ISR changes (more than the history keeps)
+        // given a partition created, moved on a lease expiry, then 120 ISR changes (more than the history keeps), in
+        // a cluster at level 3 (below it, snapshots leave the histories out: docs/adr/0028)
         Uuid t = new Uuid(5, 5);
         MetadataImage image = MetadataImage.EMPTY.apply(new MetadataBatch(0, 1, 1, List.of(
-                new ClusterIdRecord("c", (short) 2),
+                new ClusterIdRecord("c", MetadataFormat.DECISION_REASONS),
                 new RegisterBrokerRecord(1, "h1", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10),
                 new RegisterBrokerRecord(2, "h2", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10),
                 new TopicRecord("t", t),
@@ -124,5 +126,41 @@ class ImageRecordsTest {
         assertThat(restored.history().broker(1)).extracting(BrokerHistoryRecord::reason)
                 .containsExactly(ChangeReason.BROKER_REGISTERED, ChangeReason.LEASE_EXPIRED);
         assertThat(installed.history()).isEqualTo(target.history());
+    }
+
+    @Test
+    void belowLevelThreeASnapshotIsFormatOneWithoutHistoriesAndKeepsTheBrokersMetadataVersions() {
+        // given a level-2 cluster (a rolling upgrade under way) with decisions in its history
+        Uuid t = new Uuid(6, 6);
+        MetadataFormat.Range versions = new MetadataFormat.Range((short) 1, MetadataFormat.LATEST);
+        MetadataImage image = MetadataImage.EMPTY.apply(new MetadataBatch(0, 1, 1, List.of(
+                new ClusterIdRecord("c", MetadataFormat.LEASES),
+                new RegisterBrokerRecord(1, "h1", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10, List.of(),
+                        versions),
+                new RegisterBrokerRecord(2, "h2", 9092, null, 1, false, ChangeReason.BROKER_REGISTERED, 10),
+                new TopicRecord("t", t),
+                new PartitionRecord(t, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, List.of(), List.of(),
+                        ChangeReason.CREATED, 20))));
+        assertThat(image.history().partition(t, 0)).isNotEmpty();
+        List<io.cairn.metadata.record.MetadataRecord> records = ImageRecords.toRecords(image);
+
+        // when it is written in the format of its level and read by a node that reads format 1 only
+        int format = MetadataFormat.batchFormat(image.metadataFormatFeatureLevel());
+        MetadataBatch snapshot = io.cairn.metadata.record.MetadataRecordSerde.deserialize(1,
+                io.cairn.metadata.record.MetadataRecordSerde.serialize(new MetadataBatch(1, 1, 1, records), format),
+                1);
+        MetadataImage restored = MetadataImage.EMPTY.apply(snapshot);
+
+        // then everything but the histories is there, the brokers' metadata versions included
+        assertThat(format).isEqualTo(1);
+        assertThat(records).noneMatch(r -> r instanceof BrokerHistoryRecord
+                || r instanceof io.cairn.metadata.record.PartitionHistoryRecord);
+        assertThat(restored.brokers()).isEqualTo(image.brokers());
+        assertThat(restored.topicsByName()).isEqualTo(image.topicsByName());
+        assertThat(restored.brokers().get(1).supportedMetadataVersions()).isEqualTo(versions);
+        assertThat(restored.brokers().get(2).metadataVersions()).isNull();
+        assertThat(restored.history().partition(t, 0)).as("a format-1 snapshot's restated records (adr/0023)")
+                .extracting(io.cairn.metadata.record.PartitionHistoryRecord::reason)
+                .containsExactly(ChangeReason.UNKNOWN);
     }
 }

@@ -26,6 +26,7 @@ import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.DecisionRecord;
 import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.Uuid;
@@ -58,6 +59,8 @@ import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.util.Scheduler;
@@ -101,9 +104,15 @@ import org.slf4j.LoggerFactory;
  * {@link OfflineReplicas}: the broker leaves the ISR of those partitions and leads none of them, by the fencing
  * rule limited to them; a report that changed writes one change per affected partition, a repeated one nothing.
  *
+ * <h2>Metadata format</h2>
+ * Every batch is written in the format the finalized level of {@value MetadataFormat#FEATURE_NAME} allows (the
+ * working image's, before the batch), so every registered broker can read it; the level is raised only by
+ * UpdateFeatures, when every registered broker supports the new level ({@link FeatureControl}, docs/adr/0028). A
+ * new cluster starts at the newest level this node supports.
+ *
  * <h2>Activation</h2>
- * The Active role first bootstraps an empty log, or upgrades the metadata format of an older one (a
- * {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
+ * The Active role first bootstraps an empty log, or raises a log of level 1 to level 2 (leases, which every
+ * release since reads; a {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
  * partitions whose leader is not live and in the ISR get a new leader or are reported offline, with the
  * reason, at WARN once. Every {@code leader.imbalance.check.interval.seconds} it moves leadership back to
  * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced).
@@ -119,10 +128,10 @@ public final class Controller implements MetadataWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
     /**
-     * The metadata format this controller writes: 2, leases (see {@link FeatureLevelRecord}). A log at an older
-     * level is upgraded when this controller activates.
+     * The level a controller raises a log of level 1 to when it activates: 2, leases, which every release since
+     * supports. Higher levels are raised by UpdateFeatures only ({@link MetadataFormat}).
      */
-    public static final short METADATA_FORMAT_LEVEL = 2;
+    public static final short METADATA_FORMAT_LEVEL = MetadataFormat.LEASES;
     /** How many offline partitions the activation warning names. */
     private static final int OFFLINE_NAMED = 20;
 
@@ -232,6 +241,11 @@ public final class Controller implements MetadataWriter {
                 .setRack(rack).setIncarnationId(Uuid.ZERO_UUID);
         request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost(host)
                 .setPort(port));
+        if (settings.registersMetadataVersions()) {
+            MetadataFormat.Range supported = settings.supportedMetadataVersions();
+            request.features().add(new BrokerRegistrationRequestData.Feature().setName(MetadataFormat.FEATURE_NAME)
+                    .setMinSupportedVersion(supported.min()).setMaxSupportedVersion(supported.max()));
+        }
         CompletableFuture<Long> future = new CompletableFuture<>();
         eventLoop.execute(() -> role.registerInProcess(new Registration(request, future)));
         return future;
@@ -241,7 +255,8 @@ public final class Controller implements MetadataWriter {
      * BrokerRegistration: a new broker epoch; the broker starts fenced and what its previous incarnation led
      * moves away in the same batch. Errors in the response: INCONSISTENT_CLUSTER_ID, DUPLICATE_BROKER_REGISTRATION
      * (another incarnation holds a live lease on this id), INVALID_REGISTRATION (no listener, a negative id, an
-     * endpoint without a host or port). A retry by the
+     * endpoint without a host or port), UNSUPPORTED_VERSION (the broker does not support the finalized
+     * {@value MetadataFormat#FEATURE_NAME}; logged here at WARN with Kafka's message). A retry by the
      * same incarnation returns the same epoch and writes nothing.
      */
     @Override
@@ -362,6 +377,26 @@ public final class Controller implements MetadataWriter {
         return write("deleteAcls", image -> AclControl.deleteAcls(image, request));
     }
 
+    /**
+     * UpdateFeatures ({@code kafka-features.sh upgrade --feature cairn.metadata.version=3}): see
+     * {@link FeatureControl}.
+     */
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return write("updateFeatures", image -> {
+            ControllerResult<UpdateFeaturesResponseData> result = FeatureControl.updateFeatures(image,
+                    settings.nodeId(), settings.supportedMetadataVersions(), request);
+            if (result.response().errorCode() != Errors.NONE.code()) {
+                LOG.info("{}UpdateFeatures refused: {}", logPrefix, result.response().errorMessage());
+            } else if (!result.records().isEmpty()) {
+                LOG.info("{}raising {} from {} to {}", logPrefix, MetadataFormat.FEATURE_NAME,
+                        image.metadataFormatFeatureLevel(),
+                        ((FeatureLevelRecord) result.records().get(0)).metadataFormatFeatureLevel());
+            }
+            return result;
+        });
+    }
+
     @Override
     public CompletableFuture<ProducerIdBlock> allocateProducerIds(int brokerId) {
         return write("allocateProducerIds",
@@ -476,6 +511,8 @@ public final class Controller implements MetadataWriter {
         private CompletableFuture<Long> lastAppend;
         private final Map<Integer, Lease> leases = new HashMap<>();
         private final OfflineReports offlineReports = new OfflineReports(logPrefix);
+        /** The last registration refusal logged per broker id (a refused broker retries). */
+        private final Map<Integer, String> refusalsLogged = new HashMap<>();
         private ScheduledFuture<?> leaseCheck;
         private ScheduledFuture<?> rebalanceCheck;
 
@@ -565,9 +602,11 @@ public final class Controller implements MetadataWriter {
 
         private <T> CompletableFuture<Long> append(String name, ControllerResult<T> result) {
             List<MetadataRecord> records = stamped(result.records(), time.milliseconds());
+            // In the format the level before this batch allows: every registered broker reads it (docs/adr/0028).
+            int format = MetadataFormat.batchFormat(working.metadataFormatFeatureLevel());
             working = working.apply(working.offset(), records);
             long startNs = time.nanoseconds();
-            CompletableFuture<Long> appended = log.append(term, records);
+            CompletableFuture<Long> appended = log.append(term, format, records);
             appended.whenComplete((offset, e) -> {
                 if (e != null) {
                     eventLoop.execute(() -> renounce(this, name, e));
@@ -638,6 +677,15 @@ public final class Controller implements MetadataWriter {
                     error = Errors.DUPLICATE_BROKER_REGISTRATION;
                 }
             }
+            String refusal = FeatureControl.registrationRefusal(working, supported(request));
+            if (error == Errors.NONE && refusal != null) {
+                // As Kafka's controller: after the identity checks, a broker that cannot read the log is refused.
+                // The broker retries; say it once per broker and reason.
+                if (!refusal.equals(refusalsLogged.put(id, refusal))) {
+                    LOG.warn("{}refusing the registration of broker {}: {}", logPrefix, id, refusal);
+                }
+                error = Errors.UNSUPPORTED_VERSION;
+            }
             if (error != Errors.NONE) {
                 future.complete(response.setErrorCode(error.code()));
                 return;
@@ -654,7 +702,7 @@ public final class Controller implements MetadataWriter {
                 }
             }
             RegisterBrokerRecord record = new RegisterBrokerRecord(id, listener.host(), listener.port(), rack, epoch,
-                    true, ChangeReason.BROKER_REGISTERED, -1, endpoints);
+                    true, ChangeReason.BROKER_REGISTERED, -1, endpoints, FeatureControl.registeredRange(request));
             List<MetadataRecord> records = new ArrayList<>();
             records.add(record);
             Lease fresh = new Lease(now, incarnation, Long.MAX_VALUE);
@@ -667,6 +715,13 @@ public final class Controller implements MetadataWriter {
                             + e.host() + ":" + e.port()).toList());
             submit("registerBroker", ControllerResult.of(records, response.setBrokerEpoch(epoch)), future,
                     offset -> fresh.registrationOffset = offset);
+        }
+
+        /** The levels the registering broker supports, named or those of the release before the feature. */
+        private MetadataFormat.Range supported(BrokerRegistrationRequestData request) {
+            MetadataFormat.Range named = FeatureControl.registeredRange(request);
+            return named != null ? named : new MetadataFormat.Range(MetadataFormat.MIN,
+                    MetadataFormat.PREVIOUS_RELEASE_MAX);
         }
 
         @Override
@@ -737,7 +792,7 @@ public final class Controller implements MetadataWriter {
             submit("brokerHeartbeat", ControllerResult.of(records, response), future, onAppended);
         }
 
-        /** Activation: upgrade the format, reconcile the image, start the timers. */
+        /** Activation: raise a level-1 log to leases, reconcile the image, start the timers. */
         void start() {
             if (working.clusterId() != null && working.metadataFormatFeatureLevel() < METADATA_FORMAT_LEVEL) {
                 LOG.info("{}upgrading the metadata format from level {} to {}", logPrefix,
@@ -882,7 +937,8 @@ public final class Controller implements MetadataWriter {
             String clusterId = newClusterId();
             LOG.info("{}bootstrapping new cluster {}", logPrefix, clusterId);
             List<MetadataRecord> bootstrap = new java.util.ArrayList<>();
-            bootstrap.add(new ClusterIdRecord(clusterId, METADATA_FORMAT_LEVEL));
+            // A new cluster starts at the newest level this node supports (Kafka's bootstrap metadata.version).
+            bootstrap.add(new ClusterIdRecord(clusterId, settings.supportedMetadataVersions().max()));
             bootstrap.addAll(settings.bootstrapCredentials());
             active.writeInternal("bootstrap", bootstrap);
         }

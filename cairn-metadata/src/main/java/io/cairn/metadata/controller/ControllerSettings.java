@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.cairn.metadata.record.MetadataFormat;
+import io.cairn.metadata.record.MetadataRecordSerde;
 import io.cairn.metadata.record.UserScramCredentialRecord;
 
 /**
@@ -24,6 +26,12 @@ import io.cairn.metadata.record.UserScramCredentialRecord;
 public record ControllerSettings(int nodeId, int numPartitions, short defaultReplicationFactor,
                                  int producerIdBlockSize, Map<String, String> brokerConfigs,
                                  List<UserScramCredentialRecord> bootstrapCredentials) {
+
+    /**
+     * Testing only: the newest metadata batch format this node reads (default {@link MetadataRecordSerde#FORMAT_VERSION}).
+     * At 1 the node reads, supports and registers as a node of the release before format 2 does (docs/adr/0028).
+     */
+    public static final String METADATA_FORMAT_MAX = "cairn.testing.metadata.format.max";
 
     /** Settings of a cluster that starts without credentials. */
     public ControllerSettings(int nodeId, int numPartitions, short defaultReplicationFactor, int producerIdBlockSize,
@@ -86,6 +94,24 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
     /** {@code auto.leader.rebalance.enable}: move leadership back to preferred replicas periodically (true). */
     public boolean autoLeaderRebalanceEnable() {
         return Boolean.parseBoolean(brokerConfigs.getOrDefault("auto.leader.rebalance.enable", "true").trim());
+    }
+
+    /** The newest metadata batch format this node reads ({@link #METADATA_FORMAT_MAX}). */
+    public int maxBatchFormat() {
+        return (int) longSetting(METADATA_FORMAT_MAX, MetadataRecordSerde.FORMAT_VERSION);
+    }
+
+    /** The levels of {@value MetadataFormat#FEATURE_NAME} this node supports: up to what it reads. */
+    public MetadataFormat.Range supportedMetadataVersions() {
+        return new MetadataFormat.Range(MetadataFormat.MIN, MetadataFormat.maxLevelReading(maxBatchFormat()));
+    }
+
+    /**
+     * Whether this node registers the levels it supports: not when it plays a node of the release before the feature
+     * ({@link #METADATA_FORMAT_MAX} 1), which registered none.
+     */
+    public boolean registersMetadataVersions() {
+        return maxBatchFormat() >= 2;
     }
 
     /** These settings with one broker setting added or replaced (tests, and tools deriving settings). */

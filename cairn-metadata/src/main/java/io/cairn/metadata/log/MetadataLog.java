@@ -63,11 +63,18 @@ public interface MetadataLog extends AutoCloseable {
     void start();
 
     /**
-     * Appends one batch decided in {@code term}, atomically: all its records commit together or none do.
+     * Appends one batch decided in {@code term}, atomically: all its records commit together or none do. It is
+     * written in batch format {@code batchFormat} ({@link io.cairn.metadata.record.MetadataRecordSerde}), which the
+     * writer chooses from the finalized metadata level so that every registered node can read it (docs/adr/0028).
      *
      * @return the batch's offset, once committed
      */
-    CompletableFuture<Long> append(int term, List<MetadataRecord> records);
+    CompletableFuture<Long> append(int term, int batchFormat, List<MetadataRecord> records);
+
+    /** {@link #append(int, int, List)} in the newest batch format (tests and tools; the controller chooses). */
+    default CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
+        return append(term, io.cairn.metadata.record.MetadataRecordSerde.FORMAT_VERSION, records);
+    }
 
     /** Stops the log; pending appends fail. Idempotent. */
     @Override

@@ -1,12 +1,9 @@
 package io.cairn.metadata.record;
 
 /**
- * Raises the metadata format feature level of the log, written by a controller that knows a newer format when
- * it activates on a log bootstrapped (or last upgraded) at an older one. A no-op unless it raises the level:
- * the level never goes down.
- *
- * <p>Levels: 1, the single-node format (brokers registered unfenced, no leases); 2, leases (a registration
- * starts fenced and is unfenced by a heartbeat; a broker whose lease expires is fenced).
+ * Raises the metadata format feature level of the log ({@link MetadataFormat}): written by a controller that
+ * activates on a log bootstrapped at level 1 (to 2, leases), and by UpdateFeatures once every registered broker
+ * supports the new level (docs/adr/0028). A no-op unless it raises the level: the level never goes down.
  */
 public record FeatureLevelRecord(short metadataFormatFeatureLevel) implements MetadataRecord {
 }

@@ -31,6 +31,12 @@ import org.apache.kafka.common.Uuid;
  * as a snapshot's records do). A version-1 batch is still read: its decision records get
  * {@link ChangeReason#UNKNOWN} and no time, since version 1 did not say why.
  *
+ * <p>Which format is written is the writer's choice, made from the finalized {@link MetadataFormat} level (docs/adr/
+ * 0028): format 1 leaves out the reasons and times, and refuses the records format 1 does not have (the history
+ * records of a snapshot). A reader may be capped below {@link #FORMAT_VERSION} (the testing-only {@code
+ * cairn.testing.metadata.format.max}), so that it refuses format 2 as a node of the release before it does.
+ * {@code RegisterBroker}'s {@code metadataVersions} is an optional field, which that release ignores.
+ *
  * <p>Written and read with Jackson's streaming API, field by field: Jackson's object mapper (databind) gave the
  * same bytes but cost about half a second of start-up for its first use, on the path to the first metadata
  * write (MetadataRecordSerdeTest pins the encoding).
@@ -47,17 +53,32 @@ public final class MetadataRecordSerde {
     private MetadataRecordSerde() {
     }
 
-    /** Serializes a batch; its offset is not written (it is the batch's position in the log). */
+    /** Serializes a batch in the newest format; its offset is not written (it is the batch's position in the log). */
     public static byte[] serialize(MetadataBatch batch) {
+        return serialize(batch, FORMAT_VERSION);
+    }
+
+    /**
+     * Serializes a batch in format {@code version}.
+     *
+     * @throws IllegalArgumentException when the version is unknown or the batch holds a record it does not have
+     */
+    public static byte[] serialize(MetadataBatch batch, int version) {
+        if (version < 1 || version > FORMAT_VERSION) {
+            throw new IllegalArgumentException("cannot write metadata batch format version " + version);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
-            g.writeNumberField("v", FORMAT_VERSION);
+            g.writeNumberField("v", version);
             g.writeNumberField("term", batch.term());
             g.writeNumberField("leader", batch.leaderId());
             g.writeArrayFieldStart("records");
             for (MetadataRecord record : batch.records()) {
-                write(g, record);
+                if (version < 2 && (record instanceof PartitionHistoryRecord || record instanceof BrokerHistoryRecord)) {
+                    throw new IllegalArgumentException("metadata batch format " + version + " has no " + record);
+                }
+                write(g, record, version);
             }
             g.writeEndArray();
             g.writeEndObject();
@@ -73,6 +94,15 @@ public final class MetadataRecordSerde {
      * @throws IllegalArgumentException when the bytes are not a batch of a known format version
      */
     public static MetadataBatch deserialize(long offset, byte[] bytes) {
+        return deserialize(offset, bytes, FORMAT_VERSION);
+    }
+
+    /**
+     * Reads a batch as a node that reads formats up to {@code maxVersion} does.
+     *
+     * @throws IllegalArgumentException when the bytes are not a batch of a format up to {@code maxVersion}
+     */
+    public static MetadataBatch deserialize(long offset, byte[] bytes, int maxVersion) {
         try (JsonParser p = JSON.createParser(bytes)) {
             expect(p.nextToken(), JsonToken.START_OBJECT);
             int version = -1;
@@ -87,7 +117,7 @@ public final class MetadataRecordSerde {
                     case "term" -> term = p.getValueAsInt();
                     case "leader" -> leader = p.getValueAsInt();
                     case "records" -> {
-                        checkVersion(version);
+                        checkVersion(version, maxVersion);
                         expect(value, JsonToken.START_ARRAY);
                         records = new ArrayList<>();
                         while (p.nextToken() != JsonToken.END_ARRAY) {
@@ -98,7 +128,7 @@ public final class MetadataRecordSerde {
                     default -> p.skipChildren();
                 }
             }
-            checkVersion(version);
+            checkVersion(version, maxVersion);
             if (term == null || leader == null || records == null) {
                 throw new IOException("a batch needs term, leader and records");
             }
@@ -114,7 +144,7 @@ public final class MetadataRecordSerde {
     public static byte[] serializeRecord(MetadataRecord record) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            write(g, record);
+            write(g, record, FORMAT_VERSION);
         } catch (IOException e) {
             throw new IllegalStateException("cannot serialize " + record, e);
         }
@@ -132,7 +162,7 @@ public final class MetadataRecordSerde {
 
     // ---- writing ----
 
-    private static void write(JsonGenerator g, MetadataRecord record) throws IOException {
+    private static void write(JsonGenerator g, MetadataRecord record, int version) throws IOException {
         g.writeStartObject();
         if (record instanceof ClusterIdRecord r) {
             g.writeStringField("type", "ClusterId");
@@ -156,6 +186,13 @@ public final class MetadataRecordSerde {
                     g.writeNumberField("port", e.port());
                     g.writeEndObject();
                 }
+                g.writeEndArray();
+            }
+            // Optional too: a node that does not know it ignores it.
+            if (r.metadataVersions() != null) {
+                g.writeArrayFieldStart("metadataVersions");
+                g.writeNumber(r.metadataVersions().min());
+                g.writeNumber(r.metadataVersions().max());
                 g.writeEndArray();
             }
         } else if (record instanceof BrokerFencingChange r) {
@@ -276,7 +313,7 @@ public final class MetadataRecordSerde {
         } else {
             throw new IllegalArgumentException("unknown metadata record " + record);
         }
-        if (record instanceof DecisionRecord d && d.reason() != null) {
+        if (version >= 2 && record instanceof DecisionRecord d && d.reason() != null) {
             g.writeStringField("reason", d.reason().name());
             g.writeNumberField("time", d.timeMs());
         }
@@ -334,7 +371,7 @@ public final class MetadataRecordSerde {
             case "ClusterId" -> new ClusterIdRecord(str(f, "clusterId"), (short) num(f, "metadataFormatFeatureLevel"));
             case "RegisterBroker" -> new RegisterBrokerRecord((int) num(f, "brokerId"), str(f, "host"),
                     (int) num(f, "port"), str(f, "rack"), num(f, "brokerEpoch"), bool(f, "fenced"), reason(f),
-                    time(f), endpoints(f));
+                    time(f), endpoints(f), range(f, "metadataVersions"));
             case "BrokerFencingChange" -> new BrokerFencingChange((int) num(f, "brokerId"), num(f, "brokerEpoch"),
                     bool(f, "fenced"), reason(f), time(f));
             case "Topic" -> new TopicRecord(str(f, "name"), uuid(f, "topicId"));
@@ -543,11 +580,24 @@ public final class MetadataRecordSerde {
     }
 
     /** The batch's format version is unknown to this node (the version comes before the records). */
-    private static void checkVersion(int version) {
-        if (version < 1 || version > FORMAT_VERSION) {
+    private static void checkVersion(int version, int maxVersion) {
+        if (version < 1 || version > maxVersion) {
             throw new UnsupportedVersionException("unsupported metadata batch format version " + version
-                    + " (this node reads up to " + FORMAT_VERSION + ")");
+                    + " (this node reads up to " + maxVersion + ")");
         }
+    }
+
+    /** A range of feature levels written as [min, max]; null when absent. */
+    private static MetadataFormat.Range range(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof List<?> list) || list.size() != 2 || !(list.get(0) instanceof Long min)
+                || !(list.get(1) instanceof Long max) || min > max || min < 0 || max > Short.MAX_VALUE) {
+            throw new IOException(name + " is not a range of levels: " + value);
+        }
+        return new MetadataFormat.Range(min.shortValue(), max.shortValue());
     }
 
     private static final class UnsupportedVersionException extends IllegalArgumentException {

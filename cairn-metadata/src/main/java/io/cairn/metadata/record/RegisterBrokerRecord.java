@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param reason    {@link ChangeReason#BROKER_REGISTERED}, or null in a snapshot, which restates it
  * @param timeMs    when, on the controller's clock; -1 when unknown
  * @param endpoints every advertised listener of the broker, by listener name (upper case), possibly empty
+ * @param metadataVersions the levels of {@value MetadataFormat#FEATURE_NAME} the broker supports; null when it did
+ *                  not say (a broker of the release before the feature: {@link MetadataFormat#PREVIOUS_RELEASE_MAX})
  */
 public record RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch,
-                                   boolean fenced, ChangeReason reason, long timeMs, List<Endpoint> endpoints)
+                                   boolean fenced, ChangeReason reason, long timeMs, List<Endpoint> endpoints,
+                                   MetadataFormat.Range metadataVersions)
         implements DecisionRecord {
 
     /** One advertised listener of a broker. */
@@ -35,6 +38,12 @@ public record RegisterBrokerRecord(int brokerId, String host, int port, String r
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
     }
 
+    /** A registration that does not say which metadata versions the broker supports. */
+    public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced,
+                                ChangeReason reason, long timeMs, List<Endpoint> endpoints) {
+        this(brokerId, host, port, rack, brokerEpoch, fenced, reason, timeMs, endpoints, null);
+    }
+
     /** A registration decided now, naming the inter-broker endpoint only. */
     public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced,
                                 ChangeReason reason, long timeMs) {
@@ -47,6 +56,12 @@ public record RegisterBrokerRecord(int brokerId, String host, int port, String r
         this(brokerId, host, port, rack, brokerEpoch, fenced, null, -1, endpoints);
     }
 
+    /** The metadata versions the broker supports: as registered, or those of the release before the feature. */
+    public MetadataFormat.Range supportedMetadataVersions() {
+        return metadataVersions != null ? metadataVersions
+                : new MetadataFormat.Range(MetadataFormat.MIN, MetadataFormat.PREVIOUS_RELEASE_MAX);
+    }
+
     /** A registration restated (a snapshot's content), not decided. */
     public RegisterBrokerRecord(int brokerId, String host, int port, String rack, long brokerEpoch, boolean fenced) {
         this(brokerId, host, port, rack, brokerEpoch, fenced, null, -1, List.of());
@@ -54,12 +69,13 @@ public record RegisterBrokerRecord(int brokerId, String host, int port, String r
 
     @Override
     public RegisterBrokerRecord decidedAt(long time) {
-        return new RegisterBrokerRecord(brokerId, host, port, rack, brokerEpoch, fenced, reason, time, endpoints);
+        return new RegisterBrokerRecord(brokerId, host, port, rack, brokerEpoch, fenced, reason, time, endpoints,
+                metadataVersions);
     }
 
     @Override
     public RegisterBrokerRecord fromFormat1() {
         return new RegisterBrokerRecord(brokerId, host, port, rack, brokerEpoch, fenced, ChangeReason.UNKNOWN, -1,
-                endpoints);
+                endpoints, metadataVersions);
     }
 }

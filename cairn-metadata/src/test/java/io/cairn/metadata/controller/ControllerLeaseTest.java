@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
@@ -271,6 +272,8 @@ class ControllerLeaseTest {
                 .setIncarnationId(Uuid.randomUuid());
         request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT").setHost(host)
                 .setPort(port));
+        request.features().add(new BrokerRegistrationRequestData.Feature().setName(MetadataFormat.FEATURE_NAME)
+                .setMinSupportedVersion(MetadataFormat.MIN).setMaxSupportedVersion(MetadataFormat.LATEST));
         return request;
     }
 

@@ -72,7 +72,7 @@ final class FakeMetadataLog implements MetadataLog {
     }
 
     @Override
-    public CompletableFuture<Long> append(int term, List<MetadataRecord> records) {
+    public CompletableFuture<Long> append(int term, int batchFormat, List<MetadataRecord> records) {
         return appendGate.thenApplyAsync(ignored -> {
             if (term != leaderTerm) {
                 throw new NotControllerException("not leader of term " + term);

@@ -28,7 +28,8 @@ final class SimCluster {
     final SimQueue queue = new SimQueue();
     final Random random;
     final SimRaft raft;
-    final ControllerSettings settings;
+    /** The settings of every node; a test may change them before it restarts a controller (an upgrade). */
+    ControllerSettings settings;
     final List<Controller> controllers = new ArrayList<>();
     final Map<Integer, SimBroker> brokers = new HashMap<>();
     /** Probability that one network message (request or response) is lost. */
@@ -102,6 +103,11 @@ final class SimCluster {
         long epoch = -1;
         boolean wantShutDown;
         boolean fenced = true;
+        /** The metadata versions it registers; null: none, as a broker of the release before the feature. */
+        io.cairn.metadata.record.MetadataFormat.Range metadataVersions = new io.cairn.metadata.record.MetadataFormat
+                .Range(io.cairn.metadata.record.MetadataFormat.MIN, io.cairn.metadata.record.MetadataFormat.LATEST);
+        /** The error code of its last registration answer, -1 before any. */
+        short lastRegistrationError = -1;
         /** The partitions whose logs this incarnation cannot serve; reported in every heartbeat. */
         java.util.Set<io.cairn.metadata.PartitionId> offline = java.util.Set.of();
         private int generation;
@@ -149,8 +155,16 @@ final class SimCluster {
                     .setIncarnationId(incarnation).setRack(id % 2 == 0 ? "a" : "b");
             request.listeners().add(new BrokerRegistrationRequestData.Listener().setName("PLAINTEXT")
                     .setHost("broker" + id).setPort(9092));
+            if (metadataVersions != null) {
+                request.features().add(new BrokerRegistrationRequestData.Feature()
+                        .setName(io.cairn.metadata.record.MetadataFormat.FEATURE_NAME)
+                        .setMinSupportedVersion(metadataVersions.min()).setMaxSupportedVersion(metadataVersions.max()));
+            }
             Controller c = target();
             call(() -> c.registerBroker(request), (BrokerRegistrationResponseData r) -> {
+                if (gen == generation) {
+                    lastRegistrationError = r.errorCode();
+                }
                 if (gen == generation && r.errorCode() == Errors.NONE.code()) {
                     epoch = r.brokerEpoch();
                 }

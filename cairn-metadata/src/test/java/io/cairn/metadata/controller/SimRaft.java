@@ -25,6 +25,8 @@ final class SimRaft {
     private final Random random;
     private final double staleCommitProbability;
     final List<MetadataBatch> committed = new ArrayList<>();
+    /** The batch format each appended batch was written in, by offset (batches a test put in directly have none). */
+    final java.util.Map<Long, Integer> formats = new java.util.HashMap<>();
     final List<NodeLog> nodes = new ArrayList<>();
     int term;
     int leader = -1;
@@ -113,18 +115,20 @@ final class SimRaft {
         }
 
         @Override
-        public CompletableFuture<Long> append(int appendTerm, List<MetadataRecord> records) {
+        public CompletableFuture<Long> append(int appendTerm, int batchFormat, List<MetadataRecord> records) {
             CompletableFuture<Long> f = new CompletableFuture<>();
             // A random delay, but one node's appends stay in order, as in a real log.
             long at = Math.max(lastAppendAtMs, queue.now() + random.nextInt(20));
             lastAppendAtMs = at;
-            queue.at(at - queue.now(), () -> arrive(appendTerm, records, f, 0));
+            queue.at(at - queue.now(), () -> arrive(appendTerm, batchFormat, records, f, 0));
             return f;
         }
 
-        private void arrive(int appendTerm, List<MetadataRecord> records, CompletableFuture<Long> f, int attempt) {
+        private void arrive(int appendTerm, int batchFormat, List<MetadataRecord> records, CompletableFuture<Long> f,
+                            int attempt) {
             if (appendTerm == term && leader == nodeId) {
                 MetadataBatch batch = new MetadataBatch(committed.size(), appendTerm, nodeId, records);
+                formats.put(batch.offset(), batchFormat);
                 commit(batch);
                 f.complete(batch.offset());
                 return;
@@ -135,11 +139,12 @@ final class SimRaft {
             boolean newerTermCommitted = !committed.isEmpty()
                     && committed.get(committed.size() - 1).term() > appendTerm;
             if (staleCommitProbability > 0 && !newerTermCommitted && attempt < 5) {
-                queue.at(500, () -> arrive(appendTerm, records, f, attempt + 1));
+                queue.at(500, () -> arrive(appendTerm, batchFormat, records, f, attempt + 1));
                 return;
             }
             if (newerTermCommitted && random.nextDouble() < staleCommitProbability) {
                 staleCommits++;
+                formats.put((long) committed.size(), batchFormat);
                 commit(new MetadataBatch(committed.size(), appendTerm, nodeId, records));
             }
             f.completeExceptionally(new NotControllerException("node " + nodeId + " does not lead term "

@@ -281,4 +281,32 @@ class MetadataRecordSerdeTest {
         assertThatThrownBy(() -> MetadataRecordSerde.deserialize(0, bytes))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 99");
     }
+
+    @Test
+    void formatOneIsWrittenWithoutReasonsAndReadByANodeThatReadsOnlyIt() {
+        // given a decision and a registration naming its metadata versions (docs/adr/0028)
+        MetadataFormat.Range versions = new MetadataFormat.Range((short) 1, (short) 3);
+        MetadataBatch batch = new MetadataBatch(5, 2, 1, List.of(
+                new BrokerFencingChange(1, 4, true, ChangeReason.LEASE_EXPIRED, 1_700_000_000_000L),
+                new RegisterBrokerRecord(2, "h", 9092, null, 3, true, ChangeReason.BROKER_REGISTERED, 7, List.of(),
+                        versions)));
+        // when written in format 1 and read by a node capped at format 1
+        byte[] bytes = MetadataRecordSerde.serialize(batch, 1);
+        MetadataBatch read = MetadataRecordSerde.deserialize(5, bytes, 1);
+        // then no reason nor time is written; the optional metadata versions are (older readers ignore them)
+        String json = new String(bytes, StandardCharsets.UTF_8);
+        assertThat(json).startsWith("{\"v\":1,").doesNotContain("reason").doesNotContain("\"time\"")
+                .contains("\"metadataVersions\":[1,3]");
+        assertThat(read.records().get(0)).isEqualTo(new BrokerFencingChange(1, 4, true, ChangeReason.UNKNOWN, -1));
+        assertThat(((RegisterBrokerRecord) read.records().get(1)).metadataVersions()).isEqualTo(versions);
+        // and a format-2 batch is refused by that node as the previous release refuses it
+        assertThatThrownBy(() -> MetadataRecordSerde.deserialize(5, MetadataRecordSerde.serialize(batch), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unsupported metadata batch format version 2 (this node reads up to 1)");
+        // and format 1 has no history records
+        assertThatThrownBy(() -> MetadataRecordSerde.serialize(new MetadataBatch(5, 2, 1, List.of(
+                new BrokerHistoryRecord(1, 1, 0, 1, 1, 5, ChangeReason.BROKER_REGISTERED,
+                        BrokerHistoryRecord.Event.REGISTERED, 1, "h:1"))), 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
