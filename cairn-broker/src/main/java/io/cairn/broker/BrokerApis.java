@@ -55,6 +55,8 @@ import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.controller.ControllerSettings;
+import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.protocol.ApiRegistry;
 import io.cairn.protocol.RequestContext;
 
@@ -121,6 +123,7 @@ public final class BrokerApis {
                 .add(ClusterApiHandlers.brokerRegistration(routed))
                 .add(ClusterApiHandlers.brokerHeartbeat(routed, new HeartbeatConnections()))
                 .add(ClusterApiHandlers.alterPartition(routed))
+                .add(ClusterApiHandlers.updateFeatures(routed))
                 .add(ClusterApiHandlers.electLeaders(routed))
                 .add(ClusterApiHandlers.allocateProducerIds(routed))
                 .add(new AlterPartitionReassignmentsHandler(routed))
@@ -164,6 +167,15 @@ public final class BrokerApis {
         // Kafka's transaction.version feature (0..2 supported); at 2, Kafka 4.x clients use KIP-890 part 2.
         builder.feature(TransactionConfig.TRANSACTION_VERSION, new ApiRegistry.Feature((short) 0,
                 TransactionConfig.LATEST_TRANSACTION_VERSION, txns.config().transactionVersion()));
+        // Cairn's metadata format (docs/adr/0028): the levels this node reads, finalized as the image says; not
+        // advertised by a node that plays the release before it (cairn.testing.metadata.format.max=1).
+        ControllerSettings nodeSettings = ControllerSettings.fromBrokerConfigs(nodeId, staticBrokerConfigs);
+        if (nodeSettings.registersMetadataVersions()) {
+            MetadataFormat.Range supported = nodeSettings.supportedMetadataVersions();
+            builder.feature(MetadataFormat.FEATURE_NAME, () -> new ApiRegistry.Feature(supported.min(),
+                    supported.max(), image.get().metadataFormatFeatureLevel()));
+            builder.featuresEpoch(() -> Math.max(0, image.get().offset()));
+        }
         if (quorum != null) {
             builder.add(new DescribeQuorumHandler(quorum, image));
         }

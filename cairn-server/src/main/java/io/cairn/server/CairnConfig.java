@@ -66,6 +66,8 @@ public final class CairnConfig extends AbstractConfig {
     public static final String CONTROLLER_REQUEST_TIMEOUT_MS = "cairn.controller.request.timeout.ms";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "cairn.controlled.shutdown.timeout.ms";
+    /** Testing only (docs/adr/0028); the controller reads it as ControllerSettings.METADATA_FORMAT_MAX. */
+    public static final String METADATA_FORMAT_MAX = "cairn.testing.metadata.format.max";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(NODE_ID, Type.INT, 1, Range.atLeast(0), Importance.HIGH,
@@ -227,7 +229,13 @@ public final class CairnConfig extends AbstractConfig {
             .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
                     "A follower that has not caught up with the leader for this long is removed from the ISR.")
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
-                    "On a graceful stop, how long to wait for the controller to move leadership away.");
+                    "On a graceful stop, how long to wait for the controller to move leadership away.")
+            .define(METADATA_FORMAT_MAX, Type.INT, 2, Range.between(1, 2), Importance.LOW,
+                    "Testing only: the newest metadata batch format this node reads. At 1 the node behaves as a node "
+                            + "of the release before format 2: it refuses format-2 batches, registers no "
+                            + "cairn.metadata.version range (so the controller takes it for one that supports levels "
+                            + "1-2) and advertises none. Rolling-upgrade tests use it (docs/adr/0028); never set it "
+                            + "in production.");
 
     private final Listeners listeners;
 

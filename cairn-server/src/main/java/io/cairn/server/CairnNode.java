@@ -211,7 +211,8 @@ public final class CairnNode implements AutoCloseable {
         metadataLog = new RatisMetadataLog(new RaftSettings(nodeId, Voter.parseList(config.quorumVoters()),
                 dataDir.resolve(LogManager.METADATA_DIR_PREFIX + "-0"),
                 Duration.ofMillis(config.getInt(CairnConfig.CONTROLLER_QUORUM_ELECTION_TIMEOUT_MS)),
-                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls), time);
+                config.getLong(CairnConfig.METADATA_SNAPSHOT_ENTRIES), raftTls,
+                config.getInt(CairnConfig.METADATA_FORMAT_MAX)), time);
         controller = new Controller(settings, metadataLog, controllerLoop, time, new SecureRandom(),
                 timers);
         ClusterIdGuard clusterIdGuard = new ClusterIdGuard(dataDir, nodeId, meta.flatMap(MetaProperties::clusterId));
@@ -313,7 +314,7 @@ public final class CairnNode implements AutoCloseable {
         int advertisedPort = registered.port();
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
                 timers, time, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
-                config.rack());
+                config.rack(), settings.registersMetadataVersions() ? settings.supportedMetadataVersions() : null);
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
         writer.gateClientWritesOn(lifecycle.ready());

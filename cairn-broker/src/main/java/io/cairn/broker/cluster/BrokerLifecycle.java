@@ -14,6 +14,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.PartitionId;
 import io.cairn.metadata.controller.OfflinePartitionsField;
+import io.cairn.metadata.record.MetadataFormat;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -64,6 +65,8 @@ public final class BrokerLifecycle {
     private volatile boolean wantShutDown;
     private volatile boolean stopped;
     private volatile boolean unsupportedLogged;
+    private final MetadataFormat.Range metadataVersions;
+    private volatile boolean refusalLogged;
     private final CompletableFuture<Void> shutdownGranted = new CompletableFuture<>();
 
     /**
@@ -75,6 +78,18 @@ public final class BrokerLifecycle {
                            Supplier<Set<TopicPartition>> offlineLogs, Scheduler scheduler, Time time,
                            long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
                            Optional<String> rack) {
+        this(nodeId, writer, image, offlineLogs, scheduler, time, heartbeatIntervalMs, listeners, rack, null);
+    }
+
+    /**
+     * @param metadataVersions the levels of {@value MetadataFormat#FEATURE_NAME} this node supports, registered as
+     *                         a feature (docs/adr/0028); null registers none, as the release before the feature did
+     */
+    public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
+                           Supplier<Set<TopicPartition>> offlineLogs, Scheduler scheduler, Time time,
+                           long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
+                           Optional<String> rack, MetadataFormat.Range metadataVersions) {
+        this.metadataVersions = metadataVersions;
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("a broker registers at least its inter-broker listener");
         }
@@ -119,10 +134,25 @@ public final class BrokerLifecycle {
                 .setIncarnationId(incarnationId)
                 .setRack(rack.orElse(null));
         listeners.forEach(listener -> request.listeners().add(listener.duplicate()));
+        if (metadataVersions != null) {
+            request.features().add(new BrokerRegistrationRequestData.Feature().setName(MetadataFormat.FEATURE_NAME)
+                    .setMinSupportedVersion(metadataVersions.min()).setMaxSupportedVersion(metadataVersions.max()));
+        }
         writer.registerBroker(request).whenComplete((response, error) -> {
             Throwable cause = unwrap(error);
             if (cause == null && response.errorCode() == Errors.NONE.code()) {
                 onRegistered(response);
+            } else if (cause == null && response.errorCode() == Errors.UNSUPPORTED_VERSION.code()) {
+                // Kafka's broker keeps retrying too: the operator replaces this node's release (docs/adr/0028).
+                if (!refusalLogged) {
+                    refusalLogged = true;
+                    LOG.error("{}the controller refused to register this broker (UNSUPPORTED_VERSION): the cluster's "
+                            + "finalized {} is {}, which this node does not support (it supports {}); run a release "
+                            + "that supports it. Retrying.", logPrefix, MetadataFormat.FEATURE_NAME,
+                            image.get().metadataFormatFeatureLevel(), metadataVersions == null
+                                    ? MetadataFormat.MIN + "-" + MetadataFormat.PREVIOUS_RELEASE_MAX : metadataVersions);
+                }
+                schedule(this::register, RETRY_MS);
             } else {
                 String problem = cause != null ? cause.toString() : Errors.forCode(response.errorCode()).name();
                 LOG.debug("{}registration not committed yet ({}); retrying", logPrefix, problem);

@@ -14,6 +14,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.ProducerIdBlock;
 import io.cairn.metadata.acl.Acl;
+import io.cairn.metadata.record.MetadataFormat;
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -47,6 +48,8 @@ import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.UpdateFeaturesRequestData;
+import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
@@ -288,6 +291,16 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     public CompletableFuture<ElectLeadersResponseData> electLeaders(ElectLeadersRequestData request) {
         return gated("ElectLeaders", timeout(request.timeoutMs()), w -> w.electLeaders(request),
                 () -> new DataRequestBuilder(ApiKeys.ELECT_LEADERS, request), r -> (ElectLeadersResponseData) r.data());
+    }
+
+    @Override
+    public CompletableFuture<UpdateFeaturesResponseData> updateFeatures(UpdateFeaturesRequestData request) {
+        return gated("UpdateFeatures", timeout(request.timeoutMs()), w -> w.updateFeatures(request),
+                () -> new DataRequestBuilder(ApiKeys.UPDATE_FEATURES, request), r -> (UpdateFeaturesResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.errorCode() != Errors.NONE.code()
+                        || request.validateOnly() || request.featureUpdates().stream()
+                        .filter(u -> MetadataFormat.FEATURE_NAME.equals(u.feature()))
+                        .allMatch(u -> img.metadataFormatFeatureLevel() >= u.maxVersionLevel())));
     }
 
     @Override

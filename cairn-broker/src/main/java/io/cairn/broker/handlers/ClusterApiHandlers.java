@@ -17,6 +17,7 @@ import org.apache.kafka.common.requests.AlterPartitionRequest;
 import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
 import org.apache.kafka.common.requests.BrokerRegistrationRequest;
 import org.apache.kafka.common.requests.ElectLeadersRequest;
+import org.apache.kafka.common.requests.UpdateFeaturesRequest;
 
 /**
  * The broker-to-controller APIs (BrokerRegistration, BrokerHeartbeat, AlterPartition, AllocateProducerIds)
@@ -61,6 +62,14 @@ public final class ClusterApiHandlers {
 
     public static ApiHandler<ElectLeadersRequest> electLeaders(Function<RequestContext, MetadataWriter> w) {
         return new Handler<>(ApiKeys.ELECT_LEADERS, (c, r) -> w.apply(c).electLeaders(r.data()));
+    }
+
+    /**
+     * UpdateFeatures ({@code kafka-features.sh upgrade}), decided by the active controller (docs/adr/0028). A
+     * refusal is the answer's top-level error (version 2 has no per-feature results), as Kafka answers it.
+     */
+    public static ApiHandler<UpdateFeaturesRequest> updateFeatures(Function<RequestContext, MetadataWriter> w) {
+        return new Handler<>(ApiKeys.UPDATE_FEATURES, (c, r) -> w.apply(c).updateFeatures(r.data()));
     }
 
     public static ApiHandler<AllocateProducerIdsRequest> allocateProducerIds(

@@ -118,6 +118,7 @@ final class AccessRules {
         put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, cluster(DESCRIBE));
         put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, cluster(ALTER));
         put(ApiKeys.ELECT_LEADERS, cluster(ALTER));
+        put(ApiKeys.UPDATE_FEATURES, cluster(ALTER));
         put(ApiKeys.CREATE_ACLS, cluster(ALTER));
         put(ApiKeys.DELETE_ACLS, cluster(ALTER));
         put(ApiKeys.DESCRIBE_ACLS, cluster(DESCRIBE));
