@@ -142,6 +142,14 @@ public final class CairnCluster implements AutoCloseable {
 
     /** Starts node {@code id} (again) on its data directory; returns once its listener is bound. */
     public CairnNode startNode(int id) throws Exception {
+        return startNode(id, Map.of());
+    }
+
+    /**
+     * As above, with {@code nodeOverrides} over the cluster's overrides for this start only (a node restarted on
+     * another release, e.g. without cairn.testing.metadata.format.max).
+     */
+    public CairnNode startNode(int id, Map<String, Object> nodeOverrides) throws Exception {
         if (nodes.containsKey(id)) {
             throw new IllegalStateException("node " + id + " is running");
         }
@@ -155,6 +163,7 @@ public final class CairnCluster implements AutoCloseable {
         properties.put(CairnConfig.NUM_IO_THREADS, 2);
         properties.put(CairnConfig.NUM_NETWORK_THREADS, 1);
         properties.putAll(overrides);
+        properties.putAll(nodeOverrides);
         Files.createDirectories(dataDir(id));
         CairnNode node = new CairnNode(new CairnConfig(properties));
         try {
