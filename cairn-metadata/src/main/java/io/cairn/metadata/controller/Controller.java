@@ -511,8 +511,9 @@ public final class Controller implements MetadataWriter {
         private CompletableFuture<Long> lastAppend;
         private final Map<Integer, Lease> leases = new HashMap<>();
         private final OfflineReports offlineReports = new OfflineReports(logPrefix);
-        /** The last registration refusal logged per broker id (a refused broker retries). */
+        /** The last registration refusal logged per broker id (a refused broker retries); bounded. */
         private final Map<Integer, String> refusalsLogged = new HashMap<>();
+        private static final int MAX_REFUSALS_REMEMBERED = 1024;
         private ScheduledFuture<?> leaseCheck;
         private ScheduledFuture<?> rebalanceCheck;
 
@@ -680,9 +681,14 @@ public final class Controller implements MetadataWriter {
             String refusal = FeatureControl.registrationRefusal(working, supported(request));
             if (error == Errors.NONE && refusal != null) {
                 // As Kafka's controller: after the identity checks, a broker that cannot read the log is refused.
-                // The broker retries; say it once per broker and reason.
+                // The broker retries and says so at ERROR itself; here it is said once per broker and reason, at
+                // INFO as Kafka's controller logs a refused request: anyone can send a registration, and bad
+                // input must not raise WARNs nor grow this map without bound.
+                if (refusalsLogged.size() >= MAX_REFUSALS_REMEMBERED && !refusalsLogged.containsKey(id)) {
+                    refusalsLogged.clear();
+                }
                 if (!refusal.equals(refusalsLogged.put(id, refusal))) {
-                    LOG.warn("{}refusing the registration of broker {}: {}", logPrefix, id, refusal);
+                    LOG.info("{}refusing the registration of broker {}: {}", logPrefix, id, refusal);
                 }
                 error = Errors.UNSUPPORTED_VERSION;
             }
