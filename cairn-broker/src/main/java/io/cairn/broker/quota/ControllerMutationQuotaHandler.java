@@ -27,7 +27,6 @@ import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicRe
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -52,7 +51,7 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Thread-safe (each request has its own {@link ControllerMutationQuotaManager.Mutations}).
  */
-final class ControllerMutationQuotaHandler<R extends AbstractRequest> implements ApiHandler<R> {
+final class ControllerMutationQuotaHandler<R extends AbstractRequest> extends QuotaDecorator<R> {
 
     private static final String THROTTLED_MESSAGE = Errors.THROTTLING_QUOTA_EXCEEDED.message();
 
@@ -86,7 +85,6 @@ final class ControllerMutationQuotaHandler<R extends AbstractRequest> implements
     private record Charged(Map<String, Integer> taken, List<Object> refused, boolean left) {
     }
 
-    private final ApiHandler<R> handler;
     private final Api<R> api;
     private final ControllerMutationQuotaManager quota;
     private final Supplier<MetadataImage> image;
@@ -97,7 +95,7 @@ final class ControllerMutationQuotaHandler<R extends AbstractRequest> implements
     private ControllerMutationQuotaHandler(ApiHandler<R> handler, Api<R> api, ControllerMutationQuotaManager quota,
                                            Supplier<MetadataImage> image, Time time, LongConsumer throttled,
                                            Predicate<RequestContext> forwarded) {
-        this.handler = handler;
+        super(handler);
         this.api = api;
         this.quota = quota;
         this.image = image;
@@ -106,20 +104,8 @@ final class ControllerMutationQuotaHandler<R extends AbstractRequest> implements
         this.forwarded = forwarded;
     }
 
-    @Override
-    public ApiKeys apiKey() {
-        return handler.apiKey();
-    }
 
-    @Override
-    public short minVersion() {
-        return handler.minVersion();
-    }
 
-    @Override
-    public short maxVersion() {
-        return handler.maxVersion();
-    }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, R request) {

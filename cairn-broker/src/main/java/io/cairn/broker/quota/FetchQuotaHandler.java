@@ -8,7 +8,6 @@ import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.WireSize;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.FetchRequest;
@@ -24,34 +23,21 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Thread-safe.
  */
-final class FetchQuotaHandler implements ApiHandler<FetchRequest> {
+final class FetchQuotaHandler extends QuotaDecorator<FetchRequest> {
 
-    private final ApiHandler<FetchRequest> handler;
     private final ClientQuotaManager quota;
     private final Time time;
     private final LongConsumer throttled;
 
     FetchQuotaHandler(ApiHandler<FetchRequest> handler, ClientQuotaManager quota, Time time, LongConsumer throttled) {
-        this.handler = handler;
+        super(handler);
         this.quota = quota;
         this.time = time;
         this.throttled = throttled;
     }
 
-    @Override
-    public ApiKeys apiKey() {
-        return handler.apiKey();
-    }
 
-    @Override
-    public short minVersion() {
-        return handler.minVersion();
-    }
 
-    @Override
-    public short maxVersion() {
-        return handler.maxVersion();
-    }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequest request) {

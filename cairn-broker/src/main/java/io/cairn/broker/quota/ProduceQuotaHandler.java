@@ -7,7 +7,6 @@ import io.cairn.protocol.ApiHandler;
 import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.WireSize;
 import org.apache.kafka.common.message.ProduceResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.utils.Time;
@@ -20,35 +19,22 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Thread-safe.
  */
-final class ProduceQuotaHandler implements ApiHandler<ProduceRequest> {
+final class ProduceQuotaHandler extends QuotaDecorator<ProduceRequest> {
 
-    private final ApiHandler<ProduceRequest> handler;
     private final ClientQuotaManager quota;
     private final Time time;
     private final LongConsumer throttled;
 
     ProduceQuotaHandler(ApiHandler<ProduceRequest> handler, ClientQuotaManager quota, Time time,
                         LongConsumer throttled) {
-        this.handler = handler;
+        super(handler);
         this.quota = quota;
         this.time = time;
         this.throttled = throttled;
     }
 
-    @Override
-    public ApiKeys apiKey() {
-        return handler.apiKey();
-    }
 
-    @Override
-    public short minVersion() {
-        return handler.minVersion();
-    }
 
-    @Override
-    public short maxVersion() {
-        return handler.maxVersion();
-    }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, ProduceRequest request) {

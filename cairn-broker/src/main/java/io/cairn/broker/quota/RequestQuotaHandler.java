@@ -31,11 +31,10 @@ import org.apache.kafka.common.utils.Time;
  *
  * <p>Thread-safe.
  */
-final class RequestQuotaHandler<R extends AbstractRequest> implements ApiHandler<R> {
+final class RequestQuotaHandler<R extends AbstractRequest> extends QuotaDecorator<R> {
 
     private static final double NANOS_TO_PERCENTAGE_PER_SECOND = 100.0 / 1_000_000_000L;
 
-    private final ApiHandler<R> handler;
     private final ClientQuotaManager quota;
     private final Time time;
     private final LongConsumer throttled;
@@ -43,7 +42,7 @@ final class RequestQuotaHandler<R extends AbstractRequest> implements ApiHandler
 
     RequestQuotaHandler(ApiHandler<R> handler, ClientQuotaManager quota, Time time, LongConsumer throttled,
                         Predicate<RequestContext> forwarded) {
-        this.handler = handler;
+        super(handler);
         this.quota = quota;
         this.time = time;
         this.throttled = throttled;
@@ -60,20 +59,8 @@ final class RequestQuotaHandler<R extends AbstractRequest> implements ApiHandler
                 || apiKey == ApiKeys.API_VERSIONS;
     }
 
-    @Override
-    public ApiKeys apiKey() {
-        return handler.apiKey();
-    }
 
-    @Override
-    public short minVersion() {
-        return handler.minVersion();
-    }
 
-    @Override
-    public short maxVersion() {
-        return handler.maxVersion();
-    }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, R request) {
