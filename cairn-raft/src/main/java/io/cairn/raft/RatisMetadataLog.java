@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,10 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftGroupIdProto;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
+import org.apache.ratis.proto.RaftProtos.StartLeaderElectionReplyProto;
+import org.apache.ratis.proto.RaftProtos.StartLeaderElectionRequestProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -44,6 +49,7 @@ import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
@@ -70,6 +76,8 @@ public final class RatisMetadataLog implements MetadataLog {
     /** The metadata group of every Cairn cluster; one group per cluster, so a fixed id. */
     public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
             UUID.nameUUIDFromBytes("cairn-cluster-metadata".getBytes(StandardCharsets.UTF_8)));
+    private static final RaftGroupIdProto GROUP_ID_PROTO =
+            RaftGroupIdProto.newBuilder().setId(GROUP_ID.toByteString()).build();
 
     /** The first election timeout (min; max is twice) of a group whose only voter is this node. */
     static final long FIRST_ELECTION_LONE_VOTER_MS = 10;
@@ -105,12 +113,22 @@ public final class RatisMetadataLog implements MetadataLog {
     private volatile boolean closed;
     /** The clock of the leaderless watch. */
     private final Time time;
+    private final Duration firstElectionTimeout;
 
     public RatisMetadataLog(RaftSettings settings) {
         this(settings, Time.SYSTEM);
     }
 
     public RatisMetadataLog(RaftSettings settings, Time time) {
+        this(settings, time, null);
+    }
+
+    /**
+     * @param firstElectionTimeout the first election's minimum timeout, if not the election timeout (tests that
+     *                             need a long election timeout but not a long start)
+     */
+    RatisMetadataLog(RaftSettings settings, Time time, Duration firstElectionTimeout) {
+        this.firstElectionTimeout = firstElectionTimeout;
         this.settings = settings;
         this.time = time;
         this.logPrefix = "[node " + settings.nodeId() + "] ";
@@ -166,6 +184,74 @@ public final class RatisMetadataLog implements MetadataLog {
             return t;
         });
         watchThread.scheduleWithFixedDelay(this::watchLeadership, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Evidence that voter {@code nodeId}'s process has exited: a connection to it was closed from its side (its
+     * kernel closes the sockets of a killed process at once; a paused or partitioned one keeps them open, so it
+     * never produces this evidence). If this member follows that node, it starts an election now instead of after
+     * the election timeout (docs/adr/0037): the metadata quorum's own failover, which Ratis otherwise
+     * begins only once 1-2 timeouts of silence have passed. The surviving voters stand in the order of their ids,
+     * half an election timeout apart, each only if it still follows the gone node in the same term by then: two
+     * candidates at once would split the vote and both fall back to the timeout, and a first candidate's vote
+     * request can take a while on a loaded host (it writes its vote to disk first). Starting an election early is
+     * always safe in Raft (a vote still needs a majority and an up-to-date log); wrong evidence costs one
+     * needless election. Thread-safe; returns at once.
+     */
+    public void peerProcessGone(int nodeId) {
+        ScheduledExecutorService thread = watchThread;
+        DivisionInfo info = info();
+        if (thread == null || closed || info == null || !info.isFollower()
+                || !peerId(nodeId).equals(info.getLeaderId())) {
+            return;
+        }
+        long term = info.getCurrentTerm();
+        long rank = settings.voters().stream().filter(v -> v.id() != nodeId && v.id() < settings.nodeId()).count();
+        try {
+            thread.schedule(() -> standForLeader(nodeId, term), 
+                    rank * settings.electionTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            LOG.debug("{}not starting an election: closing", logPrefix, e);
+        }
+    }
+
+    /**
+     * Asks this member to stand for leader as a leader handing over would (Ratis's StartLeaderElection, which skips
+     * the pre-vote), on behalf of the gone leader of {@code term}, if it still follows that leader in that term.
+     */
+    private void standForLeader(int goneLeader, long term) {
+        try {
+            RaftServer s = server;
+            RaftServer.Division division = s == null || closed ? null : s.getDivision(GROUP_ID);
+            if (division == null) {
+                return;
+            }
+            DivisionInfo info = division.getInfo();
+            TermIndex last = division.getRaftLog().getLastEntryTermIndex();
+            if (!info.isFollower() || info.getCurrentTerm() != term || !peerId(goneLeader).equals(info.getLeaderId())
+                    || last == null) {
+                return; // another voter stood first, or the leader is back
+            }
+            StartLeaderElectionRequestProto request = StartLeaderElectionRequestProto.newBuilder()
+                    .setServerRequest(RaftRpcRequestProto.newBuilder()
+                            .setRequestorId(peerId(goneLeader).toByteString())
+                            .setReplyId(s.getId().toByteString())
+                            .setRaftGroupId(GROUP_ID_PROTO)
+                            .setCallId(callIds.incrementAndGet()))
+                    .setLeaderLastEntry(last.toProto())
+                    .build();
+            StartLeaderElectionReplyProto reply = s.startLeaderElection(request);
+            if (reply.getServerReply().getSuccess()) {
+                LOG.info("{}metadata Raft leader {} of term {} is gone (its connection closed): standing for leader now, "
+                        + "not after the election timeout", logPrefix, goneLeader, term);
+            } else {
+                LOG.debug("{}could not stand for leader after leader {} of term {} was gone", logPrefix, goneLeader,
+                        term);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("{}could not stand for leader after leader {} of term {} was gone", logPrefix, goneLeader, term,
+                    e);
+        }
     }
 
     /** The innermost message of a failure: what an operator acts on (a port in use, a directory not writable). */
@@ -253,7 +339,8 @@ public final class RatisMetadataLog implements MetadataLog {
         // A lone voter's first election cannot compete with anyone's (no other voter exists), so it need not
         // wait a randomised timeout, nor ask for pre-votes: it is elected as soon as its log is recovered.
         // Groups of several voters keep the full timeouts and pre-vote.
-        long firstMin = loneVoter ? FIRST_ELECTION_LONE_VOTER_MS : min;
+        long firstMin = loneVoter ? FIRST_ELECTION_LONE_VOTER_MS
+                : firstElectionTimeout != null ? firstElectionTimeout.toMillis() : min;
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(firstMin, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(2 * firstMin,
                 TimeUnit.MILLISECONDS));

@@ -222,10 +222,15 @@ public final class CairnNode implements AutoCloseable {
                 config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
         logManager.startup();
         controllerChannel = new InterBrokerChannel(nodeId, interBroker);
-        // The controller this node heartbeats closed the connection (killed): evidence for the next controller.
+        // The controller this node heartbeats closed the connection (killed): evidence for the next controller,
+        // and for this node's Raft member, which then stands for leader at once if it followed that node
+        // (docs/adr/0020, 0037).
         controllerChannel.onHeartbeatPeerClosed(address -> controller.current().brokers().values().stream()
                 .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
-                .findFirst().ifPresent(b -> controller.controllerConnectionClosed(b.id(), b.epoch())));
+                .findFirst().ifPresent(b -> {
+                    controller.controllerConnectionClosed(b.id(), b.epoch());
+                    metadataLog.peerProcessGone(b.id());
+                }));
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));

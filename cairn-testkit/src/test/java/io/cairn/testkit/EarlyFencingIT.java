@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Early fencing on evidence (docs/adr/0020), on real processes: a broker killed with SIGKILL is fenced because its
  * kernel closed its heartbeat connection to the controller, with that reason in the controller's log; a broker
  * frozen with SIGSTOP for longer than the grace but shorter than its lease keeps its connections open, and so is
- * not fenced and leads what it led.
+ * not fenced and leads what it led. When the killed node is the active controller, the survivors see their heartbeat
+ * connections to it closed and one stands for Raft leader at once (docs/adr/0037).
  */
 class EarlyFencingIT {
 
@@ -69,6 +70,32 @@ class EarlyFencingIT {
                         .contains(EVIDENCE);
                 System.out.printf("[figure] EarlyFencingIT: %d ms from SIGKILL of broker %d to new leaders in "
                         + "Metadata (lease 3000 ms, grace 1000 ms)%n", failoverMs, victim);
+
+                // when: the broker is back, and then the active controller's process is killed
+                cluster.start(victim);
+                health.awaitHealthy(Duration.ofSeconds(90), "after restarting node " + victim);
+                int oldController = health.controller();
+                Map<Integer, Integer> ledBefore = leaders(client);
+                cluster.kill(oldController);
+                long controllerKilledAt = System.nanoTime();
+
+                // then: the survivors saw their heartbeat connections to it closed and one of them stood for
+                // leader at once (docs/adr/0037), not an election timeout later; the new controller fenced the old
+                // one on the same evidence
+                Awaitility.await("new leaders").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+                        .ignoreExceptions().until(() -> !leaders(client).containsValue(oldController));
+                long controllerFailoverMs = (System.nanoTime() - controllerKilledAt) / 1_000_000;
+                List<Integer> survivors = cluster.running();
+                assertThat(survivors).doesNotContain(oldController);
+                Awaitility.await("the old controller fenced by the new one").atMost(Duration.ofSeconds(15))
+                        .ignoreExceptions().until(() -> log(health.controller())
+                                .contains("] fencing broker " + oldController));
+                assertThat(survivors.stream().map(this::logUnchecked)).as("the survivors' logs")
+                        .anyMatch(l -> l.contains("metadata Raft leader " + oldController + " of term ")
+                                && l.contains("is gone (its connection closed): standing for leader now"));
+                System.out.printf("[figure] EarlyFencingIT: %d ms from SIGKILL of the active controller (node %d, "
+                        + "leading %s) to new leaders in Metadata%n", controllerFailoverMs, oldController,
+                        ledBefore);
             }
         }
     }
@@ -80,6 +107,14 @@ class EarlyFencingIT {
             leaders.put(p.partition(), p.leader() == null ? -1 : p.leader().id());
         }
         return leaders;
+    }
+
+    private String logUnchecked(int node) {
+        try {
+            return log(node);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private String log(int node) throws IOException {

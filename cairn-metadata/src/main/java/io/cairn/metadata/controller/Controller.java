@@ -301,8 +301,9 @@ public final class Controller implements MetadataWriter {
     /**
      * The report, from this node's own broker side, that node {@code nodeId} (broker epoch {@code brokerEpoch})
      * closed the connection on which this node heartbeated it as the active controller: evidence that the
-     * process is gone. Should this node become the active controller with {@code nodeId} as the previous leader,
-     * that broker is fenced a grace after this report, instead of waiting for its lease (docs/adr/0020).
+     * process is gone. Should this node become the active controller with {@code nodeId} as the previous leader
+     * within a session of this report, that broker is fenced at activation, instead of waiting for its lease
+     * (docs/adr/0020, 0037).
      */
     public void controllerConnectionClosed(int nodeId, long brokerEpoch) {
         long now = time.milliseconds();
@@ -540,8 +541,12 @@ public final class Controller implements MetadataWriter {
                         && now - closed.closedAtMs() < settings.sessionTimeoutMs()) {
                     // The previous leader closed this node's heartbeat connection to it (its kernel does so when
                     // it is killed) and, being the leader, had heartbeated nobody else: the same evidence as a
-                    // closed heartbeat connection at the controller, counted from when it was seen.
-                    lease.connectionClosedMs = closed.closedAtMs();
+                    // closed heartbeat connection at the controller, with its grace already served. The grace is
+                    // for a live broker to heartbeat again on a new connection; the previous leader could not
+                    // heartbeat this controller before it was elected, and now that the survivors elect at once
+                    // on that same close (docs/adr/0037) the activation comes well within the grace. So it is
+                    // fenced at activation.
+                    lease.connectionClosedMs = Math.min(closed.closedAtMs(), now - settings.connectionClosedGraceMs());
                 }
                 leases.put(broker.id(), lease);
             }
