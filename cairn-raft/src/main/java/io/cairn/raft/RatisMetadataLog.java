@@ -203,6 +203,8 @@ public final class RatisMetadataLog implements MetadataLog {
         DivisionInfo info = info();
         if (thread == null || closed || info == null || !info.isFollower()
                 || !peerId(nodeId).equals(info.getLeaderId())) {
+            LOG.debug("{}node {} is gone, but this member does not follow it ({})", logPrefix, nodeId,
+                    info == null ? "not running" : info.getCurrentRole() + " of leader " + info.getLeaderId());
             return;
         }
         long term = info.getCurrentTerm();
@@ -230,7 +232,10 @@ public final class RatisMetadataLog implements MetadataLog {
             TermIndex last = division.getRaftLog().getLastEntryTermIndex();
             if (!info.isFollower() || info.getCurrentTerm() != term || !peerId(goneLeader).equals(info.getLeaderId())
                     || last == null) {
-                return; // another voter stood first, or the leader is back
+                // another voter stood first, or the leader is back
+                LOG.debug("{}not standing for leader after leader {} of term {} was gone: {} of leader {} in term {}",
+                        logPrefix, goneLeader, term, info.getCurrentRole(), info.getLeaderId(), info.getCurrentTerm());
+                return;
             }
             StartLeaderElectionRequestProto request = StartLeaderElectionRequestProto.newBuilder()
                     .setServerRequest(RaftRpcRequestProto.newBuilder()

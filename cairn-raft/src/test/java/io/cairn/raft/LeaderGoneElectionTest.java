@@ -44,8 +44,6 @@ class LeaderGoneElectionTest {
         long term = members.get(0).quorumStatus().term();
         RatisMetadataLog gone = members.get(leader - 1);
         List<RatisMetadataLog> survivors = members.stream().filter(m -> m != gone).toList();
-        Awaitility.await("the survivors follow " + leader).atMost(Duration.ofSeconds(10))
-                .until(() -> survivors.stream().allMatch(m -> m.leaderId().equals(OptionalInt.of(leader))));
 
         // when: the leader stops, and both survivors learn its connection closed
         gone.close();
@@ -84,11 +82,17 @@ class LeaderGoneElectionTest {
         }
     }
 
+    /**
+     * The leader all members follow, each with its log started (a first election can leave a member on an older
+     * term for a moment, or knowing the leader before it has an entry of its term).
+     */
     private static int awaitOneLeader(List<RatisMetadataLog> members) {
-        Awaitility.await("a first leader").atMost(Duration.ofSeconds(30)).until(() ->
-                members.stream().anyMatch(m -> m.leaderId().equals(OptionalInt.of(m.nodeId()))));
-        return members.stream().filter(m -> m.leaderId().equals(OptionalInt.of(m.nodeId()))).findFirst()
-                .orElseThrow().nodeId();
+        Awaitility.await("one leader followed by all").atMost(Duration.ofSeconds(30)).until(() -> {
+            OptionalInt first = members.get(0).leaderId();
+            return first.isPresent() && members.stream().allMatch(m -> m.leaderId().equals(first)
+                    && m.quorumStatus().term() == members.get(0).quorumStatus().term() && m.committedIndex() >= 0);
+        });
+        return members.get(0).leaderId().getAsInt();
     }
 
     private static int freePort() throws IOException {
