@@ -208,9 +208,10 @@ public final class RatisMetadataLog implements MetadataLog {
             return;
         }
         long term = info.getCurrentTerm();
+        long seenAtMs = time.hiResClockMs();
         long rank = settings.voters().stream().filter(v -> v.id() != nodeId && v.id() < settings.nodeId()).count();
         try {
-            thread.schedule(() -> standForLeader(nodeId, term), 
+            thread.schedule(() -> standForLeader(nodeId, term, seenAtMs), 
                     rank * settings.electionTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             LOG.debug("{}not starting an election: closing", logPrefix, e);
@@ -221,7 +222,7 @@ public final class RatisMetadataLog implements MetadataLog {
      * Asks this member to stand for leader as a leader handing over would (Ratis's StartLeaderElection, which skips
      * the pre-vote), on behalf of the gone leader of {@code term}, if it still follows that leader in that term.
      */
-    private void standForLeader(int goneLeader, long term) {
+    private void standForLeader(int goneLeader, long term, long seenAtMs) {
         try {
             RaftServer s = server;
             RaftServer.Division division = s == null || closed ? null : s.getDivision(GROUP_ID);
@@ -247,8 +248,9 @@ public final class RatisMetadataLog implements MetadataLog {
                     .build();
             StartLeaderElectionReplyProto reply = s.startLeaderElection(request);
             if (reply.getServerReply().getSuccess()) {
-                LOG.info("{}metadata Raft leader {} of term {} is gone (its connection closed): standing for leader now, "
-                        + "not after the election timeout", logPrefix, goneLeader, term);
+                LOG.info("{}metadata Raft leader {} of term {} is gone (its connection closed {} ms ago): standing for "
+                        + "leader now, not after the election timeout", logPrefix, goneLeader, term,
+                        time.hiResClockMs() - seenAtMs);
             } else {
                 LOG.debug("{}could not stand for leader after leader {} of term {} was gone", logPrefix, goneLeader,
                         term);

@@ -92,7 +92,7 @@ class EarlyFencingIT {
                                 .contains("] fencing broker " + oldController));
                 assertThat(survivors.stream().map(this::logUnchecked)).as("the survivors' logs")
                         .anyMatch(l -> l.contains("metadata Raft leader " + oldController + " of term ")
-                                && l.contains("is gone (its connection closed): standing for leader now"));
+                                && l.contains("is gone (its connection closed ") && l.contains("standing for leader now"));
                 System.out.printf("[figure] EarlyFencingIT: %d ms from SIGKILL of the active controller (node %d, "
                         + "leading %s) to new leaders in Metadata%n", controllerFailoverMs, oldController,
                         ledBefore);

@@ -492,6 +492,8 @@ public final class Controller implements MetadataWriter {
          * the evidence that fences it a grace later (docs/adr/0020).
          */
         long connectionClosedMs = OPEN;
+        /** The closed connection fences at once: the previous leader's, held at activation (docs/adr/0037). */
+        boolean graceServed;
 
         Lease(long lastContactMs, Uuid incarnationId, long registrationOffset) {
             this.lastContactMs = lastContactMs;
@@ -546,7 +548,8 @@ public final class Controller implements MetadataWriter {
                     // heartbeat this controller before it was elected, and now that the survivors elect at once
                     // on that same close (docs/adr/0037) the activation comes well within the grace. So it is
                     // fenced at activation.
-                    lease.connectionClosedMs = Math.min(closed.closedAtMs(), now - settings.connectionClosedGraceMs());
+                    lease.connectionClosedMs = closed.closedAtMs();
+                    lease.graceServed = true;
                 }
                 leases.put(broker.id(), lease);
             }
@@ -562,6 +565,7 @@ public final class Controller implements MetadataWriter {
             LOG.debug("{}the heartbeat connection of broker {} closed; fencing it unless it heartbeats within {} ms",
                     logPrefix, id, settings.connectionClosedGraceMs());
             lease.connectionClosedMs = now;
+            lease.graceServed = false;
             checkLeases();
         }
 
@@ -753,6 +757,7 @@ public final class Controller implements MetadataWriter {
             Lease lease = leases.computeIfAbsent(id, b -> new Lease(now, null, working.offset()));
             lease.lastContactMs = now;
             lease.connectionClosedMs = Lease.OPEN;
+            lease.graceServed = false;
             boolean reportChanged = offlineReports.update(working, request);
             boolean caughtUp = request.currentMetadataOffset() >= lease.registrationOffset;
             response.setIsCaughtUp(caughtUp);
@@ -882,7 +887,7 @@ public final class Controller implements MetadataWriter {
                     reason = ChangeReason.LEASE_EXPIRED;
                     LOG.info("{}fencing broker {} (epoch {}): no heartbeat for {} ms", logPrefix, broker.id(),
                             broker.epoch(), age);
-                } else if (closedFor >= grace) {
+                } else if (closedFor >= grace || (closedFor >= 0 && lease.graceServed)) {
                     reason = ChangeReason.CONNECTION_CLOSED;
                     LOG.info("{}fencing broker {} (epoch {}): its heartbeat connection closed {} ms ago and no "
                             + "heartbeat came since (lease renewed {} ms ago)", logPrefix, broker.id(), broker.epoch(),
