@@ -279,9 +279,11 @@ public final class TransactionCoordinatorShard {
      * transaction, starting it if none is open (ONGOING record), and answers one error for all of them. The
      * verification path (KIP-890 part 1, asked by a partition leader before a transactional append) writes
      * nothing and answers per partition: NONE when it is in the ongoing transaction of that producer id and
-     * epoch, TRANSACTION_ABORTABLE when it is not. Errors: INVALID_PRODUCER_ID_MAPPING (unknown id or another
-     * producer id), PRODUCER_FENCED (another epoch), CONCURRENT_TRANSACTIONS (a PREPARE state, or on the client
-     * path a pending write), INVALID_REQUEST (no transactional id).
+     * epoch, TRANSACTION_ABORTABLE when it is not. Errors, in Kafka's order of checks: INVALID_REQUEST (no
+     * transactional id); INVALID_PRODUCER_ID_MAPPING (unknown id); on the client path CONCURRENT_TRANSACTIONS for a
+     * pending write or a PREPARE state, whatever the producer id and epoch; INVALID_PRODUCER_ID_MAPPING (another
+     * producer id); PRODUCER_FENCED (another epoch); on the verification path CONCURRENT_TRANSACTIONS for a PREPARE
+     * state.
      */
     public TxnResult<Map<TopicPartition, Errors>> addPartitionsToTxn(String transactionalId, long producerId,
                                                                      short producerEpoch,
@@ -302,6 +304,13 @@ public final class TransactionCoordinatorShard {
         requireLoaded();
         Set<TopicPartition> requested = new TreeSet<>(TransactionMetadata.ORDER);
         requested.addAll(partitions);
+        if (!verifyOnly && isCompletingOrPending(transactionalId)) {
+            // Kafka checks its pending transition first on this path, before the producer id: a transaction of
+            // version 2 whose epoch ran out answers the fresh producer id as soon as its PREPARE record is written,
+            // and its producer adds partitions with that id while the record still names the old one (until the
+            // markers are written and COMPLETE hands over, on this coordinator or, after a failover, the next).
+            return TxnResult.of(TxnErrors.sameForAll(requested, Errors.CONCURRENT_TRANSACTIONS));
+        }
         Errors error = checkProducer(transactionalId, producerId, producerEpoch);
         TransactionMetadata current = error == Errors.NONE ? transactions.get(transactionalId) : null;
         if (error == Errors.NONE && current.state().isPrepare()) {
@@ -356,6 +365,19 @@ public final class TransactionCoordinatorShard {
                 current.txnTimeoutMs(), all, starts ? nowMs : current.txnStartTimestamp(), nowMs)
                 .withTransactionVersion(transactionVersion);
         return write(current, ongoing, ongoing.state(), response, List.of());
+    }
+
+    /**
+     * Whether the id has a transition in progress, Kafka's pendingTransitionInProgress: a write decided and not yet
+     * written, or a PREPARE state whose markers are being written (Kafka holds the COMPLETE transition pending from
+     * the PREPARE record on, and a new coordinator sets it when it loads one; here the state itself says so).
+     */
+    private boolean isCompletingOrPending(String transactionalId) {
+        if (transactionalId == null || transactionalId.isEmpty()) {
+            return false;
+        }
+        TransactionMetadata current = transactions.get(transactionalId);
+        return current != null && (pendingWrites.containsKey(transactionalId) || current.state().isPrepare());
     }
 
     /** The checks every producer request starts with: its id is known and held by this producer id and epoch. */
@@ -446,7 +468,7 @@ public final class TransactionCoordinatorShard {
         // written and answers every EndTxn meanwhile with CONCURRENT_TRANSACTIONS, which the client retries. The
         // answer to a commit comes before the markers, so the abort of the next, empty, transaction can arrive in
         // PREPARE_COMMIT at the same epoch: judged by its epoch it would be fenced.
-        if (pendingWrites.containsKey(transactionalId) || current.state().isPrepare()) {
+        if (isCompletingOrPending(transactionalId)) {
             return endTxnError(Errors.CONCURRENT_TRANSACTIONS);
         }
         boolean retryAfterHandOver = current.previousProducerId() == producerId

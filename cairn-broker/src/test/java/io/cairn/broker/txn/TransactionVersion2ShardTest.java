@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 class TransactionVersion2ShardTest {
 
     private static final TopicPartition FOO0 = new TopicPartition("foo", 0);
+    private static final TopicPartition FOO1 = new TopicPartition("foo", 1);
     private static final int TIMEOUT = 60_000;
 
     private final TxnShardContext ctx = new TxnShardContext();
@@ -65,9 +66,9 @@ class TransactionVersion2ShardTest {
         assertThat(meta().state()).isEqualTo(TransactionState.PREPARE_COMMIT);
         assertThat(meta().lastProducerEpoch()).isEqualTo((short) 0);
 
-        // and a produce of the old epoch can no longer join any transaction, while one of the new epoch waits
-        // for the markers
-        assertThat(implicitAdd(p.producerId(), (short) 0, FOO0)).isEqualTo(Errors.PRODUCER_FENCED);
+        // and while the markers are written every produce waits (Kafka checks its pending transition first), then
+        // one of the old epoch can no longer join any transaction
+        assertThat(implicitAdd(p.producerId(), (short) 0, FOO0)).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         assertThat(implicitAdd(p.producerId(), (short) 1, FOO0)).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
         assertThat(markersWritten()).isEqualTo(Errors.NONE);
         assertThat(implicitAdd(p.producerId(), (short) 0, FOO0)).isEqualTo(Errors.PRODUCER_FENCED);
@@ -172,6 +173,72 @@ class TransactionVersion2ShardTest {
         assertThat(implicitAdd(fresh, (short) 0, FOO0)).isEqualTo(Errors.NONE);
         assertThat(end(fresh, (short) 0, TransactionResult.COMMIT))
                 .isEqualTo(new EndTxnResponse(Errors.NONE, fresh, (short) 1));
+    }
+
+    /**
+     * A version 2 producer of {@code pid} whose transaction at the last epoch before exhaustion is open on FOO0, as a
+     * coordinator loads it from the log (about 32,766 transactions after its InitProducerId).
+     */
+    private void openAtTheLastEpoch(long pid) {
+        long now = ctx.time.milliseconds();
+        ctx.log.add(TransactionRecord.of(new TransactionMetadata("t", pid, TransactionMetadata.NO_PRODUCER_ID,
+                (short) (Short.MAX_VALUE - 1), (short) (Short.MAX_VALUE - 2), TIMEOUT, TransactionState.ONGOING,
+                Set.of(FOO0), now, now, TransactionMetadata.NO_PRODUCER_ID, TransactionMetadata.TV_2)));
+        ctx.reload();
+    }
+
+    @Test
+    void theHandedOverProducerIdAddingPartitionsBeforeTheMarkersAreWrittenIsAskedToRetry() {
+        // given a commit that hands over to a fresh producer id, answered as soon as its PREPARE record is written
+        openAtTheLastEpoch(7000);
+        EndTxnResponse ended = end(7000, (short) (Short.MAX_VALUE - 1), TransactionResult.COMMIT);
+        long fresh = ended.producerId();
+        assertThat(ended).isEqualTo(new EndTxnResponse(Errors.NONE, fresh, (short) 0));
+        assertThat(meta().producerId()).isEqualTo(7000);
+
+        // when the producer's next transaction produces (and sends offsets) with the fresh id while the markers of
+        // the handed-over one are written, then it is asked to retry (Kafka's pending transition), not told that
+        // the id is not its own, which kafka-clients takes as fatal
+        assertThat(implicitAdd(fresh, (short) 0, FOO1)).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        assertThat(ctx.complete(ctx.shard.addOffsetsToTxn("t", fresh, (short) 0, "g", 50)))
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+
+        // and so after a failover, while the new coordinator resumes the markers
+        assertThat(ctx.reload()).hasSize(1);
+        assertThat(implicitAdd(fresh, (short) 0, FOO1)).isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+
+        // and once the hand-over is complete the retry joins the transaction, which ends at the next epoch
+        assertThat(markersWritten()).isEqualTo(Errors.NONE);
+        assertThat(implicitAdd(fresh, (short) 0, FOO1)).isEqualTo(Errors.NONE);
+        assertThat(end(fresh, (short) 0, TransactionResult.COMMIT))
+                .isEqualTo(new EndTxnResponse(Errors.NONE, fresh, (short) 1));
+        // and the old producer id is still refused as a mapping of another producer
+        assertThat(implicitAdd(7000, (short) (Short.MAX_VALUE - 1), FOO1))
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS); // (the commit's markers are being written)
+        markersWritten();
+        assertThat(implicitAdd(7000, (short) (Short.MAX_VALUE - 1), FOO1))
+                .isEqualTo(Errors.INVALID_PRODUCER_ID_MAPPING);
+    }
+
+    @Test
+    void aHandOverCommitRetriedAcrossAFailoverLearnsTheFreshProducerId() {
+        // given a commit that hands over, written, whose coordinator dies before the producer sees the answer
+        openAtTheLastEpoch(7000);
+        long fresh = end(7000, (short) (Short.MAX_VALUE - 1), TransactionResult.COMMIT).producerId();
+        ctx.reload();
+
+        // when the producer retries it on the new coordinator, then it waits while the markers are resumed
+        assertThat(end(7000, (short) (Short.MAX_VALUE - 1), TransactionResult.COMMIT).error())
+                .isEqualTo(Errors.CONCURRENT_TRANSACTIONS);
+        markersWritten();
+
+        // and then learns the fresh producer id, with which it carries on, after another failover too
+        assertThat(end(7000, (short) (Short.MAX_VALUE - 1), TransactionResult.COMMIT))
+                .isEqualTo(new EndTxnResponse(Errors.NONE, fresh, (short) 0));
+        ctx.reload();
+        assertThat(end(7000, (short) (Short.MAX_VALUE - 1), TransactionResult.COMMIT))
+                .isEqualTo(new EndTxnResponse(Errors.NONE, fresh, (short) 0));
+        assertThat(implicitAdd(fresh, (short) 0, FOO0)).isEqualTo(Errors.NONE);
     }
 
     @Test

@@ -37,6 +37,8 @@ final class TransactionalProducer implements AutoCloseable {
     private final AtomicLong committed = new AtomicLong();
     private final AtomicLong aborted = new AtomicLong();
     private final AtomicLong unknown = new AtomicLong();
+    /** Producers created after the first, each replacing one whose transaction's outcome became unknown. */
+    private final AtomicLong replaced = new AtomicLong();
     private volatile String lastError;
     private final Thread thread;
 
@@ -60,13 +62,19 @@ final class TransactionalProducer implements AutoCloseable {
     /** Transactions committed, aborted on purpose, and of unknown outcome. */
     String summary() {
         return committed.get() + " transactions committed, " + aborted.get() + " aborted on purpose, "
-                + unknown.get() + " of unknown outcome" + (lastError == null ? "" : " (last: " + lastError + ")");
+                + unknown.get() + " of unknown outcome" + (lastError == null ? "" : " (last: " + lastError + ")")
+                + ", producer replaced " + replaced.get() + " times";
     }
 
     private void write() {
         long sequence = 0;
         long transaction = 0;
+        boolean first = true;
         while (running.get()) {
+            if (!first) {
+                replaced.incrementAndGet();
+            }
+            first = false;
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(config())) {
                 producer.initTransactions();
                 while (running.get()) {
@@ -84,8 +92,10 @@ final class TransactionalProducer implements AutoCloseable {
                         break; // outcome unknown: a new producer (its init fences this one's leftovers)
                     }
                 }
-            } catch (KafkaException e) {
-                unknown.incrementAndGet(); // fenced, or failed before its transaction ended: a new producer
+            } catch (RuntimeException e) {
+                // fenced, or failed before its transaction ended (a KafkaException, or the IllegalStateException of
+                // a producer in a state it should not be in): a new producer, never the end of the workload
+                unknown.incrementAndGet();
                 lastError = e.toString();
             }
         }
