@@ -55,6 +55,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
     public static final String METRICS_PORT = "cairn.metrics.port";
     public static final String AUDIT_INTERVAL_MS = "cairn.audit.interval.ms";
     public static final String AUDIT_MAX_METADATA_LAG = "cairn.audit.max.metadata.lag";
@@ -189,6 +190,10 @@ public final class CairnConfig extends AbstractConfig {
                     "Threads serving requests.")
             .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.LOW,
                     "How often retention is enforced.")
+            .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, Type.INT, 2, Range.atLeast(1), Importance.MEDIUM,
+                    "How many partition logs are loaded at once when the node starts (each recovered after an "
+                            + "unclean shutdown: validated, indexes and producer state rebuilt); a log that "
+                            + "cannot be loaded takes only its partition offline (docs/adr/0032). Kafka's default.")
             .define(METRICS_PORT, Type.INT, -1, Range.atLeast(-1), Importance.LOW,
                     "Port of the HTTP endpoint serving Prometheus metrics at /metrics; -1 disables it, 0 picks one.")
             .define(AUDIT_INTERVAL_MS, Type.LONG, 5_000L, Range.atLeast(100), Importance.LOW,

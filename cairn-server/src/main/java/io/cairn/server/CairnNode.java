@@ -219,7 +219,8 @@ public final class CairnNode implements AutoCloseable {
         controller.addListener(clusterIdGuard);
 
         logManager = new LogManager(dataDir, time, timers,
-                config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS));
+                config.getLong(CairnConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
+                config.getInt(CairnConfig.NUM_RECOVERY_THREADS_PER_DATA_DIR));
         logManager.startup();
         controllerChannel = new InterBrokerChannel(nodeId, interBroker);
         // The controller this node heartbeats closed the connection (killed): evidence for the next controller,

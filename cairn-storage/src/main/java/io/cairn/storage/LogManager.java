@@ -12,8 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -73,7 +79,25 @@ public final class LogManager implements AutoCloseable {
                 return t;
             });
 
+    /** Kafka's default num.recovery.threads.per.data.dir (4.x). */
+    public static final int DEFAULT_RECOVERY_THREADS = 2;
+    private final int recoveryThreads;
+
     public LogManager(Path dataDir, Time time, Scheduler scheduler, long retentionCheckIntervalMs) {
+        this(dataDir, time, scheduler, retentionCheckIntervalMs, DEFAULT_RECOVERY_THREADS);
+    }
+
+    /**
+     * @param recoveryThreads how many logs {@link #startup} loads at once (Kafka's
+     *                        num.recovery.threads.per.data.dir; Cairn has one data directory)
+     */
+    public LogManager(Path dataDir, Time time, Scheduler scheduler, long retentionCheckIntervalMs,
+                      int recoveryThreads) {
+        if (recoveryThreads < 1) {
+            throw new IllegalArgumentException("num.recovery.threads.per.data.dir must be at least 1, not "
+                    + recoveryThreads);
+        }
+        this.recoveryThreads = recoveryThreads;
         this.dataDir = dataDir;
         this.time = time;
         this.scheduler = scheduler;
@@ -101,29 +125,32 @@ public final class LogManager implements AutoCloseable {
      * is offline ({@link #offline}) with one ERROR line naming it, its directory and the reason.
      */
     public synchronized void startup() {
-        try (Stream<Path> dirs = Files.list(dataDir)) {
-            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
-                if (dir.getFileName().toString().startsWith(METADATA_DIR_PREFIX)) {
-                    continue;
-                }
-                Optional<TopicPartition> tp = parsePartitionDir(dir.getFileName().toString());
-                if (tp.isEmpty()) {
-                    log.warn("Skipping {}: its name is not <topic>-<partition>", dir);
-                    continue;
-                }
-                try {
-                    // The topic id comes from the directory's partition.metadata (PartitionLog.open reads it).
-                    PartitionLog opened = PartitionLog.open(dir, tp.get(), Uuid.ZERO_UUID, LogConfig.defaults(),
-                            time);
-                    opened.setRollFlusher(rollFlusher);
-                    logs.put(tp.get(), opened);
-                } catch (IOException | RuntimeException e) {
-                    takeOffline(tp.get(), dir, e);
-                }
-            }
+        List<Path> dirs;
+        try (Stream<Path> listed = Files.list(dataDir)) {
+            dirs = listed.filter(Files::isDirectory).sorted().toList();
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot load logs from " + dataDir, e);
         }
+        List<Callable<Void>> loads = new ArrayList<>();
+        for (Path dir : dirs) {
+            if (dir.getFileName().toString().startsWith(METADATA_DIR_PREFIX)) {
+                continue;
+            }
+            Optional<TopicPartition> tp = parsePartitionDir(dir.getFileName().toString());
+            if (tp.isEmpty()) {
+                log.warn("Skipping {}: its name is not <topic>-<partition>", dir);
+                continue;
+            }
+            loads.add(() -> {
+                load(dir, tp.get());
+                return null;
+            });
+        }
+        long started = time.hiResClockMs();
+        runLoads(loads);
+        log.info("Loaded {} logs from {} in {} ms with {} recovery threads{}", logs.size(), dataDir,
+                time.hiResClockMs() - started, Math.min(recoveryThreads, Math.max(1, loads.size())),
+                offline.isEmpty() ? "" : "; " + offline.size() + " partitions offline: " + offline.keySet());
         // Fixed-rate timers (a periodic timer of Kafka's scheduler never overlaps itself either).
         tasks.add(scheduler.schedule("log-retention", this::enforceRetention, retentionCheckIntervalMs,
                 retentionCheckIntervalMs));
@@ -131,8 +158,54 @@ public final class LogManager implements AutoCloseable {
         tasks.add(scheduler.schedule("log-flush", this::flushByTime, FLUSH_CHECK_INTERVAL_MS, FLUSH_CHECK_INTERVAL_MS));
         tasks.add(scheduler.schedule("high-watermark-checkpoint", this::checkpointHighWatermarksFromSource,
                 HW_CHECKPOINT_INTERVAL_MS, HW_CHECKPOINT_INTERVAL_MS));
-        log.info("Loaded {} logs from {}{}", logs.size(), dataDir,
-                offline.isEmpty() ? "" : "; " + offline.size() + " partitions offline: " + offline.keySet());
+    }
+
+    /** Loads one log found at startup; a failure takes only its partition offline. Runs on a recovery thread. */
+    private void load(Path dir, TopicPartition tp) {
+        try {
+            // The topic id comes from the directory's partition.metadata (PartitionLog.open reads it).
+            PartitionLog opened = PartitionLog.open(dir, tp, Uuid.ZERO_UUID, LogConfig.defaults(), time);
+            opened.setRollFlusher(rollFlusher);
+            logs.put(tp, opened);
+        } catch (IOException | RuntimeException e) {
+            takeOffline(tp, dir, e);
+        }
+    }
+
+    /**
+     * Runs the loads on {@code num.recovery.threads.per.data.dir} threads (as Kafka's log manager does) and waits
+     * for all of them; with one load or one thread, on the calling thread.
+     */
+    private void runLoads(List<Callable<Void>> loads) {
+        int threads = Math.min(recoveryThreads, loads.size());
+        if (threads <= 1) {
+            for (Callable<Void> load : loads) {
+                try {
+                    load.call();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e); // load() catches everything a log can throw
+                }
+            }
+            return;
+        }
+        AtomicInteger ids = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "cairn-log-recovery-" + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Future<Void> done : pool.invokeAll(loads)) {
+                done.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaStorageException("Interrupted while loading the logs of " + dataDir, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause()); // load() catches everything a log can throw
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**

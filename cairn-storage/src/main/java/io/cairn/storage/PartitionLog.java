@@ -143,7 +143,7 @@ public final class PartitionLog implements AutoCloseable {
         boolean clean = Files.exists(dir.resolve(LogLoader.CLEAN_SHUTDOWN));
         LogLoader.Loaded loaded = LogLoader.load(dir, config, producers);
         LeaderEpochCache epochCache = LeaderEpochCache.load(dir, loaded.segments(), loaded.logEndOffset(),
-                loaded.recoveryPoint(), clean);
+                loaded.recoveryPoint(), clean, loaded.epochStarts());
         return new PartitionLog(dir, topicPartition, effectiveId, config, time, producers, loaded, epochCache);
     }
 

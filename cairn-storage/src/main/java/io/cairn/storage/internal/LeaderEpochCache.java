@@ -13,8 +13,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 
-import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
-import org.apache.kafka.common.record.internal.RecordBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +72,16 @@ public final class LeaderEpochCache {
      */
     public static LeaderEpochCache load(Path dir, List<LogSegment> segments, long logEndOffset, long recoveryPoint,
                                         boolean cleanShutdown) throws IOException {
+        return load(dir, segments, logEndOffset, recoveryPoint, cleanShutdown, null);
+    }
+
+    /**
+     * As above; {@code scanned}, if not null, are the epoch changes of the batches ending at or after
+     * {@code recoveryPoint} as {@link LogLoader.Loaded#epochStarts} gives them (read while the log was recovered),
+     * which are then not read again. They are used only when the file is readable (else every segment is read).
+     */
+    public static LeaderEpochCache load(Path dir, List<LogSegment> segments, long logEndOffset, long recoveryPoint,
+                                        boolean cleanShutdown, List<Entry> scanned) throws IOException {
         Path file = dir.resolve(FILE_NAME);
         Optional<NavigableMap<Integer, Long>> stored = read(file);
         LeaderEpochCache cache = new LeaderEpochCache(file, stored.orElseGet(TreeMap::new));
@@ -87,19 +95,27 @@ public final class LeaderEpochCache {
         }
         NavigableMap<Integer, Long> working = new TreeMap<>(cache.epochs);
         working.values().removeIf(start -> start > logEndOffset || (!cleanShutdown && start == logEndOffset));
-        for (LogSegment segment : segments) {
-            if (segment.nextOffset() <= scanFrom) {
-                continue;
+        if (stored.isPresent() && scanned != null) {
+            for (Entry start : scanned) {
+                if (start.startOffset() < logEndOffset && (working.isEmpty() || start.epoch() > working.lastKey())) {
+                    working.put(start.epoch(), start.startOffset());
+                }
             }
-            for (FileChannelRecordBatch batch : segment.records().batches()) {
-                if (batch.lastOffset() < scanFrom || batch.baseOffset() >= logEndOffset) {
+        } else {
+            long from = scanFrom;
+            for (LogSegment segment : segments) {
+                if (segment.nextOffset() <= from || segment.isEmpty()) {
                     continue;
                 }
-                int epoch = batch.partitionLeaderEpoch();
-                if (batch.magic() >= RecordBatch.MAGIC_VALUE_V2 && epoch >= 0
-                        && (working.isEmpty() || epoch > working.lastKey())) {
-                    working.put(epoch, batch.baseOffset());
-                }
+                segment.scan(null, batch -> {
+                    if (batch.lastOffset() < from || batch.baseOffset() >= logEndOffset) {
+                        return;
+                    }
+                    int epoch = batch.partitionLeaderEpoch();
+                    if (epoch >= 0 && (working.isEmpty() || epoch > working.lastKey())) {
+                        working.put(epoch, batch.baseOffset());
+                    }
+                });
             }
         }
         if (stored.isEmpty() && working.isEmpty() && !Files.exists(file)) {

@@ -2,6 +2,7 @@ package io.cairn.storage.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -160,22 +161,34 @@ public final class LogSegment {
         }
     }
 
+    /** Sees each batch of a scan, in file order; the batch is valid only during the call (its bytes are reused). */
+    @FunctionalInterface
+    public interface BatchVisitor {
+        void visit(RecordBatch batch) throws IOException;
+    }
+
+    /** {@link #recover(int, ByteBuffer, BatchVisitor)} with a buffer of its own and no visitor. */
+    public int recover(int maxIndexSize) throws IOException {
+        return recover(maxIndexSize, null, null);
+    }
+
     /**
      * Validates every batch (size, magic, CRC, increasing offsets), truncates the file at the first
-     * invalid or torn batch and rebuilds the offset and time indexes. The transaction index is emptied: the
-     * caller rebuilds it from producer state ({@link LogLoader}).
+     * invalid or torn batch and rebuilds the offset and time indexes, in one pass over the file read in chunks
+     * of {@code chunk} (null: one of its own). {@code visitor}, if any, sees each valid batch as it is indexed
+     * (never one after the first invalid one); what it throws ends the recovery, the file untouched. The
+     * transaction index is emptied: the caller rebuilds it from producer state ({@link LogLoader}).
      *
      * @return the number of bytes truncated
      */
-    public int recover(int maxIndexSize) throws IOException {
-        Validated validated = validateAndIndex(maxIndexSize);
+    public int recover(int maxIndexSize, ByteBuffer chunk, BatchVisitor visitor) throws IOException {
+        Validated validated = validateAndIndex(maxIndexSize, chunk, visitor);
         int truncated = records.sizeInBytes() - validated.validBytes();
         if (truncated > 0) {
             log.info("Segment {} has a corrupt batch at position {}: {}", records.file(), validated.validBytes(),
                     validated.problem());
             records.truncateTo(validated.validBytes());
         }
-        loadRollingBase();
         return truncated;
     }
 
@@ -186,20 +199,39 @@ public final class LogSegment {
      * @throws KafkaStorageException a batch is invalid (the file is left as it is); the message names the file,
      *                               the position and the problem
      */
-    public void rebuildIndexes(int maxIndexSize) throws IOException {
-        Validated validated = validateAndIndex(maxIndexSize);
+    public void rebuildIndexes(int maxIndexSize, ByteBuffer chunk, BatchVisitor visitor) throws IOException {
+        Validated validated = validateAndIndex(maxIndexSize, chunk, visitor);
         if (validated.validBytes() < records.sizeInBytes()) {
             throw new KafkaStorageException("Segment " + records.file() + " is corrupt at position "
                     + validated.validBytes() + " of " + records.sizeInBytes() + " (" + validated.problem()
                     + "); it is below the recovery point, so it is not truncated");
         }
-        loadRollingBase();
+    }
+
+    /**
+     * Every batch of the segment, in file order, read in chunks of {@code chunk} (null: one of its own), without
+     * validation: where {@code records().batches()} would end or throw, so does this.
+     */
+    public void scan(ByteBuffer chunk, BatchVisitor visitor) throws IOException {
+        int end = records.sizeInBytes();
+        if (end == 0) {
+            return;
+        }
+        BatchScanner scanner = new BatchScanner(records.channel(), 0, end,
+                chunk != null ? chunk : BatchScanner.chunkFor(end));
+        for (BatchScanner.Batch batch = scanner.next(); batch != null; batch = scanner.next()) {
+            if (batch.magic != RecordBatch.MAGIC_VALUE_V2 || !BatchScanner.holdsHeader(batch)) {
+                throw new CorruptRecordException("Segment " + records.file() + " has a batch of magic "
+                        + batch.magic + " and " + batch.sizeInBytes + " bytes at position " + batch.position);
+            }
+            visitor.visit(batch.recordBatch());
+        }
     }
 
     private record Validated(int validBytes, String problem) {
     }
 
-    private Validated validateAndIndex(int maxIndexSize) throws IOException {
+    private Validated validateAndIndex(int maxIndexSize, ByteBuffer chunk, BatchVisitor visitor) throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
         txnIndex.reset();
@@ -209,28 +241,54 @@ public final class LogSegment {
         nextOffset = baseOffset;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         lastOffsetOfMaxTimestamp = -1;
+        rollingBaseMs = -1;
+        int end = records.sizeInBytes();
         int validBytes = 0;
         String problem = "bytes after the last whole batch";
-        try {
-            for (FileChannelRecordBatch batch : records.batches()) {
-                problem = invalidNext(batch);
+        if (end == 0) {
+            return new Validated(0, problem);
+        }
+        BatchScanner scanner = new BatchScanner(records.channel(), 0, end,
+                chunk != null ? chunk : BatchScanner.chunkFor(end));
+        while (true) {
+            RecordBatch batch;
+            try {
+                BatchScanner.Batch read = scanner.next();
+                if (read == null) {
+                    break;
+                }
+                problem = invalidNext(read);
                 if (problem != null) {
                     break;
                 }
-                onBatchAppended(batch, validBytes);
-                validBytes += batch.sizeInBytes();
+                batch = read.recordBatch();
+            } catch (CorruptRecordException | KafkaStorageException | IllegalStateException e) {
+                problem = e.getMessage();
+                break;
             }
-        } catch (CorruptRecordException | KafkaStorageException | IllegalStateException e) {
-            problem = e.getMessage();
+            // The visitor's own failures are not corruption: they propagate, the file untouched.
+            onBatchAppended(batch, validBytes);
+            if (validBytes == 0) {
+                rollingBaseMs = batch.maxTimestamp();
+            }
+            validBytes += batch.sizeInBytes();
+            if (visitor != null) {
+                visitor.visit(batch);
+            }
         }
         return new Validated(validBytes, problem);
     }
 
-    /** What is wrong with {@code batch} as the next one of this segment, or null if nothing. */
-    private String invalidNext(FileChannelRecordBatch batch) {
-        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-            return "magic " + batch.magic() + " at offset " + batch.baseOffset();
+    /** What is wrong with {@code read} as the next batch of this segment, or null if nothing. */
+    private String invalidNext(BatchScanner.Batch read) {
+        if (read.magic != RecordBatch.MAGIC_VALUE_V2) {
+            return "magic " + read.magic + " at offset " + read.headerOffset;
         }
+        if (!BatchScanner.holdsHeader(read)) {
+            return "a batch of " + read.sizeInBytes + " bytes, shorter than a batch header, at offset "
+                    + read.headerOffset;
+        }
+        RecordBatch batch = read.recordBatch();
         if (batch.baseOffset() < nextOffset || batch.lastOffset() < batch.baseOffset()
                 || batch.lastOffset() - baseOffset > Integer.MAX_VALUE) {
             return "offsets " + batch.baseOffset() + "-" + batch.lastOffset() + " out of order";

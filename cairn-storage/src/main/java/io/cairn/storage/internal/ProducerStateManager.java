@@ -69,6 +69,8 @@ public final class ProducerStateManager {
     private final Map<Long, VerificationGuard> verificationGuards = new HashMap<>();
     /** The highest high watermark a reader asked about; ended transactions below it are pruned at the next change. */
     private volatile long highWatermarkSeen = -1;
+    /** Between {@link #beginReplay} and {@link #endReplay}: what bounds the stable offset is published once, at the end. */
+    private boolean replaying;
 
     /**
      * What bounds the last stable offset, published for lock-free readers: the first offset of the oldest open
@@ -386,7 +388,9 @@ public final class ProducerStateManager {
                     ongoing.put(started.firstOffset(), started.producerId());
                 }
             }
-            publish();
+            if (!replaying) {
+                publish();
+            }
             return aborted;
         }
     }
@@ -413,6 +417,22 @@ public final class ProducerStateManager {
 
     private static BatchMetadata metadataOf(RecordBatch batch) {
         return new BatchMetadata(batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
+    }
+
+    /**
+     * Starts a replay of many batches ({@link #replay}) during load: publishing what bounds the last stable offset
+     * costs a copy of every ended transaction not yet replicated, which during a replay (no high watermark
+     * seen yet) are all of them, so once per transaction made the replay quadratic in transactions; it is
+     * done once, at {@link #endReplay}. Nobody reads the stable offset of a log being loaded.
+     */
+    public void beginReplay() {
+        replaying = true;
+    }
+
+    /** Ends a replay: publishes what bounds the last stable offset. */
+    public void endReplay() {
+        replaying = false;
+        publish();
     }
 
     /**
