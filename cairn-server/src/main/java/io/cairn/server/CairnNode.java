@@ -407,7 +407,9 @@ public final class CairnNode implements AutoCloseable {
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
                 config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides(),
-                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)), dispatcher, time, logPrefix,
+                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES),
+                DynamicConnectionLimits.creationRates(config, Map.of()), config.listeners().interBroker().name()),
+                dispatcher, time, logPrefix,
                 quotas.connections());
         if (meterRegistry != null) {
             // Kafka's MemoryPoolAvailable and MemoryPoolUsed (available is huge when queued.max.request.bytes is unset)
