@@ -59,6 +59,10 @@ public final class ServingGate {
 
     /** Completes with true once the gate is open, or with false after the bound. */
     CompletableFuture<Boolean> awaitOpen() {
+        return awaitOpen(maxWaitMs);
+    }
+
+    private CompletableFuture<Boolean> awaitOpen(long maxWaitMs) {
         CompletableFuture<Boolean> waiter = new CompletableFuture<>();
         waiting.add(waiter);
         waiter.whenComplete((opened, e) -> waiting.remove(waiter));
@@ -66,6 +70,14 @@ public final class ServingGate {
             waiter.complete(true);
         }
         return waiter.completeOnTimeout(false, maxWaitMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Completes with true once the gate is open, or with false after {@code maxWaitMs} (on any thread): for what
+     * waits on the node's catch-up outside a request, such as a SASL login.
+     */
+    public CompletableFuture<Boolean> whenOpen(long maxWaitMs) {
+        return awaitOpen(maxWaitMs);
     }
 
     /** How many requests wait now, for tests. */

@@ -51,6 +51,7 @@ public final class CairnConfig extends AbstractConfig {
     public static final String MAX_CONNECTIONS = "max.connections";
     public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
     public static final String MAX_CONNECTIONS_PER_IP_OVERRIDES = "max.connections.per.ip.overrides";
+    public static final String MAX_CONNECTION_CREATION_RATE = "max.connection.creation.rate";
     public static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     public static final String NUM_NETWORK_THREADS = "num.network.threads";
     public static final String NUM_IO_THREADS = "num.io.threads";
@@ -178,6 +179,14 @@ public final class CairnConfig extends AbstractConfig {
             .define(MAX_CONNECTIONS_PER_IP_OVERRIDES, Type.STRING, "", Importance.LOW,
                     "Per-address exceptions to max.connections.per.ip, as host:count or address:count, comma "
                             + "separated, e.g. 127.0.0.1:200,batch-host:5.")
+            .define(MAX_CONNECTION_CREATION_RATE, Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "The most new connections a second the node accepts (KIP-612), over the quota window (11 "
+                            + "samples of 1 s), for all listeners together and for each listener: above it the "
+                            + "listener accepts nothing for the throttle time (at most a second), then serves the "
+                            + "connection that waited; no connection is refused for it. "
+                            + "listener.name.<listener>.max.connection.creation.rate sets one listener's own rate. "
+                            + "The inter-broker listener of a node with other listeners counts only against its own "
+                            + "rate. Dynamic (kafka-configs --entity-type brokers), as in Kafka.")
             .define(QUEUED_MAX_REQUEST_BYTES, Type.LONG, -1L, Importance.MEDIUM,
                     "The bytes of requests the node holds, across all connections, before it stops reading more. A "
                             + "connection sets aside a request's size when it has read the size, and gets it back "

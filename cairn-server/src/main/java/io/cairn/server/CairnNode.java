@@ -99,6 +99,12 @@ public final class CairnNode implements AutoCloseable {
      * registration applied, normally 1-4 s), before a retriable error: well under clients' request timeouts.
      */
     private static final long CATCH_UP_WAIT_MS = 10_000;
+    /**
+     * How long a SCRAM login of a user the image does not know waits for the node to catch up (docs/adr/0035):
+     * longer than a held request, which is answered a retriable error when its wait ends, because a login refused
+     * then is fatal to the client. A client's own timeouts (default.api.timeout.ms, max.block.ms: 60 s) are longer.
+     */
+    private static final long SCRAM_LOGIN_WAIT_MS = 30_000;
 
     private final CairnConfig config;
     private final Time time;
@@ -165,6 +171,10 @@ public final class CairnNode implements AutoCloseable {
             throw new IllegalStateException("The data directory " + dataDir + " belongs to node "
                     + meta.get().nodeId() + " (" + MetaProperties.FILE_NAME + "), but this node is " + nodeId);
         }
+        // Until this incarnation's registration is in the local image, the image may be one replayed only in
+        // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists,
+        // and a SCRAM login could find its user unknown (scramLoginWait).
+        servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
         // Keystores first: a node whose TLS cannot work refuses to start before it binds anything.
         for (Listeners.Endpoint endpoint : config.listeners().bound()) {
             listenerPrincipals.put(endpoint.name(), ListenerPrincipals.of(config.originals(), endpoint.name()));
@@ -175,7 +185,7 @@ public final class CairnNode implements AutoCloseable {
             if (endpoint.protocol() == SecurityProtocol.SASL_PLAINTEXT
                     || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
                 saslListeners.put(endpoint.name(), ListenerSasl.of(config.originals(), endpoint.name(),
-                        this::scramCredential));
+                        this::scramCredential, this::scramLoginWait));
             }
         }
         // ... and this node's side of them towards the other nodes' inter-broker listener (docs/adr/0025)
@@ -275,9 +285,6 @@ public final class CairnNode implements AutoCloseable {
         CompletableFuture<KafkaServer> serving = new CompletableFuture<>();
         controller.addListener(new DynamicConnectionLimits(nodeId, config, serving,
                 Schedulers.executor(timers, "connection-limits")));
-        // Until this incarnation's registration is in the local image, the image may be one replayed only in
-        // part (or a stale snapshot): answers from it could name a topic unknown or auto-create one that exists.
-        servingGate = CatchUpPolicy.gate(nodeId, CATCH_UP_WAIT_MS);
         // The Kafka side (handlers, metrics, the server on the bound socket) is built on a helper thread while
         // this one starts Raft and the controller: each loads and initialises a large part of the classes the
         // node needs (Kafka's protocol and Netty there, Ratis here), which two cores do faster side by side than
@@ -413,7 +420,9 @@ public final class CairnNode implements AutoCloseable {
                 config.getInt(CairnConfig.SOCKET_REQUEST_MAX_BYTES), config.getLong(CairnConfig.CONNECTIONS_MAX_IDLE_MS),
                 config.getInt(CairnConfig.NUM_NETWORK_THREADS), config.getInt(CairnConfig.MAX_CONNECTIONS),
                 config.getInt(CairnConfig.MAX_CONNECTIONS_PER_IP), config.perIpOverrides(),
-                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES)), dispatcher, time, logPrefix,
+                config.getLong(CairnConfig.QUEUED_MAX_REQUEST_BYTES),
+                DynamicConnectionLimits.creationRates(config, Map.of()), config.listeners().interBroker().name()),
+                dispatcher, time, logPrefix,
                 quotas.connections());
         if (meterRegistry != null) {
             // Kafka's MemoryPoolAvailable and MemoryPoolUsed (available is huge when queued.max.request.bytes is unset)
@@ -442,6 +451,25 @@ public final class CairnNode implements AutoCloseable {
         return current == null ? Optional.empty() : current.current().scramCredential(user, mechanism.mechanismName())
                 .map(c -> new org.apache.kafka.common.security.scram.ScramCredential(c.salt(), c.storedKey(),
                         c.serverKey(), c.iterations()));
+    }
+
+    /**
+     * A SCRAM login of a user this node's image does not know, while the node has not caught up with the metadata
+     * log (the serving gate is shut): it waits for the gate, at most SCRAM_LOGIN_WAIT_MS, and is decided then. The user may
+     * have been created while this node was down, or in the part of the log not replayed yet; a Java client does not
+     * retry a refused login. A known user, or any login once the gate is open, is decided at once.
+     */
+    private Optional<java.util.concurrent.CompletionStage<?>> scramLoginWait(String mechanism, String user) {
+        ServingGate gate = servingGate;
+        if (gate == null || gate.isOpen()) {
+            return Optional.empty();
+        }
+        org.apache.kafka.common.security.scram.internals.ScramMechanism scram =
+                org.apache.kafka.common.security.scram.internals.ScramMechanism.forMechanismName(mechanism);
+        if (scram != null && scramCredential(user, scram).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of(gate.whenOpen(SCRAM_LOGIN_WAIT_MS));
     }
 
     /** Waits until this broker is registered and unfenced in the local image; returns its broker epoch. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import javax.security.sasl.SaslException;
 
 import io.cairn.broker.network.SaslListener;
+import io.cairn.broker.network.ScramLoginWait;
 import io.cairn.broker.security.ScramCallbackHandler;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SaslConfigs;
@@ -57,6 +58,12 @@ final class ListenerSasl {
      *                         without a JAAS configuration
      */
     static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram) {
+        return of(properties, listenerName, scram, ScramLoginWait.NEVER);
+    }
+
+    /** As above, a SCRAM login of a user {@code scram} does not know waiting as {@code loginWait} says. */
+    static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram,
+                           ScramLoginWait loginWait) {
         String prefix = ListenerTls.prefix(listenerName);
         String mechanismsKey = setting(properties, prefix, BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
         String mechanismsValue = mechanismsKey == null ? "GSSAPI" : String.valueOf(properties.get(mechanismsKey));
@@ -91,7 +98,7 @@ final class ListenerSasl {
         long failureDelayMs = delayKey == null ? SaslListener.DEFAULT_FAILURE_DELAY_MS
                 : parseLong(delayKey, properties.get(delayKey));
         return new SaslListener(mechanisms, mechanism -> factories.get(mechanism).create(mechanism), maxReauthMs,
-                maxReceive, failureDelayMs);
+                maxReceive, failureDelayMs, loginWait);
     }
 
     private static SaslListener.ServerFactory factory(Map<String, ?> properties, String listenerName,

@@ -67,6 +67,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     /** When a quota's throttle ends reads resume; null while not throttled. */
     private java.util.concurrent.ScheduledFuture<?> throttleEnd;
     private long throttledUntilNanos;
+    /** A login's frame that waits for the node to catch up (SaslAuthenticator's Wait), or null. */
+    private ByteBuf waitingFrame;
+    /** Frames decoded while a login waits, in order, handed on after it. */
+    private final ArrayDeque<ByteBuf> afterWaiting = new ArrayDeque<>();
 
     KafkaConnectionHandler(RequestDispatcher dispatcher, Time time, String logPrefix, int socketRequestMaxBytes,
                            RequestMemoryPool pool, ReadGate gate, String listenerName, boolean tls,
@@ -110,6 +114,10 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (closing) {
             pool.release(RequestFrameDecoder.frameSize(frame));
             frame.release();
+            return;
+        }
+        if (waitingFrame != null) {
+            afterWaiting.add(frame); // already decoded from what was read: kept in order behind the waiting one
             return;
         }
         if (sasl != null && authenticates(ctx, frame)) {
@@ -219,6 +227,20 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         if (verdict instanceof SaslAuthenticator.Verdict.Serve) {
             return false;
         }
+        if (verdict instanceof SaslAuthenticator.Verdict.Wait wait) {
+            // Nothing blocks: the connection stops reading, keeps the frame (and its share of the pool), and
+            // hands it back to the authenticator on this event loop when the wait is over.
+            waitingFrame = frame;
+            gate.set(ReadGate.Reason.LOGIN_WAIT, true);
+            wait.until().whenComplete((ignored, error) -> {
+                try {
+                    ctx.executor().execute(() -> endWait(ctx));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the node is stopping: the connection goes with it
+                }
+            });
+            return true;
+        }
         pool.release(RequestFrameDecoder.frameSize(frame));
         frame.release();
         if (verdict instanceof SaslAuthenticator.Verdict.Answer answer) {
@@ -232,6 +254,32 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
         }
         return true;
+    }
+
+    /** A login's wait is over: its frame is decided now, then the frames that came behind it are served in order. */
+    private void endWait(ChannelHandlerContext ctx) {
+        ByteBuf frame = waitingFrame;
+        if (frame == null) {
+            return; // the connection closed meanwhile
+        }
+        waitingFrame = null;
+        gate.set(ReadGate.Reason.LOGIN_WAIT, false);
+        channelRead(ctx, frame);
+        while (waitingFrame == null && !afterWaiting.isEmpty()) {
+            channelRead(ctx, afterWaiting.poll());
+        }
+    }
+
+    /** Gives back the frames kept for a waiting login (the connection closed). */
+    private void releaseWaiting() {
+        if (waitingFrame != null) {
+            afterWaiting.addFirst(waitingFrame);
+            waitingFrame = null;
+        }
+        for (ByteBuf frame = afterWaiting.poll(); frame != null; frame = afterWaiting.poll()) {
+            pool.release(RequestFrameDecoder.frameSize(frame));
+            frame.release();
+        }
     }
 
     /**
@@ -326,6 +374,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        releaseWaiting();
         if (sasl != null) {
             sasl.dispose();
         }

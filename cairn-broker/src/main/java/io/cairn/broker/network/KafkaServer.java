@@ -65,6 +65,7 @@ public final class KafkaServer implements AutoCloseable {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private volatile ConnectionLimiter limiter;
+    private volatile ConnectionCreationRate creationRate;
     private final List<Channel> serverChannels = new ArrayList<>();
     private final ConnectionRateQuota connectionRateQuota;
 
@@ -113,6 +114,9 @@ public final class KafkaServer implements AutoCloseable {
     public Map<String, InetSocketAddress> start(List<ServedListener> listeners) throws InterruptedException {
         limiter = new ConnectionLimiter(config.maxConnections(), config.maxConnectionsPerIp(),
                 resolve(config.perIpOverrides()), logPrefix, connectionRateQuota, time);
+        creationRate = new ConnectionCreationRate(config.creationRates(),
+                listeners.stream().map(ServedListener::name).toList(), config.interBrokerListener());
+        limiter.creationRate(creationRate);
         bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(config.networkThreads(), NioIoHandler.newFactory());
         Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
@@ -143,6 +147,7 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        channel.attr(ConnectionLimiter.LISTENER).set(listener.name());
                         ReadGate gate = new ReadGate();
                         SaslAuthenticator sasl = listener.sasl().map(settings -> new SaslAuthenticator(settings, time,
                                 logPrefix, listener.name(), channel.remoteAddress(),
@@ -191,6 +196,25 @@ public final class KafkaServer implements AutoCloseable {
             log.info("{}Connection limits now max.connections={}, max.connections.per.ip={}, overrides {}",
                     logPrefix, maxConnections, maxConnectionsPerIp, perIpOverrides);
         }
+    }
+
+    /**
+     * New connection creation rates (max.connection.creation.rate and its listener overrides changed
+     * dynamically), for connections accepted from now on; one already waiting keeps its wait, as in Kafka.
+     */
+    public void updateConnectionCreationRates(ConnectionCreationRate.Limits limits) {
+        ConnectionCreationRate current = creationRate;
+        if (current != null && !current.limits().equals(limits)) {
+            current.update(limits);
+            log.info("{}Connection creation rates now max.connection.creation.rate={}, by listener {}", logPrefix,
+                    limits.brokerRate(), limits.listenerRate());
+        }
+    }
+
+    /** Connections whose accepting the creation rates delayed so far, for tests. */
+    public int connectionsDelayedByCreationRate() {
+        ConnectionLimiter current = limiter;
+        return current == null ? 0 : current.delayedByCreationRate();
     }
 
     /** max.connections.per.ip.overrides names hosts or addresses; each resolves to its addresses when set. */

@@ -7,8 +7,8 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 
 /**
  * Whether a connection reads from its socket, for every reason it may stop (Kafka "mutes" such a channel): too many
- * unanswered requests, unsent responses piling up, no memory left in the pool for its next request, or a quota
- * throttling its client. It reads again once no reason holds.
+ * unanswered requests, unsent responses piling up, no memory left in the pool for its next request, a quota
+ * throttling its client, or a login waiting for the node to catch up. It reads again once no reason holds.
  *
  * <p>Stopping is Netty's auto-read off, and more: this handler sits first in the pipeline and swallows the read
  * calls of the handlers behind it while a reason holds. The frame decoder asks for one more read whenever a read
@@ -28,7 +28,9 @@ final class ReadGate extends ChannelOutboundHandlerAdapter {
         /** {@link RequestMemoryPool} has no memory for the next request. */
         MEMORY,
         /** A client quota throttles the client (KIP-219: Kafka mutes its channel for the throttle time). */
-        THROTTLED
+        THROTTLED,
+        /** A SASL login waits for the node to catch up with the cluster metadata ({@link ScramLoginWait}). */
+        LOGIN_WAIT
     }
 
     private final EnumSet<Reason> holding = EnumSet.noneOf(Reason.class);

@@ -3,6 +3,7 @@ package io.cairn.broker.network;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.security.sasl.SaslException;
@@ -25,6 +26,8 @@ import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.SaslAuthenticateRequest;
 import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.scram.internals.ScramFormatter;
+import org.apache.kafka.common.security.scram.internals.ScramMessages;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * as Kafka delays it.
  *
  * <p>The exchange runs on the event loop: PLAIN compares a password, SCRAM computes a few HMACs, both from memory.
+ * One step may wait, without blocking it: the first message of a SCRAM login naming a user the node's image does not
+ * know while the node has not caught up with the metadata log ({@link ScramLoginWait}) is answered {@link
+ * Verdict.Wait}, and the connection hands the same frame back when the wait is over; it is then decided on the
+ * caught-up image, exactly as any other.
  *
  * <p>Confined to the channel's event loop.
  */
@@ -73,6 +80,13 @@ final class SaslAuthenticator {
         /** Close the connection without an answer. */
         record Close() implements Verdict {
         }
+
+        /**
+         * Read nothing more until {@code until} completes, then hand this same frame back to {@link #onFrame},
+         * which decides it at once (a login waiting for the node to catch up).
+         */
+        record Wait(CompletionStage<?> until) implements Verdict {
+        }
     }
 
     private static final Verdict SERVE = new Verdict.Serve();
@@ -96,6 +110,10 @@ final class SaslAuthenticator {
     private boolean reauthenticating;
     private long lastReauthStartNanos;
     private String badMechanismMessage;
+    /** The exchange has not evaluated a token yet. */
+    private boolean firstToken;
+    /** The exchange's first token has waited for the node to catch up: it is decided when handed back. */
+    private boolean waited;
 
     /** With Kafka's default principal builder: the SASL authorization id as a user. */
     SaslAuthenticator(SaslListener listener, Time time, String logPrefix, String listenerName, SocketAddress peer) {
@@ -212,6 +230,8 @@ final class SaslAuthenticator {
             }
             mechanism = requested;
             state = State.AUTHENTICATE;
+            firstToken = true;
+            waited = false;
         }
         return new Verdict.Answer(respond(request, data.setErrorCode(Errors.NONE.code())), false);
     }
@@ -228,6 +248,10 @@ final class SaslAuthenticator {
             } catch (RuntimeException unanswerable) {
                 return CLOSE; // kafka-clients cannot build this request's error answer (a malformed one)
             }
+        }
+        Verdict wait = waitForCatchUp(authenticate.data().authBytes());
+        if (wait != null) {
+            return wait;
         }
         SaslAuthenticateResponseData data = new SaslAuthenticateResponseData();
         try {
@@ -256,6 +280,10 @@ final class SaslAuthenticator {
     private Verdict token(ByteBuf frame) {
         byte[] clientToken = new byte[frame.readableBytes()];
         frame.getBytes(frame.readerIndex(), clientToken);
+        Verdict wait = waitForCatchUp(clientToken);
+        if (wait != null) {
+            return wait;
+        }
         try {
             byte[] token = evaluate(clientToken);
             if (server.isComplete()) {
@@ -275,6 +303,7 @@ final class SaslAuthenticator {
      */
     private byte[] evaluate(byte[] clientToken) throws SaslException {
         byte[] token;
+        firstToken = false;
         try {
             token = server.evaluateResponse(clientToken);
         } catch (SaslAuthenticationException e) {
@@ -296,6 +325,30 @@ final class SaslAuthenticator {
             }
         }
         return token;
+    }
+
+    /**
+     * A Wait when this is the first message of a SCRAM exchange and {@link ScramLoginWait} holds its user back;
+     * null to decide it now (also when it is not a well-formed first message: the mechanism refuses it as always).
+     */
+    private Verdict waitForCatchUp(byte[] clientToken) {
+        if (!firstToken || waited || !mechanism.startsWith("SCRAM-")) {
+            return null;
+        }
+        String user;
+        try {
+            user = ScramFormatter.username(new ScramMessages.ClientFirstMessage(clientToken).saslName());
+        } catch (SaslException | RuntimeException | StackOverflowError malformed) {
+            return null;
+        }
+        Optional<CompletionStage<?>> until = listener.loginWait().until(mechanism, user);
+        if (until.isEmpty()) {
+            return null;
+        }
+        waited = true;
+        log.debug("{}A {} login from {} on listener {} waits for this node to catch up with the cluster metadata",
+                logPrefix, mechanism, peer, listenerName);
+        return new Verdict.Wait(until.get());
     }
 
     /** The exchange succeeded: the connection serves requests; returns the session's lifetime (0: no end). */

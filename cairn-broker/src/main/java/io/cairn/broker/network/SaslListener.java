@@ -16,11 +16,12 @@ import javax.security.sasl.SaslServer;
  *                            completes; a larger one closes the connection
  * @param failureDelayMs      {@code connection.failed.authentication.delay.ms} (KIP-306): a failed authentication is
  *                            answered, and its connection closed, this much later, which slows password guessing
+ * @param loginWait           whether a SCRAM login waits for the node to catch up before it is decided
  *
  * <p>Immutable; thread-safe when {@code servers} is.
  */
 public record SaslListener(List<String> mechanisms, ServerFactory servers, Map<String, Long> maxReauthMs,
-                           int maxReceiveBytes, long failureDelayMs) {
+                           int maxReceiveBytes, long failureDelayMs, ScramLoginWait loginWait) {
 
     /** Kafka's default {@code sasl.server.max.receive.size}. */
     public static final int DEFAULT_MAX_RECEIVE_BYTES = 524288;
@@ -30,6 +31,12 @@ public record SaslListener(List<String> mechanisms, ServerFactory servers, Map<S
     public SaslListener {
         mechanisms = List.copyOf(mechanisms);
         maxReauthMs = Map.copyOf(maxReauthMs);
+    }
+
+    /** Whose logins are all decided at once. */
+    public SaslListener(List<String> mechanisms, ServerFactory servers, Map<String, Long> maxReauthMs,
+                        int maxReceiveBytes, long failureDelayMs) {
+        this(mechanisms, servers, maxReauthMs, maxReceiveBytes, failureDelayMs, ScramLoginWait.NEVER);
     }
 
     /** Makes a {@link SaslServer} for one mechanism of {@link #mechanisms}. Thread-safe. */

@@ -9,9 +9,13 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.security.auth.callback.Callback;
 import javax.security.auth.callback.NameCallback;
 
+import io.cairn.broker.security.ScramCallbackHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -33,6 +37,12 @@ import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.plain.PlainAuthenticateCallback;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
+import org.apache.kafka.common.security.scram.ScramCredential;
+import org.apache.kafka.common.security.scram.ScramExtensionsCallback;
+import org.apache.kafka.common.security.scram.internals.ScramFormatter;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramSaslClient;
+import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
 import org.apache.kafka.common.utils.MockTime;
 import org.junit.jupiter.api.Test;
 
@@ -163,6 +173,122 @@ class SaslAuthenticatorTest {
                 new SaslAuthenticateRequestData().setAuthBytes(plain("alice", "alice-secret")), (short) 2)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Close.class);
         assertThat(authenticator.maxReceiveBytes()).isEqualTo(1000);
+    }
+
+    @Test
+    void aScramLoginOfAnUnknownUserWaitsForCatchUpAndIsThenDecidedOnTheCaughtUpImage() throws Exception {
+        // given: the node has not caught up, and its image does not know carol yet
+        SaslAuthenticator scram = scramAuthenticator();
+        ScramSaslClient client = scramClient("carol", "carol-secret");
+        assertThat(scramHandshake(scram).errorCode()).isZero();
+        ByteBuf first = frame(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                .setAuthBytes(client.evaluateChallenge(new byte[0])), (short) 2);
+
+        // when
+        SaslAuthenticator.Verdict verdict = scram.onFrame(first);
+
+        // then: it waits, undecided
+        assertThat(verdict).isInstanceOf(SaslAuthenticator.Verdict.Wait.class);
+        assertThat(scram.complete()).isFalse();
+
+        // when: the node catches up, its image now holding carol's credential, and the frame is handed back
+        scramUsers.put("carol", new ScramFormatter(ScramMechanism.SCRAM_SHA_256).generateCredential("carol-secret",
+                4096));
+        caughtUp.complete(true);
+        SaslAuthenticateResponseData serverFirst = (SaslAuthenticateResponseData) answer(scram.onFrame(first),
+                ApiKeys.SASL_AUTHENTICATE, (short) 2);
+
+        // then: the exchange goes on and carol is logged in
+        assertThat(serverFirst.errorCode()).isZero();
+        SaslAuthenticateResponseData serverFinal = (SaslAuthenticateResponseData) answer(scram.onFrame(frame(
+                ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                        .setAuthBytes(client.evaluateChallenge(serverFirst.authBytes())), (short) 2)),
+                ApiKeys.SASL_AUTHENTICATE, (short) 2);
+        assertThat(serverFinal.errorCode()).isZero();
+        client.evaluateChallenge(serverFinal.authBytes());
+        assertThat(client.isComplete()).isTrue();
+        assertThat(scram.complete()).isTrue();
+        assertThat(scram.principal()).isEqualTo(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "carol"));
+    }
+
+    @Test
+    void aUserStillUnknownAfterTheWaitIsRefusedAsAlways() throws Exception {
+        // given
+        SaslAuthenticator scram = scramAuthenticator();
+        assertThat(scramHandshake(scram).errorCode()).isZero();
+        ByteBuf first = frame(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                .setAuthBytes(scramClient("mallory", "guess").evaluateChallenge(new byte[0])), (short) 2);
+        assertThat(scram.onFrame(first)).isInstanceOf(SaslAuthenticator.Verdict.Wait.class);
+
+        // when: caught up, and still no such user
+        caughtUp.complete(true);
+        SaslAuthenticator.Verdict verdict = scram.onFrame(first);
+
+        // then: Kafka's answer to an unknown user, and the connection closes
+        assertThat(((SaslAuthenticator.Verdict.Answer) verdict).thenClose()).isTrue();
+        SaslAuthenticateResponseData response = (SaslAuthenticateResponseData) answer(verdict,
+                ApiKeys.SASL_AUTHENTICATE, (short) 2);
+        assertThat(response.errorCode()).isEqualTo(Errors.SASL_AUTHENTICATION_FAILED.code());
+        assertThat(response.errorMessage()).isEqualTo("Authentication failed during authentication due to invalid "
+                + "credentials with SASL mechanism SCRAM-SHA-256");
+    }
+
+    @Test
+    void aKnownUserOrALoginAfterCatchUpIsDecidedAtOnce() throws Exception {
+        // given: not caught up, but carol is known
+        scramUsers.put("carol", new ScramFormatter(ScramMechanism.SCRAM_SHA_256).generateCredential("carol-secret",
+                4096));
+        SaslAuthenticator scram = scramAuthenticator();
+        scramHandshake(scram);
+        assertThat(scram.onFrame(frame(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                .setAuthBytes(scramClient("carol", "carol-secret").evaluateChallenge(new byte[0])), (short) 2)))
+                .isInstanceOf(SaslAuthenticator.Verdict.Answer.class);
+
+        // and: caught up, an unknown user is refused at once
+        caughtUp.complete(true);
+        SaslAuthenticator late = scramAuthenticator();
+        scramHandshake(late);
+        SaslAuthenticator.Verdict verdict = late.onFrame(frame(ApiKeys.SASL_AUTHENTICATE,
+                new SaslAuthenticateRequestData().setAuthBytes(scramClient("mallory", "guess")
+                        .evaluateChallenge(new byte[0])), (short) 2));
+        assertThat(((SaslAuthenticator.Verdict.Answer) verdict).thenClose()).isTrue();
+    }
+
+    private final Map<String, ScramCredential> scramUsers = new ConcurrentHashMap<>();
+    private final CompletableFuture<Boolean> caughtUp = new CompletableFuture<>();
+
+    /** A SCRAM-SHA-256 listener whose image knows scramUsers, and whose node has caught up once caughtUp is done. */
+    private SaslAuthenticator scramAuthenticator() {
+        ScramMechanism mechanism = ScramMechanism.SCRAM_SHA_256;
+        return new SaslAuthenticator(new SaslListener(List.of("SCRAM-SHA-256"), name -> {
+            try {
+                return new ScramSaslServer(mechanism, Map.of(), new ScramCallbackHandler(mechanism,
+                        (user, m) -> Optional.ofNullable(scramUsers.get(user))));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }, Map.of(), 1000, 0, (name, user) -> caughtUp.isDone() || scramUsers.containsKey(user) ? Optional.empty()
+                : Optional.of(caughtUp)), time, "", "SASL_PLAINTEXT", new InetSocketAddress("127.0.0.1", 1));
+    }
+
+    private SaslHandshakeResponseData scramHandshake(SaslAuthenticator scram) {
+        return (SaslHandshakeResponseData) answer(scram.onFrame(frame(ApiKeys.SASL_HANDSHAKE,
+                new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-256"), (short) 1)), ApiKeys.SASL_HANDSHAKE,
+                (short) 1);
+    }
+
+    private static ScramSaslClient scramClient(String user, String password) throws Exception {
+        return new ScramSaslClient(ScramMechanism.SCRAM_SHA_256, callbacks -> {
+            for (Callback callback : callbacks) {
+                if (callback instanceof NameCallback name) {
+                    name.setName(user);
+                } else if (callback instanceof javax.security.auth.callback.PasswordCallback password1) {
+                    password1.setPassword(password.toCharArray());
+                } else if (callback instanceof ScramExtensionsCallback extensions) {
+                    extensions.extensions(Map.of());
+                }
+            }
+        });
     }
 
     private void login(String user, String password) {
