@@ -57,6 +57,12 @@ final class ListenerSasl {
      *                         without a JAAS configuration
      */
     static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram) {
+        return of(properties, listenerName, scram, ScramCallbackHandler.Tokens.NONE);
+    }
+
+    /** With the delegation tokens a SCRAM login may use ({@code tokenauth=true}, docs/adr/0034). */
+    static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram,
+                           ScramCallbackHandler.Tokens tokens) {
         String prefix = ListenerTls.prefix(listenerName);
         String mechanismsKey = setting(properties, prefix, BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
         String mechanismsValue = mechanismsKey == null ? "GSSAPI" : String.valueOf(properties.get(mechanismsKey));
@@ -74,7 +80,7 @@ final class ListenerSasl {
         Map<String, Long> maxReauthMs = new HashMap<>();
         for (String mechanism : mechanisms) {
             factories.put(mechanism, factory(properties, listenerName, mechanism, mechanismsKey, mechanismsValue,
-                    scram));
+                    scram, tokens));
             String reauth = setting(properties, prefix + mechanism.toLowerCase(Locale.ROOT) + ".",
                     CairnConfig.CONNECTIONS_MAX_REAUTH_MS);
             if (reauth == null) {
@@ -96,7 +102,8 @@ final class ListenerSasl {
 
     private static SaslListener.ServerFactory factory(Map<String, ?> properties, String listenerName,
                                                       String mechanism, String mechanismsKey, String mechanismsValue,
-                                                      ScramCallbackHandler.Credentials scram) {
+                                                      ScramCallbackHandler.Credentials scram,
+                                                      ScramCallbackHandler.Tokens tokens) {
         if (mechanism.equals(PLAIN)) {
             PlainServerCallbackHandler users = new PlainServerCallbackHandler();
             users.configure(Map.of(), PLAIN, jaas(properties, listenerName, PLAIN).configurationEntries());
@@ -110,7 +117,8 @@ final class ListenerSasl {
         }
         return m -> {
             try {
-                return new ScramSaslServer(scramMechanism, Map.of(), new ScramCallbackHandler(scramMechanism, scram));
+                return new ScramSaslServer(scramMechanism, Map.of(), new ScramCallbackHandler(scramMechanism, scram,
+                        tokens));
             } catch (NoSuchAlgorithmException e) {
                 throw new SaslException("No " + scramMechanism.hashAlgorithm() + " in this JVM", e);
             }

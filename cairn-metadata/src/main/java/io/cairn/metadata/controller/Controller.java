@@ -47,6 +47,8 @@ import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.CreateDelegationTokenRequestData;
+import org.apache.kafka.common.message.CreateDelegationTokenResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -57,11 +59,16 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ExpireDelegationTokenRequestData;
+import org.apache.kafka.common.message.ExpireDelegationTokenResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.RenewDelegationTokenRequestData;
+import org.apache.kafka.common.message.RenewDelegationTokenResponseData;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
@@ -363,6 +370,27 @@ public final class Controller implements MetadataWriter {
     }
 
     @Override
+    public CompletableFuture<CreateDelegationTokenResponseData> createDelegationToken(
+            KafkaPrincipal requester, CreateDelegationTokenRequestData request) {
+        return write("createDelegationToken", image -> DelegationTokenControl.create(image, settings, requester,
+                request, time.milliseconds(), random));
+    }
+
+    @Override
+    public CompletableFuture<RenewDelegationTokenResponseData> renewDelegationToken(
+            KafkaPrincipal requester, RenewDelegationTokenRequestData request) {
+        return write("renewDelegationToken", image -> DelegationTokenControl.renew(image, settings, requester,
+                request, time.milliseconds()));
+    }
+
+    @Override
+    public CompletableFuture<ExpireDelegationTokenResponseData> expireDelegationToken(
+            KafkaPrincipal requester, ExpireDelegationTokenRequestData request) {
+        return write("expireDelegationToken", image -> DelegationTokenControl.expire(image, settings, requester,
+                request, time.milliseconds()));
+    }
+
+    @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return write("alterClientQuotas", image -> ClientQuotaControl.alterClientQuotas(image, request));
     }
@@ -516,6 +544,7 @@ public final class Controller implements MetadataWriter {
         private static final int MAX_REFUSALS_REMEMBERED = 1024;
         private ScheduledFuture<?> leaseCheck;
         private ScheduledFuture<?> rebalanceCheck;
+        private ScheduledFuture<?> tokenExpiryCheck;
 
         /**
          * A new controller cannot know when the brokers last heartbeated (its predecessor kept that), so each
@@ -834,6 +863,9 @@ public final class Controller implements MetadataWriter {
             if (settings.autoLeaderRebalanceEnable()) {
                 scheduleRebalance();
             }
+            if (settings.delegationTokenSecretKey() != null) {
+                scheduleTokenExpiryCheck();
+            }
         }
 
         void stop() {
@@ -843,6 +875,24 @@ public final class Controller implements MetadataWriter {
             if (rebalanceCheck != null) {
                 rebalanceCheck.cancel(false);
             }
+            if (tokenExpiryCheck != null) {
+                tokenExpiryCheck.cancel(false);
+            }
+        }
+
+        /** Every delegation.token.expiry.check.interval.ms: removes the expired delegation tokens, as Kafka. */
+        private void scheduleTokenExpiryCheck() {
+            tokenExpiryCheck = scheduler.scheduleOnce("delegation-token-expiry", () -> eventLoop.execute(() -> {
+                if (role == this) {
+                    List<MetadataRecord> removals = DelegationTokenControl.removeExpired(working,
+                            time.milliseconds());
+                    if (!removals.isEmpty()) {
+                        LOG.info("{}removing {} expired delegation tokens", logPrefix, removals.size());
+                        writeInternal("removeExpiredDelegationTokens", removals);
+                    }
+                    scheduleTokenExpiryCheck();
+                }
+            }), settings.delegationTokenExpiryCheckIntervalMs());
         }
 
         private void scheduleLeaseCheck(long delayMs) {
