@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DelegationTokenIT {
 
-    private static final String USERS = "alice,bob,carol,dave,erin,frank,gina";
+    private static final String USERS = "alice,bob,carol,dave,erin,frank,gina,hank";
 
     @TempDir
     static Path dir;
@@ -246,6 +246,59 @@ class DelegationTokenIT {
             assertThat(viaToken.describeCluster().nodes().get(30, TimeUnit.SECONDS)).isNotEmpty();
             assertThat(admin.describeDelegationToken().delegationTokens().get(30, TimeUnit.SECONDS)).contains(token);
         }
+    }
+
+    /** docs/security.md's commands, run with Kafka 4.3.1's own kafka-delegation-tokens.sh class. */
+    @Test
+    void kafkaDelegationTokensToolCreatesDescribesRenewsAndExpires() throws Exception {
+        // given hank's client configuration
+        Path config = dir.resolve("hank.properties");
+        StringBuilder properties = new StringBuilder();
+        user("hank").forEach((key, value) -> properties.append(key).append('=').append(value).append('\n'));
+        java.nio.file.Files.writeString(config, properties.toString());
+        String[] common = {"--bootstrap-server", "127.0.0.1:" + node.node().port("SASL_PLAINTEXT"),
+                "--command-config", config.toString()};
+
+        // when hank creates a token that bob may renew, then describes his tokens
+        String created = tool(common, "--create", "--max-life-time-period", "-1", "--renewer-principal", "User:bob");
+        assertThat(created).contains("Created delegation token with tokenId : ");
+        String tokenId = created.substring(created.indexOf("tokenId : ") + 10).split("\\s+")[0];
+        String described = tool(common, "--describe");
+        assertThat(described).contains(tokenId).contains("User:hank").contains("User:bob")
+                .contains("Total number of tokens : 1");
+
+        // then renewing and expiring it by its HMAC work, and an expired-at-once token is gone
+        DelegationToken token;
+        try (Admin hank = Admin.create(user("hank"))) {
+            token = hank.describeDelegationToken().delegationTokens().get(30, TimeUnit.SECONDS).get(0);
+        }
+        String hmac = Base64.getEncoder().encodeToString(token.hmac());
+        assertThat(tool(common, "--renew", "--renew-time-period", "-1", "--hmac", hmac))
+                .contains("Completed renew operation. New expiry date : ");
+        assertThat(tool(common, "--expire", "--expiry-time-period", "-1", "--hmac", hmac))
+                .contains("Completed expire operation.");
+        assertThat(tool(common, "--describe")).contains("Total number of tokens : 0");
+    }
+
+    /** Runs kafka-delegation-tokens.sh in this JVM: its output; fails on a non-zero exit. */
+    private static String tool(String[] common, String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of(common));
+        all.addAll(List.of(args));
+        java.io.PrintStream original = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        int[] exit = {-1};
+        org.apache.kafka.common.utils.Exit.setExitProcedure((code, message) -> exit[0] = code);
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            org.apache.kafka.tools.DelegationTokenCommand.main(all.toArray(String[]::new));
+        } finally {
+            System.setOut(original);
+            org.apache.kafka.common.utils.Exit.resetExitProcedure();
+        }
+        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        original.println("kafka-delegation-tokens " + String.join(" ", args) + "\n" + out);
+        assertThat(exit[0]).as(out).isEqualTo(0);
+        return out;
     }
 
     private static void assertLoginRefused(DelegationToken token) {
