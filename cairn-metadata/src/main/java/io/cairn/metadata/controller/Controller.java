@@ -122,7 +122,9 @@ import org.slf4j.LoggerFactory;
  * release since reads; a {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
  * partitions whose leader is not live and in the ISR get a new leader or are reported offline, with the
  * reason, at WARN once. Every {@code leader.imbalance.check.interval.seconds} it moves leadership back to
- * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced).
+ * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced). With
+ * {@code delegation.token.secret.key}, every {@code delegation.token.expiry.check.interval.ms} it removes the expired
+ * delegation tokens ({@link DelegationTokenControl}, docs/adr/0034).
  *
  * <p>Threading: all decisions and role changes run on the injected event-loop executor, which must run tasks
  * one at a time in submission order. Public methods are thread-safe: they only post events. Log callbacks
