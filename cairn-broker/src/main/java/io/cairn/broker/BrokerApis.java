@@ -2,6 +2,7 @@ package io.cairn.broker;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -14,6 +15,7 @@ import io.cairn.broker.handlers.AlterPartitionReassignmentsHandler;
 import io.cairn.broker.handlers.ClientQuotasHandlers;
 import io.cairn.broker.handlers.ClusterApiHandlers;
 import io.cairn.broker.handlers.ConsumerGroupHandlers;
+import io.cairn.broker.handlers.DelegationTokenHandlers;
 import io.cairn.broker.handlers.DeleteGroupsHandler;
 import io.cairn.broker.handlers.DeleteRecordsHandler;
 import io.cairn.broker.handlers.DescribeClusterHandler;
@@ -53,6 +55,7 @@ import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.broker.txn.TransactionCoordinator;
 import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.broker.txn.TxnVerifier;
+import io.cairn.metadata.DelegationTokens;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.controller.ControllerSettings;
@@ -149,6 +152,12 @@ public final class BrokerApis {
                 .add(new DeleteGroupsHandler(groups))
                 .add(ScramCredentialsHandlers.alter(routed))
                 .add(ScramCredentialsHandlers.describe(image))
+                .add(DelegationTokenHandlers.create(routed))
+                .add(DelegationTokenHandlers.renew(routed))
+                .add(DelegationTokenHandlers.expire(routed))
+                .add(DelegationTokenHandlers.describe(image, Optional.ofNullable(ControllerSettings
+                        .fromBrokerConfigs(nodeId, staticBrokerConfigs).delegationTokenSecretKey())
+                        .map(DelegationTokens::new)))
                 .add(ClientQuotasHandlers.alter(routed))
                 .add(ClientQuotasHandlers.describe(image))
                 .add(AclHandlers.create(authorizer.enabled(), routed))

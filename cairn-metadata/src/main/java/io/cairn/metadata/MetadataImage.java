@@ -22,6 +22,7 @@ import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.ConfigRecord;
 import io.cairn.metadata.record.DecisionRecord;
+import io.cairn.metadata.record.DelegationTokenRecord;
 import io.cairn.metadata.record.FeatureLevelRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
@@ -32,6 +33,7 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveAccessControlEntryRecord;
+import io.cairn.metadata.record.RemoveDelegationTokenRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -55,7 +57,7 @@ public final class MetadataImage {
     /** The image before any record: no cluster id, no brokers, no topics, offset -1. */
     public static final MetadataImage EMPTY = new MetadataImage(-1, null, (short) 0, -1, -1,
             new TreeMap<>(), new TreeMap<>(), new HashMap<>(), new TreeMap<>(), new TreeMap<>(), 0L, new TreeMap<>(),
-            new HashMap<>(), AclImage.EMPTY, DecisionHistory.EMPTY);
+            new HashMap<>(), AclImage.EMPTY, DecisionHistory.EMPTY, new TreeMap<>());
 
     private final long offset;
     private final String clusterId;
@@ -74,6 +76,8 @@ public final class MetadataImage {
     private final Map<ClientQuotaEntity, Map<String, Double>> clientQuotas;
     private final AclImage acls;
     private final DecisionHistory history;
+    /** Delegation tokens by id (docs/adr/0034). */
+    private final SortedMap<String, DelegationTokenRecord> delegationTokens;
 
     private MetadataImage(long offset, String clusterId, short metadataFormatFeatureLevel, int controllerId,
                           int controllerEpoch, SortedMap<Integer, BrokerImage> brokers,
@@ -82,7 +86,7 @@ public final class MetadataImage {
                           SortedMap<String, Map<String, String>> groupConfigs, long nextProducerId,
                           SortedMap<String, Map<String, ScramCredentialImage>> scramCredentials,
                           Map<ClientQuotaEntity, Map<String, Double>> clientQuotas, AclImage acls,
-                          DecisionHistory history) {
+                          DecisionHistory history, SortedMap<String, DelegationTokenRecord> delegationTokens) {
         this.offset = offset;
         this.clusterId = clusterId;
         this.metadataFormatFeatureLevel = metadataFormatFeatureLevel;
@@ -98,6 +102,7 @@ public final class MetadataImage {
         this.clientQuotas = Collections.unmodifiableMap(clientQuotas);
         this.acls = acls;
         this.history = history;
+        this.delegationTokens = Collections.unmodifiableSortedMap(delegationTokens);
     }
 
     /** The offset of the last record applied to build this image, -1 for EMPTY. */
@@ -196,6 +201,11 @@ public final class MetadataImage {
         return history;
     }
 
+    /** Delegation tokens (CreateDelegationToken) by token id ascending, expired ones until the controller removes them. */
+    public SortedMap<String, DelegationTokenRecord> delegationTokens() {
+        return delegationTokens;
+    }
+
     /** A user's SCRAM credential for a mechanism, if stored. */
     public Optional<ScramCredentialImage> scramCredential(String user, String mechanism) {
         return Optional.ofNullable(scramCredentials.getOrDefault(user, Map.of()).get(mechanism));
@@ -261,13 +271,14 @@ public final class MetadataImage {
                 && topicsById.equals(other.topicsById) && brokerConfigs.equals(other.brokerConfigs)
                 && groupConfigs.equals(other.groupConfigs) && scramCredentials.equals(other.scramCredentials)
                 && clientQuotas.equals(other.clientQuotas)
-                && acls.equals(other.acls) && history.equals(other.history);
+                && acls.equals(other.acls) && history.equals(other.history)
+                && delegationTokens.equals(other.delegationTokens);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(offset, clusterId, controllerId, controllerEpoch, brokers, topicsByName, brokerConfigs,
-                groupConfigs, nextProducerId, scramCredentials, clientQuotas, acls, history);
+                groupConfigs, nextProducerId, scramCredentials, clientQuotas, acls, history, delegationTokens);
     }
 
     @Override
@@ -296,6 +307,7 @@ public final class MetadataImage {
         private final Map<Uuid, Acl> addedAcls = new LinkedHashMap<>();
         private final Set<Uuid> removedAcls = new HashSet<>();
         private final DecisionHistory.Builder history;
+        private final SortedMap<String, DelegationTokenRecord> delegationTokens;
         /** The batch being applied: where its decisions enter the history. */
         private long offset;
         private int term;
@@ -317,6 +329,7 @@ public final class MetadataImage {
             this.clientQuotas = new HashMap<>(image.clientQuotas);
             this.acls = image.acls;
             this.history = new DecisionHistory.Builder(image.history);
+            this.delegationTokens = new TreeMap<>(image.delegationTokens);
         }
 
         void decidedIn(long batchOffset, int batchTerm, int batchLeaderId) {
@@ -329,7 +342,7 @@ public final class MetadataImage {
             assert initialClusterId == null || initialClusterId.equals(clusterId);
             return new MetadataImage(offset, clusterId, metadataFormatFeatureLevel, controllerId, controllerEpoch,
                     brokers, topicsByName, topicsById, brokerConfigs, groupConfigs, nextProducerId, scramCredentials,
-                    clientQuotas, acls.with(addedAcls, removedAcls), history.build());
+                    clientQuotas, acls.with(addedAcls, removedAcls), history.build(), delegationTokens);
         }
 
         void apply(MetadataRecord record) {
@@ -357,6 +370,12 @@ public final class MetadataImage {
                 applyScramCredential(r);
             } else if (record instanceof RemoveUserScramCredentialRecord r) {
                 applyRemoveScramCredential(r);
+            } else if (record instanceof DelegationTokenRecord r) {
+                if (!r.tokenId().isEmpty()) {
+                    delegationTokens.put(r.tokenId(), r);
+                }
+            } else if (record instanceof RemoveDelegationTokenRecord r) {
+                delegationTokens.remove(r.tokenId());
             } else if (record instanceof ClientQuotaRecord r) {
                 applyClientQuota(r);
             } else if (record instanceof AccessControlEntryRecord r) {

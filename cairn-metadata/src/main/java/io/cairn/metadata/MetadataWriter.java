@@ -19,6 +19,8 @@ import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.CreateDelegationTokenRequestData;
+import org.apache.kafka.common.message.CreateDelegationTokenResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -29,10 +31,15 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ExpireDelegationTokenRequestData;
+import org.apache.kafka.common.message.ExpireDelegationTokenResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.RenewDelegationTokenRequestData;
+import org.apache.kafka.common.message.RenewDelegationTokenResponseData;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import org.apache.kafka.common.message.UpdateFeaturesResponseData;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * The single write path for metadata, as request handlers see it: every change is submitted here once
@@ -104,6 +111,27 @@ public interface MetadataWriter {
     /** A partition leader's ISR change (AlterPartition), checked against the partition epoch. */
     default CompletableFuture<AlterPartitionResponseData> alterPartition(AlterPartitionRequestData request) {
         return CompletableFuture.failedFuture(new UnsupportedVersionException("AlterPartition"));
+    }
+
+    /**
+     * Creates a delegation token (CreateDelegationToken, docs/adr/0034) for {@code requester}, the principal of the
+     * client connection the request came in on; the answer carries the token's id and HMAC.
+     */
+    default CompletableFuture<CreateDelegationTokenResponseData> createDelegationToken(
+            KafkaPrincipal requester, CreateDelegationTokenRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("CreateDelegationToken"));
+    }
+
+    /** Renews the delegation token of the request's HMAC, if {@code requester} owns it or may renew it. */
+    default CompletableFuture<RenewDelegationTokenResponseData> renewDelegationToken(
+            KafkaPrincipal requester, RenewDelegationTokenRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("RenewDelegationToken"));
+    }
+
+    /** Expires the delegation token of the request's HMAC (at once for a negative period), as renewal allows. */
+    default CompletableFuture<ExpireDelegationTokenResponseData> expireDelegationToken(
+            KafkaPrincipal requester, ExpireDelegationTokenRequestData request) {
+        return CompletableFuture.failedFuture(new UnsupportedVersionException("ExpireDelegationToken"));
     }
 
     /** Preferred (or unclean) leader election (ElectLeaders). */

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * What a handler may know about the request beyond its body: who sent it, when it arrived, when its connection
@@ -22,10 +23,21 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
  * @param principal           who sent it: on a SASL listener the authenticated user ({@code User:alice}), kept for
  *                            the authorizer to come; otherwise {@link KafkaPrincipal#ANONYMOUS}, as Kafka's
  *                            PLAINTEXT listeners
+ * @param securityProtocol    the connection's security protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL); null when
+ *                            not known (tests, internal callers), which is taken as PLAINTEXT where it matters
+ *                            (delegation token requests)
  */
 public record RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
                              long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes,
-                             String listenerName, KafkaPrincipal principal) {
+                             String listenerName, KafkaPrincipal principal, SecurityProtocol securityProtocol) {
+
+    /** A request of a connection whose security protocol is not known (tests, internal callers): null. */
+    public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,
+                          long receivedAtMs, ConnectionLifetime connection, Runnable releaseRequestBytes,
+                          String listenerName, KafkaPrincipal principal) {
+        this(header, clientAddress, connectionId, receivedAtMs, connection, releaseRequestBytes, listenerName,
+                principal, null);
+    }
 
     /** A request from an anonymous client. */
     public RequestContext(RequestHeader header, InetSocketAddress clientAddress, String connectionId,

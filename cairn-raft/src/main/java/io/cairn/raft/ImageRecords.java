@@ -20,6 +20,7 @@ import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.ProducerIdsRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.RemoveAccessControlEntryRecord;
+import io.cairn.metadata.record.RemoveDelegationTokenRecord;
 import io.cairn.metadata.record.RemoveTopicRecord;
 import io.cairn.metadata.record.RemoveUserScramCredentialRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -87,12 +88,14 @@ public final class ImageRecords {
                 .forEach(e -> new TreeMap<>(e.getValue()).forEach((key, value) -> records.add(
                         new ClientQuotaRecord(e.getKey(), key, value, false))));
         image.acls().acls().forEach((id, acl) -> records.add(acl.toRecord(id)));
+        records.addAll(image.delegationTokens().values());
         return records;
     }
 
     /**
      * The records that turn {@code current} into {@code target} when {@code target} is a later state of the
-     * same log (a snapshot installed from the leader): every current topic, SCRAM credential, client quota and ACL
+     * same log (a snapshot installed from the leader): every current topic, SCRAM credential, client quota, ACL and
+     * delegation token
      * removed, broker fencing and config overrides realigned, then everything of {@code target}. Applied as one
      * batch, listeners see one change.
      */
@@ -104,6 +107,7 @@ public final class ImageRecords {
         current.clientQuotas().forEach((entity, quotas) -> quotas.keySet().forEach(key ->
                 records.add(new ClientQuotaRecord(entity, key, 0, true))));
         current.acls().acls().keySet().forEach(id -> records.add(new RemoveAccessControlEntryRecord(id)));
+        current.delegationTokens().keySet().forEach(id -> records.add(new RemoveDelegationTokenRecord(id)));
         for (String resource : brokerConfigResources(current)) {
             for (String key : current.brokerConfigs(resource).keySet()) {
                 if (!target.brokerConfigs(resource).containsKey(key)) {

@@ -12,6 +12,7 @@ import io.cairn.metadata.record.BrokerHistoryRecord;
 import io.cairn.metadata.record.ChangeReason;
 import io.cairn.metadata.record.ClientQuotaRecord;
 import io.cairn.metadata.record.ClusterIdRecord;
+import io.cairn.metadata.record.DelegationTokenRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataFormat;
 import io.cairn.metadata.record.PartitionChangeRecord;
@@ -36,10 +37,11 @@ class ImageRecordsTest {
             new UserScramCredentialRecord("bob", "SCRAM-SHA-256", new byte[] {7}, new byte[] {8}, new byte[] {9},
                     4096),
             new AccessControlEntryRecord(new Uuid(1, 2), (byte) 2, "t", (byte) 3, "User:alice", "*", (byte) 3,
-                    (byte) 3))));
+                    (byte) 3),
+            new DelegationTokenRecord("tok-1", "User:alice", "User:alice", List.of("User:bob"), 1, 3, 2))));
 
     @Test
-    void aSnapshotKeepsTheScramCredentialsAndEveryListenerOfABroker() {
+    void aSnapshotKeepsTheScramCredentialsTokensAndEveryListenerOfABroker() {
         // when
         MetadataImage rebuilt = MetadataImage.EMPTY.apply(new MetadataBatch(3, 1, 1,
                 ImageRecords.toRecords(WITH_CREDENTIALS)));
@@ -86,6 +88,7 @@ class ImageRecordsTest {
         // then
         assertThat(reset.scramCredentials()).isEqualTo(target.scramCredentials());
         assertThat(reset.acls()).isEqualTo(target.acls());
+        assertThat(reset.delegationTokens()).as("a token the snapshot does not hold is gone").isEmpty();
     }
 
     @Test

@@ -34,6 +34,11 @@ public final class CairnConfig extends AbstractConfig {
     public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
     public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
     public static final String BOOTSTRAP_SCRAM_CREDENTIALS = "cairn.bootstrap.scram.credentials";
+    public static final String DELEGATION_TOKEN_SECRET_KEY = "delegation.token.secret.key";
+    public static final String DELEGATION_TOKEN_MASTER_KEY = "delegation.token.master.key";
+    public static final String DELEGATION_TOKEN_MAX_LIFETIME_MS = "delegation.token.max.lifetime.ms";
+    public static final String DELEGATION_TOKEN_EXPIRY_TIME_MS = "delegation.token.expiry.time.ms";
+    public static final String DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS = "delegation.token.expiry.check.interval.ms";
     public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
     public static final String PRINCIPAL_BUILDER_CLASS = "principal.builder.class";
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
@@ -158,6 +163,23 @@ public final class CairnConfig extends AbstractConfig {
             .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, Type.BOOLEAN, false, Importance.MEDIUM,
                     "With an authorizer: allow an action on a resource that no ACL names at all (literal, prefixed "
                             + "or wildcard). False: denied.")
+            .define(DELEGATION_TOKEN_SECRET_KEY, Type.PASSWORD, null, Importance.MEDIUM,
+                    "The secret of delegation tokens (KIP-48, docs/adr/0034): each token's password, its HMAC, is "
+                            + "derived from it and the token id. Set, it enables the delegation token APIs "
+                            + "(kafka-delegation-tokens.sh) and SCRAM logins with a token (tokenauth=true); unset "
+                            + "or empty, they answer DELEGATION_TOKEN_AUTH_DISABLED. Give every node the same value; "
+                            + "changing it invalidates every token.")
+            .define(DELEGATION_TOKEN_MASTER_KEY, Type.PASSWORD, null, Importance.LOW,
+                    "The old name of " + DELEGATION_TOKEN_SECRET_KEY + ", used when that is not set.")
+            .define(DELEGATION_TOKEN_MAX_LIFETIME_MS, Type.LONG, 7 * 24 * 3600 * 1000L, Range.atLeast(1),
+                    Importance.MEDIUM, "The longest a delegation token lives, renewals included: the default and "
+                            + "the upper bound of a token's max lifetime (7 days).")
+            .define(DELEGATION_TOKEN_EXPIRY_TIME_MS, Type.LONG, 24 * 3600 * 1000L, Range.atLeast(1),
+                    Importance.MEDIUM, "How long a delegation token lives without a renewal: the default and the "
+                            + "upper bound of a renewal (1 day).")
+            .define(DELEGATION_TOKEN_EXPIRY_CHECK_INTERVAL_MS, Type.LONG, 3600 * 1000L, Range.atLeast(1),
+                    Importance.LOW, "How often the active controller removes expired delegation tokens from the "
+                            + "metadata (1 hour). An expired token no longer authenticates, removed or not.")
             .define(LOG_DIRS, Type.STRING, "./data", Importance.HIGH,
                     "The directory holding this node's data (partition logs and metadata). log.dir is accepted.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM, "The rack of this broker.")

@@ -185,7 +185,7 @@ public final class CairnNode implements AutoCloseable {
             if (endpoint.protocol() == SecurityProtocol.SASL_PLAINTEXT
                     || endpoint.protocol() == SecurityProtocol.SASL_SSL) {
                 saslListeners.put(endpoint.name(), ListenerSasl.of(config.originals(), endpoint.name(),
-                        this::scramCredential, this::scramLoginWait));
+                        this::scramCredential, this::scramLoginWait, delegationTokens()));
             }
         }
         // ... and this node's side of them towards the other nodes' inter-broker listener (docs/adr/0025)
@@ -442,6 +442,22 @@ public final class CairnNode implements AutoCloseable {
         Map<String, InetSocketAddress> bound = server.start(served);
         listenSockets.clear(); // the server owns them now
         return bound;
+    }
+
+    /**
+     * The delegation tokens SCRAM logins may use (docs/adr/0034): those of the committed image, with HMACs of this
+     * node's delegation.token.secret.key; none when it is unset.
+     */
+    private io.cairn.broker.security.ScramCallbackHandler.Tokens delegationTokens() {
+        String secret = ControllerSettings.fromBrokerConfigs(config.getInt(CairnConfig.NODE_ID), config.allAsStrings())
+                .delegationTokenSecretKey();
+        if (secret == null) {
+            return io.cairn.broker.security.ScramCallbackHandler.Tokens.NONE;
+        }
+        return new io.cairn.broker.security.DelegationTokenCredentials(() -> {
+            Controller current = controller;
+            return current == null ? io.cairn.metadata.MetadataImage.EMPTY : current.current();
+        }, new io.cairn.metadata.DelegationTokens(secret), time);
     }
 
     /** A user's SCRAM credential for a mechanism, from the committed metadata image (none before it is loaded). */

@@ -58,12 +58,15 @@ final class ListenerSasl {
      *                         without a JAAS configuration
      */
     static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram) {
-        return of(properties, listenerName, scram, ScramLoginWait.NEVER);
+        return of(properties, listenerName, scram, ScramLoginWait.NEVER, ScramCallbackHandler.Tokens.NONE);
     }
 
-    /** As above, a SCRAM login of a user {@code scram} does not know waiting as {@code loginWait} says. */
+    /**
+     * As above, a SCRAM login of a user {@code scram} does not know waiting as {@code loginWait} says (docs/adr/0035),
+     * and with the delegation tokens a SCRAM login may use ({@code tokenauth=true}, docs/adr/0034).
+     */
     static SaslListener of(Map<String, ?> properties, String listenerName, ScramCallbackHandler.Credentials scram,
-                           ScramLoginWait loginWait) {
+                           ScramLoginWait loginWait, ScramCallbackHandler.Tokens tokens) {
         String prefix = ListenerTls.prefix(listenerName);
         String mechanismsKey = setting(properties, prefix, BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
         String mechanismsValue = mechanismsKey == null ? "GSSAPI" : String.valueOf(properties.get(mechanismsKey));
@@ -81,7 +84,7 @@ final class ListenerSasl {
         Map<String, Long> maxReauthMs = new HashMap<>();
         for (String mechanism : mechanisms) {
             factories.put(mechanism, factory(properties, listenerName, mechanism, mechanismsKey, mechanismsValue,
-                    scram));
+                    scram, tokens));
             String reauth = setting(properties, prefix + mechanism.toLowerCase(Locale.ROOT) + ".",
                     CairnConfig.CONNECTIONS_MAX_REAUTH_MS);
             if (reauth == null) {
@@ -103,7 +106,8 @@ final class ListenerSasl {
 
     private static SaslListener.ServerFactory factory(Map<String, ?> properties, String listenerName,
                                                       String mechanism, String mechanismsKey, String mechanismsValue,
-                                                      ScramCallbackHandler.Credentials scram) {
+                                                      ScramCallbackHandler.Credentials scram,
+                                                      ScramCallbackHandler.Tokens tokens) {
         if (mechanism.equals(PLAIN)) {
             PlainServerCallbackHandler users = new PlainServerCallbackHandler();
             users.configure(Map.of(), PLAIN, jaas(properties, listenerName, PLAIN).configurationEntries());
@@ -117,7 +121,8 @@ final class ListenerSasl {
         }
         return m -> {
             try {
-                return new ScramSaslServer(scramMechanism, Map.of(), new ScramCallbackHandler(scramMechanism, scram));
+                return new ScramSaslServer(scramMechanism, Map.of(), new ScramCallbackHandler(scramMechanism, scram,
+                        tokens));
             } catch (NoSuchAlgorithmException e) {
                 throw new SaslException("No " + scramMechanism.hashAlgorithm() + " in this JVM", e);
             }

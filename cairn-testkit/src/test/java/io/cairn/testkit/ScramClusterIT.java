@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import io.cairn.server.CairnConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -25,6 +27,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.token.delegation.DelegationToken;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SCRAM credentials in a 3-node cluster: written through one node (forwarded to the active controller), replicated
- * through the metadata log, and good for logging in on every other node's SASL listener. Brokers still talk to each
- * other over the PLAINTEXT listener.
+ * through the metadata log, and good for logging in on every other node's SASL listener; so are delegation tokens.
+ * Brokers still talk to each other over the PLAINTEXT listener.
  */
 class ScramClusterIT {
 
@@ -47,7 +51,8 @@ class ScramClusterIT {
     static void startCluster() throws Exception {
         cluster = CairnCluster.start(root, 3, Map.of(
                 CairnConfig.LISTENERS, "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
-                CairnConfig.SASL_ENABLED_MECHANISMS, "SCRAM-SHA-256"));
+                CairnConfig.SASL_ENABLED_MECHANISMS, "SCRAM-SHA-256",
+                CairnConfig.DELEGATION_TOKEN_SECRET_KEY, "the-cluster-token-secret"));
         cluster.awaitAllRegistered(Duration.ofSeconds(60));
     }
 
@@ -89,6 +94,53 @@ class ScramClusterIT {
                 }
             });
         }
+    }
+
+    /** Delegation tokens (docs/adr/0034): created through a node that forwards it, good for a login on every node. */
+    @Test
+    void aTokenCreatedThroughOneNodeLogsInAsItsOwnerOnEveryOther() throws Exception {
+        // given: tina's credential, and a node that is not the active controller
+        try (Admin admin = cluster.admin(1)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("tina",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), "tina-secret")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        int controller = await().atMost(Duration.ofSeconds(30)).until(cluster::controllerId, id -> id > 0);
+        int writer = cluster.runningNodes().stream().filter(id -> id != controller).findFirst().orElseThrow();
+
+        // when tina asks that node for a token (forwarded to the controller with her principal)
+        DelegationToken token = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            try (Admin tina = Admin.create(sasl(writer, "username=\"tina\" password=\"tina-secret\""))) {
+                return tina.createDelegationToken().delegationToken().get(30, TimeUnit.SECONDS);
+            }
+        }, t -> true);
+        assertThat(token.tokenInfo().owner()).isEqualTo(new KafkaPrincipal("User", "tina"));
+        assertThat(token.tokenInfo().tokenRequester()).isEqualTo(new KafkaPrincipal("User", "tina"));
+
+        // then a login with it works on every node, and every node describes it (with the same HMAC)
+        String login = "username=\"" + token.tokenInfo().tokenId() + "\" password=\""
+                + Base64.getEncoder().encodeToString(token.hmac()) + "\" tokenauth=\"true\"";
+        for (int id : cluster.runningNodes()) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                try (Admin viaToken = Admin.create(sasl(id, login));
+                     Admin tina = Admin.create(sasl(id, "username=\"tina\" password=\"tina-secret\""))) {
+                    assertThat(viaToken.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(3);
+                    assertThat(tina.describeDelegationToken().delegationTokens().get(30, TimeUnit.SECONDS))
+                            .containsExactly(token);
+                }
+            });
+        }
+    }
+
+    private static Map<String, Object> sasl(int node, String credentials) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + cluster.node(node).port("SASL_PLAINTEXT"));
+        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+        props.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-256");
+        props.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + credentials + ";");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return props;
     }
 
     @Test

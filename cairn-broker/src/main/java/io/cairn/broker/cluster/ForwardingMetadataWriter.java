@@ -36,6 +36,8 @@ import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.CreateDelegationTokenRequestData;
+import org.apache.kafka.common.message.CreateDelegationTokenResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -46,8 +48,12 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ExpireDelegationTokenRequestData;
+import org.apache.kafka.common.message.ExpireDelegationTokenResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.RenewDelegationTokenRequestData;
+import org.apache.kafka.common.message.RenewDelegationTokenResponseData;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -65,6 +71,7 @@ import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteAclsResponse;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
@@ -175,6 +182,52 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 () -> new DataRequestBuilder(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, request),
                 r -> (AlterUserScramCredentialsResponseData) r.data())
                 .thenCompose(response -> caughtUp(response, img -> scramVisible(img, request, response)));
+    }
+
+    /**
+     * CreateDelegationToken, forwarded with the requester in {@link ForwardedPrincipal}; answered once this node's
+     * image holds the token, so that the client can log in with it here at once.
+     */
+    @Override
+    public CompletableFuture<CreateDelegationTokenResponseData> createDelegationToken(
+            KafkaPrincipal requester, CreateDelegationTokenRequestData request) {
+        return gated("CreateDelegationToken", defaultTimeoutMs, w -> w.createDelegationToken(requester, request),
+                () -> new DataRequestBuilder(ApiKeys.CREATE_DELEGATION_TOKEN,
+                        ForwardedPrincipal.write(request.duplicate(), requester)),
+                r -> (CreateDelegationTokenResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> response.errorCode() != Errors.NONE.code()
+                        || img.delegationTokens().containsKey(response.tokenId())));
+    }
+
+    @Override
+    public CompletableFuture<RenewDelegationTokenResponseData> renewDelegationToken(
+            KafkaPrincipal requester, RenewDelegationTokenRequestData request) {
+        return gated("RenewDelegationToken", defaultTimeoutMs, w -> w.renewDelegationToken(requester, request),
+                () -> new DataRequestBuilder(ApiKeys.RENEW_DELEGATION_TOKEN,
+                        ForwardedPrincipal.write(request.duplicate(), requester)),
+                r -> (RenewDelegationTokenResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> tokenExpiryVisible(img, response.errorCode(),
+                        response.expiryTimestampMs())));
+    }
+
+    @Override
+    public CompletableFuture<ExpireDelegationTokenResponseData> expireDelegationToken(
+            KafkaPrincipal requester, ExpireDelegationTokenRequestData request) {
+        return gated("ExpireDelegationToken", defaultTimeoutMs, w -> w.expireDelegationToken(requester, request),
+                () -> new DataRequestBuilder(ApiKeys.EXPIRE_DELEGATION_TOKEN,
+                        ForwardedPrincipal.write(request.duplicate(), requester)),
+                r -> (ExpireDelegationTokenResponseData) r.data())
+                .thenCompose(response -> caughtUp(response, img -> tokenExpiryVisible(img, response.errorCode(),
+                        response.expiryTimestampMs())));
+    }
+
+    /**
+     * Whether {@code img} shows a renewal or expiry the controller accepted: some token has that expiry. An expiry
+     * at once (negative) is not waited for: the answer names no token.
+     */
+    private static boolean tokenExpiryVisible(MetadataImage img, short errorCode, long expiryTimestampMs) {
+        return errorCode != Errors.NONE.code() || expiryTimestampMs < 0 || img.delegationTokens().values().stream()
+                .anyMatch(t -> t.expiryTimestamp() == expiryTimestampMs);
     }
 
     @Override

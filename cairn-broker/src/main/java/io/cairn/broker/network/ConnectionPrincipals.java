@@ -15,6 +15,8 @@ import org.apache.kafka.common.security.auth.SaslAuthenticationContext;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.security.auth.SslAuthenticationContext;
 import org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder;
+import org.apache.kafka.common.security.scram.ScramLoginModule;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
 import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
 
 /**
@@ -65,8 +67,15 @@ public final class ConnectionPrincipals {
      */
     KafkaPrincipal sasl(SaslServer server, Optional<SSLSession> tls, SocketAddress peer) {
         try {
-            return builder.build(new SaslAuthenticationContext(server, tls.isPresent() ? SecurityProtocol.SASL_SSL
-                    : SecurityProtocol.SASL_PLAINTEXT, address(peer), listenerName, tls));
+            KafkaPrincipal principal = builder.build(new SaslAuthenticationContext(server, tls.isPresent()
+                    ? SecurityProtocol.SASL_SSL : SecurityProtocol.SASL_PLAINTEXT, address(peer), listenerName, tls));
+            // as Kafka's SaslServerAuthenticator: a SCRAM login with a delegation token (docs/adr/0034)
+            if (ScramMechanism.isScram(server.getMechanismName())
+                    && "true".equalsIgnoreCase(String.valueOf(server.getNegotiatedProperty(
+                    ScramLoginModule.TOKEN_AUTH_CONFIG)))) {
+                principal.tokenAuthenticated(true);
+            }
+            return principal;
         } catch (SaslAuthenticationException e) {
             throw e;
         } catch (RuntimeException e) {

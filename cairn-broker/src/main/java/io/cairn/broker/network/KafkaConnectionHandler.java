@@ -25,6 +25,7 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,8 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionPrincipals principals;
     /** This connection's principal when not SASL, made at its first request (after the TLS handshake); or null. */
     private KafkaPrincipal principal;
+    /** This connection's security protocol, known at its first request. */
+    private SecurityProtocol protocol;
     /** An answer that ends the connection is queued: later frames are dropped unread. */
     private boolean closing;
     private String connectionId = "?";
@@ -178,7 +181,7 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         RequestContext context = new RequestContext(request.header(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), connectionId, time.milliseconds(), lifetime,
-                bytes::release, listenerName, caller);
+                bytes::release, listenerName, caller, securityProtocol(ctx));
         dispatcher.dispatch(context, request, handlerExecutor).whenComplete((response, error) -> {
             bytes.release();
             if (error != null) {
@@ -200,6 +203,16 @@ final class KafkaConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.executor().execute(() -> complete(ctx, slot, response));
             }
         });
+    }
+
+    /** The connection's security protocol (SASL or not, over TLS or not), found at its first request. */
+    private SecurityProtocol securityProtocol(ChannelHandlerContext ctx) {
+        if (protocol == null) {
+            boolean tls = KafkaServer.tlsSession(ctx.channel()).isPresent();
+            protocol = sasl != null ? (tls ? SecurityProtocol.SASL_SSL : SecurityProtocol.SASL_PLAINTEXT)
+                    : (tls ? SecurityProtocol.SSL : SecurityProtocol.PLAINTEXT);
+        }
+        return protocol;
     }
 
     /**

@@ -26,6 +26,7 @@ import org.apache.kafka.common.protocol.SendBuilder;
 import org.apache.kafka.common.requests.SaslAuthenticateRequest;
 import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.authenticator.SaslInternalConfigs;
 import org.apache.kafka.common.security.scram.internals.ScramFormatter;
 import org.apache.kafka.common.security.scram.internals.ScramMessages;
 import org.apache.kafka.common.utils.Time;
@@ -355,6 +356,13 @@ final class SaslAuthenticator {
     private long completed() {
         principal = userOf(server);
         long lifetimeMs = listener.maxReauthMs(mechanism);
+        // a delegation token's session ends when the token expires, as Kafka's (KIP-368)
+        Object credentialExpiry = server.getNegotiatedProperty(
+                SaslInternalConfigs.CREDENTIAL_LIFETIME_MS_SASL_NEGOTIATED_PROPERTY_KEY);
+        if (credentialExpiry instanceof Long expiryMs) {
+            long untilExpiry = Math.max(1, expiryMs - time.milliseconds());
+            lifetimeMs = lifetimeMs > 0 ? Math.min(lifetimeMs, untilExpiry) : untilExpiry;
+        }
         sessionEndNanos = lifetimeMs > 0 ? time.nanoseconds() + TimeUnit.MILLISECONDS.toNanos(lifetimeMs) : null;
         state = State.COMPLETE;
         reauthenticating = false;

@@ -126,6 +126,11 @@ final class AccessRules {
         put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, cluster(DESCRIBE));
         put(ApiKeys.ALTER_CLIENT_QUOTAS, cluster(ALTER_CONFIGS));
         put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, cluster(DESCRIBE_CONFIGS));
+        // delegation tokens (docs/adr/0034)
+        put(ApiKeys.CREATE_DELEGATION_TOKEN, DelegationTokenAccess.create());
+        put(ApiKeys.RENEW_DELEGATION_TOKEN, DelegationTokenAccess.forwardedOnly());
+        put(ApiKeys.EXPIRE_DELEGATION_TOKEN, DelegationTokenAccess.forwardedOnly());
+        put(ApiKeys.DESCRIBE_DELEGATION_TOKEN, DelegationTokenAccess.describe());
         // broker to broker, broker to controller
         put(ApiKeys.BROKER_REGISTRATION, cluster(CLUSTER_ACTION));
         put(ApiKeys.BROKER_HEARTBEAT, cluster(CLUSTER_ACTION));

@@ -47,6 +47,8 @@ import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.BrokerRegistrationResponseData;
 import org.apache.kafka.common.message.CreateAclsRequestData;
 import org.apache.kafka.common.message.CreateAclsResponseData;
+import org.apache.kafka.common.message.CreateDelegationTokenRequestData;
+import org.apache.kafka.common.message.CreateDelegationTokenResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -57,11 +59,16 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.ElectLeadersRequestData;
 import org.apache.kafka.common.message.ElectLeadersResponseData;
+import org.apache.kafka.common.message.ExpireDelegationTokenRequestData;
+import org.apache.kafka.common.message.ExpireDelegationTokenResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.RenewDelegationTokenRequestData;
+import org.apache.kafka.common.message.RenewDelegationTokenResponseData;
 import org.apache.kafka.common.message.UpdateFeaturesRequestData;
 import org.apache.kafka.common.message.UpdateFeaturesResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
@@ -115,7 +122,9 @@ import org.slf4j.LoggerFactory;
  * release since reads; a {@link FeatureLevelRecord}); then reconciles the whole image ({@link ReplicationControl#reconcile}):
  * partitions whose leader is not live and in the ISR get a new leader or are reported offline, with the
  * reason, at WARN once. Every {@code leader.imbalance.check.interval.seconds} it moves leadership back to
- * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced).
+ * preferred replicas when {@code auto.leader.rebalance.enable} (only when some partition is imbalanced). With
+ * {@code delegation.token.secret.key}, every {@code delegation.token.expiry.check.interval.ms} it removes the expired
+ * delegation tokens ({@link DelegationTokenControl}, docs/adr/0034).
  *
  * <p>Threading: all decisions and role changes run on the injected event-loop executor, which must run tasks
  * one at a time in submission order. Public methods are thread-safe: they only post events. Log callbacks
@@ -364,6 +373,27 @@ public final class Controller implements MetadataWriter {
     }
 
     @Override
+    public CompletableFuture<CreateDelegationTokenResponseData> createDelegationToken(
+            KafkaPrincipal requester, CreateDelegationTokenRequestData request) {
+        return write("createDelegationToken", image -> DelegationTokenControl.create(image, settings, requester,
+                request, time.milliseconds(), random));
+    }
+
+    @Override
+    public CompletableFuture<RenewDelegationTokenResponseData> renewDelegationToken(
+            KafkaPrincipal requester, RenewDelegationTokenRequestData request) {
+        return write("renewDelegationToken", image -> DelegationTokenControl.renew(image, settings, requester,
+                request, time.milliseconds()));
+    }
+
+    @Override
+    public CompletableFuture<ExpireDelegationTokenResponseData> expireDelegationToken(
+            KafkaPrincipal requester, ExpireDelegationTokenRequestData request) {
+        return write("expireDelegationToken", image -> DelegationTokenControl.expire(image, settings, requester,
+                request, time.milliseconds()));
+    }
+
+    @Override
     public CompletableFuture<AlterClientQuotasResponseData> alterClientQuotas(AlterClientQuotasRequestData request) {
         return write("alterClientQuotas", image -> ClientQuotaControl.alterClientQuotas(image, request));
     }
@@ -519,6 +549,7 @@ public final class Controller implements MetadataWriter {
         private static final int MAX_REFUSALS_REMEMBERED = 1024;
         private ScheduledFuture<?> leaseCheck;
         private ScheduledFuture<?> rebalanceCheck;
+        private ScheduledFuture<?> tokenExpiryCheck;
 
         /**
          * A new controller cannot know when the brokers last heartbeated (its predecessor kept that), so each
@@ -844,6 +875,9 @@ public final class Controller implements MetadataWriter {
             if (settings.autoLeaderRebalanceEnable()) {
                 scheduleRebalance();
             }
+            if (settings.delegationTokenSecretKey() != null) {
+                scheduleTokenExpiryCheck();
+            }
         }
 
         void stop() {
@@ -853,6 +887,24 @@ public final class Controller implements MetadataWriter {
             if (rebalanceCheck != null) {
                 rebalanceCheck.cancel(false);
             }
+            if (tokenExpiryCheck != null) {
+                tokenExpiryCheck.cancel(false);
+            }
+        }
+
+        /** Every delegation.token.expiry.check.interval.ms: removes the expired delegation tokens, as Kafka. */
+        private void scheduleTokenExpiryCheck() {
+            tokenExpiryCheck = scheduler.scheduleOnce("delegation-token-expiry", () -> eventLoop.execute(() -> {
+                if (role == this) {
+                    List<MetadataRecord> removals = DelegationTokenControl.removeExpired(working,
+                            time.milliseconds());
+                    if (!removals.isEmpty()) {
+                        LOG.info("{}removing {} expired delegation tokens", logPrefix, removals.size());
+                        writeInternal("removeExpiredDelegationTokens", removals);
+                    }
+                    scheduleTokenExpiryCheck();
+                }
+            }), settings.delegationTokenExpiryCheckIntervalMs());
         }
 
         private void scheduleLeaseCheck(long delayMs) {

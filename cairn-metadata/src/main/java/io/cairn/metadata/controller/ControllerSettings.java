@@ -96,6 +96,33 @@ public record ControllerSettings(int nodeId, int numPartitions, short defaultRep
         return Boolean.parseBoolean(brokerConfigs.getOrDefault("auto.leader.rebalance.enable", "true").trim());
     }
 
+    /**
+     * {@code delegation.token.secret.key}, else its old name {@code delegation.token.master.key}: the key of the
+     * delegation tokens' HMACs; null (tokens disabled) when neither is set or the value is empty, as Kafka.
+     */
+    public String delegationTokenSecretKey() {
+        String key = brokerConfigs.get("delegation.token.secret.key");
+        if (key == null || key.isEmpty()) {
+            key = brokerConfigs.get("delegation.token.master.key");
+        }
+        return key == null || key.isEmpty() ? null : key;
+    }
+
+    /** {@code delegation.token.max.lifetime.ms}: no renewal takes a token past this age (7 days). */
+    public long delegationTokenMaxLifetimeMs() {
+        return longSetting("delegation.token.max.lifetime.ms", 7 * 24 * 3600 * 1000L);
+    }
+
+    /** {@code delegation.token.expiry.time.ms}: how long a token lives between renewals (1 day). */
+    public long delegationTokenExpiryTimeMs() {
+        return longSetting("delegation.token.expiry.time.ms", 24 * 3600 * 1000L);
+    }
+
+    /** {@code delegation.token.expiry.check.interval.ms}: how often the controller removes expired tokens (1 h). */
+    public long delegationTokenExpiryCheckIntervalMs() {
+        return longSetting("delegation.token.expiry.check.interval.ms", 3600 * 1000L);
+    }
+
     /** The newest metadata batch format this node reads ({@link #METADATA_FORMAT_MAX}). */
     public int maxBatchFormat() {
         return (int) longSetting(METADATA_FORMAT_MAX, MetadataRecordSerde.FORMAT_VERSION);

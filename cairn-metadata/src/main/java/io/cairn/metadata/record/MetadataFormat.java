@@ -11,7 +11,7 @@ package io.cairn.metadata.record;
  *
  * <p>Levels: 1, the single-node format (brokers registered unfenced, no leases); 2, leases (a registration starts
  * fenced and is unfenced by a heartbeat); 3, decisions say why and when (batch format 2, history in snapshots,
- * docs/adr/0023). Levels 1 and 2 write batch format 1.
+ * docs/adr/0023); 4, delegation tokens (docs/adr/0034). Levels 1 and 2 write batch format 1.
  *
  * <p>Stateless, thread-safe.
  */
@@ -22,8 +22,13 @@ public final class MetadataFormat {
     public static final short SINGLE_NODE = 1;
     public static final short LEASES = 2;
     public static final short DECISION_REASONS = 3;
+    /**
+     * Delegation tokens (docs/adr/0034): the log may hold {@link DelegationTokenRecord} and
+     * {@link RemoveDelegationTokenRecord}, which a node of an older release cannot read. Batch format 2, as level 3.
+     */
+    public static final short DELEGATION_TOKENS = 4;
     /** The newest level this code knows; a new cluster starts at it. */
-    public static final short LATEST = DECISION_REASONS;
+    public static final short LATEST = DELEGATION_TOKENS;
     /** The lowest level a broker supports. */
     public static final short MIN = SINGLE_NODE;
     /**
@@ -42,7 +47,7 @@ public final class MetadataFormat {
 
     /** The newest level whose batches a node that reads batch formats up to {@code maxBatchFormat} can read. */
     public static short maxLevelReading(int maxBatchFormat) {
-        return maxBatchFormat >= 2 ? DECISION_REASONS : LEASES;
+        return maxBatchFormat >= 2 ? LATEST : LEASES;
     }
 
     /** A range of supported levels, both ends included. */

@@ -14,5 +14,5 @@ package io.cairn.metadata.record;
 public sealed interface MetadataRecord permits DecisionRecord, ClusterIdRecord, TopicRecord, RemoveTopicRecord,
         ConfigRecord, ProducerIdsRecord, FeatureLevelRecord, UserScramCredentialRecord,
         RemoveUserScramCredentialRecord, ClientQuotaRecord, AccessControlEntryRecord, RemoveAccessControlEntryRecord,
-        PartitionHistoryRecord, BrokerHistoryRecord {
+        PartitionHistoryRecord, BrokerHistoryRecord, DelegationTokenRecord, RemoveDelegationTokenRecord {
 }

@@ -266,6 +266,22 @@ public final class MetadataRecordSerde {
             g.writeStringField("type", "RemoveUserScramCredential");
             g.writeStringField("name", r.name());
             g.writeStringField("mechanism", r.mechanism());
+        } else if (record instanceof DelegationTokenRecord r) {
+            g.writeStringField("type", "DelegationToken");
+            g.writeStringField("tokenId", r.tokenId());
+            g.writeStringField("owner", r.owner());
+            g.writeStringField("requester", r.requester());
+            g.writeArrayFieldStart("renewers");
+            for (String renewer : r.renewers()) {
+                g.writeString(renewer);
+            }
+            g.writeEndArray();
+            g.writeNumberField("issueTimestamp", r.issueTimestamp());
+            g.writeNumberField("maxTimestamp", r.maxTimestamp());
+            g.writeNumberField("expiryTimestamp", r.expiryTimestamp());
+        } else if (record instanceof RemoveDelegationTokenRecord r) {
+            g.writeStringField("type", "RemoveDelegationToken");
+            g.writeStringField("tokenId", r.tokenId());
         } else if (record instanceof ClientQuotaRecord r) {
             g.writeStringField("type", "ClientQuota");
             // entity type and name pairs, a null name being the type's default
@@ -395,6 +411,10 @@ public final class MetadataRecordSerde {
                     bytes(f, "salt"), bytes(f, "storedKey"), bytes(f, "serverKey"), (int) num(f, "iterations"));
             case "RemoveUserScramCredential" -> new RemoveUserScramCredentialRecord(str(f, "name"),
                     str(f, "mechanism"));
+            case "DelegationToken" -> new DelegationTokenRecord(str(f, "tokenId"), str(f, "owner"),
+                    str(f, "requester"), strings(f, "renewers"), num(f, "issueTimestamp"), num(f, "maxTimestamp"),
+                    num(f, "expiryTimestamp"));
+            case "RemoveDelegationToken" -> new RemoveDelegationTokenRecord(str(f, "tokenId"));
             case "ClientQuota" -> new ClientQuotaRecord(new org.apache.kafka.common.quota.ClientQuotaEntity(
                     entity(f, "entity")), str(f, "key"), dbl(f, "value"), bool(f, "remove"));
             case "AccessControlEntry" -> new AccessControlEntryRecord(uuid(f, "id"), (byte) num(f, "resourceType"),
@@ -559,6 +579,24 @@ public final class MetadataRecordSerde {
             endpoints.add(new RegisterBrokerRecord.Endpoint(listener, host, (int) num(endpoint, "port")));
         }
         return endpoints;
+    }
+
+    private static List<String> strings(Map<String, Object> fields, String name) throws IOException {
+        Object value = fields.get(name);
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof List<?> list)) {
+            throw new IOException(name + " is not a list: " + value);
+        }
+        List<String> strings = new ArrayList<>(list.size());
+        for (Object element : list) {
+            if (!(element instanceof String s)) {
+                throw new IOException(name + " holds a non-string: " + element);
+            }
+            strings.add(s);
+        }
+        return strings;
     }
 
     private static List<Integer> ints(Map<String, Object> fields, String name) throws IOException {

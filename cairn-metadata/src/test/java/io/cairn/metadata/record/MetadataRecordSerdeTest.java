@@ -15,6 +15,8 @@ class MetadataRecordSerdeTest {
 
     static final List<MetadataRecord> ONE_OF_EACH = List.of(
             new ClusterIdRecord("c1", (short) 1),
+            new DelegationTokenRecord("tok", "User:a", "User:b", List.of("User:c"), 1, 3, 2),
+            new RemoveDelegationTokenRecord("tok"),
             new RegisterBrokerRecord(1, "host", 9092, "rack-a", 4, false),
             new RegisterBrokerRecord(2, "host", 9093, null, 1, true),
             new RegisterBrokerRecord(3, "h3", 9092, null, 2, true, List.of(
@@ -51,6 +53,22 @@ class MetadataRecordSerdeTest {
                     BrokerHistoryRecord.Event.REGISTERED, 2, "host:9094"),
             new BrokerHistoryRecord(3, 2, 42, 5, 2, 9, ChangeReason.CONTROLLED_SHUTDOWN,
                     BrokerHistoryRecord.Event.FENCED, 2, null));
+
+    @Test
+    void delegationTokensEncodeTheirPrincipalsAndTimesNeverAnHmac() {
+        // given
+        DelegationTokenRecord token = new DelegationTokenRecord("tok-1", "User:alice", "User:bob",
+                List.of("User:carol", "User:dave"), 1000, 3000, 2000);
+        String encoded = "{\"type\":\"DelegationToken\",\"tokenId\":\"tok-1\",\"owner\":\"User:alice\","
+                + "\"requester\":\"User:bob\",\"renewers\":[\"User:carol\",\"User:dave\"],\"issueTimestamp\":1000,"
+                + "\"maxTimestamp\":3000,\"expiryTimestamp\":2000}";
+
+        // when / then
+        assertThat(new String(MetadataRecordSerde.serializeRecord(token), StandardCharsets.UTF_8)).isEqualTo(encoded);
+        assertThat(MetadataRecordSerde.deserializeRecord(encoded.getBytes(StandardCharsets.UTF_8))).isEqualTo(token);
+        assertThat(MetadataRecordSerde.deserializeRecord(MetadataRecordSerde.serializeRecord(
+                new RemoveDelegationTokenRecord("tok-1")))).isEqualTo(new RemoveDelegationTokenRecord("tok-1"));
+    }
 
     @Test
     void scramCredentialsEncodeTheirBytesInBase64AndNeverPrintThem() {
