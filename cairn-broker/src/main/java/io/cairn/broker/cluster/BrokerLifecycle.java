@@ -56,7 +56,7 @@ public final class BrokerLifecycle {
     private final long heartbeatIntervalMs;
     private final List<BrokerRegistrationRequestData.Listener> listeners;
     private final Optional<String> rack;
-    private final Uuid incarnationId = Uuid.randomUuid();
+    private final Uuid incarnationId;
     private static final long FENCED_HEARTBEAT_MS = 100;
     private final CompletableFuture<Long> registered = new CompletableFuture<>();
     /** Completes once the committed image shows this broker registered and unfenced: it can lead and serve. */
@@ -89,6 +89,19 @@ public final class BrokerLifecycle {
                            Supplier<Set<TopicPartition>> offlineLogs, Scheduler scheduler, Time time,
                            long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
                            Optional<String> rack, MetadataFormat.Range metadataVersions) {
+        this(nodeId, writer, image, offlineLogs, scheduler, time, heartbeatIntervalMs, listeners, rack,
+                metadataVersions, Uuid.randomUuid());
+    }
+
+    /**
+     * @param incarnationId this process's incarnation, random in production; a simulation draws it from its seed,
+     *                      so that a seed replays the same metadata log
+     */
+    public BrokerLifecycle(int nodeId, MetadataWriter writer, Supplier<MetadataImage> image,
+                           Supplier<Set<TopicPartition>> offlineLogs, Scheduler scheduler, Time time,
+                           long heartbeatIntervalMs, List<BrokerRegistrationRequestData.Listener> listeners,
+                           Optional<String> rack, MetadataFormat.Range metadataVersions, Uuid incarnationId) {
+        this.incarnationId = incarnationId;
         this.metadataVersions = metadataVersions;
         if (listeners.isEmpty()) {
             throw new IllegalArgumentException("a broker registers at least its inter-broker listener");

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
  * requests with the retriable {@link NetworkException} and is replaced on the next send.
  */
-public final class InterBrokerChannel implements AutoCloseable {
+public final class InterBrokerChannel implements ControllerChannel, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterBrokerChannel.class);
     /** Requests from this client id are forwarded operations: the receiver decides them locally. */
@@ -79,11 +79,13 @@ public final class InterBrokerChannel implements AutoCloseable {
      * by the other side (end of stream or reset while this side still used it), on the connection's reader thread.
      * Not called when this side closed it ({@link #disconnect}, {@link #close}).
      */
+    @Override
     public void onHeartbeatPeerClosed(Consumer<InetSocketAddress> listener) {
         this.heartbeatPeerClosed = listener;
     }
 
     /** Sends a request at the newest version this build knows; completes with the parsed response. */
+    @Override
     public CompletableFuture<AbstractResponse> send(InetSocketAddress address, AbstractRequest.Builder<?> builder) {
         if (closed) {
             return CompletableFuture.failedFuture(new NetworkException("inter-broker channel closed"));
@@ -134,6 +136,7 @@ public final class InterBrokerChannel implements AutoCloseable {
      * fail with the retriable {@link NetworkException}, so nothing waits on, or is kept for, a controller that
      * may never answer. The next send to that address connects again.
      */
+    @Override
     public void disconnect(InetSocketAddress address) {
         connections.entrySet().removeIf(entry -> {
             if (!entry.getKey().address().equals(address)) {

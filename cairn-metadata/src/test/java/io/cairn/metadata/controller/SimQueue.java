@@ -14,9 +14,10 @@ import org.apache.kafka.server.util.Scheduler;
  * A deterministic discrete-event loop over a simulated clock: every event loop, timer, log delivery and
  * network message of a simulation is an event here, run one at a time in (time, submission) order. It is the
  * {@link Scheduler} the simulated controllers are given, so their timers are events too. Not thread-safe: a
- * simulation runs on one thread.
+ * simulation runs on one thread. Public for the whole-cluster simulation of cairn-broker's tests (docs/adr/0036),
+ * which shares it through this module's test jar.
  */
-final class SimQueue implements Scheduler {
+public final class SimQueue implements Scheduler {
 
     private final class Event implements ScheduledFuture<Void> {
         final long atMs;
@@ -72,23 +73,23 @@ final class SimQueue implements Scheduler {
         }
     }
 
-    final MockTime time = new MockTime(0, 1_000L, 1_000_000_000L);
+    public final MockTime time = new MockTime(0, 1_000L, 1_000_000_000L);
     private final PriorityQueue<Event> events = new PriorityQueue<>(Event::order);
     private long seq;
 
-    long now() {
+    public long now() {
         return time.milliseconds();
     }
 
     /** Runs {@code task} {@code delayMs} from now (0: after the events already due now). */
-    ScheduledFuture<?> at(long delayMs, Runnable task) {
+    public ScheduledFuture<?> at(long delayMs, Runnable task) {
         Event e = new Event(now() + Math.max(0, delayMs), seq++, task);
         events.add(e);
         return e;
     }
 
     /** An event-loop executor: tasks run in submission order, as events due now. */
-    Executor executor() {
+    public Executor executor() {
         return task -> at(0, task);
     }
 
@@ -124,7 +125,7 @@ final class SimQueue implements Scheduler {
     }
 
     /** Runs every event due up to {@code now() + ms}, moving the clock, then sets it there. */
-    void advance(long ms) {
+    public void advance(long ms) {
         long until = now() + ms;
         while (!events.isEmpty() && events.peek().atMs <= until) {
             Event e = events.poll();
@@ -141,7 +142,7 @@ final class SimQueue implements Scheduler {
     }
 
     /** Runs the events due now (and those they add for now). */
-    void runDue() {
+    public void runDue() {
         advance(0);
     }
 }

@@ -18,39 +18,40 @@ import org.apache.kafka.common.errors.NotControllerException;
  * {@code onBecomeLeader}; appends of a lost term fail), except that, when {@code staleCommitProbability} is
  * set, a deposed leader's append is sometimes committed anyway at its old term after a newer term's batch - a
  * log misbehaving, to prove that apply ignores stale terms. Not thread-safe: everything runs on the {@link SimQueue}.
+ * Public for the whole-cluster simulation of cairn-broker's tests (docs/adr/0036).
  */
-final class SimRaft {
+public final class SimRaft {
 
     private final SimQueue queue;
     private final Random random;
     private final double staleCommitProbability;
-    final List<MetadataBatch> committed = new ArrayList<>();
+    public final List<MetadataBatch> committed = new ArrayList<>();
     /** The batch format each appended batch was written in, by offset (batches a test put in directly have none). */
     final java.util.Map<Long, Integer> formats = new java.util.HashMap<>();
     final List<NodeLog> nodes = new ArrayList<>();
-    int term;
-    int leader = -1;
+    public int term;
+    public int leader = -1;
     int staleCommits;
 
-    SimRaft(SimQueue queue, Random random, double staleCommitProbability) {
+    public SimRaft(SimQueue queue, Random random, double staleCommitProbability) {
         this.queue = queue;
         this.random = random;
         this.staleCommitProbability = staleCommitProbability;
     }
 
-    NodeLog node(int nodeId) {
+    public NodeLog node(int nodeId) {
         NodeLog log = new NodeLog(nodeId);
         nodes.removeIf(n -> n.nodeId == nodeId);
         nodes.add(log);
         return log;
     }
 
-    long endOffset() {
+    public long endOffset() {
         return committed.size() - 1;
     }
 
     /** Moves leadership to {@code newLeader} (or to nobody, -1) in a new term. */
-    void elect(int newLeader) {
+    public void elect(int newLeader) {
         int oldTerm = term;
         int oldLeader = leader;
         term++;
@@ -80,12 +81,14 @@ final class SimRaft {
     }
 
     /** One node's view of the log. */
-    final class NodeLog implements MetadataLog {
+    public final class NodeLog implements MetadataLog {
         final int nodeId;
         final List<Listener> listeners = new CopyOnWriteArrayList<>();
         private int delivered;
         private boolean started;
         private long lastAppendAtMs;
+        /** Whether the node's process runs: a paused node is handed nothing until {@link #deliver} after it resumes. */
+        private java.util.function.BooleanSupplier running = () -> true;
 
         NodeLog(int nodeId) {
             this.nodeId = nodeId;
@@ -107,8 +110,14 @@ final class SimRaft {
             queue.at(0, this::deliver);
         }
 
-        void deliver() {
-            while (started && delivered < committed.size()) {
+        /** Makes deliveries wait while {@code running} is false (a paused process). */
+        public void runningWhile(java.util.function.BooleanSupplier running) {
+            this.running = running;
+        }
+
+        /** Hands the node every committed batch it has not seen (nothing while it does not run). */
+        public void deliver() {
+            while (started && running.getAsBoolean() && delivered < committed.size()) {
                 MetadataBatch batch = committed.get(delivered++);
                 listeners.forEach(l -> l.handleCommit(batch));
             }

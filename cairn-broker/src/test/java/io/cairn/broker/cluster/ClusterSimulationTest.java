@@ -1,0 +1,620 @@
+package io.cairn.broker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+
+import ch.qos.logback.classic.Level;
+import io.cairn.metadata.BrokerImage;
+import io.cairn.metadata.MetadataImage;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.audit.InvariantAudit;
+import io.cairn.metadata.audit.Violation;
+import io.cairn.metadata.controller.ControllerSettings;
+import io.cairn.metadata.controller.SimQueue;
+import io.cairn.metadata.controller.SimRaft;
+import io.cairn.metadata.record.BrokerFencingChange;
+import io.cairn.metadata.record.ChangeReason;
+import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.MetadataRecord;
+import io.cairn.metadata.record.PartitionChangeRecord;
+import io.cairn.metadata.record.TopicRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A seeded, deterministic simulation of the whole cluster's metadata path (docs/adr/0036): three {@link SimNode}s,
+ * each the real controller over a {@link SimRaft}, the real forwarding writer, broker lifecycle and ISR proposer, and
+ * the real request handlers behind the real dispatcher, talking through a {@link SimNetwork} that delays, loses,
+ * duplicates and partitions their messages, all on one {@link SimQueue} clock. Random steps: client CreateTopics
+ * through a random node, ISR proposals by partition leaders, kill -9 and restart with the node's log, pause and
+ * resume with stale timers, a node cut off from the others, Raft leadership moving. After every step:
+ * <ul>
+ *   <li>every CreateTopics answered without error is in the committed log exactly once; one answered
+ *   TOPIC_ALREADY_EXISTS (its own earlier attempt, after a failover) exactly once; one that timed out or lost its
+ *   connection at most once; any other error: not at all;</li>
+ *   <li>an ISR change from AlterPartition takes effect only for a leader registered and unfenced at that point of the
+ *   log (a fenced broker's AlterPartition is never accepted);</li>
+ *   <li>the committed images pass {@link InvariantAudit}, and so does each node's own chain of images;</li>
+ *   <li>a node killed, paused or cut off is fenced within its session timeout plus {@value #FENCE_SLACK_MS} ms once
+ *   a controller has been active and undisturbed that long;</li>
+ *   <li>at most one controller is active, and only the log leader's, in the current term.</li>
+ * </ul>
+ * At the end of a seed the cluster is healed and must settle: every node registered and unfenced, every write
+ * answered. A failure names its seed; {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
+ * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order).
+ */
+class ClusterSimulationTest {
+
+    private static final int NODES = 3;
+    private static final long SESSION_TIMEOUT_MS = 9000;
+    static final long FENCE_SLACK_MS = 3000;
+    private static final long REQUEST_TIMEOUT_MS = 15_000;
+    private static final long CLIENT_TIMEOUT_MS = 40_000;
+    private static final Set<ChangeReason> ISR_REASONS =
+            EnumSet.of(ChangeReason.ISR_SHRINK, ChangeReason.ISR_EXPAND, ChangeReason.ISR_CHANGE);
+    private static Level savedLevel;
+
+    @BeforeAll
+    static void quietLogs() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.cairn");
+        savedLevel = logger.getLevel();
+        logger.setLevel(Level.toLevel(System.getProperty("sim.log"), Level.OFF));
+    }
+
+    @AfterAll
+    static void restoreLogs() {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.cairn")).setLevel(savedLevel);
+    }
+
+    @Test
+    void invariantsHoldUnderSeededFaults() {
+        String one = System.getProperty("sim.seed");
+        int seeds = Integer.getInteger("sim.seeds", 100);
+        int steps = Integer.getInteger("sim.steps", 120);
+        if (one != null) {
+            run(Long.parseLong(one), steps);
+            return;
+        }
+        for (long seed = 1; seed <= seeds; seed++) {
+            run(seed, steps);
+        }
+    }
+
+    @Test
+    void aSeedReplaysExactly() {
+        // given two runs of one seed
+        Simulation first = run(7, 80);
+        Simulation second = run(7, 80);
+        // then: the same metadata log, the same answers, the same time
+        assertThat(second.raft.committed).isEqualTo(first.raft.committed);
+        assertThat(second.outcomes()).isEqualTo(first.outcomes());
+        assertThat(second.queue.now()).isEqualTo(first.queue.now());
+    }
+
+    @Test
+    void theFaultsAndPathsAreExercised() {
+        // given a few seeds
+        Map<String, Integer> totals = new java.util.TreeMap<>();
+        for (long seed = 1000; seed < 1010; seed++) {
+            // when
+            Simulation sim = run(seed, 120);
+            sim.stats().forEach((k, v) -> totals.merge(k, v, Integer::sum));
+        }
+        System.out.println("cluster simulation, seeds 1000-1009: " + totals);
+        // then: the paths the invariants are about were really taken (the simulation is not vacuous)
+        assertThat(totals).allSatisfy((name, count) -> assertThat(count).as(name + " in " + totals).isPositive());
+    }
+
+    private static Simulation run(long seed, int steps) {
+        Simulation sim = new Simulation(seed);
+        int step = 0;
+        try {
+            sim.boot();
+            for (step = 1; step <= steps; step++) {
+                sim.randomStep();
+                sim.checkInvariants();
+            }
+            sim.healAndSettle();
+            return sim;
+        } catch (AssertionError | RuntimeException e) {
+            throw new AssertionError("cluster simulation failed with seed " + seed + " at step " + step
+                    + " (replay: -Dsim.seed=" + seed + "); last events: " + sim.trace, e);
+        }
+    }
+
+    /** What a client learnt of one CreateTopics. */
+    private enum Outcome { PENDING, ACKED, ALREADY_EXISTS, UNKNOWN, FAILED }
+
+    /** One seeded run. Not thread-safe. */
+    private static final class Simulation {
+        final SimQueue queue = new SimQueue();
+        final Random random;
+        final SimRaft raft;
+        final SimNetwork network;
+        final ControllerSettings settings = ControllerSettings.defaults(0)
+                .withBrokerConfig("broker.session.timeout.ms", Long.toString(SESSION_TIMEOUT_MS))
+                .withBrokerConfig("leader.imbalance.check.interval.seconds", "10");
+        final SimNode[] nodes = new SimNode[NODES];
+        final ArrayDeque<String> trace = new ArrayDeque<>();
+        /** Topic name -> what its client was told, in the order the writes were issued. */
+        final Map<String, Outcome> writes = new LinkedHashMap<>();
+        final Map<String, String> errors = new HashMap<>();
+        /** The committed log applied so far, and how often each topic name was created in it. */
+        MetadataImage committed = MetadataImage.EMPTY;
+        int appliedBatches;
+        final Map<String, Integer> creations = new HashMap<>();
+        /** (topic id-partition@epoch it was decided against) -> {leader, its broker epoch, offset} of ISR changes. */
+        final Map<String, long[]> isrChanges = new HashMap<>();
+        final Map<Integer, MetadataImage> auditedImages = new HashMap<>();
+        /** Node -> since when it cannot heartbeat (killed, paused, cut off); absent when it can. */
+        final Map<Integer, Long> downSince = new HashMap<>();
+        /** When the controller's situation last changed (election, its node paused, cut off or back). */
+        long leaderSettledMs;
+        final Map<String, Integer> counts = new java.util.TreeMap<>();
+        int topics;
+
+        Simulation(long seed) {
+            random = new Random(seed);
+            raft = new SimRaft(queue, random, 0);
+            network = new SimNetwork(queue, random);
+        }
+
+        void boot() {
+            for (int n = 0; n < NODES; n++) {
+                nodes[n] = newNode(n);
+            }
+            for (SimNode node : nodes) {
+                node.start();
+            }
+            elect(0);
+            queue.advance(10_000);
+            for (SimNode node : nodes) {
+                BrokerImage b = committed().brokers().get(node.id);
+                assertThat(b).as("node " + node.id + " registered at boot").isNotNull();
+                assertThat(b.fenced()).as("node " + node.id + " unfenced at boot").isFalse();
+            }
+            // The faults start once the cluster has formed.
+            network.dropProbability = 0.02;
+            network.duplicateProbability = 0.02;
+        }
+
+        private SimNode newNode(int id) {
+            SimNode node = new SimNode(id, queue, raft, network, new ControllerSettings(id, settings.numPartitions(),
+                    settings.defaultReplicationFactor(), settings.producerIdBlockSize(), settings.brokerConfigs()), random, REQUEST_TIMEOUT_MS);
+            node.knownLeader = raft.leader;
+            return node;
+        }
+
+        private MetadataImage committed() {
+            applyCommitted();
+            return committed;
+        }
+
+        void note(String event) {
+            trace.addLast(queue.now() + "ms " + event);
+            if (trace.size() > 40) {
+                trace.removeFirst();
+            }
+        }
+
+        private void count(String what) {
+            counts.merge(what, 1, Integer::sum);
+        }
+
+        Map<String, Integer> stats() {
+            Map<String, Integer> stats = new java.util.TreeMap<>(counts);
+            stats.put("messages dropped", network.dropped);
+            stats.put("messages duplicated", network.duplicated);
+            stats.put("connections reset", network.resets);
+            for (MetadataBatch b : raft.committed) {
+                for (MetadataRecord r : b.records()) {
+                    if (r instanceof BrokerFencingChange f && f.fenced()) {
+                        stats.merge("fenced: " + f.reason(), 1, Integer::sum);
+                    }
+                }
+            }
+            for (Outcome o : writes.values()) {
+                stats.merge("writes " + o, 1, Integer::sum);
+            }
+            stats.remove("writes " + Outcome.PENDING);
+            stats.remove("fenced: " + ChangeReason.CONTROLLED_SHUTDOWN);
+            stats.putIfAbsent("fenced: " + ChangeReason.LEASE_EXPIRED, 0);
+            stats.putIfAbsent("fenced: " + ChangeReason.CONNECTION_CLOSED, 0);
+            return stats;
+        }
+
+        List<String> outcomes() {
+            List<String> all = new ArrayList<>();
+            writes.forEach((name, o) -> all.add(name + "=" + o + "/" + errors.get(name)));
+            return all;
+        }
+
+        /** Moves Raft leadership; each node hears of it a little later (a paused one when it resumes). */
+        void elect(int leader) {
+            note("raft leader " + leader);
+            raft.elect(leader);
+            leaderSettledMs = queue.now();
+            for (SimNode node : nodes) {
+                if (node != null) {
+                    node.process.at(random.nextInt(100), () -> node.knownLeader = raft.leader);
+                }
+            }
+        }
+
+        /** Raft elects one of the nodes that can still talk to a majority, after an election timeout. */
+        private void electLater() {
+            queue.at(1000 + random.nextInt(2000), () -> {
+                if (raft.leader != -1 && canLead(raft.leader)) {
+                    return;
+                }
+                List<Integer> candidates = new ArrayList<>();
+                for (SimNode node : nodes) {
+                    if (canLead(node.id)) {
+                        candidates.add(node.id);
+                    }
+                }
+                if (!candidates.isEmpty()) {
+                    elect(candidates.get(random.nextInt(candidates.size())));
+                }
+            });
+        }
+
+        private boolean canLead(int id) {
+            return nodes[id].process.running() && !network.isolated.contains(id);
+        }
+
+        void randomStep() {
+            int dice = random.nextInt(100);
+            SimNode node = nodes[random.nextInt(NODES)];
+            boolean allUp = downSince.isEmpty();
+            if (dice < 30) {
+                createTopic(node);
+            } else if (dice < 45) {
+                proposeIsr(node);
+            } else if (dice < 51 && allUp) {
+                kill(node);
+            } else if (dice < 60 && node.process.killed()) {
+                restart(node.id);
+            } else if (dice < 66 && allUp) {
+                pause(node, 1000 + random.nextInt(14_000));
+            } else if (dice < 71 && allUp) {
+                isolate(node.id, 1000 + random.nextInt(14_000));
+            } else if (dice < 76 && canLead(node.id) && raft.leader != node.id) {
+                elect(node.id);
+            }
+            queue.advance(random.nextInt(1000));
+        }
+
+        private void createTopic(SimNode node) {
+            if (node.process.killed()) {
+                return;
+            }
+            String name = "t" + topics++;
+            CreatableTopic topic = new CreatableTopic().setName(name).setNumPartitions(1 + random.nextInt(3))
+                    .setReplicationFactor((short) (1 + random.nextInt(3)));
+            CreateTopicsRequestData request = new CreateTopicsRequestData().setTimeoutMs((int) REQUEST_TIMEOUT_MS);
+            request.topics().add(topic);
+            note("create " + name + " through node " + node.id);
+            writes.put(name, Outcome.PENDING);
+            network.clientCall(node.id, new CreateTopicsRequest.Builder(request), CLIENT_TIMEOUT_MS)
+                    .whenComplete((response, error) -> {
+                        if (writes.get(name) != Outcome.PENDING) {
+                            return;
+                        }
+                        Outcome outcome;
+                        if (error != null) {
+                            outcome = Outcome.UNKNOWN;
+                            errors.put(name, unwrap(error).getClass().getSimpleName());
+                        } else {
+                            Errors code = Errors.forCode(((CreateTopicsResponse) response).data().topics()
+                                    .find(name).errorCode());
+                            errors.put(name, code.name());
+                            outcome = switch (code) {
+                                case NONE -> Outcome.ACKED;
+                                case TOPIC_ALREADY_EXISTS -> Outcome.ALREADY_EXISTS;
+                                case REQUEST_TIMED_OUT, NETWORK_EXCEPTION -> Outcome.UNKNOWN;
+                                default -> Outcome.FAILED;
+                            };
+                        }
+                        note(name + " answered " + errors.get(name));
+                        writes.put(name, outcome);
+                    });
+        }
+
+        /** A running node proposes an ISR change for a partition it leads in its own image. */
+        private void proposeIsr(SimNode node) {
+            if (!node.process.running() || node.brokerEpoch() < 0) {
+                return;
+            }
+            MetadataImage image = node.image();
+            List<Object[]> led = new ArrayList<>();
+            for (TopicImage topic : image.topicsByName().values()) {
+                for (PartitionImage p : topic.partitions().values()) {
+                    if (p.leader() == node.id) {
+                        led.add(new Object[] {topic, p});
+                    }
+                }
+            }
+            if (led.isEmpty()) {
+                return;
+            }
+            Object[] pick = led.get(random.nextInt(led.size()));
+            TopicImage topic = (TopicImage) pick[0];
+            PartitionImage p = (PartitionImage) pick[1];
+            List<Integer> isr = new ArrayList<>(p.isr());
+            List<Integer> outside = new ArrayList<>(p.replicas());
+            outside.removeAll(isr);
+            outside.removeIf(r -> image.brokers().get(r) == null || image.brokers().get(r).fenced());
+            if (!outside.isEmpty() && (isr.size() == 1 || random.nextBoolean())) {
+                isr.add(outside.get(0));
+            } else if (isr.size() > 1) {
+                isr.remove(Integer.valueOf(isr.get(0) == node.id ? isr.get(1) : isr.get(0)));
+            } else {
+                return;
+            }
+            note("node " + node.id + " proposes ISR " + isr + " for " + topic.name() + "-" + p.partition());
+            long epoch = node.brokerEpoch();
+            node.isr.proposeIsr(topic.id(), new TopicPartition(topic.name(), p.partition()), p.leaderEpoch(),
+                    p.partitionEpoch(), isr).whenComplete((v, e) -> {
+                        count(e == null ? "ISR proposals accepted" : "ISR proposals refused");
+                        if (e == null) {
+                            checkAcceptedProposal(node, topic, p, epoch);
+                        }
+                    });
+        }
+
+        private void kill(SimNode node) {
+            note("kill node " + node.id);
+            count("kills");
+            node.kill();
+            network.killed(node.id);
+            downSince.put(node.id, queue.now());
+            if (raft.leader == node.id) {
+                raft.elect(-1);
+                leaderSettledMs = queue.now();
+                electLater();
+            }
+        }
+
+        private void restart(int id) {
+            note("restart node " + id);
+            count("restarts");
+            nodes[id] = newNode(id);
+            nodes[id].start();
+            downSince.remove(id);
+        }
+
+        private void pause(SimNode node, long ms) {
+            note("pause node " + node.id + " for " + ms + " ms");
+            count("pauses");
+            node.process.pause();
+            downSince.put(node.id, queue.now());
+            if (raft.leader == node.id) {
+                leaderSettledMs = queue.now();
+                electLater();
+            }
+            queue.at(ms, () -> {
+                if (node.process.killed() || !node.process.paused()) {
+                    return;
+                }
+                note("resume node " + node.id);
+                node.process.resume();
+                node.log.deliver();
+                downSince.remove(node.id);
+                if (raft.leader == node.id) {
+                    leaderSettledMs = queue.now();
+                }
+            });
+        }
+
+        private void isolate(int id, long ms) {
+            note("cut node " + id + " off for " + ms + " ms");
+            count("partitions");
+            network.isolated.add(id);
+            downSince.put(id, queue.now());
+            if (raft.leader == id) {
+                leaderSettledMs = queue.now();
+                electLater();
+            }
+            queue.at(ms, () -> {
+                note("node " + id + " reachable again");
+                network.isolated.remove(id);
+                if (!nodes[id].process.killed() && !nodes[id].process.paused()) {
+                    downSince.remove(id);
+                }
+                if (raft.leader == id) {
+                    leaderSettledMs = queue.now();
+                }
+            });
+        }
+
+        /** Applies the newly committed batches record by record, checking what only the log can show. */
+        private void applyCommitted() {
+            while (appliedBatches < raft.committed.size()) {
+                MetadataBatch batch = raft.committed.get(appliedBatches++);
+                MetadataImage before = committed;
+                MetadataImage image = committed;
+                for (MetadataRecord r : batch.records()) {
+                    if (r instanceof TopicRecord t) {
+                        creations.merge(t.name(), 1, Integer::sum);
+                    }
+                    if (r instanceof PartitionChangeRecord c && ISR_REASONS.contains(c.reason())) {
+                        checkIsrChangeFromLiveLeader(image, c, batch);
+                    }
+                    image = image.apply(batch.offset(), r);
+                }
+                committed = image;
+                List<Violation> violations = InvariantAudit.checkImage(before, committed);
+                if (!violations.isEmpty()) {
+                    throw new AssertionError("the committed image at offset " + batch.offset() + " breaks "
+                            + violations);
+                }
+            }
+        }
+
+        /** An AlterPartition's ISR change that takes effect came from a registered, unfenced leader. */
+        private void checkIsrChangeFromLiveLeader(MetadataImage image, PartitionChangeRecord c, MetadataBatch batch) {
+            PartitionImage p = image.topic(c.topicId()).map(t -> t.partitions().get(c.partition())).orElse(null);
+            if (p == null || p.partitionEpoch() != c.partitionEpoch()) {
+                return; // decided on stale state: a no-op
+            }
+            BrokerImage leader = image.brokers().get(p.leader());
+            if (leader == null || leader.fenced()) {
+                throw new AssertionError("a fenced or unregistered broker's AlterPartition was accepted: " + c
+                        + " at offset " + batch.offset() + " for " + p + ", leader " + leader);
+            }
+            isrChanges.put(c.topicId() + "-" + c.partition() + "@" + c.partitionEpoch(),
+                    new long[] {p.leader(), leader.epoch(), batch.offset()});
+            count("ISR changes committed");
+        }
+
+        /**
+         * An AlterPartition its sender heard accepted, if it changed anything, took effect while the sender led the
+         * partition at the broker epoch it proposed with, unfenced.
+         */
+        private void checkAcceptedProposal(SimNode node, TopicImage topic, PartitionImage p, long epochAtProposal) {
+            applyCommitted();
+            long[] change = isrChanges.get(topic.id() + "-" + p.partition() + "@" + p.partitionEpoch());
+            if (change == null) {
+                return; // the ISR was unchanged, or the change was decided on stale state: nothing took effect
+            }
+            if (change[0] != node.id || (change[1] != epochAtProposal && change[1] != node.brokerEpoch())) {
+                throw new AssertionError("node " + node.id + " (epoch " + epochAtProposal + ") had its AlterPartition"
+                        + " for " + topic.name() + "-" + p.partition() + " accepted, but the change at offset "
+                        + change[2] + " was made for broker " + change[0] + " at epoch " + change[1]);
+            }
+            count("accepted proposals traced to the log");
+        }
+
+        void checkInvariants() {
+            MetadataImage image = committed();
+            checkWrites();
+            checkActiveControllers();
+            for (SimNode node : nodes) {
+                if (node.process.killed()) {
+                    auditedImages.remove(node.id);
+                    continue;
+                }
+                MetadataImage seen = node.image();
+                MetadataImage previous = auditedImages.getOrDefault(node.id, MetadataImage.EMPTY);
+                if (seen.offset() < previous.offset()) {
+                    previous = MetadataImage.EMPTY;
+                }
+                List<Violation> violations = InvariantAudit.checkImage(previous, seen);
+                if (!violations.isEmpty()) {
+                    throw new AssertionError("the audit of node " + node.id + "'s image reports " + violations);
+                }
+                auditedImages.put(node.id, seen);
+            }
+            checkFencedInTime(image);
+        }
+
+        private void checkWrites() {
+            creations.forEach((name, n) -> assertThat(n).as("creations of " + name).isLessThanOrEqualTo(1));
+            writes.forEach((name, outcome) -> {
+                int n = creations.getOrDefault(name, 0);
+                switch (outcome) {
+                    case ACKED, ALREADY_EXISTS -> assertThat(n).as(name + " answered " + errors.get(name)
+                            + " is created exactly once").isEqualTo(1);
+                    case FAILED -> assertThat(n).as(name + " answered " + errors.get(name) + " is not created")
+                            .isZero();
+                    default -> { }
+                }
+            });
+        }
+
+        private void checkActiveControllers() {
+            int active = 0;
+            for (SimNode node : nodes) {
+                if (node.process.killed()) {
+                    continue;
+                }
+                java.util.OptionalInt term = node.controller.activeTerm();
+                if (term.isPresent() && term.getAsInt() == raft.term) {
+                    active++;
+                    assertThat(node.id).as("only the log leader's controller is active").isEqualTo(raft.leader);
+                }
+            }
+            assertThat(active).as("active controllers in the current term").isLessThanOrEqualTo(1);
+        }
+
+        /**
+         * A node that cannot heartbeat (killed, paused, cut off) is fenced within its session timeout and a slack,
+         * counted from when it went down or, if later, from when the controller last changed or was disturbed (a new
+         * controller gives every broker a fresh lease).
+         */
+        private void checkFencedInTime(MetadataImage image) {
+            if (raft.leader == -1 || !canLead(raft.leader)) {
+                return;
+            }
+            for (Map.Entry<Integer, Long> down : downSince.entrySet()) {
+                int id = down.getKey();
+                long since = Math.max(down.getValue(), leaderSettledMs);
+                BrokerImage b = image.brokers().get(id);
+                if (id == raft.leader || b == null || queue.now() - since <= SESSION_TIMEOUT_MS + FENCE_SLACK_MS) {
+                    continue;
+                }
+                assertThat(b.fenced()).as("node " + id + ", down since " + down.getValue() + " ms, is fenced by "
+                        + queue.now() + " ms (controller " + raft.leader + " settled at " + leaderSettledMs + ")")
+                        .isTrue();
+                count("fencing bounds checked");
+            }
+        }
+
+        /** Ends the faults, lets the cluster settle, and checks it did: all registered, unfenced, answered. */
+        void healAndSettle() {
+            note("heal");
+            network.dropProbability = 0;
+            network.duplicateProbability = 0;
+            network.isolated.clear();
+            for (SimNode node : nodes) {
+                if (node.process.killed()) {
+                    restart(node.id);
+                } else if (node.process.paused()) {
+                    node.process.resume();
+                    node.log.deliver();
+                }
+            }
+            downSince.clear();
+            if (raft.leader == -1 || !canLead(raft.leader)) {
+                elect(random.nextInt(NODES));
+            }
+            queue.advance(CLIENT_TIMEOUT_MS + 5000);
+            checkInvariants();
+            MetadataImage image = committed();
+            for (SimNode node : nodes) {
+                BrokerImage b = image.brokers().get(node.id);
+                assertThat(b).as("node " + node.id + " registered after healing").isNotNull();
+                assertThat(b.fenced()).as("node " + node.id + " unfenced after healing").isFalse();
+                assertThat(b.epoch()).as("node " + node.id + "'s own registration").isEqualTo(node.brokerEpoch());
+            }
+            assertThat(writes).as("every write answered").doesNotContainValue(Outcome.PENDING);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        while (error instanceof CompletionException && error.getCause() != null) {
+            error = error.getCause();
+        }
+        return error;
+    }
+}
