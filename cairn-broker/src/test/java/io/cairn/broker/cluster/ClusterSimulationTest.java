@@ -238,7 +238,6 @@ class ClusterSimulationTest {
             stats.remove("writes " + Outcome.PENDING);
             stats.remove("fenced: " + ChangeReason.CONTROLLED_SHUTDOWN);
             stats.putIfAbsent("fenced: " + ChangeReason.LEASE_EXPIRED, 0);
-            stats.putIfAbsent("fenced: " + ChangeReason.CONNECTION_CLOSED, 0);
             return stats;
         }
 
