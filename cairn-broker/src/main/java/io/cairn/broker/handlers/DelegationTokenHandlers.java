@@ -77,6 +77,17 @@ public final class DelegationTokenHandlers {
         return forwarded(context) ? Errors.INVALID_REQUEST : Errors.DELEGATION_TOKEN_REQUEST_NOT_ALLOWED;
     }
 
+    /** The version from which the token responses carry the requester (KIP-373); older ones cannot encode it. */
+    private static final short REQUESTER_VERSION = 3;
+
+    /** The response as {@code version} can carry it: without the requester below version 3. */
+    private static ApiMessage forVersion(CreateDelegationTokenResponseData response, short version) {
+        if (version < REQUESTER_VERSION) {
+            response.setTokenRequesterPrincipalType("").setTokenRequesterPrincipalName("");
+        }
+        return response;
+    }
+
     public static ApiHandler<CreateDelegationTokenRequest> create(Function<RequestContext, MetadataWriter> writer) {
         return new ApiHandler<>() {
             @Override
@@ -89,14 +100,14 @@ public final class DelegationTokenHandlers {
                 Optional<KafkaPrincipal> requester = requester(context, request.data());
                 if (requester.isEmpty()) {
                     KafkaPrincipal owner = owner(context.principal(), request);
-                    return CompletableFuture.completedFuture(new CreateDelegationTokenResponseData()
+                    return CompletableFuture.completedFuture(forVersion(new CreateDelegationTokenResponseData()
                             .setErrorCode(refusal(context).code()).setPrincipalType(owner.getPrincipalType())
                             .setPrincipalName(owner.getName())
                             .setTokenRequesterPrincipalType(context.principal().getPrincipalType())
-                            .setTokenRequesterPrincipalName(context.principal().getName()));
+                            .setTokenRequesterPrincipalName(context.principal().getName()), request.version()));
                 }
                 return writer.apply(context).createDelegationToken(requester.get(), request.data())
-                        .thenApply(response -> response);
+                        .thenApply(response -> forVersion(response, request.version()));
             }
         };
     }
@@ -178,7 +189,11 @@ public final class DelegationTokenHandlers {
                         .map(o -> new KafkaPrincipal(o.principalType(), o.principalName()).toString()).toList();
                 for (DelegationTokenRecord token : image.get().delegationTokens().values()) {
                     if (owners == null || owners.stream().anyMatch(token::ownerOrRenewer)) {
-                        response.tokens().add(described(token, tokens.get()));
+                        DescribedDelegationToken described = described(token, tokens.get());
+                        if (request.version() < REQUESTER_VERSION) {
+                            described.setTokenRequesterPrincipalType("").setTokenRequesterPrincipalName("");
+                        }
+                        response.tokens().add(described);
                     }
                 }
                 return CompletableFuture.completedFuture(response);
