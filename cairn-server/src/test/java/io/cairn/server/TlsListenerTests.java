@@ -401,6 +401,46 @@ abstract class TlsListenerTests {
     }
 
     @Test
+    void kcatProducesAndConsumesOverSaslSslWithScram() throws Exception {
+        assumeTrue(System.getenv(Librdkafka.DIR_ENV) != null || Librdkafka.kcatSendsRfcScram(),
+                "no kcat on librdkafka 2.6.1 or later (.ci/run builds one and names it in " + Librdkafka.DIR_ENV + ")");
+        // given: kcat logging in with SCRAM-SHA-512 over TLS, the node's certificate as its CA
+        List<String> scram = List.of("kcat", "-b", "127.0.0.1:" + node.node().port("SASL_SSL"),
+                "-X", "security.protocol=sasl_ssl", "-X", "ssl.ca.location=" + store("node.pem"),
+                "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=admin", "-X", "sasl.password=admin-secret");
+        Path input = Files.writeString(home.resolve("kcat-scram.txt"), "one\ntwo\nthree\n");
+        List<String> produce = new ArrayList<>(scram);
+        produce.addAll(List.of("-t", "kcat-sasl-ssl", "-P", "-l", input.toString()));
+        List<String> consume = new ArrayList<>(scram);
+        consume.addAll(List.of("-t", "kcat-sasl-ssl", "-C", "-e", "-o", "beginning", "-q"));
+        // when
+        Run produced = run(home, Librdkafka.env(), produce.toArray(String[]::new));
+        Run consumed = run(home, Librdkafka.env(), consume.toArray(String[]::new));
+        // then
+        assertThat(produced.exitCode()).as(produced.output()).isZero();
+        assertThat(consumed.exitCode()).as(consumed.output()).isZero();
+        assertThat(consumed.output().lines().toList()).containsExactly("one", "two", "three");
+    }
+
+    @Test
+    void confluentKafkaPythonProducesAndConsumesOverSaslSslWithScram() throws Exception {
+        assumeTrue(System.getenv(Librdkafka.DIR_ENV) != null || Librdkafka.pythonSendsRfcScram(PYTHON),
+                "no confluent-kafka-python on librdkafka 2.6.1 or later (.ci/run installs the binding, builds "
+                        + "librdkafka and names it in " + Librdkafka.DIR_ENV + ")");
+        // given: an idempotent producer and a group consumer of librdkafka's Python binding, SCRAM-SHA-512 over TLS
+        String script = clientScript("""
+                conf = {'bootstrap.servers': sys.argv[1], 'security.protocol': 'sasl_ssl', 'ssl.ca.location': sys.argv[2],
+                        'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': sys.argv[3], 'sasl.password': sys.argv[4]}
+                """, "python-sasl-ssl");
+        // when
+        Run python = run(home, Librdkafka.env(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("SASL_SSL"),
+                store("node.pem"), "admin", "admin-secret");
+        // then
+        assertThat(python.exitCode()).as(python.output()).isZero();
+        assertThat(python.output()).contains("python read v0,v1,v2,v3,v4,v5,v6,v7,v8,v9");
+    }
+
+    @Test
     void kafkajsProducesAndConsumesOverMutualTls() throws Exception {
         assumeTrue(Files.isDirectory(KAFKAJS.resolve("node_modules/kafkajs")),
                 "kafkajs is not installed (.ci/run runs npm ci in " + KAFKAJS + ")");
@@ -439,17 +479,30 @@ abstract class TlsListenerTests {
         assumeTrue(run(home, Map.of(), PYTHON, "-c", "import confluent_kafka").exitCode() == 0,
                 "confluent-kafka-python is not installed (.ci/run installs python3-confluent-kafka)");
         // given: a producer and a consumer of librdkafka's Python binding with a client certificate
-        String script = """
-                import sys
-                from confluent_kafka import Consumer, Producer
+        String script = clientScript("""
                 conf = {'bootstrap.servers': sys.argv[1], 'security.protocol': 'ssl', 'ssl.ca.location': sys.argv[2],
                         'ssl.keystore.location': sys.argv[3], 'ssl.keystore.password': sys.argv[4]}
+                """, "python-mtls");
+        // when
+        Run python = run(home, Map.of(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("MTLS"),
+                store("node.pem"), store("client.p12"), PASSWORD);
+        // then
+        assertThat(python.exitCode()).as(python.output()).isZero();
+        assertThat(python.output()).contains("python read v0,v1,v2,v3,v4,v5,v6,v7,v8,v9");
+    }
+
+    /**
+     * A confluent-kafka-python script that produces v0..v9 to {@code topic} with an idempotent producer, reads them
+     * back in a group of the topic's name and prints them; {@code conf} sets the dict {@code conf} from sys.argv.
+     */
+    private static String clientScript(String conf, String topic) {
+        return "import sys\nfrom confluent_kafka import Consumer, Producer\n" + conf + """
                 producer = Producer(dict(conf, **{'enable.idempotence': True}))
                 for i in range(10):
-                    producer.produce('python-mtls', value=('v%d' % i).encode())
+                    producer.produce('%1$s', value=('v%%d' %% i).encode())
                 assert producer.flush(30) == 0, 'not all delivered'
-                consumer = Consumer(dict(conf, **{'group.id': 'python-mtls', 'auto.offset.reset': 'earliest'}))
-                consumer.subscribe(['python-mtls'])
+                consumer = Consumer(dict(conf, **{'group.id': '%1$s', 'auto.offset.reset': 'earliest'}))
+                consumer.subscribe(['%1$s'])
                 values = []
                 for _ in range(120):
                     message = consumer.poll(0.5)
@@ -459,13 +512,7 @@ abstract class TlsListenerTests {
                         break
                 consumer.close()
                 print('python read', ','.join(values))
-                """;
-        // when
-        Run python = run(home, Map.of(), PYTHON, "-c", script, "127.0.0.1:" + node.node().port("MTLS"),
-                store("node.pem"), store("client.p12"), PASSWORD);
-        // then
-        assertThat(python.exitCode()).as(python.output()).isZero();
-        assertThat(python.output()).contains("python read v0,v1,v2,v3,v4,v5,v6,v7,v8,v9");
+                """.formatted(topic);
     }
 
     private record Run(int exitCode, String output) {
