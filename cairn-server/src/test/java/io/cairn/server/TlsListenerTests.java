@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +39,11 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.UnsupportedByAuthenticationException;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.security.token.delegation.DelegationToken;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +97,7 @@ abstract class TlsListenerTests {
                 // SCRAM over TLS, with a credential the cluster starts with
                 "listener.name.sasl_ssl.sasl.enabled.mechanisms", "SCRAM-SHA-512",
                 CairnConfig.BOOTSTRAP_SCRAM_CREDENTIALS, "SCRAM-SHA-512=[name=admin,password=admin-secret]",
+                "delegation.token.secret.key", "tls-listener-token-key",
                 // per listener, as Kafka: MTLS asks for a client certificate, SSL does not
                 "listener.name.mtls.ssl.client.auth", "required",
                 "listener.name.mtls.ssl.truststore.location", store("node-trust.p12"),
@@ -170,6 +174,43 @@ abstract class TlsListenerTests {
         try (Admin admin = Admin.create(wrong)) {
             assertThatThrownBy(() -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+        }
+    }
+
+    @Test
+    void delegationTokensAreAskedForOverSaslSslOrMutualTlsAndLogInOverSaslSsl() throws Exception {
+        // given: a SCRAM login over SASL_SSL, a client certificate over MTLS, no certificate over SSL
+        Map<String, Object> scram = clientTls(node.node().port("SASL_SSL"), false);
+        scram.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        scram.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "admin-secret"));
+        Map<String, Object> mtls = clientTls(node.node().port("MTLS"), true);
+        Map<String, Object> anonymous = clientTls(node.node().port("SSL"), false);
+
+        // when: each asks for a token
+        DelegationToken token;
+        try (Admin admin = Admin.create(scram); Admin byCertificate = Admin.create(mtls);
+             Admin withoutCertificate = Admin.create(anonymous)) {
+            token = admin.createDelegationToken().delegationToken().get(30, TimeUnit.SECONDS);
+            DelegationToken certificateToken = byCertificate.createDelegationToken().delegationToken()
+                    .get(30, TimeUnit.SECONDS);
+
+            // then: SASL_SSL and mutual TLS get one, for their principals; SSL without a certificate is refused
+            assertThat(token.tokenInfo().owner().toString()).isEqualTo("User:admin");
+            assertThat(certificateToken.tokenInfo().owner().toString()).isEqualTo("User:CN=test-client");
+            assertThatThrownBy(() -> withoutCertificate.createDelegationToken().delegationToken()
+                    .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(UnsupportedByAuthenticationException.class);
+        }
+
+        // and: the token logs in over SASL_SSL as its owner, and that connection may not ask for tokens itself
+        Map<String, Object> byToken = new HashMap<>(scram);
+        byToken.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"" + token.tokenInfo().tokenId() + "\" password=\""
+                + Base64.getEncoder().encodeToString(token.hmac()) + "\" tokenauth=\"true\";");
+        try (Admin viaToken = Admin.create(byToken)) {
+            assertThat(viaToken.describeCluster().nodes().get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThatThrownBy(() -> viaToken.createDelegationToken().delegationToken().get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(UnsupportedByAuthenticationException.class);
         }
     }
 
