@@ -254,6 +254,49 @@ class SaslAuthenticatorTest {
         assertThat(((SaslAuthenticator.Verdict.Answer) verdict).thenClose()).isTrue();
     }
 
+    @Test
+    void aDelegationTokensSessionEndsWhenTheTokenExpiresBeforeConnectionsMaxReauthMs() throws Exception {
+        // given: a token of dave's that expires in 4 s, on a listener whose sessions last 10 s
+        ScramMechanism mechanism = ScramMechanism.SCRAM_SHA_256;
+        ScramCredential credential = new ScramFormatter(mechanism).generateCredential("token-hmac", 4096);
+        long expiry = time.milliseconds() + 4_000;
+        SaslAuthenticator scram = new SaslAuthenticator(new SaslListener(List.of("SCRAM-SHA-256"), name -> {
+            try {
+                return new ScramSaslServer(mechanism, Map.of(), new ScramCallbackHandler(mechanism,
+                        (user, m) -> Optional.empty(), (tokenId, m) -> tokenId.equals("token-1")
+                        ? Optional.of(new ScramCallbackHandler.TokenCredential("User:dave", expiry, credential))
+                        : Optional.empty()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }, Map.of("SCRAM-SHA-256", 10_000L), 1000, 0), time, "", "SASL_PLAINTEXT",
+                new InetSocketAddress("127.0.0.1", 1));
+        ScramSaslClient client = scramClient("token-1", "token-hmac", Map.of("tokenauth", "true"));
+
+        // when: it logs in with the token
+        assertThat(scramHandshake(scram).errorCode()).isZero();
+        SaslAuthenticateResponseData serverFirst = (SaslAuthenticateResponseData) answer(scram.onFrame(frame(
+                ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                        .setAuthBytes(client.evaluateChallenge(new byte[0])), (short) 2)),
+                ApiKeys.SASL_AUTHENTICATE, (short) 2);
+        SaslAuthenticateResponseData serverFinal = (SaslAuthenticateResponseData) answer(scram.onFrame(frame(
+                ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateRequestData()
+                        .setAuthBytes(client.evaluateChallenge(serverFirst.authBytes())), (short) 2)),
+                ApiKeys.SASL_AUTHENTICATE, (short) 2);
+
+        // then: logged in as the owner, for a session that ends with the token (KIP-368), not 10 s later
+        assertThat(serverFinal.errorCode()).isZero();
+        assertThat(serverFinal.sessionLifetimeMs()).isEqualTo(4_000);
+        assertThat(scram.principal()).isEqualTo(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "dave"));
+        assertThat(scram.principal().tokenAuthenticated()).isTrue();
+        time.sleep(4_000);
+        assertThat(scram.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
+                .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);
+        time.sleep(1);
+        assertThat(scram.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
+                .isInstanceOf(SaslAuthenticator.Verdict.Close.class);
+    }
+
     private final Map<String, ScramCredential> scramUsers = new ConcurrentHashMap<>();
     private final CompletableFuture<Boolean> caughtUp = new CompletableFuture<>();
 
@@ -278,14 +321,19 @@ class SaslAuthenticatorTest {
     }
 
     private static ScramSaslClient scramClient(String user, String password) throws Exception {
+        return scramClient(user, password, Map.of());
+    }
+
+    private static ScramSaslClient scramClient(String user, String password, Map<String, String> extensions)
+            throws Exception {
         return new ScramSaslClient(ScramMechanism.SCRAM_SHA_256, callbacks -> {
             for (Callback callback : callbacks) {
                 if (callback instanceof NameCallback name) {
                     name.setName(user);
                 } else if (callback instanceof javax.security.auth.callback.PasswordCallback password1) {
                     password1.setPassword(password.toCharArray());
-                } else if (callback instanceof ScramExtensionsCallback extensions) {
-                    extensions.extensions(Map.of());
+                } else if (callback instanceof ScramExtensionsCallback extensionsCallback) {
+                    extensionsCallback.extensions(extensions);
                 }
             }
         });
