@@ -91,7 +91,7 @@ class AclAuthorizationIT {
             + "user_bob=\"bob-secret\" user_carol=\"carol-secret\" user_dave=\"dave-secret\" "
             + "user_erin=\"erin-secret\" user_frank=\"frank-secret\" user_grace=\"grace-secret\" "
             + "user_henry=\"henry-secret\" user_ivan=\"ivan-secret\" user_judy=\"judy-secret\" "
-            + "user_kate=\"kate-secret\" user_leo=\"leo-secret\";";
+            + "user_kate=\"kate-secret\" user_leo=\"leo-secret\" user_mia=\"mia-secret\";";
 
     @TempDir
     static Path dir;
@@ -535,6 +535,20 @@ class AclAuthorizationIT {
             // then: leo is assigned and reads the topic he may describe, and never the other
             assertThat(pollUntilRecords(consumer).iterator().next().value()).isEqualTo("allowed");
             assertThat(consumer.assignment()).containsExactly(new TopicPartition("rx-allowed", 0));
+
+            // and: describing the group (ConsumerGroupDescribe) needs DESCRIBE on the topics its members are
+            // assigned too, as in Kafka: leo sees his assignment; mia, with DESCRIBE on the group only, does not
+            admin.createAcls(List.of(allow("User:mia", ResourceType.GROUP, "leo-group", PatternType.LITERAL,
+                    AclOperation.DESCRIBE))).all().get(30, TimeUnit.SECONDS);
+            try (Admin leoAdmin = Admin.create(user("leo")); Admin mia = Admin.create(user("mia"))) {
+                ConsumerGroupDescription described = leoAdmin.describeConsumerGroups(List.of("leo-group")).all()
+                        .get(30, TimeUnit.SECONDS).get("leo-group");
+                assertThat(described.members()).singleElement().satisfies(member -> assertThat(
+                        member.assignment().topicPartitions()).containsExactly(new TopicPartition("rx-allowed", 0)));
+                assertThatThrownBy(() -> mia.describeConsumerGroups(List.of("leo-group")).all()
+                        .get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicAuthorizationException.class)
+                        .hasMessageContaining("not authorized to describe");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.cairn.broker.group;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -1022,11 +1023,30 @@ final class ConsumerGroupShard {
     }
 
     /**
-     * The topics a group's regular expressions may resolve to: what the caller of its last heartbeat may DESCRIBE
-     * (all until a heartbeat came to this shard: a loaded group keeps its assignment until then).
+     * The topics a group's regular expressions may resolve to: what the caller of its last heartbeat may DESCRIBE.
+     * Until a heartbeat came to this shard (a group loaded after a coordinator failover), the topics its members are
+     * assigned or being assigned: those were resolved with a caller's view before, so a member leaving or a classic
+     * member joining meanwhile neither reaches a topic no caller was allowed to see nor drops one the group has.
+     * Kafka keeps the resolved topics in its log for this; here the assignment, which is in the log, stands in.
      */
     private Predicate<String> describable(String groupId) {
-        return regexDescribable.getOrDefault(groupId, SubscribedTopics.ALL);
+        Predicate<String> view = regexDescribable.get(groupId);
+        if (view != null) {
+            return view;
+        }
+        ConsumerGroup group = groups.get(groupId);
+        if (group == null) {
+            return topic -> false;
+        }
+        MetadataImage image = topics.image();
+        Set<String> assigned = new HashSet<>();
+        for (ConsumerMember member : group.members().values()) {
+            for (Assignment assignment : List.of(member.assigned(), member.pendingRevocation(), member.target())) {
+                assignment.partitions().keySet().forEach(id -> image.topic(id)
+                        .ifPresent(topic -> assigned.add(topic.name())));
+            }
+        }
+        return assigned::contains;
     }
 
     /** Whether a member subscribes to {@code topic}, by name or regular expression (OffsetDelete refuses those). */

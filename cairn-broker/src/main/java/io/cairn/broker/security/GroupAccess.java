@@ -223,6 +223,10 @@ final class GroupAccess {
                     answered.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(group.groupId())
                             .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
                             .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+                } else if (!mayDescribeAssignedTopics(caller, group)) {
+                    answered.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(group.groupId())
+                            .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                            .setErrorMessage(UNDESCRIBABLE_TOPICS));
                 } else {
                     if (group.authorizedOperations() != AuthorizedOperations.NOT_REQUESTED) {
                         group.setAuthorizedOperations(caller.authorizedOperations(ResourceType.GROUP,
@@ -233,6 +237,29 @@ final class GroupAccess {
             }
             return data.setGroups(answered);
         });
+    }
+
+    /** Kafka's message for a consumer group whose members are assigned a topic the caller may not DESCRIBE. */
+    static final String UNDESCRIBABLE_TOPICS =
+            "The group has described topic(s) that the client is not authorized to describe.";
+
+    /**
+     * Whether the caller may DESCRIBE every topic the group's members are assigned or being assigned, as Kafka checks
+     * before it answers a ConsumerGroupDescribe: a group DESCRIBE alone does not show a topic's name.
+     */
+    private static boolean mayDescribeAssignedTopics(Caller caller,
+                                                     ConsumerGroupDescribeResponseData.DescribedGroup group) {
+        for (ConsumerGroupDescribeResponseData.Member member : group.members()) {
+            for (ConsumerGroupDescribeResponseData.Assignment assignment : List.of(member.assignment(),
+                    member.targetAssignment())) {
+                for (ConsumerGroupDescribeResponseData.TopicPartitions topic : assignment.topicPartitions()) {
+                    if (!caller.may(DESCRIBE, ResourceType.TOPIC, topic.topicName())) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     static AccessRule<ListGroupsRequest> listGroups() {

@@ -284,6 +284,39 @@ class ConsumerGroupShardTest {
                 .isEqualTo(10_000);
     }
 
+    @Test
+    void aLoadedGroupResolvesItsRegexOnlyToTheTopicsItWasAssignedUntilAHeartbeatBringsACallersView() {
+        // given: a member subscribed to ".*" whose principal may DESCRIBE orders, not audit
+        createTopic("audit", AUDIT, 2);
+        ConsumerGroupHeartbeatResponseData joined = ctx.run(s -> s.consumerGroupHeartbeat("client", "/127.0.0.1",
+                (short) 1, join("a", null).setSubscribedTopicRegex(".*"), "orders"::equals));
+        assertThat(joined.assignment().topicPartitions()).extracting(tp -> tp.topicId()).containsExactly(ORDERS);
+
+        // when: a new coordinator loads the group, and a classic member joins it before any heartbeat
+        GroupCoordinatorShard reloaded = ctx.reload(CONFIG);
+        byte[] subscription = org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
+                new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of("orders")))
+                .array();
+        org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol()
+                .setName("range").setMetadata(subscription));
+        String classicId = ctx.runOn(reloaded, s -> s.joinGroup("classic-client", "/127.0.0.1", (short) 9,
+                new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g").setMemberId("")
+                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
+                        .setProtocols(protocols.duplicate()))).join().memberId();
+        ctx.runOn(reloaded, s -> s.joinGroup("classic-client", "/127.0.0.1", (short) 9,
+                new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g").setMemberId(classicId)
+                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
+                        .setProtocols(protocols)));
+
+        // then: the group was rebalanced, and the regex member is still given nothing of audit
+        ConsumerGroup group = reloaded.consumerGroups.group("g");
+        assertThat(group.member(classicId)).isNotNull();
+        assertThat(group.groupEpoch).isEqualTo(2);
+        assertThat(group.member("a").target().partitions()).containsOnlyKeys(ORDERS);
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
     void compliantClientsNeverShareAPartitionAndSettle(int seed) {

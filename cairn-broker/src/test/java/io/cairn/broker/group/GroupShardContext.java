@@ -37,6 +37,16 @@ final class GroupShardContext {
         return apply(op.apply(shard));
     }
 
+    /** Runs {@code op} on another shard ({@link #reload}'s), replaying its records there only. */
+    <T> T runOn(GroupCoordinatorShard other, Function<GroupCoordinatorShard, CoordinatorResult<T>> op) {
+        CoordinatorResult<T> result = op.apply(other);
+        result.records().forEach(other::replay);
+        if (result.onWritten() != null) {
+            result.onWritten().accept(null);
+        }
+        return result.response();
+    }
+
     private <T> T apply(io.cairn.broker.coordinator.CoordinatorWrite<CoordinatorRecord, T> result) {
         io.cairn.broker.coordinator.CoordinatorWrite.TransactionalProducer producer = result.transactionalProducer();
         for (CoordinatorRecord record : result.records()) {
