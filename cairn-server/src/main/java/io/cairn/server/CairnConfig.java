@@ -297,6 +297,8 @@ public final class CairnConfig extends AbstractConfig {
             throw new ConfigException(QUEUED_MAX_REQUEST_BYTES + " (" + queuedMaxRequestBytes + ") must be at least "
                     + SOCKET_REQUEST_MAX_BYTES + " (" + getInt(SOCKET_REQUEST_MAX_BYTES) + ")");
         }
+        // listener.name.<listener>.max.connection.creation.rate is read when the listener starts: checked here, first
+        DynamicConnectionLimits.creationRates(this, Map.of());
     }
 
     private static Map<String, Object> aliases(Map<String, ?> properties) {

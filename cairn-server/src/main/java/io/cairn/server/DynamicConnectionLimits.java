@@ -100,19 +100,31 @@ final class DynamicConnectionLimits implements MetadataListener {
      * listener's own (listener.name.&lt;listener&gt;.max.connection.creation.rate), else the node's, as Kafka reads
      * a listener's configs with the listener prefix overriding.
      *
-     * @throws NumberFormatException a value that is not an integer
+     * @throws ConfigException a value that is not an integer of at least 0, naming the property
      */
     static ConnectionCreationRate.Limits creationRates(CairnConfig config, Map<String, String> dynamic) {
-        int brokerRate = dynamic.containsKey(CREATION_RATE) ? Integer.parseInt(dynamic.get(CREATION_RATE).trim())
+        int brokerRate = dynamic.containsKey(CREATION_RATE) ? rate(CREATION_RATE, dynamic.get(CREATION_RATE))
                 : config.getInt(CREATION_RATE);
         Map<String, Integer> byListener = new HashMap<>();
         for (Listeners.Endpoint listener : config.listeners().bound()) {
             String name = ListenerTls.prefix(listener.name()) + CREATION_RATE;
             Object value = dynamic.containsKey(name) ? dynamic.get(name) : config.originals().get(name);
             if (value != null) {
-                byListener.put(listener.name(), Integer.parseInt(value.toString().trim()));
+                byListener.put(listener.name(), rate(name, value));
             }
         }
         return new ConnectionCreationRate.Limits(brokerRate, byListener);
+    }
+
+    private static int rate(String name, Object value) {
+        try {
+            int rate = value instanceof Integer i ? i : Integer.parseInt(value.toString().trim());
+            if (rate >= 0) {
+                return rate;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new ConfigException(name, value, "Expected an integer of at least 0 (connections per second)");
     }
 }

@@ -49,6 +49,14 @@ class ClusterConfigTest {
         assertThatThrownBy(() -> new CairnConfig(Map.of("offsets.topic.num.partitions", "0")))
                 .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
                 .hasMessageContaining("offsets.topic.num.partitions");
+        for (String rate : new String[] {"abc", "-1"}) {
+            assertThatThrownBy(() -> new CairnConfig(Map.of("listener.name.plaintext.max.connection.creation.rate",
+                    rate))).isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                    .hasMessageContaining("listener.name.plaintext.max.connection.creation.rate")
+                    .hasMessageContaining("integer of at least 0");
+        }
+        assertThat(new CairnConfig(Map.of("listener.name.plaintext.max.connection.creation.rate", " 20 ")))
+                .isNotNull();
     }
 
     @Test
