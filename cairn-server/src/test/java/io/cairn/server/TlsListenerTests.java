@@ -449,18 +449,8 @@ abstract class TlsListenerTests {
         List<String> scram = List.of("kcat", "-b", "127.0.0.1:" + node.node().port("SASL_SSL"),
                 "-X", "security.protocol=sasl_ssl", "-X", "ssl.ca.location=" + store("node.pem"),
                 "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=admin", "-X", "sasl.password=admin-secret");
-        Path input = Files.writeString(home.resolve("kcat-scram.txt"), "one\ntwo\nthree\n");
-        List<String> produce = new ArrayList<>(scram);
-        produce.addAll(List.of("-t", "kcat-sasl-ssl", "-P", "-l", input.toString()));
-        List<String> consume = new ArrayList<>(scram);
-        consume.addAll(List.of("-t", "kcat-sasl-ssl", "-C", "-e", "-o", "beginning", "-q"));
-        // when
-        Run produced = run(home, Librdkafka.env(), produce.toArray(String[]::new));
-        Run consumed = run(home, Librdkafka.env(), consume.toArray(String[]::new));
-        // then
-        assertThat(produced.exitCode()).as(produced.output()).isZero();
-        assertThat(consumed.exitCode()).as(consumed.output()).isZero();
-        assertThat(consumed.output().lines().toList()).containsExactly("one", "two", "three");
+        // when / then
+        assertKcatProducesAndConsumes(scram, "kcat-sasl-ssl", Librdkafka.env());
     }
 
     @Test
@@ -501,15 +491,20 @@ abstract class TlsListenerTests {
         List<String> mtls = List.of("kcat", "-b", "127.0.0.1:" + node.node().port("MTLS"),
                 "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + store("node.pem"),
                 "-X", "ssl.keystore.location=" + store("client.p12"), "-X", "ssl.keystore.password=" + PASSWORD);
-        Path input = Files.writeString(home.resolve("kcat-mtls.txt"), "one\ntwo\nthree\n");
-        List<String> produce = new ArrayList<>(mtls);
-        produce.addAll(List.of("-t", "kcat-mtls", "-P", "-l", input.toString()));
-        List<String> consume = new ArrayList<>(mtls);
-        consume.addAll(List.of("-t", "kcat-mtls", "-C", "-e", "-o", "beginning", "-q"));
-        // when
-        Run produced = run(home, Map.of(), produce.toArray(String[]::new));
-        Run consumed = run(home, Map.of(), consume.toArray(String[]::new));
-        // then
+        // when / then
+        assertKcatProducesAndConsumes(mtls, "kcat-mtls", Map.of());
+    }
+
+    /** kcat, connected by {@code connection}, produces three lines to {@code topic} and reads them back. */
+    private static void assertKcatProducesAndConsumes(List<String> connection, String topic, Map<String, String> env)
+            throws IOException, InterruptedException {
+        Path input = Files.writeString(home.resolve(topic + ".txt"), "one\ntwo\nthree\n");
+        List<String> produce = new ArrayList<>(connection);
+        produce.addAll(List.of("-t", topic, "-P", "-l", input.toString()));
+        List<String> consume = new ArrayList<>(connection);
+        consume.addAll(List.of("-t", topic, "-C", "-e", "-o", "beginning", "-q"));
+        Run produced = run(home, env, produce.toArray(String[]::new));
+        Run consumed = run(home, env, consume.toArray(String[]::new));
         assertThat(produced.exitCode()).as(produced.output()).isZero();
         assertThat(consumed.exitCode()).as(consumed.output()).isZero();
         assertThat(consumed.output().lines().toList()).containsExactly("one", "two", "three");

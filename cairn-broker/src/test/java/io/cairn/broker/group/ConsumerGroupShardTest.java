@@ -237,23 +237,12 @@ class ConsumerGroupShardTest {
         a.heartbeat(join("a", "orders"));
 
         // a classic member (the consumer protocol embedded in JoinGroup) joins the consumer group
-        byte[] subscription = org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
-                new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of("orders")))
-                .array();
-        org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
-                new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection();
-        protocols.add(new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol()
-                .setName("range").setMetadata(subscription));
         org.apache.kafka.common.message.JoinGroupResponseData required = ctx.run(s -> s.joinGroup("classic-client",
-                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
-                        .setMemberId("").setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
-                        .setProtocolType("consumer").setProtocols(protocols.duplicate()))).join();
+                "/127.0.0.1", (short) 9, classicJoin(""))).join();
         assertThat(required.errorCode()).isEqualTo(Errors.MEMBER_ID_REQUIRED.code());
         String classicId = required.memberId();
         org.apache.kafka.common.message.JoinGroupResponseData joined = ctx.run(s -> s.joinGroup("classic-client",
-                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
-                        .setMemberId(classicId).setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
-                        .setProtocolType("consumer").setProtocols(protocols))).join();
+                "/127.0.0.1", (short) 9, classicJoin(classicId))).join();
         assertThat(joined.errorCode()).isEqualTo(Errors.NONE.code());
         assertThat(joined.protocolName()).isEqualTo("range");
         assertThat(member("g", classicId).usesClassicProtocol()).isTrue();
@@ -265,9 +254,7 @@ class ConsumerGroupShardTest {
                 .setGroupId("g").setMemberId(classicId).setGenerationId(joined.generationId()))).errorCode())
                 .isEqualTo(Errors.REBALANCE_IN_PROGRESS.code());
         org.apache.kafka.common.message.JoinGroupResponseData rejoined = ctx.run(s -> s.joinGroup("classic-client",
-                "/127.0.0.1", (short) 9, new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g")
-                        .setMemberId(classicId).setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000)
-                        .setProtocolType("consumer").setProtocols(protocols.duplicate()))).join();
+                "/127.0.0.1", (short) 9, classicJoin(classicId))).join();
         org.apache.kafka.common.message.SyncGroupResponseData synced = ctx.run(s -> s.syncGroup(
                 new org.apache.kafka.common.message.SyncGroupRequestData().setGroupId("g").setMemberId(classicId)
                         .setGenerationId(rejoined.generationId()).setProtocolType("consumer")
@@ -294,21 +281,9 @@ class ConsumerGroupShardTest {
 
         // when: a new coordinator loads the group, and a classic member joins it before any heartbeat
         GroupCoordinatorShard reloaded = ctx.reload(CONFIG);
-        byte[] subscription = org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
-                new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of("orders")))
-                .array();
-        org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
-                new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection();
-        protocols.add(new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol()
-                .setName("range").setMetadata(subscription));
         String classicId = ctx.runOn(reloaded, s -> s.joinGroup("classic-client", "/127.0.0.1", (short) 9,
-                new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g").setMemberId("")
-                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
-                        .setProtocols(protocols.duplicate()))).join().memberId();
-        ctx.runOn(reloaded, s -> s.joinGroup("classic-client", "/127.0.0.1", (short) 9,
-                new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g").setMemberId(classicId)
-                        .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
-                        .setProtocols(protocols)));
+                classicJoin(""))).join().memberId();
+        ctx.runOn(reloaded, s -> s.joinGroup("classic-client", "/127.0.0.1", (short) 9, classicJoin(classicId)));
 
         // then: the group was rebalanced, and the regex member is still given nothing of audit
         ConsumerGroup group = reloaded.consumerGroups.group("g");
@@ -399,6 +374,20 @@ class ConsumerGroupShardTest {
                 owned = new HashSet<>(ownedTopics.getOrDefault(ORDERS, Set.of()));
             }
         }
+    }
+
+    /** A classic member's JoinGroup of group g: the consumer protocol embedded, "range" over orders. */
+    private static org.apache.kafka.common.message.JoinGroupRequestData classicJoin(String memberId) {
+        byte[] subscription = org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
+                new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of("orders")))
+                .array();
+        org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols =
+                new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol()
+                .setName("range").setMetadata(subscription));
+        return new org.apache.kafka.common.message.JoinGroupRequestData().setGroupId("g").setMemberId(memberId)
+                .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
+                .setProtocols(protocols);
     }
 
     private ConsumerGroupHeartbeatRequestData join(String memberId, String topics) {
