@@ -84,20 +84,12 @@ final class DelegationTokenControl {
                                                                     RenewDelegationTokenRequestData request,
                                                                     long now) {
         RenewDelegationTokenResponseData response = new RenewDelegationTokenResponseData();
-        Errors refused = refusal(image, settings);
-        Optional<DelegationTokenRecord> found = refused == Errors.NONE ? find(image, settings, request.hmac())
-                : Optional.empty();
-        if (refused == Errors.NONE && found.isEmpty()) {
-            refused = Errors.DELEGATION_TOKEN_NOT_FOUND;
-        } else if (refused == Errors.NONE && expired(found.get(), now)) {
-            refused = Errors.DELEGATION_TOKEN_EXPIRED;
-        } else if (refused == Errors.NONE && !allowedToRenew(found.get(), requester)) {
-            refused = Errors.DELEGATION_TOKEN_OWNER_MISMATCH;
+        Lookup found = lookup(image, settings, request.hmac(), requester, true, now);
+        if (found.refused() != Errors.NONE) {
+            return ControllerResult.of(List.of(), response.setErrorCode(found.refused().code())
+                    .setExpiryTimestampMs(-1));
         }
-        if (refused != Errors.NONE) {
-            return ControllerResult.of(List.of(), response.setErrorCode(refused.code()).setExpiryTimestampMs(-1));
-        }
-        DelegationTokenRecord token = found.get();
+        DelegationTokenRecord token = found.token();
         long renewLifetime = settings.delegationTokenExpiryTimeMs();
         if (request.renewPeriodMs() > 0) {
             renewLifetime = Math.min(renewLifetime, request.renewPeriodMs());
@@ -111,18 +103,12 @@ final class DelegationTokenControl {
                                                                       ExpireDelegationTokenRequestData request,
                                                                       long now) {
         ExpireDelegationTokenResponseData response = new ExpireDelegationTokenResponseData();
-        Errors refused = refusal(image, settings);
-        Optional<DelegationTokenRecord> found = refused == Errors.NONE ? find(image, settings, request.hmac())
-                : Optional.empty();
-        if (refused == Errors.NONE && found.isEmpty()) {
-            refused = Errors.DELEGATION_TOKEN_NOT_FOUND;
-        } else if (refused == Errors.NONE && !allowedToRenew(found.get(), requester)) {
-            refused = Errors.DELEGATION_TOKEN_OWNER_MISMATCH;
+        Lookup found = lookup(image, settings, request.hmac(), requester, false, now);
+        if (found.refused() != Errors.NONE) {
+            return ControllerResult.of(List.of(), response.setErrorCode(found.refused().code())
+                    .setExpiryTimestampMs(-1));
         }
-        if (refused != Errors.NONE) {
-            return ControllerResult.of(List.of(), response.setErrorCode(refused.code()).setExpiryTimestampMs(-1));
-        }
-        DelegationTokenRecord token = found.get();
+        DelegationTokenRecord token = found.token();
         if (request.expiryTimePeriodMs() < 0) { // at once
             return ControllerResult.of(List.of(new RemoveDelegationTokenRecord(token.tokenId())),
                     response.setExpiryTimestampMs(request.expiryTimePeriodMs()));
@@ -161,9 +147,33 @@ final class DelegationTokenControl {
         return Errors.NONE;
     }
 
-    private static Optional<DelegationTokenRecord> find(MetadataImage image, ControllerSettings settings,
-                                                        byte[] hmac) {
-        return new DelegationTokens(settings.delegationTokenSecretKey()).byHmac(image, hmac);
+    /** The token a renew or expire names, or Kafka's refusal of the request ({@code token} null then). */
+    private record Lookup(Errors refused, DelegationTokenRecord token) {
+    }
+
+    /**
+     * The token {@code hmac} names if {@code requester} may renew or expire it, refused as Kafka refuses, in its
+     * order: tokens disabled or not supported yet, no such token, expired (when {@code refuseExpired}: a renew; an
+     * expire checks that after its at-once case), not the owner or a renewer.
+     */
+    private static Lookup lookup(MetadataImage image, ControllerSettings settings, byte[] hmac,
+                                 KafkaPrincipal requester, boolean refuseExpired, long now) {
+        Errors refused = refusal(image, settings);
+        if (refused != Errors.NONE) {
+            return new Lookup(refused, null);
+        }
+        Optional<DelegationTokenRecord> found = new DelegationTokens(settings.delegationTokenSecretKey())
+                .byHmac(image, hmac);
+        if (found.isEmpty()) {
+            return new Lookup(Errors.DELEGATION_TOKEN_NOT_FOUND, null);
+        }
+        if (refuseExpired && expired(found.get(), now)) {
+            return new Lookup(Errors.DELEGATION_TOKEN_EXPIRED, null);
+        }
+        if (!allowedToRenew(found.get(), requester)) {
+            return new Lookup(Errors.DELEGATION_TOKEN_OWNER_MISMATCH, null);
+        }
+        return new Lookup(Errors.NONE, found.get());
     }
 
     /** Kafka's rule: the owner or one of the renewers (not the requester, unless it is one of them). */
