@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * the real request handlers behind the real dispatcher, talking through a {@link SimNetwork} that delays, loses,
  * duplicates and partitions their messages, all on one {@link SimQueue} clock. Random steps: client CreateTopics
  * through a random node, ISR proposals by partition leaders, kill -9 and restart with the node's log, pause and
- * resume with stale timers, a node cut off from the others, Raft leadership moving. After every step:
+ * resume with stale timers (and an ISR proposal from the image the node froze with), a node cut off from the others,
+ * Raft leadership moving. After every step:
  * <ul>
  *   <li>every CreateTopics answered without error is in the committed log exactly once; one answered
  *   TOPIC_ALREADY_EXISTS (its own earlier attempt, after a failover) exactly once; one that timed out or lost its
@@ -417,6 +418,12 @@ class ClusterSimulationTest {
                 }
                 note("resume node " + node.id);
                 node.process.resume();
+                if (random.nextBoolean()) {
+                    // before the log it missed reaches it: it proposes from the image it had when it froze, as a
+                    // paused old leader's ISR check does when its thread runs again
+                    count("ISR proposals from a stale image");
+                    proposeIsr(node);
+                }
                 node.log.deliver();
                 downSince.remove(node.id);
                 if (raft.leader == node.id) {
@@ -487,14 +494,18 @@ class ClusterSimulationTest {
         }
 
         /**
-         * An AlterPartition its sender heard accepted, if it changed anything, took effect while the sender led the
-         * partition at the broker epoch it proposed with, unfenced.
+         * An AlterPartition its sender heard accepted took effect, decided against the partition epoch it proposed
+         * with, while the sender led the partition at the broker epoch it proposed with, unfenced. (Every proposal
+         * asks for an ISR other than the one its image shows, so an accepted one always changed something; a
+         * controller that accepted a stale proposal would have decided it against a later epoch.)
          */
         private void checkAcceptedProposal(SimNode node, TopicImage topic, PartitionImage p, long epochAtProposal) {
             applyCommitted();
             long[] change = isrChanges.get(topic.id() + "-" + p.partition() + "@" + p.partitionEpoch());
             if (change == null) {
-                return; // the ISR was unchanged, or the change was decided on stale state: nothing took effect
+                throw new AssertionError("node " + node.id + " had its AlterPartition for " + topic.name() + "-"
+                        + p.partition() + " at partition epoch " + p.partitionEpoch() + " (leader epoch "
+                        + p.leaderEpoch() + ") accepted, but no ISR change was committed against that epoch");
             }
             if (change[0] != node.id || (change[1] != epochAtProposal && change[1] != node.brokerEpoch())) {
                 throw new AssertionError("node " + node.id + " (epoch " + epochAtProposal + ") had its AlterPartition"
