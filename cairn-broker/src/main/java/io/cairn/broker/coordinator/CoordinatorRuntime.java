@@ -169,11 +169,12 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             Active<S> active = (Active<S>) role;
             Partition p = replicas.partitionOrThrow(tp, () -> new NotLeaderOrFollowerException("No partition "
                     + tp));
+            int leaderEpoch = p.leaderEpochIfLeader();
             long endOffset = p.appendTransactionMarker(producerId, producerEpoch, commit, coordinatorEpoch,
                             transactionVersion)
                     .lastOffset() + 1;
             active.shard().replayEndTransaction(producerId, commit);
-            awaitCommitted(tp, p, endOffset, () -> out.complete(null), out::completeExceptionally);
+            awaitCommitted(tp, p, leaderEpoch, endOffset, () -> out.complete(null), out::completeExceptionally);
         });
         return out;
     }
@@ -194,11 +195,15 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             Partition p = replicas.partitionOrThrow(tp, () -> new NotCoordinatorException("This node does not "
                     + "coordinate " + tp));
             long replayedTo = p.log().logEndOffset();
-            if (p.highWatermark() >= replayedTo) {
+            int leaderEpoch = p.leaderEpochIfLeader();
+            if (leaderEpoch < 0) {
+                throw new NotCoordinatorException("This node does not lead " + tp);
+            }
+            if (p.committedAsLeader(leaderEpoch, replayedTo)) {
                 out.complete(result);
                 return;
             }
-            awaitCommitted(tp, p, replayedTo, () -> out.complete(result), error -> out.completeExceptionally(
+            awaitCommitted(tp, p, leaderEpoch, replayedTo, () -> out.complete(result), error -> out.completeExceptionally(
                     new CoordinatorNotAvailableException("The coordinator of " + tp + " could not confirm its "
                             + "state is replicated: " + error.getMessage())));
         });
@@ -273,8 +278,10 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         CoordinatorWrite.TransactionalProducer producer = result.transactionalProducer();
         long endOffset;
         Partition p;
+        int leaderEpoch;
         try {
             p = replicas.partitionOrThrow(tp, () -> new NotLeaderOrFollowerException("No partition " + tp));
+            leaderEpoch = p.leaderEpochIfLeader();
             AppendResult appended = p.appendAsCoordinator(toRecords(result.records(), producer));
             endOffset = appended.lastOffset() + 1;
         } catch (RuntimeException e) {
@@ -290,7 +297,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                 active.shard().replayTransactional(record, producer.producerId(), producer.producerEpoch());
             }
         }
-        awaitCommitted(tp, p, endOffset, () -> {
+        awaitCommitted(tp, p, leaderEpoch, endOffset, () -> {
             written(result, null);
             out.complete(result.response());
         }, error -> {
@@ -299,8 +306,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         });
     }
 
-    /** Runs {@code onCommitted} on the loop once the high watermark reaches {@code endOffset}, else times out. */
-    private void awaitCommitted(TopicPartition tp, Partition p, long endOffset, Runnable onCommitted,
+    /**
+     * Runs {@code onCommitted} on the loop once the high watermark reaches {@code endOffset} while this node still
+     * leads the partition at {@code leaderEpoch} (the epoch the write was appended at); fails with NOT_COORDINATOR
+     * when the leadership moved first (the write may be truncated: a high watermark that passes it as a follower is
+     * the new leader's), else times out.
+     */
+    private void awaitCommitted(TopicPartition tp, Partition p, int leaderEpoch, long endOffset, Runnable onCommitted,
                                 java.util.function.Consumer<RuntimeException> onTimeout) {
         replicas.onHighWatermarkMaybeAdvanced(tp);
         CompletableFuture<Void> failures = new CompletableFuture<>();
@@ -312,14 +324,17 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         DelayedOperation committed = new DelayedOperation() {
             @Override
             protected boolean canComplete() {
-                return p.highWatermark() >= endOffset;
+                return p.leaderEpochIfLeader() != leaderEpoch || p.highWatermark() >= endOffset;
             }
 
             @Override
             protected void onComplete() {
                 execute(failures, () -> {
-                    if (p.highWatermark() >= endOffset) {
+                    if (p.committedAsLeader(leaderEpoch, endOffset)) {
                         onCommitted.run();
+                    } else if (p.leaderEpochIfLeader() != leaderEpoch) {
+                        onTimeout.accept(new NotCoordinatorException("The leadership of " + tp + " moved before the "
+                                + "write was replicated"));
                     } else {
                         onTimeout.accept(new TimeoutException("The write to " + tp + " was not replicated within "
                                 + kind.commitTimeoutMs() + " ms"));

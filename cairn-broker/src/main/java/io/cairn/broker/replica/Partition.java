@@ -107,6 +107,21 @@ public final class Partition {
         return highWatermark;
     }
 
+    /** The leader epoch this replica leads at now, or -1 when it does not lead. */
+    public int leaderEpochIfLeader() {
+        return role instanceof ReplicaRole.Leader leader ? leader.leaderEpoch() : -1;
+    }
+
+    /**
+     * Whether a write this replica appended as leader at {@code leaderEpoch}, ending before {@code endOffset}, is
+     * committed: it still leads at that epoch and its high watermark has passed the write. A replica that lost the
+     * leadership meanwhile (a paused old leader) may see its high watermark pass the offset as a follower, over the
+     * new leader's records after truncating its own: that is not this write committed.
+     */
+    public boolean committedAsLeader(int leaderEpoch, long endOffset) {
+        return leaderEpoch >= 0 && leaderEpochIfLeader() == leaderEpoch && highWatermark >= endOffset;
+    }
+
     public int minInsyncReplicas() {
         return minInsyncReplicas;
     }

@@ -221,6 +221,47 @@ class CoordinatorLoadingTest {
                 .isEqualTo(Errors.NONE);
     }
 
+    /**
+     * A coordinator write waits for the high watermark while this node leads the partition at the epoch it appended
+     * at. A paused old leader that wakes up as a follower truncates its unreplicated write and then follows the new
+     * leader's high watermark past that offset, over other records: a chaos campaign saw a transaction's commit
+     * answered so, whose PREPARE_COMMIT the new coordinator never had; it aborted the transaction. Such a write
+     * fails with NOT_COORDINATOR instead (its client retries with the new coordinator).
+     */
+    @Test
+    void aWriteWhoseLeadershipMovesBeforeItIsReplicatedFailsEvenWhenTheHighWatermarkPassesItAsAFollower()
+            throws Exception {
+        // given an active group coordinator whose partition has a follower in the ISR, and a commit appended here
+        // that the follower has not fetched
+        MetadataImage image = offsetsLedHereWithFollower2();
+        replicas.onImage(SERVING, image);
+        Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                timers, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        CompletableFuture<OffsetCommitResponseData> committed =
+                groups.write(0, shard -> shard.offsets().commit(commit("g"), (short) 9));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.log().logEndOffset() == 1);
+
+        // when broker 2 becomes the leader (epoch 1) with another record at offset 0, and this node, now its
+        // follower, truncates and follows it to a high watermark past the commit's offset
+        Uuid id = image.topic(GroupConfig.OFFSETS_TOPIC).orElseThrow().id();
+        MetadataImage moved = image.apply(new MetadataBatch(3, 1, 1, List.of(new io.cairn.metadata.record
+                .PartitionChangeRecord(id, 0, 0, 2, List.of(2, 1), null, null))));
+        replicas.onImage(image, moved);
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.leaderEpochIfLeader() == -1);
+        partition.truncateAsFollower(1, 0);
+        partition.appendAsFollower(1, MemoryRecords.withRecords(0L, Compression.NONE, 1, offset("other", 1),
+                offset("other", 2)));
+        partition.updateFollowerHighWatermark(2);
+        assertThat(partition.highWatermark()).isEqualTo(2);
+
+        // then the commit is not answered as written: the new leader's log does not hold it
+        assertThat(committed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .satisfies(e -> assertThat(Errors.forException(e.getCause())).isEqualTo(Errors.NOT_COORDINATOR));
+    }
+
     @Test
     void aWriteWithAStringTheRecordCannotHoldIsRefusedAndNothingIsWritten() throws Exception {
         // given an active group coordinator
