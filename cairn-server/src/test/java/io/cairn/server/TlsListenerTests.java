@@ -150,10 +150,7 @@ abstract class TlsListenerTests {
     @Test
     void scramOverTlsProducesAndConsumes() throws Exception {
         // given
-        Map<String, Object> scram = clientTls(node.node().port("SASL_SSL"), false);
-        scram.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
-        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
-        scram.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "admin-secret"));
+        Map<String, Object> scram = scramClient();
         String topic = "sasl-ssl-records";
         try (Admin admin = Admin.create(scram)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
@@ -180,10 +177,7 @@ abstract class TlsListenerTests {
     @Test
     void delegationTokensAreAskedForOverSaslSslOrMutualTlsAndLogInOverSaslSsl() throws Exception {
         // given: a SCRAM login over SASL_SSL, a client certificate over MTLS, no certificate over SSL
-        Map<String, Object> scram = clientTls(node.node().port("SASL_SSL"), false);
-        scram.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
-        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
-        scram.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "admin-secret"));
+        Map<String, Object> scram = scramClient();
         Map<String, Object> mtls = clientTls(node.node().port("MTLS"), true);
         Map<String, Object> anonymous = clientTls(node.node().port("SSL"), false);
 
@@ -333,6 +327,15 @@ abstract class TlsListenerTests {
 
         // then: the lone voter follows itself
         assertThat(view.leaderId()).isEqualTo(node.node().nodeId());
+    }
+
+    /** A Java client's settings for the SASL_SSL listener, logging in as admin with SCRAM-SHA-512. */
+    private static Map<String, Object> scramClient() {
+        Map<String, Object> scram = clientTls(node.node().port("SASL_SSL"), false);
+        scram.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL");
+        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512");
+        scram.put(SaslConfigs.SASL_JAAS_CONFIG, SaslListenerIT.scramJaas("admin", "admin-secret"));
+        return scram;
     }
 
     /** A node whose inter-broker listener is SASL_SSL, logging in as admin with SCRAM-SHA-512. */

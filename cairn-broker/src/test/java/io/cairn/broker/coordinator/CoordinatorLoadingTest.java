@@ -185,6 +185,25 @@ class CoordinatorLoadingTest {
         assertThat(g2.get(5, TimeUnit.SECONDS)).isEqualTo(7);
     }
 
+    /** A group coordinator active on {@code image}'s partition 0 of the offsets topic, loaded. */
+    private GroupCoordinatorRuntime activeOn(MetadataImage image) {
+        replicas.onImage(SERVING, image);
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                timers, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        return groups;
+    }
+
+    /** Group g's offset commit, once it is in {@code partition}'s log (not yet replicated). */
+    private static CompletableFuture<OffsetCommitResponseData> appendCommit(GroupCoordinatorRuntime groups,
+                                                                          Partition partition) {
+        CompletableFuture<OffsetCommitResponseData> committed =
+                groups.write(0, shard -> shard.offsets().commit(commit("g"), (short) 9));
+        await().atMost(Duration.ofSeconds(10)).until(() -> partition.log().logEndOffset() == 1);
+        return committed;
+    }
+
     /**
      * An offset commit is in the shard once appended, but not durable until the high watermark passes it: a read
      * (OffsetFetch) must not show it before, or a failover to the follower that never got it makes the group's
@@ -194,17 +213,11 @@ class CoordinatorLoadingTest {
     void aReadDoesNotShowAWriteUntilItIsCommitted() throws Exception {
         // given an active group coordinator whose partition has a follower in the ISR
         MetadataImage image = offsetsLedHereWithFollower2();
-        replicas.onImage(SERVING, image);
+        GroupCoordinatorRuntime groups = activeOn(image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
-        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                timers, loop, new Random(1));
-        groups.onImage(MetadataImage.EMPTY, image);
-        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
 
         // when a commit is appended but the follower has not fetched it
-        CompletableFuture<OffsetCommitResponseData> committed =
-                groups.write(0, shard -> shard.offsets().commit(commit("g"), (short) 9));
-        await().atMost(Duration.ofSeconds(10)).until(() -> partition.log().logEndOffset() == 1);
+        CompletableFuture<OffsetCommitResponseData> committed = appendCommit(groups, partition);
         CompletableFuture<Integer> read = groups.read(0, shard -> shard.offsets().offsetCount());
 
         // then neither the commit nor the read that saw it has answered
@@ -234,15 +247,9 @@ class CoordinatorLoadingTest {
         // given an active group coordinator whose partition has a follower in the ISR, and a commit appended here
         // that the follower has not fetched
         MetadataImage image = offsetsLedHereWithFollower2();
-        replicas.onImage(SERVING, image);
+        GroupCoordinatorRuntime groups = activeOn(image);
         Partition partition = partition(GroupConfig.OFFSETS_TOPIC);
-        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
-                timers, loop, new Random(1));
-        groups.onImage(MetadataImage.EMPTY, image);
-        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
-        CompletableFuture<OffsetCommitResponseData> committed =
-                groups.write(0, shard -> shard.offsets().commit(commit("g"), (short) 9));
-        await().atMost(Duration.ofSeconds(10)).until(() -> partition.log().logEndOffset() == 1);
+        CompletableFuture<OffsetCommitResponseData> committed = appendCommit(groups, partition);
 
         // when broker 2 becomes the leader (epoch 1) with another record at offset 0, and this node, now its
         // follower, truncates and follows it to a high watermark past the commit's offset

@@ -102,12 +102,7 @@ class SaslAuthenticatorTest {
         login("alice", "alice-secret");
 
         // when / then: served until the session ends, then closed
-        time.sleep(10_000);
-        assertThat(authenticator.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
-                .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);
-        time.sleep(1);
-        assertThat(authenticator.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
-                .isInstanceOf(SaslAuthenticator.Verdict.Close.class);
+        assertServedUntilThenClosed(authenticator, 10_000);
     }
 
     @Test
@@ -289,11 +284,16 @@ class SaslAuthenticatorTest {
         assertThat(serverFinal.sessionLifetimeMs()).isEqualTo(4_000);
         assertThat(scram.principal()).isEqualTo(new KafkaPrincipal(KafkaPrincipal.USER_TYPE, "dave"));
         assertThat(scram.principal().tokenAuthenticated()).isTrue();
-        time.sleep(4_000);
-        assertThat(scram.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
+        assertServedUntilThenClosed(scram, 4_000);
+    }
+
+    /** The session's connection is served a request {@code lifetimeMs} from now, and closed 1 ms later. */
+    private void assertServedUntilThenClosed(SaslAuthenticator session, long lifetimeMs) {
+        time.sleep(lifetimeMs);
+        assertThat(session.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Serve.class);
         time.sleep(1);
-        assertThat(scram.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
+        assertThat(session.onFrame(frame(ApiKeys.METADATA, new MetadataRequestData(), (short) 12)))
                 .isInstanceOf(SaslAuthenticator.Verdict.Close.class);
     }
 
