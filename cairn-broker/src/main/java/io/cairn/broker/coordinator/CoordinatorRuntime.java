@@ -70,6 +70,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
 
     private static final Logger log = LoggerFactory.getLogger(CoordinatorRuntime.class);
     private static final int LOAD_CHUNK_BYTES = 1024 * 1024;
+    private static final long LOAD_RETRY_MS = 500;
 
     private sealed interface ShardRole permits Loading, Active {
         int leaderEpoch();
@@ -394,8 +395,13 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
             }
         });
         ledInLatestImage = Set.copyOf(led.keySet());
+        post(() -> reconcile(led));
+    }
+
+    /** Runs {@code task} on the event loop; nothing once the loop is shut down. */
+    private void post(Runnable task) {
         try {
-            loop.execute(() -> reconcile(led));
+            loop.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // Shutting down.
         }
@@ -450,19 +456,25 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         // Kafka's loaders read to the log end too.
         long end = p.log().logEndOffset();
         long next = offset;
-        if (offset < end) {
-            ReadResult read = p.log().read(Math.max(offset, p.log().logStartOffset()), LOAD_CHUNK_BYTES, end, true);
-            for (RecordBatch batch : read.records().batches()) {
-                if (batch.isControlBatch()) {
-                    if (batch.baseOffset() >= offset) {
-                        replayMarker(loading.shard(), batch);
+        try {
+            if (offset < end) {
+                ReadResult read = p.log().read(Math.max(offset, p.log().logStartOffset()), LOAD_CHUNK_BYTES, end,
+                        true);
+                for (RecordBatch batch : read.records().batches()) {
+                    if (batch.isControlBatch()) {
+                        if (batch.baseOffset() >= offset) {
+                            replayMarker(loading.shard(), batch);
+                        }
+                        next = batch.nextOffset();
+                        continue;
                     }
+                    replayBatch(partition, loading, batch, offset, p.log().config().maxMessageBytes());
                     next = batch.nextOffset();
-                    continue;
                 }
-                replayBatch(partition, loading, batch, offset, p.log().config().maxMessageBytes());
-                next = batch.nextOffset();
             }
+        } catch (RuntimeException e) {
+            unreadable(partition, loading, p, next, e);
+            return;
         }
         if (next > offset && next < end) {
             long from = next;
@@ -479,6 +491,35 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         }
         loadStats.put(partition, new LoadStats(loading.replayed()[0], tookMs));
         kind.onActive(partition, loading.shard());
+    }
+
+    /**
+     * A chunk of the log could not be read past {@code next} (everything before it is replayed). A chaos campaign saw
+     * this when the node, already a follower of the partition in a newer image, truncated the log under the read (an
+     * EOF in the middle of a batch); the exception escaped the loop's task, which then left the other partitions of
+     * that reconciliation unloaded. A replica that has moved past the loading epoch gives the load up (the newer
+     * image's reconciliation unloads or reloads the shard); otherwise the load goes on from {@code next} after
+     * {@value #LOAD_RETRY_MS} ms, with a WARN each time, and clients get COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+     */
+    private void unreadable(int partition, Loading<S> loading, Partition p, long next, RuntimeException e) {
+        if (p.role().leaderEpoch() > loading.leaderEpoch()) {
+            log.info("{}Gave up loading the coordinator of {}-{} at leader epoch {}: the partition is at epoch {} now "
+                    + "({})", logPrefix, kind.topic(), partition, loading.leaderEpoch(), p.role().leaderEpoch(),
+                    e.toString());
+            if (roles.get(partition) == loading) {
+                roles.remove(partition);
+                loading.timer().cancelAll();
+            }
+            return;
+        }
+        log.warn("{}Could not read {}-{} from offset {} to load its coordinator; trying again in {} ms: {}",
+                logPrefix, kind.topic(), partition, next, LOAD_RETRY_MS, e.toString());
+        try {
+            Schedulers.once(scheduler, "coordinator-load-retry", () -> post(() -> loadChunk(partition, loading, p, next)),
+                    LOAD_RETRY_MS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // Shutting down.
+        }
     }
 
     /**
@@ -573,11 +614,7 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
 
             @Override
             public void run() {
-                try {
-                    loop.execute(this::fire);
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // Shutting down.
-                }
+                post(this::fire);
             }
 
             private void fire() {

@@ -35,6 +35,7 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
+import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.PartitionRecord;
 import io.cairn.metadata.record.RegisterBrokerRecord;
 import io.cairn.metadata.record.TopicRecord;
@@ -254,8 +255,7 @@ class CoordinatorLoadingTest {
         // when broker 2 becomes the leader (epoch 1) with another record at offset 0, and this node, now its
         // follower, truncates and follows it to a high watermark past the commit's offset
         Uuid id = image.topic(GroupConfig.OFFSETS_TOPIC).orElseThrow().id();
-        MetadataImage moved = image.apply(new MetadataBatch(3, 1, 1, List.of(new io.cairn.metadata.record
-                .PartitionChangeRecord(id, 0, 0, 2, List.of(2, 1), null, null))));
+        MetadataImage moved = image.apply(new MetadataBatch(3, 1, 1, List.of(new PartitionChangeRecord(id, 0, 0, 2, List.of(2, 1), null, null))));
         replicas.onImage(image, moved);
         await().atMost(Duration.ofSeconds(10)).until(() -> partition.leaderEpochIfLeader() == -1);
         partition.truncateAsFollower(1, 0);
@@ -267,6 +267,74 @@ class CoordinatorLoadingTest {
         // then the commit is not answered as written: the new leader's log does not hold it
         assertThat(committed).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
                 .satisfies(e -> assertThat(Errors.forException(e.getCause())).isEqualTo(Errors.NOT_COORDINATOR));
+    }
+
+    /**
+     * A read that fails while a coordinator loads (a chaos campaign saw an EOF when the node, a follower of the
+     * partition in a newer image already, truncated the log under the read) must not escape the event loop's task:
+     * it took the rest of that reconciliation with it, so other partitions were left unloaded. The load of a
+     * partition still led here goes on after a pause from where the read failed.
+     */
+    @Test
+    void aReadThatFailsDuringLoadingIsRetriedAndDoesNotStopTheOtherPartitionsLoading() throws Exception {
+        // given __consumer_offsets with two partitions led here, and partition 0's log file cut short behind the
+        // log's back, in the middle of its second batch (as a truncation under the read leaves it)
+        MetadataImage image = offsetsWithTwoPartitionsLedHere();
+        replicas.onImage(SERVING, image);
+        Path segment = withTwoCommits(partition(GroupConfig.OFFSETS_TOPIC));
+        byte[] whole = java.nio.file.Files.readAllBytes(segment);
+        try (var channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(whole.length - 10);
+        }
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                timers, loop, new Random(1));
+
+        // when the coordinator takes both partitions over
+        groups.onImage(MetadataImage.EMPTY, image);
+
+        // then partition 1 loads, and partition 0's failed read is logged, its load not given up
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.list.stream().anyMatch(e ->
+                e.getLevel() == Level.WARN && e.getFormattedMessage().contains("Could not read __consumer_offsets-0")));
+        assertThat(groups.loadStats()).doesNotContainKey(0);
+
+        // when the file is whole again
+        try (var channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(whole, whole.length - 10, 10), whole.length - 10);
+        }
+
+        // then partition 0 loads both offsets, each once
+        await().atMost(Duration.ofSeconds(10)).until(() -> groups.loadStats().containsKey(0));
+        assertThat(groups.read(0, shard -> shard.offsets().offsetCount()).get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(groups.loadStats().get(0).records()).isEqualTo(2);
+    }
+
+    @Test
+    void aLoadWhoseReadFailsAfterThePartitionMovedOnIsGivenUp() throws Exception {
+        // given partition 0 of __consumer_offsets led here with its log file cut short, its load failing
+        MetadataImage image = offsetsWithTwoPartitionsLedHere();
+        replicas.onImage(SERVING, image);
+        Path segment = withTwoCommits(partition(GroupConfig.OFFSETS_TOPIC));
+        try (var channel = java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() - 10);
+        }
+        GroupCoordinatorRuntime groups = new GroupCoordinatorRuntime(1, Time.SYSTEM, GroupConfig.defaults(), replicas,
+                timers, loop, new Random(1));
+        groups.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.list.stream().anyMatch(e ->
+                e.getLevel() == Level.WARN && e.getFormattedMessage().contains("Could not read __consumer_offsets-0")));
+
+        // when the replica follows broker 2 at epoch 1 before the coordinator has seen that image
+        Uuid id = image.topic(GroupConfig.OFFSETS_TOPIC).orElseThrow().id();
+        replicas.onImage(image, image.apply(new MetadataBatch(3, 1, 1, List.of(
+                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
+                new PartitionChangeRecord(id, 0, 0, 2, List.of(2, 1), null, null)))));
+
+        // then the next attempt gives the load up instead of retrying
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.list.stream().anyMatch(e ->
+                e.getLevel() == Level.INFO && e.getFormattedMessage().startsWith(
+                        "[node 1] Gave up loading the coordinator of __consumer_offsets-0 at leader epoch 0")));
+        assertThat(groups.loadStats()).doesNotContainKey(0);
     }
 
     @Test
@@ -329,6 +397,23 @@ class CoordinatorLoadingTest {
         Uuid id = Uuid.randomUuid();
         return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(new TopicRecord(topic, id),
                 new PartitionRecord(id, 0, List.of(1), List.of(1), 1, 0, 0, null, null))));
+    }
+
+    /** __consumer_offsets with two partitions, both led here alone. */
+    private static MetadataImage offsetsWithTwoPartitionsLedHere() {
+        Uuid id = Uuid.randomUuid();
+        return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(new TopicRecord(GroupConfig.OFFSETS_TOPIC, id),
+                new PartitionRecord(id, 0, List.of(1), List.of(1), 1, 0, 0, null, null),
+                new PartitionRecord(id, 1, List.of(1), List.of(1), 1, 0, 0, null, null))));
+    }
+
+    /** Appends two offset commits as two batches; returns the log's segment file. */
+    private static Path withTwoCommits(Partition partition) throws java.io.IOException {
+        partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g1", 5)));
+        partition.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE, offset("g2", 7)));
+        try (var files = java.nio.file.Files.list(partition.log().dir())) {
+            return files.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow();
+        }
     }
 
     private Partition partition(String topic) {
