@@ -488,7 +488,14 @@ public final class RatisMetadataLog implements MetadataLog {
         for (Voter voter : settings.voters()) {
             voters.add(new QuorumStatus.VoterStatus(voter.id(), ends.getOrDefault(voter.id(), -1L)));
         }
-        long highWatermark = info == null ? -1 : info.getLastAppliedIndex();
+        long highWatermark = -1;
+        try {
+            highWatermark = info == null ? -1 : info.getLastAppliedIndex();
+        } catch (IllegalStateException e) {
+            // Between build() and the end of start() Ratis has no state machine updater yet ("stateMachineUpdater
+            // is uninitialized"): a restarting node asked at once (the chaos command's whole-cluster check) answered
+            // UNKNOWN_SERVER_ERROR and logged an ERROR. Nothing is applied yet.
+        }
         return new QuorumStatus(leader, (int) term, highWatermark, voters);
     }
 
