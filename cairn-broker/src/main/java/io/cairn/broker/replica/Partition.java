@@ -482,6 +482,26 @@ public final class Partition {
         highWatermark = Math.min(highWatermark, partitionLog.logEndOffset());
     }
 
+    /**
+     * As follower: the leader answered that this log diverged from its own after {@code divergingEpoch}, which ends
+     * at {@code divergingEndOffset} there (the largest epoch it knows at or below this log's last one). Truncates to
+     * where the two logs still agree, as Kafka's follower does ({@code AbstractFetcherThread}'s truncation state):
+     * the leader's end of that epoch, or this log's own end of it if earlier. This log's records from its own end of
+     * the epoch on belong to later epochs that the leader does not have, so they differ from the leader's records
+     * even when this log ends before the leader's epoch does (truncating to the leader's end offset alone then
+     * removes nothing, and every fetch is told of the same divergence again).
+     */
+    public synchronized void truncateToDivergence(int leaderEpoch, int divergingEpoch, long divergingEndOffset) {
+        long offset = divergingEndOffset;
+        if (divergingEpoch >= 0) {
+            EpochEndOffset own = partitionLog.endOffsetForEpoch(divergingEpoch);
+            if (!own.isUndefined()) {
+                offset = Math.min(offset, own.endOffset());
+            }
+        }
+        truncateAsFollower(leaderEpoch, offset);
+    }
+
     /** As follower whose log fell below the leader's log start: restarts the log empty at {@code offset}. */
     public synchronized void restartAsFollowerAt(int leaderEpoch, long offset) {
         requireFollowerAt(leaderEpoch);

@@ -166,7 +166,8 @@ final class ReplicaFetcher {
             switch (error) {
                 case NONE -> {
                     if (data.divergingEpoch().epoch() >= 0 || data.divergingEpoch().endOffset() >= 0) {
-                        partition.truncateAsFollower(f.leaderEpoch(), data.divergingEpoch().endOffset());
+                        partition.truncateToDivergence(f.leaderEpoch(), data.divergingEpoch().epoch(),
+                                data.divergingEpoch().endOffset());
                         return true;
                     }
                     if (data.records() instanceof MemoryRecords records && records.sizeInBytes() > 0) {

@@ -269,6 +269,37 @@ class PartitionTest {
         }
     }
 
+    @Test
+    void aFollowerThatEndsBeforeTheLeadersEpochEndsStillTruncatesItsOwnLaterEpoch() throws Exception {
+        // given: the leader has [0, 2) of epoch 0 and leads epoch 4 from 2
+        Partition leader = leaderOf(List.of(1, 2), List.of(1, 2), 1);
+        partitionLog.appendAsLeader(records(2), 0);
+        leader.becomeRole(new ReplicaRole.Leader(4, 8, List.of(1, 2), List.of(1, 2)), 1);
+        // and a replica that never got them: it led epoch 2 with an empty log and wrote [0, 1) that nobody else has
+        PartitionLog diverged = PartitionLog.open(dir.resolve("t-0-replica"), TP, partitionLog.topicId(),
+                LogConfig.defaults(), time);
+        try {
+            diverged.appendAsLeader(records(1), 2);
+            Partition follower = new Partition(TP, diverged.topicId(), diverged, new ReplicaRole.Follower(4, 1), 1,
+                    new Partition.Settings(2, time, recordingChanger, LAG_MS, eligible::contains), -1);
+            var divergence = leader.divergence(4, diverged.latestEpoch().getAsInt(), diverged.logEndOffset());
+            assertThat(divergence).contains(new io.cairn.storage.EpochEndOffset(0, 2));
+
+            // when: it truncates as the leader's answer says
+            follower.truncateToDivergence(4, divergence.get().epoch(), divergence.get().endOffset());
+
+            // then: its epoch-2 record is gone (its own history has no epoch 0: it agrees with the leader only before
+            // offset 0), and it catches up to the leader's log
+            assertThat(diverged.logEndOffset()).isZero();
+            var read = leader.readAsFollower(2, 0, 1 << 20, Optional.of(4));
+            follower.appendAsFollower(4, toMemory(read.records()));
+            assertThat(diverged.logEndOffset()).isEqualTo(2);
+            assertThat(leader.divergence(4, diverged.latestEpoch().getAsInt(), diverged.logEndOffset())).isEmpty();
+        } finally {
+            diverged.close();
+        }
+    }
+
     private static MemoryRecords toMemory(org.apache.kafka.common.record.internal.Records records) throws Exception {
         java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(records.sizeInBytes());
         if (records instanceof org.apache.kafka.common.record.internal.FileRecords file) {
