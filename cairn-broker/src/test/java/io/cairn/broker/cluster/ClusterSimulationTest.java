@@ -204,14 +204,30 @@ class ClusterSimulationTest {
     private static final class Produce {
         final TopicPartition partition;
         final String value;
+        /** How many bytes of padding follow the value and a '|' (a few records are large: see produceTo). */
+        final int padding;
         final int sentTo;
         String answer = "PENDING";
         long offset = -1;
 
-        Produce(TopicPartition partition, String value, int sentTo) {
+        Produce(TopicPartition partition, String value, int padding, int sentTo) {
             this.partition = partition;
             this.value = value;
+            this.padding = padding;
             this.sentTo = sentTo;
+        }
+
+        byte[] bytes() {
+            byte[] bytes = new byte[value.length() + 1 + padding];
+            java.util.Arrays.fill(bytes, (byte) 'x');
+            byte[] head = (value + "|").getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(head, 0, bytes, 0, head.length);
+            return bytes;
+        }
+
+        /** What {@link #valuesOf} reads back for this record. */
+        String readBack() {
+            return value + "|" + padding;
         }
 
         boolean acked() {
@@ -380,6 +396,7 @@ class ClusterSimulationTest {
             stats.putIfAbsent("old leader paused with a waiting produce", 0);
             stats.putIfAbsent("acked records found on every ISR member", 0);
             stats.putIfAbsent("leader roles traced to an applied image", 0);
+            stats.putIfAbsent("partitions whose replicas agree after healing", 0);
             return stats;
         }
 
@@ -561,8 +578,11 @@ class ClusterSimulationTest {
             if (node.process.killed()) {
                 return;
             }
+            // One record in eight is large (up to 400 KB): a follower that lags by a few of them needs several fetches
+            // (1 MB a partition each) to catch up, and meanwhile the leader's high watermark is past its log end.
+            int padding = random.nextInt(8) == 0 ? 100_000 + random.nextInt(300_000) : random.nextInt(100);
             Produce produce = new Produce(new TopicPartition(topic.name(), partition.partition()),
-                    "v" + produces.size(), node.id);
+                    "v" + produces.size(), padding, node.id);
             produces.add(produce);
             note("produce " + produce.value + " to " + produce.partition + " via node " + node.id);
             ProduceRequestData.TopicProduceDataCollection topics = new ProduceRequestData.TopicProduceDataCollection();
@@ -570,7 +590,7 @@ class ClusterSimulationTest {
                     .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData()
                             .setIndex(partition.partition())
                             .setRecords(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(queue.now(),
-                                    null, produce.value.getBytes(StandardCharsets.UTF_8)))))));
+                                    null, produce.bytes()))))));
             ProduceRequestData request = new ProduceRequestData().setAcks((short) -1)
                     .setTimeoutMs((int) REQUEST_TIMEOUT_MS).setTopicData(topics);
             network.clientCall(node.id, ProduceRequest.builder(request), CLIENT_TIMEOUT_MS)
@@ -827,16 +847,57 @@ class ClusterSimulationTest {
                     Map<Long, String> values = contents.get(member + "/" + produce.partition);
                     assertThat(values).as(where + " exists").isNotNull();
                     assertThat(values.get(produce.offset)).as("acknowledged " + produce + ": the record at "
-                            + produce.offset + " in " + where).isEqualTo(produce.value);
+                            + produce.offset + " in " + where).isEqualTo(produce.readBack());
                     long hw = nodes[member].replicas.highWatermark(produce.partition);
                     assertThat(produce.offset).as("acknowledged " + produce + " is below the high watermark of "
                             + where).isLessThan(hw);
                 }
                 count("acked records found on every ISR member");
             }
+            checkReplicasAgree(contents);
         }
 
-        /** The values of a partition's records by offset. */
+        /**
+         * Once the cluster has settled, every partition's replicas are all in its ISR (each caught up and was taken
+         * back), and each replica's records below its high watermark are the leader's.
+         */
+        private void checkReplicasAgree(Map<String, Map<Long, String>> contents) {
+            for (TopicImage topic : committed().topicsByName().values()) {
+                for (PartitionImage p : topic.partitions().values()) {
+                    TopicPartition tp = new TopicPartition(topic.name(), p.partition());
+                    assertThat(p.isr()).as("after healing, the ISR of " + tp + " holds all its replicas: " + p
+                            + "; " + describe(tp))
+                            .containsExactlyInAnyOrderElementsOf(p.replicas());
+                    Map<Long, String> leader = contents.get(p.leader() + "/" + tp);
+                    for (int r : p.replicas()) {
+                        Map<Long, String> replica = contents.get(r + "/" + tp);
+                        assertThat(replica).as("node " + r + " hosts " + tp).isNotNull();
+                        long hw = nodes[r].replicas.highWatermark(tp);
+                        for (Map.Entry<Long, String> e : replica.entrySet()) {
+                            if (e.getKey() < hw) {
+                                assertThat(e.getValue()).as("node " + r + "'s record at " + e.getKey() + " of " + tp
+                                        + " (below its high watermark " + hw + ") is leader " + p.leader() + "'s")
+                                        .isEqualTo(leader.get(e.getKey()));
+                            }
+                        }
+                    }
+                    count("partitions whose replicas agree after healing");
+                }
+            }
+        }
+
+        /** Each node's replica of {@code tp}: role, log start and end, high watermark, latest epoch, image offset. */
+        private String describe(TopicPartition tp) {
+            List<String> replicas = new ArrayList<>();
+            for (SimNode node : nodes) {
+                node.replicas.partition(tp).ifPresent(p -> replicas.add("node " + node.id + " " + p.role() + " log "
+                        + p.log().logStartOffset() + ".." + p.log().logEndOffset() + " hw " + p.highWatermark()
+                        + " epoch " + p.log().latestEpoch() + " image " + node.image().offset()));
+            }
+            return replicas + " (committed offset " + committed().offset() + ")";
+        }
+
+        /** The values of a partition's records by offset: each value up to its '|', then the padding's length. */
         private static Map<Long, String> valuesOf(Partition p) {
             Map<Long, String> values = new java.util.TreeMap<>();
             long offset = p.log().logStartOffset();
@@ -848,7 +909,10 @@ class ClusterSimulationTest {
                     for (Record r : batch) {
                         byte[] bytes = new byte[r.valueSize()];
                         r.value().get(bytes);
-                        values.put(r.offset(), new String(bytes, StandardCharsets.UTF_8));
+                        String value = new String(bytes, StandardCharsets.UTF_8);
+                        int bar = value.indexOf('|');
+                        values.put(r.offset(), bar < 0 ? value : value.substring(0, bar) + "|"
+                                + (value.length() - bar - 1));
                     }
                     next = batch.nextOffset();
                 }
