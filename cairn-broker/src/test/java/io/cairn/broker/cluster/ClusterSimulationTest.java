@@ -204,7 +204,7 @@ class ClusterSimulationTest {
     private static final class Produce {
         final TopicPartition partition;
         final String value;
-        /** How many bytes of padding follow the value and a '|' (a few records are large: see produceTo). */
+        /** How many bytes of padding follow the value and a '|'. */
         final int padding;
         final int sentTo;
         String answer = "PENDING";
@@ -578,9 +578,7 @@ class ClusterSimulationTest {
             if (node.process.killed()) {
                 return;
             }
-            // One record in eight is large (up to 400 KB): a follower that lags by a few of them needs several fetches
-            // (1 MB a partition each) to catch up, and meanwhile the leader's high watermark is past its log end.
-            int padding = random.nextInt(8) == 0 ? 100_000 + random.nextInt(300_000) : random.nextInt(100);
+            int padding = random.nextInt(200);
             Produce produce = new Produce(new TopicPartition(topic.name(), partition.partition()),
                     "v" + produces.size(), padding, node.id);
             produces.add(produce);

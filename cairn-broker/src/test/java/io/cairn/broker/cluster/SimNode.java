@@ -69,6 +69,12 @@ final class SimNode {
      * a real connection does.
      */
     static final long FETCH_TIMEOUT_MS = 5_000;
+    /**
+     * The most a follower's fetch asks for of one partition (the fetcher's own limit is 1 MB): with the simulation's
+     * small records, a follower that fell behind then catches up over several fetches, as one does behind a busy
+     * leader, and meanwhile the leader's high watermark is past its log end.
+     */
+    static final int FETCH_PARTITION_MAX_BYTES = 1024;
     private static final long RETENTION_CHECK_MS = 300_000;
 
     final int id;
@@ -169,6 +175,7 @@ final class SimNode {
      */
     private CompletableFuture<FetchResponseData> fetchFromLeader(int leaderId, FetchRequestData request) {
         BrokerImage leader = controller.current().brokers().get(leaderId);
+        request.topics().forEach(t -> t.partitions().forEach(p -> p.setPartitionMaxBytes(FETCH_PARTITION_MAX_BYTES)));
         if (leader == null) {
             return CompletableFuture.failedFuture(new TimeoutException("broker " + leaderId + " is not registered"));
         }
