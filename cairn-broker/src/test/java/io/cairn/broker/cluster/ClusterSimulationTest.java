@@ -67,13 +67,17 @@ import org.junit.jupiter.api.io.TempDirFactory;
 import org.slf4j.LoggerFactory;
 
 /**
- * A seeded, deterministic simulation of the whole cluster's metadata path (docs/adr/0036): three {@link SimNode}s,
- * each the real controller over a {@link SimRaft}, the real forwarding writer, broker lifecycle and ISR proposer, and
- * the real request handlers behind the real dispatcher, talking through a {@link SimNetwork} that delays, loses,
- * duplicates and partitions their messages, all on one {@link SimQueue} clock. Random steps: client CreateTopics
- * through a random node, ISR proposals by partition leaders, kill -9 and restart with the node's log, pause and
- * resume with stale timers (and an ISR proposal from the image the node froze with), a node cut off from the others,
- * Raft leadership moving. After every step:
+ * A seeded, deterministic simulation of the whole cluster's metadata and partition data paths (docs/adr/0036): three
+ * {@link SimNode}s, each the real controller over a {@link SimRaft}, the real forwarding writer, broker lifecycle and
+ * ISR proposer, the real replica manager over real logs on disk (kept across a node's kill and restart) with its
+ * follower fetchers, and the real request handlers (Produce and Fetch among them) behind the real dispatcher, talking
+ * through a {@link SimNetwork} that delays, loses, duplicates and partitions their messages, all on one
+ * {@link SimQueue} clock. Random steps: client CreateTopics through a random node; ISR shrinks proposed by partition
+ * leaders (the replicas' own ISR changes come on top); a client's acks=all produce of one uniquely valued record to
+ * the leader in its image (refreshed now and then, so at times stale) of a partition replicated three times with
+ * min.insync.replicas 2; kill -9 and restart with the node's log and data directory; pause and resume with stale
+ * timers (at times with an acks=all produce just appended and waiting, and an ISR proposal from the image the node
+ * froze with); a node cut off from the others; Raft leadership moving. After every step:
  * <ul>
  *   <li>every CreateTopics answered without error is in the committed log exactly once; one answered
  *   TOPIC_ALREADY_EXISTS (its own earlier attempt, after a failover) exactly once; one that timed out or lost its
@@ -83,10 +87,17 @@ import org.slf4j.LoggerFactory;
  *   <li>the committed images pass {@link InvariantAudit}, and so does each node's own chain of images;</li>
  *   <li>a node killed, paused or cut off is fenced within its session timeout plus {@value #FENCE_SLACK_MS} ms once
  *   a controller has been active and undisturbed that long;</li>
- *   <li>at most one controller is active, and only the log leader's, in the current term.</li>
+ *   <li>at most one controller is active, and only the log leader's, in the current term;</li>
+ *   <li>on every node not killed, every hosted partition's high watermark is within its log; a partition in the
+ *   Leader role at leader epoch E was named this node's at E by a committed image the node applied; no two nodes
+ *   hold the Leader role of one partition at one leader epoch.</li>
  * </ul>
- * At the end of a seed the cluster is healed and must settle: every node registered and unfenced, every write
- * answered. A failure names its seed; {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
+ * At the end of a seed the cluster is healed and must settle: every node registered and unfenced, every write and
+ * produce answered; every record acknowledged to an acks=all produce is, at the offset it was acknowledged at and below
+ * the high watermark, in the log of every ISR member of the final committed image (one missing was acknowledged and
+ * then truncated: a paused old leader answered it); every partition's ISR holds all its replicas again, and each
+ * replica's records below its high watermark are the leader's. A failure names its seed and step (steps + 1: the
+ * healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
  * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order).
  */
 class ClusterSimulationTest {
@@ -188,7 +199,8 @@ class ClusterSimulationTest {
             return sim;
         } catch (AssertionError | RuntimeException e) {
             throw new AssertionError("cluster simulation failed with seed " + seed + " at step " + step
-                    + " (replay: -Dsim.seed=" + seed + "); last events: " + sim.trace, e);
+                    + (step > steps ? " (healing)" : "") + " (replay: -Dsim.seed=" + seed + "); last events: "
+                    + sim.trace, e);
         } finally {
             sim.close();
         }
