@@ -1,8 +1,10 @@
 package io.cairn.broker.replica;
 
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -12,13 +14,15 @@ import org.apache.kafka.server.util.Scheduler;
 
 /**
  * Parked operations watched by key (a partition): {@link #checkAndComplete} on a key retries the
- * operations watching it; each one is also completed when its timeout passes.
+ * operations watching it, in the order they were parked (as Kafka's purgatory keeps them: the answers of
+ * operations completed together go out in that order, the same in every run); each one is also completed when its
+ * timeout passes.
  *
  * <p>Thread-safe.
  */
 public final class DelayedOperations<K> {
 
-    private final ConcurrentHashMap<K, Set<DelayedOperation>> watchers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<K, ConcurrentLinkedQueue<DelayedOperation>> watchers = new ConcurrentHashMap<>();
     private final Scheduler scheduler;
     private final AtomicInteger pending = new AtomicInteger();
 
@@ -47,8 +51,9 @@ public final class DelayedOperations<K> {
             return;
         }
         pending.incrementAndGet();
-        for (K key : keys) {
-            watchers.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(operation);
+        Set<K> distinct = new LinkedHashSet<>(keys);
+        for (K key : distinct) {
+            watchers.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>()).add(operation);
         }
         ScheduledFuture<?> timeout = Schedulers.once(scheduler, "delayed-operation-timeout", operation::forceComplete,
                 timeoutMs);
@@ -56,7 +61,7 @@ public final class DelayedOperations<K> {
         operation.whenCompleted(() -> {
             timeout.cancel(false);
             forgetConnection.run();
-            unwatch(operation, keys);
+            unwatch(operation, distinct);
             pending.decrementAndGet();
         });
         // Data may have arrived between the first check and the registration.
@@ -65,7 +70,7 @@ public final class DelayedOperations<K> {
 
     /** Retries the operations watching this key; those that complete stop being watched. */
     public void checkAndComplete(K key) {
-        Set<DelayedOperation> watching = watchers.get(key);
+        ConcurrentLinkedQueue<DelayedOperation> watching = watchers.get(key);
         if (watching == null) {
             return;
         }
@@ -79,12 +84,12 @@ public final class DelayedOperations<K> {
 
     /** The number of distinct watch entries, for metrics and tests. */
     public int watched() {
-        return watchers.values().stream().mapToInt(Set::size).sum();
+        return watchers.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();
     }
 
     private void unwatch(DelayedOperation operation, Collection<K> keys) {
         for (K key : keys) {
-            Set<DelayedOperation> watching = watchers.get(key);
+            ConcurrentLinkedQueue<DelayedOperation> watching = watchers.get(key);
             if (watching != null) {
                 watching.remove(operation);
             }

@@ -123,7 +123,7 @@ final class SimNetwork {
             if (c.to == nodeId) {
                 Runnable reset = () -> {
                     failPending(c, "connection reset by " + address(c.to));
-                    if (c.heartbeats && c.owner != null) {
+                    if (c.lane == Lane.HEARTBEATS && c.owner != null) {
                         c.owner.heartbeatPeerClosed.accept(address(c.to));
                     }
                 };
@@ -147,7 +147,10 @@ final class SimNetwork {
     private CompletableFuture<AbstractResponse> call(int from, Channel owner, int to,
                                                      AbstractRequest.Builder<?> builder) {
         boolean heartbeats = builder.apiKey() == ApiKeys.BROKER_HEARTBEAT;
-        Key key = new Key(from, to, heartbeats);
+        // As CairnNode: heartbeats and follower fetches have their own connections, so that a parked fetch or a
+        // slow controller never holds the other requests up.
+        Lane lane = heartbeats ? Lane.HEARTBEATS : builder.apiKey() == ApiKeys.FETCH ? Lane.FETCHES : Lane.REQUESTS;
+        Key key = new Key(from, to, lane);
         Conn c = connections.get(key);
         Server server = servers.get(to);
         if (c == null || c.closed || server == null || c.serverProcess != server.process()) {
@@ -160,7 +163,7 @@ final class SimNetwork {
                         new NetworkException("connect timed out: " + address(to))));
                 return f;
             }
-            c = new Conn(from, to, heartbeats, owner, owner == null ? null : owner.process, server);
+            c = new Conn(from, to, lane, owner, owner == null ? null : owner.process, server);
             connections.put(key, c);
         }
         short version = (short) Math.min(builder.latestAllowedVersion(), builder.apiKey().latestVersion(false));
@@ -172,8 +175,10 @@ final class SimNetwork {
         c.pending.put(header.correlationId(), new Pending(header, future));
         Conn conn = c;
         // A client's write delivered twice would be two writes, which TCP never makes of one: only the broker's own
-        // requests (registration, heartbeats, AlterPartition; each idempotent or epoch-checked) are duplicated.
-        boolean duplicable = builder.apiKey() != ApiKeys.CREATE_TOPICS;
+        // metadata requests (registration, heartbeats, AlterPartition; each idempotent or epoch-checked) are
+        // duplicated. A follower's fetch is not either: its fetcher has one in flight and never sends it twice.
+        boolean duplicable = builder.apiKey() != ApiKeys.CREATE_TOPICS && builder.apiKey() != ApiKeys.PRODUCE
+                && builder.apiKey() != ApiKeys.FETCH;
         transmit(conn, true, duplicable, () -> serveRequest(conn, bytes.duplicate()));
         return future;
     }
@@ -274,7 +279,8 @@ final class SimNetwork {
             int to = address.getPort() - BASE_PORT;
             List<Conn> dropped = new ArrayList<>();
             connections.values().removeIf(c -> {
-                if (c.from == nodeId && c.to == to) {
+                // the controller channel's own connections: the follower fetches' are another channel's
+                if (c.from == nodeId && c.to == to && c.lane != Lane.FETCHES) {
                     dropped.add(c);
                     return true;
                 }
@@ -295,7 +301,10 @@ final class SimNetwork {
         }
     }
 
-    private record Key(int from, int to, boolean heartbeats) {
+    /** Which of a node's connections to another a request takes. */
+    private enum Lane { REQUESTS, HEARTBEATS, FETCHES }
+
+    private record Key(int from, int to, Lane lane) {
     }
 
     private record Pending(RequestHeader header, CompletableFuture<AbstractResponse> future) {
@@ -305,7 +314,7 @@ final class SimNetwork {
     private static final class Conn {
         final int from;
         final int to;
-        final boolean heartbeats;
+        final Lane lane;
         final Channel owner;
         final SimProcess clientProcess;
         final SimProcess serverProcess;
@@ -317,10 +326,10 @@ final class SimNetwork {
         long lastToClientMs;
         boolean closed;
 
-        Conn(int from, int to, boolean heartbeats, Channel owner, SimProcess clientProcess, Server server) {
+        Conn(int from, int to, Lane lane, Channel owner, SimProcess clientProcess, Server server) {
             this.from = from;
             this.to = to;
-            this.heartbeats = heartbeats;
+            this.lane = lane;
             this.owner = owner;
             this.clientProcess = clientProcess;
             this.serverProcess = server.process();
@@ -329,7 +338,11 @@ final class SimNetwork {
 
         @Override
         public String toString() {
-            return from + "->" + to + (heartbeats ? "/hb" : "");
+            return from + "->" + to + switch (lane) {
+                case REQUESTS -> "";
+                case HEARTBEATS -> "/hb";
+                case FETCHES -> "/fetch";
+            };
         }
     }
 

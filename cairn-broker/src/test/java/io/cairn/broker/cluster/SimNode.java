@@ -1,17 +1,30 @@
 package io.cairn.broker.cluster;
 
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 import io.cairn.broker.handlers.ClusterApiHandlers;
+import io.cairn.broker.handlers.FetchHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
 import io.cairn.broker.handlers.HeartbeatConnections;
+import io.cairn.broker.handlers.ProduceHandler;
 import io.cairn.broker.replica.ControllerIsrChanger;
+import io.cairn.broker.replica.Partition;
+import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
+import io.cairn.metadata.PartitionImage;
+import io.cairn.metadata.TopicImage;
+import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.metadata.controller.SimQueue;
@@ -21,21 +34,48 @@ import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
 import io.cairn.protocol.ServingGate;
+import io.cairn.storage.LogConfig;
+import io.cairn.storage.LogManager;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * One incarnation of a simulated node's cluster logic, wired as {@code CairnNode} wires it: the real
- * {@link Controller} over its {@link SimRaft} log, the real {@link ForwardingMetadataWriter} over the simulated
- * network, the real {@link BrokerLifecycle} and {@link ControllerIsrChanger} on top of it, and the real handlers
- * (CreateTopics, BrokerRegistration, BrokerHeartbeat with its {@link HeartbeatConnections}, AlterPartition) behind
- * the real {@link RequestDispatcher} serving the other nodes' requests. Everything runs on the node's
- * {@link SimProcess}. Not part of it yet: the replica manager, the logs, follower fetch, the coordinators.
- * Not thread-safe.
+ * One incarnation of a simulated node, wired as {@code CairnNode} wires it: the real {@link Controller} over its
+ * {@link SimRaft} log, the real {@link ForwardingMetadataWriter} over the simulated network, the real
+ * {@link BrokerLifecycle} and {@link ControllerIsrChanger} on top of it; the real {@link ReplicaManager} over a real
+ * {@link LogManager} in the node's data directory (which outlives the incarnation, as a kill -9 leaves the files: the
+ * next one recovers its logs), fed every committed image, proposing its ISR changes through that
+ * {@link ControllerIsrChanger} and fetching as a follower through {@link #fetchFromLeader} over the simulated
+ * network; and the real handlers (CreateTopics, BrokerRegistration, BrokerHeartbeat with its
+ * {@link HeartbeatConnections}, AlterPartition, Produce, Fetch) behind the real {@link RequestDispatcher} serving
+ * clients and the other nodes. Everything runs on the node's {@link SimProcess} and the simulated clock. Not part of
+ * it yet: the coordinators (groups, transactions), the metrics and the invariant auditor's timer, slow or failing
+ * disks. Not thread-safe.
  */
 final class SimNode {
 
     static final long HEARTBEAT_INTERVAL_MS = 2000;
+    /** Kafka's replica.lag.time.max.ms is 30 s; shorter, so that a seed of two minutes sees ISRs shrink. */
+    static final long REPLICA_LAG_TIME_MAX_MS = 10_000;
+    /**
+     * How long a follower's fetch waits for its answer before the fetcher backs off and fetches again: a lost
+     * message (the simulation's stand-in for a connection that breaks silently) costs this, as a request timeout on
+     * a real connection does.
+     */
+    static final long FETCH_TIMEOUT_MS = 5_000;
+    /**
+     * The most a follower's fetch asks for of one partition (the fetcher's own limit is 1 MB): with the simulation's
+     * small records, a follower that fell behind then catches up over several fetches, as one does behind a busy
+     * leader, and meanwhile the leader's high watermark is past its log end.
+     */
+    static final int FETCH_PARTITION_MAX_BYTES = 1024;
+    private static final long RETENTION_CHECK_MS = 300_000;
 
     final int id;
     final SimProcess process;
@@ -44,18 +84,25 @@ final class SimNode {
     final ForwardingMetadataWriter writer;
     final BrokerLifecycle lifecycle;
     final ControllerIsrChanger isr;
+    final LogManager logs;
+    final ReplicaManager replicas;
+    /** Per partition, the leader epochs at which an image this incarnation applied named it the leader. */
+    final Map<TopicPartition, Set<Integer>> ledAt = new HashMap<>();
+    private final ControllerChannel channel;
+    private final SimQueue queue;
     /** The metadata Raft leader as this node knows it (it learns of a new one a little after the election). */
     int knownLeader = -1;
 
     SimNode(int id, SimQueue queue, SimRaft raft, SimNetwork network, ControllerSettings settings, Random random,
-            long requestTimeoutMs) {
+            long requestTimeoutMs, Path dataDir) {
         this.id = id;
+        this.queue = queue;
         this.process = new SimProcess(queue);
         this.log = raft.node(id);
         log.runningWhile(process::running);
         this.controller = new Controller(settings, log, process.executor(), queue.time, new Random(random.nextLong()),
                 process);
-        ControllerChannel channel = network.channel(id, process);
+        this.channel = network.channel(id, process);
         // As CairnNode: the controller this node heartbeats closed the connection, evidence for the next one.
         channel.onHeartbeatPeerClosed(address -> controller.current().brokers().values().stream()
                 .filter(b -> b.port() == address.getPort() && b.host().equals(address.getHostString()))
@@ -63,10 +110,24 @@ final class SimNode {
         this.writer = new ForwardingMetadataWriter(id, controller, () -> knownLeader,
                 controller::current, channel, process, queue.time, requestTimeoutMs);
         this.isr = new ControllerIsrChanger(id, this::brokerEpoch, controller::current, writer);
+        // One recovery thread: the logs found at start load on the calling thread, in the simulation's one.
+        this.logs = new LogManager(dataDir, queue.time, process, RETENTION_CHECK_MS, 1);
+        logs.startup();
+        this.replicas = new ReplicaManager(id, logs, topicSettings(settings.brokerConfigs()), process,
+                new Partition.Settings(id, queue.time, isr, REPLICA_LAG_TIME_MAX_MS, broker -> {
+                    BrokerImage b = controller.current().brokers().get(broker);
+                    return b != null && !b.fenced();
+                }), this::fetchFromLeader, this::brokerEpoch);
+        logs.setHighWatermarks(replicas::highWatermark);
+        long lagCheckMs = REPLICA_LAG_TIME_MAX_MS / 2;
+        process.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
+        controller.addListener(replicas);
+        controller.addListener((previous, next) -> recordLeadership(next));
         BrokerRegistrationRequestData.Listener listener = new BrokerRegistrationRequestData.Listener()
                 .setName("PLAINTEXT").setHost(SimNetwork.address(id).getHostString())
                 .setPort(SimNetwork.address(id).getPort()).setSecurityProtocol((short) 0);
-        this.lifecycle = new BrokerLifecycle(id, writer, controller::current, Set::of, process, queue.time,
+        this.lifecycle = new BrokerLifecycle(id, writer, controller::current, logs::offlinePartitions, process,
+                queue.time,
                 HEARTBEAT_INTERVAL_MS, List.of(listener), Optional.empty(), settings.supportedMetadataVersions(),
                 new Uuid(random.nextLong(), random.nextLong()));
         writer.gateClientWritesOn(lifecycle.ready());
@@ -76,6 +137,8 @@ final class SimNode {
                 .add(ClusterApiHandlers.brokerRegistration(routed))
                 .add(ClusterApiHandlers.brokerHeartbeat(routed, new HeartbeatConnections()))
                 .add(ClusterApiHandlers.alterPartition(routed))
+                .add(new ProduceHandler(controller::current, replicas, null))
+                .add(new FetchHandler(controller::current, replicas))
                 .build();
         RequestDispatcher dispatcher = new RequestDispatcher(registry, process.executor(), "[node " + id + "] ",
                 RequestObserver.NONE, ServingGate.alwaysOpen(), queue.time);
@@ -88,10 +151,67 @@ final class SimNode {
         lifecycle.start();
     }
 
-    /** kill -9: nothing of this incarnation runs again; its log stops being delivered. */
+    /**
+     * kill -9: nothing of this incarnation runs again; its log stops being delivered. Its partition logs stay on
+     * disk as they are, written but not closed (the files of a killed process keep everything it wrote).
+     */
     void kill() {
         process.kill();
         log.close();
+    }
+
+    /** After the seed: closes the files of this incarnation, killed or not (nothing runs any more). */
+    void releaseFiles() {
+        try {
+            logs.close();
+        } catch (RuntimeException e) {
+            // a later incarnation owns the directory now; these handles only had to go
+        }
+    }
+
+    /**
+     * The follower fetch of {@code ChannelLeaderClient}: to the leader's listener in this node's image, over the
+     * simulated network; failed when it does not answer within {@link #FETCH_TIMEOUT_MS}.
+     */
+    private CompletableFuture<FetchResponseData> fetchFromLeader(int leaderId, FetchRequestData request) {
+        BrokerImage leader = controller.current().brokers().get(leaderId);
+        request.topics().forEach(t -> t.partitions().forEach(p -> p.setPartitionMaxBytes(FETCH_PARTITION_MAX_BYTES)));
+        if (leader == null) {
+            return CompletableFuture.failedFuture(new TimeoutException("broker " + leaderId + " is not registered"));
+        }
+        CompletableFuture<FetchResponseData> answer = channel.send(
+                new java.net.InetSocketAddress(leader.host(), leader.port()),
+                new DataRequestBuilder(ApiKeys.FETCH, request)).thenApply(r -> (FetchResponseData) r.data());
+        process.at(FETCH_TIMEOUT_MS, () -> answer.completeExceptionally(new TimeoutException("fetch timed out")));
+        return answer;
+    }
+
+    /** Notes the partitions this committed image makes this node lead, at which leader epoch. */
+    private void recordLeadership(MetadataImage image) {
+        for (TopicImage topic : image.topicsByName().values()) {
+            for (PartitionImage p : topic.partitions().values()) {
+                if (p.leader() == id) {
+                    ledAt.computeIfAbsent(new TopicPartition(topic.name(), p.partition()), tp -> new HashSet<>())
+                            .add(p.leaderEpoch());
+                }
+            }
+        }
+    }
+
+    /** As CairnNode: log settings and min.insync.replicas from the topic's overrides over the broker configs. */
+    private static ReplicaManager.TopicSettings topicSettings(Map<String, String> brokerConfigs) {
+        return new ReplicaManager.TopicSettings() {
+            @Override
+            public LogConfig logConfig(Map<String, String> dynamic, Map<String, String> overrides) {
+                return TopicConfigs.logConfig(brokerConfigs, dynamic, overrides);
+            }
+
+            @Override
+            public int minInsyncReplicas(Map<String, String> dynamic, Map<String, String> overrides) {
+                return (Integer) TopicConfigs.effective(brokerConfigs, dynamic, overrides)
+                        .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            }
+        };
     }
 
     long brokerEpoch() {
