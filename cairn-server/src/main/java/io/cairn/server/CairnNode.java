@@ -53,7 +53,6 @@ import io.cairn.broker.txn.TxnMarkerWriter;
 import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
-import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.protocol.RequestDispatcher;
@@ -64,13 +63,11 @@ import io.cairn.raft.RaftSettings;
 import io.cairn.raft.RaftTls;
 import io.cairn.raft.RatisMetadataLog;
 import io.cairn.raft.Voter;
-import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
@@ -246,7 +243,7 @@ public final class CairnNode implements AutoCloseable {
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
         leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
-        replicas = new ReplicaManager(nodeId, logManager, topicSettings(brokerConfigs), timers,
+        replicas = new ReplicaManager(nodeId, logManager, ReplicaManager.TopicSettings.fromBrokerConfigs(brokerConfigs), timers,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),
                         config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS),
@@ -700,21 +697,6 @@ public final class CairnNode implements AutoCloseable {
         shutdown(controllerLoop);
         closeQuietly(logManager);
         log.info("{}Cairn stopped", logPrefix);
-    }
-
-    private static ReplicaManager.TopicSettings topicSettings(Map<String, String> brokerConfigs) {
-        return new ReplicaManager.TopicSettings() {
-            @Override
-            public LogConfig logConfig(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
-                return TopicConfigs.logConfig(brokerConfigs, dynamicBrokerConfigs, topicOverrides);
-            }
-
-            @Override
-            public int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides) {
-                return (Integer) TopicConfigs.effective(brokerConfigs, dynamicBrokerConfigs, topicOverrides)
-                        .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
-            }
-        };
     }
 
     private void closeQuietly(AutoCloseable closeable) {

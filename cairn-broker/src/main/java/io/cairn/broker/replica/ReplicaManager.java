@@ -16,10 +16,12 @@ import io.cairn.metadata.OffsetWaiters;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
 import io.cairn.metadata.config.DynamicBrokerConfigs;
+import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.server.util.Scheduler;
 import org.slf4j.Logger;
@@ -45,6 +47,24 @@ public final class ReplicaManager implements MetadataListener {
         LogConfig logConfig(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides);
 
         int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs, Map<String, String> topicOverrides);
+
+        /** A topic's log settings and min.insync.replicas: its overrides over the dynamic and static broker configs. */
+        static TopicSettings fromBrokerConfigs(Map<String, String> brokerConfigs) {
+            return new TopicSettings() {
+                @Override
+                public LogConfig logConfig(Map<String, String> dynamicBrokerConfigs,
+                                           Map<String, String> topicOverrides) {
+                    return TopicConfigs.logConfig(brokerConfigs, dynamicBrokerConfigs, topicOverrides);
+                }
+
+                @Override
+                public int minInsyncReplicas(Map<String, String> dynamicBrokerConfigs,
+                                             Map<String, String> topicOverrides) {
+                    return (Integer) TopicConfigs.effective(brokerConfigs, dynamicBrokerConfigs, topicOverrides)
+                            .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+                }
+            };
+        }
     }
 
     private final int nodeId;

@@ -24,7 +24,6 @@ import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
 import io.cairn.metadata.PartitionImage;
 import io.cairn.metadata.TopicImage;
-import io.cairn.metadata.config.TopicConfigs;
 import io.cairn.metadata.controller.Controller;
 import io.cairn.metadata.controller.ControllerSettings;
 import io.cairn.metadata.controller.SimQueue;
@@ -34,11 +33,9 @@ import io.cairn.protocol.RequestContext;
 import io.cairn.protocol.RequestDispatcher;
 import io.cairn.protocol.RequestObserver;
 import io.cairn.protocol.ServingGate;
-import io.cairn.storage.LogConfig;
 import io.cairn.storage.LogManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.message.BrokerRegistrationRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -113,7 +110,7 @@ final class SimNode {
         // One recovery thread: the logs found at start load on the calling thread, in the simulation's one.
         this.logs = new LogManager(dataDir, queue.time, process, RETENTION_CHECK_MS, 1);
         logs.startup();
-        this.replicas = new ReplicaManager(id, logs, topicSettings(settings.brokerConfigs()), process,
+        this.replicas = new ReplicaManager(id, logs, ReplicaManager.TopicSettings.fromBrokerConfigs(settings.brokerConfigs()), process,
                 new Partition.Settings(id, queue.time, isr, REPLICA_LAG_TIME_MAX_MS, broker -> {
                     BrokerImage b = controller.current().brokers().get(broker);
                     return b != null && !b.fenced();
@@ -196,22 +193,6 @@ final class SimNode {
                 }
             }
         }
-    }
-
-    /** As CairnNode: log settings and min.insync.replicas from the topic's overrides over the broker configs. */
-    private static ReplicaManager.TopicSettings topicSettings(Map<String, String> brokerConfigs) {
-        return new ReplicaManager.TopicSettings() {
-            @Override
-            public LogConfig logConfig(Map<String, String> dynamic, Map<String, String> overrides) {
-                return TopicConfigs.logConfig(brokerConfigs, dynamic, overrides);
-            }
-
-            @Override
-            public int minInsyncReplicas(Map<String, String> dynamic, Map<String, String> overrides) {
-                return (Integer) TopicConfigs.effective(brokerConfigs, dynamic, overrides)
-                        .get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
-            }
-        };
     }
 
     long brokerEpoch() {
