@@ -90,7 +90,9 @@ import org.slf4j.LoggerFactory;
  *   <li>at most one controller is active, and only the log leader's, in the current term;</li>
  *   <li>on every node not killed, every hosted partition's high watermark is within its log; a partition in the
  *   Leader role at leader epoch E was named this node's at E by a committed image the node applied; no two nodes
- *   hold the Leader role of one partition at one leader epoch.</li>
+ *   hold the Leader role of one partition at one leader epoch;</li>
+ *   <li>a record acknowledged to an acks=all produce was, when its client learnt so, in at least
+ *   min.insync.replicas logs.</li>
  * </ul>
  * At the end of a seed the cluster is healed and must settle: every node registered and unfenced, every write and
  * produce answered; every record acknowledged to an acks=all produce is, at the offset it was acknowledged at and below
@@ -147,7 +149,7 @@ class ClusterSimulationTest {
     @Test
     void invariantsHoldUnderSeededFaults() {
         String one = System.getProperty("sim.seed");
-        int seeds = Integer.getInteger("sim.seeds", 100);
+        int seeds = Integer.getInteger("sim.seeds", 200);
         int steps = Integer.getInteger("sim.steps", 120);
         if (one != null) {
             run(Long.parseLong(one), steps, dataDirs);
@@ -224,6 +226,9 @@ class ClusterSimulationTest {
         final int sentTo;
         String answer = "PENDING";
         long offset = -1;
+        /** The nodes whose log held the record at its offset when the client learnt it was acknowledged. */
+        List<Integer> holdersAtAck;
+        boolean holdersChecked;
 
         Produce(TopicPartition partition, String value, int padding, int sentTo) {
             this.partition = partition;
@@ -410,6 +415,7 @@ class ClusterSimulationTest {
             stats.put("follower truncations", truncations.truncations);
             stats.putIfAbsent("old leader paused with a waiting produce", 0);
             stats.putIfAbsent("acked records found on every ISR member", 0);
+            stats.putIfAbsent("acked records with min.insync.replicas copies when acknowledged", 0);
             stats.putIfAbsent("leader roles traced to an applied image", 0);
             stats.putIfAbsent("partitions whose replicas agree after healing", 0);
             return stats;
@@ -619,6 +625,9 @@ class ClusterSimulationTest {
                             Errors code = Errors.forCode(answer.errorCode());
                             produce.answer = code == Errors.NONE ? "ACKED" : code.name();
                             produce.offset = answer.baseOffset();
+                            if (produce.acked()) {
+                                produce.holdersAtAck = holdersOf(produce);
+                            }
                             if (code == Errors.NOT_LEADER_OR_FOLLOWER) {
                                 clientImage = MetadataImage.EMPTY;
                             }
@@ -801,6 +810,35 @@ class ClusterSimulationTest {
             }
             checkFencedInTime(image);
             checkReplicas();
+            checkCopiesAtAck();
+        }
+
+        /** The nodes, killed ones included (their logs stay on disk), whose log holds {@code produce}'s record. */
+        private List<Integer> holdersOf(Produce produce) {
+            List<Integer> holders = new ArrayList<>();
+            for (SimNode node : nodes) {
+                node.replicas.partition(produce.partition)
+                        .filter(p -> produce.readBack().equals(valueAt(p, produce.offset)))
+                        .ifPresent(p -> holders.add(node.id));
+            }
+            return holders;
+        }
+
+        /**
+         * When its client learns that an acks=all record was acknowledged, the record is in at least
+         * min.insync.replicas logs: the leader answers only once every member of an ISR at least that large has it.
+         */
+        private void checkCopiesAtAck() {
+            for (Produce produce : produces) {
+                if (produce.holdersAtAck == null || produce.holdersChecked) {
+                    continue;
+                }
+                produce.holdersChecked = true;
+                assertThat(produce.holdersAtAck).as("acknowledged " + produce + ": the logs holding it when its"
+                        + " client learnt so; " + describe(produce.partition))
+                        .hasSizeGreaterThanOrEqualTo(Integer.parseInt(DATA_MIN_INSYNC));
+                count("acked records with min.insync.replicas copies when acknowledged");
+            }
         }
 
         /**
@@ -910,6 +948,31 @@ class ClusterSimulationTest {
             return replicas + " (committed offset " + committed().offset() + ")";
         }
 
+        /** The value of the record at {@code offset} of a partition's log, as {@link #valuesOf}; null if none. */
+        private static String valueAt(Partition p, long offset) {
+            long end = p.log().logEndOffset();
+            if (offset < p.log().logStartOffset() || offset >= end) {
+                return null;
+            }
+            for (RecordBatch batch : p.log().read(offset, 1 << 20, end, true).records().batches()) {
+                for (Record r : batch) {
+                    if (r.offset() == offset) {
+                        return valueOf(r);
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** A record's value up to its '|', then the padding's length. */
+        private static String valueOf(Record r) {
+            byte[] bytes = new byte[r.valueSize()];
+            r.value().get(bytes);
+            String value = new String(bytes, StandardCharsets.UTF_8);
+            int bar = value.indexOf('|');
+            return bar < 0 ? value : value.substring(0, bar) + "|" + (value.length() - bar - 1);
+        }
+
         /** The values of a partition's records by offset: each value up to its '|', then the padding's length. */
         private static Map<Long, String> valuesOf(Partition p) {
             Map<Long, String> values = new java.util.TreeMap<>();
@@ -920,12 +983,7 @@ class ClusterSimulationTest {
                 long next = offset;
                 for (RecordBatch batch : records.batches()) {
                     for (Record r : batch) {
-                        byte[] bytes = new byte[r.valueSize()];
-                        r.value().get(bytes);
-                        String value = new String(bytes, StandardCharsets.UTF_8);
-                        int bar = value.indexOf('|');
-                        values.put(r.offset(), bar < 0 ? value : value.substring(0, bar) + "|"
-                                + (value.length() - bar - 1));
+                        values.put(r.offset(), valueOf(r));
                     }
                     next = batch.nextOffset();
                 }
