@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * the leader in its image (refreshed now and then, so at times stale) of a partition replicated three times with
  * min.insync.replicas 2; kill -9 and restart with the node's log and data directory; pause and resume with stale
  * timers (at times with an acks=all produce just appended and waiting, and an ISR proposal from the image the node
- * froze with); a node cut off from the others; Raft leadership moving. After every step:
+ * froze with); a node cut off from the others; a node's disk slow for a while (the produces and fetches it serves
+ * and the appends of what it fetched wait for it; its heartbeats do not); Raft leadership moving. After every step:
  * <ul>
  *   <li>every CreateTopics answered without error is in the committed log exactly once; one answered
  *   TOPIC_ALREADY_EXISTS (its own earlier attempt, after a failover) exactly once; one that timed out or lost its
@@ -414,6 +415,7 @@ class ClusterSimulationTest {
             stats.putIfAbsent("produce " + Errors.NOT_LEADER_OR_FOLLOWER, 0);
             stats.put("follower truncations", truncations.truncations);
             stats.putIfAbsent("old leader paused with a waiting produce", 0);
+            stats.putIfAbsent("slow disks", 0);
             stats.putIfAbsent("acked records found on every ISR member", 0);
             stats.putIfAbsent("acked records with min.insync.replicas copies when acknowledged", 0);
             stats.putIfAbsent("leader roles traced to an applied image", 0);
@@ -483,6 +485,8 @@ class ClusterSimulationTest {
                 isolate(node.id, 1000 + random.nextInt(14_000));
             } else if (dice < 61 && canLead(node.id) && raft.leader != node.id) {
                 elect(node.id);
+            } else if (dice >= 61 && dice < 65) {
+                slowDisk(node);
             } else if (dice < 91) {
                 produce();
             }
@@ -703,6 +707,18 @@ class ClusterSimulationTest {
                     leaderSettledMs = queue.now();
                 }
             });
+        }
+
+        /** The node's disk turns slow: 200 ms to 4 s for each data-path operation, for 1 to 15 s. */
+        private void slowDisk(SimNode node) {
+            if (node.process.killed()) {
+                return;
+            }
+            long forMs = 1000 + random.nextInt(14_000);
+            long latencyMs = 200 + random.nextInt(3_800);
+            note("slow disk on node " + node.id + ": " + latencyMs + " ms an operation for " + forMs + " ms");
+            count("slow disks");
+            node.slowDisk(forMs, latencyMs);
         }
 
         private void isolate(int id, long ms) {

@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 import io.cairn.metadata.controller.SimQueue;
 import io.cairn.protocol.ConnectionLifetime;
@@ -50,8 +51,11 @@ final class SimNetwork {
     static final int CLIENT = -1;
     private static final long CONNECT_TIMEOUT_MS = 2000;
 
-    /** A node's serving side, as of its current incarnation. */
-    record Server(SimProcess process, RequestDispatcher dispatcher) {
+    /**
+     * A node's serving side, as of its current incarnation. {@code serveDelayMs} is how long a request of an API
+     * waits before it is served (a slow disk's toll on the data path), 0 for none.
+     */
+    record Server(SimProcess process, RequestDispatcher dispatcher, ToLongFunction<ApiKeys> serveDelayMs) {
     }
 
     private final SimQueue queue;
@@ -210,12 +214,12 @@ final class SimNetwork {
 
     /** The receiving node decodes the request and serves it with its real dispatcher, on its own process. */
     private void serveRequest(Conn c, ByteBuffer bytes) {
-        c.serverProcess.at(0, () -> {
+        KafkaRequest request = ((RequestDecoder.Decoded.Request) RequestDecoder.decode(bytes.duplicate())).request();
+        c.lastServeMs = Math.max(c.lastServeMs, queue.now() + c.server.serveDelayMs().applyAsLong(request.header().apiKey()));
+        c.serverProcess.at(c.lastServeMs - queue.now(), () -> {
             if (c.closed) {
                 return;
             }
-            KafkaRequest request = ((RequestDecoder.Decoded.Request) RequestDecoder.decode(bytes.duplicate()))
-                    .request();
             RequestContext context = new RequestContext(request.header(), address(c.from), c.toString(),
                     queue.now(), c.lifetime, () -> { });
             c.server.dispatcher().dispatch(context, request, c.serial).thenAccept(send -> send.ifPresent(s -> {
@@ -324,6 +328,8 @@ final class SimNetwork {
         final Map<Integer, Pending> pending = new LinkedHashMap<>();
         long lastToServerMs;
         long lastToClientMs;
+        /** When the last request delivered over this connection is served: a delayed one holds up those after it. */
+        long lastServeMs;
         boolean closed;
 
         Conn(int from, int to, Lane lane, Channel owner, SimProcess clientProcess, Server server) {

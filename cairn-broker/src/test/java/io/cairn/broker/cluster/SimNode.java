@@ -89,6 +89,9 @@ final class SimNode {
     private final SimQueue queue;
     /** The metadata Raft leader as this node knows it (it learns of a new one a little after the election). */
     int knownLeader = -1;
+    /** Until when this node's disk is slow, and what each data-path operation then waits for it. */
+    private long diskSlowUntilMs;
+    private long diskLatencyMs;
 
     SimNode(int id, SimQueue queue, SimRaft raft, SimNetwork network, ControllerSettings settings, Random random,
             long requestTimeoutMs, Path dataDir) {
@@ -139,7 +142,8 @@ final class SimNode {
                 .build();
         RequestDispatcher dispatcher = new RequestDispatcher(registry, process.executor(), "[node " + id + "] ",
                 RequestObserver.NONE, ServingGate.alwaysOpen(), queue.time);
-        network.serve(id, new SimNetwork.Server(process, dispatcher));
+        network.serve(id, new SimNetwork.Server(process, dispatcher,
+                api -> api == ApiKeys.PRODUCE || api == ApiKeys.FETCH ? diskDelayMs() : 0));
     }
 
     /** Starts the process: the controller replays its log, the broker registers. */
@@ -155,6 +159,21 @@ final class SimNode {
     void kill() {
         process.kill();
         log.close();
+    }
+
+    /**
+     * The disk turns slow for {@code forMs}: until then every operation on the partition logs waits
+     * {@code latencyMs} for it, the leader's serving of a produce or a fetch and the follower's append of what it
+     * fetched. The node's heartbeats and metadata do not wait (in Cairn they touch no partition log), so it stays
+     * registered and unfenced while its replicas fall behind.
+     */
+    void slowDisk(long forMs, long latencyMs) {
+        diskSlowUntilMs = queue.now() + forMs;
+        diskLatencyMs = latencyMs;
+    }
+
+    private long diskDelayMs() {
+        return queue.now() < diskSlowUntilMs ? diskLatencyMs : 0;
     }
 
     /** After the seed: closes the files of this incarnation, killed or not (nothing runs any more). */
@@ -180,7 +199,16 @@ final class SimNode {
                 new java.net.InetSocketAddress(leader.host(), leader.port()),
                 new DataRequestBuilder(ApiKeys.FETCH, request)).thenApply(r -> (FetchResponseData) r.data());
         process.at(FETCH_TIMEOUT_MS, () -> answer.completeExceptionally(new TimeoutException("fetch timed out")));
-        return answer;
+        // the fetcher appends what it fetched to this node's logs: on a slow disk, that waits for it
+        return answer.thenCompose(response -> {
+            long delay = diskDelayMs();
+            if (delay == 0) {
+                return CompletableFuture.completedFuture(response);
+            }
+            CompletableFuture<FetchResponseData> appended = new CompletableFuture<>();
+            process.at(delay, () -> appended.complete(response));
+            return appended;
+        });
     }
 
     /** Notes the partitions this committed image makes this node lead, at which leader epoch. */
