@@ -19,8 +19,13 @@ final class LeaderState {
 
     private final ReplicaRole.Leader role;
     private final Map<Integer, FollowerProgress> followers = new ConcurrentHashMap<>();
-    /** The ISR proposed to the controller and not yet committed, or null. */
+    /**
+     * The ISR proposed to the controller and not yet in this leader's role, or null: in flight, or made by the
+     * controller (committed) while this node's image does not hold it yet.
+     */
     private volatile List<Integer> pendingIsr;
+    /** Whether the controller made {@link #pendingIsr}: it is committed, and waits only for this node's image. */
+    private volatile boolean pendingIsrMade;
     /** Why the last proposed ISR change was not made, or null when it was (or none was proposed). */
     private volatile String refusedIsrChange;
 
@@ -52,19 +57,49 @@ final class LeaderState {
         return pendingIsr;
     }
 
-    /** Claims the right to propose an ISR change; false when one is already in flight. */
+    /** Whether an ISR change is proposed and not yet answered by the controller. */
+    boolean isrChangeInFlight() {
+        return pendingIsr != null && !pendingIsrMade;
+    }
+
+    /** Claims the right to propose an ISR change; false when one is in flight or made but not yet in the role. */
     synchronized boolean beginIsrChange(List<Integer> proposed) {
         if (pendingIsr != null) {
             return false;
         }
         pendingIsr = List.copyOf(proposed);
+        pendingIsrMade = false;
         return true;
     }
 
-    /** Ends the change in flight; {@code error} is null when the controller made it. */
+    /**
+     * The controller's answer to the change in flight; {@code error} is null when it made it. A refused change is
+     * forgotten. A made one stays pending until the image that holds it replaces this state: the controller
+     * answers before this node has applied its own change, and until then the high watermark must count the new
+     * members (they are in the ISR that others read from the committed metadata) and no other change may start
+     * from the old ISR.
+     */
     synchronized void endIsrChange(Throwable error) {
-        refusedIsrChange = error == null ? null : "ISR change to " + pendingIsr + " refused: " + error;
-        pendingIsr = null;
+        if (error == null) {
+            refusedIsrChange = null;
+            pendingIsrMade = pendingIsr != null;
+        } else {
+            refusedIsrChange = "ISR change to " + pendingIsr + " refused: " + error;
+            pendingIsr = null;
+            pendingIsrMade = false;
+        }
+    }
+
+    /**
+     * Hands the ISR change of this state over to {@code next}, which replaces it at the same leader and partition
+     * epochs (an image that changed something else of the topic): the change is no less pending for that.
+     */
+    synchronized void carryIsrChangeTo(LeaderState next) {
+        synchronized (next) {
+            next.pendingIsr = pendingIsr;
+            next.pendingIsrMade = pendingIsrMade;
+            next.refusedIsrChange = refusedIsrChange;
+        }
     }
 
     String refusedIsrChange() {

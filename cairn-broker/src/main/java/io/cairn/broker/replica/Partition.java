@@ -144,6 +144,9 @@ public final class Partition {
             } else {
                 LeaderState updated = new LeaderState(leader, settings.time().milliseconds());
                 current.followers().forEach(updated::update);
+                if (leader.partitionEpoch() == current.role().partitionEpoch()) {
+                    current.carryIsrChangeTo(updated);
+                }
                 leaderState = updated;
             }
             maybeAdvanceHighWatermark();
@@ -366,7 +369,7 @@ public final class Partition {
      */
     public Map<Integer, String> unexplainedOutOfIsr() {
         LeaderState state = leaderState;
-        if (state == null || state.pendingIsr() != null || state.refusedIsrChange() != null) {
+        if (state == null || state.isrChangeInFlight() || state.refusedIsrChange() != null) {
             return Map.of();
         }
         long now = settings.time().milliseconds();
@@ -395,7 +398,12 @@ public final class Partition {
         settings.isrChanger()
                 .proposeIsr(topicId, topicPartition, leader.leaderEpoch(), leader.partitionEpoch(), newIsr)
                 .whenComplete((ignored, error) -> {
-                    state.endIsrChange(error);
+                    // to the state of the same epochs now: an image of another change may have replaced it
+                    LeaderState current = leaderState;
+                    if (current != null && current.role().leaderEpoch() == leader.leaderEpoch()
+                            && current.role().partitionEpoch() == leader.partitionEpoch()) {
+                        current.endIsrChange(error);
+                    }
                     if (error != null) {
                         log.debug("[node {}] {}: ISR change to {} not made: {}", settings.nodeId(), topicPartition,
                                 newIsr, error.toString());
@@ -428,9 +436,10 @@ public final class Partition {
     }
 
     /**
-     * The ISR the high watermark must respect: the committed ISR plus any member a pending change adds
-     * (a pending removal still counts until it is committed), so the high watermark never passes a record
-     * that an ISR member, current or about to be, lacks.
+     * The ISR the high watermark must respect: the ISR of this leader's role plus any member a pending change adds,
+     * in flight or made by the controller and not yet in this node's image (a pending removal still counts until
+     * the role drops it), so the high watermark never passes a record that an ISR member, current or about to be,
+     * lacks. As Kafka's maximal ISR.
      */
     private static Set<Integer> maximalIsr(LeaderState state) {
         Set<Integer> isr = new LinkedHashSet<>(state.role().isr());

@@ -152,6 +152,55 @@ class PartitionTest {
     }
 
     @Test
+    void anExpansionTheControllerMadeCountsForTheHighWatermarkUntilThisNodesImageHoldsIt() {
+        // given: ISR {1}; follower 2 catches up and is proposed
+        Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        assertThat(proposals).containsExactly(List.of(1, 2));
+
+        // when: the controller makes the change (ISR {1, 2} is committed) and this leader appends before its own
+        // image holds the new ISR, then applies an image of another change to the topic (same partition epoch)
+        answers.get(0).complete(null);
+        partition.appendAsLeader(records(5), (short) 1);
+        partition.becomeRole(new ReplicaRole.Leader(3, 7, List.of(1), List.of(1, 2)), 1);
+        partition.appendAsLeader(records(1), (short) 1);
+
+        // then: the high watermark waits for follower 2, which the committed metadata already names in the ISR
+        // (were 16 acknowledged, a leadership move to 2 would lose 10-15), and no second change is proposed
+        assertThat(partition.highWatermark()).isEqualTo(10);
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        assertThat(proposals).hasSize(1);
+
+        // when: the follower fetches everything / then
+        partition.readAsFollower(2, 16, 1 << 20, Optional.empty());
+        assertThat(partition.highWatermark()).isEqualTo(16);
+
+        // when: the image with the change arrives / then: nothing pending any more
+        partition.becomeRole(new ReplicaRole.Leader(3, 8, List.of(1, 2), List.of(1, 2)), 1);
+        partition.appendAsLeader(records(1), (short) 1);
+        assertThat(partition.highWatermark()).isEqualTo(16);
+        partition.readAsFollower(2, 17, 1 << 20, Optional.empty());
+        assertThat(partition.highWatermark()).isEqualTo(17);
+    }
+
+    @Test
+    void aRefusalEndsAChangeCarriedOverAnImageOfAnotherChange() {
+        // given: follower 2 proposed for the ISR; an image of another change of the topic arrives meanwhile
+        Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
+        partition.appendAsLeader(records(10), (short) 1);
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        partition.becomeRole(new ReplicaRole.Leader(3, 7, List.of(1), List.of(1, 2)), 1);
+
+        // when: the controller refuses the change
+        answers.get(0).completeExceptionally(new IllegalStateException("no metadata quorum"));
+
+        // then: it is over, and the next fetch proposes it again
+        partition.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        assertThat(proposals).containsExactly(List.of(1, 2), List.of(1, 2));
+    }
+
+    @Test
     void aCaughtUpFollowerThatIsFencedIsNotProposedForTheIsr() {
         // given: ISR {1}, follower 2 outside it and fenced (e.g. in controlled shutdown)
         Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
