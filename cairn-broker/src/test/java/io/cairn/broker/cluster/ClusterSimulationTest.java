@@ -14,14 +14,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
+import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaRole;
 import io.cairn.metadata.BrokerImage;
@@ -45,6 +48,11 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -53,8 +61,15 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetCommitResponse;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -101,11 +116,17 @@ import org.slf4j.LoggerFactory;
  * then truncated: a paused old leader answered it); every partition's ISR holds all its replicas again, and each
  * replica's records below its high watermark are the leader's. A failure names its seed and step (steps + 1: the
  * healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
- * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order).
+ * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order),
+ * {@code -Dsim.trace=true} every event of the run.
  */
 class ClusterSimulationTest {
 
     private static final int NODES = 3;
+    /** {@code -Dsim.trace=true}: every event of the run on standard output, not only the last ones on a failure. */
+    private static final boolean PRINT_TRACE = Boolean.getBoolean("sim.trace");
+    /** Consumer groups committing offsets, and the partitions of __consumer_offsets they map to. */
+    private static final int GROUPS = 4;
+    private static final int OFFSETS_PARTITIONS = 3;
     private static final long SESSION_TIMEOUT_MS = 9000;
     static final long FENCE_SLACK_MS = 3000;
     private static final long REQUEST_TIMEOUT_MS = 15_000;
@@ -261,6 +282,29 @@ class ClusterSimulationTest {
         }
     }
 
+    /**
+     * A consumer group's offset commits, one at a time (the next is sent once the last is answered) and each
+     * higher than the last, to one partition of a data topic: through FindCoordinator at a random node, then
+     * OffsetCommit at the coordinator it named, as a consumer commits.
+     */
+    private static final class GroupCommits {
+        final String group;
+        TopicPartition partition;
+        long lastSent;
+        boolean inFlight;
+        /** Offset sent -> what its client learnt. */
+        final Map<Long, String> answers = new LinkedHashMap<>();
+
+        GroupCommits(String group) {
+            this.group = group;
+        }
+
+        long lastAcked() {
+            return answers.entrySet().stream().filter(e -> e.getValue().equals("ACKED")).mapToLong(Map.Entry::getKey)
+                    .max().orElse(-1);
+        }
+    }
+
     /** Counts the divergence truncations of followers (Partition says so at INFO, which is how they are seen). */
     private static final class TruncationCounter extends AppenderBase<ILoggingEvent> {
         int truncations;
@@ -281,7 +325,8 @@ class ClusterSimulationTest {
         final SimNetwork network;
         final ControllerSettings settings = ControllerSettings.defaults(0)
                 .withBrokerConfig("broker.session.timeout.ms", Long.toString(SESSION_TIMEOUT_MS))
-                .withBrokerConfig("leader.imbalance.check.interval.seconds", "10");
+                .withBrokerConfig("leader.imbalance.check.interval.seconds", "10")
+                .withBrokerConfig("offsets.topic.num.partitions", Integer.toString(OFFSETS_PARTITIONS));
         final SimNode[] nodes = new SimNode[NODES];
         final ArrayDeque<String> trace = new ArrayDeque<>();
         /** Topic name -> what its client was told, in the order the writes were issued. */
@@ -300,6 +345,8 @@ class ClusterSimulationTest {
         long leaderSettledMs;
         final Map<String, Integer> counts = new java.util.TreeMap<>();
         int topics;
+        /** Group -> its offset commits. */
+        final Map<String, GroupCommits> commits = new java.util.TreeMap<>();
         /** Every acks=all produce, in the order sent. */
         final List<Produce> produces = new ArrayList<>();
         /** The image the producing client routes by: refreshed now and then, and after NOT_LEADER_OR_FOLLOWER. */
@@ -379,6 +426,9 @@ class ClusterSimulationTest {
         }
 
         void note(String event) {
+            if (PRINT_TRACE) {
+                System.out.println("[sim] " + queue.now() + "ms " + event);
+            }
             trace.addLast(queue.now() + "ms " + event);
             if (trace.size() > 40) {
                 trace.removeFirst();
@@ -416,6 +466,12 @@ class ClusterSimulationTest {
             stats.put("follower truncations", truncations.truncations);
             stats.putIfAbsent("old leader paused with a waiting produce", 0);
             stats.putIfAbsent("slow disks", 0);
+            for (GroupCommits g : commits.values()) {
+                g.answers.values().forEach(a -> stats.merge("offset commits " + a, 1, Integer::sum));
+            }
+            stats.putIfAbsent("offset commits ACKED", 0);
+            stats.putIfAbsent("coordinator paused with a commit sent to it", 0);
+            stats.putIfAbsent("groups whose committed offset held after healing", 0);
             stats.putIfAbsent("acked records found on every ISR member", 0);
             stats.putIfAbsent("acked records with min.insync.replicas copies when acknowledged", 0);
             stats.putIfAbsent("leader roles traced to an applied image", 0);
@@ -487,6 +543,8 @@ class ClusterSimulationTest {
                 elect(node.id);
             } else if (dice >= 61 && dice < 65) {
                 slowDisk(node);
+            } else if (dice >= 65 && dice < 73) {
+                commitOffset(node);
             } else if (dice < 91) {
                 produce();
             }
@@ -586,6 +644,9 @@ class ClusterSimulationTest {
             }
             List<Object[]> targets = new ArrayList<>();
             for (TopicImage topic : clientImage.topicsByName().values()) {
+                if (topic.name().startsWith("__")) {
+                    continue; // an internal topic: the coordinators' records, not a client's
+                }
                 for (PartitionImage p : topic.partitions().values()) {
                     if (p.replicas().size() == DATA_REPLICATION_FACTOR && p.leader() >= 0) {
                         targets.add(new Object[] {topic, p});
@@ -640,6 +701,154 @@ class ClusterSimulationTest {
                     });
         }
 
+        /**
+         * A group's next offset commit, through {@code via}: FindCoordinator there, then OffsetCommit (generation
+         * -1, no member: a consumer that assigns its partitions itself) at the node it names.
+         */
+        private void commitOffset(SimNode via) {
+            GroupCommits g = commits.computeIfAbsent("g" + random.nextInt(GROUPS), GroupCommits::new);
+            if (g.inFlight || via.process.killed()) {
+                return;
+            }
+            if (g.partition == null) {
+                Optional<TopicImage> topic = committed().topicsByName().values().stream()
+                        .filter(t -> !t.name().startsWith("__")).findFirst();
+                if (topic.isEmpty()) {
+                    return;
+                }
+                g.partition = new TopicPartition(topic.get().name(), 0);
+            }
+            g.inFlight = true;
+            long offset = ++g.lastSent * 10;
+            g.answers.put(offset, "PENDING");
+            note("commit " + g.group + " " + g.partition + " at " + offset + " via node " + via.id);
+            FindCoordinatorRequestData find = new FindCoordinatorRequestData()
+                    .setKeyType(FindCoordinatorRequest.CoordinatorType.GROUP.id()).setCoordinatorKeys(List.of(g.group));
+            network.clientCall(via.id, new FindCoordinatorRequest.Builder(find), CLIENT_TIMEOUT_MS)
+                    .whenComplete((response, error) -> {
+                        if (error != null) {
+                            answerCommit(g, offset, "UNKNOWN");
+                            return;
+                        }
+                        FindCoordinatorResponseData.Coordinator c = ((FindCoordinatorResponse) response).data()
+                                .coordinators().get(0);
+                        if (c.errorCode() != Errors.NONE.code()) {
+                            answerCommit(g, offset, "FindCoordinator " + Errors.forCode(c.errorCode()));
+                            return;
+                        }
+                        sendCommit(g, offset, c.nodeId());
+                    });
+        }
+
+        /** OffsetCommit of {@code offset} for {@code g} at node {@code coordinator}. */
+        private void sendCommit(GroupCommits g, long offset, int coordinator) {
+                        OffsetCommitRequestData commit = new OffsetCommitRequestData().setGroupId(g.group)
+                                .setGenerationIdOrMemberEpoch(-1).setMemberId("");
+                        commit.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic()
+                                .setName(g.partition.topic()).setPartitions(List.of(
+                                        new OffsetCommitRequestData.OffsetCommitRequestPartition()
+                                                .setPartitionIndex(g.partition.partition())
+                                                .setCommittedOffset(offset))));
+                        network.clientCall(coordinator, OffsetCommitRequest.Builder.forTopicNames(commit),
+                                CLIENT_TIMEOUT_MS).whenComplete((answer, failure) -> {
+                                    if (failure != null) {
+                                        answerCommit(g, offset, "UNKNOWN");
+                                    } else {
+                                        short code = ((OffsetCommitResponse) answer).data().topics().get(0)
+                                                .partitions().get(0).errorCode();
+                                        answerCommit(g, offset, code == Errors.NONE.code() ? "ACKED"
+                                                : Errors.forCode(code).name());
+                                    }
+                                });
+        }
+
+        /**
+         * A commit for a group this node coordinates reaches it just before it stops (no FindCoordinator: its
+         * client knew the coordinator): the write may then wait in the paused process while another node takes the
+         * partition over and writes past it.
+         */
+        private void commitToPausingCoordinator(SimNode node) {
+            for (GroupCommits g : commits.values()) {
+                Optional<TopicImage> offsets = node.image().topic("__consumer_offsets");
+                if (g.inFlight || g.partition == null || offsets.isEmpty()) {
+                    continue;
+                }
+                PartitionImage p = offsets.get().partitions()
+                        .get(GroupCoordinatorRuntime.partitionFor(g.group, OFFSETS_PARTITIONS));
+                if (p != null && p.leader() == node.id) {
+                    g.inFlight = true;
+                    long offset = ++g.lastSent * 10;
+                    g.answers.put(offset, "PENDING");
+                    note("commit " + g.group + " " + g.partition + " at " + offset + " to node " + node.id
+                            + " as it pauses");
+                    count("coordinator paused with a commit sent to it");
+                    sendCommit(g, offset, node.id);
+                    queue.advance(random.nextInt(2 * network.maxDelayMs));
+                    return;
+                }
+            }
+        }
+
+        private void answerCommit(GroupCommits g, long offset, String answer) {
+            g.answers.put(offset, answer);
+            g.inFlight = false;
+            note("commit " + g.group + " at " + offset + ": " + answer);
+        }
+
+        /**
+         * After healing, each group's committed offset, asked of its coordinator in the final image, is the last one
+         * acknowledged or one sent after it (whose answer was lost or an error that came after the write): an
+         * acknowledged commit is never lost nor overtaken by an older one.
+         */
+        private void checkCommittedOffsets() {
+            for (GroupCommits g : commits.values()) {
+                if (g.partition == null) {
+                    continue;
+                }
+                int offsetsPartition = GroupCoordinatorRuntime.partitionFor(g.group, OFFSETS_PARTITIONS);
+                PartitionImage p = committed().topic("__consumer_offsets").orElseThrow(() -> new AssertionError(
+                        g.group + " committed, but __consumer_offsets does not exist")).partitions()
+                        .get(offsetsPartition);
+                long fetched = fetchCommitted(p.leader(), g);
+                String what = g.group + "'s committed offset of " + g.partition + " at its coordinator, node "
+                        + p.leader() + ", after healing (commits " + g.answers + ")";
+                if (g.lastAcked() >= 0 || fetched >= 0) {
+                    assertThat(g.answers).as(what + " is one that was sent").containsKey(fetched);
+                }
+                assertThat(fetched).as(what + " is the last acknowledged or a later one")
+                        .isGreaterThanOrEqualTo(g.lastAcked());
+                count("groups whose committed offset held after healing");
+            }
+        }
+
+        /** OffsetFetch at {@code nodeId}, asked again while the coordinator loads; the offset, -1 for none. */
+        private long fetchCommitted(int nodeId, GroupCommits g) {
+            for (int attempt = 0; attempt < 20; attempt++) {
+                OffsetFetchRequestData request = new OffsetFetchRequestData().setRequireStable(false)
+                        .setGroups(List.of(new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId(g.group)
+                                .setTopics(List.of(new OffsetFetchRequestData.OffsetFetchRequestTopics()
+                                        .setName(g.partition.topic())
+                                        .setPartitionIndexes(List.of(g.partition.partition()))))));
+                CompletableFuture<AbstractResponse> call = network.clientCall(nodeId,
+                        OffsetFetchRequest.Builder.forTopicNames(request, false), CLIENT_TIMEOUT_MS);
+                queue.advance(1000);
+                assertThat(call).as("OffsetFetch of " + g.group + " at node " + nodeId + " answered").isDone();
+                OffsetFetchResponseData.OffsetFetchResponseGroup group = ((OffsetFetchResponse) call.join()).data()
+                        .groups().get(0);
+                Errors error = Errors.forCode(group.errorCode());
+                if (error == Errors.NONE) {
+                    OffsetFetchResponseData.OffsetFetchResponsePartitions partition = group.topics().get(0)
+                            .partitions().get(0);
+                    assertThat(Errors.forCode(partition.errorCode())).as("OffsetFetch of " + g.group).isEqualTo(
+                            Errors.NONE);
+                    return partition.committedOffset();
+                }
+                assertThat(error).as("OffsetFetch of " + g.group + " at node " + nodeId)
+                        .isIn(Errors.COORDINATOR_LOAD_IN_PROGRESS, Errors.COORDINATOR_NOT_AVAILABLE);
+            }
+            throw new AssertionError("the coordinator of " + g.group + " at node " + nodeId + " did not load");
+        }
+
         private void kill(SimNode node) {
             note("kill node " + node.id);
             count("kills");
@@ -669,7 +878,8 @@ class ClusterSimulationTest {
                 List<Object[]> led = new ArrayList<>();
                 for (TopicImage topic : node.image().topicsByName().values()) {
                     for (PartitionImage p : topic.partitions().values()) {
-                        if (p.leader() == node.id && p.replicas().size() == DATA_REPLICATION_FACTOR) {
+                        if (p.leader() == node.id && p.replicas().size() == DATA_REPLICATION_FACTOR
+                                && !topic.name().startsWith("__")) {
                             led.add(new Object[] {topic, p});
                         }
                     }
@@ -679,6 +889,9 @@ class ClusterSimulationTest {
                     produceTo(node, (TopicImage) pick[0], (PartitionImage) pick[1]);
                     queue.advance(random.nextInt(2 * network.maxDelayMs));
                 }
+            }
+            if (random.nextBoolean()) {
+                commitToPausingCoordinator(node);
             }
             if (node.replicas.produceWaiters().pending() > 0) {
                 count("old leader paused with a waiting produce");
@@ -982,6 +1195,9 @@ class ClusterSimulationTest {
 
         /** A record's value up to its '|', then the padding's length. */
         private static String valueOf(Record r) {
+            if (!r.hasValue()) {
+                return null;
+            }
             byte[] bytes = new byte[r.valueSize()];
             r.value().get(bytes);
             String value = new String(bytes, StandardCharsets.UTF_8);
@@ -1093,6 +1309,8 @@ class ClusterSimulationTest {
             assertThat(writes).as("every write answered").doesNotContainValue(Outcome.PENDING);
             assertThat(produceOutcomes()).as("every produce answered").noneMatch(o -> o.endsWith("PENDING"));
             checkAckedRecords();
+            assertThat(commits.values()).as("every offset commit answered").noneMatch(g -> g.inFlight);
+            checkCommittedOffsets();
         }
     }
 

@@ -11,14 +11,20 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
+import io.cairn.broker.group.GroupConfig;
+import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.ClusterApiHandlers;
 import io.cairn.broker.handlers.FetchHandler;
+import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
 import io.cairn.broker.handlers.HeartbeatConnections;
+import io.cairn.broker.handlers.OffsetCommitHandler;
+import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
+import io.cairn.broker.txn.TransactionConfig;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -83,6 +89,8 @@ final class SimNode {
     final ControllerIsrChanger isr;
     final LogManager logs;
     final ReplicaManager replicas;
+    /** The group coordinator, over this node's replicas of __consumer_offsets, as in CairnNode. */
+    final GroupCoordinatorRuntime groups;
     /** Per partition, the leader epochs at which an image this incarnation applied named it the leader. */
     final Map<TopicPartition, Set<Integer>> ledAt = new HashMap<>();
     private final ControllerChannel channel;
@@ -123,6 +131,11 @@ final class SimNode {
         process.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
         controller.addListener(replicas);
         controller.addListener((previous, next) -> recordLeadership(next));
+        GroupConfig groupConfig = GroupConfig.fromBrokerConfigs(settings.brokerConfigs());
+        // after the replica manager, as in CairnNode: a shard loads from a partition this image made it lead
+        this.groups = new GroupCoordinatorRuntime(id, queue.time, groupConfig, replicas, process, process.eventLoop(),
+                new Random(random.nextLong()));
+        controller.addListener(groups);
         BrokerRegistrationRequestData.Listener listener = new BrokerRegistrationRequestData.Listener()
                 .setName("PLAINTEXT").setHost(SimNetwork.address(id).getHostString())
                 .setPort(SimNetwork.address(id).getPort()).setSecurityProtocol((short) 0);
@@ -139,6 +152,10 @@ final class SimNode {
                 .add(ClusterApiHandlers.alterPartition(routed))
                 .add(new ProduceHandler(controller::current, replicas, null))
                 .add(new FetchHandler(controller::current, replicas))
+                .add(new FindCoordinatorHandler(controller::current, writer, groupConfig,
+                        TransactionConfig.fromBrokerConfigs(settings.brokerConfigs())))
+                .add(new OffsetCommitHandler(groups, controller::current))
+                .add(new OffsetFetchHandler(groups))
                 .build();
         RequestDispatcher dispatcher = new RequestDispatcher(registry, process.executor(), "[node " + id + "] ",
                 RequestObserver.NONE, ServingGate.alwaysOpen(), queue.time);

@@ -2,8 +2,10 @@ package io.cairn.broker.cluster;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -68,6 +70,43 @@ final class SimProcess implements Scheduler {
     /** The process's event loop: each task an event due now. */
     Executor executor() {
         return task -> at(0, task);
+    }
+
+    /**
+     * The same event loop as an {@link ExecutorService}, for components that take one (the coordinators): it is
+     * never shut down, since the process's end is its kill.
+     */
+    ExecutorService eventLoop() {
+        return new AbstractExecutorService() {
+            @Override
+            public void execute(Runnable task) {
+                at(0, task);
+            }
+
+            @Override
+            public void shutdown() {
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                return List.of();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return killed;
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return killed;
+            }
+
+            @Override
+            public boolean awaitTermination(long timeout, TimeUnit unit) {
+                return killed;
+            }
+        };
     }
 
     private Runnable guarded(Runnable task, Timer timer) {
