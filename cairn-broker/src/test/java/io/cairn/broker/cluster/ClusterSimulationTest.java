@@ -117,7 +117,7 @@ import org.slf4j.LoggerFactory;
  * replica's records below its high watermark are the leader's. A failure names its seed and step (steps + 1: the
  * healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
  * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order),
- * {@code -Dsim.trace=true} every event of the run.
+ * {@code -Dsim.trace=true} every event of the run; {@code -Dsim.firstSeed=N} starts the seeds at N.
  */
 class ClusterSimulationTest {
 
@@ -177,7 +177,8 @@ class ClusterSimulationTest {
             run(Long.parseLong(one), steps, dataDirs);
             return;
         }
-        for (long seed = 1; seed <= seeds; seed++) {
+        long first = Long.getLong("sim.firstSeed", 1);
+        for (long seed = first; seed < first + seeds; seed++) {
             run(seed, steps, dataDirs);
         }
     }
