@@ -114,8 +114,10 @@ import org.slf4j.LoggerFactory;
  * produce answered; every record acknowledged to an acks=all produce is, at the offset it was acknowledged at and below
  * the high watermark, in the log of every ISR member of the final committed image (one missing was acknowledged and
  * then truncated: a paused old leader answered it); every partition's ISR holds all its replicas again, and each
- * replica's records below its high watermark are the leader's. A failure names its seed and step (steps + 1: the
- * healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
+ * replica's records below its high watermark are the leader's; every consumer group's committed offset, asked of its
+ * coordinator, is the last one acknowledged or one sent after it (the group coordinator runs on every node; consumers
+ * commit through FindCoordinator, at times to a coordinator just before it pauses). A failure names its seed and step
+ * (steps + 1: the healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
  * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order),
  * {@code -Dsim.trace=true} every event of the run; {@code -Dsim.firstSeed=N} starts the seeds at N.
  */
@@ -125,8 +127,9 @@ class ClusterSimulationTest {
     /** {@code -Dsim.trace=true}: every event of the run on standard output, not only the last ones on a failure. */
     private static final boolean PRINT_TRACE = Boolean.getBoolean("sim.trace");
     /** Consumer groups committing offsets, and the partitions of __consumer_offsets they map to. */
-    private static final int GROUPS = 4;
+    private static final int GROUPS = 9;
     private static final int OFFSETS_PARTITIONS = 3;
+    private static final long COMMIT_TIMEOUT_MS = 20_000;
     private static final long SESSION_TIMEOUT_MS = 9000;
     static final long FENCE_SLACK_MS = 3000;
     private static final long REQUEST_TIMEOUT_MS = 15_000;
@@ -327,7 +330,9 @@ class ClusterSimulationTest {
         final ControllerSettings settings = ControllerSettings.defaults(0)
                 .withBrokerConfig("broker.session.timeout.ms", Long.toString(SESSION_TIMEOUT_MS))
                 .withBrokerConfig("leader.imbalance.check.interval.seconds", "10")
-                .withBrokerConfig("offsets.topic.num.partitions", Integer.toString(OFFSETS_PARTITIONS));
+                .withBrokerConfig("offsets.topic.num.partitions", Integer.toString(OFFSETS_PARTITIONS))
+                // longer than the session timeout (Kafka: 5 s), so a write can outlive its coordinator's fencing
+                .withBrokerConfig("offsets.commit.timeout.ms", Long.toString(COMMIT_TIMEOUT_MS));
         final SimNode[] nodes = new SimNode[NODES];
         final ArrayDeque<String> trace = new ArrayDeque<>();
         /** Topic name -> what its client was told, in the order the writes were issued. */
@@ -707,7 +712,10 @@ class ClusterSimulationTest {
          * -1, no member: a consumer that assigns its partitions itself) at the node it names.
          */
         private void commitOffset(SimNode via) {
-            GroupCommits g = commits.computeIfAbsent("g" + random.nextInt(GROUPS), GroupCommits::new);
+            commitOffset(via, commits.computeIfAbsent("g" + random.nextInt(GROUPS), GroupCommits::new));
+        }
+
+        private void commitOffset(SimNode via, GroupCommits g) {
             if (g.inFlight || via.process.killed()) {
                 return;
             }
@@ -785,6 +793,14 @@ class ClusterSimulationTest {
                     count("coordinator paused with a commit sent to it");
                     sendCommit(g, offset, node.id);
                     queue.advance(random.nextInt(2 * network.maxDelayMs));
+                    // the groups of the same partition go on committing, through whichever node coordinates next
+                    for (GroupCommits other : commits.values()) {
+                        if (other != g && GroupCoordinatorRuntime.partitionFor(other.group, OFFSETS_PARTITIONS)
+                                == GroupCoordinatorRuntime.partitionFor(g.group, OFFSETS_PARTITIONS)) {
+                            long delay = SESSION_TIMEOUT_MS + random.nextInt(8_000);
+                            queue.at(delay, () -> commitOffset(nodes[random.nextInt(NODES)], other));
+                        }
+                    }
                     return;
                 }
             }
