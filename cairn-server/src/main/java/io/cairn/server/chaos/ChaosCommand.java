@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         description = {"Run a checked workload (idempotent acks=all producers and a consumer group) against a "
                 + "cluster while a seeded nemesis kills, pauses and restarts its nodes one at a time, then check "
                 + "that every acknowledged record is read back exactly once and in order per producer.",
-                "In the commands, %d is replaced by a node id, e.g. --kill-cmd 'bin/cairn-cluster kill %d'.",
+                "In the commands, %%d is replaced by a node id, e.g. --kill-cmd 'bin/cairn-cluster kill %%d'.",
                 "Exit status 0 passed, 1 something lost, duplicated, reordered or a group promise broken, "
                         + "2 the campaign could not run."})
 public final class ChaosCommand implements Callable<Integer> {

@@ -36,6 +36,23 @@ class ChaosCommandTest {
     }
 
     @Test
+    void theHelpShowsThePlaceholderWithoutAFormatWarning() {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream traced = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(traced, true));
+        Run run;
+        try {
+            run = chaos("--help");
+        } finally {
+            System.setErr(stderr);
+        }
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("%d is replaced by a node id", "'bin/cairn-cluster kill %d'");
+        assertThat(traced.toString()).doesNotContain("picocli WARN");
+    }
+
+    @Test
     void aCommandWithoutTheNodeIdIsRefusedBeforeAnythingRuns() {
         Run run = chaos("--bootstrap", "127.0.0.1:1", "--kill-cmd", "kill -9 1", "--start-cmd", "start %d");
 
