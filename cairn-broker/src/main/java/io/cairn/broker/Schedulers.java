@@ -1,8 +1,11 @@
 package io.cairn.broker;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.server.util.Scheduler;
 
@@ -45,6 +48,38 @@ public final class Schedulers {
      */
     public static Executor executor(Scheduler scheduler, String name) {
         return task -> once(scheduler, name, task, 0);
+    }
+
+    /**
+     * Fails {@code future} with a {@link TimeoutException} when it is not complete {@code timeoutMs} from now on
+     * the scheduler's clock, as {@link CompletableFuture#orTimeout} does on the wall clock; returns it. Once the
+     * scheduler is stopped (the node is closing) the JDK's timer bounds it instead, so that nothing waits forever.
+     */
+    public static <T> CompletableFuture<T> orTimeout(Scheduler scheduler, String name, CompletableFuture<T> future,
+                                                     long timeoutMs) {
+        ScheduledFuture<?> timer = scheduler.scheduleOnce(name + "-timeout",
+                () -> future.completeExceptionally(new TimeoutException()), Math.max(0, timeoutMs));
+        if (timer.isCancelled()) {
+            return future.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        future.whenComplete((v, e) -> timer.cancel(false));
+        return future;
+    }
+
+    /**
+     * Completes {@code future} with {@code value} when it is not complete {@code timeoutMs} from now on the
+     * scheduler's clock, as {@link CompletableFuture#completeOnTimeout} does on the wall clock; returns it. Once the
+     * scheduler is stopped the JDK's timer bounds it instead.
+     */
+    public static <T> CompletableFuture<T> completeOnTimeout(Scheduler scheduler, String name,
+                                                             CompletableFuture<T> future, T value, long timeoutMs) {
+        ScheduledFuture<?> timer = scheduler.scheduleOnce(name + "-timeout", () -> future.complete(value),
+                Math.max(0, timeoutMs));
+        if (timer.isCancelled()) {
+            return future.completeOnTimeout(value, timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        future.whenComplete((v, e) -> timer.cancel(false));
+        return future;
     }
 
     private static ScheduledFuture<?> accepted(String name, ScheduledFuture<?> scheduled) {

@@ -276,7 +276,7 @@ public final class CairnNode implements AutoCloseable {
         controller.addListener(txnCoordinator);
         txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, timers, time, interBroker);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
-        ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS);
+        ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS, timers);
         controller.addListener(brokerWait);
         // Dynamic max.connections & co. (also those replayed at start) apply once the listener serves.
         CompletableFuture<KafkaServer> serving = new CompletableFuture<>();

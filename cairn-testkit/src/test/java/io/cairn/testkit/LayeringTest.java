@@ -8,11 +8,14 @@ import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.Wi
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.cairn.broker.cluster.SecureInterBrokerConnector;
 import io.cairn.server.OneRequest;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
@@ -91,16 +94,34 @@ class LayeringTest {
     }
 
     @Test
-    void controllerAndCoordinatorsTakeTheirClockInjected() {
-        noClasses().that().resideInAnyPackage("io.cairn.metadata..", "io.cairn.broker.group..",
-                        "io.cairn.broker.txn..", "io.cairn.broker.coordinator..")
+    void clusterLogicTakesItsClockInjected() {
+        noClasses().that().resideInAnyPackage(CLUSTER_LOGIC)
+                .and().doNotBelongToAnyOf(SecureInterBrokerConnector.class) // its TLS/SASL deadline bounds blocking
+                                                                            // socket reads: the kernel's wall clock
                 .should().callMethod(System.class, "currentTimeMillis")
                 .orShould().callMethod(System.class, "nanoTime")
                 .orShould().callMethod(Thread.class, "sleep", long.class)
                 .orShould().callConstructor(Random.class)
                 .orShould().dependOnClassesThat().belongToAnyOf(Executors.class)
-                .because("controller and coordinator logic runs on an injected Time, Random and scheduler, so one "
-                        + "seeded simulation can drive it (STYLE.md)")
+                .because("the controller, the broker's half of the cluster and the coordinators run on an injected "
+                        + "Time, Random and scheduler, so one seeded simulation can drive them (STYLE.md, ADR 0027)")
                 .check(CAIRN);
     }
+
+    @Test
+    void clusterLogicBoundsItsWaitsOnItsScheduler() {
+        noClasses().that().resideInAnyPackage(CLUSTER_LOGIC)
+                .should().callMethod(CompletableFuture.class, "orTimeout", long.class, TimeUnit.class)
+                .orShould().callMethod(CompletableFuture.class, "completeOnTimeout", Object.class, long.class,
+                        TimeUnit.class)
+                .orShould().callMethod(CompletableFuture.class, "delayedExecutor", long.class, TimeUnit.class)
+                .because("the JDK's timeouts fire on its own wall-clock thread, which a simulated run cannot hold "
+                        + "back; Schedulers.orTimeout/completeOnTimeout bound a wait on the node's scheduler (ADR 0027)")
+                .check(CAIRN);
+    }
+
+    /** The packages whose logic the controller and cluster simulations drive (ADR 0027, 0036). */
+    private static final String[] CLUSTER_LOGIC = {"io.cairn.metadata..", "io.cairn.broker.cluster..",
+        "io.cairn.broker.replica..", "io.cairn.broker.handlers..", "io.cairn.broker.group..", "io.cairn.broker.txn..",
+        "io.cairn.broker.coordinator.."};
 }

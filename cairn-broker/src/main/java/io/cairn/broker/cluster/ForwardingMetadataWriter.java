@@ -9,6 +9,7 @@ import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -433,7 +434,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             return route(name, timeoutMs, localCall, remoteRequest, remoteResponse);
         }
         long start = time.milliseconds();
-        return withTimeout("registration-gate", gate, timeoutMs)
+        return Schedulers.orTimeout(scheduler, "registration-gate", gate, timeoutMs)
                 .handle((v, e) -> e)
                 .thenCompose(e -> e != null
                         ? CompletableFuture.<T>failedFuture(new TimeoutException(name
@@ -518,7 +519,8 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
             // to a controller that is no longer active).
             CompletableFuture<T> bounded = attempt.copy(); // fail this attempt only, not the call it made
             abandonOnControllerChange(bounded, controller, remote);
-            withTimeout("controller-attempt", bounded, Math.max(1, Math.min(remainingMs, attemptTimeoutMs)))
+            long attemptMs = Math.max(1, Math.min(remainingMs, attemptTimeoutMs));
+            Schedulers.orTimeout(scheduler, "controller-attempt", bounded, attemptMs)
                     .whenComplete((value, error) -> {
                         Throwable cause = unwrap(error);
                         if (cause == null) {
@@ -593,21 +595,6 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
                 backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             }
         }
-    }
-
-    /**
-     * Fails {@code future} with a {@link java.util.concurrent.TimeoutException} (as {@code orTimeout} would) when
-     * it is not complete {@code timeoutMs} from now on the scheduler's clock; returns it. Once the scheduler is
-     * stopped (the node is closing) the JDK's timer bounds it instead, so that nothing waits forever.
-     */
-    private <T> CompletableFuture<T> withTimeout(String name, CompletableFuture<T> future, long timeoutMs) {
-        ScheduledFuture<?> timer = scheduler.scheduleOnce(name + "-timeout",
-                () -> future.completeExceptionally(new java.util.concurrent.TimeoutException()), timeoutMs);
-        if (stopped(timer)) {
-            return future.orTimeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-        future.whenComplete((v, e) -> timer.cancel(false));
-        return future;
     }
 
     /**

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.cairn.broker.AdvertisedEndpoints;
@@ -46,7 +45,7 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
  */
 public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
 
-    private static final long CREATE_WAIT_MS = 10_000;
+    private static final int CREATE_WAIT_MS = 10_000;
 
     /** How a coordinator's internal topic is made: name, partitions, replication factor, min ISR, segment size. */
     private record InternalTopic(String name, int partitions, short replicationFactor, int minIsr,
@@ -180,14 +179,15 @@ public final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorR
                 TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(topic.segmentBytes()),
                 TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(Math.min(topic.minIsr(), replicationFactor)))
                 .forEach((name, value) -> configs.add(new CreatableTopicConfig().setName(name).setValue(value)));
-        CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(30_000);
+        // The writer bounds the creation by the request's timeout, on the node's scheduler: a FindCoordinator
+        // waits at most that long, then answers from the image (COORDINATOR_NOT_AVAILABLE until the topic exists).
+        CreateTopicsRequestData create = new CreateTopicsRequestData().setTimeoutMs(CREATE_WAIT_MS);
         create.topics().add(new CreatableTopic()
                 .setName(topic.name())
                 .setNumPartitions(topic.partitions())
                 .setReplicationFactor(replicationFactor)
                 .setConfigs(configs));
         writer.createTopics(create)
-                .orTimeout(CREATE_WAIT_MS, TimeUnit.MILLISECONDS)
                 .whenComplete((response, error) -> {
                     creating.remove(topic.name());
                     if (error != null) {

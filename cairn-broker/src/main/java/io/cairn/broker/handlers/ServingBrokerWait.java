@@ -3,12 +3,13 @@ package io.cairn.broker.handlers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import io.cairn.broker.Schedulers;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataListener;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * Lets a Metadata request wait, bounded, while the cluster has no broker to name. A Metadata answer without
@@ -20,17 +21,20 @@ import io.cairn.metadata.MetadataListener;
  * Once a broker is known nothing waits.
  *
  * <p>Thread-safe. It must be registered as a listener of the committed images; waiters complete on the
- * thread that delivers the image that names a broker (or on the timeout's thread).
+ * thread that delivers the image that names a broker (or on the scheduler's, at the bound).
  */
 public final class ServingBrokerWait implements MetadataListener {
 
     private final Supplier<MetadataImage> image;
     private final long maxWaitMs;
+    private final Scheduler scheduler;
     private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
 
-    public ServingBrokerWait(Supplier<MetadataImage> image, long maxWaitMs) {
+    /** @param scheduler the node's, whose clock bounds the wait */
+    public ServingBrokerWait(Supplier<MetadataImage> image, long maxWaitMs, Scheduler scheduler) {
         this.image = image;
         this.maxWaitMs = maxWaitMs;
+        this.scheduler = scheduler;
     }
 
     /** Completes once the committed image names an unfenced broker (at once if it does), or after the bound. */
@@ -46,7 +50,7 @@ public final class ServingBrokerWait implements MetadataListener {
         if (servesAny(image.get())) {
             releaseAll();
         }
-        return waiter.completeOnTimeout(null, maxWaitMs, TimeUnit.MILLISECONDS)
+        return Schedulers.completeOnTimeout(scheduler, "metadata-broker-wait", waiter, null, maxWaitMs)
                 .whenComplete((v, e) -> {
                     synchronized (waiting) {
                         waiting.remove(waiter);

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -86,6 +85,7 @@ public final class ReplicaManager implements MetadataListener {
     private final AtomicLong isrExpands = new AtomicLong();
     /** The offsets of the images this node has acted on (created the logs of, taken the roles of). */
     private final OffsetWaiters actedOn = new OffsetWaiters(MetadataImage.EMPTY.offset());
+    private final Scheduler scheduler;
 
     public ReplicaManager(int nodeId, LogManager logManager, TopicSettings settings,
                           Scheduler scheduler, Partition.Settings partitionSettings,
@@ -94,6 +94,7 @@ public final class ReplicaManager implements MetadataListener {
         this.partitionSettings = partitionSettings;
         this.logManager = logManager;
         this.settings = settings;
+        this.scheduler = scheduler;
         this.workers = Schedulers.executor(scheduler, "replica-manager");
         this.fetchWaiters = new DelayedOperations<>(scheduler);
         this.produceWaiters = new DelayedOperations<>(scheduler);
@@ -237,8 +238,7 @@ public final class ReplicaManager implements MetadataListener {
                 || partitions.get().stream().noneMatch(tp -> becomingLeader(image, tp))) {
             return serve.get();
         }
-        return actedOn.when(image.offset())
-                .completeOnTimeout(null, maxWaitMs, TimeUnit.MILLISECONDS)
+        return Schedulers.completeOnTimeout(scheduler, "leadership-wait", actedOn.when(image.offset()), null, maxWaitMs)
                 .thenComposeAsync(v -> serve.get(), workers);
     }
 

@@ -12,6 +12,7 @@ import io.cairn.metadata.record.BrokerFencingChange;
 import io.cairn.metadata.record.ClusterIdRecord;
 import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.RegisterBrokerRecord;
+import org.apache.kafka.server.util.MockTime;
 import org.junit.jupiter.api.Test;
 
 /** Metadata requests wait for the cluster's first unfenced broker, and only while there is none. */
@@ -25,7 +26,8 @@ class ServingBrokerWaitTest {
             List.of(new BrokerFencingChange(1, 1, false))));
 
     private final AtomicReference<MetadataImage> image = new AtomicReference<>(NO_BROKER);
-    private final ServingBrokerWait wait = new ServingBrokerWait(image::get, 60_000);
+    private final MockTime time = new MockTime();
+    private final ServingBrokerWait wait = new ServingBrokerWait(image::get, 60_000, time.scheduler);
 
     @Test
     void aRequestWaitsUntilABrokerIsUnfenced() throws Exception {
@@ -48,7 +50,12 @@ class ServingBrokerWaitTest {
     }
 
     @Test
-    void theWaitIsBounded() throws Exception {
-        new ServingBrokerWait(image::get, 50).await().get(5, TimeUnit.SECONDS);
+    void theWaitIsBoundedOnTheSchedulersClock() {
+        CompletableFuture<Void> waiter = new ServingBrokerWait(image::get, 50, time.scheduler).await();
+
+        time.sleep(49);
+        assertThat(waiter).isNotDone();
+        time.sleep(1);
+        assertThat(waiter).isCompleted();
     }
 }
