@@ -242,7 +242,7 @@ public final class CairnNode implements AutoCloseable {
         ForwardingMetadataWriter writer = new ForwardingMetadataWriter(nodeId, controller,
                 () -> metadataLog.leaderId().orElse(-1), controller::current, controllerChannel, timers, time,
                 config.getInt(CairnConfig.CONTROLLER_REQUEST_TIMEOUT_MS));
-        leaderClient = new ChannelLeaderClient(nodeId, controller::current, interBroker);
+        leaderClient = new ChannelLeaderClient(nodeId, controller::current, timers, interBroker);
         replicas = new ReplicaManager(nodeId, logManager, ReplicaManager.TopicSettings.fromBrokerConfigs(brokerConfigs), timers,
                 new Partition.Settings(nodeId, time,
                         new ControllerIsrChanger(nodeId, this::brokerEpoch, controller::current, writer),

@@ -11,6 +11,7 @@ import org.apache.kafka.common.errors.BrokerNotAvailableException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.server.util.Scheduler;
 
 /**
  * Sends followers' fetches to the leader broker's Kafka listener, found in the committed image. Uses its
@@ -20,16 +21,25 @@ import org.apache.kafka.common.protocol.ApiKeys;
  */
 public final class ChannelLeaderClient implements LeaderClient, AutoCloseable {
 
+    /**
+     * How long a fetch waits for the leader's answer before its connection is dropped and the fetcher backs off
+     * (Kafka's replica.socket.timeout.ms): far above a fetch's own wait (replica.fetch.wait.max.ms, 500 ms).
+     */
+    public static final long FETCH_TIMEOUT_MS = 30_000;
+
     private final InterBrokerChannel channel;
     private final Supplier<MetadataImage> image;
+    private final Scheduler scheduler;
 
-    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image) {
-        this(nodeId, image, InterBrokerConnector.PLAINTEXT);
+    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image, Scheduler scheduler) {
+        this(nodeId, image, scheduler, InterBrokerConnector.PLAINTEXT);
     }
 
-    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image, InterBrokerConnector connector) {
+    public ChannelLeaderClient(int nodeId, Supplier<MetadataImage> image, Scheduler scheduler,
+                               InterBrokerConnector connector) {
         this.channel = new InterBrokerChannel(nodeId, connector);
         this.image = image;
+        this.scheduler = scheduler;
     }
 
     @Override
@@ -40,7 +50,7 @@ public final class ChannelLeaderClient implements LeaderClient, AutoCloseable {
                     + " is not registered"));
         }
         return channel.send(new InetSocketAddress(leader.host(), leader.port()),
-                        new DataRequestBuilder(ApiKeys.FETCH, request))
+                        new DataRequestBuilder(ApiKeys.FETCH, request), scheduler, FETCH_TIMEOUT_MS)
                 .thenApply(response -> (FetchResponseData) response.data());
     }
 

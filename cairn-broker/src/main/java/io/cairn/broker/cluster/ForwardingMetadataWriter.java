@@ -104,7 +104,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
     private final MetadataWriter local;
     private final IntSupplier controllerId;
     private final Supplier<MetadataImage> image;
-    private final ControllerChannel channel;
+    private final NodeChannel channel;
     private final Scheduler scheduler;
     private final Time time;
     private final long defaultTimeoutMs;
@@ -116,7 +116,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
      * @param controllerId the current metadata Raft leader's node id, -1 when unknown
      */
     public ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
-                                    Supplier<MetadataImage> image, ControllerChannel channel,
+                                    Supplier<MetadataImage> image, NodeChannel channel,
                                     Scheduler scheduler, Time time, long defaultTimeoutMs) {
         this(nodeId, local, controllerId, image, channel, scheduler, time, defaultTimeoutMs,
                 DEFAULT_ATTEMPT_TIMEOUT_MS);
@@ -124,7 +124,7 @@ public final class ForwardingMetadataWriter implements MetadataWriter {
 
     /** @param attemptTimeoutMs the longest one attempt at one controller may take before it is tried again */
     ForwardingMetadataWriter(int nodeId, MetadataWriter local, IntSupplier controllerId,
-                             Supplier<MetadataImage> image, ControllerChannel channel,
+                             Supplier<MetadataImage> image, NodeChannel channel,
                              Scheduler scheduler, Time time, long defaultTimeoutMs,
                              long attemptTimeoutMs) {
         this.attemptTimeoutMs = attemptTimeoutMs;

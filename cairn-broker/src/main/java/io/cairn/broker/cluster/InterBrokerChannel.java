@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Each connection has one daemon reader thread; a broken connection fails its pending
  * requests with the retriable {@link NetworkException} and is replaced on the next send.
  */
-public final class InterBrokerChannel implements ControllerChannel, AutoCloseable {
+public final class InterBrokerChannel implements NodeChannel, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(InterBrokerChannel.class);
     /** Requests from this client id are forwarded operations: the receiver decides them locally. */
@@ -132,9 +132,9 @@ public final class InterBrokerChannel implements ControllerChannel, AutoCloseabl
     }
 
     /**
-     * Drops the connections to {@code address} (a controller that no longer leads): the requests pending there
-     * fail with the retriable {@link NetworkException}, so nothing waits on, or is kept for, a controller that
-     * may never answer. The next send to that address connects again.
+     * Drops the connections to {@code address} (a controller that no longer leads, a peer that stopped answering):
+     * the requests pending there fail with the retriable {@link NetworkException}, so nothing waits on, or is kept
+     * for, a node that may never answer. The next send to that address connects again.
      */
     @Override
     public void disconnect(InetSocketAddress address) {
@@ -142,7 +142,7 @@ public final class InterBrokerChannel implements ControllerChannel, AutoCloseabl
             if (!entry.getKey().address().equals(address)) {
                 return false;
             }
-            entry.getValue().fail(new IOException("dropped: " + address + " is no longer the active controller"));
+            entry.getValue().fail(new IOException("connections to " + address + " dropped"));
             return true;
         });
     }

@@ -117,12 +117,20 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                                   Supplier<MetadataImage> image, ReplicaManager replicas, TxnMarkerWriter local,
                                   Scheduler scheduler, ExecutorService eventLoop,
                                   int offsetsTopicPartitions, InterBrokerConnector connector) {
+        this(nodeId, time, config, producerIds, image, replicas, scheduler, eventLoop, offsetsTopicPartitions,
+                new TxnMarkerSender(nodeId, image, local, scheduler, connector));
+    }
+
+    /** As above; markers go out through {@code markers} (the cluster simulation's, over its network). */
+    public TransactionCoordinator(int nodeId, Time time, TransactionConfig config, ProducerIdManager producerIds,
+                                  Supplier<MetadataImage> image, ReplicaManager replicas, Scheduler scheduler,
+                                  ExecutorService eventLoop, int offsetsTopicPartitions, TxnMarkerSender markers) {
         this.nodeId = nodeId;
         this.offsetsTopicPartitions = offsetsTopicPartitions;
         this.config = config;
         this.producerIds = producerIds;
         this.image = image;
-        this.markers = new TxnMarkerSender(nodeId, image, local, scheduler, connector);
+        this.markers = markers;
         this.scheduler = scheduler;
         CoordinatorKind<Host, TransactionRecord> kind = new CoordinatorKind<>() {
             @Override

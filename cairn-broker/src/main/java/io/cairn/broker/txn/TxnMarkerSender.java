@@ -16,6 +16,7 @@ import io.cairn.broker.Schedulers;
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.InterBrokerConnector;
+import io.cairn.broker.cluster.NodeChannel;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -48,19 +49,39 @@ public final class TxnMarkerSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TxnMarkerSender.class);
     private static final long FIRST_BACKOFF_MS = 50;
     private static final long MAX_BACKOFF_MS = 1_000;
+    /**
+     * How long a leader has to answer WriteTxnMarkers (Kafka's request.timeout.ms) before its connection is dropped
+     * and the markers are sent again: a connection that broke silently would otherwise hold the transaction open.
+     */
+    static final long REQUEST_TIMEOUT_MS = 30_000;
 
     private final int nodeId;
     private final Supplier<MetadataImage> image;
     private final TxnMarkerWriter local;
-    private final InterBrokerChannel channel;
+    private final NodeChannel channel;
+    /** The channel this sender made itself, closed with it; null when it was given one. */
+    private final InterBrokerChannel owned;
     private final Scheduler scheduler;
 
+    /** Sends markers over connections of its own, made with {@code connector}. */
     public TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local,
                            Scheduler scheduler, InterBrokerConnector connector) {
+        this(nodeId, image, local, scheduler, new InterBrokerChannel(nodeId, connector), true);
+    }
+
+    /** Sends markers through {@code channel}, which its owner closes (the cluster simulation's network). */
+    public TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local,
+                           Scheduler scheduler, NodeChannel channel) {
+        this(nodeId, image, local, scheduler, channel, false);
+    }
+
+    private TxnMarkerSender(int nodeId, Supplier<MetadataImage> image, TxnMarkerWriter local, Scheduler scheduler,
+                            NodeChannel channel, boolean owns) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
-        this.channel = new InterBrokerChannel(nodeId, connector);
+        this.channel = channel;
+        this.owned = owns ? (InterBrokerChannel) channel : null;
         this.scheduler = scheduler;
     }
 
@@ -152,7 +173,7 @@ public final class TxnMarkerSender implements AutoCloseable {
                         .setTransactionVersion(job.transactionVersion())
                         .setTopics(new ArrayList<>(topics.values()))));
         return channel.send(new InetSocketAddress(broker.host(), broker.port()),
-                new DataRequestBuilder(ApiKeys.WRITE_TXN_MARKERS, request)).thenApply(response -> {
+                new DataRequestBuilder(ApiKeys.WRITE_TXN_MARKERS, request), scheduler, REQUEST_TIMEOUT_MS).thenApply(response -> {
                     Map<TopicPartition, Errors> errors = new HashMap<>();
                     WriteTxnMarkersResponseData data = (WriteTxnMarkersResponseData) response.data();
                     data.markers().forEach(m -> m.topics().forEach(t -> t.partitions().forEach(p -> errors.put(
@@ -163,6 +184,8 @@ public final class TxnMarkerSender implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close();
+        if (owned != null) {
+            owned.close();
+        }
     }
 }

@@ -12,6 +12,7 @@ import io.cairn.broker.Schedulers;
 import io.cairn.broker.cluster.DataRequestBuilder;
 import io.cairn.broker.cluster.InterBrokerChannel;
 import io.cairn.broker.cluster.InterBrokerConnector;
+import io.cairn.broker.cluster.NodeChannel;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.PartitionImage;
@@ -40,6 +41,11 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     static final long ADD_RETRY_BACKOFF_MS = 20;
     /**
+     * How long a verification waits for the coordinator's answer (Kafka's request.timeout.ms); the produce is then
+     * answered REQUEST_TIMED_OUT, which the client retries, and the connection is dropped.
+     */
+    static final long REQUEST_TIMEOUT_MS = 30_000;
+    /**
      * Kafka's default is 100 ms (add.partitions.to.txn.retry.backoff.max.ms), after which the client's produce
      * retries with its own backoff (retry.backoff.ms, 100 ms growing to 1 s): on a 3-node cluster completing the
      * previous transaction often takes longer than 100 ms, and that backoff tripled the transactional end-to-end
@@ -52,7 +58,9 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
     private final TransactionCoordinator local;
     private final Scheduler scheduler;
     private final Time time;
-    private final InterBrokerChannel channel;
+    private final NodeChannel channel;
+    /** The channel this verifier made itself, closed with it; null when it was given one. */
+    private final InterBrokerChannel owned;
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
                        Scheduler scheduler, Time time) {
@@ -61,12 +69,24 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
                        Scheduler scheduler, Time time, InterBrokerConnector connector) {
+        this(nodeId, image, local, scheduler, time, new InterBrokerChannel(nodeId, connector), true);
+    }
+
+    /** Asks other nodes' coordinators through {@code channel}, which its owner closes (the cluster simulation's). */
+    public TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
+                       Scheduler scheduler, Time time, NodeChannel channel) {
+        this(nodeId, image, local, scheduler, time, channel, false);
+    }
+
+    private TxnVerifier(int nodeId, Supplier<MetadataImage> image, TransactionCoordinator local,
+                        Scheduler scheduler, Time time, NodeChannel channel, boolean owns) {
         this.nodeId = nodeId;
         this.image = image;
         this.local = local;
         this.scheduler = scheduler;
         this.time = time;
-        this.channel = new InterBrokerChannel(nodeId, connector);
+        this.channel = channel;
+        this.owned = owns ? (InterBrokerChannel) channel : null;
     }
 
     /**
@@ -134,7 +154,8 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
                 .setVerifyOnly(!add).setTopics(topics(partitions)));
         return channel.send(new InetSocketAddress(broker.host(), broker.port()),
                         new DataRequestBuilder(ApiKeys.ADD_PARTITIONS_TO_TXN,
-                                new AddPartitionsToTxnRequestData().setTransactions(transactions)))
+                                new AddPartitionsToTxnRequestData().setTransactions(transactions)),
+                        scheduler, REQUEST_TIMEOUT_MS)
                 .thenApply(response -> {
                     AddPartitionsToTxnResponseData data = (AddPartitionsToTxnResponseData) response.data();
                     if (data.errorCode() != Errors.NONE.code()) {
@@ -165,6 +186,8 @@ public final class TxnVerifier implements TransactionVerifier, AutoCloseable {
 
     @Override
     public void close() {
-        channel.close();
+        if (owned != null) {
+            owned.close();
+        }
     }
 }

@@ -10,9 +10,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.requests.BrokerHeartbeatRequest;
+import org.apache.kafka.server.util.MockTime;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +44,38 @@ class InterBrokerChannelTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(pending::isDone);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !peerClosed.isEmpty());
             assertThat(peerClosed).containsExactly(address);
+        }
+    }
+
+    @Test
+    void aRequestThatGetsNoAnswerInTimeFailsAndItsConnectionIsDropped() throws Exception {
+        MockTime time = new MockTime();
+        try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+             InterBrokerChannel channel = new InterBrokerChannel(2)) {
+            InetSocketAddress address = new InetSocketAddress(server.getInetAddress(), server.getLocalPort());
+
+            // given a peer that accepts the connection and reads the request but never answers (its connection broke
+            // silently: a host gone without a reset)
+            CompletableFuture<?> unanswered = channel.send(address, heartbeat(), time.scheduler, 30_000);
+            try (Socket silent = server.accept()) {
+                assertThat(silent.getInputStream().read(new byte[1024])).isPositive();
+
+                // when the timeout passes on the scheduler's clock, and not before
+                time.sleep(29_999);
+                assertThat(unanswered).isNotDone();
+                time.sleep(1);
+
+                // then the request fails with Kafka's retriable timeout, and its connection is closed from this side
+                assertThat(unanswered).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                        .withCauseInstanceOf(TimeoutException.class);
+                silent.setSoTimeout(10_000);
+                assertThat(silent.getInputStream().read()).as("end of stream").isEqualTo(-1);
+            }
+            // and the next request goes over a new connection
+            channel.send(address, heartbeat(), time.scheduler, 30_000);
+            try (Socket next = server.accept()) {
+                assertThat(next.getInputStream().read(new byte[1024])).isPositive();
+            }
         }
     }
 

@@ -93,7 +93,7 @@ final class SimNetwork {
     }
 
     /** A node's channel to the others. */
-    ControllerChannel channel(int nodeId, SimProcess process) {
+    NodeChannel channel(int nodeId, SimProcess process) {
         return new Channel(nodeId, process);
     }
 
@@ -258,8 +258,8 @@ final class SimNetwork {
         return frame.slice();
     }
 
-    /** A node's {@link ControllerChannel}: its requests, its drops, its heartbeat-close listener. */
-    private final class Channel implements ControllerChannel {
+    /** A node's {@link NodeChannel}: its requests, its drops, its heartbeat-close listener. */
+    private final class Channel implements NodeChannel {
         final int nodeId;
         final SimProcess process;
         Consumer<InetSocketAddress> heartbeatPeerClosed = address -> { };

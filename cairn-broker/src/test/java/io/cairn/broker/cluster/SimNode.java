@@ -93,7 +93,7 @@ final class SimNode {
     final GroupCoordinatorRuntime groups;
     /** Per partition, the leader epochs at which an image this incarnation applied named it the leader. */
     final Map<TopicPartition, Set<Integer>> ledAt = new HashMap<>();
-    private final ControllerChannel channel;
+    private final NodeChannel channel;
     private final SimQueue queue;
     /** The metadata Raft leader as this node knows it (it learns of a new one a little after the election). */
     int knownLeader = -1;
