@@ -29,8 +29,17 @@ final class LeaderState {
     /** Why the last proposed ISR change was not made, or null when it was (or none was proposed). */
     private volatile String refusedIsrChange;
 
-    LeaderState(ReplicaRole.Leader role, long nowMs) {
+    /**
+     * This node's log end when it began leading at this epoch, in this process (Kafka's leader epoch start offset):
+     * a follower joins the ISR only once it has reached it. The high watermark alone is not enough: a node
+     * restarted from a crash recovers the high watermark of its last checkpoint, which may lie below records it
+     * acknowledged before the crash, so a follower that reached only that old high watermark may lack them.
+     */
+    private final long epochStartOffset;
+
+    LeaderState(ReplicaRole.Leader role, long nowMs, long epochStartOffset) {
         this.role = role;
+        this.epochStartOffset = epochStartOffset;
         for (int replica : role.replicas()) {
             // Every replica gets a fresh lease at the start of the epoch: no shrink right after failover.
             followers.put(replica, new FollowerProgress(-1, nowMs, -1));
@@ -39,6 +48,10 @@ final class LeaderState {
 
     ReplicaRole.Leader role() {
         return role;
+    }
+
+    long epochStartOffset() {
+        return epochStartOffset;
     }
 
     FollowerProgress progress(int replicaId) {

@@ -140,9 +140,10 @@ public final class Partition {
             if (current == null || current.role().leaderEpoch() != leader.leaderEpoch()) {
                 // Records from here on belong to the new epoch; followers truncate to this boundary.
                 partitionLog.assignEpochStartOffset(leader.leaderEpoch(), partitionLog.logEndOffset());
-                leaderState = new LeaderState(leader, settings.time().milliseconds());
+                leaderState = new LeaderState(leader, settings.time().milliseconds(), partitionLog.logEndOffset());
             } else {
-                LeaderState updated = new LeaderState(leader, settings.time().milliseconds());
+                LeaderState updated = new LeaderState(leader, settings.time().milliseconds(),
+                        current.epochStartOffset());
                 current.followers().forEach(updated::update);
                 if (leader.partitionEpoch() == current.role().partitionEpoch()) {
                     current.carryIsrChangeTo(updated);
@@ -350,7 +351,8 @@ public final class Partition {
 
     private void maybeExpandIsr(LeaderState state, int replicaId, long followerEnd) {
         List<Integer> isr = state.role().isr();
-        if (isr.contains(replicaId) || followerEnd < highWatermark || !settings.isrEligible().test(replicaId)) {
+        if (isr.contains(replicaId) || followerEnd < highWatermark || followerEnd < state.epochStartOffset()
+                || !settings.isrEligible().test(replicaId)) {
             return;
         }
         List<Integer> expanded = new ArrayList<>(isr);
@@ -364,8 +366,9 @@ public final class Partition {
     /**
      * The assigned replicas outside the ISR that this leader has no reason to keep out, each with its evidence:
      * a replica is kept out for a reason when it may not join (fenced, shutting down, not registered), has not
-     * fetched within replica.lag.time.max.ms, is behind the high watermark, or an ISR change is in flight or was
-     * refused. Anything else is an ISR expansion that should have happened. Empty unless this node leads.
+     * fetched within replica.lag.time.max.ms, is behind the high watermark or the start of this leader's epoch, or
+     * an ISR change is in flight or was refused. Anything else is an ISR expansion that should have happened.
+     * Empty unless this node leads.
      */
     public Map<Integer, String> unexplainedOutOfIsr() {
         LeaderState state = leaderState;
@@ -380,10 +383,11 @@ public final class Partition {
             if (state.role().isr().contains(replica) || !settings.isrEligible().test(replica) || progress == null
                     || progress.lastFetchTimeMs() < 0
                     || now - progress.lastFetchTimeMs() > settings.replicaLagTimeMaxMs()
-                    || progress.logEndOffset() < hw) {
+                    || progress.logEndOffset() < Math.max(hw, state.epochStartOffset())) {
                 continue;
             }
-            unexplained.put(replica, "fetched to " + progress.logEndOffset() + " (high watermark " + hw + ") "
+            unexplained.put(replica, "fetched to " + progress.logEndOffset() + " (high watermark " + hw
+                    + ", leader epoch start " + state.epochStartOffset() + ") "
                     + (now - progress.lastFetchTimeMs()) + " ms ago, eligible, no ISR change in flight or refused");
         }
         return unexplained;

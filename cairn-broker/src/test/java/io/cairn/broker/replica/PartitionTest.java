@@ -152,6 +152,29 @@ class PartitionTest {
     }
 
     @Test
+    void aRestartedLeaderTakesAFollowerIntoTheIsrOnlyOnceItHasWhatTheLeaderWroteBeforeTheCrash() {
+        // given a leader that acknowledged 10 records with follower 3 (ISR {1, 3}), then crashed before its high
+        // watermark checkpoint caught up; follower 2 was out of the ISR with nothing
+        Partition before = leaderOf(List.of(1, 3), List.of(1, 2, 3), 2);
+        before.appendAsLeader(records(10), (short) -1);
+        before.readAsFollower(3, 10, 1 << 20, Optional.empty());
+        assertThat(before.highWatermark()).isEqualTo(10);
+
+        // when it comes back leading at the same epoch, with the checkpoint's high watermark 0
+        Partition restarted = new Partition(TP, partitionLog.topicId(), partitionLog,
+                new ReplicaRole.Leader(3, 7, List.of(1, 3), List.of(1, 2, 3)), 2,
+                new Partition.Settings(1, time, recordingChanger, LAG_MS, eligible::contains), 0);
+        restarted.readAsFollower(2, 0, 1 << 20, Optional.empty());
+
+        // then follower 2, at the old high watermark but without the acknowledged records, is not taken in: made
+        // leader later, it would lose them (cluster simulation seed 3715); it is once it has them
+        assertThat(proposals).isEmpty();
+        assertThat(restarted.unexplainedOutOfIsr()).isEmpty();
+        restarted.readAsFollower(2, 10, 1 << 20, Optional.empty());
+        assertThat(proposals).containsExactly(List.of(1, 3, 2));
+    }
+
+    @Test
     void anExpansionTheControllerMadeCountsForTheHighWatermarkUntilThisNodesImageHoldsIt() {
         // given: ISR {1}; follower 2 catches up and is proposed
         Partition partition = leaderOf(List.of(1), List.of(1, 2), 1);
