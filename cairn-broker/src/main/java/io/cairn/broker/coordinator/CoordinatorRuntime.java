@@ -304,6 +304,23 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
         }, error -> {
             written(result, error);
             out.completeExceptionally(error);
+            if (error instanceof TimeoutException && result.onCommittedLate() != null) {
+                awaitLateCommit(tp, p, leaderEpoch, endOffset, result.onCommittedLate());
+            }
+        });
+    }
+
+    /**
+     * Keeps waiting, one commit timeout after another, for records whose write timed out while this node kept
+     * leading: they are in its log, and are committed as soon as its replicas catch up, unless the leadership moves
+     * first (then the next leader's shard takes them from its own log). Runs {@code onCommitted} if they are.
+     */
+    private void awaitLateCommit(TopicPartition tp, Partition p, int leaderEpoch, long endOffset,
+                                 Runnable onCommitted) {
+        awaitCommitted(tp, p, leaderEpoch, endOffset, onCommitted, error -> {
+            if (error instanceof TimeoutException && roles.get(tp.partition()) instanceof Active<?>) {
+                awaitLateCommit(tp, p, leaderEpoch, endOffset, onCommitted);
+            }
         });
     }
 

@@ -21,6 +21,16 @@ public interface CoordinatorWrite<R extends StoredRecord, T> {
     Consumer<Throwable> onWritten();
 
     /**
+     * Called on the shard's event loop when the records are committed after all, although {@link #onWritten} was
+     * given a timeout: they stayed in the log of this node, which still leads the partition at the same leader
+     * epoch, and its replicas caught up later. Null (the default) when a late commit needs nothing done. A write
+     * whose leadership moved first never gets here: the next leader's shard reads the records from its own log.
+     */
+    default Runnable onCommittedLate() {
+        return null;
+    }
+
+    /**
      * The producer whose transaction these records belong to: they are written as one transactional batch of that
      * producer and replayed through {@link CoordinatorShard#replayTransactional}; null (the default) for plain
      * records.

@@ -299,10 +299,23 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
                     if (error == null) {
                         result.markers().forEach(job -> sendMarkers(host, job));
                     } else if (!result.markers().isEmpty()) {
-                        // The PREPARE record may still commit later; its markers are then resumed from the log.
-                        log.info("The decision of {} was not written: {}", result.markers().get(0).transactionalId(),
-                                error.toString());
+                        // The PREPARE record may still commit: here if this node keeps leading (onCommittedLate),
+                        // else at the next leader, which resumes its markers from the log.
+                        log.info("The decision of {} was not written in time: {}",
+                                result.markers().get(0).transactionalId(), error.toString());
                     }
+                };
+            }
+
+            @Override
+            public Runnable onCommittedLate() {
+                if (result.markers().isEmpty()) {
+                    return null;
+                }
+                return () -> {
+                    log.info("The decision of {} was written after all: sending its markers",
+                            result.markers().get(0).transactionalId());
+                    result.markers().forEach(job -> sendMarkers(host, job));
                 };
             }
         };

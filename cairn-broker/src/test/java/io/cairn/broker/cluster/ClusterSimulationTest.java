@@ -329,6 +329,7 @@ class ClusterSimulationTest {
         final SimNetwork network;
         final ControllerSettings settings = ControllerSettings.defaults(0)
                 .withBrokerConfig("broker.session.timeout.ms", Long.toString(SESSION_TIMEOUT_MS))
+                .withBrokerConfig("transaction.state.log.num.partitions", "3")
                 .withBrokerConfig("leader.imbalance.check.interval.seconds", "10")
                 .withBrokerConfig("offsets.topic.num.partitions", Integer.toString(OFFSETS_PARTITIONS))
                 // longer than the session timeout (Kafka: 5 s), so a write can outlive its coordinator's fencing
@@ -353,6 +354,8 @@ class ClusterSimulationTest {
         int topics;
         /** Group -> its offset commits. */
         final Map<String, GroupCommits> commits = new java.util.TreeMap<>();
+        /** The transactional producers. */
+        final SimTransactions transactions;
         /** Every acks=all produce, in the order sent. */
         final List<Produce> produces = new ArrayList<>();
         /** The image the producing client routes by: refreshed now and then, and after NOT_LEADER_OR_FOLLOWER. */
@@ -372,6 +375,8 @@ class ClusterSimulationTest {
             random = new Random(seed);
             raft = new SimRaft(queue, random, 0);
             network = new SimNetwork(queue, random);
+            transactions = new SimTransactions(queue, network, random, this::note, this::routingImage,
+                    this::liveNodes);
             this.dataDir = dataDir;
             truncations.start();
             partitionLogger.addAppender(truncations);
@@ -482,6 +487,7 @@ class ClusterSimulationTest {
             stats.putIfAbsent("acked records with min.insync.replicas copies when acknowledged", 0);
             stats.putIfAbsent("leader roles traced to an applied image", 0);
             stats.putIfAbsent("partitions whose replicas agree after healing", 0);
+            stats.putAll(transactions.stats());
             return stats;
         }
 
@@ -553,6 +559,8 @@ class ClusterSimulationTest {
                 commitOffset(node);
             } else if (dice < 91) {
                 produce();
+            } else if (dice < 98) {
+                transactions.step();
             }
             queue.advance(random.nextInt(1000));
         }
@@ -642,14 +650,9 @@ class ClusterSimulationTest {
          * (refreshed from a random live node's image now and then, so at times stale).
          */
         private void produce() {
-            if (clientImage.topicsByName().isEmpty() || random.nextInt(4) == 0) {
-                SimNode source = nodes[random.nextInt(NODES)];
-                if (!source.process.killed()) {
-                    clientImage = source.image();
-                }
-            }
+            MetadataImage routing = routingImage();
             List<Object[]> targets = new ArrayList<>();
-            for (TopicImage topic : clientImage.topicsByName().values()) {
+            for (TopicImage topic : routing.topicsByName().values()) {
                 if (topic.name().startsWith("__")) {
                     continue; // an internal topic: the coordinators' records, not a client's
                 }
@@ -664,6 +667,27 @@ class ClusterSimulationTest {
             }
             Object[] pick = targets.get(random.nextInt(targets.size()));
             produceTo(nodes[((PartitionImage) pick[1]).leader()], (TopicImage) pick[0], (PartitionImage) pick[1]);
+        }
+
+        /** The clients' image, refreshed from a random live node's image now and then (so at times stale). */
+        private MetadataImage routingImage() {
+            if (clientImage.topicsByName().isEmpty() || random.nextInt(4) == 0) {
+                SimNode source = nodes[random.nextInt(NODES)];
+                if (!source.process.killed()) {
+                    clientImage = source.image();
+                }
+            }
+            return clientImage;
+        }
+
+        private List<Integer> liveNodes() {
+            List<Integer> live = new ArrayList<>();
+            for (SimNode node : nodes) {
+                if (!node.process.killed()) {
+                    live.add(node.id);
+                }
+            }
+            return live;
         }
 
         private void produceTo(SimNode node, TopicImage topic, PartitionImage partition) {
@@ -1333,6 +1357,15 @@ class ClusterSimulationTest {
             checkAckedRecords();
             assertThat(commits.values()).as("every offset commit answered").noneMatch(g -> g.inFlight);
             checkCommittedOffsets();
+            // every transactional producer starts once more, which ends its open transaction; then the markers
+            // (retried every second at most) have had time to reach every partition
+            transactions.finish();
+            queue.advance(30_000);
+            checkInvariants();
+            transactions.check(tp -> {
+                PartitionImage p = committed().topic(tp.topic()).orElseThrow().partitions().get(tp.partition());
+                return nodes[p.leader()].replicas.partition(tp).orElse(null);
+            });
         }
     }
 

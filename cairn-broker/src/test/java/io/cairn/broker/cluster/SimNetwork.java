@@ -153,7 +153,8 @@ final class SimNetwork {
         boolean heartbeats = builder.apiKey() == ApiKeys.BROKER_HEARTBEAT;
         // As CairnNode: heartbeats and follower fetches have their own connections, so that a parked fetch or a
         // slow controller never holds the other requests up.
-        Lane lane = heartbeats ? Lane.HEARTBEATS : builder.apiKey() == ApiKeys.FETCH ? Lane.FETCHES : Lane.REQUESTS;
+        Lane lane = heartbeats ? Lane.HEARTBEATS : builder.apiKey() == ApiKeys.FETCH ? Lane.FETCHES
+                : from != CLIENT && TRANSACTION_APIS.contains(builder.apiKey()) ? Lane.TRANSACTIONS : Lane.REQUESTS;
         Key key = new Key(from, to, lane);
         Conn c = connections.get(key);
         Server server = servers.get(to);
@@ -173,7 +174,8 @@ final class SimNetwork {
         short version = (short) Math.min(builder.latestAllowedVersion(), builder.apiKey().latestVersion(false));
         AbstractRequest request = builder.build(version);
         String clientId = from == CLIENT ? "sim-client" : InterBrokerChannel.CLIENT_ID_PREFIX + from;
-        RequestHeader header = new RequestHeader(request.apiKey(), version, clientId, ++correlationIds);
+        // the version built: a builder may cap it below the one asked for (EndTxn of a transaction version 1 client)
+        RequestHeader header = new RequestHeader(request.apiKey(), request.version(), clientId, ++correlationIds);
         ByteBuffer bytes = request.serializeWithHeader(header);
         CompletableFuture<AbstractResponse> future = new CompletableFuture<>();
         c.pending.put(header.correlationId(), new Pending(header, future));
@@ -182,7 +184,7 @@ final class SimNetwork {
         // metadata requests (registration, heartbeats, AlterPartition; each idempotent or epoch-checked) are
         // duplicated. A follower's fetch is not either: its fetcher has one in flight and never sends it twice.
         boolean duplicable = builder.apiKey() != ApiKeys.CREATE_TOPICS && builder.apiKey() != ApiKeys.PRODUCE
-                && builder.apiKey() != ApiKeys.FETCH;
+                && builder.apiKey() != ApiKeys.FETCH && builder.apiKey() != ApiKeys.WRITE_TXN_MARKERS;
         transmit(conn, true, duplicable, () -> serveRequest(conn, bytes.duplicate()));
         return future;
     }
@@ -283,8 +285,8 @@ final class SimNetwork {
             int to = address.getPort() - BASE_PORT;
             List<Conn> dropped = new ArrayList<>();
             connections.values().removeIf(c -> {
-                // the controller channel's own connections: the follower fetches' are another channel's
-                if (c.from == nodeId && c.to == to && c.lane != Lane.FETCHES) {
+                // this channel's own connections: the follower fetches' are another channel's in a node
+                if (c.from == nodeId && c.to == to && c.owner == this && c.lane != Lane.FETCHES) {
                     dropped.add(c);
                     return true;
                 }
@@ -292,7 +294,7 @@ final class SimNetwork {
             });
             for (Conn c : dropped) {
                 c.closed = true;
-                failPending(c, "dropped: " + address + " is no longer the active controller");
+                failPending(c, "connections to " + address + " dropped");
                 if (!cut(c.from, c.to)) {
                     c.serverProcess.at(random.nextInt(maxDelayMs + 1), c.lifetime::close);
                 }
@@ -306,7 +308,11 @@ final class SimNetwork {
     }
 
     /** Which of a node's connections to another a request takes. */
-    private enum Lane { REQUESTS, HEARTBEATS, FETCHES }
+    private enum Lane { REQUESTS, HEARTBEATS, FETCHES, TRANSACTIONS }
+
+    /** What a node's transaction coordinator and produce path send to other nodes, over connections of their own. */
+    private static final Set<ApiKeys> TRANSACTION_APIS = Set.of(ApiKeys.WRITE_TXN_MARKERS,
+            ApiKeys.ADD_PARTITIONS_TO_TXN);
 
     private record Key(int from, int to, Lane lane) {
     }
@@ -348,6 +354,7 @@ final class SimNetwork {
                 case REQUESTS -> "";
                 case HEARTBEATS -> "/hb";
                 case FETCHES -> "/fetch";
+                case TRANSACTIONS -> "/txn";
             };
         }
     }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
+import io.cairn.broker.ProducerIdManager;
 import io.cairn.broker.group.GroupConfig;
 import io.cairn.broker.group.GroupCoordinatorRuntime;
 import io.cairn.broker.handlers.ClusterApiHandlers;
@@ -18,13 +19,19 @@ import io.cairn.broker.handlers.FetchHandler;
 import io.cairn.broker.handlers.FindCoordinatorHandler;
 import io.cairn.broker.handlers.ForwardingHandlers;
 import io.cairn.broker.handlers.HeartbeatConnections;
+import io.cairn.broker.handlers.InitProducerIdHandler;
 import io.cairn.broker.handlers.OffsetCommitHandler;
 import io.cairn.broker.handlers.OffsetFetchHandler;
 import io.cairn.broker.handlers.ProduceHandler;
+import io.cairn.broker.handlers.TransactionHandlers;
 import io.cairn.broker.replica.ControllerIsrChanger;
 import io.cairn.broker.replica.Partition;
 import io.cairn.broker.replica.ReplicaManager;
 import io.cairn.broker.txn.TransactionConfig;
+import io.cairn.broker.txn.TransactionCoordinator;
+import io.cairn.broker.txn.TxnMarkerSender;
+import io.cairn.broker.txn.TxnMarkerWriter;
+import io.cairn.broker.txn.TxnVerifier;
 import io.cairn.metadata.BrokerImage;
 import io.cairn.metadata.MetadataImage;
 import io.cairn.metadata.MetadataWriter;
@@ -57,9 +64,10 @@ import org.apache.kafka.common.protocol.ApiKeys;
  * {@link ControllerIsrChanger} and fetching as a follower through {@link #fetchFromLeader} over the simulated
  * network; and the real handlers (CreateTopics, BrokerRegistration, BrokerHeartbeat with its
  * {@link HeartbeatConnections}, AlterPartition, Produce, Fetch) behind the real {@link RequestDispatcher} serving
- * clients and the other nodes. Everything runs on the node's {@link SimProcess} and the simulated clock. Not part of
- * it yet: the coordinators (groups, transactions), the metrics and the invariant auditor's timer, slow or failing
- * disks. Not thread-safe.
+ * clients and the other nodes; the group coordinator (FindCoordinator, OffsetCommit, OffsetFetch) and the transaction
+ * coordinator (InitProducerId, AddPartitionsToTxn, EndTxn, WriteTxnMarkers, the transactional Produce's
+ * verification). Everything runs on the node's {@link SimProcess} and the simulated clock. Not part of it: the
+ * metrics and the invariant auditor's timer, failing disks. Not thread-safe.
  */
 final class SimNode {
 
@@ -91,6 +99,11 @@ final class SimNode {
     final ReplicaManager replicas;
     /** The group coordinator, over this node's replicas of __consumer_offsets, as in CairnNode. */
     final GroupCoordinatorRuntime groups;
+    /**
+     * The transaction coordinator, over this node's replicas of __transaction_state, as in CairnNode: its markers
+     * and the produce path's KIP-890 verifications go to the other nodes over a channel of their own.
+     */
+    final TransactionCoordinator txns;
     /** Per partition, the leader epochs at which an image this incarnation applied named it the leader. */
     final Map<TopicPartition, Set<Integer>> ledAt = new HashMap<>();
     private final NodeChannel channel;
@@ -136,6 +149,15 @@ final class SimNode {
         this.groups = new GroupCoordinatorRuntime(id, queue.time, groupConfig, replicas, process, process.eventLoop(),
                 new Random(random.nextLong()));
         controller.addListener(groups);
+        TransactionConfig txnConfig = TransactionConfig.fromBrokerConfigs(settings.brokerConfigs());
+        ProducerIdManager producerIds = new ProducerIdManager(id, writer);
+        TxnMarkerWriter markers = new TxnMarkerWriter(replicas, groups, groupConfig.commitTimeoutMs());
+        NodeChannel txnChannel = network.channel(id, process);
+        this.txns = new TransactionCoordinator(id, queue.time, txnConfig, producerIds, controller::current, replicas,
+                process, process.eventLoop(), groupConfig.offsetsTopicPartitions(),
+                new TxnMarkerSender(id, controller::current, markers, process, txnChannel));
+        controller.addListener(txns);
+        TxnVerifier verifier = new TxnVerifier(id, controller::current, txns, process, queue.time, txnChannel);
         BrokerRegistrationRequestData.Listener listener = new BrokerRegistrationRequestData.Listener()
                 .setName("PLAINTEXT").setHost(SimNetwork.address(id).getHostString())
                 .setPort(SimNetwork.address(id).getPort()).setSecurityProtocol((short) 0);
@@ -150,10 +172,14 @@ final class SimNode {
                 .add(ClusterApiHandlers.brokerRegistration(routed))
                 .add(ClusterApiHandlers.brokerHeartbeat(routed, new HeartbeatConnections()))
                 .add(ClusterApiHandlers.alterPartition(routed))
-                .add(new ProduceHandler(controller::current, replicas, null))
+                .add(ClusterApiHandlers.allocateProducerIds(routed))
+                .add(new ProduceHandler(controller::current, replicas, verifier))
                 .add(new FetchHandler(controller::current, replicas))
-                .add(new FindCoordinatorHandler(controller::current, writer, groupConfig,
-                        TransactionConfig.fromBrokerConfigs(settings.brokerConfigs())))
+                .add(new FindCoordinatorHandler(controller::current, writer, groupConfig, txnConfig))
+                .add(new InitProducerIdHandler(producerIds, txns))
+                .add(TransactionHandlers.addPartitionsToTxn(txns, controller::current))
+                .add(TransactionHandlers.endTxn(txns))
+                .add(TransactionHandlers.writeTxnMarkers(markers))
                 .add(new OffsetCommitHandler(groups, controller::current))
                 .add(new OffsetFetchHandler(groups))
                 .build();
