@@ -1,6 +1,7 @@
 package io.cairn.broker.coordinator;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What distinguishes one coordinator from another for {@link CoordinatorRuntime}: its internal topic, how its
@@ -33,7 +34,14 @@ public interface CoordinatorKind<S extends CoordinatorShard<R>, R extends Stored
      */
     R parse(ByteBuffer key, ByteBuffer value);
 
-    /** Called on the event loop once {@code shard} is active (after {@link CoordinatorShard#onLoaded}). */
-    default void onActive(int partition, S shard) {
+    /**
+     * Called on the event loop once {@code shard} is active (after {@link CoordinatorShard#onLoaded}).
+     * {@code loadedCommitted} completes, on the event loop, once every record the shard loaded is committed at
+     * this leader epoch; it never completes if the leadership moves first. A shard loads its log to the end, and
+     * the records above the high watermark may still be lost (this node may lose the leadership before its
+     * followers have them), so nothing that others act on may be done for them before that: a transaction's
+     * markers, for one.
+     */
+    default void onActive(int partition, S shard, CompletableFuture<Void> loadedCommitted) {
     }
 }

@@ -507,7 +507,10 @@ public final class CoordinatorRuntime<S extends CoordinatorShard<R>, R extends S
                     loading.shard().loadSummary(), tookMs);
         }
         loadStats.put(partition, new LoadStats(loading.replayed()[0], tookMs));
-        kind.onActive(partition, loading.shard());
+        CompletableFuture<Void> loadedCommitted = new CompletableFuture<>();
+        awaitLateCommit(new TopicPartition(kind.topic(), partition), p, loading.leaderEpoch(), end,
+                () -> loadedCommitted.complete(null));
+        kind.onActive(partition, loading.shard(), loadedCommitted);
     }
 
     /**

@@ -160,9 +160,16 @@ public final class TransactionCoordinator implements MetadataListener, AutoClose
             }
 
             @Override
-            public void onActive(int partition, Host host) {
-                host.resumed.forEach(job -> sendMarkers(host, job));
+            public void onActive(int partition, Host host, CompletableFuture<Void> loadedCommitted) {
+                // A PREPARE record loaded above the high watermark is no decision yet: a leader restarted from a
+                // crash, or one about to lose its leadership, may hold records the next leader will not have.
+                // Writing its markers now could commit a transaction on some partitions that the next coordinator
+                // then aborts on the others (cluster simulation, seed 1977).
+                List<TxnMarkerJob> resumed = host.resumed;
                 host.resumed = List.of();
+                if (!resumed.isEmpty()) {
+                    loadedCommitted.thenRun(() -> resumed.forEach(job -> sendMarkers(host, job)));
+                }
                 scheduleAbortCheck(host);
                 scheduleExpiry(host);
             }

@@ -116,7 +116,9 @@ import org.slf4j.LoggerFactory;
  * then truncated: a paused old leader answered it); every partition's ISR holds all its replicas again, and each
  * replica's records below its high watermark are the leader's; every consumer group's committed offset, asked of its
  * coordinator, is the last one acknowledged or one sent after it (the group coordinator runs on every node; consumers
- * commit through FindCoordinator, at times to a coordinator just before it pauses). A failure names its seed and step
+ * commit through FindCoordinator, at times to a coordinator just before it pauses); and the transactions of
+ * {@link SimTransactions}' producers are each closed, atomic and ended as their clients were told (the transaction
+ * coordinator runs on every node). A failure names its seed and step
  * (steps + 1: the healing); {@code -Dsim.seed=N} replays one exactly, {@code -Dsim.seeds} and
  * {@code -Dsim.steps} scale the run, {@code -Dsim.log=DEBUG} shows the nodes' logs (on the simulated clock's order),
  * {@code -Dsim.trace=true} every event of the run; {@code -Dsim.firstSeed=N} starts the seeds at N.
