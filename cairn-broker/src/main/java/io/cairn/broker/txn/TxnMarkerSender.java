@@ -173,7 +173,8 @@ public final class TxnMarkerSender implements AutoCloseable {
                         .setTransactionVersion(job.transactionVersion())
                         .setTopics(new ArrayList<>(topics.values()))));
         return channel.send(new InetSocketAddress(broker.host(), broker.port()),
-                new DataRequestBuilder(ApiKeys.WRITE_TXN_MARKERS, request), scheduler, REQUEST_TIMEOUT_MS).thenApply(response -> {
+                new DataRequestBuilder(ApiKeys.WRITE_TXN_MARKERS, request), scheduler, REQUEST_TIMEOUT_MS)
+                .thenApply(response -> {
                     Map<TopicPartition, Errors> errors = new HashMap<>();
                     WriteTxnMarkersResponseData data = (WriteTxnMarkersResponseData) response.data();
                     data.markers().forEach(m -> m.topics().forEach(t -> t.partitions().forEach(p -> errors.put(

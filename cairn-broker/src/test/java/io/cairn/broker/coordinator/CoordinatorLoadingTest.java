@@ -393,6 +393,53 @@ class CoordinatorLoadingTest {
                 .anyMatch(m -> m.contains("at offset 1 ")).anyMatch(m -> m.contains("at offset 2 "));
     }
 
+    /**
+     * A transaction coordinator that loads a PREPARE_COMMIT record its followers do not have yet (a node restarted
+     * from a crash still leading at the old epoch, in the cluster simulation's seed 1977) must not write that
+     * transaction's markers before the record is committed: if the next leader's log lacks it, the next coordinator
+     * aborts the transaction, and the partitions that got COMMIT from here would disagree with the others.
+     */
+    @Test
+    void aLoadedDecisionAboveTheHighWatermarkGetsItsMarkersOnlyOnceItIsCommitted() throws Exception {
+        // given __transaction_state-0 led here with follower 2 in its ISR, holding t1's PREPARE_COMMIT (for data
+        // partition d-0, also led here) that follower 2 has not fetched
+        Uuid stateId = Uuid.randomUuid();
+        Uuid dataId = Uuid.randomUuid();
+        MetadataImage image = SERVING.apply(new MetadataBatch(2, 1, 1, List.of(
+                new RegisterBrokerRecord(2, "h", 9093, null, 1, false), new BrokerFencingChange(2, 1, false),
+                new TopicRecord(TransactionConfig.TRANSACTION_STATE_TOPIC, stateId),
+                new PartitionRecord(stateId, 0, List.of(1, 2), List.of(1, 2), 1, 0, 0, null, null),
+                new TopicRecord("d", dataId), new PartitionRecord(dataId, 0, List.of(1), List.of(1), 1, 0, 0, null,
+                        null))));
+        replicas.onImage(SERVING, image);
+        Partition state = partition(TransactionConfig.TRANSACTION_STATE_TOPIC);
+        Partition data = partition("d");
+        TransactionRecord prepared = TransactionRecord.of(new TransactionMetadata("t1", 10, -1, (short) 0,
+                (short) -1, 60_000, TransactionState.PREPARE_COMMIT, java.util.Set.of(new TopicPartition("d", 0)),
+                0, 0));
+        state.appendAsCoordinator(MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(0L, prepared.key(), prepared.value())));
+        assertThat(state.highWatermark()).isZero();
+        TransactionCoordinator txns = new TransactionCoordinator(1, Time.SYSTEM, TransactionConfig.defaults(), null,
+                () -> image, replicas, new TxnMarkerWriter(replicas, null, 1000), timers, loop, 1);
+
+        // when the coordinator loads it (anyLoading answers on the event loop, after the load and its onActive)
+        txns.onImage(MetadataImage.EMPTY, image);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !txns.anyLoading().get(5, TimeUnit.SECONDS));
+
+        // then no marker is written while the decision is above the high watermark
+        assertThat(data.log().logEndOffset()).as("markers written to d-0").isZero();
+
+        // and once follower 2 has it, the COMMIT marker is written and the transaction completes
+        state.readAsFollower(2, state.log().logEndOffset(), 1 << 20, java.util.Optional.empty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> data.log().logEndOffset() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> state.log().logEndOffset() == 2); // COMPLETE_COMMIT
+        state.readAsFollower(2, 2, 1 << 20, java.util.Optional.empty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> "CompleteCommit".equals(txns.describe("t1")
+                .handle((s, e) -> e == null ? s.transactionState() : null).get(5, TimeUnit.SECONDS)));
+        txns.close();
+    }
+
     private static MetadataImage withTopicLedHere(String topic) {
         Uuid id = Uuid.randomUuid();
         return SERVING.apply(new MetadataBatch(2, 1, 1, List.of(new TopicRecord(topic, id),
