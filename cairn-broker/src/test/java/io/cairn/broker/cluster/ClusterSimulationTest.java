@@ -1330,6 +1330,7 @@ class ClusterSimulationTest {
         /** Ends the faults, lets the cluster settle, and checks it did: all registered, unfenced, answered. */
         void healAndSettle() {
             note("heal");
+            transactions.stop();
             network.dropProbability = 0;
             network.duplicateProbability = 0;
             network.isolated.clear();

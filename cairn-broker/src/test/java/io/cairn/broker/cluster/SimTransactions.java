@@ -124,6 +124,8 @@ final class SimTransactions {
     private final Supplier<MetadataImage> clientImage;
     private final Supplier<List<Integer>> liveNodes;
     private final List<Producer> producers = new ArrayList<>();
+    /** Set after healing: producers finish what they do and start nothing new. */
+    private boolean stopping;
     private final List<Txn> txns = new ArrayList<>();
     private final Map<String, Integer> counts = new TreeMap<>();
     /** What went wrong in the clients' own code (a callback's exception would otherwise vanish in its future). */
@@ -146,7 +148,10 @@ final class SimTransactions {
         }
     }
 
-    /** A random producer's next move: initialize, or run a transaction; nothing while it waits for an answer. */
+    /**
+     * A random producer's next move: initialize, or run a transaction; nothing while it waits for an answer. (A
+     * producer also goes on by itself from one transaction to the next.)
+     */
     void step() {
         Producer p = producers.get(random.nextInt(producers.size()));
         if (p.busy) {
@@ -164,12 +169,18 @@ final class SimTransactions {
         return producers.stream().noneMatch(p -> p.busy);
     }
 
+    /** The run is ending: producers finish what they do and start no new transaction. */
+    void stop() {
+        stopping = true;
+    }
+
     /** After healing: every producer initializes (ending its open transaction), retried until each is ready. */
     void finish() {
         broken.forEach(e -> {
             throw new AssertionError(e);
         });
-        for (int round = 0; round < 30 && producers.stream().anyMatch(p -> !p.ready); round++) {
+        stopping = true;
+        for (int round = 0; round < 30 && producers.stream().anyMatch(p -> !p.ready || p.busy); round++) {
             for (Producer p : producers) {
                 if (!p.ready && !p.busy) {
                     initialize(p);
@@ -211,6 +222,7 @@ final class SimTransactions {
                 p.sequences.clear();
                 p.ready = true;
                 p.busy = false;
+                goOn(p);
                 note.accept(p.transactionalId + " initialized at node " + p.coordinator + ": producer "
                         + p.producerId + " epoch " + p.epoch);
                 count("transactional producers initialized");
@@ -302,15 +314,18 @@ final class SimTransactions {
                 return fail(p, "EndTxn of " + txn.tag + " " + error);
             }
             p.busy = false;
-            if (random.nextBoolean()) { // and often goes on with the next one at once, as a streaming app does
-                int generation = p.generation;
-                queue.at(random.nextInt(200), () -> {
-                    if (p.generation == generation && p.ready && !p.busy) {
-                        begin(p);
-                    }
-                });
-            }
+            goOn(p); // to the next transaction, as a streaming application does
             return true;
+        });
+    }
+
+    /** The producer's next transaction, a moment from now, unless the run is ending. */
+    private void goOn(Producer p) {
+        int generation = p.generation;
+        queue.at(random.nextInt(500), () -> {
+            if (!stopping && p.generation == generation && p.ready && !p.busy) {
+                begin(p);
+            }
         });
     }
 
