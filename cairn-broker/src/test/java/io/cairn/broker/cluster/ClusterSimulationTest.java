@@ -59,7 +59,6 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.record.internal.Records;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
@@ -1256,21 +1255,10 @@ class ClusterSimulationTest {
         /** The values of a partition's records by offset: each value up to its '|', then the padding's length. */
         private static Map<Long, String> valuesOf(Partition p) {
             Map<Long, String> values = new java.util.TreeMap<>();
-            long offset = p.log().logStartOffset();
-            long end = p.log().logEndOffset();
-            while (offset < end) {
-                Records records = p.log().read(offset, 1 << 20, end, true).records();
-                long next = offset;
-                for (RecordBatch batch : records.batches()) {
-                    for (Record r : batch) {
-                        values.put(r.offset(), valueOf(r));
-                    }
-                    next = batch.nextOffset();
+            for (RecordBatch batch : SimTransactions.batchesOf(p)) {
+                for (Record r : batch) {
+                    values.put(r.offset(), valueOf(r));
                 }
-                if (next == offset) {
-                    break;
-                }
-                offset = next;
             }
             return values;
         }

@@ -439,7 +439,7 @@ final class SimTransactions {
     }
 
     /** Every batch of a partition's log, from its start to its end. */
-    private static List<RecordBatch> batchesOf(Partition p) {
+    static List<RecordBatch> batchesOf(Partition p) {
         List<RecordBatch> batches = new ArrayList<>();
         long offset = p.log().logStartOffset();
         long end = p.log().logEndOffset();
