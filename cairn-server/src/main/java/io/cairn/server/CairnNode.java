@@ -25,6 +25,7 @@ import io.cairn.broker.CatchUpPolicy;
 import io.cairn.broker.ProducerIdManager;
 import io.cairn.broker.Schedulers;
 import io.cairn.broker.audit.InvariantAuditor;
+import io.cairn.broker.cluster.AfterOwnRegistration;
 import io.cairn.broker.cluster.BrokerLifecycle;
 import io.cairn.broker.cluster.ChannelLeaderClient;
 import io.cairn.broker.cluster.ForwardingMetadataWriter;
@@ -255,17 +256,20 @@ public final class CairnNode implements AutoCloseable {
         logManager.setHighWatermarks(replicas::highWatermark);
         long lagCheckMs = Math.max(100, config.getLong(CairnConfig.REPLICA_LAG_TIME_MAX_MS) / 2);
         timers.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
-        controller.addListener(replicas);
+        // What this node does as a replica and a coordinator follows the images from its own registration in this
+        // process on, never the history it replays from its metadata log (docs/adr/0036, AfterOwnRegistration).
+        CompletableFuture<Long> registeredHere = new CompletableFuture<>();
+        controller.addListener(new AfterOwnRegistration(replicas, registeredHere));
         // After the replica manager: the roles it audits on each image are those taken for that image.
         auditor = new InvariantAuditor(nodeId, controller::current, InvariantAuditor.LocalRoles.of(replicas),
                 metadataLog::committedIndex, config.getLong(CairnConfig.AUDIT_MAX_METADATA_LAG));
-        controller.addListener(auditor);
+        controller.addListener(new AfterOwnRegistration(auditor, registeredHere));
         long auditIntervalMs = config.getLong(CairnConfig.AUDIT_INTERVAL_MS);
         scheduleAudit(auditIntervalMs);
         groupCoordinator = new GroupCoordinatorRuntime(nodeId, time, GroupConfig.fromBrokerConfigs(brokerConfigs),
                 replicas, timers, Executors.newSingleThreadExecutor(daemonThreads("cairn-groups-" + nodeId)),
                 new SecureRandom());
-        controller.addListener(groupCoordinator);
+        controller.addListener(new AfterOwnRegistration(groupCoordinator, registeredHere));
         GroupConfig groupConfig = groupCoordinator.config();
         producerIds = new ProducerIdManager(nodeId, writer);
         txnMarkers = new TxnMarkerWriter(replicas, groupCoordinator, groupConfig.commitTimeoutMs());
@@ -273,7 +277,7 @@ public final class CairnNode implements AutoCloseable {
                 producerIds, controller::current, replicas, txnMarkers, timers,
                 Executors.newSingleThreadExecutor(daemonThreads("cairn-txns-" + nodeId)),
                 groupConfig.offsetsTopicPartitions(), interBroker);
-        controller.addListener(txnCoordinator);
+        controller.addListener(new AfterOwnRegistration(txnCoordinator, registeredHere));
         txnVerifier = new TxnVerifier(nodeId, controller::current, txnCoordinator, timers, time, interBroker);
         // A client that connects while no broker is registered yet waits for one (bounded) instead of retrying.
         ServingBrokerWait brokerWait = new ServingBrokerWait(controller::current, METADATA_WAIT_FOR_BROKER_MS, timers);
@@ -325,6 +329,13 @@ public final class CairnNode implements AutoCloseable {
         lifecycle = new BrokerLifecycle(nodeId, writer, controller::current, logManager::offlinePartitions,
                 timers, time, config.getInt(CairnConfig.BROKER_HEARTBEAT_INTERVAL_MS), registeredListeners(),
                 config.rack(), settings.registersMetadataVersions() ? settings.supportedMetadataVersions() : null);
+        lifecycle.registered().whenComplete((epoch, error) -> {
+            if (error != null) {
+                registeredHere.completeExceptionally(error);
+            } else {
+                registeredHere.complete(epoch);
+            }
+        });
         lifecycle.registered().thenRun(() -> replicas.deleteStrayLogs(controller.current()));
         lifecycle.registered().thenRun(servingGate::open);
         writer.gateClientWritesOn(lifecycle.ready());

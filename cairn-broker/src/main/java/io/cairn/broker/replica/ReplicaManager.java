@@ -203,7 +203,9 @@ public final class ReplicaManager implements MetadataListener {
 
     /** Every hosted partition's high watermark, for the checkpoint file. */
     public java.util.Map<TopicPartition, Long> highWatermarks() {
-        java.util.Map<TopicPartition, Long> result = new java.util.HashMap<>();
+        // The checkpoint read at start for the partitions not hosted yet (the node acts on images only from its
+        // registration on): rewriting the file without them would lose them to a second crash meanwhile.
+        java.util.Map<TopicPartition, Long> result = new java.util.HashMap<>(checkpointedHighWatermarks);
         partitions.forEach((tp, p) -> result.put(tp, p.highWatermark()));
         return result;
     }

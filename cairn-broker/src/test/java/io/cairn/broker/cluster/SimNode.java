@@ -142,13 +142,16 @@ final class SimNode {
         logs.setHighWatermarks(replicas::highWatermark);
         long lagCheckMs = REPLICA_LAG_TIME_MAX_MS / 2;
         process.schedule("isr-shrink", replicas::maybeShrinkIsrs, lagCheckMs, lagCheckMs);
-        controller.addListener(replicas);
+        // As CairnNode: the replica manager and the coordinators act on the images from this incarnation's
+        // registration on, never on the history its metadata log replays.
+        CompletableFuture<Long> registered = new CompletableFuture<>();
+        controller.addListener(new AfterOwnRegistration(replicas, registered));
         controller.addListener((previous, next) -> recordLeadership(next));
         GroupConfig groupConfig = GroupConfig.fromBrokerConfigs(settings.brokerConfigs());
         // after the replica manager, as in CairnNode: a shard loads from a partition this image made it lead
         this.groups = new GroupCoordinatorRuntime(id, queue.time, groupConfig, replicas, process, process.eventLoop(),
                 new Random(random.nextLong()));
-        controller.addListener(groups);
+        controller.addListener(new AfterOwnRegistration(groups, registered));
         TransactionConfig txnConfig = TransactionConfig.fromBrokerConfigs(settings.brokerConfigs());
         ProducerIdManager producerIds = new ProducerIdManager(id, writer);
         TxnMarkerWriter markers = new TxnMarkerWriter(replicas, groups, groupConfig.commitTimeoutMs());
@@ -156,7 +159,7 @@ final class SimNode {
         this.txns = new TransactionCoordinator(id, queue.time, txnConfig, producerIds, controller::current, replicas,
                 process, process.eventLoop(), groupConfig.offsetsTopicPartitions(),
                 new TxnMarkerSender(id, controller::current, markers, process, txnChannel));
-        controller.addListener(txns);
+        controller.addListener(new AfterOwnRegistration(txns, registered));
         TxnVerifier verifier = new TxnVerifier(id, controller::current, txns, process, queue.time, txnChannel);
         BrokerRegistrationRequestData.Listener listener = new BrokerRegistrationRequestData.Listener()
                 .setName("PLAINTEXT").setHost(SimNetwork.address(id).getHostString())
@@ -165,6 +168,7 @@ final class SimNode {
                 queue.time,
                 HEARTBEAT_INTERVAL_MS, List.of(listener), Optional.empty(), settings.supportedMetadataVersions(),
                 new Uuid(random.nextLong(), random.nextLong()));
+        lifecycle.registered().thenAccept(registered::complete);
         writer.gateClientWritesOn(lifecycle.ready());
         Function<RequestContext, MetadataWriter> routed = ClusterApiHandlers.routing(writer);
         ApiRegistry registry = ApiRegistry.builder()
