@@ -42,6 +42,7 @@ import io.cairn.metadata.record.MetadataBatch;
 import io.cairn.metadata.record.MetadataRecord;
 import io.cairn.metadata.record.PartitionChangeRecord;
 import io.cairn.metadata.record.TopicRecord;
+import io.cairn.storage.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.TopicConfig;
@@ -1104,9 +1105,11 @@ class ClusterSimulationTest {
         private List<Integer> holdersOf(Produce produce) {
             List<Integer> holders = new ArrayList<>();
             for (SimNode node : nodes) {
-                node.replicas.partition(produce.partition)
-                        .filter(p -> produce.readBack().equals(valueAt(p, produce.offset)))
-                        .ifPresent(p -> holders.add(node.id));
+                // the log on disk, hosted by the replica manager or not (a restarted node's is not until its
+                // registration: docs/adr/0039)
+                node.logs.get(produce.partition)
+                        .filter(log -> produce.readBack().equals(valueAt(log, produce.offset)))
+                        .ifPresent(log -> holders.add(node.id));
             }
             return holders;
         }
@@ -1236,12 +1239,12 @@ class ClusterSimulationTest {
         }
 
         /** The value of the record at {@code offset} of a partition's log, as {@link #valuesOf}; null if none. */
-        private static String valueAt(Partition p, long offset) {
-            long end = p.log().logEndOffset();
-            if (offset < p.log().logStartOffset() || offset >= end) {
+        private static String valueAt(PartitionLog log, long offset) {
+            long end = log.logEndOffset();
+            if (offset < log.logStartOffset() || offset >= end) {
                 return null;
             }
-            for (RecordBatch batch : p.log().read(offset, 1 << 20, end, true).records().batches()) {
+            for (RecordBatch batch : log.read(offset, 1 << 20, end, true).records().batches()) {
                 for (Record r : batch) {
                     if (r.offset() == offset) {
                         return valueOf(r);
